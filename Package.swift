@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One executable (`samsa`) over library targets whose imports follow DESIGN.md §2:
+/// KafkaProtocol ← LogStore, Replication ← Broker; KafkaClient, Coordination, Verification ← Lab ←
+/// Playbook ← Shell. Swift packages come from the local mirror by their GitHub URL.
+let package = Package(
+    name: "samsa",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        .target(
+            name: "KafkaProtocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "KafkaProtocolTests",
+            dependencies: ["KafkaProtocol", .product(name: "NIOTestUtils", package: "swift-nio")]
+        ),
+    ]
+)

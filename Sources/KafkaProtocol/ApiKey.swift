@@ -1,0 +1,77 @@
+/// The Kafka API keys Samsa knows, with the version ranges its codecs implement.
+///
+/// Every range starts at 0 where Kafka's does, because librdkafka before 2.12 enables a feature only
+/// when the broker's advertised range contains one exact version (REFERENCES.md). Each range stops at
+/// the last non-flexible version, except ApiVersions, whose v3 request librdkafka sends first.
+public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
+    case produce = 0
+    case fetch = 1
+    case listOffsets = 2
+    case metadata = 3
+    case leaderAndIsr = 4
+    case stopReplica = 5
+    case updateMetadata = 6
+    case controlledShutdown = 7
+    case offsetCommit = 8
+    case offsetFetch = 9
+    case findCoordinator = 10
+    case joinGroup = 11
+    case heartbeat = 12
+    case leaveGroup = 13
+    case syncGroup = 14
+    case describeGroups = 15
+    case listGroups = 16
+    case apiVersions = 18
+    case createTopics = 19
+    case deleteTopics = 20
+    case initProducerId = 22
+    case offsetForLeaderEpoch = 23
+    case describeConfigs = 32
+    case deleteGroups = 42
+
+    public var description: String { "\(String(describing: self).prefix(1).uppercased())\(String(describing: self).dropFirst())(\(rawValue))" }
+
+    /// The first version at which this API uses flexible encoding (compact types, tagged fields,
+    /// request header v2, response header v1), from Kafka's message schemas.
+    public var firstFlexibleVersion: Int16 {
+        switch self {
+        case .produce: return 9
+        case .fetch: return 12
+        case .listOffsets: return 6
+        case .metadata: return 9
+        case .leaderAndIsr: return 4
+        case .stopReplica: return 2
+        case .updateMetadata: return 6
+        case .controlledShutdown: return 3
+        case .offsetCommit: return 8
+        case .offsetFetch: return 6
+        case .findCoordinator: return 3
+        case .joinGroup: return 6
+        case .heartbeat: return 4
+        case .leaveGroup: return 4
+        case .syncGroup: return 4
+        case .describeGroups: return 5
+        case .listGroups: return 3
+        case .apiVersions: return 3
+        case .createTopics: return 5
+        case .deleteTopics: return 4
+        case .initProducerId: return 2
+        case .offsetForLeaderEpoch: return 4
+        case .describeConfigs: return 4
+        case .deleteGroups: return 2
+        }
+    }
+
+    public func isFlexible(_ version: Int16) -> Bool { version >= firstFlexibleVersion }
+
+    /// Request header version: 2 for flexible versions, else 1. (Header v0 is used only by
+    /// ControlledShutdown v0, which Samsa does not implement.)
+    public func requestHeaderVersion(_ version: Int16) -> Int16 { isFlexible(version) ? 2 : 1 }
+
+    /// Response header version: 1 for flexible versions, else 0; ApiVersions always 0 (KIP-511), so
+    /// that a client can read the response before it knows what the broker supports.
+    public func responseHeaderVersion(_ version: Int16) -> Int16 {
+        if self == .apiVersions { return 0 }
+        return isFlexible(version) ? 1 : 0
+    }
+}
