@@ -19,6 +19,8 @@ let package = Package(
             name: "KafkaProtocol",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        .target(name: "Replication", dependencies: ["KafkaProtocol"]),
+        .testTarget(name: "ReplicationTests", dependencies: ["Replication"]),
         .testTarget(
             name: "KafkaProtocolTests",
             dependencies: ["KafkaProtocol", .product(name: "NIOTestUtils", package: "swift-nio")]

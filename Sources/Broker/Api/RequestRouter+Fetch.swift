@@ -1,0 +1,154 @@
+import KafkaProtocol
+import NIOConcurrencyHelpers
+import NIOCore
+
+extension RequestRouter {
+    /// Fetch: read every requested partition (consumers up to the HW, followers up to the LEO). If
+    /// fewer than `minBytes` are available and nothing failed, wait — woken by appends and HW
+    /// advances, bounded by `maxWaitMs` — and read again. Fetch sessions (KIP-227) are not kept: a
+    /// session id of 0 in the response tells clients to keep sending full fetches.
+    func handleFetch(_ request: FetchRequest, _ context: RequestContext) -> EventLoopFuture<any KafkaMessage> {
+        broker.metrics.fetchRequests.add(1)
+        let version = context.version
+        if version >= 7 && request.sessionId != 0 && request.sessionEpoch > 0 {
+            return context.eventLoop.makeSucceededFuture(FetchResponse(errorCode: ErrorCode.fetchSessionIdNotFound.rawValue, responses: []))
+        }
+        let firstRead = readFetch(request, version: version, recordFollowerFetch: true)
+        if request.maxWaitMs <= 0 || firstRead.bytes >= Int(max(1, request.minBytes)) || firstRead.hasError || request.topics.isEmpty {
+            return context.eventLoop.makeSucceededFuture(firstRead.response)
+        }
+        let partitions = request.topics.flatMap { topic in
+            topic.partitions.compactMap { broker.replicaManager.partition(TopicPartition(topic.topic, $0.partition)) }
+        }
+        return DelayedFetch.wait(on: partitions, timeoutMs: Int64(request.maxWaitMs), eventLoop: context.eventLoop, initial: firstRead.response) { [self] in
+            let again = readFetch(request, version: version, recordFollowerFetch: false)
+            return (again.bytes >= Int(max(1, request.minBytes)) || again.hasError) ? again.response : nil
+        } final: { [self] in
+            readFetch(request, version: version, recordFollowerFetch: false).response
+        }
+    }
+
+    struct FetchRead {
+        var response: FetchResponse
+        var bytes: Int
+        var hasError: Bool
+    }
+
+    func readFetch(_ request: FetchRequest, version: Int16, recordFollowerFetch: Bool) -> FetchRead {
+        var budget = Int(request.maxBytes <= 0 ? Int32.max : request.maxBytes)
+        var total = 0
+        var hasError = false
+        let now = BrokerClock.monotonicMs()
+        let topics = request.topics.map { topic in
+            FetchResponse.Topic(topic: topic.topic, partitions: topic.partitions.map { wanted -> FetchResponse.Partition in
+                func failed(_ code: ErrorCode) -> FetchResponse.Partition {
+                    hasError = true
+                    return FetchResponse.Partition(partitionIndex: wanted.partition, errorCode: code.rawValue,
+                                                   abortedTransactions: version >= 4 ? nil : nil)
+                }
+                if version < SupportedApis.firstRecordBatchFetchVersion { return failed(.unsupportedForMessageFormat) }
+                let tp = TopicPartition(topic.topic, wanted.partition)
+                guard let partition = broker.replicaManager.partition(tp) else {
+                    return failed(broker.metadata.snapshot.partitions[tp] != nil ? .notLeaderOrFollower : .unknownTopicOrPartition)
+                }
+                let maxBytes = min(Int(max(0, wanted.partitionMaxBytes)), budget)
+                let result = partition.read(fetchOffset: wanted.fetchOffset, maxBytes: maxBytes, replicaId: request.replicaId,
+                                            currentLeaderEpoch: wanted.currentLeaderEpoch, minOneBatch: total == 0,
+                                            recordFollowerFetch: recordFollowerFetch, nowMs: now)
+                if result.errorCode != .none { hasError = true }
+                total += result.records.readableBytes
+                budget = max(0, budget - result.records.readableBytes)
+                return FetchResponse.Partition(partitionIndex: wanted.partition, errorCode: result.errorCode.rawValue,
+                                               highWatermark: result.highWatermark, lastStableOffset: result.highWatermark,
+                                               logStartOffset: result.logStartOffset, abortedTransactions: nil,
+                                               preferredReadReplica: -1, records: result.records)
+            })
+        }
+        return FetchRead(response: FetchResponse(responses: topics), bytes: total, hasError: hasError)
+    }
+}
+
+/// A fetch waiting for data. Each wake-up re-runs `attempt`; the first non-nil answer completes it;
+/// at `timeoutMs` `final` builds the answer from whatever is there.
+///
+/// Owner: `state` (lock-guarded); `attempt` and `final` run outside the lock.
+final class DelayedFetch: Sendable {
+    private struct State {
+        var completed = false
+        var waiters: [(Partition, Int)] = []
+        var timeout: Scheduled<Void>?
+        var checking = false
+        var recheck = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let promise: EventLoopPromise<any KafkaMessage>
+    private let attempt: @Sendable () -> FetchResponse?
+    private let final: @Sendable () -> FetchResponse
+
+    private init(promise: EventLoopPromise<any KafkaMessage>, attempt: @escaping @Sendable () -> FetchResponse?, final: @escaping @Sendable () -> FetchResponse) {
+        self.promise = promise
+        self.attempt = attempt
+        self.final = final
+    }
+
+    static func wait(on partitions: [Partition], timeoutMs: Int64, eventLoop: any EventLoop, initial: FetchResponse,
+                     attempt: @escaping @Sendable () -> FetchResponse?, final: @escaping @Sendable () -> FetchResponse) -> EventLoopFuture<any KafkaMessage> {
+        let promise = eventLoop.makePromise(of: (any KafkaMessage).self)
+        let operation = DelayedFetch(promise: promise, attempt: attempt, final: final)
+        if partitions.isEmpty {
+            promise.succeed(initial)
+            return promise.futureResult
+        }
+        let waiters = partitions.map { partition in
+            (partition, partition.addWaiter { [weak operation] in
+                guard let operation else { return }
+                eventLoop.execute { operation.wake() }
+            })
+        }
+        let timeout = eventLoop.scheduleTask(in: .milliseconds(timeoutMs)) { operation.expire() }
+        operation.state.withLockedValue {
+            $0.waiters = waiters
+            $0.timeout = timeout
+        }
+        operation.wake()
+        return promise.futureResult
+    }
+
+    /// Re-reads; coalesces wake-ups that arrive while a read is running into one more read.
+    private func wake() {
+        let proceed = state.withLockedValue { state -> Bool in
+            if state.completed { return false }
+            if state.checking { state.recheck = true; return false }
+            state.checking = true
+            return true
+        }
+        guard proceed else { return }
+        while true {
+            if let response = attempt() {
+                complete(with: response)
+                return
+            }
+            let again = state.withLockedValue { state -> Bool in
+                if state.recheck && !state.completed { state.recheck = false; return true }
+                state.checking = false
+                return false
+            }
+            if !again { return }
+        }
+    }
+
+    private func expire() { complete(with: final()) }
+
+    private func complete(with response: FetchResponse) {
+        let cleanup = state.withLockedValue { state -> (waiters: [(Partition, Int)], timeout: Scheduled<Void>?)? in
+            guard !state.completed else { return nil }
+            state.completed = true
+            return (state.waiters, state.timeout)
+        }
+        guard let cleanup else { return }
+        cleanup.timeout?.cancel()
+        for (partition, id) in cleanup.waiters { partition.removeWaiter(id) }
+        promise.succeed(response)
+    }
+}

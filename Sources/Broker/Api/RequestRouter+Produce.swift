@@ -1,0 +1,110 @@
+import KafkaProtocol
+import NIOCore
+import Replication
+
+extension RequestRouter {
+    /// Produce: validate each partition's batches, append as leader, then answer at once (acks 0/1)
+    /// or when the HW passes the last appended offset (acks=all), bounded by the request timeout.
+    func handleProduce(_ request: ProduceRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
+        broker.metrics.produceRequests.add(1)
+        let version = context.version
+        let acks = request.acks
+        guard acks == 0 || acks == 1 || acks == -1 else {
+            return context.eventLoop.makeSucceededFuture(Self.produceResponse(request, error: .invalidRequiredAcks))
+        }
+        if version < SupportedApis.firstRecordBatchProduceVersion {
+            return context.eventLoop.makeSucceededFuture(acks == 0 ? nil : Self.produceResponse(request, error: .unsupportedForMessageFormat,
+                message: "Produce v\(version) carries a legacy message set; Samsa stores RecordBatch v2 only (Produce v3+)"))
+        }
+        if request.transactionalId != nil {
+            return context.eventLoop.makeSucceededFuture(acks == 0 ? nil : Self.produceResponse(request, error: .transactionalIdAuthorizationFailed,
+                message: "transactions are not supported"))
+        }
+        let now = BrokerClock.wallMs()
+        var results: [TopicPartition: ProduceResponse.PartitionResponse] = [:]
+        var waiting: [(Partition, Int64)] = []
+        var anyFailure = false
+        for topic in request.topics {
+            for data in topic.partitions {
+                let tp = TopicPartition(topic.name, data.index)
+                let outcome = appendPartition(tp, records: data.records, acks: acks, nowMs: now)
+                switch outcome {
+                case .failed(let code, let message):
+                    anyFailure = true
+                    results[tp] = .init(index: data.index, errorCode: code.rawValue, errorMessage: message)
+                case .appended(let partition, let first, let last, let appendTime, let logStart):
+                    results[tp] = .init(index: data.index, errorCode: 0, baseOffset: first, logAppendTimeMs: appendTime, logStartOffset: logStart)
+                    if acks == -1 { waiting.append((partition, last + 1)) }
+                }
+            }
+        }
+        if acks == 0 {
+            // Kafka's contract for acks=0: no response; on error the connection is closed so the
+            // producer notices something went wrong.
+            if anyFailure {
+                return context.eventLoop.makeFailedFuture(ProduceWithoutAcksFailed())
+            }
+            return context.eventLoop.makeSucceededFuture(nil)
+        }
+        let assemble: @Sendable ([TopicPartition: ProduceResponse.PartitionResponse]) -> (any KafkaMessage)? = { results in
+            ProduceResponse(responses: request.topics.map { topic in
+                ProduceResponse.TopicResponse(name: topic.name, partitions: topic.partitions.map { data in
+                    results[TopicPartition(topic.name, data.index)]!
+                })
+            })
+        }
+        if waiting.isEmpty { return context.eventLoop.makeSucceededFuture(assemble(results)) }
+        let timeoutMs = Int64(max(0, request.timeoutMs))
+        return DelayedProduce.wait(for: waiting, timeoutMs: timeoutMs, eventLoop: context.eventLoop).map { errors in
+            var final = results
+            for (tp, code) in errors where code != .none {
+                final[tp]?.errorCode = code.rawValue
+            }
+            return assemble(final)
+        }
+    }
+
+    enum PartitionAppend {
+        case appended(Partition, first: Int64, last: Int64, appendTime: Int64, logStart: Int64)
+        case failed(ErrorCode, String?)
+    }
+
+    func appendPartition(_ tp: TopicPartition, records: ByteBuffer?, acks: Int16, nowMs: Int64) -> PartitionAppend {
+        guard let partition = broker.replicaManager.partition(tp) else {
+            let known = broker.metadata.snapshot.partitions[tp] != nil
+            return .failed(known ? .notLeaderOrFollower : .unknownTopicOrPartition, nil)
+        }
+        guard let records, records.readableBytes > 0 else { return .failed(.corruptMessage, "empty records") }
+        let batches: [ByteBuffer]
+        do {
+            let split = try RecordBatches.split(records)
+            guard split.partialTailBytes == 0 else {
+                return .failed(.corruptMessage, "records end with a partial batch of \(split.partialTailBytes) bytes")
+            }
+            for batch in split.batches { _ = try RecordBatches.validate(batch.bytes) }
+            batches = split.batches.map(\.bytes)
+        } catch let error as BatchValidationError {
+            return .failed(error.errorCode, error.description)
+        } catch {
+            return .failed(.corruptMessage, "\(error)")
+        }
+        switch partition.appendAsLeader(batches, requiredAcks: acks, nowMs: nowMs) {
+        case .rejected(let code, let message): return .failed(code, message)
+        case .appended(let first, let last, let appendTime, let logStart):
+            return .appended(partition, first: first, last: last, appendTime: appendTime, logStart: logStart)
+        }
+    }
+
+    static func produceResponse(_ request: ProduceRequest, error: ErrorCode, message: String? = nil) -> ProduceResponse {
+        ProduceResponse(responses: request.topics.map { topic in
+            ProduceResponse.TopicResponse(name: topic.name, partitions: topic.partitions.map {
+                .init(index: $0.index, errorCode: error.rawValue, errorMessage: message)
+            })
+        })
+    }
+}
+
+/// An acks=0 produce failed: the connection is closed instead of answering.
+struct ProduceWithoutAcksFailed: Error, CustomStringConvertible {
+    var description: String { "acks=0 produce failed; closing the connection as Kafka does" }
+}

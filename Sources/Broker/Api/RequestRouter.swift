@@ -1,0 +1,106 @@
+import KafkaProtocol
+import Logging
+import NIOCore
+
+/// A request after its header was read: what the handlers receive.
+public struct RequestContext: Sendable {
+    public var header: RequestHeader
+    public var apiKey: ApiKey
+    public var connection: ConnectionInfo
+    public var eventLoop: any EventLoop
+    public var version: Int16 { header.apiVersion }
+}
+
+/// Decodes request headers, enforces the advertised API ranges, dispatches to the API handlers and
+/// encodes their responses. Handlers are pure with respect to the connection: they return a message
+/// (possibly later, for acks=all and long-poll fetches) and the router frames it.
+///
+/// Unknown API keys and unsupported versions close the connection, as Kafka does, except ApiVersions:
+/// an unsupported ApiVersions version is answered with a v0 body carrying UNSUPPORTED_VERSION and the
+/// supported ranges, so the client can retry with a version it shares with the broker.
+public final class RequestRouter: Sendable {
+    let broker: BrokerServices
+    let logger: Logger
+
+    init(broker: BrokerServices, logger: Logger) {
+        self.broker = broker
+        self.logger = logger
+    }
+
+    func handle(frame: ByteBuffer, connection: ConnectionInfo, eventLoop: any EventLoop) -> EventLoopFuture<RequestOutcome> {
+        broker.metrics.requests.add(1)
+        broker.metrics.bytesIn.add(Int64(frame.readableBytes + 4))
+        guard let (rawKey, version, correlationId) = RequestHeader.peek(frame) else {
+            return eventLoop.makeSucceededFuture(.close("frame of \(frame.readableBytes) bytes is shorter than a request header"))
+        }
+        guard let apiKey = ApiKey(rawValue: rawKey), SupportedApis.ranges[apiKey] != nil else {
+            return eventLoop.makeSucceededFuture(.close("unknown API key \(rawKey)"))
+        }
+        if apiKey == .apiVersions && !SupportedApis.supports(.apiVersions, version) {
+            let body = ApiVersionsResponse(errorCode: ErrorCode.unsupportedVersion.rawValue, apiKeys: SupportedApis.advertised)
+            return eventLoop.makeSucceededFuture(.respond(Self.frame(body, version: 0, correlationId: correlationId, headerVersion: 0)))
+        }
+        guard SupportedApis.supports(apiKey, version) else {
+            return eventLoop.makeSucceededFuture(.close("unsupported version \(version) of \(apiKey)"))
+        }
+        var body = frame
+        let header: RequestHeader
+        do {
+            header = try RequestHeader(from: &body, headerVersion: apiKey.requestHeaderVersion(version))
+        } catch {
+            return eventLoop.makeSucceededFuture(.close("malformed request header: \(error)"))
+        }
+        let context = RequestContext(header: header, apiKey: apiKey, connection: connection, eventLoop: eventLoop)
+        let response: EventLoopFuture<(any KafkaMessage)?>
+        do {
+            response = try dispatch(context, body: &body)
+        } catch {
+            return eventLoop.makeSucceededFuture(.close("malformed \(apiKey) v\(version) request: \(error)"))
+        }
+        let metrics = broker.metrics
+        return response.map { message in
+            guard let message else { return .noResponse }
+            let framed = Self.frame(message, version: version, correlationId: correlationId,
+                                    headerVersion: apiKey.responseHeaderVersion(version))
+            metrics.bytesOut.add(Int64(framed.readableBytes + 4))
+            return .respond(framed)
+        }
+    }
+
+    static func frame(_ message: any KafkaMessage, version: Int16, correlationId: Int32, headerVersion: Int16) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: 256)
+        ResponseHeader(correlationId: correlationId).encode(into: &buffer, headerVersion: headerVersion)
+        message.encode(into: &buffer, version: version)
+        return buffer
+    }
+
+    /// Decodes the body and runs the handler. Throws only for a malformed body.
+    private func dispatch(_ context: RequestContext, body: inout ByteBuffer) throws -> EventLoopFuture<(any KafkaMessage)?> {
+        let loop = context.eventLoop
+        let version = context.version
+        func now(_ message: any KafkaMessage) -> EventLoopFuture<(any KafkaMessage)?> { loop.makeSucceededFuture(message) }
+        switch context.apiKey {
+        case .apiVersions:
+            _ = try ApiVersionsRequest(from: &body, version: version)
+            return now(ApiVersionsResponse(errorCode: 0, apiKeys: SupportedApis.advertised))
+        case .metadata:
+            return handleMetadata(try MetadataRequest(from: &body, version: version), context)
+        case .produce:
+            return handleProduce(try ProduceRequest(from: &body, version: version), context)
+        case .fetch:
+            return handleFetch(try FetchRequest(from: &body, version: version), context).map { $0 }
+        case .listOffsets:
+            return now(handleListOffsets(try ListOffsetsRequest(from: &body, version: version), context))
+        case .createTopics:
+            return handleCreateTopics(try CreateTopicsRequest(from: &body, version: version), context)
+        case .deleteTopics:
+            return handleDeleteTopics(try DeleteTopicsRequest(from: &body, version: version), context)
+        case .describeConfigs:
+            return now(handleDescribeConfigs(try DescribeConfigsRequest(from: &body, version: version), context))
+        case .initProducerId:
+            return handleInitProducerId(try InitProducerIdRequest(from: &body, version: version), context)
+        default:
+            throw ProtocolError.unsupportedVersion(apiKey: context.apiKey.rawValue, version: version)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import KafkaProtocol
+
+/// The APIs and versions this broker advertises in ApiVersions and accepts. Never an API it does not
+/// implement (clients break on that); every range starts at 0 because librdkafka before 2.12 enables
+/// features only on an exact version match. Produce v0–2 and Fetch v0–3 carry legacy message formats:
+/// they are accepted and answered per partition with UNSUPPORTED_FOR_MESSAGE_FORMAT.
+public enum SupportedApis {
+    public static let ranges: [ApiKey: ClosedRange<Int16>] = [
+        .produce: 0...8,
+        .fetch: 0...11,
+        .listOffsets: 0...5,
+        .metadata: 0...8,
+        .apiVersions: 0...3,
+        .createTopics: 0...4,
+        .deleteTopics: 0...3,
+        .describeConfigs: 0...3,
+        .initProducerId: 0...1,
+    ]
+
+    /// The first Produce version that carries RecordBatch v2.
+    public static let firstRecordBatchProduceVersion: Int16 = 3
+    /// The first Fetch version whose responses may carry RecordBatch v2.
+    public static let firstRecordBatchFetchVersion: Int16 = 4
+
+    public static func supports(_ key: ApiKey, _ version: Int16) -> Bool {
+        ranges[key]?.contains(version) ?? false
+    }
+
+    public static var advertised: [ApiVersionsResponse.ApiRange] {
+        ranges.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+            ApiVersionsResponse.ApiRange(apiKey: $0.key.rawValue, minVersion: $0.value.lowerBound, maxVersion: $0.value.upperBound)
+        }
+    }
+}

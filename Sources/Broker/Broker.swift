@@ -1,0 +1,90 @@
+import Foundation
+import KafkaProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A running Samsa broker: the listener, the partitions, the control plane and the periodic work
+/// (ISR checks, HW checkpoints, retention, flushes). `start` returns once the broker serves requests;
+/// `shutdown` is the clean path taken on SIGTERM: stop accepting, checkpoint and close every log.
+public final class Broker: Sendable {
+    public let config: BrokerConfig
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+    let services: BrokerServices
+    private let server: NIOLockedValueBox<KafkaServer?> = NIOLockedValueBox(nil)
+    private let metricsServer: NIOLockedValueBox<MetricsServer?> = NIOLockedValueBox(nil)
+    private let timers = NIOLockedValueBox<[RepeatedTask]>([])
+
+    public init(config: BrokerConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        try FileManager.default.createDirectory(atPath: config.logDir, withIntermediateDirectories: true)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
+        let events = try EventLog(path: config.eventLogPath, brokerId: config.brokerId)
+        let metrics = BrokerMetrics()
+        let metadata = MetadataCache(ClusterMetadata(clusterId: ""))
+        let replicaManager = try ReplicaManager(config: config, logger: logger, events: events, metrics: metrics)
+        guard config.zookeeperConnect == nil else {
+            throw BrokerStartupError("zookeeper.connect is set but this build runs standalone brokers only")
+        }
+        let controlPlane = try LocalControlPlane(config: config, replicaManager: replicaManager, metadata: metadata, logger: logger)
+        services = BrokerServices(config: config, metadata: metadata, replicaManager: replicaManager, controlPlane: controlPlane,
+                                  metrics: metrics, events: events, logger: logger)
+    }
+
+    /// The port the broker listens on (useful when `listeners` asked for port 0).
+    public var boundPort: Int? { server.withLockedValue { $0?.localPort } }
+
+    public func start() async throws {
+        for key in config.ignoredKeys { logger.warning("property \(key) is accepted for compatibility and has no effect in Samsa") }
+        services.events.record("started", ["listener": config.listener.description])
+        let router = RequestRouter(broker: services, logger: logger)
+        let listener = config.listener
+        let kafkaServer: KafkaServer
+        do {
+            kafkaServer = try await KafkaServer.start(host: listener.host, port: listener.port, group: group,
+                                                      maxFrameBytes: config.socketRequestMaxBytes, router: router, logger: logger)
+        } catch {
+            throw BrokerStartupError("cannot listen on \(listener): \(error)")
+        }
+        server.withLockedValue { $0 = kafkaServer }
+        var advertised = config.advertisedListener
+        if advertised.port == 0 { advertised.port = kafkaServer.localPort }
+        if let control = services.controlPlane as? LocalControlPlane { control.start(advertised: advertised) }
+        if let port = config.metricsPort {
+            let metrics = try await MetricsServer.start(host: listener.host, port: port, group: group, services: services)
+            metricsServer.withLockedValue { $0 = metrics }
+        }
+        scheduleBackgroundWork()
+        logger.info("broker \(config.brokerId) listening on \(listener.host):\(kafkaServer.localPort), log dir \(config.logDir)")
+    }
+
+    private func scheduleBackgroundWork() {
+        let loop = group.next()
+        let manager = services.replicaManager
+        func every(_ ms: Int64, _ body: @escaping @Sendable () -> Void) -> RepeatedTask {
+            loop.scheduleRepeatedTask(initialDelay: .milliseconds(ms), delay: .milliseconds(ms)) { _ in body() }
+        }
+        let tasks = [
+            every(max(10, config.replicaLagTimeMaxMs / 2)) { manager.tick() },
+            every(config.highWatermarkCheckpointIntervalMs) { manager.checkpointHighWatermarks() },
+            every(config.retentionCheckIntervalMs) { manager.applyRetention() },
+            every(config.flushSchedulerIntervalMs) { manager.flushDue() },
+        ]
+        timers.withLockedValue { $0 = tasks }
+    }
+
+    /// Clean shutdown: stop serving, checkpoint HWs, flush and close every log.
+    public func shutdown() async {
+        logger.info("broker \(config.brokerId) shutting down")
+        for task in timers.withLockedValue({ $0 }) { task.cancel() }
+        if let server = server.withLockedValue({ $0 }) { await server.close() }
+        if let metrics = metricsServer.withLockedValue({ $0 }) { await metrics.close() }
+        services.replicaManager.shutdown()
+        services.events.record("stopped", ["clean": true])
+        services.events.close()
+        try? await group.shutdownGracefully()
+    }
+}

@@ -1,0 +1,12 @@
+import Logging
+
+/// The pieces request handlers need, gathered so handlers stay functions of (request, services).
+struct BrokerServices: Sendable {
+    let config: BrokerConfig
+    let metadata: MetadataCache
+    let replicaManager: ReplicaManager
+    let controlPlane: any ControlPlane
+    let metrics: BrokerMetrics
+    let events: EventLog
+    let logger: Logger
+}

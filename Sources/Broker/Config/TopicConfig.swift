@@ -1,0 +1,56 @@
+import LogStore
+
+/// The settings of one topic: the broker's defaults with the topic's own overrides applied, using
+/// Kafka's topic-level names (`retention.ms`, `min.insync.replicas`, ...).
+public struct TopicConfig: Sendable, Equatable {
+    /// Explicit per-topic values, by topic-level name, as given to CreateTopics.
+    public var overrides: [String: String]
+    public var log: LogConfig
+    public var minInsyncReplicas: Int
+    public var uncleanLeaderElection: Bool
+    public var maxMessageBytes: Int32
+    public var logAppendTime: Bool
+
+    public init(overrides: [String: String], broker: BrokerConfig) {
+        self.overrides = overrides
+        var log = broker.defaultLogConfig
+        func int(_ key: String) -> Int64? { overrides[key].flatMap { Int64($0) } }
+        if let value = int("segment.bytes") { log.segmentBytes = Int(value) }
+        if let value = int("segment.ms") { log.segmentMs = value }
+        if let value = int("retention.ms") { log.retentionMs = value }
+        if let value = int("retention.bytes") { log.retentionBytes = value }
+        if let value = int("index.interval.bytes") { log.indexIntervalBytes = Int(value) }
+        if let value = int("flush.messages") { log.flushIntervalMessages = value }
+        if let value = int("flush.ms") { log.flushIntervalMs = value }
+        self.log = log
+        minInsyncReplicas = int("min.insync.replicas").map(Int.init) ?? broker.minInsyncReplicas
+        uncleanLeaderElection = overrides["unclean.leader.election.enable"].map { $0 == "true" } ?? broker.uncleanLeaderElection
+        maxMessageBytes = int("max.message.bytes").map { Int32(clamping: $0) } ?? broker.messageMaxBytes
+        logAppendTime = overrides["message.timestamp.type"].map { $0 == "LogAppendTime" } ?? broker.logAppendTime
+    }
+
+    /// Topic-level name → the broker property it overrides.
+    public static let brokerSynonyms: [String: String] = {
+        var map: [String: String] = [:]
+        for definition in brokerPropertyDefinitions {
+            if let topic = definition.topicName { map[topic] = definition.name }
+        }
+        return map
+    }()
+
+    /// Checks a topic-level override; returns a message naming the problem, nil when valid.
+    public static func validate(name: String, value: String) -> String? {
+        guard let brokerName = brokerSynonyms[name],
+              let definition = brokerPropertyDefinitions.first(where: { $0.name == brokerName }) else {
+            let hint = BrokerConfig.closest(to: name, among: Array(brokerSynonyms.keys)).map { " (did you mean '\($0)'?)" } ?? ""
+            return "unknown topic config '\(name)'\(hint)"
+        }
+        if name == "cleanup.policy" && value != "delete" {
+            return "cleanup.policy=\(value) is not supported: Samsa implements delete retention only"
+        }
+        if let expected = BrokerConfig.check(value, against: definition.type) {
+            return "topic config \(name)=\(value) is invalid: expected \(expected)"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,133 @@
+import KafkaProtocol
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The broker's client-facing TCP listener: Kafka framing in front of a `RequestRouter`, one
+/// `ConnectionHandler` per connection.
+public final class KafkaServer: Sendable {
+    private let channel: any Channel
+    public let localPort: Int
+
+    public static func start(host: String, port: Int, group: EventLoopGroup, maxFrameBytes: Int,
+                             router: RequestRouter, logger: Logger) async throws -> KafkaServer {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameBytes: maxFrameBytes)))
+                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(KafkaFrameEncoder()))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(router: router, logger: logger))
+                }
+            }
+        let channel = try await bootstrap.bind(host: host, port: port).get()
+        return KafkaServer(channel: channel, localPort: channel.localAddress?.port ?? port)
+    }
+
+    private init(channel: any Channel, localPort: Int) {
+        self.channel = channel
+        self.localPort = localPort
+    }
+
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Serves one connection. Kafka answers a connection's requests in the order they arrived and works
+/// on one at a time (the broker "mutes" the channel), so this handler queues frames and processes
+/// them serially; past `maxQueuedFrames` it stops reading until the queue drains (backpressure
+/// instead of unbounded memory). A frame that cannot be decoded closes the connection.
+final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// librdkafka pipelines up to max.in.flight requests per connection; beyond this many queued
+    /// frames the handler stops reading from the socket.
+    static let maxQueuedFrames = 32
+
+    private let router: RequestRouter
+    private let logger: Logger
+    private var queue = CircularBuffer<ByteBuffer>()
+    private var busy = false
+    private var readingPaused = false
+    private var closed = false
+
+    init(router: RequestRouter, logger: Logger) {
+        self.router = router
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        queue.append(unwrapInboundIn(data))
+        if queue.count >= Self.maxQueuedFrames && !readingPaused {
+            readingPaused = true
+            context.channel.setOption(.autoRead, value: false).whenFailure { _ in }
+        }
+        processNext(context: context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.debug("closing connection from \(context.remoteAddress?.description ?? "?"): \(error)")
+        closed = true
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        queue.removeAll()
+        context.fireChannelInactive()
+    }
+
+    private func processNext(context: ChannelHandlerContext) {
+        guard !busy, !closed, let frame = queue.popFirst() else { return }
+        busy = true
+        if readingPaused && queue.count < Self.maxQueuedFrames / 2 {
+            readingPaused = false
+            context.channel.setOption(.autoRead, value: true).whenFailure { _ in }
+        }
+        let connection = ConnectionInfo(remote: context.remoteAddress?.description ?? "unknown")
+        let eventLoop = context.eventLoop
+        let loopBound = NIOLoopBound((self, context), eventLoop: eventLoop)
+        router.handle(frame: frame, connection: connection, eventLoop: eventLoop).hop(to: eventLoop).whenComplete { result in
+            let (handler, context) = loopBound.value
+            handler.busy = false
+            switch result {
+            case .success(.respond(let response)):
+                guard !handler.closed else { return }
+                context.writeAndFlush(handler.wrapOutboundOut(response), promise: nil)
+                handler.processNext(context: context)
+            case .success(.noResponse):
+                handler.processNext(context: context)
+            case .success(.close(let why)):
+                handler.closeConnection(context: context, why: why)
+            case .failure(let error):
+                handler.closeConnection(context: context, why: "\(error)")
+            }
+        }
+    }
+
+    private func closeConnection(context: ChannelHandlerContext, why: String) {
+        logger.debug("closing connection \(context.remoteAddress?.description ?? "?"): \(why)")
+        closed = true
+        context.close(promise: nil)
+    }
+}
+
+public struct ConnectionInfo: Sendable {
+    public var remote: String
+}
+
+/// What to do with a connection after a request.
+public enum RequestOutcome: Sendable {
+    /// Send this response frame (header and body, without the size prefix).
+    case respond(ByteBuffer)
+    /// acks=0 produce: nothing is sent.
+    case noResponse
+    /// A malformed or unsupported request: Kafka closes the connection.
+    case close(String)
+}

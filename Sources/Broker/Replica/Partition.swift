@@ -1,0 +1,290 @@
+import KafkaProtocol
+import Logging
+import LogStore
+import NIOConcurrencyHelpers
+import NIOCore
+import Replication
+
+/// One partition hosted by this broker: its log, its replication state, and the requests waiting on
+/// it (acks=all produces waiting for the HW, fetches waiting for data).
+///
+/// Owner: `lock` guards `log`, `state`, `config` and `waiters`. Every public method takes the lock
+/// for a short, bounded piece of work (an append or a read of at most one fetch's bytes) and never
+/// calls out while holding it: directives and waiter wake-ups run after it is released.
+public final class Partition: @unchecked Sendable {
+    public let topicPartition: TopicPartition
+    private let lock = NIOLock()
+    private var log: PartitionLog
+    private var state: PartitionReplicaState
+    private var config: TopicConfig
+    private var waiters: [Int: @Sendable () -> Void] = [:]
+    private var nextWaiterId = 0
+    private let directiveHandler: @Sendable (Partition, [ReplicaDirective]) -> Void
+
+    init(topicPartition: TopicPartition, log: PartitionLog, brokerId: Int32, config: TopicConfig, lagTimeMaxMs: Int64,
+         directiveHandler: @escaping @Sendable (Partition, [ReplicaDirective]) -> Void) {
+        self.topicPartition = topicPartition
+        self.log = log
+        self.config = config
+        self.directiveHandler = directiveHandler
+        let leo = log.logEndOffset
+        var state = PartitionReplicaState(brokerId: brokerId, highWatermark: 0, logEndOffset: leo,
+                                          minInsyncReplicas: config.minInsyncReplicas, lagTimeMaxMs: lagTimeMaxMs)
+        state.restoreHighWatermark(log.checkpointedHighWatermark)
+        self.state = state
+    }
+
+    // MARK: Snapshots
+
+    public struct Status: Sendable, Equatable {
+        public var role: PartitionReplicaState.Role
+        public var leaderEpoch: Int32
+        public var isr: [Int32]
+        public var replicas: [Int32]
+        public var highWatermark: Int64
+        public var logEndOffset: Int64
+        public var logStartOffset: Int64
+        public var fenced: Bool
+        public var minInsyncReplicas: Int
+    }
+
+    public var status: Status {
+        lock.withLock {
+            Status(role: state.role, leaderEpoch: state.leaderEpoch, isr: state.isr, replicas: state.replicas,
+                   highWatermark: state.highWatermark, logEndOffset: log.logEndOffset, logStartOffset: log.logStartOffset,
+                   fenced: state.fenced, minInsyncReplicas: state.minInsyncReplicas)
+        }
+    }
+
+    public var replicaState: PartitionReplicaState { lock.withLock { state } }
+    public var topicConfig: TopicConfig { lock.withLock { config } }
+
+    // MARK: Role changes
+
+    func becomeLeader(_ leadership: PartitionLeadership, nowMs: Int64) {
+        let directives: [ReplicaDirective] = lock.withLock {
+            log.leaderEpochCache.assign(epoch: leadership.leaderEpoch, startOffset: log.logEndOffset)
+            return state.becomeLeader(epoch: leadership.leaderEpoch, isr: leadership.isr, replicas: leadership.replicas,
+                                      stateVersion: leadership.stateVersion, nowMs: nowMs)
+        }
+        finish(directives)
+    }
+
+    func becomeFollower(_ leadership: PartitionLeadership) {
+        let directives = lock.withLock {
+            state.becomeFollower(leader: leadership.leader, epoch: leadership.leaderEpoch, isr: leadership.isr,
+                                 replicas: leadership.replicas, stateVersion: leadership.stateVersion)
+        }
+        finish(directives)
+    }
+
+    func updateConfig(_ config: TopicConfig) {
+        lock.withLock {
+            self.config = config
+            state.minInsyncReplicas = config.minInsyncReplicas
+            log.config = config.log
+        }
+        wakeWaiters()
+    }
+
+    // MARK: Produce
+
+    public enum AppendOutcome: Sendable, Equatable {
+        case appended(firstOffset: Int64, lastOffset: Int64, logAppendTimeMs: Int64, logStartOffset: Int64)
+        case rejected(ErrorCode, String?)
+    }
+
+    /// Appends validated batches as leader. Checks leadership and, for acks=all, min.insync.replicas
+    /// before writing anything.
+    public func appendAsLeader(_ batches: [ByteBuffer], requiredAcks: Int16, nowMs: Int64) -> AppendOutcome {
+        var directives: [ReplicaDirective] = []
+        let outcome: AppendOutcome = lock.withLock {
+            switch state.appendCheck(requiredAcks: requiredAcks) {
+            case .reject(.notLeaderOrFollower): return .rejected(.notLeaderOrFollower, nil)
+            case .reject(.notEnoughReplicas):
+                return .rejected(.notEnoughReplicas, "ISR \(state.isr) is smaller than min.insync.replicas=\(state.minInsyncReplicas)")
+            case .allowed: break
+            }
+            for batch in batches where batch.readableBytes > Int(config.maxMessageBytes) {
+                return .rejected(.messageTooLarge, "batch of \(batch.readableBytes) bytes exceeds max.message.bytes=\(config.maxMessageBytes)")
+            }
+            let appendTime: Int64? = config.logAppendTime ? nowMs : nil
+            do {
+                let info = try log.appendAsLeader(batches, leaderEpoch: state.leaderEpoch, logAppendTimeMs: appendTime)
+                directives = state.onLocalAppend(logEndOffset: log.logEndOffset)
+                return .appended(firstOffset: info.firstOffset, lastOffset: info.lastOffset,
+                                 logAppendTimeMs: appendTime ?? -1, logStartOffset: log.logStartOffset)
+            } catch {
+                return .rejected(.kafkaStorageError, "\(error)")
+            }
+        }
+        var appended = false
+        if case .appended = outcome { appended = true }
+        finish(directives, wake: appended)
+        return outcome
+    }
+
+    /// Whether an acks=all produce that needs `requiredOffset` (its last offset + 1) is done.
+    public func produceCompletion(requiredOffset: Int64) -> ErrorCode? {
+        lock.withLock {
+            guard state.isLeader else { return .notLeaderOrFollower }
+            if state.highWatermark >= requiredOffset { return ErrorCode.none }
+            if state.isr.count < state.minInsyncReplicas { return .notEnoughReplicasAfterAppend }
+            return nil
+        }
+    }
+
+    // MARK: Fetch
+
+    public struct ReadResult: Sendable {
+        public var errorCode: ErrorCode
+        public var highWatermark: Int64
+        public var logStartOffset: Int64
+        public var records: ByteBuffer
+        public var leaderEpoch: Int32
+    }
+
+    /// Reads for a consumer (`replicaId` < 0, up to the HW) or a follower (up to the LEO; its fetch
+    /// offset is its LEO and updates the leader's view of it).
+    public func read(fetchOffset: Int64, maxBytes: Int, replicaId: Int32, currentLeaderEpoch: Int32, minOneBatch: Bool,
+                     recordFollowerFetch: Bool = true, nowMs: Int64) -> ReadResult {
+        var directives: [ReplicaDirective] = []
+        let result: ReadResult = lock.withLock {
+            func failure(_ code: ErrorCode) -> ReadResult {
+                ReadResult(errorCode: code, highWatermark: state.highWatermark, logStartOffset: log.logStartOffset,
+                           records: ByteBuffer(), leaderEpoch: state.leaderEpoch)
+            }
+            guard state.isLeader else { return failure(.notLeaderOrFollower) }
+            if currentLeaderEpoch >= 0 {
+                if currentLeaderEpoch < state.leaderEpoch { return failure(.fencedLeaderEpoch) }
+                if currentLeaderEpoch > state.leaderEpoch { return failure(.unknownLeaderEpoch) }
+            }
+            let isFollower = replicaId >= 0
+            if isFollower {
+                guard state.replicas.contains(replicaId) else { return failure(.notLeaderOrFollower) }
+                // A delayed fetch re-reads several times; only the arrival of the request says
+                // where the follower is, as in Kafka.
+                if recordFollowerFetch {
+                    directives = state.onFollowerFetch(replica: replicaId, fetchOffset: fetchOffset, nowMs: nowMs)
+                }
+            }
+            let maxOffset = isFollower ? log.logEndOffset : state.highWatermark
+            if fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset { return failure(.offsetOutOfRange) }
+            if fetchOffset >= maxOffset {
+                return ReadResult(errorCode: .none, highWatermark: state.highWatermark, logStartOffset: log.logStartOffset,
+                                  records: ByteBuffer(), leaderEpoch: state.leaderEpoch)
+            }
+            do {
+                let read = try log.read(from: fetchOffset, maxBytes: maxBytes, maxOffset: maxOffset, minOneBatch: minOneBatch)
+                return ReadResult(errorCode: .none, highWatermark: state.highWatermark, logStartOffset: log.logStartOffset,
+                                  records: read.records, leaderEpoch: state.leaderEpoch)
+            } catch {
+                return failure(.kafkaStorageError)
+            }
+        }
+        finish(directives)
+        return result
+    }
+
+    // MARK: ListOffsets
+
+    public enum OffsetLookup: Sendable, Equatable {
+        case found(offset: Int64, timestamp: Int64, leaderEpoch: Int32)
+        case notFound(leaderEpoch: Int32)
+        case error(ErrorCode)
+    }
+
+    /// Kafka's ListOffsets for a client: -2 earliest, -1 latest (the HW), otherwise the first offset
+    /// whose timestamp is at or after `timestamp`, among offsets below the HW.
+    public func lookupOffset(timestamp: Int64, currentLeaderEpoch: Int32) -> OffsetLookup {
+        lock.withLock {
+            guard state.isLeader else { return .error(.notLeaderOrFollower) }
+            if currentLeaderEpoch >= 0 {
+                if currentLeaderEpoch < state.leaderEpoch { return .error(.fencedLeaderEpoch) }
+                if currentLeaderEpoch > state.leaderEpoch { return .error(.unknownLeaderEpoch) }
+            }
+            switch timestamp {
+            case -2: return .found(offset: log.logStartOffset, timestamp: -1, leaderEpoch: state.leaderEpoch)
+            case -1: return .found(offset: state.highWatermark, timestamp: -1, leaderEpoch: state.leaderEpoch)
+            default:
+                guard let hit = log.offsetForTimestamp(timestamp), hit.offset < state.highWatermark else {
+                    return .notFound(leaderEpoch: state.leaderEpoch)
+                }
+                return .found(offset: max(hit.offset, log.logStartOffset), timestamp: hit.timestamp, leaderEpoch: state.leaderEpoch)
+            }
+        }
+    }
+
+    // MARK: Waiters
+
+    /// Registers a callback run (outside the lock) whenever the log, the HW, the ISR or the role
+    /// changes. Returns an id for `removeWaiter`.
+    public func addWaiter(_ wake: @escaping @Sendable () -> Void) -> Int {
+        lock.withLock {
+            nextWaiterId += 1
+            waiters[nextWaiterId] = wake
+            return nextWaiterId
+        }
+    }
+
+    public func removeWaiter(_ id: Int) {
+        lock.withLock { _ = waiters.removeValue(forKey: id) }
+    }
+
+    func wakeWaiters() {
+        let callbacks = lock.withLock { Array(waiters.values) }
+        for callback in callbacks { callback() }
+    }
+
+    // MARK: ISR writes
+
+    func isrCommitted(_ isr: [Int32], newVersion: Int32) {
+        finish(lock.withLock { state.onIsrCommitted(isr, newVersion: newVersion) })
+    }
+
+    func isrRejected(currentVersion: Int32?) {
+        finish(lock.withLock { state.onIsrRejected(currentVersion: currentVersion) })
+    }
+
+    func isrWriteAbandoned() {
+        lock.withLock { state.onIsrWriteAbandoned() }
+    }
+
+    func tick(nowMs: Int64) {
+        finish(lock.withLock { state.onTick(nowMs: nowMs) })
+    }
+
+    // MARK: Maintenance
+
+    func checkpointHighWatermark() {
+        lock.withLock { try? log.checkpointHighWatermark(state.highWatermark) }
+    }
+
+    func applyRetention(nowMs: Int64) -> Int {
+        lock.withLock { (try? log.deleteSegments(nowMs: nowMs, highWatermark: state.highWatermark).count) ?? 0 }
+    }
+
+    func maybeFlush(nowMs: Int64) {
+        lock.withLock { try? log.maybeFlush(nowMs: nowMs) }
+    }
+
+    func close() {
+        lock.withLock {
+            try? log.checkpointHighWatermark(state.highWatermark)
+            try? log.close()
+            state.stopReplica()
+        }
+        wakeWaiters()
+    }
+
+    /// Runs `body` with the log under the lock; for the follower fetcher and tests.
+    func withLog<T>(_ body: (inout PartitionLog, inout PartitionReplicaState) throws -> T) rethrows -> T {
+        try lock.withLock { try body(&log, &state) }
+    }
+
+    /// Hands directives to the broker and wakes waiters; always called after the lock is released.
+    private func finish(_ directives: [ReplicaDirective], wake: Bool = false) {
+        if !directives.isEmpty { directiveHandler(self, directives) }
+        if wake || !directives.isEmpty { wakeWaiters() }
+    }
+}

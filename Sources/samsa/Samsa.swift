@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The one executable. Each subcommand validates its input and delegates to a library target.
+@main
+struct Samsa: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "samsa",
+        abstract: "A Kafka-compatible broker and a chaos laboratory around it.",
+        subcommands: [BrokerCommand.self]
+    )
+}
