@@ -1,0 +1,82 @@
+import KafkaProtocol
+import NIOCore
+
+extension RequestRouter {
+    /// CreateTopics: resolves -1 defaults (v4), then asks the control plane, which validates with
+    /// Kafka's error codes. Any broker accepts it.
+    func handleCreateTopics(_ request: CreateTopicsRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
+        let version = context.version
+        var duplicates: Set<String> = []
+        var seen: Set<String> = []
+        for topic in request.topics where !seen.insert(topic.name).inserted { duplicates.insert(topic.name) }
+        let creations = request.topics.filter { !duplicates.contains($0.name) }.map { topic in
+            TopicCreation(
+                name: topic.name,
+                numPartitions: topic.numPartitions == -1 ? broker.config.numPartitions : topic.numPartitions,
+                replicationFactor: topic.replicationFactor == -1 ? broker.config.defaultReplicationFactor : topic.replicationFactor,
+                assignment: topic.assignments.isEmpty ? nil : Dictionary(topic.assignments.map { ($0.partitionIndex, $0.brokerIds) }, uniquingKeysWith: { a, _ in a }),
+                configs: Dictionary(topic.configs.compactMap { config in config.value.map { (config.name, $0) } }, uniquingKeysWith: { _, b in b }))
+        }
+        let controlPlane = broker.controlPlane
+        let promise = context.eventLoop.makePromise(of: (any KafkaMessage)?.self)
+        promise.completeWithTask {
+            let results = await controlPlane.createTopics(creations, validateOnly: request.validateOnly)
+            var byName = Dictionary(results.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for name in duplicates {
+                byName[name] = TopicOperationResult(name: name, errorCode: .invalidRequest, message: "topic '\(name)' appears more than once in the request")
+            }
+            return CreateTopicsResponse(topics: request.topics.map(\.name).uniqued().map { name in
+                let result = byName[name] ?? TopicOperationResult(name: name, errorCode: .unknownServerError)
+                return CreateTopicsResponse.Topic(name: name, errorCode: result.errorCode.rawValue,
+                                                  errorMessage: version >= 1 ? result.message : nil)
+            })
+        }
+        return promise.futureResult
+    }
+
+    func handleDeleteTopics(_ request: DeleteTopicsRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
+        guard broker.config.deleteTopicEnable else {
+            return context.eventLoop.makeSucceededFuture(DeleteTopicsResponse(responses: request.topicNames.map {
+                DeleteTopicsResponse.Response(name: $0, errorCode: ErrorCode.topicDeletionDisabled.rawValue)
+            }))
+        }
+        let controlPlane = broker.controlPlane
+        let promise = context.eventLoop.makePromise(of: (any KafkaMessage)?.self)
+        promise.completeWithTask {
+            let results = await controlPlane.deleteTopics(request.topicNames.uniqued())
+            let byName = Dictionary(results.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            return DeleteTopicsResponse(responses: request.topicNames.uniqued().map {
+                DeleteTopicsResponse.Response(name: $0, errorCode: (byName[$0]?.errorCode ?? .unknownServerError).rawValue)
+            })
+        }
+        return promise.futureResult
+    }
+
+    /// InitProducerId for idempotent producers (no transactional id): a cluster-unique producer id
+    /// at epoch 0.
+    func handleInitProducerId(_ request: InitProducerIdRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
+        if request.transactionalId != nil {
+            return context.eventLoop.makeSucceededFuture(InitProducerIdResponse(errorCode: ErrorCode.transactionalIdAuthorizationFailed.rawValue,
+                                                                                producerId: -1, producerEpoch: -1))
+        }
+        let controlPlane = broker.controlPlane
+        let promise = context.eventLoop.makePromise(of: (any KafkaMessage)?.self)
+        promise.completeWithTask {
+            do {
+                let id = try await controlPlane.allocateProducerId()
+                return InitProducerIdResponse(errorCode: 0, producerId: id, producerEpoch: 0)
+            } catch {
+                return InitProducerIdResponse(errorCode: ErrorCode.coordinatorNotAvailable.rawValue, producerId: -1, producerEpoch: -1)
+            }
+        }
+        return promise.futureResult
+    }
+}
+
+extension Array where Element: Hashable {
+    /// The elements in order, each once.
+    func uniqued() -> [Element] {
+        var seen: Set<Element> = []
+        return filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,37 @@
+import KafkaProtocol
+import NIOCore
+
+extension RequestRouter {
+    /// ListOffsets: earliest (-2), latest (-1, the HW for clients) or the first offset at or after a
+    /// timestamp. v0 answers with the old-style offsets array.
+    func handleListOffsets(_ request: ListOffsetsRequest, _ context: RequestContext) -> any KafkaMessage {
+        let version = context.version
+        let topics = request.topics.map { topic in
+            ListOffsetsResponse.Topic(name: topic.name, partitions: topic.partitions.map { wanted -> ListOffsetsResponse.Partition in
+                let tp = TopicPartition(topic.name, wanted.partitionIndex)
+                var answer = ListOffsetsResponse.Partition(partitionIndex: wanted.partitionIndex, errorCode: 0)
+                guard let partition = broker.replicaManager.partition(tp) else {
+                    let known = broker.metadata.snapshot.partitions[tp] != nil
+                    answer.errorCode = (known ? ErrorCode.notLeaderOrFollower : .unknownTopicOrPartition).rawValue
+                    return answer
+                }
+                switch partition.lookupOffset(timestamp: wanted.timestamp, currentLeaderEpoch: wanted.currentLeaderEpoch) {
+                case .error(let code):
+                    answer.errorCode = code.rawValue
+                case .notFound(let epoch):
+                    answer.offset = -1
+                    answer.timestamp = -1
+                    answer.leaderEpoch = epoch
+                    if version == 0 { answer.oldStyleOffsets = [] }
+                case .found(let offset, let timestamp, let epoch):
+                    answer.offset = offset
+                    answer.timestamp = timestamp
+                    answer.leaderEpoch = epoch
+                    if version == 0 { answer.oldStyleOffsets = wanted.maxNumOffsets > 0 ? [offset] : [] }
+                }
+                return answer
+            })
+        }
+        return ListOffsetsResponse(topics: topics)
+    }
+}
