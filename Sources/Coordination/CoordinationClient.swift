@@ -95,7 +95,7 @@ public enum WatchEvent: Sendable, Hashable {
 }
 
 /// How a znode lives: persistent nodes stay until deleted, ephemeral ones until their session ends.
-/// Sequential modes append a ten-digit counter taken from the parent's child version.
+/// Sequential modes append a ten-digit counter of the parent's child creations so far.
 public enum CreateMode: Sendable, Hashable, CaseIterable {
     case persistent
     case ephemeral

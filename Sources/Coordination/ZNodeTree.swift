@@ -2,9 +2,10 @@
 /// is undone by dropping a copy. Each mutation takes the transaction id and time of the transaction
 /// and returns the changes that watches react to.
 ///
-/// It follows ZooKeeper's `DataTree` and `PrepRequestProcessor`: versions start at 0 and count data
-/// changes; `cversion` counts child creations and deletions; a sequential node's suffix is the
-/// parent's `cversion` before the creation; ephemeral nodes cannot have children.
+/// It behaves as ZooKeeper 3.8 does, observed against the real server: versions start at 0 and
+/// count data changes; `cversion` counts child creations and deletions; a sequential node's suffix
+/// counts only the parent's earlier child creations (deletions do not advance it); ephemeral nodes
+/// cannot have children.
 struct ZNodeTree: Sendable {
     /// A change that fires watches: `created`/`deleted`/`dataChanged` on the node's path,
     /// `childrenChanged` on the parent's path.
@@ -19,6 +20,8 @@ struct ZNodeTree: Sendable {
         var data: [UInt8]
         var stat: NodeStat
         var children: Set<String>
+        /// Child creations so far: the next sequential child's suffix.
+        var childCreations: Int32 = 0
     }
 
     /// ZooKeeper's default `jute.maxbuffer` (1 MiB) bounds a znode's data; the server rejects more.
@@ -37,6 +40,7 @@ struct ZNodeTree: Sendable {
             nodes[path] = Node(data: [], stat: Self.newStat(zxid: 0, now: now, owner: 0, dataLength: 0), children: [])
             nodes[parent]?.children.insert(ZNodePath.name(of: path))
             nodes[parent]?.stat.numChildren += 1
+            nodes[parent]?.childCreations += 1
         }
     }
 
@@ -63,12 +67,13 @@ struct ZNodeTree: Sendable {
         guard parent.stat.ephemeralOwner == 0 else {
             throw CoordinationError.noChildrenForEphemerals(path: requestedPath)
         }
-        let path = mode.isSequential ? requestedPath + ZNodePath.sequenceSuffix(parent.stat.cversion) : requestedPath
+        let path = mode.isSequential ? requestedPath + ZNodePath.sequenceSuffix(parent.childCreations) : requestedPath
         guard nodes[path] == nil else { throw CoordinationError.nodeExists(path: path) }
         let stat = Self.newStat(zxid: zxid, now: now, owner: mode.isEphemeral ? owner : 0, dataLength: data.count)
         nodes[path] = Node(data: data, stat: stat, children: [])
         parent.children.insert(ZNodePath.name(of: path))
         parent.stat.cversion &+= 1
+        parent.childCreations &+= 1
         parent.stat.numChildren += 1
         parent.stat.pzxid = zxid
         nodes[parentPath] = parent

@@ -151,18 +151,30 @@ public final class ZooKeeperClient: CoordinationClient {
 
     /// Makes the server expire this client's session, for tests and the lab's session-loss fault:
     /// a second handle resumes the same session (same id and password) and closes it, which ends the
-    /// session on the server. This client learns it when it next hears from the server (at the latest
-    /// after its connection times out and it reconnects): its handler gets `expired`.
+    /// session on the server. This client learns it when it next hears from the server (within about
+    /// a session timeout): its handler gets `expired`.
+    ///
+    /// This client reconnects when the second handle takes its connection over, and if it wins the
+    /// session back before the close arrives the server keeps the session. So the trick repeats until
+    /// resuming the session is refused as expired, which proves it is gone; bounded by `timeoutMs`.
     public func forceSessionExpiry(timeoutMs: Int = 10_000) throws {
         let clientId: clientid_t = try call("") { handle in
             guard let id = zoo_client_id(handle) else { throw CoordinationError.closed(path: "") }
             return id.pointee
         }
-        let twin = ZooKeeperSession(logger: session.logger, handler: nil)
-        try twin.open(
-            connectString: connectString, sessionTimeoutMs: requestedSessionTimeoutMs,
-            connectTimeoutMs: timeoutMs, clientId: clientId)
-        twin.close(waitMs: timeoutMs)
+        let deadline = Date(timeIntervalSinceNow: Double(timeoutMs) / 1000)
+        while case let remainingMs = Int(deadline.timeIntervalSinceNow * 1000), remainingMs > 0 {
+            let twin = ZooKeeperSession(logger: session.logger, handler: nil)
+            do {
+                try twin.open(
+                    connectString: connectString, sessionTimeoutMs: requestedSessionTimeoutMs,
+                    connectTimeoutMs: remainingMs, clientId: clientId)
+            } catch CoordinationError.sessionExpired {
+                return
+            }
+            twin.close(waitMs: remainingMs)
+        }
+        throw CoordinationError.operationTimeout(path: "")
     }
 }
 

@@ -9,7 +9,7 @@ import Darwin
 /// A standalone ZooKeeper process started by tests and by the lab.
 ///
 /// The process runs in its own process group, dies with this process (parent-death signal, see
-/// `ChildProcess`), logs into its directory, and is ready when `start` returns (it answered `ruok`).
+/// `ChildProcess`), logs into its directory, and serves requests when `start` returns.
 /// This object owns the pid and reaps it: signal it freely (the lab pauses it with SIGSTOP), but
 /// wait for it only through `stop()`, `waitForExit` or `isRunning`.
 public final class ZooKeeperServer: Sendable {
@@ -31,10 +31,11 @@ public final class ZooKeeperServer: Sendable {
     /// "127.0.0.1:port", for `ZooKeeperClient.connect`.
     public var connectString: String { "127.0.0.1:\(port)" }
 
-    /// Writes the configuration, starts the JVM and waits until it answers `ruok` with `imok`.
-    /// Throws, with the end of its log, if it exits or stays silent for `startTimeoutMs`.
+    /// Writes the configuration, starts the JVM and waits until it answers `ruok` with `imok` and
+    /// serves requests. Throws, with the end of its log, if it exits or is not ready within
+    /// `startTimeoutMs`; the process is then stopped.
     public static func start(_ configuration: ZooKeeperServerConfiguration) throws -> ZooKeeperServer {
-        let port = try configuration.clientPort ?? LoopbackSocket.freePort()
+        let port = try configuration.clientPort ?? freeLoopbackPort()
         let files = FileManager.default
         try files.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         try configuration.zooCfg(port: port).write(toFile: configuration.configPath, atomically: true, encoding: .utf8)
@@ -60,15 +61,22 @@ public final class ZooKeeperServer: Sendable {
                     \(logTail())
                     """)
             }
-            if (try? fourLetterWord("ruok", timeoutMs: 1_000)) == "imok" { return }
+            if isServing() { return }
             usleep(100_000)
         }
         stop()
         throw Failure(description: """
-            ZooKeeper on port \(port) did not answer ruok within \(configuration.startTimeoutMs) ms; \
+            ZooKeeper on port \(port) was not serving within \(configuration.startTimeoutMs) ms; \
             see \(configuration.directory)
             \(logTail())
             """)
+    }
+
+    /// `ruok` answers `imok` as soon as the listener is up, before the database is loaded; `srvr`
+    /// names the server's mode only once it serves requests. Ready means both.
+    public func isServing() -> Bool {
+        guard (try? fourLetterWord("ruok", timeoutMs: 1_000)) == "imok" else { return false }
+        return (try? fourLetterWord("srvr", timeoutMs: 1_000))?.contains("Mode: ") ?? false
     }
 
     /// Whether the process is still alive (a paused process counts as alive).
@@ -99,6 +107,16 @@ public final class ZooKeeperServer: Sendable {
             return try LoopbackSocket.exchange(port: port, request: word, timeoutMs: timeoutMs)
         } catch let failure as LoopbackSocket.Failure {
             throw Failure(description: "\(word) to ZooKeeper on port \(port): \(failure.description)")
+        }
+    }
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read, close). Another
+    /// process may take it before the caller binds it; that bind then fails loudly.
+    public static func freeLoopbackPort() throws -> Int {
+        do {
+            return try LoopbackSocket.freePort()
+        } catch let failure as LoopbackSocket.Failure {
+            throw Failure(description: "no free port: \(failure.description)")
         }
     }
 

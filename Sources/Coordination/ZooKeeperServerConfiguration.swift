@@ -15,7 +15,7 @@ public struct ZooKeeperServerConfiguration: Sendable {
     public var maxSessionTimeoutMs = 20_000
     /// A lab ZooKeeper holds a few thousand small znodes; it starts with about 80 MB resident.
     public var maxHeapMegabytes = 256
-    /// Bound on the wait for `ruok` → `imok` (usually under 2 s; the machine may be loaded).
+    /// Bound on the wait until the server serves requests (usually under 2 s; the machine may be loaded).
     public var startTimeoutMs = 30_000
     /// How long `stop()` waits after SIGTERM before SIGKILL.
     public var stopGraceMs = 5_000
