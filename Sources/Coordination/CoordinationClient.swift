@@ -53,9 +53,10 @@ public protocol CoordinationClient: AnyObject, Sendable {
 
 /// The handler given when a client is created. It runs on a thread owned by the client (for
 /// ZooKeeper, the C library's completion thread; in memory, a serial queue per client), one event
-/// at a time in the order the server produced them. It must return quickly and must not call the
-/// client's blocking methods: those wait for a thread this handler may be occupying. Hand the event
-/// to your own queue or actor instead.
+/// at a time in the order the server produced them. It must return quickly and must not call any
+/// method of the client, `close` included: those wait for the thread this handler occupies. Hand the
+/// event to your own queue or actor instead. Events may arrive after a call that caused them has
+/// returned, as with ZooKeeper's own client.
 public typealias CoordinationEventHandler = @Sendable (CoordinationEvent) -> Void
 
 /// Everything a client reports outside of call results.

@@ -10,6 +10,8 @@ import Foundation
 /// operation is atomic and they are totally ordered, as ZooKeeper orders transactions. Watch events
 /// are queued on the receiving session's serial queue while the lock is held, which keeps each
 /// session's events in transaction order; handlers run after the lock is released.
+///
+/// `@unchecked Sendable` rests on that: the mutable properties are touched only with `lock` held.
 public final class InMemoryCoordination: @unchecked Sendable {
     /// Sessions ids start here so they look like, and never collide with, small numbers used
     /// elsewhere in tests (broker ids, epochs).
