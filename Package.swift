@@ -21,6 +21,9 @@ let package = Package(
         ),
         .target(name: "Replication", dependencies: ["KafkaProtocol"]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication"]),
+        .systemLibrary(name: "CZooKeeper", path: "Sources/CZooKeeper"),
+        .target(name: "Coordination", dependencies: ["CZooKeeper", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "CoordinationTests", dependencies: ["Coordination"]),
         .testTarget(
             name: "KafkaProtocolTests",
             dependencies: ["KafkaProtocol", .product(name: "NIOTestUtils", package: "swift-nio")]
