@@ -19,6 +19,11 @@ let package = Package(
             name: "KafkaProtocol",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        .target(
+            name: "LogStore",
+            dependencies: ["KafkaProtocol", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(name: "LogStoreTests", dependencies: ["LogStore"]),
         .target(name: "Replication", dependencies: ["KafkaProtocol"]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication"]),
         .systemLibrary(name: "CZooKeeper", path: "Sources/CZooKeeper"),

@@ -85,6 +85,14 @@ public enum RecordBatches {
         return header
     }
 
+    /// Whether the batch's stored CRC-32C matches its bytes (the only check recovery needs).
+    public static func checksumMatches(_ batch: ByteBuffer) -> Bool {
+        guard let header = RecordBatchHeader(batch, at: batch.readerIndex), header.totalSize <= batch.readableBytes,
+              header.totalSize >= RecordBatchHeader.size else { return false }
+        let covered = header.totalSize - RecordBatchHeader.attributesOffset
+        return CRC32C.checksum(batch, at: batch.readerIndex + RecordBatchHeader.attributesOffset, length: covered) == header.crc
+    }
+
     /// Rewrites the base offset and leader epoch of the batch that starts at `index`; neither is
     /// covered by the CRC.
     public static func assign(baseOffset: Int64, leaderEpoch: Int32, in buffer: inout ByteBuffer, at index: Int) {

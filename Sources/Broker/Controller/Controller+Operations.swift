@@ -1,0 +1,103 @@
+import Coordination
+import Foundation
+import KafkaProtocol
+import Replication
+
+extension Controller {
+    /// Leaders write their ISR changes straight to the partition-state nodes and leave a sequential
+    /// notification; the controller re-reads those partitions and spreads the news with UpdateMetadata.
+    func processIsrChangeNotifications(_ zk: any CoordinationClient) throws {
+        let children = try zk.children(ZkPaths.isrChangeNotifications, watch: true).sorted()
+        guard !children.isEmpty else { return }
+        var changed: Set<TopicPartition> = []
+        for child in children {
+            let path = "\(ZkPaths.isrChangeNotifications)/\(child)"
+            if let data = try? zk.get(path, watch: false).data,
+               let note = try? ZkJSON.decode(ZkIsrChangeNotification.self, data, path: path) {
+                for entry in note.partitions { changed.insert(TopicPartition(entry.topic, entry.partition)) }
+            }
+            try? zk.delete(path, expectedVersion: NodeStat.anyVersion)
+        }
+        for tp in changed where context.assignments[tp.topic] != nil {
+            if let (data, stat) = try? zk.get(ZkPaths.partitionState(tp), watch: false),
+               let state = try? ZkJSON.decode(ZkPartitionState.self, data, path: ZkPaths.partitionState(tp)) {
+                context.states[tp] = (state, stat.version)
+            }
+        }
+        sendUpdate(partitions: changed.sorted(), to: Array(context.liveBrokers.values))
+    }
+
+    /// Topics marked under `/admin/delete_topics`: replicas stop and delete their logs, the topic's
+    /// znodes go, and every broker drops it from its metadata.
+    func processDeletions(_ zk: any CoordinationClient) throws {
+        let marked = try zk.children(ZkPaths.deleteTopics, watch: true)
+        for topic in marked.sorted() {
+            guard let assignment = context.assignments[topic] else {
+                try? zk.delete(ZkPaths.deleteMarker(topic), expectedVersion: NodeStat.anyVersion)
+                continue
+            }
+            let partitions = assignment.keys.sorted().map { TopicPartition(topic, $0) }
+            for broker in context.liveBrokers.values {
+                let hosted = partitions.filter { assignment[$0.partition]?.contains(broker.id) ?? false }
+                guard !hosted.isEmpty else { continue }
+                channel.send(.stopReplica(controllerId: brokerId, controllerEpoch: context.epoch, partitions: hosted, delete: true), to: broker)
+            }
+            try zk.deleteRecursive(ZkPaths.topic(topic))
+            try? zk.deleteRecursive(ZkPaths.topicConfig(topic))
+            try? zk.delete(ZkPaths.deleteMarker(topic), expectedVersion: NodeStat.anyVersion)
+            context.assignments[topic] = nil
+            context.topicConfigs[topic] = nil
+            for tp in partitions { context.states[tp] = nil }
+            sendUpdate(partitions: [], deleted: partitions, to: Array(context.liveBrokers.values))
+            logger.info("controller: topic \(topic) deleted")
+        }
+    }
+
+    /// A broker asked to shut down: move leadership of its partitions to other ISR members and take
+    /// it out of every ISR. Returns the partitions it still leads (no other replica could take over).
+    func controlledShutdown(_ zk: any CoordinationClient, broker id: Int32) throws -> [TopicPartition] {
+        guard context.liveBrokers[id] != nil else { return [] }
+        context.shuttingDown.insert(id)
+        var changed: [TopicPartition] = []
+        var remaining: [TopicPartition] = []
+        for tp in context.allPartitions {
+            guard let entry = context.states[tp], context.replicas(of: tp).contains(id) else { continue }
+            if entry.state.leader == id {
+                if let result = LeaderElection.controlledShutdown(assignment: context.replicas(of: tp), isr: entry.state.isr,
+                                                                 live: Set(context.liveBrokers.keys), shuttingDown: context.shuttingDown) {
+                    if try writeState(zk, tp, leader: result.leader, isr: result.isr) { changed.append(tp) }
+                } else {
+                    remaining.append(tp)
+                }
+            } else if entry.state.isr.contains(id), entry.state.isr.count > 1 {
+                if try writeState(zk, tp, leader: entry.state.leader, isr: entry.state.isr.filter { $0 != id }) { changed.append(tp) }
+            }
+        }
+        propagate(changed)
+        logger.info("controller: controlled shutdown of broker \(id): moved \(changed.count) partition(s), \(remaining.count) left")
+        return remaining
+    }
+
+    /// Kafka's auto leader rebalance: for each broker whose share of preferred partitions led by
+    /// someone else exceeds the threshold, move leadership back to it where it is alive and in sync.
+    func rebalanceLeaders(_ zk: any CoordinationClient) throws {
+        guard active, config.autoLeaderRebalance else { return }
+        let pairs = context.allPartitions.compactMap { tp -> (tp: TopicPartition, preferred: Int32, leader: Int32)? in
+            guard let preferred = context.replicas(of: tp).first, let state = context.states[tp]?.state else { return nil }
+            return (tp, preferred, state.leader)
+        }
+        var changed: [TopicPartition] = []
+        for broker in context.liveIds.sorted() {
+            let share = LeaderElection.imbalancePercentage(preferredLed: pairs.map { ($0.preferred, $0.leader) }, broker: broker)
+            guard share > config.leaderImbalancePerBrokerPercentage else { continue }
+            for pair in pairs where pair.preferred == broker && pair.leader != broker {
+                guard let entry = context.states[pair.tp],
+                      let result = LeaderElection.preferredReplica(assignment: context.replicas(of: pair.tp), isr: entry.state.isr,
+                                                                   live: context.liveIds) else { continue }
+                if try writeState(zk, pair.tp, leader: result.leader, isr: result.isr) { changed.append(pair.tp) }
+            }
+        }
+        if !changed.isEmpty { logger.info("controller: moved \(changed.count) partition(s) back to their preferred leaders") }
+        propagate(changed)
+    }
+}

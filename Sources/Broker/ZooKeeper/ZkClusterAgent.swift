@@ -1,0 +1,111 @@
+import Coordination
+import Foundation
+import KafkaProtocol
+import Logging
+import NIOConcurrencyHelpers
+
+/// This broker's membership in a ZooKeeper-mode cluster: registers `/brokers/ids/N` in each new
+/// session, runs the controller election through the ephemeral `/controller` node, and hands watch
+/// events to the controller while this broker holds that role.
+///
+/// Owner: everything runs on the ZooKeeper queue; `controllerId` is also read by request handlers,
+/// through its lock.
+public final class ZkClusterAgent: @unchecked Sendable {
+    let brokerId: Int32
+    let advertised: HostPort
+    let session: ZkSession
+    let controller: Controller
+    let logger: Logger
+    private let knownController = NIOLockedValueBox<Int32>(-1)
+
+    init(brokerId: Int32, advertised: HostPort, session: ZkSession, controller: Controller, logger: Logger) {
+        self.brokerId = brokerId
+        self.advertised = advertised
+        self.session = session
+        self.controller = controller
+        self.logger = logger
+    }
+
+    public var controllerId: Int32 { knownController.withLockedValue { $0 } }
+    var isController: Bool { controller.active }
+
+    /// Called on the ZooKeeper queue for every session event.
+    func handle(_ event: ZkSessionEvent) {
+        do {
+            switch event {
+            case .newSession:
+                try session.onQueue { zk in try self.register(zk) }
+            case .expired:
+                controller.resign(reason: "ZooKeeper session expired")
+            case .disconnected, .reconnected:
+                break
+            case .watch(let watch):
+                try session.onQueue { zk in
+                    if watch.path == ZkPaths.controller {
+                        try self.elect(zk)
+                    } else {
+                        try self.controller.handle(watch, zk)
+                    }
+                }
+            }
+        } catch is ControllerFenced {
+            controller.resign(reason: "fenced by a newer controller epoch")
+            try? session.onQueue { zk in try self.elect(zk) }
+        } catch {
+            logger.error("ZooKeeper event \(event) failed: \(error)")
+        }
+    }
+
+    private func register(_ zk: any CoordinationClient) throws {
+        for path in ZkPaths.persistentParents { try zk.ensurePath(path) }
+        let registration = ZkBrokerRegistration(host: advertised.host, port: advertised.port, timestampMs: BrokerClock.wallMs())
+        let path = ZkPaths.broker(brokerId)
+        let deadline = BrokerClock.monotonicMs() + Int64(session.sessionTimeoutMs) * 2
+        while true {
+            do {
+                _ = try zk.create(path, data: ZkJSON.encode(registration), mode: .ephemeral)
+                break
+            } catch CoordinationError.nodeExists {
+                // The previous session's node lingers until the server expires it.
+                if let stat = try zk.exists(path, watch: false), stat.ephemeralOwner == zk.sessionId { break }
+                guard BrokerClock.monotonicMs() < deadline else {
+                    throw BrokerStartupError("broker id \(brokerId) is registered by another live session")
+                }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
+        logger.info("registered as broker \(brokerId) at \(advertised)")
+        try elect(zk)
+    }
+
+    /// Kafka's election: whoever creates the ephemeral `/controller` is controller; everyone else
+    /// watches it and tries again when it goes away.
+    func elect(_ zk: any CoordinationClient) throws {
+        let node = ZkControllerNode(brokerid: brokerId, timestamp: String(BrokerClock.wallMs()))
+        do {
+            _ = try zk.create(ZkPaths.controller, data: ZkJSON.encode(node), mode: .ephemeral)
+            knownController.withLockedValue { $0 = brokerId }
+            _ = try zk.exists(ZkPaths.controller, watch: true)
+            do {
+                try controller.activate(zk)
+            } catch {
+                controller.resign(reason: "activation failed: \(error)")
+                try? zk.delete(ZkPaths.controller, expectedVersion: NodeStat.anyVersion)
+                throw error
+            }
+        } catch CoordinationError.nodeExists {
+            guard let stat = try zk.exists(ZkPaths.controller, watch: true) else { return try elect(zk) }
+            let current: Int32
+            do {
+                let data = try zk.get(ZkPaths.controller, watch: false).data
+                current = try ZkJSON.decode(ZkControllerNode.self, data, path: ZkPaths.controller).brokerid
+            } catch CoordinationError.noNode {
+                return try elect(zk)
+            }
+            knownController.withLockedValue { $0 = current }
+            if current != brokerId || stat.ephemeralOwner != zk.sessionId {
+                controller.resign(reason: "broker \(current) is controller")
+            }
+        }
+    }
+}
