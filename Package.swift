@@ -26,6 +26,23 @@ let package = Package(
         .testTarget(name: "LogStoreTests", dependencies: ["LogStore"]),
         .target(name: "Replication", dependencies: ["KafkaProtocol"]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication"]),
+        .target(
+            name: "Broker",
+            dependencies: [
+                "KafkaProtocol", "LogStore", "Replication", "Coordination",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "samsa",
+            dependencies: [
+                "Broker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(name: "CZooKeeper", path: "Sources/CZooKeeper"),
         .target(name: "Coordination", dependencies: ["CZooKeeper", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"]),

@@ -282,4 +282,6 @@ public enum ReplicaDirective: Sendable, Equatable {
     /// NOT_ENOUGH_REPLICAS_AFTER_APPEND.
     case underMinIsr(isr: [Int32])
     case fenced(expectedVersion: Int32, actualVersion: Int32?)
+    /// The log's storage failed; reported by the broker shell, never produced by the state machine.
+    case storageError(String)
 }

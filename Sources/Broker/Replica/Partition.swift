@@ -62,11 +62,17 @@ public final class Partition: @unchecked Sendable {
     // MARK: Role changes
 
     func becomeLeader(_ leadership: PartitionLeadership, nowMs: Int64) {
+        var epochCacheError: String?
         let directives: [ReplicaDirective] = lock.withLock {
-            log.leaderEpochCache.assign(epoch: leadership.leaderEpoch, startOffset: log.logEndOffset)
+            // The epoch cache only matters for followers truncating against this log later; a
+            // failure to persist it is reported, and leadership proceeds as Kafka's would.
+            do { try log.assignLeaderEpoch(leadership.leaderEpoch, startOffset: log.logEndOffset) } catch {
+                epochCacheError = "\(error)"
+            }
             return state.becomeLeader(epoch: leadership.leaderEpoch, isr: leadership.isr, replicas: leadership.replicas,
                                       stateVersion: leadership.stateVersion, nowMs: nowMs)
         }
+        if let epochCacheError { directiveHandler(self, [.storageError("cannot persist the leader epoch: \(epochCacheError)")]) }
         finish(directives)
     }
 

@@ -148,6 +148,8 @@ public final class ReplicaManager: Sendable {
                 ])
             case .underMinIsr(let isr):
                 logger.warning("\(tp) is under min.insync.replicas with ISR \(isr)")
+            case .storageError(let message):
+                logger.error("\(tp): \(message)")
             case .fenced(let expected, let actual):
                 logger.warning("ISR write for \(tp) fenced: expected version \(expected), found \(actual.map(String.init) ?? "none"); no longer acting as leader")
                 events.record("fenced_write", ["topic": tp.topic, "partition": Int(tp.partition),

@@ -66,7 +66,8 @@ public final class ZkSession: Sendable {
         let generation = state.withLockedValue { $0.generation + 1 }
         let client = try ZooKeeperClient.connect(connectString: connectString, sessionTimeoutMs: sessionTimeoutMs,
                                                  connectTimeoutMs: connectTimeoutMs, logger: logger) { [weak self] event in
-            self?.queue.async { self?.deliver(event, generation: generation) }
+            guard let self else { return }
+            self.queue.async { self.deliver(event, generation: generation) }
         }
         state.withLockedValue {
             $0.client = client
