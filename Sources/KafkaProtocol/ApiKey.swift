@@ -29,7 +29,37 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case describeConfigs = 32
     case deleteGroups = 42
 
-    public var description: String { "\(String(describing: self).prefix(1).uppercased())\(String(describing: self).dropFirst())(\(rawValue))" }
+    /// Kafka's name for the API, as in its protocol guide.
+    public var name: String {
+        switch self {
+        case .produce: return "Produce"
+        case .fetch: return "Fetch"
+        case .listOffsets: return "ListOffsets"
+        case .metadata: return "Metadata"
+        case .leaderAndIsr: return "LeaderAndIsr"
+        case .stopReplica: return "StopReplica"
+        case .updateMetadata: return "UpdateMetadata"
+        case .controlledShutdown: return "ControlledShutdown"
+        case .offsetCommit: return "OffsetCommit"
+        case .offsetFetch: return "OffsetFetch"
+        case .findCoordinator: return "FindCoordinator"
+        case .joinGroup: return "JoinGroup"
+        case .heartbeat: return "Heartbeat"
+        case .leaveGroup: return "LeaveGroup"
+        case .syncGroup: return "SyncGroup"
+        case .describeGroups: return "DescribeGroups"
+        case .listGroups: return "ListGroups"
+        case .apiVersions: return "ApiVersions"
+        case .createTopics: return "CreateTopics"
+        case .deleteTopics: return "DeleteTopics"
+        case .initProducerId: return "InitProducerId"
+        case .offsetForLeaderEpoch: return "OffsetForLeaderEpoch"
+        case .describeConfigs: return "DescribeConfigs"
+        case .deleteGroups: return "DeleteGroups"
+        }
+    }
+
+    public var description: String { "\(name)(\(rawValue))" }
 
     /// The first version at which this API uses flexible encoding (compact types, tagged fields,
     /// request header v2, response header v1), from Kafka's message schemas.

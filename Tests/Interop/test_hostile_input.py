@@ -51,7 +51,7 @@ def test_broker_survives_hostile_frames(broker):
     rng = random.Random(20261122)
     templates = valid_requests()
     sent_frames = 0
-    for round_index in range(400):
+    for round_index in range(500):
         kind = round_index % 5
         if kind == 0:
             payload = bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 300)))

@@ -46,3 +46,13 @@ import Testing
         #expect(throws: ProtocolError.truncated("v")) { try buffer.readUnsignedVarint("v") }
     }
 }
+
+@Suite struct NamingTests {
+    @Test func errorAndApiNamesAreKafkas() {
+        #expect(ErrorCode.notLeaderOrFollower.name == "NOT_LEADER_OR_FOLLOWER")
+        #expect(ErrorCode.notEnoughReplicasAfterAppend.description == "NOT_ENOUGH_REPLICAS_AFTER_APPEND (20)")
+        #expect(ApiKey.offsetForLeaderEpoch.description == "OffsetForLeaderEpoch(23)")
+        for code in ErrorCode.allCases { #expect(!code.name.isEmpty) }
+        for key in ApiKey.allCases { #expect(!key.description.isEmpty) }
+    }
+}
