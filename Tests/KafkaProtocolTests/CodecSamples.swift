@@ -1,0 +1,118 @@
+import NIOCore
+@testable import KafkaProtocol
+
+/// A message type with, for every version it supports, a sample whose every field that exists at
+/// that version holds a non-default value, so that a missing or misplaced version gate breaks the
+/// round trip.
+struct CodecCase: Sendable {
+    let name: String
+    let versions: ClosedRange<Int16>
+    let roundTrip: @Sendable (Int16) throws -> Bool
+    let encode: @Sendable (Int16) -> ByteBuffer
+    let decode: @Sendable (inout ByteBuffer, Int16) throws -> Void
+
+    init<M: KafkaMessage & Equatable>(_ type: M.Type, _ versions: ClosedRange<Int16>, _ sample: @escaping @Sendable (Int16) -> M) {
+        name = "\(M.self)"
+        self.versions = versions
+        roundTrip = { version in
+            var buffer = sample(version).encoded(version: version)
+            let decoded = try M(from: &buffer, version: version)
+            return decoded == sample(version) && buffer.readableBytes == 0
+        }
+        encode = { sample($0).encoded(version: $0) }
+        decode = { buffer, version in _ = try M(from: &buffer, version: version) }
+    }
+}
+
+func records(_ text: String) -> ByteBuffer {
+    RecordBatchBuilder().build([.init(key: ByteBuffer(string: "k"), value: ByteBuffer(string: text), timestampMs: 1_700_000_000_000)])
+}
+
+let codecCases: [CodecCase] = [
+    CodecCase(ApiVersionsRequest.self, 0...3) { v in
+        v >= 3 ? ApiVersionsRequest(clientSoftwareName: "samsa", clientSoftwareVersion: "1.0") : ApiVersionsRequest()
+    },
+    CodecCase(ApiVersionsResponse.self, 0...3) { v in
+        ApiVersionsResponse(errorCode: 35, apiKeys: [.init(apiKey: 0, minVersion: 0, maxVersion: 8), .init(apiKey: 18, minVersion: 0, maxVersion: 3)],
+                            throttleTimeMs: v >= 1 ? 7 : 0)
+    },
+    CodecCase(ProduceRequest.self, 0...8) { v in
+        ProduceRequest(transactionalId: v >= 3 ? "tx" : nil, acks: -1, timeoutMs: 1500,
+                       topics: [.init(name: "orders", partitions: [.init(index: 2, records: records("a")), .init(index: 3, records: nil)])])
+    },
+    CodecCase(ProduceResponse.self, 0...8) { v in
+        var partition = ProduceResponse.PartitionResponse(index: 1, errorCode: 19, baseOffset: 42)
+        if v >= 2 { partition.logAppendTimeMs = 99 }
+        if v >= 5 { partition.logStartOffset = 3 }
+        if v >= 8 {
+            partition.recordErrors = [.init(batchIndex: 0, message: "bad")]
+            partition.errorMessage = "not enough replicas"
+        }
+        return ProduceResponse(responses: [.init(name: "orders", partitions: [partition])], throttleTimeMs: v >= 1 ? 5 : 0)
+    },
+    CodecCase(FetchRequest.self, 0...11) { v in
+        FetchRequest(replicaId: 2, maxWaitMs: 500, minBytes: 1, maxBytes: v >= 3 ? 1 << 20 : Int32.max, isolationLevel: v >= 4 ? 1 : 0,
+                     sessionId: v >= 7 ? 9 : 0, sessionEpoch: v >= 7 ? 4 : -1,
+                     topics: [.init(topic: "orders", partitions: [.init(partition: 1, currentLeaderEpoch: v >= 9 ? 6 : -1, fetchOffset: 77,
+                                                                         logStartOffset: v >= 5 ? 2 : -1, partitionMaxBytes: 4096)])],
+                     forgottenTopics: v >= 7 ? [.init(topic: "old", partitions: [0, 1])] : [], rackId: v >= 11 ? "rack-a" : "")
+    },
+    CodecCase(FetchResponse.self, 0...11) { v in
+        FetchResponse(throttleTimeMs: v >= 1 ? 3 : 0, errorCode: v >= 7 ? 0 : 0, sessionId: v >= 7 ? 12 : 0, responses: [
+            .init(topic: "orders", partitions: [.init(partitionIndex: 1, errorCode: 0, highWatermark: 10, lastStableOffset: v >= 4 ? 10 : -1,
+                                                      logStartOffset: v >= 5 ? 1 : -1,
+                                                      abortedTransactions: v >= 4 ? [.init(producerId: 5, firstOffset: 6)] : nil,
+                                                      preferredReadReplica: v >= 11 ? 2 : -1, records: records("r"))]),
+        ])
+    },
+    CodecCase(MetadataRequest.self, 0...8) { v in
+        MetadataRequest(topics: [.init(name: "a"), .init(name: "b")], allowAutoTopicCreation: v >= 4 ? false : true,
+                        includeClusterAuthorizedOperations: v >= 8, includeTopicAuthorizedOperations: v >= 8)
+    },
+    CodecCase(MetadataResponse.self, 0...8) { v in
+        MetadataResponse(throttleTimeMs: v >= 3 ? 4 : 0, brokers: [.init(nodeId: 1, host: "h", port: 9092, rack: v >= 1 ? "r1" : nil)],
+                         clusterId: v >= 2 ? "cid" : nil, controllerId: v >= 1 ? 1 : -1,
+                         topics: [.init(errorCode: 0, name: "orders", isInternal: v >= 1, partitions: [
+                            .init(errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: v >= 7 ? 5 : -1, replicaNodes: [1, 2], isrNodes: [1],
+                                  offlineReplicas: v >= 5 ? [2] : []),
+                         ], topicAuthorizedOperations: v >= 8 ? 8 : Int32.min)],
+                         clusterAuthorizedOperations: v >= 8 ? 16 : Int32.min)
+    },
+    CodecCase(ListOffsetsRequest.self, 0...5) { v in
+        ListOffsetsRequest(replicaId: -1, isolationLevel: v >= 2 ? 1 : 0, topics: [
+            .init(name: "orders", partitions: [.init(partitionIndex: 0, currentLeaderEpoch: v >= 4 ? 3 : -1, timestamp: -2, maxNumOffsets: v == 0 ? 5 : 1)]),
+        ])
+    },
+    CodecCase(ListOffsetsResponse.self, 0...5) { v in
+        ListOffsetsResponse(throttleTimeMs: v >= 2 ? 1 : 0, topics: [
+            .init(name: "orders", partitions: [.init(partitionIndex: 0, errorCode: 0, oldStyleOffsets: v == 0 ? [7, 3] : [],
+                                                     timestamp: v >= 1 ? 100 : -1, offset: v >= 1 ? 7 : -1, leaderEpoch: v >= 4 ? 2 : -1)]),
+        ])
+    },
+    CodecCase(CreateTopicsRequest.self, 0...4) { v in
+        CreateTopicsRequest(topics: [.init(name: "t", numPartitions: 3, replicationFactor: 2, assignments: [.init(partitionIndex: 0, brokerIds: [1, 2])],
+                                           configs: [.init(name: "retention.ms", value: "1000"), .init(name: "x", value: nil)])],
+                            timeoutMs: 5000, validateOnly: v >= 1)
+    },
+    CodecCase(CreateTopicsResponse.self, 0...4) { v in
+        CreateTopicsResponse(throttleTimeMs: v >= 2 ? 2 : 0, topics: [.init(name: "t", errorCode: 36, errorMessage: v >= 1 ? "exists" : nil)])
+    },
+    CodecCase(DeleteTopicsRequest.self, 0...3) { _ in DeleteTopicsRequest(topicNames: ["a", "b"], timeoutMs: 3000) },
+    CodecCase(DeleteTopicsResponse.self, 0...3) { v in
+        DeleteTopicsResponse(throttleTimeMs: v >= 1 ? 1 : 0, responses: [.init(name: "a", errorCode: 3)])
+    },
+    CodecCase(DescribeConfigsRequest.self, 0...3) { v in
+        DescribeConfigsRequest(resources: [.init(resourceType: 2, resourceName: "t", configurationKeys: ["retention.ms"]),
+                                           .init(resourceType: 4, resourceName: "1", configurationKeys: nil)],
+                               includeSynonyms: v >= 1, includeDocumentation: v >= 3)
+    },
+    CodecCase(DescribeConfigsResponse.self, 0...3) { v in
+        DescribeConfigsResponse(throttleTimeMs: 2, results: [.init(errorCode: 0, errorMessage: nil, resourceType: 2, resourceName: "t", configs: [
+            .init(name: "retention.ms", value: "1000", readOnly: false, isDefault: v == 0, configSource: v >= 1 ? 1 : -1, isSensitive: false,
+                  synonyms: v >= 1 ? [.init(name: "log.retention.ms", value: nil, source: 5)] : [], configType: v >= 3 ? 5 : 0,
+                  documentation: v >= 3 ? "doc" : nil),
+        ])])
+    },
+    CodecCase(InitProducerIdRequest.self, 0...1) { _ in InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: 1234) },
+    CodecCase(InitProducerIdResponse.self, 0...1) { _ in InitProducerIdResponse(throttleTimeMs: 1, errorCode: 0, producerId: 4000, producerEpoch: 2) },
+]
