@@ -29,7 +29,24 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "KafkaProtocol", "LogStore", "Replication", "Coordination",
+                "KafkaProtocol", "LogStore", "Replication", "Coordination", "KafkaClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "KafkaClient",
+            dependencies: [
+                "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "Lab",
+            dependencies: [
+                "KafkaClient", "Coordination",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -38,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "samsa",
             dependencies: [
-                "Broker",
+                "Broker", "Lab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

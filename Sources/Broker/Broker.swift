@@ -26,12 +26,21 @@ public final class Broker: Sendable {
         let metrics = BrokerMetrics()
         let metadata = MetadataCache(ClusterMetadata(clusterId: ""))
         let replicaManager = try ReplicaManager(config: config, logger: logger, events: events, metrics: metrics)
-        guard config.zookeeperConnect == nil else {
-            throw BrokerStartupError("zookeeper.connect is set but this build runs standalone brokers only")
+        let controlPlane: any ControlPlane
+        var cluster: ClusterRuntime?
+        if config.zookeeperConnect != nil {
+            guard config.advertisedListener.port != 0 else {
+                throw BrokerStartupError("a broker in a ZooKeeper-mode cluster needs a fixed listener port (listeners or advertised.listeners)")
+            }
+            let runtime = ClusterRuntime(config: config, advertised: config.advertisedListener, replicaManager: replicaManager,
+                                         metadata: metadata, events: events, metrics: metrics, logger: logger, group: group)
+            controlPlane = ZooKeeperControlPlane(session: runtime.session, metadata: metadata, brokerId: config.brokerId, logger: logger)
+            cluster = runtime
+        } else {
+            controlPlane = try LocalControlPlane(config: config, replicaManager: replicaManager, metadata: metadata, logger: logger)
         }
-        let controlPlane = try LocalControlPlane(config: config, replicaManager: replicaManager, metadata: metadata, logger: logger)
         services = BrokerServices(config: config, metadata: metadata, replicaManager: replicaManager, controlPlane: controlPlane,
-                                  metrics: metrics, events: events, logger: logger)
+                                  metrics: metrics, events: events, logger: logger, cluster: cluster)
     }
 
     /// The port the broker listens on (useful when `listeners` asked for port 0).
@@ -53,12 +62,27 @@ public final class Broker: Sendable {
         var advertised = config.advertisedListener
         if advertised.port == 0 { advertised.port = kafkaServer.localPort }
         if let control = services.controlPlane as? LocalControlPlane { control.start(advertised: advertised) }
+        if let cluster = services.cluster {
+            metadataClusterIdFromZooKeeper()
+            do { try await cluster.start() } catch {
+                throw BrokerStartupError("cannot join the cluster through ZooKeeper at \(config.zookeeperConnect ?? ""): \(error)")
+            }
+        }
         if let port = config.metricsPort {
             let metrics = try await MetricsServer.start(host: listener.host, port: port, group: group, services: services)
             metricsServer.withLockedValue { $0 = metrics }
         }
         scheduleBackgroundWork()
         logger.info("broker \(config.brokerId) listening on \(listener.host):\(kafkaServer.localPort), log dir \(config.logDir)")
+    }
+
+    /// Kafka keeps a cluster id in ZooKeeper; Samsa derives it from the connect string so every
+    /// broker of one ensemble reports the same id.
+    private func metadataClusterIdFromZooKeeper() {
+        let connect = config.zookeeperConnect ?? ""
+        var hash: UInt64 = 1469598103934665603
+        for byte in connect.utf8 { hash = (hash ^ UInt64(byte)) &* 1099511628211 }
+        services.metadata.update { $0.clusterId = "samsa-" + String(hash, radix: 36) }
     }
 
     private func scheduleBackgroundWork() {
@@ -79,8 +103,10 @@ public final class Broker: Sendable {
     /// Clean shutdown: stop serving, checkpoint HWs, flush and close every log.
     public func shutdown() async {
         logger.info("broker \(config.brokerId) shutting down")
+        if let cluster = services.cluster { await cluster.controlledShutdown() }
         for task in timers.withLockedValue({ $0 }) { task.cancel() }
         if let server = server.withLockedValue({ $0 }) { await server.close() }
+        services.cluster?.shutdown()
         if let metrics = metricsServer.withLockedValue({ $0 }) { await metrics.close() }
         services.replicaManager.shutdown()
         services.events.record("stopped", ["clean": true])

@@ -1,3 +1,4 @@
+import KafkaProtocol
 import Logging
 
 /// The pieces request handlers need, gathered so handlers stay functions of (request, services).
@@ -9,4 +10,8 @@ struct BrokerServices: Sendable {
     let metrics: BrokerMetrics
     let events: EventLog
     let logger: Logger
+    /// Present when the broker is part of a ZooKeeper-mode cluster; nil when standalone.
+    let cluster: ClusterRuntime?
+
+    var supportedApis: [ApiKey: ClosedRange<Int16>] { SupportedApis.ranges(clusterMode: cluster != nil) }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore

@@ -143,7 +143,7 @@ public final class KafkaConnection: Sendable {
     }
 
     public func send<Response: KafkaMessage>(_ request: some KafkaMessage, version: Int16? = nil, timeoutMs: Int64 = 10000,
-                                              as type: Response.Type = Response.self) async throws -> Response {
+                                              as responseType: Response.Type = Response.self) async throws -> Response {
         let key = type(of: request).apiKey
         let chosen = try version ?? self.version(for: key)
         var body = try await sendRaw(request, version: chosen, timeoutMs: timeoutMs)
@@ -180,7 +180,8 @@ public final class KafkaConnection: Sendable {
         }
         guard let correlationId = registered else { throw KafkaClientError.connectionClosed(address) }
         let timeout = channel.eventLoop.scheduleTask(in: .milliseconds(timeoutMs)) { [weak self] in
-            self?.fail(correlationId, .timedOut(api: "\(key)", afterMs: timeoutMs))
+            guard let self else { return }
+            self.fail(correlationId, .timedOut(api: "\(key)", afterMs: timeoutMs))
         }
         state.withLockedValue { $0.inFlight[correlationId]?.timeout = timeout }
         var frame = channel.allocator.buffer(capacity: 256)

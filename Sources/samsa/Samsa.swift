@@ -6,6 +6,6 @@ struct Samsa: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "samsa",
         abstract: "A Kafka-compatible broker and a chaos laboratory around it.",
-        subcommands: [BrokerCommand.self]
+        subcommands: [BrokerCommand.self, ClusterCommand.self]
     )
 }

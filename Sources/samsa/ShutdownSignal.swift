@@ -20,7 +20,8 @@ enum ShutdownSignal {
         }
     }
 
-    /// Signal sources must outlive `wait`; they are never cancelled (the process is exiting).
+    /// Signal sources must outlive `wait`; they are never cancelled (the process is exiting). Safe
+    /// without isolation: only appended to from inside `wait`, which a command calls once.
     nonisolated(unsafe) static var retained: [DispatchSourceSignal] = []
 }
 

@@ -122,3 +122,20 @@ def test_message_too_large_is_rejected(broker_factory):
     producer.flush(20)
     assert len(errors) == 1 and errors[0] is not None
     assert errors[0].code() == KafkaError.MSG_SIZE_TOO_LARGE
+
+
+def test_log_append_time_topic_stamps_broker_time(broker):
+    from confluent_kafka import TIMESTAMP_LOG_APPEND_TIME
+    import time
+    topic = unique_topic("ck-lat")
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1,
+                                  config={"message.timestamp.type": "LogAppendTime"})])[topic].result(timeout=15)
+    before = int(time.time() * 1000)
+    producer = Producer({"bootstrap.servers": broker.bootstrap})
+    producer.produce(topic, value=b"x", partition=0, timestamp=1_000_000)
+    producer.flush(15)
+    received = consume(broker.bootstrap, topic, OFFSET_BEGINNING, 1)
+    kind, stamp = received[0].timestamp()
+    assert kind == TIMESTAMP_LOG_APPEND_TIME
+    assert before - 5000 <= stamp <= int(time.time() * 1000) + 5000

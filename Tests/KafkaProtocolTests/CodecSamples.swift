@@ -115,4 +115,32 @@ let codecCases: [CodecCase] = [
     },
     CodecCase(InitProducerIdRequest.self, 0...1) { _ in InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: 1234) },
     CodecCase(InitProducerIdResponse.self, 0...1) { _ in InitProducerIdResponse(throttleTimeMs: 1, errorCode: 0, producerId: 4000, producerEpoch: 2) },
+    CodecCase(OffsetForLeaderEpochRequest.self, 0...3) { v in
+        OffsetForLeaderEpochRequest(replicaId: v >= 3 ? 2 : -2, topics: [.init(topic: "t", partitions: [.init(partition: 1, currentLeaderEpoch: v >= 2 ? 4 : -1, leaderEpoch: 3)])])
+    },
+    CodecCase(OffsetForLeaderEpochResponse.self, 0...3) { v in
+        OffsetForLeaderEpochResponse(throttleTimeMs: v >= 2 ? 1 : 0, topics: [.init(topic: "t", partitions: [.init(errorCode: 0, partition: 1, leaderEpoch: v >= 1 ? 3 : -1, endOffset: 99)])])
+    },
+    CodecCase(LeaderAndIsrRequest.self, 2...2) { _ in
+        LeaderAndIsrRequest(controllerId: 1, controllerEpoch: 4, brokerEpoch: 77, topicStates: [.init(topicName: "t", partitionStates: [
+            .init(partitionIndex: 0, controllerEpoch: 4, leader: 2, leaderEpoch: 9, isr: [2, 3], zkVersion: 11, replicas: [1, 2, 3], isNew: true),
+        ])], liveLeaders: [.init(brokerId: 2, hostName: "h", port: 9093)])
+    },
+    CodecCase(LeaderAndIsrResponse.self, 2...2) { _ in
+        LeaderAndIsrResponse(PartitionErrorsResponse(errorCode: 0, partitionErrors: [.init(topicName: "t", partitionIndex: 0, errorCode: 11)]))
+    },
+    CodecCase(UpdateMetadataRequest.self, 5...5) { _ in
+        UpdateMetadataRequest(controllerId: 1, controllerEpoch: 4, topicStates: [.init(topicName: "t", partitionStates: [
+            .init(partitionIndex: 0, controllerEpoch: 4, leader: -2, leaderEpoch: 9, isr: [2], zkVersion: 3, replicas: [1, 2], offlineReplicas: [1]),
+        ])], liveBrokers: [.init(id: 2, endpoints: [.init(port: 9093, host: "h")], rack: nil)])
+    },
+    CodecCase(UpdateMetadataResponse.self, 5...5) { _ in UpdateMetadataResponse(errorCode: 11) },
+    CodecCase(StopReplicaRequest.self, 1...1) { _ in
+        StopReplicaRequest(controllerId: 1, controllerEpoch: 2, brokerEpoch: 3, deletePartitions: true, topics: [.init(name: "t", partitionIndexes: [0, 2])])
+    },
+    CodecCase(StopReplicaResponse.self, 1...1) { _ in StopReplicaResponse(PartitionErrorsResponse(errorCode: 0, partitionErrors: [])) },
+    CodecCase(ControlledShutdownRequest.self, 1...1) { _ in ControlledShutdownRequest(brokerId: 3) },
+    CodecCase(ControlledShutdownResponse.self, 1...1) { _ in
+        ControlledShutdownResponse(errorCode: 0, remainingPartitions: [.init(topicName: "t", partitionIndex: 5)])
+    },
 ]

@@ -33,14 +33,15 @@ public final class RequestRouter: Sendable {
         guard let (rawKey, version, correlationId) = RequestHeader.peek(frame) else {
             return eventLoop.makeSucceededFuture(.close("frame of \(frame.readableBytes) bytes is shorter than a request header"))
         }
-        guard let apiKey = ApiKey(rawValue: rawKey), SupportedApis.ranges[apiKey] != nil else {
+        let supported = broker.supportedApis
+        guard let apiKey = ApiKey(rawValue: rawKey), supported[apiKey] != nil else {
             return eventLoop.makeSucceededFuture(.close("unknown API key \(rawKey)"))
         }
-        if apiKey == .apiVersions && !SupportedApis.supports(.apiVersions, version) {
-            let body = ApiVersionsResponse(errorCode: ErrorCode.unsupportedVersion.rawValue, apiKeys: SupportedApis.advertised)
+        if apiKey == .apiVersions && !(supported[.apiVersions]!.contains(version)) {
+            let body = ApiVersionsResponse(errorCode: ErrorCode.unsupportedVersion.rawValue, apiKeys: SupportedApis.advertised(supported))
             return eventLoop.makeSucceededFuture(.respond(Self.frame(body, version: 0, correlationId: correlationId, headerVersion: 0)))
         }
-        guard SupportedApis.supports(apiKey, version) else {
+        guard supported[apiKey]!.contains(version) else {
             return eventLoop.makeSucceededFuture(.close("unsupported version \(version) of \(apiKey)"))
         }
         var body = frame
@@ -82,7 +83,7 @@ public final class RequestRouter: Sendable {
         switch context.apiKey {
         case .apiVersions:
             _ = try ApiVersionsRequest(from: &body, version: version)
-            return now(ApiVersionsResponse(errorCode: 0, apiKeys: SupportedApis.advertised))
+            return now(ApiVersionsResponse(errorCode: 0, apiKeys: SupportedApis.advertised(broker.supportedApis)))
         case .metadata:
             return handleMetadata(try MetadataRequest(from: &body, version: version), context)
         case .produce:
@@ -99,6 +100,10 @@ public final class RequestRouter: Sendable {
             return now(handleDescribeConfigs(try DescribeConfigsRequest(from: &body, version: version), context))
         case .initProducerId:
             return handleInitProducerId(try InitProducerIdRequest(from: &body, version: version), context)
+        case .offsetForLeaderEpoch:
+            return now(handleOffsetForLeaderEpoch(try OffsetForLeaderEpochRequest(from: &body, version: version)))
+        case .leaderAndIsr, .updateMetadata, .stopReplica, .controlledShutdown:
+            return try handleControllerRequest(context, body: &body)
         default:
             throw ProtocolError.unsupportedVersion(apiKey: context.apiKey.rawValue, version: version)
         }

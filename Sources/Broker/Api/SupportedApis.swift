@@ -22,11 +22,21 @@ public enum SupportedApis {
     /// The first Fetch version whose responses may carry RecordBatch v2.
     public static let firstRecordBatchFetchVersion: Int16 = 4
 
-    public static func supports(_ key: ApiKey, _ version: Int16) -> Bool {
-        ranges[key]?.contains(version) ?? false
+    /// The controller-to-broker APIs, served only by brokers in a ZooKeeper-mode cluster, at the one
+    /// version Samsa's brokers speak among themselves; and OffsetForLeaderEpoch for followers.
+    public static let clusterRanges: [ApiKey: ClosedRange<Int16>] = [
+        .leaderAndIsr: LeaderAndIsrRequest.version...LeaderAndIsrRequest.version,
+        .updateMetadata: UpdateMetadataRequest.version...UpdateMetadataRequest.version,
+        .stopReplica: StopReplicaRequest.version...StopReplicaRequest.version,
+        .controlledShutdown: ControlledShutdownRequest.version...ControlledShutdownRequest.version,
+        .offsetForLeaderEpoch: 0...3,
+    ]
+
+    public static func ranges(clusterMode: Bool) -> [ApiKey: ClosedRange<Int16>] {
+        clusterMode ? ranges.merging(clusterRanges) { a, _ in a } : ranges
     }
 
-    public static var advertised: [ApiVersionsResponse.ApiRange] {
+    public static func advertised(_ ranges: [ApiKey: ClosedRange<Int16>]) -> [ApiVersionsResponse.ApiRange] {
         ranges.sorted { $0.key.rawValue < $1.key.rawValue }.map {
             ApiVersionsResponse.ApiRange(apiKey: $0.key.rawValue, minVersion: $0.value.lowerBound, maxVersion: $0.value.upperBound)
         }

@@ -289,6 +289,8 @@ public final class Partition: @unchecked Sendable {
     }
 
     /// Hands directives to the broker and wakes waiters; always called after the lock is released.
+    func notify(_ directives: [ReplicaDirective], wake: Bool) { finish(directives, wake: wake) }
+
     private func finish(_ directives: [ReplicaDirective], wake: Bool = false) {
         if !directives.isEmpty { directiveHandler(self, directives) }
         if wake || !directives.isEmpty { wakeWaiters() }

@@ -1,0 +1,40 @@
+import KafkaProtocol
+import NIOCore
+
+extension RequestRouter {
+    /// The leader side of OffsetForLeaderEpoch: where each asked epoch ends in this broker's log.
+    func handleOffsetForLeaderEpoch(_ request: OffsetForLeaderEpochRequest) -> any KafkaMessage {
+        OffsetForLeaderEpochResponse(topics: request.topics.map { topic in
+            .init(topic: topic.topic, partitions: topic.partitions.map { asked in
+                guard let partition = broker.replicaManager.partition(TopicPartition(topic.topic, asked.partition)) else {
+                    return .init(errorCode: ErrorCode.unknownTopicOrPartition.rawValue, partition: asked.partition)
+                }
+                let answer = partition.endOffset(forEpoch: asked.leaderEpoch, currentLeaderEpoch: asked.currentLeaderEpoch)
+                return .init(errorCode: answer.error.rawValue, partition: asked.partition, leaderEpoch: answer.epoch, endOffset: answer.endOffset)
+            })
+        })
+    }
+
+    /// LeaderAndIsr, UpdateMetadata, StopReplica and ControlledShutdown from the controller (or, for
+    /// ControlledShutdown, from a broker to the controller).
+    func handleControllerRequest(_ context: RequestContext, body: inout ByteBuffer) throws -> EventLoopFuture<(any KafkaMessage)?> {
+        guard let cluster = broker.cluster else { throw ProtocolError.invalid("\(context.apiKey) needs cluster mode") }
+        let version = context.version
+        let promise = context.eventLoop.makePromise(of: (any KafkaMessage)?.self)
+        switch context.apiKey {
+        case .leaderAndIsr:
+            let request = try LeaderAndIsrRequest(from: &body, version: version)
+            promise.completeWithTask { await cluster.handleLeaderAndIsr(request) }
+        case .updateMetadata:
+            promise.succeed(cluster.handleUpdateMetadata(try UpdateMetadataRequest(from: &body, version: version)))
+        case .stopReplica:
+            promise.succeed(cluster.handleStopReplica(try StopReplicaRequest(from: &body, version: version)))
+        case .controlledShutdown:
+            let request = try ControlledShutdownRequest(from: &body, version: version)
+            promise.completeWithTask { await cluster.handleControlledShutdown(request) }
+        default:
+            throw ProtocolError.unsupportedVersion(apiKey: context.apiKey.rawValue, version: version)
+        }
+        return promise.futureResult
+    }
+}

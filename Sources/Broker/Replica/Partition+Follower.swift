@@ -1,0 +1,69 @@
+import KafkaProtocol
+import LogStore
+import NIOCore
+import Replication
+
+extension Partition {
+    /// The leader side of OffsetForLeaderEpoch: where `requestedEpoch` ends in this log.
+    public func endOffset(forEpoch requestedEpoch: Int32, currentLeaderEpoch: Int32) -> (error: ErrorCode, epoch: Int32, endOffset: Int64) {
+        withLog { log, state in
+            guard state.isLeader else { return (.notLeaderOrFollower, -1, -1) }
+            if currentLeaderEpoch >= 0 {
+                if currentLeaderEpoch < state.leaderEpoch { return (.fencedLeaderEpoch, -1, -1) }
+                if currentLeaderEpoch > state.leaderEpoch { return (.unknownLeaderEpoch, -1, -1) }
+            }
+            let answer = log.leaderEpochCache.endOffset(for: requestedEpoch, logEndOffset: log.logEndOffset)
+            return (.none, answer.epoch, answer.endOffset)
+        }
+    }
+
+    /// This follower's epoch history, for truncation decisions.
+    var localEpochs: Truncation.LocalEpochs {
+        withLog { log, _ in
+            Truncation.LocalEpochs(entries: log.leaderEpochCache.entries.map { ($0.epoch, $0.startOffset) }, logEndOffset: log.logEndOffset)
+        }
+    }
+
+    /// Whether this broker still follows `leader` at `epoch` (a fetcher's work is stale otherwise).
+    func isFollowing(leader: Int32, epoch: Int32) -> Bool {
+        withLog { _, state in state.role == .follower && state.leaderId == leader && state.leaderEpoch == epoch }
+    }
+
+    var logEndOffset: Int64 { withLog { log, _ in log.logEndOffset } }
+    var logStartOffset: Int64 { withLog { log, _ in log.logStartOffset } }
+
+    /// Truncates the follower's log (KIP-101/279 decision) and returns (old LEO, new LEO).
+    func truncateAsFollower(to offset: Int64) throws -> (from: Int64, to: Int64) {
+        try withLog { log, state in
+            let before = log.logEndOffset
+            let after = try log.truncate(to: offset)
+            state.onTruncation(logEndOffset: after)
+            return (before, after)
+        }
+    }
+
+    /// The follower fell below the leader's log start: start over there.
+    func resetAsFollower(at offset: Int64) throws -> (from: Int64, to: Int64) {
+        try withLog { log, state in
+            let before = log.logEndOffset
+            try log.truncateFullyAndStart(at: offset)
+            state.onTruncation(logEndOffset: offset)
+            return (before, offset)
+        }
+    }
+
+    /// Appends fetched batches and applies the leader's HW and log start. Returns the new LEO.
+    func appendAsFollower(_ records: ByteBuffer, leaderHighWatermark: Int64, leaderLogStartOffset: Int64) throws -> Int64 {
+        let (leo, directives): (Int64, [ReplicaDirective]) = try withLog { log, state in
+            var directives: [ReplicaDirective] = []
+            if records.readableBytes > 0, try log.appendAsFollower(records) != nil {
+                directives += state.onLocalAppend(logEndOffset: log.logEndOffset)
+            }
+            if leaderLogStartOffset > log.logStartOffset { try log.advanceLogStart(to: leaderLogStartOffset) }
+            directives += state.onLeaderHighWatermark(leaderHighWatermark)
+            return (log.logEndOffset, directives)
+        }
+        notify(directives, wake: true)
+        return leo
+    }
+}

@@ -1,0 +1,318 @@
+import KafkaClient
+import KafkaProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import Replication
+
+/// Where a follower reaches a leader: the peer address from `samsa.peer.addresses` when configured
+/// (the lab points it at a proxy), else the leader's registered endpoint.
+public struct FetchSource: Sendable, Equatable, Hashable {
+    public var brokerId: Int32
+    public var host: String
+    public var port: Int
+}
+
+/// Replicates every partition this broker follows under one leader, as Kafka's
+/// `ReplicaFetcherThread`: first truncation (OffsetForLeaderEpoch, KIP-101/279) for partitions new to
+/// it, then Fetch with this broker's id as `replica_id`, long-polling the leader, appending what comes
+/// back and applying the leader's HW. Errors back off by `replica.fetch.backoff.ms`.
+///
+/// Owner: `state` (lock-guarded) holds the partition set; the loop task is the only one that talks
+/// to the leader.
+final class ReplicaFetcher: Sendable {
+    struct PartitionFetchState: Sendable, Equatable {
+        var leaderEpoch: Int32
+        /// Truncation still to do before fetching: the epoch to ask the leader about, or nil when done.
+        var truncationEpoch: Int32?
+        var needsTruncation: Bool
+        var delayedUntilMs: Int64 = 0
+    }
+
+    struct State {
+        var partitions: [TopicPartition: PartitionFetchState] = [:]
+        var stopped = false
+        var wake: CheckedContinuation<Void, Never>?
+    }
+
+    let source: FetchSource
+    let brokerId: Int32
+    let config: BrokerConfig
+    let replicaManager: ReplicaManager
+    let events: EventLog
+    let logger: Logger
+    let group: EventLoopGroup
+    private let state = NIOLockedValueBox(State())
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    init(source: FetchSource, brokerId: Int32, config: BrokerConfig, replicaManager: ReplicaManager, events: EventLog, logger: Logger, group: EventLoopGroup) {
+        self.source = source
+        self.brokerId = brokerId
+        self.config = config
+        self.replicaManager = replicaManager
+        self.events = events
+        self.logger = logger
+        self.group = group
+    }
+
+    func start() {
+        task.withLockedValue { $0 = Task { await self.run() } }
+    }
+
+    func add(_ tp: TopicPartition, leaderEpoch: Int32) {
+        let wake = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            state.partitions[tp] = PartitionFetchState(leaderEpoch: leaderEpoch, truncationEpoch: nil, needsTruncation: true)
+            defer { state.wake = nil }
+            return state.wake
+        }
+        wake?.resume()
+    }
+
+    func remove(_ tp: TopicPartition) {
+        state.withLockedValue { _ = $0.partitions.removeValue(forKey: tp) }
+    }
+
+    var isEmpty: Bool { state.withLockedValue { $0.partitions.isEmpty } }
+    var partitions: [TopicPartition] { state.withLockedValue { Array($0.partitions.keys) } }
+
+    func stop() {
+        let wake = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            state.stopped = true
+            defer { state.wake = nil }
+            return state.wake
+        }
+        wake?.resume()
+        task.withLockedValue { $0?.cancel() }
+    }
+
+    private var stopped: Bool { state.withLockedValue { $0.stopped } }
+
+    // MARK: The loop
+
+    private func run() async {
+        var connection: KafkaConnection?
+        while !stopped {
+            if state.withLockedValue({ $0.partitions.isEmpty }) {
+                await waitForWork()
+                continue
+            }
+            do {
+                if connection == nil || connection!.isClosed {
+                    connection = try await KafkaConnection.connect(host: source.host, port: source.port, group: group,
+                                                                   clientId: "samsa-replica-fetcher-\(brokerId)",
+                                                                   connectTimeoutMs: min(config.replicaSocketTimeoutMs, 3000),
+                                                                   requestTimeoutMs: config.replicaSocketTimeoutMs)
+                }
+                try await truncatePending(connection!)
+                let fetched = try await fetchOnce(connection!)
+                if !fetched { try await Task.sleep(for: .milliseconds(max(10, config.replicaFetchBackoffMs))) }
+            } catch is CancellationError {
+                break
+            } catch {
+                if !stopped {
+                    logger.debug("fetcher for leader \(source.brokerId) at \(source.host):\(source.port): \(error)")
+                }
+                connection?.close()
+                connection = nil
+                try? await Task.sleep(for: .milliseconds(max(10, config.replicaFetchBackoffMs)))
+            }
+        }
+        connection?.close()
+    }
+
+    private func waitForWork() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLockedValue { state -> Bool in
+                if state.stopped || !state.partitions.isEmpty { return true }
+                state.wake = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    /// KIP-101/279: ask the leader where our latest epoch ends; truncate there (possibly in several rounds).
+    private func truncatePending(_ connection: KafkaConnection) async throws {
+        var pending = state.withLockedValue { $0.partitions.filter { $0.value.needsTruncation } }
+        var rounds = 0
+        while !pending.isEmpty && rounds < 8 {
+            rounds += 1
+            var queries: [TopicPartition: Int32] = [:]
+            for (tp, fetchState) in pending {
+                guard let partition = replicaManager.partition(tp) else { continue }
+                let epoch = fetchState.truncationEpoch ?? Truncation.firstQuery(partition.localEpochs)
+                if let epoch { queries[tp] = epoch } else { finishTruncation(tp) }
+            }
+            if queries.isEmpty { return }
+            let byTopic = Dictionary(grouping: queries.keys, by: \.topic)
+            let request = OffsetForLeaderEpochRequest(replicaId: brokerId, topics: byTopic.map { topic, tps in
+                .init(topic: topic, partitions: tps.map { tp in
+                    .init(partition: tp.partition, currentLeaderEpoch: pending[tp]!.leaderEpoch, leaderEpoch: queries[tp]!)
+                })
+            })
+            let response: OffsetForLeaderEpochResponse = try await connection.send(request, timeoutMs: config.replicaSocketTimeoutMs)
+            for topic in response.topics {
+                for answer in topic.partitions {
+                    let tp = TopicPartition(topic.topic, answer.partition)
+                    guard let asked = queries[tp], let partition = replicaManager.partition(tp) else { continue }
+                    guard answer.errorCode == 0 else {
+                        delay(tp, because: ErrorCode.describe(answer.errorCode))
+                        continue
+                    }
+                    let decision = Truncation.decide(local: partition.localEpochs, askedEpoch: asked,
+                                                     leaderEpoch: answer.leaderEpoch, leaderEndOffset: answer.endOffset)
+                    switch decision {
+                    case .noTruncation:
+                        finishTruncation(tp)
+                    case .truncate(let offset):
+                        try truncate(partition, to: offset, reason: "leader's epoch \(answer.leaderEpoch) ends at \(answer.endOffset)")
+                        finishTruncation(tp)
+                    case .truncateAndAskAgain(let offset, let epoch):
+                        try truncate(partition, to: offset, reason: "diverged before epoch \(asked); asking about epoch \(epoch)")
+                        state.withLockedValue { $0.partitions[tp]?.truncationEpoch = epoch }
+                    }
+                }
+            }
+            pending = state.withLockedValue { $0.partitions.filter { $0.value.needsTruncation } }
+        }
+    }
+
+    private func truncate(_ partition: Partition, to offset: Int64, reason: String) throws {
+        let (from, to) = try partition.truncateAsFollower(to: offset)
+        guard from != to else { return }
+        let tp = partition.topicPartition
+        logger.info("truncated \(tp) from \(from) to \(to): \(reason)")
+        events.record("truncate", ["topic": tp.topic, "partition": Int(tp.partition), "from_offset": Int(from), "to_offset": Int(to),
+                                   "leader": Int(source.brokerId), "reason": reason])
+    }
+
+    private func finishTruncation(_ tp: TopicPartition) {
+        state.withLockedValue {
+            $0.partitions[tp]?.needsTruncation = false
+            $0.partitions[tp]?.truncationEpoch = nil
+        }
+    }
+
+    private func delay(_ tp: TopicPartition, because reason: String) {
+        let until = BrokerClock.monotonicMs() + max(10, config.replicaFetchBackoffMs)
+        state.withLockedValue { $0.partitions[tp]?.delayedUntilMs = until }
+        logger.debug("fetch of \(tp) from \(source.brokerId) delayed: \(reason)")
+    }
+
+    /// One fetch round. Returns false when nothing was fetchable (all delayed).
+    private func fetchOnce(_ connection: KafkaConnection) async throws -> Bool {
+        let now = BrokerClock.monotonicMs()
+        let ready = state.withLockedValue { $0.partitions.filter { !$0.value.needsTruncation && $0.value.delayedUntilMs <= now } }
+        var wanted: [TopicPartition: (Partition, Int32, Int64)] = [:]
+        for (tp, fetchState) in ready {
+            guard let partition = replicaManager.partition(tp), partition.isFollowing(leader: source.brokerId, epoch: fetchState.leaderEpoch) else { continue }
+            wanted[tp] = (partition, fetchState.leaderEpoch, partition.logEndOffset)
+        }
+        guard !wanted.isEmpty else { return false }
+        let byTopic = Dictionary(grouping: wanted.keys, by: \.topic)
+        let request = FetchRequest(replicaId: brokerId, maxWaitMs: config.replicaFetchWaitMaxMs, minBytes: config.replicaFetchMinBytes,
+                                   maxBytes: config.replicaFetchResponseMaxBytes, isolationLevel: 0,
+                                   topics: byTopic.map { topic, tps in
+                                       .init(topic: topic, partitions: tps.sorted().map { tp in
+                                           let (partition, epoch, leo) = wanted[tp]!
+                                           return .init(partition: tp.partition, currentLeaderEpoch: epoch, fetchOffset: leo,
+                                                        logStartOffset: partition.logStartOffset, partitionMaxBytes: config.replicaFetchMaxBytes)
+                                       })
+                                   })
+        let timeout = config.replicaSocketTimeoutMs + Int64(config.replicaFetchWaitMaxMs)
+        let response: FetchResponse = try await connection.send(request, version: 11, timeoutMs: timeout)
+        for topic in response.responses {
+            for answer in topic.partitions {
+                let tp = TopicPartition(topic.topic, answer.partitionIndex)
+                guard let (partition, epoch, fetchOffset) = wanted[tp], partition.isFollowing(leader: source.brokerId, epoch: epoch) else { continue }
+                switch ErrorCode(rawValue: answer.errorCode) ?? .unknownServerError {
+                case .none:
+                    do {
+                        _ = try partition.appendAsFollower(answer.records, leaderHighWatermark: answer.highWatermark,
+                                                           leaderLogStartOffset: answer.logStartOffset)
+                    } catch {
+                        logger.warning("cannot append fetched data for \(tp) at \(fetchOffset): \(error); truncating again")
+                        state.withLockedValue { $0.partitions[tp]?.needsTruncation = true }
+                    }
+                case .offsetOutOfRange:
+                    if fetchOffset < answer.logStartOffset || answer.logStartOffset < 0 {
+                        let start = max(answer.logStartOffset, 0)
+                        let (from, to) = try partition.resetAsFollower(at: start)
+                        events.record("truncate", ["topic": tp.topic, "partition": Int(tp.partition), "from_offset": Int(from),
+                                                   "to_offset": Int(to), "leader": Int(source.brokerId), "reason": "below the leader's log start"])
+                    } else {
+                        state.withLockedValue { $0.partitions[tp]?.needsTruncation = true }
+                    }
+                default:
+                    delay(tp, because: ErrorCode.describe(answer.errorCode))
+                }
+            }
+        }
+        return true
+    }
+}
+
+/// One `ReplicaFetcher` per leader this broker follows.
+final class ReplicaFetcherManager: Sendable {
+    private let fetchers = NIOLockedValueBox<[FetchSource: ReplicaFetcher]>([:])
+    let brokerId: Int32
+    let config: BrokerConfig
+    let replicaManager: ReplicaManager
+    let events: EventLog
+    let logger: Logger
+    let group: EventLoopGroup
+
+    init(brokerId: Int32, config: BrokerConfig, replicaManager: ReplicaManager, events: EventLog, logger: Logger, group: EventLoopGroup) {
+        self.brokerId = brokerId
+        self.config = config
+        self.replicaManager = replicaManager
+        self.events = events
+        self.logger = logger
+        self.group = group
+    }
+
+    /// Moves `tp` to the fetcher of `source` (creating it), removing it from any other.
+    func follow(_ tp: TopicPartition, leaderEpoch: Int32, source: FetchSource) {
+        let (fetcher, created, emptied) = fetchers.withLockedValue { fetchers -> (ReplicaFetcher, Bool, [ReplicaFetcher]) in
+            var emptied: [ReplicaFetcher] = []
+            for (key, other) in fetchers where key != source {
+                other.remove(tp)
+                if other.isEmpty {
+                    emptied.append(other)
+                    fetchers[key] = nil
+                }
+            }
+            if let existing = fetchers[source] { return (existing, false, emptied) }
+            let fresh = ReplicaFetcher(source: source, brokerId: brokerId, config: config, replicaManager: replicaManager,
+                                       events: events, logger: logger, group: group)
+            fetchers[source] = fresh
+            return (fresh, true, emptied)
+        }
+        for other in emptied { other.stop() }
+        fetcher.add(tp, leaderEpoch: leaderEpoch)
+        if created { fetcher.start() }
+    }
+
+    func unfollow(_ tp: TopicPartition) {
+        let emptied = fetchers.withLockedValue { fetchers -> [ReplicaFetcher] in
+            var emptied: [ReplicaFetcher] = []
+            for (key, fetcher) in fetchers {
+                fetcher.remove(tp)
+                if fetcher.isEmpty {
+                    emptied.append(fetcher)
+                    fetchers[key] = nil
+                }
+            }
+            return emptied
+        }
+        for fetcher in emptied { fetcher.stop() }
+    }
+
+    func shutdown() {
+        let all = fetchers.withLockedValue { fetchers -> [ReplicaFetcher] in
+            defer { fetchers = [:] }
+            return Array(fetchers.values)
+        }
+        for fetcher in all { fetcher.stop() }
+    }
+}

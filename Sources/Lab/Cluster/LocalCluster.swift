@@ -1,0 +1,214 @@
+import Coordination
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// ZooKeeper and N `samsa broker` processes on loopback, under one run directory. Broker i (ids
+/// 1...N) serves clients at 127.0.0.1:(basePort + i - 1). Every child is started through
+/// `ChildProcess` (own process group, parent-death signal), so none outlives the lab, even when the
+/// lab itself is killed with SIGKILL.
+///
+/// Owner: `state` (lock-guarded) holds the process table; start/stop calls block and must run off
+/// event loops.
+public final class LocalCluster: Sendable {
+    public struct Spec: Sendable {
+        public var brokers: Int
+        public var basePort: Int
+        public var directory: String
+        /// `key=value` properties applied to every broker after the lab defaults.
+        public var brokerProperties: [(String, String)]
+        public var samsaBinary: String
+        public var readyTimeoutMs: Int = 60_000
+
+        public init(brokers: Int, basePort: Int, directory: String, brokerProperties: [(String, String)] = [], samsaBinary: String) {
+            self.brokers = brokers
+            self.basePort = basePort
+            self.directory = directory
+            self.brokerProperties = brokerProperties
+            self.samsaBinary = samsaBinary
+        }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public enum ProcessState: String, Sendable, Codable {
+        case running, stopped, crashed, paused
+    }
+
+    public struct BrokerInfo: Sendable {
+        public var id: Int32
+        public var pid: Int32
+        public var clientPort: Int
+        public var directory: String
+        public var state: ProcessState
+    }
+
+    struct State {
+        var zookeeper: ZooKeeperServer?
+        var brokers: [Int32: BrokerInfo] = [:]
+    }
+
+    public let spec: Spec
+    public let run: RunDirectory
+    let logger: Logger
+    private let state = NIOLockedValueBox(State())
+
+    public init(spec: Spec, logger: Logger) {
+        self.spec = spec
+        self.run = RunDirectory(path: spec.directory)
+        self.logger = logger
+    }
+
+    public var bootstrap: String { (1...spec.brokers).map { "127.0.0.1:\(spec.basePort + $0 - 1)" }.joined(separator: ",") }
+    public var zookeeperConnect: String? { state.withLockedValue { $0.zookeeper?.connectString } }
+    public var brokers: [BrokerInfo] { state.withLockedValue { $0.brokers.values.sorted { $0.id < $1.id } } }
+    public var zookeeperPid: Int32? { state.withLockedValue { $0.zookeeper?.pid } }
+
+    public func brokerDirectory(_ id: Int32) -> String { run.path + "/broker-\(id)" }
+
+    /// Broker i serves Prometheus metrics at base-port + 100 + i - 1.
+    public func metricsPort(_ id: Int32) -> Int { spec.basePort + 100 + Int(id) - 1 }
+
+    /// Starts ZooKeeper and every broker, then waits until all brokers registered and a controller
+    /// was elected. Throws with the failing process's log tail when something does not come up.
+    public func start() throws {
+        for note in try run.claim() { logger.info("\(run.path): \(note)") }
+        for id in 1...spec.brokers {
+            let port = spec.basePort + id - 1
+            guard Self.portIsFree(port) else { throw Failure(description: "port \(port) (broker \(id)) is already in use; choose another --base-port") }
+        }
+        var zkConfig = ZooKeeperServerConfiguration(directory: run.path + "/zookeeper")
+        zkConfig.tickTimeMs = LabDefaults.zookeeperTickMs
+        let zookeeper: ZooKeeperServer
+        do { zookeeper = try ZooKeeperServer.start(zkConfig) } catch {
+            throw Failure(description: "ZooKeeper did not start: \(error)")
+        }
+        state.withLockedValue { $0.zookeeper = zookeeper }
+        recordProcesses()
+        for id in 1...Int32(spec.brokers) { try startBroker(id) }
+        try waitUntilReady()
+    }
+
+    func properties(for id: Int32) -> [(String, String)] {
+        let port = spec.basePort + Int(id) - 1
+        var properties: [(String, String)] = [
+            ("broker.id", String(id)),
+            ("listeners", "PLAINTEXT://127.0.0.1:\(port)"),
+            ("log.dirs", brokerDirectory(id) + "/data"),
+            ("zookeeper.connect", zookeeperConnect ?? ""),
+            ("samsa.event.log", brokerDirectory(id) + "/events.jsonl"),
+            ("samsa.metrics.port", String(metricsPort(id))),
+        ]
+        properties += LabDefaults.brokerProperties(brokers: spec.brokers)
+        properties += spec.brokerProperties
+        return properties
+    }
+
+    /// Starts (or restarts) broker `id` with its existing data.
+    public func startBroker(_ id: Int32) throws {
+        let directory = brokerDirectory(id)
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        let config = properties(for: id).map { "\($0.0)=\($0.1)" }.joined(separator: "\n") + "\n"
+        try config.write(toFile: directory + "/server.properties", atomically: true, encoding: .utf8)
+        let options = ChildProcess.Options(outputPath: directory + "/broker.log")
+        let pid = try ChildProcess.spawn(executable: spec.samsaBinary, arguments: ["broker", "--config", directory + "/server.properties"], options: options)
+        state.withLockedValue {
+            $0.brokers[id] = BrokerInfo(id: id, pid: pid, clientPort: spec.basePort + Int(id) - 1, directory: directory, state: .running)
+        }
+        recordProcesses()
+        logger.info("started broker \(id) (pid \(pid)) on 127.0.0.1:\(spec.basePort + Int(id) - 1)")
+    }
+
+    private func waitUntilReady() throws {
+        guard let connect = zookeeperConnect else { throw Failure(description: "ZooKeeper is not running") }
+        let client = try ZooKeeperClient.connect(connectString: connect, sessionTimeoutMs: 10_000, connectTimeoutMs: 10_000, logger: logger) { _ in }
+        defer { client.close() }
+        let deadline = Date(timeIntervalSinceNow: Double(spec.readyTimeoutMs) / 1000)
+        while Date() < deadline {
+            for broker in brokers where ChildProcess.exitStatus(of: broker.pid) != nil {
+                throw Failure(description: "broker \(broker.id) exited during startup:\n\(Self.tail(broker.directory + "/broker.log"))")
+            }
+            let registered = (try? client.children("/brokers/ids", watch: false)) ?? []
+            let controller = (try? client.exists("/controller", watch: false)) ?? nil
+            if registered.count == spec.brokers && controller != nil { return }
+            usleep(50_000)
+        }
+        throw Failure(description: "the cluster was not ready within \(spec.readyTimeoutMs) ms")
+    }
+
+    // MARK: Process control
+
+    /// Sends `signal` to broker `id`'s process group.
+    public func signal(_ id: Int32, _ signal: Int32) throws {
+        guard let broker = state.withLockedValue({ $0.brokers[id] }) else { throw Failure(description: "no broker \(id)") }
+        kill(-broker.pid, signal)
+        kill(broker.pid, signal)
+    }
+
+    /// SIGKILL (crash) or SIGTERM (clean stop, bounded by `graceMs`) broker `id` and reap it.
+    public func stopBroker(_ id: Int32, clean: Bool, graceMs: Int = 20_000) throws {
+        guard let broker = state.withLockedValue({ $0.brokers[id] }) else { throw Failure(description: "no broker \(id)") }
+        if clean {
+            kill(broker.pid, SIGCONT)
+            ChildProcess.terminate(broker.pid, graceMs: graceMs)
+        } else {
+            kill(broker.pid, SIGKILL)
+            _ = ChildProcess.waitForExit(broker.pid, timeoutMs: 10_000)
+        }
+        state.withLockedValue { $0.brokers[id]?.state = clean ? .stopped : .crashed }
+    }
+
+    public func setState(_ id: Int32, _ processState: ProcessState) {
+        state.withLockedValue { $0.brokers[id]?.state = processState }
+    }
+
+    /// Stops every broker (SIGTERM in parallel, SIGKILL after the grace period) and ZooKeeper.
+    public func stop(graceMs: Int = 15_000) {
+        let running = brokers
+        for broker in running {
+            kill(broker.pid, SIGCONT)
+            kill(broker.pid, SIGTERM)
+        }
+        for broker in running {
+            if ChildProcess.waitForExit(broker.pid, timeoutMs: graceMs) == nil {
+                kill(-broker.pid, SIGKILL)
+                kill(broker.pid, SIGKILL)
+                _ = ChildProcess.waitForExit(broker.pid, timeoutMs: 5_000)
+            }
+        }
+        if let zookeeper = state.withLockedValue({ $0.zookeeper }) { _ = zookeeper.stop() }
+        state.withLockedValue { state in
+            for id in state.brokers.keys { state.brokers[id]?.state = .stopped }
+        }
+        run.release()
+    }
+
+    func recordProcesses() {
+        var processes: [RunDirectory.RecordedProcess] = []
+        if let zk = zookeeperPid { processes.append(.init(name: "zookeeper", pid: zk, startTime: ProcessTable.startTime(of: zk))) }
+        for broker in brokers { processes.append(.init(name: "broker-\(broker.id)", pid: broker.pid, startTime: ProcessTable.startTime(of: broker.pid))) }
+        run.record(processes)
+    }
+
+    static func portIsFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    public static func tail(_ path: String, lines: Int = 30) -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "(no log at \(path))" }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+}
