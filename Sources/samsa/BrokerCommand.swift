@@ -27,6 +27,7 @@ struct BrokerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let shutdown = ShutdownSignal.install()
         let brokerConfig: BrokerConfig
         do {
             brokerConfig = try BrokerConfig.load(path: config, overrides: override)
@@ -51,7 +52,7 @@ struct BrokerCommand: AsyncParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)
         }
-        let signal = await ShutdownSignal.wait()
+        let signal = await shutdown.wait()
         logger.info("received \(signal), shutting down")
         await broker.shutdown()
     }

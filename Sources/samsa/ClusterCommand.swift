@@ -45,6 +45,7 @@ struct ClusterCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            let shutdown = ShutdownSignal.install()
             bootstrapLogging(level: Logger.Level(rawValue: logLevel)!)
             let properties = brokerConfig.map { item -> (String, String) in
                 let parts = item.split(separator: "=", maxSplits: 1)
@@ -55,19 +56,23 @@ struct ClusterCommand: AsyncParsableCommand {
             let cluster = LocalCluster(spec: spec, logger: Logger(label: "samsa.lab"))
             let started = Date()
             do {
-                try await runBlocking { try cluster.start() }
+                try await cluster.start()
             } catch {
                 FileHandle.standardError.write(Data("samsa cluster up: \(error)\n".utf8))
-                await runBlocking { cluster.stop(graceMs: 2000) }
+                await Blocking.run { cluster.stop(graceMs: 2000) }
                 throw ExitCode(1)
+            }
+            if shutdown.hasFired {
+                await Blocking.run { cluster.stop() }
+                return
             }
             let elapsed = Date().timeIntervalSince(started)
             FileHandle.standardOutput.write(Data("READY bootstrap=\(cluster.bootstrap)\n".utf8))
             FileHandle.standardError.write(Data(String(format: "cluster ready in %.2f s; run directory %@\n", elapsed, cluster.run.path).utf8))
             FileHandle.standardOutput.synchronizeFile()
-            let signal = await ShutdownSignal.wait()
+            let signal = await shutdown.wait()
             FileHandle.standardError.write(Data("received \(signal), stopping the cluster\n".utf8))
-            await runBlocking { cluster.stop() }
+            await Blocking.run { cluster.stop() }
         }
     }
 }
@@ -77,23 +82,6 @@ func samsaExecutablePath() -> String {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 }
 
-/// Runs blocking work (process control, ZooKeeper calls) on a thread of its own.
-func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread {
-            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-        }
-    }
-}
-
-func runBlocking(_ body: @escaping @Sendable () -> Void) async {
-    await withCheckedContinuation { continuation in
-        Thread.detachNewThread {
-            body()
-            continuation.resume()
-        }
-    }
-}
 
 func bootstrapLogging(level: Logger.Level) {
     LoggingSystem.bootstrap { label in

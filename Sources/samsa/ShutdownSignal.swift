@@ -1,40 +1,57 @@
 import Dispatch
 import Foundation
 
-/// Waits for SIGTERM or SIGINT with a dispatch signal source (the default handlers are ignored so the
-/// process is not killed before it has shut down cleanly).
-enum ShutdownSignal {
-    static func wait() async -> String {
-        await withCheckedContinuation { continuation in
-            let queue = DispatchQueue(label: "samsa.signals")
-            let box = Once(continuation)
-            var sources: [DispatchSourceSignal] = []
-            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler { box.resume(name) }
-                source.resume()
-                sources.append(source)
-            }
-            retained.append(contentsOf: sources)
+/// Turns SIGTERM and SIGINT into an awaitable event. `install()` must run before anything a user
+/// might interrupt (the default handlers are replaced at once, so a signal during startup is not
+/// lost and does not kill the process); `wait()` returns the first signal, even one that arrived
+/// before it was called.
+final class ShutdownSignal: @unchecked Sendable {
+    // `lock` guards `received` and `continuation`; the signal sources are retained for the process
+    // lifetime (it is exiting when they fire).
+    private let lock = NSLock()
+    private var received: String?
+    private var continuation: CheckedContinuation<String, Never>?
+    private var sources: [DispatchSourceSignal] = []
+
+    static func install() -> ShutdownSignal {
+        let shutdown = ShutdownSignal()
+        let queue = DispatchQueue(label: "samsa.signals")
+        for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { shutdown.deliver(name) }
+            source.resume()
+            shutdown.sources.append(source)
         }
+        return shutdown
     }
 
-    /// Signal sources must outlive `wait`; they are never cancelled (the process is exiting). Safe
-    /// without isolation: only appended to from inside `wait`, which a command calls once.
-    nonisolated(unsafe) static var retained: [DispatchSourceSignal] = []
-}
-
-/// Resumes a continuation at most once, from whichever signal comes first.
-final class Once: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<String, Never>?
-    init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
-    func resume(_ value: String) {
+    private func deliver(_ name: String) {
         lock.lock()
+        if received == nil { received = name }
         let pending = continuation
         continuation = nil
         lock.unlock()
-        pending?.resume(returning: value)
+        pending?.resume(returning: name)
+    }
+
+    /// Whether a signal has arrived (for startup code that checks between steps).
+    var hasFired: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return received != nil
+    }
+
+    func wait() async -> String {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if let received {
+                lock.unlock()
+                continuation.resume(returning: received)
+                return
+            }
+            self.continuation = continuation
+            lock.unlock()
+        }
     }
 }

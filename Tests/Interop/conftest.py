@@ -113,3 +113,25 @@ def broker(broker_factory):
 
 def unique_topic(prefix: str = "t") -> str:
     return f"{prefix}-{os.getpid()}-{time.monotonic_ns() % 10**9}"
+
+
+@pytest.fixture
+def lab_factory(tmp_path):
+    from labcluster import LabCluster, alive
+    created = []
+
+    def make(brokers: int = 3, properties: dict[str, str] | None = None):
+        workdir = tmp_path / f"lab{len(created)}"
+        workdir.mkdir()
+        cluster = LabCluster(workdir, brokers, properties)
+        created.append(cluster)
+        return cluster
+
+    yield make
+    for cluster in created:
+        pids = set(cluster.all_pids) | set(cluster.pids().values())
+        cluster.stop()
+        leftovers = [pid for pid in pids if alive(pid)]
+        for pid in leftovers:
+            os.kill(pid, signal.SIGKILL)
+        assert not leftovers, f"processes left after the lab stopped: {leftovers}"

@@ -76,6 +76,9 @@ public final class ReplicaManager: Sendable {
             if decision.leader == brokerId {
                 if current.role != .leader || current.leaderEpoch != decision.leaderEpoch || current.fenced
                     || current.stateVersion != decision.stateVersion {
+                    if current.role == .leader && !current.fenced && Set(current.isr) != Set(decision.isr) {
+                        recordControllerIsrChange(partition.topicPartition, old: current.isr, new: decision.isr, epoch: decision.leaderEpoch)
+                    }
                     partition.becomeLeader(decision, nowMs: now)
                 }
             } else if decision.leader >= 0 {
@@ -86,6 +89,19 @@ public final class ReplicaManager: Sendable {
             }
         }
         return followers
+    }
+
+    /// The controller changed the ISR of a partition this broker keeps leading (it removed a dead
+    /// broker, or a controlled shutdown): the same shrink or expand a leader would report itself.
+    private func recordControllerIsrChange(_ tp: TopicPartition, old: [Int32], new: [Int32], epoch: Int32) {
+        let shrink = new.count < old.count
+        if shrink { metrics.isrShrinks.add(1) } else { metrics.isrExpands.add(1) }
+        let reason = "controller set the ISR at leader epoch \(epoch)"
+        logger.info("ISR of \(tp) \(shrink ? "shrank" : "expanded") from \(old) to \(new): \(reason)")
+        events.record(shrink ? "isr_shrink" : "isr_expand", [
+            "topic": tp.topic, "partition": Int(tp.partition), "old_isr": old.map(Int.init), "new_isr": new.map(Int.init),
+            "reason": reason, "leader_epoch": Int(epoch),
+        ])
     }
 
     func getOrCreatePartition(_ topicPartition: TopicPartition, config topicConfig: TopicConfig) throws -> Partition {

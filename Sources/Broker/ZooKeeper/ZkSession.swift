@@ -133,3 +133,4 @@ public enum ZkSessionEvent: Sendable {
     case reconnected
     case watch(WatchEvent)
 }
+

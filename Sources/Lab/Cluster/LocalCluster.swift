@@ -1,5 +1,9 @@
 import Coordination
 import Foundation
+import KafkaClient
+import KafkaProtocol
+import NIOCore
+import NIOPosix
 import Logging
 import NIOConcurrencyHelpers
 
@@ -71,9 +75,16 @@ public final class LocalCluster: Sendable {
     /// Broker i serves Prometheus metrics at base-port + 100 + i - 1.
     public func metricsPort(_ id: Int32) -> Int { spec.basePort + 100 + Int(id) - 1 }
 
-    /// Starts ZooKeeper and every broker, then waits until all brokers registered and a controller
-    /// was elected. Throws with the failing process's log tail when something does not come up.
-    public func start() throws {
+    /// Starts ZooKeeper and every broker, then waits until all brokers registered, a controller was
+    /// elected, and every broker's metadata names that controller and all brokers (so a client's
+    /// first request already sees the whole cluster). Throws with the failing process's log tail
+    /// when something does not come up.
+    public func start() async throws {
+        try await Blocking.run { try self.startProcesses() }
+        try await waitUntilServing()
+    }
+
+    func startProcesses() throws {
         for note in try run.claim() { logger.info("\(run.path): \(note)") }
         for id in 1...spec.brokers {
             let port = spec.basePort + id - 1
@@ -88,7 +99,7 @@ public final class LocalCluster: Sendable {
         state.withLockedValue { $0.zookeeper = zookeeper }
         recordProcesses()
         for id in 1...Int32(spec.brokers) { try startBroker(id) }
-        try waitUntilReady()
+        try waitUntilRegistered()
     }
 
     func properties(for id: Int32) -> [(String, String)] {
@@ -121,7 +132,7 @@ public final class LocalCluster: Sendable {
         logger.info("started broker \(id) (pid \(pid)) on 127.0.0.1:\(spec.basePort + Int(id) - 1)")
     }
 
-    private func waitUntilReady() throws {
+    private func waitUntilRegistered() throws {
         guard let connect = zookeeperConnect else { throw Failure(description: "ZooKeeper is not running") }
         let client = try ZooKeeperClient.connect(connectString: connect, sessionTimeoutMs: 10_000, connectTimeoutMs: 10_000, logger: logger) { _ in }
         defer { client.close() }
@@ -136,6 +147,41 @@ public final class LocalCluster: Sendable {
             usleep(50_000)
         }
         throw Failure(description: "the cluster was not ready within \(spec.readyTimeoutMs) ms")
+    }
+
+    /// Asks every broker for metadata until each reports all brokers and a controller.
+    private func waitUntilServing() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            try await waitUntilServing(group: group)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try? await group.shutdownGracefully()
+    }
+
+    private func waitUntilServing(group: EventLoopGroup) async throws {
+        let deadline = Date(timeIntervalSinceNow: Double(spec.readyTimeoutMs) / 1000)
+        for broker in brokers {
+            var lastProblem = "no answer"
+            while true {
+                guard Date() < deadline else {
+                    throw Failure(description: "broker \(broker.id) did not report the whole cluster within \(spec.readyTimeoutMs) ms (\(lastProblem))")
+                }
+                do {
+                    let connection = try await KafkaConnection.connect(host: "127.0.0.1", port: broker.clientPort, group: group,
+                                                                       clientId: "samsa-lab", connectTimeoutMs: 2000, requestTimeoutMs: 2000)
+                    defer { connection.close() }
+                    let response: MetadataResponse = try await connection.send(MetadataRequest(topics: []), timeoutMs: 2000)
+                    if response.brokers.count == spec.brokers && response.controllerId >= 0 { break }
+                    lastProblem = "\(response.brokers.count) broker(s), controller \(response.controllerId)"
+                } catch {
+                    lastProblem = "\(error)"
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
     }
 
     // MARK: Process control

@@ -1,0 +1,206 @@
+"""Replication on a real 3-broker cluster (ZooKeeper + `samsa broker` processes), driven with
+confluent-kafka: leader failover without loss, ISR shrink and expand, min.insync.replicas, controlled
+shutdown, controller failover, and an unsafe setting that really loses acknowledged records."""
+import signal
+import threading
+import time
+
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+
+from conftest import unique_topic
+
+
+class RecordingProducer:
+    """Produces unique values to one partition and records which were acknowledged and where."""
+
+    def __init__(self, bootstrap: str, topic: str, acks: str = "all", partition: int = 0, **config):
+        self.topic = topic
+        self.partition = partition
+        self.producer = Producer({"bootstrap.servers": bootstrap, "acks": acks, "linger.ms": 1,
+                                  "message.timeout.ms": 30000, "retry.backoff.ms": 50, **config})
+        self.acked: dict[bytes, int] = {}
+        self.ack_times: list[float] = []
+        self.errors: list[KafkaError] = []
+        self.sent = 0
+
+    def _report(self, error, message):
+        if error is None:
+            self.acked[message.value()] = message.offset()
+            self.ack_times.append(time.monotonic())
+        else:
+            self.errors.append(error)
+
+    def send(self, count: int, prefix: str = "v", pause: float = 0.0) -> None:
+        for _ in range(count):
+            self.producer.produce(self.topic, value=f"{prefix}-{self.sent}".encode(), partition=self.partition, on_delivery=self._report)
+            self.sent += 1
+            self.producer.poll(0)
+            if pause:
+                time.sleep(pause)
+
+    def flush(self, timeout: float = 60) -> None:
+        assert self.producer.flush(timeout) == 0
+
+
+def read_partition(bootstrap: str, topic: str, partition: int = 0, idle: float = 3.0, timeout: float = 60) -> dict[bytes, int]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader", "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, partition, 0)])
+    values: dict[bytes, int] = {}
+    deadline = time.monotonic() + timeout
+    last = time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - last < idle:
+        message = consumer.poll(0.2)
+        if message is None or message.error() is not None:
+            continue
+        values[message.value()] = message.offset()
+        last = time.monotonic()
+    consumer.close()
+    return values
+
+
+def test_leader_kill_fails_over_without_losing_acknowledged_records(lab_factory):
+    lab = lab_factory(3)
+    topic = unique_topic("failover")
+    lab.create_topic(topic, config={"min.insync.replicas": "2"})
+    old = lab.partition(topic)
+    producer = RecordingProducer(lab.bootstrap, topic)
+    stop = threading.Event()
+    sender = threading.Thread(target=lambda: [producer.send(20, pause=0.002) for _ in iter(stop.is_set, True)])
+    sender.start()
+    time.sleep(2)
+    killed_at = time.monotonic()
+    lab.kill9(old.leader)
+    new = lab.wait_for(lambda: (p := lab.partition(topic)).leader not in (-1, old.leader) and p, 15, "a new leader")
+    time.sleep(3)
+    stop.set()
+    sender.join(30)
+    producer.flush()
+    assert new.leader in new.isrs and old.leader not in new.isrs
+    after = [t for t in producer.ack_times if t > killed_at]
+    assert after, "the producer continued after the failover"
+    print(f"failover: first acknowledged write {after[0] - killed_at:.3f} s after kill -9")
+    read = read_partition(lab.bootstrap, topic)
+    lost = [v for v in producer.acked if v not in read]
+    assert not lost, f"{len(lost)} acknowledged records lost, e.g. {lost[:5]}"
+    for value, offset in producer.acked.items():
+        assert read[value] == offset
+    elected = [e for e in lab.all_events() if e["event"] == "became_leader" and e.get("topic") == topic]
+    epochs = [e["leader_epoch"] for e in elected]
+    assert epochs == sorted(epochs) and len(set(epochs)) == len(epochs), "one leader per epoch, epochs grow"
+
+
+def test_follower_crash_shrinks_isr_and_restart_expands_it(lab_factory):
+    lab = lab_factory(3)
+    topic = unique_topic("isr")
+    lab.create_topic(topic)
+    state = lab.partition(topic)
+    follower = next(r for r in state.replicas if r != state.leader)
+    producer = RecordingProducer(lab.bootstrap, topic, acks="1")
+    producer.send(100)
+    producer.flush()
+    lab.kill9(follower)
+    shrunk = lab.wait_for(lambda: follower not in (p := lab.partition(topic)).isrs and p, 20, "ISR shrink")
+    assert shrunk.leader == state.leader
+    metrics = lab.wait_for(lambda: (m := lab.metrics(state.leader))["kafka_server_replicamanager_underreplicatedpartitions"] >= 1 and m,
+                           10, "UnderReplicatedPartitions")
+    assert metrics["kafka_server_replicamanager_isrshrinks_total"] >= 1
+    producer.send(100)
+    producer.flush()
+    lab.restart(follower)
+    lab.wait_for(lambda: follower in lab.partition(topic).isrs, 30, "ISR expand")
+    kinds = [e["event"] for e in lab.events(state.leader) if e.get("topic") == topic]
+    assert "isr_shrink" in kinds and "isr_expand" in kinds
+    assert kinds.index("isr_shrink") < len(kinds) - 1 - kinds[::-1].index("isr_expand")
+    assert lab.metrics(state.leader)["kafka_server_replicamanager_isrexpands_total"] >= 1
+
+
+def test_min_insync_replicas_rejects_acks_all_but_not_acks_1(lab_factory):
+    lab = lab_factory(3)
+    topic = unique_topic("minisr")
+    lab.create_topic(topic, config={"min.insync.replicas": "2"})
+    state = lab.partition(topic)
+    followers = [r for r in state.replicas if r != state.leader]
+    for follower in followers:
+        lab.kill9(follower)
+    lab.wait_for(lambda: lab.partition(topic).isrs == [state.leader], 20, "ISR = leader only")
+    strict = RecordingProducer(lab.bootstrap, topic, acks="all", **{"message.timeout.ms": 3000, "retries": 0})
+    strict.send(5)
+    strict.flush(20)
+    assert not strict.acked
+    assert strict.errors and all(e.code() == KafkaError.NOT_ENOUGH_REPLICAS for e in strict.errors), strict.errors
+    relaxed = RecordingProducer(lab.bootstrap, topic, acks="1")
+    relaxed.send(5)
+    relaxed.flush(20)
+    assert len(relaxed.acked) == 5 and not relaxed.errors
+
+
+def test_sigterm_moves_leadership_before_exit(lab_factory):
+    lab = lab_factory(3)
+    topic = unique_topic("controlled")
+    lab.create_topic(topic, config={"min.insync.replicas": "2"})
+    state = lab.partition(topic)
+    producer = RecordingProducer(lab.bootstrap, topic)
+    stop = threading.Event()
+    sender = threading.Thread(target=lambda: [producer.send(20, pause=0.002) for _ in iter(stop.is_set, True)])
+    sender.start()
+    time.sleep(1.5)
+    lab.terminate(state.leader)
+    time.sleep(2)
+    stop.set()
+    sender.join(30)
+    producer.flush()
+    stopped = [e["time_ns"] for e in lab.events(state.leader) if e["event"] == "stopped"]
+    took_over = [e["time_ns"] for e in lab.all_events()
+                 if e["event"] == "became_leader" and e.get("topic") == topic and e["broker"] != state.leader]
+    assert stopped and took_over and took_over[0] < stopped[-1], "another broker led the partition before the old leader stopped"
+    assert "controlled shutdown: leadership moved" in lab.log(state.leader)
+    read = read_partition(lab.bootstrap, topic)
+    assert not [v for v in producer.acked if v not in read]
+
+
+def test_controller_failover_and_later_elections(lab_factory):
+    lab = lab_factory(3)
+    first = lab.controller()
+    lab.kill9(first)
+    second = lab.wait_for(lambda: (c := lab.controller()) not in (-1, first) and c, 20, "a new controller")
+    assert any(e["event"] == "controller_elected" for e in lab.events(second))
+    topic = unique_topic("after-controller")
+    lab.create_topic(topic, replication=2)
+    state = lab.wait_for(lambda: (p := lab.partition(topic)).leader >= 0 and p, 20, "a leader for the new topic")
+    victim = state.leader
+    if victim == second:
+        return
+    lab.kill9(victim)
+    lab.wait_for(lambda: lab.partition(topic).leader not in (-1, victim), 20, "re-election by the new controller")
+
+
+def test_acks_1_loses_acknowledged_records_when_an_unreplicated_leader_dies(lab_factory):
+    """Kafka's known unsafe setting: with acks=1, records acknowledged by the leader alone die with it.
+    The followers are paused (shorter than the ZooKeeper session and the ISR lag time, so they stay in
+    the ISR), the leader acknowledges writes, is killed, the followers resume and one is elected."""
+    lab = lab_factory(3)
+    topic = unique_topic("unsafe")
+    lab.create_topic(topic)
+    state = lab.partition(topic)
+    followers = [r for r in state.replicas if r != state.leader]
+    replicated = RecordingProducer(lab.bootstrap, topic, acks="all")
+    replicated.send(50, prefix="replicated")
+    replicated.flush()
+    producer = RecordingProducer(lab.bootstrap, topic, acks="1")
+    for follower in followers:
+        lab.signal(follower, signal.SIGSTOP)
+    # Many small batches: a follower's fetch already in flight may still carry the first ones (as
+    # TCP would deliver them after the pause), but no follower fetches the rest.
+    producer.send(100, pause=0.003)
+    producer.flush(10)
+    lab.kill9(state.leader)
+    for follower in followers:
+        lab.signal(follower, signal.SIGCONT)
+    lab.wait_for(lambda: lab.partition(topic).leader in followers, 20, "a follower elected")
+    read = read_partition(lab.bootstrap, topic)
+    lost = [v for v in producer.acked if v not in read]
+    print(f"acks=1: {len(producer.acked)} acknowledged, {len(lost)} lost")
+    assert lost, "acknowledged acks=1 records written while the followers were paused must be lost"
+    assert all(v in read for v in replicated.acked), "records acknowledged by every replica survive"
+    truncated = [e for e in lab.all_events() if e["event"] == "truncate" and e.get("topic") == topic]
+    assert not truncated or all(e["broker"] != state.leader for e in truncated)
