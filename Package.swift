@@ -52,6 +52,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "Coordination"]),
         .executableTarget(
             name: "samsa",
             dependencies: [

@@ -204,3 +204,90 @@ def test_acks_1_loses_acknowledged_records_when_an_unreplicated_leader_dies(lab_
     assert all(v in read for v in replicated.acked), "records acknowledged by every replica survive"
     truncated = [e for e in lab.all_events() if e["event"] == "truncate" and e.get("topic") == topic]
     assert not truncated or all(e["broker"] != state.leader for e in truncated)
+
+
+def test_offline_partition_is_reported_and_comes_back(lab_factory):
+    lab = lab_factory(3)
+    topic = unique_topic("offline")
+    lab.create_topic(topic, replication=1)
+    owner = lab.partition(topic).leader
+    controller = lab.controller()
+    if owner == controller:
+        return self_check_skipped_owner_is_controller(lab, topic, owner)
+    producer = RecordingProducer(lab.bootstrap, topic, acks="all")
+    producer.send(10)
+    producer.flush()
+    lab.kill9(owner)
+    lab.wait_for(lambda: lab.partition(topic).leader == -1, 20, "partition offline")
+    assert lab.partition(topic).error is not None
+    lab.wait_for(lambda: lab.metrics(controller)["kafka_controller_kafkacontroller_offlinepartitionscount"] == 1, 10, "OfflinePartitionsCount")
+    lab.restart(owner)
+    lab.wait_for(lambda: lab.partition(topic).leader == owner, 30, "partition back online")
+    assert len(read_partition(lab.bootstrap, topic)) == 10
+
+
+def self_check_skipped_owner_is_controller(lab, topic, owner):
+    """When the only replica's broker is also the controller, killing it moves the controller too;
+    the offline report then comes from the new controller."""
+    lab.kill9(owner)
+    lab.wait_for(lambda: lab.partition(topic).leader == -1, 30, "partition offline")
+    new_controller = lab.wait_for(lambda: (c := lab.controller()) not in (-1, owner) and c, 20, "new controller")
+    lab.wait_for(lambda: lab.metrics(new_controller)["kafka_controller_kafkacontroller_offlinepartitionscount"] == 1, 10, "OfflinePartitionsCount")
+
+
+def test_preferred_leader_is_restored_after_restart(lab_factory):
+    lab = lab_factory(3, {"leader.imbalance.check.interval.seconds": "2", "leader.imbalance.per.broker.percentage": "0"})
+    topic = unique_topic("preferred")
+    lab.create_topic(topic)
+    preferred = lab.partition(topic).replicas[0]
+    lab.kill9(preferred)
+    lab.wait_for(lambda: lab.partition(topic).leader not in (-1, preferred), 20, "failover")
+    lab.restart(preferred)
+    lab.wait_for(lambda: preferred in lab.partition(topic).isrs, 30, "preferred replica back in the ISR")
+    lab.wait_for(lambda: lab.partition(topic).leader == preferred, 30, "preferred leader restored")
+
+
+def test_unclean_election_loses_records_and_clean_election_keeps_partition_offline(lab_factory):
+    """min ISR 1: the leader alone acknowledges acks=all writes while its followers are down; it dies;
+    the followers come back. With unclean election one of them leads and the records are gone;
+    without it the partition stays offline rather than lose them."""
+    lab = lab_factory(3)
+    for unclean in ("true", "false"):
+        topic = unique_topic(f"unclean-{unclean}")
+        lab.create_topic(topic, config={"min.insync.replicas": "1", "unclean.leader.election.enable": unclean})
+        state = lab.partition(topic)
+        followers = [r for r in state.replicas if r != state.leader]
+        for follower in followers:
+            lab.kill9(follower)
+        lab.wait_for(lambda: lab.partition(topic).isrs == [state.leader], 20, "ISR = leader")
+        producer = RecordingProducer(lab.bootstrap, topic, acks="all")
+        producer.send(20)
+        producer.flush()
+        assert len(producer.acked) == 20
+        lab.kill9(state.leader)
+        for follower in followers:
+            lab.restart(follower)
+        if unclean == "true":
+            lab.wait_for(lambda: lab.partition(topic).leader in followers, 30, "unclean election")
+            read = read_partition(lab.bootstrap, topic)
+            assert not [v for v in read if v in producer.acked]
+            assert any(e["event"] == "unclean_election" and e.get("topic") == topic for e in lab.all_events())
+        else:
+            time.sleep(3)
+            assert lab.partition(topic).leader == -1, "clean election leaves the partition offline"
+            lab.restart(state.leader)
+            lab.wait_for(lambda: lab.partition(topic).leader == state.leader, 30, "old leader back")
+            assert all(v in read_partition(lab.bootstrap, topic) for v in producer.acked)
+        for broker in range(1, 4):
+            if broker not in lab.restarted or lab.restarted[broker].poll() is not None:
+                if not alive_broker(lab, broker):
+                    lab.restart(broker)
+        lab.wait_for(lambda: len(lab.admin().list_topics(timeout=5).brokers) == 3, 30, "all brokers back")
+
+
+def alive_broker(lab, broker: int) -> bool:
+    from labcluster import alive
+    try:
+        return alive(lab.pid(broker))
+    except KeyError:
+        return False
