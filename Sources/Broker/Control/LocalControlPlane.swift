@@ -1,5 +1,6 @@
 import Foundation
 import KafkaProtocol
+import LogStore
 import Logging
 import NIOConcurrencyHelpers
 
@@ -135,7 +136,7 @@ public final class LocalControlPlane: ControlPlane {
     static func persist(_ document: Document, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(document), to: path)
+        try AtomicFile.write(Array(try encoder.encode(document)), to: path)
     }
 }
 
