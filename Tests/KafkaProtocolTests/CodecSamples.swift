@@ -143,4 +143,58 @@ let codecCases: [CodecCase] = [
     CodecCase(ControlledShutdownResponse.self, 1...1) { _ in
         ControlledShutdownResponse(errorCode: 0, remainingPartitions: [.init(topicName: "t", partitionIndex: 5)])
     },
+    CodecCase(FindCoordinatorRequest.self, 0...2) { v in FindCoordinatorRequest(key: "g", keyType: v >= 1 ? 1 : 0) },
+    CodecCase(FindCoordinatorResponse.self, 0...2) { v in
+        FindCoordinatorResponse(throttleTimeMs: v >= 1 ? 2 : 0, errorCode: 15, errorMessage: v >= 1 ? "loading" : nil, nodeId: 3, host: "h", port: 9094)
+    },
+    CodecCase(JoinGroupRequest.self, 0...5) { v in
+        JoinGroupRequest(groupId: "g", sessionTimeoutMs: 10000, rebalanceTimeoutMs: v >= 1 ? 30000 : 10000, memberId: "m",
+                         groupInstanceId: v >= 5 ? "i" : nil, protocolType: "consumer",
+                         protocols: [.init(name: "range", metadata: ByteBuffer(bytes: [0, 1, 2]))])
+    },
+    CodecCase(JoinGroupResponse.self, 0...5) { v in
+        JoinGroupResponse(throttleTimeMs: v >= 2 ? 1 : 0, errorCode: 0, generationId: 4, protocolName: "range", leader: "m1", memberId: "m2",
+                          members: [.init(memberId: "m1", groupInstanceId: v >= 5 ? "i1" : nil, metadata: ByteBuffer(bytes: [9]))])
+    },
+    CodecCase(SyncGroupRequest.self, 0...3) { v in
+        SyncGroupRequest(groupId: "g", generationId: 4, memberId: "m1", groupInstanceId: v >= 3 ? "i" : nil,
+                         assignments: [.init(memberId: "m1", assignment: ByteBuffer(bytes: [1]))])
+    },
+    CodecCase(SyncGroupResponse.self, 0...3) { v in SyncGroupResponse(throttleTimeMs: v >= 1 ? 1 : 0, errorCode: 27, assignment: ByteBuffer(bytes: [7, 7])) },
+    CodecCase(HeartbeatRequest.self, 0...3) { v in HeartbeatRequest(groupId: "g", generationId: 2, memberId: "m", groupInstanceId: v >= 3 ? "i" : nil) },
+    CodecCase(HeartbeatResponse.self, 0...3) { v in HeartbeatResponse(throttleTimeMs: v >= 1 ? 1 : 0, errorCode: 22) },
+    CodecCase(LeaveGroupRequest.self, 0...3) { v in
+        LeaveGroupRequest(groupId: "g", members: v >= 3 ? [.init(memberId: "a", groupInstanceId: "i"), .init(memberId: "b")] : [.init(memberId: "a")])
+    },
+    CodecCase(LeaveGroupResponse.self, 0...3) { v in
+        LeaveGroupResponse(throttleTimeMs: v >= 1 ? 1 : 0, errorCode: 0, members: v >= 3 ? [.init(memberId: "a", errorCode: 25)] : [])
+    },
+    CodecCase(OffsetCommitRequest.self, 0...7) { v in
+        OffsetCommitRequest(groupId: "g", generationId: v >= 1 ? 3 : -1, memberId: v >= 1 ? "m" : "", groupInstanceId: v >= 7 ? "i" : nil,
+                            retentionTimeMs: (2...4).contains(v) ? 1000 : -1,
+                            topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, committedOffset: 42, committedLeaderEpoch: v >= 6 ? 5 : -1,
+                                                                         commitTimestamp: v == 1 ? 99 : -1, committedMetadata: "meta")])])
+    },
+    CodecCase(OffsetCommitResponse.self, 0...7) { v in
+        OffsetCommitResponse(throttleTimeMs: v >= 3 ? 1 : 0, topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, errorCode: 16)])])
+    },
+    CodecCase(OffsetFetchRequest.self, 0...5) { v in
+        OffsetFetchRequest(groupId: "g", topics: v >= 2 ? nil : [.init(name: "t", partitionIndexes: [0, 1])])
+    },
+    CodecCase(OffsetFetchResponse.self, 0...5) { v in
+        OffsetFetchResponse(throttleTimeMs: v >= 3 ? 1 : 0, topics: [.init(name: "t", partitions: [
+            .init(partitionIndex: 0, committedOffset: 10, committedLeaderEpoch: v >= 5 ? 2 : -1, metadata: nil, errorCode: 0),
+        ])], errorCode: v >= 2 ? 14 : 0)
+    },
+    CodecCase(DescribeGroupsRequest.self, 0...4) { v in DescribeGroupsRequest(groups: ["a", "b"], includeAuthorizedOperations: v >= 3) },
+    CodecCase(DescribeGroupsResponse.self, 0...4) { v in
+        DescribeGroupsResponse(throttleTimeMs: v >= 1 ? 1 : 0, groups: [.init(errorCode: 0, groupId: "g", groupState: "Stable", protocolType: "consumer",
+            protocolData: "range", members: [.init(memberId: "m", groupInstanceId: v >= 4 ? "i" : nil, clientId: "c", clientHost: "/127.0.0.1",
+                                                   memberMetadata: ByteBuffer(bytes: [1]), memberAssignment: ByteBuffer(bytes: [2]))],
+            authorizedOperations: v >= 3 ? 5 : Int32.min)])
+    },
+    CodecCase(ListGroupsRequest.self, 0...2) { _ in ListGroupsRequest() },
+    CodecCase(ListGroupsResponse.self, 0...2) { v in ListGroupsResponse(throttleTimeMs: v >= 1 ? 1 : 0, errorCode: 0, groups: [.init(groupId: "g", protocolType: "consumer")]) },
+    CodecCase(DeleteGroupsRequest.self, 0...1) { _ in DeleteGroupsRequest(groupsNames: ["g"]) },
+    CodecCase(DeleteGroupsResponse.self, 0...1) { _ in DeleteGroupsResponse(throttleTimeMs: 1, results: [.init(groupId: "g", errorCode: 68)]) },
 ]

@@ -119,3 +119,26 @@ import Testing
         #expect(buffer.readableBytes == 6)
     }
 }
+
+@Suite struct ConsumerProtocolTests {
+    @Test func subscriptionAndAssignmentRoundTrip() throws {
+        let subscription = ConsumerSubscription(version: 1, topics: ["a", "b"], userData: nil, ownedPartitions: [TopicPartition("a", 1)])
+        var buffer = ByteBuffer()
+        subscription.encode(into: &buffer)
+        #expect(try ConsumerSubscription(from: &buffer) == subscription)
+        let assignment = ConsumerAssignment(partitions: [TopicPartition("a", 0), TopicPartition("a", 2), TopicPartition("b", 1)])
+        var encoded = ByteBuffer()
+        assignment.encode(into: &encoded)
+        #expect(try ConsumerAssignment(from: &encoded) == assignment)
+    }
+
+    /// librdkafka sends subscription v3 (generation, rack); the fields we know still parse.
+    @Test func newerSubscriptionVersionsParseTheKnownFields() throws {
+        var buffer = ByteBuffer()
+        ConsumerSubscription(version: 3, topics: ["t"], ownedPartitions: []).encode(into: &buffer)
+        buffer.writeInt32(7)
+        buffer.writeNullableKafkaString("rack")
+        let parsed = try ConsumerSubscription(from: &buffer)
+        #expect(parsed.topics == ["t"])
+    }
+}
