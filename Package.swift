@@ -24,7 +24,7 @@ let package = Package(
             dependencies: ["KafkaProtocol", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "LogStoreTests", dependencies: ["LogStore"]),
-        .target(name: "Replication", dependencies: ["KafkaProtocol"]),
+        .target(name: "Replication", dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication"]),
         .target(
             name: "Broker",
