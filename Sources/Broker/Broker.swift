@@ -39,8 +39,13 @@ public final class Broker: Sendable {
         } else {
             controlPlane = try LocalControlPlane(config: config, replicaManager: replicaManager, metadata: metadata, logger: logger)
         }
+        let groups = GroupCoordinator(config: config, replicaManager: replicaManager, loop: group.next(), logger: logger)
+        replicaManager.setLeadershipListener { tp, leading in
+            guard tp.topic == OffsetsTopic.name else { return }
+            if leading { groups.becameLeader(of: tp.partition) } else { groups.resigned(from: tp.partition) }
+        }
         services = BrokerServices(config: config, metadata: metadata, replicaManager: replicaManager, controlPlane: controlPlane,
-                                  metrics: metrics, events: events, logger: logger, cluster: cluster)
+                                  metrics: metrics, events: events, logger: logger, cluster: cluster, groups: groups)
     }
 
     /// The port the broker listens on (useful when `listeners` asked for port 0).
@@ -72,6 +77,7 @@ public final class Broker: Sendable {
             let metrics = try await MetricsServer.start(host: listener.host, port: port, group: group, services: services)
             metricsServer.withLockedValue { $0 = metrics }
         }
+        services.groups.start()
         scheduleBackgroundWork()
         logger.info("broker \(config.brokerId) listening on \(listener.host):\(kafkaServer.localPort), log dir \(config.logDir)")
     }
@@ -105,6 +111,7 @@ public final class Broker: Sendable {
         logger.info("broker \(config.brokerId) shutting down")
         if let cluster = services.cluster { await cluster.controlledShutdown() }
         for task in timers.withLockedValue({ $0 }) { task.cancel() }
+        services.groups.stop()
         if let server = server.withLockedValue({ $0 }) { await server.close() }
         services.cluster?.shutdown()
         if let metrics = metricsServer.withLockedValue({ $0 }) { await metrics.close() }

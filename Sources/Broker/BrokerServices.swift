@@ -12,6 +12,7 @@ struct BrokerServices: Sendable {
     let logger: Logger
     /// Present when the broker is part of a ZooKeeper-mode cluster; nil when standalone.
     let cluster: ClusterRuntime?
+    let groups: GroupCoordinator
 
     var supportedApis: [ApiKey: ClosedRange<Int16>] { SupportedApis.ranges(clusterMode: cluster != nil) }
 }

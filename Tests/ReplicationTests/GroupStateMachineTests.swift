@@ -141,3 +141,50 @@ import Testing
         #expect(machine.commitCheck(group, memberId: "a", generationId: 1) == .none)
     }
 }
+
+@Suite struct ProducerStateTableTests {
+    @Test func sequencesMustFollowOnAndRetriesAreDuplicates() {
+        var table = ProducerStateTable()
+        #expect(table.check(producerId: 7, epoch: 0, firstSequence: 0, lastSequence: 4) == .append)
+        table.record(producerId: 7, epoch: 0, firstSequence: 0, lastSequence: 4, firstOffset: 100, lastOffset: 104)
+        #expect(table.check(producerId: 7, epoch: 0, firstSequence: 0, lastSequence: 4) == .duplicate(firstOffset: 100, lastOffset: 104))
+        #expect(table.check(producerId: 7, epoch: 0, firstSequence: 5, lastSequence: 9) == .append)
+        if case .reject(let code, _) = table.check(producerId: 7, epoch: 0, firstSequence: 7, lastSequence: 9) {
+            #expect(code == .outOfOrderSequenceNumber)
+        } else { Issue.record("a gap must be rejected") }
+    }
+
+    @Test func epochsFenceOldProducersAndRestartSequences() {
+        var table = ProducerStateTable()
+        table.record(producerId: 7, epoch: 3, firstSequence: 0, lastSequence: 0, firstOffset: 0, lastOffset: 0)
+        if case .reject(let code, _) = table.check(producerId: 7, epoch: 2, firstSequence: 1, lastSequence: 1) {
+            #expect(code == .invalidProducerEpoch)
+        } else { Issue.record("an older epoch must be fenced") }
+        #expect(table.check(producerId: 7, epoch: 4, firstSequence: 0, lastSequence: 0) == .append)
+        if case .reject(let code, _) = table.check(producerId: 7, epoch: 4, firstSequence: 3, lastSequence: 3) {
+            #expect(code == .outOfOrderSequenceNumber)
+        } else { Issue.record("a new epoch must start at 0") }
+        if case .reject(let code, _) = table.check(producerId: 99, epoch: 0, firstSequence: 5, lastSequence: 5) {
+            #expect(code == .unknownProducerId)
+        } else { Issue.record("unknown producers must start at 0") }
+    }
+
+    @Test func onlyTheLastFiveBatchesAreKept() {
+        var table = ProducerStateTable()
+        for batch in 0..<8 {
+            let first = Int32(batch * 2)
+            table.record(producerId: 1, epoch: 0, firstSequence: first, lastSequence: first + 1, firstOffset: Int64(first), lastOffset: Int64(first + 1))
+        }
+        #expect(table.producers[1]!.batches.count == 5)
+        if case .reject = table.check(producerId: 1, epoch: 0, firstSequence: 0, lastSequence: 1) {} else {
+            Issue.record("a batch older than the last five is no longer recognised as a duplicate")
+        }
+        #expect(table.check(producerId: 1, epoch: 0, firstSequence: 14, lastSequence: 15) == .duplicate(firstOffset: 14, lastOffset: 15))
+    }
+
+    @Test func sequenceWrapsAtInt32Max() {
+        var table = ProducerStateTable()
+        table.record(producerId: 1, epoch: 0, firstSequence: Int32.max - 1, lastSequence: Int32.max, firstOffset: 0, lastOffset: 1)
+        #expect(table.check(producerId: 1, epoch: 0, firstSequence: 0, lastSequence: 3) == .append)
+    }
+}

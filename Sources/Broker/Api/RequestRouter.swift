@@ -100,6 +100,9 @@ public final class RequestRouter: Sendable {
             return now(handleDescribeConfigs(try DescribeConfigsRequest(from: &body, version: version), context))
         case .initProducerId:
             return handleInitProducerId(try InitProducerIdRequest(from: &body, version: version), context)
+        case .findCoordinator, .joinGroup, .syncGroup, .heartbeat, .leaveGroup, .offsetCommit, .offsetFetch,
+             .describeGroups, .listGroups, .deleteGroups:
+            return try handleGroupRequest(context, body: &body)
         case .offsetForLeaderEpoch:
             return now(handleOffsetForLeaderEpoch(try OffsetForLeaderEpochRequest(from: &body, version: version)))
         case .leaderAndIsr, .updateMetadata, .stopReplica, .controlledShutdown:

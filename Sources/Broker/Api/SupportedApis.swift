@@ -15,6 +15,16 @@ public enum SupportedApis {
         .deleteTopics: 0...3,
         .describeConfigs: 0...3,
         .initProducerId: 0...1,
+        .findCoordinator: 0...2,
+        .joinGroup: 0...5,
+        .syncGroup: 0...3,
+        .heartbeat: 0...3,
+        .leaveGroup: 0...3,
+        .offsetCommit: 0...7,
+        .offsetFetch: 0...5,
+        .describeGroups: 0...4,
+        .listGroups: 0...2,
+        .deleteGroups: 0...1,
     ]
 
     /// The first Produce version that carries RecordBatch v2.

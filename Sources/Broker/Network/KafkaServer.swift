@@ -90,7 +90,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             readingPaused = false
             context.channel.setOption(.autoRead, value: true).whenFailure { _ in }
         }
-        let connection = ConnectionInfo(remote: context.remoteAddress?.description ?? "unknown")
+        let connection = ConnectionInfo(remote: context.remoteAddress?.description ?? "unknown",
+                                        host: context.remoteAddress?.ipAddress ?? "unknown")
         let eventLoop = context.eventLoop
         let loopBound = NIOLoopBound((self, context), eventLoop: eventLoop)
         router.handle(frame: frame, connection: connection, eventLoop: eventLoop).hop(to: eventLoop).whenComplete { result in
@@ -120,6 +121,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
 public struct ConnectionInfo: Sendable {
     public var remote: String
+    /// The client's IP address, reported as Kafka's CLIENT-HOST ("/127.0.0.1").
+    public var host: String
 }
 
 /// What to do with a connection after a request.

@@ -34,22 +34,26 @@ extension Partition {
 
     /// Truncates the follower's log (KIP-101/279 decision) and returns (old LEO, new LEO).
     func truncateAsFollower(to offset: Int64) throws -> (from: Int64, to: Int64) {
-        try withLog { log, state in
+        let result: (from: Int64, to: Int64) = try withLog { log, state in
             let before = log.logEndOffset
             let after = try log.truncate(to: offset)
             state.onTruncation(logEndOffset: after)
             return (before, after)
         }
+        if result.from != result.to { rebuildProducers() }
+        return result
     }
 
     /// The follower fell below the leader's log start: start over there.
     func resetAsFollower(at offset: Int64) throws -> (from: Int64, to: Int64) {
-        try withLog { log, state in
+        let result: (from: Int64, to: Int64) = try withLog { log, state in
             let before = log.logEndOffset
             try log.truncateFullyAndStart(at: offset)
             state.onTruncation(logEndOffset: offset)
             return (before, offset)
         }
+        rebuildProducers()
+        return result
     }
 
     /// Appends fetched batches and applies the leader's HW and log start. Returns the new LEO.
@@ -58,6 +62,7 @@ extension Partition {
             var directives: [ReplicaDirective] = []
             if records.readableBytes > 0, try log.appendAsFollower(records) != nil {
                 directives += state.onLocalAppend(logEndOffset: log.logEndOffset)
+                replayProducers(records)
             }
             if leaderLogStartOffset > log.logStartOffset { try log.advanceLogStart(to: leaderLogStartOffset) }
             directives += state.onLeaderHighWatermark(leaderHighWatermark)

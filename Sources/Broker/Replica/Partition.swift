@@ -17,6 +17,7 @@ public final class Partition: @unchecked Sendable {
     private var log: PartitionLog
     private var state: PartitionReplicaState
     private var config: TopicConfig
+    private var producers = ProducerStateTable()
     private var waiters: [Int: @Sendable () -> Void] = [:]
     private var nextWaiterId = 0
     private let directiveHandler: @Sendable (Partition, [ReplicaDirective]) -> Void
@@ -32,6 +33,26 @@ public final class Partition: @unchecked Sendable {
                                           minInsyncReplicas: config.minInsyncReplicas, lagTimeMaxMs: lagTimeMaxMs)
         state.restoreHighWatermark(log.checkpointedHighWatermark)
         self.state = state
+        rebuildProducerState()
+    }
+
+    /// Rebuilds the idempotent-producer table from the log after a truncation.
+    func rebuildProducers() {
+        lock.withLock { rebuildProducerState() }
+    }
+
+    /// Replays fetched batches into the idempotent-producer table; caller holds the lock (`withLog`).
+    func replayProducers(_ records: ByteBuffer) {
+        for batch in (try? RecordBatches.split(records).batches) ?? [] { producers.replay(batch.header) }
+    }
+
+    /// Replays every stored batch into the idempotent-producer table (at open and after truncation).
+    /// Caller holds the lock, or the object is not yet shared.
+    private func rebuildProducerState() {
+        producers.removeAll()
+        var table = ProducerStateTable()
+        try? log.forEachBatchHeader { table.replay($0) }
+        producers = table
     }
 
     // MARK: Snapshots
@@ -114,9 +135,34 @@ public final class Partition: @unchecked Sendable {
             for batch in batches where batch.readableBytes > Int(config.maxMessageBytes) {
                 return .rejected(.messageTooLarge, "batch of \(batch.readableBytes) bytes exceeds max.message.bytes=\(config.maxMessageBytes)")
             }
+            // Idempotent producers: a retry of a batch already in the log gets its original offsets;
+            // a gap or an old epoch is refused (Kafka sends one batch per partition per request).
+            var toAppend: [ByteBuffer] = []
+            var duplicate: (Int64, Int64)?
+            for batch in batches {
+                let header = RecordBatchHeader(batch, at: batch.readerIndex)!
+                guard header.hasProducerId, header.baseSequence >= 0 else { toAppend.append(batch); continue }
+                switch producers.check(producerId: header.producerId, epoch: header.producerEpoch,
+                                       firstSequence: header.baseSequence, lastSequence: header.lastSequence) {
+                case .append: toAppend.append(batch)
+                case .duplicate(let first, let last): duplicate = (first, last)
+                case .reject(let code, let message): return .rejected(code, message)
+                }
+            }
+            if toAppend.isEmpty, let (first, last) = duplicate {
+                return .appended(firstOffset: first, lastOffset: last, logAppendTimeMs: -1, logStartOffset: log.logStartOffset)
+            }
             let appendTime: Int64? = config.logAppendTime ? nowMs : nil
             do {
-                let info = try log.appendAsLeader(batches, leaderEpoch: state.leaderEpoch, logAppendTimeMs: appendTime)
+                let startOffset = log.logEndOffset
+                let info = try log.appendAsLeader(toAppend, leaderEpoch: state.leaderEpoch, logAppendTimeMs: appendTime)
+                var next = startOffset
+                for batch in toAppend {
+                    var header = RecordBatchHeader(batch, at: batch.readerIndex)!
+                    header.baseOffset = next
+                    producers.replay(header)
+                    next = header.nextOffset
+                }
                 directives = state.onLocalAppend(logEndOffset: log.logEndOffset)
                 return .appended(firstOffset: info.firstOffset, lastOffset: info.lastOffset,
                                  logAppendTimeMs: appendTime ?? -1, logStartOffset: log.logStartOffset)

@@ -32,6 +32,9 @@ public final class ReplicaManager: Sendable {
     let logDirectory: LogDirectory
     private let partitions = NIOLockedValueBox<[TopicPartition: Partition]>([:])
     private let isrWriter = NIOLockedValueBox<(any IsrWriter)?>(nil)
+    /// Told when this broker starts or stops leading a partition (the group coordinator follows
+    /// the partitions of __consumer_offsets this way).
+    private let leadershipListener = NIOLockedValueBox<(@Sendable (TopicPartition, Bool) -> Void)?>(nil)
     let metrics: BrokerMetrics
 
     public init(config: BrokerConfig, logger: Logger, events: EventLog, metrics: BrokerMetrics) throws {
@@ -44,6 +47,14 @@ public final class ReplicaManager: Sendable {
     }
 
     public func setIsrWriter(_ writer: any IsrWriter) { isrWriter.withLockedValue { $0 = writer } }
+
+    func setLeadershipListener(_ listener: @escaping @Sendable (TopicPartition, Bool) -> Void) {
+        leadershipListener.withLockedValue { $0 = listener }
+    }
+
+    private func leadershipChanged(_ tp: TopicPartition, leading: Bool) {
+        leadershipListener.withLockedValue { $0 }?(tp, leading)
+    }
 
     public func partition(_ topicPartition: TopicPartition) -> Partition? {
         partitions.withLockedValue { $0[topicPartition] }
@@ -127,6 +138,7 @@ public final class ReplicaManager: Sendable {
             if delete { try? logDirectory.delete(topicPartition) }
             return
         }
+        if partition.replicaState.role == .leader { leadershipChanged(topicPartition, leading: false) }
         partition.close()
         if delete {
             do { try logDirectory.delete(topicPartition) } catch { logger.error("cannot delete \(topicPartition): \(error)") }
@@ -143,6 +155,7 @@ public final class ReplicaManager: Sendable {
                 logger.info("became leader of \(tp) at epoch \(epoch) with ISR \(isr)")
                 events.record("became_leader", ["topic": tp.topic, "partition": Int(tp.partition), "leader_epoch": Int(epoch),
                                                 "isr": isr.map(Int.init)])
+                leadershipChanged(tp, leading: true)
             case .becameFollower(let leader, let epoch, let wasLeader):
                 logger.info("became follower of \(tp) under leader \(leader) at epoch \(epoch)")
                 if wasLeader {
@@ -150,6 +163,7 @@ public final class ReplicaManager: Sendable {
                 }
                 events.record("became_follower", ["topic": tp.topic, "partition": Int(tp.partition), "leader_epoch": Int(epoch),
                                                   "leader": Int(leader)])
+                if wasLeader { leadershipChanged(tp, leading: false) }
             case .highWatermarkAdvanced:
                 break
             case .proposeIsr(let isr, let expectedVersion, _):
@@ -170,6 +184,7 @@ public final class ReplicaManager: Sendable {
                 logger.warning("ISR write for \(tp) fenced: expected version \(expected), found \(actual.map(String.init) ?? "none"); no longer acting as leader")
                 events.record("fenced_write", ["topic": tp.topic, "partition": Int(tp.partition),
                                                "expected_version": Int(expected), "actual_version": actual.map(Int.init) ?? -1])
+                leadershipChanged(tp, leading: false)
             }
         }
     }
