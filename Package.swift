@@ -56,7 +56,8 @@ let package = Package(
         .executableTarget(
             name: "samsa",
             dependencies: [
-                "Broker", "Lab",
+                "Broker", "Lab", "KafkaClient", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -6,6 +6,7 @@ struct Samsa: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "samsa",
         abstract: "A Kafka-compatible broker and a chaos laboratory around it.",
-        subcommands: [BrokerCommand.self, ClusterCommand.self]
+        subcommands: [BrokerCommand.self, ClusterCommand.self, TopicsCommand.self, GroupsCommand.self,
+                      ProduceCommand.self, ConsumeCommand.self]
     )
 }

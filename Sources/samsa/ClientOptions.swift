@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import KafkaClient
+
+/// Options shared by the commands that talk to a running cluster.
+struct ClientOptions: ParsableArguments {
+    @Option(name: .long, help: "Bootstrap brokers, host:port[,host:port...].")
+    var bootstrap: String = "127.0.0.1:9092"
+
+    @Option(name: .long, help: "Request timeout in milliseconds.")
+    var timeoutMs: Int64 = 10_000
+
+    func validate() throws {
+        guard bootstrap.split(separator: ",").allSatisfy({ $0.contains(":") }) else {
+            throw ValidationError("--bootstrap '\(bootstrap)' is not host:port[,host:port...]")
+        }
+        guard timeoutMs > 0 else { throw ValidationError("--timeout-ms must be positive") }
+    }
+
+    /// Runs `body` with a connected cluster client and closes it afterwards; an error is reported as
+    /// one line naming `command` and turns into exit code 1.
+    func run<T>(_ command: String, _ body: (KafkaCluster) async throws -> T) async throws -> T {
+        let cluster: KafkaCluster
+        do { cluster = try self.cluster() } catch { throw fail(command, error) }
+        do {
+            let result = try await body(cluster)
+            await cluster.close()
+            return result
+        } catch let exit as ExitCode {
+            await cluster.close()
+            throw exit
+        } catch {
+            await cluster.close()
+            throw fail(command, error)
+        }
+    }
+
+    func cluster() throws -> KafkaCluster {
+        var options = KafkaCluster.Options()
+        options.requestTimeoutMs = timeoutMs
+        options.clientId = "samsa-cli"
+        return try KafkaCluster(bootstrap: bootstrap, options: options)
+    }
+}
+
+/// Prints a one-line error to stderr and exits 1: the CLI's answer to a failed operation.
+func fail(_ command: String, _ error: Error) -> ExitCode {
+    FileHandle.standardError.write(Data("samsa \(command): \(error)\n".utf8))
+    return ExitCode(1)
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    FileHandle.standardOutput.write(try encoder.encode(value))
+    FileHandle.standardOutput.write(Data("\n".utf8))
+}

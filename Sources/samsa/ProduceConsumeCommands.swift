@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import KafkaClient
+import KafkaProtocol
+
+struct ProduceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "produce",
+        abstract: "Produce records (as kcat -P): one per stdin line, or --count generated ones.",
+        discussion: "With -K a delimiter, each line is key<delimiter>value. Prints one line per record: partition and offset."
+    )
+    @OptionGroup var client: ClientOptions
+    @Argument(help: "Topic.") var topic: String
+    @Option(name: .long, help: "Generate this many records (value-prefix-N) instead of reading stdin.") var count: Int?
+    @Option(name: .long, help: "Prefix of generated values.") var valuePrefix: String = "record"
+    @Option(name: .customShort("K"), help: "Key delimiter in input lines.") var keyDelimiter: String?
+    @Option(name: .long, help: "Send every record to this partition.") var partition: Int32?
+    @Option(name: .long, help: "acks: 0, 1 or all.") var acks: String = "all"
+    @Flag(name: .long, help: "Print nothing per record, only a summary.") var quiet = false
+
+    func validate() throws {
+        guard ["0", "1", "all", "-1"].contains(acks) else { throw ValidationError("--acks must be 0, 1 or all") }
+        if let count, count <= 0 || count > 10_000_000 { throw ValidationError("--count must be between 1 and 10000000") }
+    }
+
+    func run() async throws {
+        var records: [SimpleProducer.Record] = []
+        if let count {
+            records = (0..<count).map { SimpleProducer.Record(key: nil, value: Array("\(valuePrefix)-\($0)".utf8), partition: partition) }
+        } else {
+            while let line = readLine(strippingNewline: true) {
+                if let delimiter = keyDelimiter, let range = line.range(of: delimiter) {
+                    records.append(.init(key: Array(line[..<range.lowerBound].utf8), value: Array(line[range.upperBound...].utf8), partition: partition))
+                } else {
+                    records.append(.init(key: nil, value: Array(line.utf8), partition: partition))
+                }
+            }
+        }
+        let acksValue: Int16 = acks == "all" || acks == "-1" ? -1 : Int16(acks)!
+        try await client.run("produce") { cluster in
+            let acked = try await SimpleProducer(cluster: cluster, acks: acksValue).send(topic: topic, records: records)
+            if !quiet && acksValue != 0 { for ack in acked { print("\(topic)/\(ack.partition)@\(ack.offset)") } }
+            FileHandle.standardError.write(Data("produced \(records.count) record(s) to \(topic)\n".utf8))
+        }
+    }
+}
+
+struct ConsumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consume",
+        abstract: "Consume records (as kcat -C) by assignment, from every partition or one.",
+        discussion: "Format tokens: %t topic, %p partition, %o offset, %k key, %s value, %T timestamp. Stops at --count, at the end with --exit, or on Ctrl-C."
+    )
+    @OptionGroup var client: ClientOptions
+    @Argument(help: "Topic.") var topic: String
+    @Option(name: .long, help: "Only this partition.") var partition: Int32?
+    @Option(name: .long, help: "Start: beginning, end, or an offset.") var offset: String = "beginning"
+    @Option(name: .long, help: "Stop after this many records.") var count: Int?
+    @Flag(name: .customShort("e"), help: "Exit when the end of every partition is reached.") var exitAtEnd = false
+    @Option(name: .long, help: "Output format.") var format: String = "%s"
+
+    func validate() throws {
+        guard offset == "beginning" || offset == "end" || Int64(offset) != nil else { throw ValidationError("--offset must be beginning, end or a number") }
+    }
+
+    func run() async throws {
+        let start: SimpleConsumer.Start = offset == "beginning" ? .beginning : offset == "end" ? .end : .offset(Int64(offset)!)
+        try await client.run("consume") { cluster in
+            let metadata = try await cluster.refreshMetadata(topics: [topic])
+            guard let info = metadata.topics[topic], !info.partitions.isEmpty else { throw KafkaClientError.unknownTopic(topic) }
+            let partitions = info.partitions.map(\.topicPartition.partition).filter { partition == nil || $0 == partition }
+            guard !partitions.isEmpty else { throw KafkaClientError.broker(.unknownTopicOrPartition, "\(topic)/\(partition!)") }
+            let consumer = SimpleConsumer(cluster: cluster, maxWaitMs: exitAtEnd ? 100 : 500)
+            var positions: [Int32: Int64] = [:]
+            for p in partitions { positions[p] = try await consumer.position(TopicPartition(topic, p), start) }
+            var printed = 0
+            var atEnd = Set<Int32>()
+            while !Task.isCancelled {
+                for p in partitions {
+                    let result = try await consumer.fetch(TopicPartition(topic, p), offset: positions[p]!)
+                    for record in result.records {
+                        print(render(record, partition: p))
+                        printed += 1
+                        if let count, printed >= count { return }
+                    }
+                    positions[p] = result.nextOffset
+                    if result.highWatermark >= 0 && positions[p]! >= result.highWatermark { atEnd.insert(p) } else { atEnd.remove(p) }
+                }
+                if exitAtEnd && atEnd.count == partitions.count { return }
+            }
+        }
+    }
+
+    func render(_ record: ConsumedRecord, partition: Int32) -> String {
+        var out = format
+        out = out.replacingOccurrences(of: "%t", with: topic)
+        out = out.replacingOccurrences(of: "%p", with: String(partition))
+        out = out.replacingOccurrences(of: "%o", with: String(record.offset))
+        out = out.replacingOccurrences(of: "%T", with: String(record.timestampMs))
+        out = out.replacingOccurrences(of: "%k", with: record.key.map { String(buffer: $0) } ?? "")
+        out = out.replacingOccurrences(of: "%s", with: record.value.map { String(buffer: $0) } ?? "")
+        return out
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import KafkaClient
+import KafkaProtocol
+import Lab
+
+struct TopicsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "topics",
+        abstract: "List, describe, create and delete topics (as kafka-topics).",
+        subcommands: [List.self, Describe.self, Create.self, Delete.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print topic names.")
+        @OptionGroup var client: ClientOptions
+        @Flag(name: .long, help: "Include internal topics (__consumer_offsets).") var includeInternal = false
+
+        func run() async throws {
+            try await client.run("topics list") { cluster in
+                let metadata = try await cluster.refreshMetadata(topics: nil)
+                for name in metadata.topics.keys.sorted() where includeInternal || !(metadata.topics[name]!.isInternal) { print(name) }
+            }
+        }
+    }
+
+    struct Describe: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Partitions with leader, leader epoch, replicas, ISR and high watermark.",
+            discussion: "Columns as kafka-topics --describe (Topic, Partition, Leader, Replicas, Isr) plus EPOCH and HW.")
+        @OptionGroup var client: ClientOptions
+        @Option(name: .long, help: "Only this topic.") var topic: String?
+        @Flag(name: .long, help: "Only partitions whose ISR is smaller than the replica set.") var underReplicated = false
+        @Flag(name: .long, help: "Only partitions whose ISR is smaller than min.insync.replicas.") var underMinIsr = false
+        @Flag(name: .long, help: "Only partitions without a leader.") var unavailable = false
+        @Flag(name: .long, help: "JSON for scripts.") var json = false
+
+        func run() async throws {
+            try await client.run("topics describe") { cluster in
+                let admin = KafkaAdmin(cluster: cluster)
+                var partitions = try await admin.describeTopics(topic.map { [$0] })
+                if let topic, partitions.allSatisfy({ $0.error == ErrorCode.unknownTopicOrPartition.name }) {
+                    throw KafkaClientError.unknownTopic(topic)
+                }
+                if underMinIsr {
+                    let minIsr = try await minInsyncReplicas(cluster, topics: Set(partitions.map(\.topic)))
+                    partitions = partitions.filter { $0.isr.count < (minIsr[$0.topic] ?? 1) }
+                }
+                if underReplicated { partitions = partitions.filter { $0.isr.count < $0.replicas.count } }
+                if unavailable { partitions = partitions.filter { $0.leader < 0 } }
+                if json {
+                    try printJSON(["partitions": partitions])
+                    return
+                }
+                var table = TextTable(["TOPIC", "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "HW"])
+                for p in partitions {
+                    table.add([p.topic, String(p.partition), p.leader < 0 ? "none" : String(p.leader), String(p.leaderEpoch),
+                               p.replicas.map(String.init).joined(separator: ","), p.isr.map(String.init).joined(separator: ","),
+                               p.highWatermark.map(String.init) ?? "-"])
+                }
+                print(table.render())
+            }
+        }
+
+        func minInsyncReplicas(_ cluster: KafkaCluster, topics: Set<String>) async throws -> [String: Int] {
+            let connection = try await cluster.anyConnection()
+            let request = DescribeConfigsRequest(resources: topics.sorted().map { .init(resourceType: 2, resourceName: $0, configurationKeys: ["min.insync.replicas"]) })
+            let response: DescribeConfigsResponse = try await connection.send(request, timeoutMs: cluster.options.requestTimeoutMs)
+            var result: [String: Int] = [:]
+            for entry in response.results {
+                if let value = entry.configs.first(where: { $0.name == "min.insync.replicas" })?.value, let number = Int(value) {
+                    result[entry.resourceName] = number
+                }
+            }
+            return result
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a topic.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Topic name.") var name: String
+        @Option(name: .long, help: "Number of partitions.") var partitions: Int32 = 1
+        @Option(name: .long, help: "Replication factor.") var replicationFactor: Int16 = 1
+        @Option(name: .long, help: "Topic config key=value (e.g. min.insync.replicas=2). Repeatable.") var config: [String] = []
+
+        func validate() throws {
+            if let problem = TopicPartition.validateTopicName(name) { throw ValidationError(problem) }
+            guard partitions > 0 else { throw ValidationError("--partitions must be positive") }
+            guard replicationFactor > 0 else { throw ValidationError("--replication-factor must be positive") }
+            for item in config where !item.contains("=") { throw ValidationError("--config '\(item)' is not key=value") }
+        }
+
+        func run() async throws {
+            let configs = Dictionary(config.map { item -> (String, String) in
+                let parts = item.split(separator: "=", maxSplits: 1)
+                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            }, uniquingKeysWith: { _, b in b })
+            try await client.run("topics create") { cluster in
+                try await KafkaAdmin(cluster: cluster).createTopic(name, partitions: partitions, replicationFactor: replicationFactor, configs: configs)
+                print("Created topic \(name).")
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a topic.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Topic name.") var name: String
+
+        func run() async throws {
+            try await client.run("topics delete") { cluster in
+                try await KafkaAdmin(cluster: cluster).deleteTopic(name)
+                print("Deleted topic \(name).")
+            }
+        }
+    }
+}
