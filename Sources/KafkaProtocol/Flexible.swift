@@ -7,9 +7,8 @@ extension ByteBuffer {
     public mutating func readCompactNullableString(_ field: @autoclosure () -> String) throws -> String? {
         let lengthPlusOne = try readUnsignedVarint(field())
         if lengthPlusOne == 0 { return nil }
-        let length = Int(lengthPlusOne - 1)
-        guard let value = readString(length: length) else { throw ProtocolError.truncated(field()) }
-        return value
+        guard let bytes = readSlice(length: Int(lengthPlusOne - 1)) else { throw ProtocolError.truncated(field()) }
+        return try bytes.validUTF8String(field())
     }
 
     public mutating func readCompactString(_ field: @autoclosure () -> String) throws -> String {

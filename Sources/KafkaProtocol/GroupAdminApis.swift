@@ -209,19 +209,29 @@ public struct DeleteGroupsResponse: KafkaMessage, Equatable {
 }
 
 /// The consumer protocol's opaque payloads (`protocol_type` "consumer"): what members put in
-/// JoinGroup metadata and what the leader hands out in SyncGroup. Newer versions only append fields,
-/// so readers take the fields they know and ignore the rest.
+/// JoinGroup metadata and what the leader hands out in SyncGroup (Kafka's
+/// ConsumerProtocolSubscription and ConsumerProtocolAssignment, v0–3, never flexible). Newer
+/// versions only append fields, so readers take the fields they know, tolerate a payload that ends
+/// before an appended field, and ignore anything after the last.
 public struct ConsumerSubscription: Sendable, Equatable {
     public var version: Int16
     public var topics: [String]
     public var userData: ByteBuffer?
+    /// v1+: what the member owned before this rebalance, for cooperative assignors.
     public var ownedPartitions: [TopicPartition]
+    /// v2+: the generation `ownedPartitions` belongs to, -1 when unknown.
+    public var generationId: Int32
+    /// v3+: for rack-aware assignment.
+    public var rackId: String?
 
-    public init(version: Int16 = 0, topics: [String], userData: ByteBuffer? = nil, ownedPartitions: [TopicPartition] = []) {
+    public init(version: Int16 = 0, topics: [String], userData: ByteBuffer? = nil, ownedPartitions: [TopicPartition] = [],
+                generationId: Int32 = -1, rackId: String? = nil) {
         self.version = version
         self.topics = topics
         self.userData = userData
         self.ownedPartitions = ownedPartitions
+        self.generationId = generationId
+        self.rackId = rackId
     }
 
     public init(from buffer: inout ByteBuffer) throws {
@@ -229,13 +239,13 @@ public struct ConsumerSubscription: Sendable, Equatable {
         topics = try buffer.readKafkaArray("subscription.topics") { try $0.readKafkaString("topic") }
         userData = try buffer.readNullableKafkaBytes("subscription.user_data")
         ownedPartitions = []
+        generationId = -1
+        rackId = nil
         if version >= 1 && buffer.readableBytes > 0 {
-            for (topic, partitions) in try buffer.readKafkaArray("owned_partitions", { buffer in
-                (try buffer.readKafkaString("topic"), try buffer.readKafkaArray("partitions") { try $0.readInt32("partition") })
-            }) {
-                ownedPartitions += partitions.map { TopicPartition(topic, $0) }
-            }
+            ownedPartitions = try ConsumerAssignment.readPartitions("subscription.owned_partitions", from: &buffer)
         }
+        if version >= 2 && buffer.readableBytes > 0 { generationId = try buffer.readInt32("subscription.generation_id") }
+        if version >= 3 && buffer.readableBytes > 0 { rackId = try buffer.readNullableKafkaString("subscription.rack_id") }
     }
 
     public func encode(into buffer: inout ByteBuffer) {
@@ -243,6 +253,8 @@ public struct ConsumerSubscription: Sendable, Equatable {
         buffer.writeKafkaArray(topics) { $0.writeKafkaString($1) }
         buffer.writeNullableKafkaBytes(userData)
         if version >= 1 { ConsumerAssignment.writePartitions(ownedPartitions, into: &buffer) }
+        if version >= 2 { buffer.writeInt32(generationId) }
+        if version >= 3 { buffer.writeNullableKafkaString(rackId) }
     }
 }
 
@@ -259,11 +271,8 @@ public struct ConsumerAssignment: Sendable, Equatable {
 
     public init(from buffer: inout ByteBuffer) throws {
         version = try buffer.readInt16("assignment.version")
-        partitions = try buffer.readKafkaArray("assigned_partitions") { buffer in
-            let topic = try buffer.readKafkaString("topic")
-            return try buffer.readKafkaArray("partitions") { TopicPartition(topic, try $0.readInt32("partition")) }
-        }.flatMap { $0 }
-        userData = buffer.readableBytes >= 4 ? try buffer.readNullableKafkaBytes("assignment.user_data") : nil
+        partitions = try Self.readPartitions("assignment.assigned_partitions", from: &buffer)
+        userData = buffer.readableBytes > 0 ? try buffer.readNullableKafkaBytes("assignment.user_data") : nil
     }
 
     public func encode(into buffer: inout ByteBuffer) {
@@ -272,6 +281,15 @@ public struct ConsumerAssignment: Sendable, Equatable {
         buffer.writeNullableKafkaBytes(userData)
     }
 
+    /// `[topic, [partition]]`, flattened.
+    static func readPartitions(_ field: String, from buffer: inout ByteBuffer) throws -> [TopicPartition] {
+        try buffer.readKafkaArray(field) { buffer in
+            let topic = try buffer.readKafkaString("\(field).topic")
+            return try buffer.readKafkaArray("\(field).partitions") { TopicPartition(topic, try $0.readInt32("partition")) }
+        }.flatMap { $0 }
+    }
+
+    /// Grouped by topic, topics and partitions in ascending order.
     static func writePartitions(_ partitions: [TopicPartition], into buffer: inout ByteBuffer) {
         let byTopic = Dictionary(grouping: partitions, by: \.topic)
         buffer.writeKafkaArray(byTopic.keys.sorted()) { buffer, topic in

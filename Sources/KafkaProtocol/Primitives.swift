@@ -35,7 +35,17 @@ extension ByteBuffer {
         let length = try readInt16(field())
         if length == -1 { return nil }
         guard length >= 0 else { throw ProtocolError.invalid("\(field()) has length \(length)") }
-        guard let value = readString(length: Int(length)) else { throw ProtocolError.truncated(field()) }
+        guard let bytes = readSlice(length: Int(length)) else { throw ProtocolError.truncated(field()) }
+        return try bytes.validUTF8String(field())
+    }
+
+    /// The readable bytes as a String, rejecting malformed UTF-8 instead of repairing it. Repair
+    /// (what `readString` does) turns each bad byte into U+FFFD, three bytes long: a 32767-byte name
+    /// would become one whose UTF-8 no longer fits an int16 length when the broker echoes it back,
+    /// as it does for an unknown or invalid topic name.
+    func validUTF8String(_ field: @autoclosure () -> String) throws -> String {
+        let value = String(buffer: self)
+        guard value.utf8.elementsEqual(readableBytesView) else { throw ProtocolError.invalid("\(field()) is not valid UTF-8") }
         return value
     }
 

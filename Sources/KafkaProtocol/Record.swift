@@ -128,8 +128,9 @@ extension RecordBatches {
         out.reserveCapacity(Int(max(0, min(header.recordsCount, 1 << 16))))
         for _ in 0..<max(0, header.recordsCount) {
             let record = try Record(from: &body)
-            let timestamp = header.timestampType == .logAppendTime ? header.maxTimestamp : header.baseTimestamp + record.timestampDelta
-            out.append(ConsumedRecord(offset: header.baseOffset + Int64(record.offsetDelta), timestampMs: timestamp,
+            // Wrapping: the deltas are whatever the batch says, and a hostile batch must not trap here.
+            let timestamp = header.timestampType == .logAppendTime ? header.maxTimestamp : header.baseTimestamp &+ record.timestampDelta
+            out.append(ConsumedRecord(offset: header.baseOffset &+ Int64(record.offsetDelta), timestampMs: timestamp,
                                       key: record.key, value: record.value, headers: record.headers,
                                       leaderEpoch: header.partitionLeaderEpoch))
         }

@@ -89,9 +89,11 @@ public struct RecordBatchHeader: Sendable, Equatable {
 
     /// Bytes the whole batch occupies, header included.
     public var totalSize: Int { Self.logOverhead + Int(batchLength) }
-    public var lastOffset: Int64 { baseOffset + Int64(lastOffsetDelta) }
+    /// Wrapping arithmetic: `baseOffset` lies outside the CRC, so a damaged header on disk may hold
+    /// any value, and reading it must yield a wrong offset for the caller to reject, not a trap.
+    public var lastOffset: Int64 { baseOffset &+ Int64(lastOffsetDelta) }
     /// The offset after this batch: the log end offset once it is appended.
-    public var nextOffset: Int64 { lastOffset + 1 }
+    public var nextOffset: Int64 { lastOffset &+ 1 }
     public var compression: CompressionCodec { CompressionCodec(rawValue: Int8(attributes & 0x07)) ?? .unknown }
     public var timestampType: TimestampType { attributes & 0x08 != 0 ? .logAppendTime : .createTime }
     public var isTransactional: Bool { attributes & 0x10 != 0 }

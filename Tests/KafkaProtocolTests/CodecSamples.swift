@@ -6,6 +6,8 @@ import NIOCore
 /// round trip.
 struct CodecCase: Sendable {
     let name: String
+    let apiKey: ApiKey
+    let isRequest: Bool
     let versions: ClosedRange<Int16>
     let roundTrip: @Sendable (Int16) throws -> Bool
     let encode: @Sendable (Int16) -> ByteBuffer
@@ -13,6 +15,8 @@ struct CodecCase: Sendable {
 
     init<M: KafkaMessage & Equatable>(_ type: M.Type, _ versions: ClosedRange<Int16>, _ sample: @escaping @Sendable (Int16) -> M) {
         name = "\(M.self)"
+        apiKey = M.apiKey
+        isRequest = name.hasSuffix("Request")
         self.versions = versions
         roundTrip = { version in
             var buffer = sample(version).encoded(version: version)
@@ -58,8 +62,8 @@ let codecCases: [CodecCase] = [
                      forgottenTopics: v >= 7 ? [.init(topic: "old", partitions: [0, 1])] : [], rackId: v >= 11 ? "rack-a" : "")
     },
     CodecCase(FetchResponse.self, 0...11) { v in
-        FetchResponse(throttleTimeMs: v >= 1 ? 3 : 0, errorCode: v >= 7 ? 0 : 0, sessionId: v >= 7 ? 12 : 0, responses: [
-            .init(topic: "orders", partitions: [.init(partitionIndex: 1, errorCode: 0, highWatermark: 10, lastStableOffset: v >= 4 ? 10 : -1,
+        FetchResponse(throttleTimeMs: v >= 1 ? 3 : 0, errorCode: v >= 7 ? 70 : 0, sessionId: v >= 7 ? 12 : 0, responses: [
+            .init(topic: "orders", partitions: [.init(partitionIndex: 1, errorCode: 1, highWatermark: 10, lastStableOffset: v >= 4 ? 10 : -1,
                                                       logStartOffset: v >= 5 ? 1 : -1,
                                                       abortedTransactions: v >= 4 ? [.init(producerId: 5, firstOffset: 6)] : nil,
                                                       preferredReadReplica: v >= 11 ? 2 : -1, records: records("r"))]),
@@ -72,20 +76,20 @@ let codecCases: [CodecCase] = [
     CodecCase(MetadataResponse.self, 0...8) { v in
         MetadataResponse(throttleTimeMs: v >= 3 ? 4 : 0, brokers: [.init(nodeId: 1, host: "h", port: 9092, rack: v >= 1 ? "r1" : nil)],
                          clusterId: v >= 2 ? "cid" : nil, controllerId: v >= 1 ? 1 : -1,
-                         topics: [.init(errorCode: 0, name: "orders", isInternal: v >= 1, partitions: [
-                            .init(errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: v >= 7 ? 5 : -1, replicaNodes: [1, 2], isrNodes: [1],
+                         topics: [.init(errorCode: 9, name: "orders", isInternal: v >= 1, partitions: [
+                            .init(errorCode: 5, partitionIndex: 3, leaderId: 1, leaderEpoch: v >= 7 ? 5 : -1, replicaNodes: [1, 2], isrNodes: [1],
                                   offlineReplicas: v >= 5 ? [2] : []),
                          ], topicAuthorizedOperations: v >= 8 ? 8 : Int32.min)],
                          clusterAuthorizedOperations: v >= 8 ? 16 : Int32.min)
     },
     CodecCase(ListOffsetsRequest.self, 0...5) { v in
-        ListOffsetsRequest(replicaId: -1, isolationLevel: v >= 2 ? 1 : 0, topics: [
+        ListOffsetsRequest(replicaId: 3, isolationLevel: v >= 2 ? 1 : 0, topics: [
             .init(name: "orders", partitions: [.init(partitionIndex: 0, currentLeaderEpoch: v >= 4 ? 3 : -1, timestamp: -2, maxNumOffsets: v == 0 ? 5 : 1)]),
         ])
     },
     CodecCase(ListOffsetsResponse.self, 0...5) { v in
         ListOffsetsResponse(throttleTimeMs: v >= 2 ? 1 : 0, topics: [
-            .init(name: "orders", partitions: [.init(partitionIndex: 0, errorCode: 0, oldStyleOffsets: v == 0 ? [7, 3] : [],
+            .init(name: "orders", partitions: [.init(partitionIndex: 4, errorCode: 6, oldStyleOffsets: v == 0 ? [7, 3] : [],
                                                      timestamp: v >= 1 ? 100 : -1, offset: v >= 1 ? 7 : -1, leaderEpoch: v >= 4 ? 2 : -1)]),
         ])
     },
@@ -107,41 +111,58 @@ let codecCases: [CodecCase] = [
                                includeSynonyms: v >= 1, includeDocumentation: v >= 3)
     },
     CodecCase(DescribeConfigsResponse.self, 0...3) { v in
-        DescribeConfigsResponse(throttleTimeMs: 2, results: [.init(errorCode: 0, errorMessage: nil, resourceType: 2, resourceName: "t", configs: [
-            .init(name: "retention.ms", value: "1000", readOnly: false, isDefault: v == 0, configSource: v >= 1 ? 1 : -1, isSensitive: false,
+        DescribeConfigsResponse(throttleTimeMs: 2, results: [.init(errorCode: 40, errorMessage: "bad", resourceType: 2, resourceName: "t", configs: [
+            .init(name: "retention.ms", value: "1000", readOnly: true, isDefault: v == 0, configSource: v >= 1 ? 1 : -1, isSensitive: true,
                   synonyms: v >= 1 ? [.init(name: "log.retention.ms", value: nil, source: 5)] : [], configType: v >= 3 ? 5 : 0,
                   documentation: v >= 3 ? "doc" : nil),
         ])])
     },
-    CodecCase(InitProducerIdRequest.self, 0...1) { _ in InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: 1234) },
-    CodecCase(InitProducerIdResponse.self, 0...1) { _ in InitProducerIdResponse(throttleTimeMs: 1, errorCode: 0, producerId: 4000, producerEpoch: 2) },
+    CodecCase(InitProducerIdRequest.self, 0...1) { _ in InitProducerIdRequest(transactionalId: "tx", transactionTimeoutMs: 1234) },
+    CodecCase(InitProducerIdResponse.self, 0...1) { _ in InitProducerIdResponse(throttleTimeMs: 1, errorCode: 15, producerId: 4000, producerEpoch: 2) },
     CodecCase(OffsetForLeaderEpochRequest.self, 0...3) { v in
         OffsetForLeaderEpochRequest(replicaId: v >= 3 ? 2 : -2, topics: [.init(topic: "t", partitions: [.init(partition: 1, currentLeaderEpoch: v >= 2 ? 4 : -1, leaderEpoch: 3)])])
     },
     CodecCase(OffsetForLeaderEpochResponse.self, 0...3) { v in
-        OffsetForLeaderEpochResponse(throttleTimeMs: v >= 2 ? 1 : 0, topics: [.init(topic: "t", partitions: [.init(errorCode: 0, partition: 1, leaderEpoch: v >= 1 ? 3 : -1, endOffset: 99)])])
+        OffsetForLeaderEpochResponse(throttleTimeMs: v >= 2 ? 1 : 0, topics: [.init(topic: "t", partitions: [.init(errorCode: 74, partition: 1, leaderEpoch: v >= 1 ? 3 : -1, endOffset: 99)])])
     },
-    CodecCase(LeaderAndIsrRequest.self, 2...2) { _ in
-        LeaderAndIsrRequest(controllerId: 1, controllerEpoch: 4, brokerEpoch: 77, topicStates: [.init(topicName: "t", partitionStates: [
-            .init(partitionIndex: 0, controllerEpoch: 4, leader: 2, leaderEpoch: 9, isr: [2, 3], zkVersion: 11, replicas: [1, 2, 3], isNew: true),
-        ])], liveLeaders: [.init(brokerId: 2, hostName: "h", port: 9093)])
+    CodecCase(LeaderAndIsrRequest.self, 0...3) { v in
+        func state(_ index: Int32) -> LeaderAndIsrRequest.PartitionState {
+            .init(partitionIndex: index, controllerEpoch: 4, leader: 2, leaderEpoch: 9, isr: [2, 3], zkVersion: 11, replicas: [1, 2, 3],
+                  addingReplicas: v >= 3 ? [3] : [], removingReplicas: v >= 3 ? [1] : [], isNew: v >= 1)
+        }
+        return LeaderAndIsrRequest(controllerId: 1, controllerEpoch: 4, brokerEpoch: v >= 2 ? 77 : -1,
+                                   topicStates: [.init(topicName: "t", partitionStates: [state(0), state(1)]), .init(topicName: "u", partitionStates: [state(0)])],
+                                   liveLeaders: [.init(brokerId: 2, hostName: "h", port: 9093)])
     },
-    CodecCase(LeaderAndIsrResponse.self, 2...2) { _ in
-        LeaderAndIsrResponse(PartitionErrorsResponse(errorCode: 0, partitionErrors: [.init(topicName: "t", partitionIndex: 0, errorCode: 11)]))
+    CodecCase(LeaderAndIsrResponse.self, 0...3) { _ in
+        LeaderAndIsrResponse(PartitionErrorsResponse(errorCode: 11, partitionErrors: [.init(topicName: "t", partitionIndex: 4, errorCode: 56)]))
     },
-    CodecCase(UpdateMetadataRequest.self, 5...5) { _ in
-        UpdateMetadataRequest(controllerId: 1, controllerEpoch: 4, topicStates: [.init(topicName: "t", partitionStates: [
-            .init(partitionIndex: 0, controllerEpoch: 4, leader: -2, leaderEpoch: 9, isr: [2], zkVersion: 3, replicas: [1, 2], offlineReplicas: [1]),
-        ])], liveBrokers: [.init(id: 2, endpoints: [.init(port: 9093, host: "h")], rack: nil)])
+    CodecCase(UpdateMetadataRequest.self, 0...5) { v in
+        func state(_ index: Int32) -> UpdateMetadataRequest.PartitionState {
+            .init(partitionIndex: index, controllerEpoch: 4, leader: -2, leaderEpoch: 9, isr: [2], zkVersion: 3, replicas: [1, 2],
+                  offlineReplicas: v >= 4 ? [1] : [])
+        }
+        // v0 has one PLAINTEXT host and port; v1–2 name each listener after its security protocol.
+        let endpoints: [UpdateMetadataRequest.Endpoint] = switch v {
+        case 0: [.init(port: 9093, host: "h")]
+        case 1...2: [.init(port: 9093, host: "h"), .init(port: 9094, host: "h2", listener: "SSL", securityProtocol: 1)]
+        default: [.init(port: 9093, host: "h", listener: "INTERNAL"), .init(port: 9094, host: "h2", listener: "EXTERNAL", securityProtocol: 2)]
+        }
+        return UpdateMetadataRequest(controllerId: 1, controllerEpoch: 4, brokerEpoch: v >= 5 ? 8 : -1,
+                                     topicStates: [.init(topicName: "t", partitionStates: [state(0), state(1)]), .init(topicName: "u", partitionStates: [state(2)])],
+                                     liveBrokers: [.init(id: 2, endpoints: endpoints, rack: v >= 2 ? "r" : nil), .init(id: 3, endpoints: endpoints)])
     },
-    CodecCase(UpdateMetadataResponse.self, 5...5) { _ in UpdateMetadataResponse(errorCode: 11) },
-    CodecCase(StopReplicaRequest.self, 1...1) { _ in
-        StopReplicaRequest(controllerId: 1, controllerEpoch: 2, brokerEpoch: 3, deletePartitions: true, topics: [.init(name: "t", partitionIndexes: [0, 2])])
+    CodecCase(UpdateMetadataResponse.self, 0...5) { _ in UpdateMetadataResponse(errorCode: 11) },
+    CodecCase(StopReplicaRequest.self, 0...1) { v in
+        StopReplicaRequest(controllerId: 1, controllerEpoch: 2, brokerEpoch: v >= 1 ? 3 : -1, deletePartitions: true,
+                           topics: [.init(name: "t", partitionIndexes: [0, 2]), .init(name: "u", partitionIndexes: [1])])
     },
-    CodecCase(StopReplicaResponse.self, 1...1) { _ in StopReplicaResponse(PartitionErrorsResponse(errorCode: 0, partitionErrors: [])) },
-    CodecCase(ControlledShutdownRequest.self, 1...1) { _ in ControlledShutdownRequest(brokerId: 3) },
-    CodecCase(ControlledShutdownResponse.self, 1...1) { _ in
-        ControlledShutdownResponse(errorCode: 0, remainingPartitions: [.init(topicName: "t", partitionIndex: 5)])
+    CodecCase(StopReplicaResponse.self, 0...1) { _ in
+        StopReplicaResponse(PartitionErrorsResponse(errorCode: 11, partitionErrors: [.init(topicName: "t", partitionIndex: 2, errorCode: 3)]))
+    },
+    CodecCase(ControlledShutdownRequest.self, 1...2) { v in ControlledShutdownRequest(brokerId: 3, brokerEpoch: v >= 2 ? 40 : -1) },
+    CodecCase(ControlledShutdownResponse.self, 1...2) { _ in
+        ControlledShutdownResponse(errorCode: 41, remainingPartitions: [.init(topicName: "t", partitionIndex: 5)])
     },
     CodecCase(FindCoordinatorRequest.self, 0...2) { v in FindCoordinatorRequest(key: "g", keyType: v >= 1 ? 1 : 0) },
     CodecCase(FindCoordinatorResponse.self, 0...2) { v in
@@ -153,7 +174,7 @@ let codecCases: [CodecCase] = [
                          protocols: [.init(name: "range", metadata: ByteBuffer(bytes: [0, 1, 2]))])
     },
     CodecCase(JoinGroupResponse.self, 0...5) { v in
-        JoinGroupResponse(throttleTimeMs: v >= 2 ? 1 : 0, errorCode: 0, generationId: 4, protocolName: "range", leader: "m1", memberId: "m2",
+        JoinGroupResponse(throttleTimeMs: v >= 2 ? 1 : 0, errorCode: 79, generationId: 4, protocolName: "range", leader: "m1", memberId: "m2",
                           members: [.init(memberId: "m1", groupInstanceId: v >= 5 ? "i1" : nil, metadata: ByteBuffer(bytes: [9]))])
     },
     CodecCase(SyncGroupRequest.self, 0...3) { v in
@@ -167,7 +188,7 @@ let codecCases: [CodecCase] = [
         LeaveGroupRequest(groupId: "g", members: v >= 3 ? [.init(memberId: "a", groupInstanceId: "i"), .init(memberId: "b")] : [.init(memberId: "a")])
     },
     CodecCase(LeaveGroupResponse.self, 0...3) { v in
-        LeaveGroupResponse(throttleTimeMs: v >= 1 ? 1 : 0, errorCode: 0, members: v >= 3 ? [.init(memberId: "a", errorCode: 25)] : [])
+        LeaveGroupResponse(throttleTimeMs: v >= 1 ? 1 : 0, errorCode: 16, members: v >= 3 ? [.init(memberId: "a", errorCode: 25)] : [])
     },
     CodecCase(OffsetCommitRequest.self, 0...7) { v in
         OffsetCommitRequest(groupId: "g", generationId: v >= 1 ? 3 : -1, memberId: v >= 1 ? "m" : "", groupInstanceId: v >= 7 ? "i" : nil,
@@ -179,22 +200,23 @@ let codecCases: [CodecCase] = [
         OffsetCommitResponse(throttleTimeMs: v >= 3 ? 1 : 0, topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, errorCode: 16)])])
     },
     CodecCase(OffsetFetchRequest.self, 0...5) { v in
-        OffsetFetchRequest(groupId: "g", topics: v >= 2 ? nil : [.init(name: "t", partitionIndexes: [0, 1])])
+        // A null topic list (every committed partition) exists from v2; alternate it with a list.
+        OffsetFetchRequest(groupId: "g", topics: v == 2 || v == 4 ? nil : [.init(name: "t", partitionIndexes: [0, 1])])
     },
     CodecCase(OffsetFetchResponse.self, 0...5) { v in
         OffsetFetchResponse(throttleTimeMs: v >= 3 ? 1 : 0, topics: [.init(name: "t", partitions: [
-            .init(partitionIndex: 0, committedOffset: 10, committedLeaderEpoch: v >= 5 ? 2 : -1, metadata: nil, errorCode: 0),
+            .init(partitionIndex: 2, committedOffset: 10, committedLeaderEpoch: v >= 5 ? 2 : -1, metadata: "m", errorCode: 3),
         ])], errorCode: v >= 2 ? 14 : 0)
     },
     CodecCase(DescribeGroupsRequest.self, 0...4) { v in DescribeGroupsRequest(groups: ["a", "b"], includeAuthorizedOperations: v >= 3) },
     CodecCase(DescribeGroupsResponse.self, 0...4) { v in
-        DescribeGroupsResponse(throttleTimeMs: v >= 1 ? 1 : 0, groups: [.init(errorCode: 0, groupId: "g", groupState: "Stable", protocolType: "consumer",
+        DescribeGroupsResponse(throttleTimeMs: v >= 1 ? 1 : 0, groups: [.init(errorCode: 16, groupId: "g", groupState: "Stable", protocolType: "consumer",
             protocolData: "range", members: [.init(memberId: "m", groupInstanceId: v >= 4 ? "i" : nil, clientId: "c", clientHost: "/127.0.0.1",
                                                    memberMetadata: ByteBuffer(bytes: [1]), memberAssignment: ByteBuffer(bytes: [2]))],
             authorizedOperations: v >= 3 ? 5 : Int32.min)])
     },
     CodecCase(ListGroupsRequest.self, 0...2) { _ in ListGroupsRequest() },
-    CodecCase(ListGroupsResponse.self, 0...2) { v in ListGroupsResponse(throttleTimeMs: v >= 1 ? 1 : 0, errorCode: 0, groups: [.init(groupId: "g", protocolType: "consumer")]) },
+    CodecCase(ListGroupsResponse.self, 0...2) { v in ListGroupsResponse(throttleTimeMs: v >= 1 ? 1 : 0, errorCode: 15, groups: [.init(groupId: "g", protocolType: "consumer")]) },
     CodecCase(DeleteGroupsRequest.self, 0...1) { _ in DeleteGroupsRequest(groupsNames: ["g"]) },
     CodecCase(DeleteGroupsResponse.self, 0...1) { _ in DeleteGroupsResponse(throttleTimeMs: 1, results: [.init(groupId: "g", errorCode: 68)]) },
 ]
