@@ -53,6 +53,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "Coordination"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", .product(name: "NIOPosix", package: "swift-nio")]),
         .executableTarget(
             name: "samsa",
             dependencies: [

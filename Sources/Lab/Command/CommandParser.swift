@@ -1,0 +1,265 @@
+/// A parse error with the position (0-based character offset) of the offending word, so the shell
+/// can point at it and playbooks can turn it into file:line:column.
+public struct CommandParseError: Error, Equatable, CustomStringConvertible {
+    public var message: String
+    public var offset: Int
+    public var hint: String?
+
+    public var description: String { hint.map { "\(message) (\($0))" } ?? message }
+}
+
+/// Splits a command line into words with their offsets; quotes group words.
+public struct CommandLexer {
+    public struct Word: Equatable, Sendable {
+        public var text: String
+        public var offset: Int
+    }
+
+    public static func split(_ line: String) throws -> [Word] {
+        var words: [Word] = []
+        var current = ""
+        var start = -1
+        var quote: Character?
+        for (offset, character) in line.enumerated() {
+            if let open = quote {
+                if character == open { quote = nil } else { current.append(character) }
+                continue
+            }
+            if character == "\"" || character == "'" {
+                if start < 0 { start = offset }
+                quote = character
+            } else if character == " " || character == "\t" {
+                if start >= 0 { words.append(Word(text: current, offset: start)) }
+                current = ""
+                start = -1
+            } else {
+                if start < 0 { start = offset }
+                current.append(character)
+            }
+        }
+        if quote != nil { throw CommandParseError(message: "unterminated quote", offset: start) }
+        if start >= 0 { words.append(Word(text: current, offset: start)) }
+        return words
+    }
+}
+
+/// Parses the fault grammar:
+///
+///     crash|stop|restart|pause|resume|isolate|isolate-zk TARGET
+///     partition GROUP | GROUP [| GROUP ...]        partition GROUP -> GROUP
+///     slow TARGET [--latency 300ms] [--jitter 50ms] [--bandwidth 100kb]
+///     lossy TARGET --reset-probability 0.2
+///     heal [FAULT-ID]
+///
+/// TARGET is a broker id, `leader_of T/P`, `followers_of T/P`, `controller`, `coordinator_of G`,
+/// `random` or `all`; partition groups may also name `zk` and `clients`.
+public enum FaultParser {
+    public static let faultNames = ["crash", "stop", "restart", "pause", "resume", "partition", "isolate", "isolate-zk", "slow", "lossy", "heal"]
+    public static let targetKeywords = ["leader_of", "followers_of", "controller", "coordinator_of", "random", "all"]
+
+    public static func parse(_ line: String) throws -> FaultCommand {
+        let words = try CommandLexer.split(line)
+        guard let first = words.first else { throw CommandParseError(message: "empty command", offset: 0) }
+        return try parse(words, endOffset: line.count)
+    }
+
+    public static func parse(_ words: [CommandLexer.Word], endOffset: Int) throws -> FaultCommand {
+        let name = words[0]
+        var rest = Array(words.dropFirst())
+        func needTarget() throws -> Target {
+            guard !rest.isEmpty else { throw CommandParseError(message: "\(name.text) needs a target", offset: endOffset, hint: targetHint) }
+            let target = try parseTarget(&rest, allowSpecial: false)
+            return target
+        }
+        func noMore() throws {
+            if let extra = rest.first { throw CommandParseError(message: "unexpected '\(extra.text)'", offset: extra.offset) }
+        }
+        switch name.text {
+        case "crash", "stop", "restart", "pause", "resume", "isolate", "isolate-zk":
+            let target = try needTarget()
+            try noMore()
+            switch name.text {
+            case "crash": return .crash(target)
+            case "stop": return .stop(target)
+            case "restart": return .restart(target)
+            case "pause": return .pause(target)
+            case "resume": return .resume(target)
+            case "isolate": return .isolate(target)
+            default: return .isolateZookeeper(target)
+            }
+        case "partition":
+            return try parsePartition(rest, nameOffset: name.offset, endOffset: endOffset)
+        case "slow", "lossy":
+            let target = try needTarget()
+            var degradation = LinkDegradation()
+            while let option = rest.first {
+                rest.removeFirst()
+                guard let value = rest.first else { throw CommandParseError(message: "\(option.text) needs a value", offset: endOffset) }
+                rest.removeFirst()
+                switch (name.text, option.text) {
+                case ("slow", "--latency"): degradation.latencyMs = try duration(value)
+                case ("slow", "--jitter"): degradation.jitterMs = try duration(value)
+                case ("slow", "--bandwidth"): degradation.bandwidthBytesPerSecond = try bandwidth(value)
+                case ("lossy", "--reset-probability"):
+                    guard let p = Double(value.text), (0...1).contains(p) else {
+                        throw CommandParseError(message: "--reset-probability must be between 0 and 1, got '\(value.text)'", offset: value.offset)
+                    }
+                    degradation.resetProbability = p
+                default:
+                    let known = name.text == "slow" ? "--latency, --jitter, --bandwidth" : "--reset-probability"
+                    throw CommandParseError(message: "unknown option '\(option.text)' for \(name.text)", offset: option.offset, hint: "options: \(known)")
+                }
+            }
+            if name.text == "slow" {
+                guard degradation.latencyMs > 0 || degradation.bandwidthBytesPerSecond != nil else {
+                    throw CommandParseError(message: "slow needs --latency or --bandwidth", offset: endOffset, hint: "e.g. slow 3 --latency 300ms --jitter 50ms")
+                }
+                guard degradation.jitterMs <= degradation.latencyMs else {
+                    throw CommandParseError(message: "--jitter (\(degradation.jitterMs)ms) cannot exceed --latency (\(degradation.latencyMs)ms)", offset: endOffset)
+                }
+                return .slow(target, degradation)
+            }
+            guard degradation.resetProbability > 0 else {
+                throw CommandParseError(message: "lossy needs --reset-probability", offset: endOffset, hint: "e.g. lossy 2 --reset-probability 0.1")
+            }
+            return .lossy(target, degradation)
+        case "heal":
+            guard let id = rest.first else { return .heal(faultId: nil) }
+            if id.text == "all" && rest.count == 1 { return .heal(faultId: nil) }
+            guard let number = Int(id.text), number > 0 else {
+                throw CommandParseError(message: "heal takes a fault id or nothing, got '\(id.text)'", offset: id.offset)
+            }
+            rest.removeFirst()
+            try noMore()
+            return .heal(faultId: number)
+        default:
+            let guess = closest(name.text, faultNames)
+            throw CommandParseError(message: "unknown fault '\(name.text)'", offset: name.offset, hint: guess.map { "did you mean '\($0)'?" })
+        }
+    }
+
+    static let targetHint = "a broker id, leader_of T/P, followers_of T/P, controller, coordinator_of G, random or all"
+
+    /// Reads one target from the front of `words`.
+    static func parseTarget(_ words: inout [CommandLexer.Word], allowSpecial: Bool) throws -> Target {
+        let word = words.removeFirst()
+        if let id = Int32(word.text) {
+            guard id > 0 else { throw CommandParseError(message: "broker ids start at 1, got \(id)", offset: word.offset) }
+            return .broker(id)
+        }
+        switch word.text {
+        case "controller": return .controller
+        case "random": return .random
+        case "all": return .all
+        case "zk", "zookeeper":
+            guard allowSpecial else { throw CommandParseError(message: "'\(word.text)' is only allowed in partition groups", offset: word.offset) }
+            return .zookeeper
+        case "clients":
+            guard allowSpecial else { throw CommandParseError(message: "'clients' is only allowed in partition groups", offset: word.offset) }
+            return .clients
+        case "leader_of", "followers_of":
+            guard let argument = words.first else {
+                throw CommandParseError(message: "\(word.text) needs topic/partition", offset: word.offset + word.text.count + 1, hint: "e.g. \(word.text) orders/0")
+            }
+            words.removeFirst()
+            guard let slash = argument.text.lastIndex(of: "/"), let partition = Int32(argument.text[argument.text.index(after: slash)...]),
+                  partition >= 0, slash > argument.text.startIndex else {
+                throw CommandParseError(message: "'\(argument.text)' is not topic/partition", offset: argument.offset, hint: "e.g. orders/0")
+            }
+            let topic = String(argument.text[..<slash])
+            return word.text == "leader_of" ? .leaderOf(topic: topic, partition: partition) : .followersOf(topic: topic, partition: partition)
+        case "coordinator_of":
+            guard let group = words.first else { throw CommandParseError(message: "coordinator_of needs a group id", offset: word.offset) }
+            words.removeFirst()
+            return .coordinatorOf(group: group.text)
+        default:
+            let guess = closest(word.text, targetKeywords + (allowSpecial ? ["zk", "clients"] : []))
+            throw CommandParseError(message: "unknown target '\(word.text)'", offset: word.offset,
+                                    hint: guess.map { "did you mean '\($0)'?" } ?? targetHint)
+        }
+    }
+
+    static func parsePartition(_ words: [CommandLexer.Word], nameOffset: Int, endOffset: Int) throws -> FaultCommand {
+        var groups: [[Target]] = [[]]
+        var oneWay = false
+        var remaining = words
+        while !remaining.isEmpty {
+            let word = remaining[0]
+            if word.text == "|" || word.text == "->" {
+                if word.text == "->" {
+                    guard groups.count == 1 && !oneWay else { throw CommandParseError(message: "a one-way partition has exactly one '->'", offset: word.offset) }
+                    oneWay = true
+                } else if oneWay {
+                    throw CommandParseError(message: "'|' and '->' cannot be mixed", offset: word.offset)
+                }
+                guard !groups[groups.count - 1].isEmpty else { throw CommandParseError(message: "empty group before '\(word.text)'", offset: word.offset) }
+                groups.append([])
+                remaining.removeFirst()
+                continue
+            }
+            // Words like "1|2" are split on the separator so both spellings work.
+            if word.text.contains("|") && word.text != "|" {
+                var expanded: [CommandLexer.Word] = []
+                var offset = word.offset
+                for (index, piece) in word.text.split(separator: "|", omittingEmptySubsequences: false).enumerated() {
+                    if index > 0 { expanded.append(.init(text: "|", offset: offset)); offset += 1 }
+                    if !piece.isEmpty { expanded.append(.init(text: String(piece), offset: offset)) }
+                    offset += piece.count
+                }
+                remaining = expanded + remaining.dropFirst()
+                continue
+            }
+            let target = try parseTarget(&remaining, allowSpecial: true)
+            groups[groups.count - 1].append(target)
+        }
+        guard groups.count >= 2, groups.allSatisfy({ !$0.isEmpty }) else {
+            throw CommandParseError(message: "partition needs at least two groups", offset: words.last.map { $0.offset } ?? endOffset,
+                                    hint: "e.g. partition 1 | 2 3, or partition leader_of orders/0 -> followers_of orders/0")
+        }
+        if oneWay { return .partitionOneWay(from: groups[0], to: groups[1]) }
+        return .partition(groups)
+    }
+
+    /// "300ms", "2s", "1.5s", "1m"; a bare number is milliseconds.
+    public static func duration(_ word: CommandLexer.Word) throws -> Int {
+        let text = word.text
+        let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value >= 0, value * factor <= 3_600_000 { return Int(value * factor) }
+        }
+        if let value = Int(text), value >= 0, value <= 3_600_000 { return value }
+        throw CommandParseError(message: "'\(text)' is not a duration", offset: word.offset, hint: "e.g. 300ms, 2s")
+    }
+
+    /// "100kb", "1mb", "500b" per second (decimal units, as network rates are quoted).
+    public static func bandwidth(_ word: CommandLexer.Word) throws -> Int {
+        let text = word.text.lowercased()
+        let units: [(String, Double)] = [("gb", 1e9), ("mb", 1e6), ("kb", 1e3), ("b", 1)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value > 0 { return Int(value * factor) }
+        }
+        if let value = Int(text), value > 0 { return value }
+        throw CommandParseError(message: "'\(word.text)' is not a bandwidth", offset: word.offset, hint: "bytes per second, e.g. 100kb, 1mb")
+    }
+
+    static func closest(_ word: String, _ candidates: [String]) -> String? {
+        let scored = candidates.map { ($0, distance(word, $0)) }.min { $0.1 < $1.1 }
+        guard let (best, d) = scored, d <= max(2, word.count / 3) else { return nil }
+        return best
+    }
+
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,126 @@
+/// Who a fault is aimed at, before it is resolved against the live cluster.
+public enum Target: Sendable, Equatable, CustomStringConvertible {
+    case broker(Int32)
+    case leaderOf(topic: String, partition: Int32)
+    case followersOf(topic: String, partition: Int32)
+    case controller
+    case coordinatorOf(group: String)
+    case random
+    /// Every broker.
+    case all
+    /// ZooKeeper (partition groups only).
+    case zookeeper
+    /// The clients (partition groups only).
+    case clients
+
+    public var description: String {
+        switch self {
+        case .broker(let id): return String(id)
+        case .leaderOf(let topic, let partition): return "leader_of \(topic)/\(partition)"
+        case .followersOf(let topic, let partition): return "followers_of \(topic)/\(partition)"
+        case .controller: return "controller"
+        case .coordinatorOf(let group): return "coordinator_of \(group)"
+        case .random: return "random"
+        case .all: return "all"
+        case .zookeeper: return "zk"
+        case .clients: return "clients"
+        }
+    }
+
+    /// Whether it names brokers (as opposed to ZooKeeper or the clients).
+    public var isBroker: Bool {
+        switch self {
+        case .zookeeper, .clients: return false
+        default: return true
+        }
+    }
+}
+
+/// How a slow or lossy link behaves.
+public struct LinkDegradation: Sendable, Equatable {
+    public var latencyMs: Int = 0
+    public var jitterMs: Int = 0
+    /// Bytes per second; nil unlimited.
+    public var bandwidthBytesPerSecond: Int?
+    /// Probability that a forwarded chunk resets its connection.
+    public var resetProbability: Double = 0
+
+    public init(latencyMs: Int = 0, jitterMs: Int = 0, bandwidthBytesPerSecond: Int? = nil, resetProbability: Double = 0) {
+        self.latencyMs = latencyMs
+        self.jitterMs = jitterMs
+        self.bandwidthBytesPerSecond = bandwidthBytesPerSecond
+        self.resetProbability = resetProbability
+    }
+}
+
+/// The faults of the lab, in the grammar shared by `samsa fault`, the shell and playbook steps.
+public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
+    /// SIGKILL.
+    case crash(Target)
+    /// SIGTERM: a controlled shutdown.
+    case stop(Target)
+    /// Start a stopped or crashed broker again (crashing it first if it runs).
+    case restart(Target)
+    /// SIGSTOP.
+    case pause(Target)
+    /// SIGCONT.
+    case resume(Target)
+    /// Cut every link between different groups, both ways (`1 | 2 3`). ZooKeeper and clients not
+    /// named stay connected to every broker.
+    case partition([[Target]])
+    /// Cut only the links from the first group to the second (`1 -> 2 3`).
+    case partitionOneWay(from: [Target], to: [Target])
+    /// Cut a broker from everyone: peers, ZooKeeper and clients.
+    case isolate(Target)
+    /// Cut a broker from ZooKeeper only.
+    case isolateZookeeper(Target)
+    /// Add latency, jitter or a bandwidth cap to every link of the target.
+    case slow(Target, LinkDegradation)
+    /// Reset connections of the target's links at a rate.
+    case lossy(Target, LinkDegradation)
+    /// End one fault (by id) or all.
+    case heal(faultId: Int?)
+
+    public var name: String {
+        switch self {
+        case .crash: return "crash"
+        case .stop: return "stop"
+        case .restart: return "restart"
+        case .pause: return "pause"
+        case .resume: return "resume"
+        case .partition, .partitionOneWay: return "partition"
+        case .isolate: return "isolate"
+        case .isolateZookeeper: return "isolate-zk"
+        case .slow: return "slow"
+        case .lossy: return "lossy"
+        case .heal: return "heal"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .crash(let t), .stop(let t), .restart(let t), .pause(let t), .resume(let t), .isolate(let t), .isolateZookeeper(let t):
+            return "\(name) \(t)"
+        case .partition(let groups):
+            return "partition " + groups.map { $0.map(\.description).joined(separator: " ") }.joined(separator: " | ")
+        case .partitionOneWay(let from, let to):
+            return "partition " + from.map(\.description).joined(separator: " ") + " -> " + to.map(\.description).joined(separator: " ")
+        case .slow(let t, let d):
+            var text = "slow \(t)"
+            if d.latencyMs > 0 { text += " --latency \(d.latencyMs)ms" }
+            if d.jitterMs > 0 { text += " --jitter \(d.jitterMs)ms" }
+            if let b = d.bandwidthBytesPerSecond { text += " --bandwidth \(b)" }
+            return text
+        case .lossy(let t, let d): return "lossy \(t) --reset-probability \(d.resetProbability)"
+        case .heal(let id): return id.map { "heal \($0)" } ?? "heal"
+        }
+    }
+
+    /// Faults that change the network (and are undone by `heal`) rather than signal processes.
+    public var isNetworkFault: Bool {
+        switch self {
+        case .partition, .partitionOneWay, .isolate, .isolateZookeeper, .slow, .lossy: return true
+        default: return false
+        }
+    }
+}
