@@ -250,6 +250,17 @@ func roundTrip(_ peer: Peer, _ message: [UInt8], timeout: TimeAmount = .seconds(
     return ContinuousClock.now - start
 }
 
+/// Polls `condition` every 10 ms until it holds or `timeout` passes; for state only reachable
+/// through async calls, such as a proxy's counters.
+func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if (try? await condition()) == true { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return false
+}
+
 /// SplitMix64: reproducible randomness for tests of the pure parts.
 struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64

@@ -106,9 +106,11 @@ final class ProxyConnection {
         upstream?.close(promise: nil)
     }
 
-    /// Resets both sides (RST), as a lossy link does.
+    /// Resets both sides (RST), as a lossy link does. The connection is torn down first, so that
+    /// closing one side is not passed on to the other as an orderly close.
     func reset() {
         core.statistics.connectionsReset += 1
+        teardown()
         Self.reset(downstream)
         if let upstream { Self.reset(upstream) }
     }
@@ -177,8 +179,11 @@ final class ProxyConnection {
         core.admit(self)
     }
 
+    /// Bytes usually arrive because the proxy asked for them, but NIO also drains a socket whose
+    /// peer shut down its output, whatever the read state: so bytes can arrive while the
+    /// connection is held or connecting, or its direction cut. They are queued like any others.
     func received(_ bytes: ByteBuffer, from side: Side) {
-        guard phase == .connected else { return }
+        guard phase != .closed else { return }
         let direction = Self.direction(readingFrom: side)
         core.statistics[direction].bytesReceived += bytes.readableBytes
         let probability = core.condition.resetProbability

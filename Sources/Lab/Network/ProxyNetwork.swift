@@ -31,7 +31,9 @@ import NIOPosix
 ///   probability each time the proxy reads a chunk from either side, and for each new connection.
 ///
 /// Memory is bounded: a connection holds at most `DirectionQueue.holdLimitBytes` per direction;
-/// past that the proxy stops reading and TCP flow control pushes back on the sender. EOFs propagate
+/// past that the proxy stops reading and TCP flow control pushes back on the sender. (One
+/// exception: when a sender shuts down its output, NIO drains what its socket buffered, at most
+/// one socket receive buffer, and the proxy holds that too.) EOFs propagate
 /// as half-closes (shutdown of output) after the bytes before them; a closed or reset socket closes
 /// or resets its peer after the bytes before it, unless that direction is cut. A target that
 /// refuses a connection gets the client's connection reset, as a refused connect would. Both sides
