@@ -3,6 +3,10 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Testing
+
+/// Every test that opens sockets, one at a time: several measure time, and the machine is small.
+@Suite(.serialized) enum SocketTests {}
 
 /// A value that tasks wait on: `wait(until:)` returns true once the predicate holds, false when the
 /// timeout passes first. Every wait in these tests is bounded.
@@ -259,6 +263,19 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () async throws ->
         try? await Task.sleep(for: .milliseconds(10))
     }
     return false
+}
+
+/// `count` reproducible pseudo-random bytes, made eight at a time so large payloads are quick to
+/// build in debug builds.
+func pattern(_ count: Int, seed: UInt64) -> [UInt8] {
+    var random = SeededRandom(seed: seed)
+    return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        let raw = UnsafeMutableRawBufferPointer(buffer)
+        let words = count / 8
+        for index in 0..<words { raw.storeBytes(of: random.next(), toByteOffset: index * 8, as: UInt64.self) }
+        for index in (words * 8)..<count { buffer[index] = UInt8(truncatingIfNeeded: random.next()) }
+        initialized = count
+    }
 }
 
 /// SplitMix64: reproducible randomness for tests of the pure parts.

@@ -19,11 +19,15 @@ struct TokenBucket: Equatable {
         self.refilledAt = now
     }
 
-    /// Spends up to `wanted` tokens and returns how many bytes may be written now (0 when empty).
+    /// Spends up to `wanted` tokens and returns how many bytes may be written now. Grants nothing
+    /// until `min(wanted, burstBytes)` tokens are there: granting the few tokens that trickle in
+    /// between two calls would turn pacing into a busy loop of tiny writes.
     mutating func take(upTo wanted: Int, now: NIODeadline) -> Int {
         refill(now: now)
-        // The epsilon absorbs rounding in the refill, so a wake-up at `availableAt` always finds its tokens.
-        let granted = min(wanted, Int(tokens + 1e-6))
+        // The epsilon absorbs rounding in the refill, so a wake-up at `availableAt` finds its tokens.
+        let available = Int(tokens + 1e-6)
+        guard available >= min(wanted, burstBytes) else { return 0 }
+        let granted = min(wanted, available)
         tokens -= Double(granted)
         return granted
     }
