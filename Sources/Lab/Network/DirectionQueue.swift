@@ -161,8 +161,8 @@ struct DirectionQueue {
     /// A delay drawn uniformly from [max(0, latency - jitter), latency + jitter].
     static func sampleDelay(_ condition: DirectionCondition, using random: inout some RandomNumberGenerator) -> TimeAmount {
         guard condition.isDelayed else { return .zero }
-        let latency = condition.latency.nanoseconds
-        let jitter = condition.jitter.nanoseconds
+        let latency = DirectionCondition.nanoseconds(condition.latency)
+        let jitter = DirectionCondition.nanoseconds(condition.jitter)
         let low = max(0, latency - jitter)
         let high = max(low, latency.addingReportingOverflow(jitter).partialValue)
         return .nanoseconds(low == high ? low : Int64.random(in: low...high, using: &random))

@@ -30,6 +30,15 @@ public struct DirectionCondition: Hashable, Sendable {
     }
 
     var isDelayed: Bool { latency > .zero || jitter > .zero }
+
+    /// Whole nanoseconds of `duration`, saturating far beyond any delay a lab would apply (292 years).
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let (scaled, overflowed) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflowedAgain) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if overflowed || overflowedAgain { return seconds < 0 ? .min : .max }
+        return total
+    }
 }
 
 /// The state of one link, applied by its proxy to the connections it carries, old and new, from the
@@ -147,18 +156,7 @@ public struct LinkCondition: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func milliseconds(_ duration: Duration) -> String {
-        let ms = Double(duration.nanoseconds) / 1_000_000
+        let ms = Double(DirectionCondition.nanoseconds(duration)) / 1_000_000
         return ms == ms.rounded() ? String(Int64(ms)) : String(ms)
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating far beyond any delay a lab would apply (292 years).
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflowed) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (total, overflowedAgain) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflowed || overflowedAgain { return seconds < 0 ? .min : .max }
-        return total
     }
 }
