@@ -64,7 +64,6 @@ let package = Package(
             ]
         ),
         .systemLibrary(name: "CZooKeeper", path: "Sources/CZooKeeper"),
-        .testTarget(name: "LabTests", dependencies: ["Lab", .product(name: "NIOPosix", package: "swift-nio")]),
         .target(name: "Coordination", dependencies: ["CZooKeeper", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"]),
         .testTarget(
