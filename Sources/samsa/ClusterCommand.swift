@@ -59,11 +59,11 @@ struct ClusterCommand: AsyncParsableCommand {
                 try await cluster.start()
             } catch {
                 FileHandle.standardError.write(Data("samsa cluster up: \(error)\n".utf8))
-                await Blocking.run { cluster.stop(graceMs: 2000) }
+                await cluster.stop(graceMs: 2000)
                 throw ExitCode(1)
             }
             if shutdown.hasFired {
-                await Blocking.run { cluster.stop() }
+                await cluster.stop()
                 return
             }
             let elapsed = Date().timeIntervalSince(started)
@@ -72,7 +72,7 @@ struct ClusterCommand: AsyncParsableCommand {
             FileHandle.standardOutput.synchronizeFile()
             let signal = await shutdown.wait()
             FileHandle.standardError.write(Data("received \(signal), stopping the cluster\n".utf8))
-            await Blocking.run { cluster.stop() }
+            await cluster.stop()
         }
     }
 }

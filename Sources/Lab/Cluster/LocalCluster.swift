@@ -7,8 +7,11 @@ import NIOPosix
 import Logging
 import NIOConcurrencyHelpers
 
-/// ZooKeeper and N `samsa broker` processes on loopback, under one run directory. Broker i (ids
-/// 1...N) serves clients at 127.0.0.1:(basePort + i - 1). Every child is started through
+/// ZooKeeper and N `samsa broker` processes on loopback, under one run directory, with every link
+/// between them passing through the lab's `ProxyNetwork`: broker i (ids 1...N) listens on an internal
+/// port (basePort + 200 + i - 1) that nothing but the proxies uses; clients reach it through the
+/// proxy of link `clients->i` at 127.0.0.1:(basePort + i - 1), which it advertises; it reaches broker
+/// j through link `i->j` and ZooKeeper through link `i->zk`. Every child is started through
 /// `ChildProcess` (own process group, parent-death signal), so none outlives the lab, even when the
 /// lab itself is killed with SIGKILL.
 ///
@@ -52,10 +55,13 @@ public final class LocalCluster: Sendable {
     struct State {
         var zookeeper: ZooKeeperServer?
         var brokers: [Int32: BrokerInfo] = [:]
+        /// Proxy ports of links i->j and i->zk, fixed for the life of the lab so restarts reuse them.
+        var linkPorts: [LinkID: Int] = [:]
     }
 
     public let spec: Spec
     public let run: RunDirectory
+    public let network: ProxyNetwork
     let logger: Logger
     private let state = NIOLockedValueBox(State())
 
@@ -63,6 +69,7 @@ public final class LocalCluster: Sendable {
         self.spec = spec
         self.run = RunDirectory(path: spec.directory)
         self.logger = logger
+        self.network = ProxyNetwork(logger: logger)
     }
 
     public var bootstrap: String { (1...spec.brokers).map { "127.0.0.1:\(spec.basePort + $0 - 1)" }.joined(separator: ",") }
@@ -75,20 +82,30 @@ public final class LocalCluster: Sendable {
     /// Broker i serves Prometheus metrics at base-port + 100 + i - 1.
     public func metricsPort(_ id: Int32) -> Int { spec.basePort + 100 + Int(id) - 1 }
 
+    /// The port broker i listens on; only the proxies (and the lab's observers) connect to it.
+    public func internalPort(_ id: Int32) -> Int { spec.basePort + 200 + Int(id) - 1 }
+
+    public var brokerIds: [Int32] { (1...Int32(spec.brokers)).map { $0 } }
+
     /// Starts ZooKeeper and every broker, then waits until all brokers registered, a controller was
     /// elected, and every broker's metadata names that controller and all brokers (so a client's
     /// first request already sees the whole cluster). Throws with the failing process's log tail
     /// when something does not come up.
     public func start() async throws {
-        try await Blocking.run { try self.startProcesses() }
+        try await Blocking.run { try self.startZooKeeper() }
+        try await buildNetwork()
+        try await Blocking.run { try self.startBrokers() }
         try await waitUntilServing()
     }
 
-    func startProcesses() throws {
+    func startZooKeeper() throws {
         for note in try run.claim() { logger.info("\(run.path): \(note)") }
-        for id in 1...spec.brokers {
-            let port = spec.basePort + id - 1
-            guard Self.portIsFree(port) else { throw Failure(description: "port \(port) (broker \(id)) is already in use; choose another --base-port") }
+        for id in brokerIds {
+            for (port, what) in [(spec.basePort + Int(id) - 1, "client port"), (metricsPort(id), "metrics port"), (internalPort(id), "internal port")] {
+                guard Self.portIsFree(port) else {
+                    throw Failure(description: "port \(port) (\(what) of broker \(id)) is already in use; choose another --base-port")
+                }
+            }
         }
         var zkConfig = ZooKeeperServerConfiguration(directory: run.path + "/zookeeper")
         zkConfig.tickTimeMs = LabDefaults.zookeeperTickMs
@@ -98,17 +115,45 @@ public final class LocalCluster: Sendable {
         }
         state.withLockedValue { $0.zookeeper = zookeeper }
         recordProcesses()
-        for id in 1...Int32(spec.brokers) { try startBroker(id) }
+    }
+
+    /// One proxy per directed link: clients->i on the client port, i->j and i->zk on ephemeral ports.
+    func buildNetwork() async throws {
+        guard let zookeeperPort = state.withLockedValue({ $0.zookeeper?.port }) else { throw Failure(description: "ZooKeeper is not running") }
+        var ports: [LinkID: Int] = [:]
+        for id in brokerIds {
+            let broker = LinkEndpoint.broker(Int(id))
+            _ = try await network.addLink(LinkID(from: .client, to: broker), target: LinkTarget(port: internalPort(id)),
+                                          listenPort: spec.basePort + Int(id) - 1)
+            for peer in brokerIds where peer != id {
+                let link = LinkID(from: broker, to: .broker(Int(peer)))
+                ports[link] = try await network.addLink(link, target: LinkTarget(port: internalPort(peer))).port
+            }
+            let zk = LinkID(from: broker, to: .zookeeper)
+            ports[zk] = try await network.addLink(zk, target: LinkTarget(port: zookeeperPort)).port
+        }
+        state.withLockedValue { $0.linkPorts = ports }
+    }
+
+    func startBrokers() throws {
+        for id in brokerIds { try startBroker(id) }
         try waitUntilRegistered()
     }
 
     func properties(for id: Int32) -> [(String, String)] {
         let port = spec.basePort + Int(id) - 1
+        let ports = state.withLockedValue { $0.linkPorts }
+        let broker = LinkEndpoint.broker(Int(id))
+        let peers = brokerIds.filter { $0 != id }.compactMap { peer in
+            ports[LinkID(from: broker, to: .broker(Int(peer)))].map { "\(peer)=127.0.0.1:\($0)" }
+        }.joined(separator: ",")
         var properties: [(String, String)] = [
             ("broker.id", String(id)),
-            ("listeners", "PLAINTEXT://127.0.0.1:\(port)"),
+            ("listeners", "PLAINTEXT://127.0.0.1:\(internalPort(id))"),
+            ("advertised.listeners", "PLAINTEXT://127.0.0.1:\(port)"),
+            ("samsa.peer.addresses", peers),
             ("log.dirs", brokerDirectory(id) + "/data"),
-            ("zookeeper.connect", zookeeperConnect ?? ""),
+            ("zookeeper.connect", ports[LinkID(from: broker, to: .zookeeper)].map { "127.0.0.1:\($0)" } ?? ""),
             ("samsa.event.log", brokerDirectory(id) + "/events.jsonl"),
             ("samsa.metrics.port", String(metricsPort(id))),
         ]
@@ -210,8 +255,15 @@ public final class LocalCluster: Sendable {
         state.withLockedValue { $0.brokers[id]?.state = processState }
     }
 
-    /// Stops every broker (SIGTERM in parallel, SIGKILL after the grace period) and ZooKeeper.
-    public func stop(graceMs: Int = 15_000) {
+    /// Stops every broker (SIGTERM in parallel, SIGKILL after the grace period), ZooKeeper and the
+    /// proxies. Faults are healed first so a controlled shutdown can reach the controller.
+    public func stop(graceMs: Int = 15_000) async {
+        try? await network.healAll()
+        await Blocking.run { self.stopProcesses(graceMs: graceMs) }
+        await network.shutdown()
+    }
+
+    func stopProcesses(graceMs: Int) {
         let running = brokers
         for broker in running {
             kill(broker.pid, SIGCONT)
