@@ -178,7 +178,10 @@ public final class KafkaConnection: Sendable {
             state.inFlight[id] = InFlight(promise: promise, headerVersion: key.responseHeaderVersion(version), timeout: nil)
             return id
         }
-        guard let correlationId = registered else { throw KafkaClientError.connectionClosed(address) }
+        guard let correlationId = registered else {
+            promise.fail(KafkaClientError.connectionClosed(address))
+            throw KafkaClientError.connectionClosed(address)
+        }
         let timeout = channel.eventLoop.scheduleTask(in: .milliseconds(timeoutMs)) { [weak self] in
             guard let self else { return }
             self.fail(correlationId, .timedOut(api: "\(key)", afterMs: timeoutMs))

@@ -7,7 +7,7 @@ struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Run a local multi-process cluster: ZooKeeper and N brokers.",
-        subcommands: [Up.self]
+        subcommands: [Up.self, Status.self, Down.self]
     )
 
     struct Up: AsyncParsableCommand {
@@ -37,42 +37,84 @@ struct ClusterCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Log level of the launcher.")
         var logLevel: String = "info"
 
+        @Option(name: .long, help: "Seed of the `random` fault target.")
+        var seed: UInt64 = 1
+
+        @Option(name: .long, help: "How often the observers sample the cluster, in milliseconds.")
+        var observerIntervalMs: Int64 = 200
+
         func validate() throws {
             guard (1...9).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 9") }
             guard (1024...65000).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 65000") }
             for item in brokerConfig where !item.contains("=") { throw ValidationError("--broker-config '\(item)' is not key=value") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+            guard (20...60_000).contains(observerIntervalMs) else { throw ValidationError("--observer-interval-ms must be between 20 and 60000") }
         }
 
         func run() async throws {
-            let shutdown = ShutdownSignal.install()
+            let shutdownSignal = ShutdownSignal.install()
             bootstrapLogging(level: Logger.Level(rawValue: logLevel)!)
             let properties = brokerConfig.map { item -> (String, String) in
                 let parts = item.split(separator: "=", maxSplits: 1)
                 return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
             }
+            let shutdown = shutdownSignal
             let spec = LocalCluster.Spec(brokers: brokers, basePort: basePort, directory: dir, brokerProperties: properties,
                                          samsaBinary: samsaExecutablePath())
-            let cluster = LocalCluster(spec: spec, logger: Logger(label: "samsa.lab"))
+            var options = LabSession.Options()
+            options.seed = seed
+            options.observerIntervalMs = observerIntervalMs
             let started = Date()
+            let session: LabSession
             do {
-                try await cluster.start()
+                session = try await LabSession.start(spec: spec, options: options, logger: Logger(label: "samsa.lab")) {
+                    shutdown.trigger("shutdown request")
+                }
             } catch {
                 FileHandle.standardError.write(Data("samsa cluster up: \(error)\n".utf8))
-                await cluster.stop(graceMs: 2000)
                 throw ExitCode(1)
             }
             if shutdown.hasFired {
-                await cluster.stop()
+                await session.stop()
                 return
             }
             let elapsed = Date().timeIntervalSince(started)
-            FileHandle.standardOutput.write(Data("READY bootstrap=\(cluster.bootstrap)\n".utf8))
-            FileHandle.standardError.write(Data(String(format: "cluster ready in %.2f s; run directory %@\n", elapsed, cluster.run.path).utf8))
-            FileHandle.standardOutput.synchronizeFile()
+            FileHandle.standardOutput.write(Data("READY bootstrap=\(session.cluster.bootstrap)\n".utf8))
+            FileHandle.standardError.write(Data(String(format: "cluster ready in %.2f s; run directory %@; control: samsa fault --dir %@ ...\n",
+                                                       elapsed, session.cluster.run.path, session.cluster.run.path).utf8))
             let signal = await shutdown.wait()
-            FileHandle.standardError.write(Data("received \(signal), stopping the cluster\n".utf8))
-            await cluster.stop()
+            FileHandle.standardError.write(Data("\(signal): healing faults and stopping the cluster\n".utf8))
+            await session.stop()
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Processes, their state, active faults and changed links of a running lab.")
+        @Option(name: .long, help: "Run directory of the lab.") var dir: String = "./samsa-cluster"
+        @Flag(name: .long, help: "JSON for scripts.") var json = false
+
+        func run() async throws {
+            let response: ControlResponse
+            do { response = try ControlClient.send(ControlRequest(op: "status"), directory: dir) } catch { throw fail("cluster status", error) }
+            guard response.ok, let status = response.status else { throw fail("cluster status", ControlClient.Failure(description: response.error ?? "no status")) }
+            if json {
+                try printJSON(status)
+                return
+            }
+            print(LabStatusView.render(status))
+        }
+    }
+
+    struct Down: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop a lab started with `cluster up` in another terminal.")
+        @Option(name: .long, help: "Run directory of the lab.") var dir: String = "./samsa-cluster"
+
+        func run() async throws {
+            do {
+                let response = try ControlClient.send(ControlRequest(op: "shutdown"), directory: dir)
+                print(response.message ?? response.error ?? "")
+            } catch { throw fail("cluster down", error) }
         }
     }
 }

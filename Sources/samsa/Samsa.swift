@@ -7,6 +7,6 @@ struct Samsa: AsyncParsableCommand {
         commandName: "samsa",
         abstract: "A Kafka-compatible broker and a chaos laboratory around it.",
         subcommands: [BrokerCommand.self, ClusterCommand.self, TopicsCommand.self, GroupsCommand.self,
-                      ProduceCommand.self, ConsumeCommand.self]
+                      ProduceCommand.self, ConsumeCommand.self, FaultCLI.self]
     )
 }

@@ -26,6 +26,9 @@ final class ShutdownSignal: @unchecked Sendable {
         return shutdown
     }
 
+    /// Fires as a signal would (the control API's shutdown request).
+    func trigger(_ reason: String) { deliver(reason) }
+
     private func deliver(_ name: String) {
         lock.lock()
         if received == nil { received = name }

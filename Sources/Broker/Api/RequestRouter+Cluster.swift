@@ -20,21 +20,24 @@ extension RequestRouter {
     func handleControllerRequest(_ context: RequestContext, body: inout ByteBuffer) throws -> EventLoopFuture<(any KafkaMessage)?> {
         guard let cluster = broker.cluster else { throw ProtocolError.invalid("\(context.apiKey) needs cluster mode") }
         let version = context.version
-        let promise = context.eventLoop.makePromise(of: (any KafkaMessage)?.self)
+        let loop = context.eventLoop
         switch context.apiKey {
         case .leaderAndIsr:
             let request = try LeaderAndIsrRequest(from: &body, version: version)
+            let promise = loop.makePromise(of: (any KafkaMessage)?.self)
             promise.completeWithTask { await cluster.handleLeaderAndIsr(request) }
+            return promise.futureResult
         case .updateMetadata:
-            promise.succeed(cluster.handleUpdateMetadata(try UpdateMetadataRequest(from: &body, version: version)))
+            return loop.makeSucceededFuture(cluster.handleUpdateMetadata(try UpdateMetadataRequest(from: &body, version: version)))
         case .stopReplica:
-            promise.succeed(cluster.handleStopReplica(try StopReplicaRequest(from: &body, version: version)))
+            return loop.makeSucceededFuture(cluster.handleStopReplica(try StopReplicaRequest(from: &body, version: version)))
         case .controlledShutdown:
             let request = try ControlledShutdownRequest(from: &body, version: version)
+            let promise = loop.makePromise(of: (any KafkaMessage)?.self)
             promise.completeWithTask { await cluster.handleControlledShutdown(request) }
+            return promise.futureResult
         default:
             throw ProtocolError.unsupportedVersion(apiKey: context.apiKey.rawValue, version: version)
         }
-        return promise.futureResult
     }
 }

@@ -60,6 +60,29 @@ final class MetricsServer: Sendable {
             let type = name.hasSuffix("_total") ? "counter" : "gauge"
             text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name){broker=\"\(brokerId)\"} \(value)\n"
         }
+        text += partitionGauges(partitions, brokerId: brokerId)
+        return text
+    }
+
+    /// Per-partition offsets and ISR size as this broker sees them (the lab's observers sample the
+    /// leaders' figures): Kafka exposes the same through JMX (kafka.log:type=Log,name=LogEndOffset).
+    static func partitionGauges(_ partitions: [Partition], brokerId: Int32) -> String {
+        let families: [(String, String, (Partition.Status) -> Int64)] = [
+            ("samsa_partition_high_watermark", "High watermark of the partition on this broker.", { $0.highWatermark }),
+            ("samsa_partition_log_end_offset", "Log end offset of the partition on this broker.", { $0.logEndOffset }),
+            ("samsa_partition_log_start_offset", "Log start offset of the partition on this broker.", { $0.logStartOffset }),
+            ("samsa_partition_isr_size", "ISR size as this broker knows it.", { Int64($0.isr.count) }),
+            ("samsa_partition_leader_epoch", "Leader epoch as this broker knows it.", { Int64($0.leaderEpoch) }),
+        ]
+        let statuses = partitions.map { ($0.topicPartition, $0.status) }.sorted { $0.0 < $1.0 }
+        var text = ""
+        for (name, help, value) in families {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+            for (tp, status) in statuses {
+                let role = status.role == .leader && !status.fenced ? "leader" : status.role == .follower ? "follower" : "none"
+                text += "\(name){broker=\"\(brokerId)\",topic=\"\(tp.topic)\",partition=\"\(tp.partition)\",role=\"\(role)\"} \(value(status))\n"
+            }
+        }
         return text
     }
 }

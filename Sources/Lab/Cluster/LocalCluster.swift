@@ -64,6 +64,16 @@ public final class LocalCluster: Sendable {
     public let network: ProxyNetwork
     let logger: Logger
     private let state = NIOLockedValueBox(State())
+    private let timeline = NIOLockedValueBox<TimelineLog?>(nil)
+
+    /// Where process starts, kills, pauses and exits are recorded.
+    public func setTimeline(_ log: TimelineLog) { timeline.withLockedValue { $0 = log } }
+
+    func recordProcess(_ id: Int32, _ state: String, pid: Int32, exitCode: Int32? = nil) {
+        var fields: [String: Any] = ["name": "broker-\(id)", "state": state, "pid": Int(pid)]
+        if let exitCode { fields["exit_code"] = Int(exitCode) }
+        timeline.withLockedValue { $0 }?.append(kind: "process", fields)
+    }
 
     public init(spec: Spec, logger: Logger) {
         self.spec = spec
@@ -174,6 +184,7 @@ public final class LocalCluster: Sendable {
             $0.brokers[id] = BrokerInfo(id: id, pid: pid, clientPort: spec.basePort + Int(id) - 1, directory: directory, state: .running)
         }
         recordProcesses()
+        recordProcess(id, "started", pid: pid)
         logger.info("started broker \(id) (pid \(pid)) on 127.0.0.1:\(spec.basePort + Int(id) - 1)")
     }
 
@@ -241,14 +252,57 @@ public final class LocalCluster: Sendable {
     /// SIGKILL (crash) or SIGTERM (clean stop, bounded by `graceMs`) broker `id` and reap it.
     public func stopBroker(_ id: Int32, clean: Bool, graceMs: Int = 20_000) throws {
         guard let broker = state.withLockedValue({ $0.brokers[id] }) else { throw Failure(description: "no broker \(id)") }
+        guard broker.state == .running || broker.state == .paused else {
+            throw Failure(description: "broker \(id) is not running (\(broker.state.rawValue))")
+        }
+        let status: Int32
         if clean {
             kill(broker.pid, SIGCONT)
-            ChildProcess.terminate(broker.pid, graceMs: graceMs)
+            status = ChildProcess.terminate(broker.pid, graceMs: graceMs)
         } else {
             kill(broker.pid, SIGKILL)
-            _ = ChildProcess.waitForExit(broker.pid, timeoutMs: 10_000)
+            status = ChildProcess.waitForExit(broker.pid, timeoutMs: 10_000) ?? -1
         }
         state.withLockedValue { $0.brokers[id]?.state = clean ? .stopped : .crashed }
+        let exitCode: Int32? = status >= 0 && status & 0x7f == 0 ? (status >> 8) & 0xff : nil
+        recordProcess(id, clean ? "exited" : "killed", pid: broker.pid, exitCode: exitCode)
+    }
+
+    /// SIGSTOP: the process stays alive but does nothing, as a long GC pause or a frozen VM.
+    public func pauseBroker(_ id: Int32) throws {
+        guard let broker = state.withLockedValue({ $0.brokers[id] }), broker.state == .running else {
+            throw Failure(description: "broker \(id) is not running")
+        }
+        kill(broker.pid, SIGSTOP)
+        state.withLockedValue { $0.brokers[id]?.state = .paused }
+        recordProcess(id, "paused", pid: broker.pid)
+    }
+
+    public func resumeBroker(_ id: Int32) throws {
+        guard let broker = state.withLockedValue({ $0.brokers[id] }) else { throw Failure(description: "no broker \(id)") }
+        guard broker.state == .paused else { throw Failure(description: "broker \(id) is not paused (\(broker.state.rawValue))") }
+        kill(broker.pid, SIGCONT)
+        state.withLockedValue { $0.brokers[id]?.state = .running }
+        recordProcess(id, "resumed", pid: broker.pid)
+    }
+
+    /// Starts a stopped or crashed broker on its data; a running one is crashed first.
+    public func restartBroker(_ id: Int32) throws {
+        guard let broker = state.withLockedValue({ $0.brokers[id] }) else { throw Failure(description: "no broker \(id)") }
+        if broker.state == .running || broker.state == .paused { try stopBroker(id, clean: false) }
+        try startBroker(id)
+    }
+
+    /// Notices brokers that exited on their own (a crash the lab did not cause) and records them.
+    public func reapExited() {
+        for broker in brokers where broker.state == .running || broker.state == .paused {
+            if let status = ChildProcess.exitStatus(of: broker.pid) {
+                state.withLockedValue { $0.brokers[broker.id]?.state = .crashed }
+                let exitCode: Int32? = status >= 0 && status & 0x7f == 0 ? (status >> 8) & 0xff : nil
+                recordProcess(broker.id, exitCode == nil ? "killed" : "exited", pid: broker.pid, exitCode: exitCode)
+                logger.warning("broker \(broker.id) exited on its own: \(ChildProcess.describe(waitStatus: status))")
+            }
+        }
     }
 
     public func setState(_ id: Int32, _ processState: ProcessState) {

@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+
+/// A fault the lab is holding: a partition, a slow link, a paused or crashed broker.
+public struct ActiveFault: Sendable, Codable, Equatable {
+    public var id: Int
+    public var command: String
+    public var kind: String
+    public var brokers: [Int32]
+    /// The links it changed, as `1->2`, with the condition it put on them.
+    public var links: [String: String]
+    public var startedNs: Int64
+}
+
+/// What injecting a fault did.
+public struct FaultOutcome: Sendable, Codable, Equatable {
+    public var fault: ActiveFault?
+    /// Faults this command ended (heal, resume, restart).
+    public var ended: [ActiveFault]
+    public var message: String
+}
+
+/// Injects and heals faults on a running `LocalCluster`: signals to broker processes and conditions
+/// on the proxy network's links. Every fault is logged to the timeline with its start and end; while
+/// a fault lasts it is listed by `active`. `heal` ends network faults, resumes paused brokers and
+/// restarts crashed or stopped ones, returning the cluster to health.
+///
+/// Owner: this actor serialises fault injection; the cluster and network carry out its decisions.
+public actor FaultEngine {
+    let cluster: LocalCluster
+    let resolver: TargetResolver
+    let timeline: TimelineLog
+    let logger: Logger
+    private var faults: [Int: (fault: ActiveFault, plan: [LinkID: LinkCondition])] = [:]
+    private var nextId = 1
+
+    public init(cluster: LocalCluster, resolver: TargetResolver, timeline: TimelineLog, logger: Logger) {
+        self.cluster = cluster
+        self.resolver = resolver
+        self.timeline = timeline
+        self.logger = logger
+    }
+
+    public var active: [ActiveFault] { faults.values.map(\.fault).sorted { $0.id < $1.id } }
+
+    public func apply(_ command: FaultCommand) async throws -> FaultOutcome {
+        switch command {
+        case .crash(let target): return try await processFault(command, target) { try self.cluster.stopBroker($0, clean: false) }
+        case .stop(let target): return try await processFault(command, target) { try self.cluster.stopBroker($0, clean: true) }
+        case .pause(let target): return try await processFault(command, target) { try self.cluster.pauseBroker($0) }
+        case .resume(let target):
+            let brokers = Set(try await resolver.brokers(target))
+            var ended: [ActiveFault] = []
+            for id in brokers.sorted() {
+                try cluster.resumeBroker(id)
+                ended += end { $0.kind == "pause" && $0.brokers.contains(id) }
+            }
+            return FaultOutcome(fault: nil, ended: ended, message: "resumed broker(s) \(brokers.sorted().map(String.init).joined(separator: ", "))")
+        case .restart(let target):
+            let brokers = try await resolver.brokers(target)
+            var ended: [ActiveFault] = []
+            for id in brokers {
+                try await Blocking.run { try self.cluster.restartBroker(id) }
+                ended += end { ["crash", "stop", "pause"].contains($0.kind) && $0.brokers.contains(id) }
+            }
+            timelineFault(id: nextId, action: "start", kind: "restart", brokers: brokers, description: command.description)
+            timelineFault(id: nextId, action: "end", kind: "restart", brokers: brokers, description: command.description)
+            nextId += 1
+            return FaultOutcome(fault: nil, ended: ended, message: "restarted broker(s) \(brokers.map(String.init).joined(separator: ", "))")
+        case .partition, .partitionOneWay, .isolate, .isolateZookeeper, .slow, .lossy:
+            return try await networkFault(command)
+        case .heal(let id):
+            return try await heal(id)
+        }
+    }
+
+    /// crash, stop, pause: one fault over the resolved brokers.
+    private func processFault(_ command: FaultCommand, _ target: Target, _ action: @escaping @Sendable (Int32) throws -> Void) async throws -> FaultOutcome {
+        let brokers = try await resolver.brokers(target)
+        guard !brokers.isEmpty else { throw TargetResolver.Failure(description: "\(command): \(target) names no broker") }
+        for id in brokers { try await Blocking.run { try action(id) } }
+        let fault = ActiveFault(id: nextId, command: command.description, kind: command.name, brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
+        nextId += 1
+        faults[fault.id] = (fault, [:])
+        timelineFault(id: fault.id, action: "start", kind: fault.kind, brokers: brokers, description: command.description)
+        logger.info("fault \(fault.id): \(command) -> broker(s) \(brokers)")
+        return FaultOutcome(fault: fault, ended: [], message: "\(command.name) broker(s) \(brokers.map(String.init).joined(separator: ", ")) (fault \(fault.id))")
+    }
+
+    private func networkFault(_ command: FaultCommand) async throws -> FaultOutcome {
+        let all = cluster.brokerIds
+        let plan: [LinkID: LinkCondition]
+        var named: [Int32] = []
+        switch command {
+        case .partition(let groups):
+            var endpoints: [Set<LinkEndpoint>] = []
+            for group in groups {
+                let set = try await endpointSet(group)
+                named += set.compactMap { if case .broker(let id) = $0 { return Int32(id) } else { return nil } }
+                endpoints.append(set)
+            }
+            let overlap = endpoints.enumerated().flatMap { i, a in endpoints.enumerated().filter { $0.offset > i }.map { a.intersection($0.element) } }.filter { !$0.isEmpty }
+            if let shared = overlap.first { throw TargetResolver.Failure(description: "partition groups overlap on \(shared.map(\.description).sorted().joined(separator: ", "))") }
+            plan = LinkPlan.partition(endpoints, brokers: all)
+        case .partitionOneWay(let from, let to):
+            let source = try await endpointSet(from)
+            let destination = try await endpointSet(to)
+            guard source.isDisjoint(with: destination) else { throw TargetResolver.Failure(description: "the two sides of the partition overlap") }
+            named = (source.union(destination)).compactMap { if case .broker(let id) = $0 { return Int32(id) } else { return nil } }
+            plan = LinkPlan.oneWay(from: source, to: destination, brokers: all)
+        case .isolate(let target):
+            named = try await resolver.brokers(target)
+            plan = LinkPlan.touching(Set(named.map { LinkEndpoint.broker(Int($0)) }), brokers: all, condition: .blackhole(.both))
+        case .isolateZookeeper(let target):
+            named = try await resolver.brokers(target)
+            plan = LinkPlan.fromZookeeper(Set(named))
+        case .slow(let target, let degradation):
+            named = try await resolver.brokers(target)
+            var condition = LinkCondition.delay(latency: .milliseconds(degradation.latencyMs), jitter: .milliseconds(degradation.jitterMs))
+            if let rate = degradation.bandwidthBytesPerSecond { condition = condition.combined(with: .bandwidth(bytesPerSecond: rate)) }
+            plan = LinkPlan.touching(Set(named.map { LinkEndpoint.broker(Int($0)) }), brokers: all, condition: condition)
+        case .lossy(let target, let degradation):
+            named = try await resolver.brokers(target)
+            plan = LinkPlan.touching(Set(named.map { LinkEndpoint.broker(Int($0)) }), brokers: all, condition: .lossy(resetProbability: degradation.resetProbability))
+        default:
+            preconditionFailure("not a network fault: \(command)")
+        }
+        guard !plan.isEmpty else { throw TargetResolver.Failure(description: "\(command) changes no link") }
+        let fault = ActiveFault(id: nextId, command: command.description, kind: command.name == "isolate-zk" ? "isolate_zk" : command.name,
+                                brokers: Array(Set(named)).sorted(), links: Dictionary(uniqueKeysWithValues: plan.map { ($0.key.description, $0.value.description) }),
+                                startedNs: TimelineLog.nowNs())
+        nextId += 1
+        faults[fault.id] = (fault, plan)
+        try await applyNetwork(Array(plan.keys))
+        timelineFault(id: fault.id, action: "start", kind: fault.kind, brokers: fault.brokers, description: command.description,
+                      links: plan.keys.map(\.description).sorted())
+        logger.info("fault \(fault.id): \(command) on \(plan.count) link(s)")
+        return FaultOutcome(fault: fault, ended: [], message: "\(command.name): \(plan.count) link(s) changed (fault \(fault.id))")
+    }
+
+    /// Endpoints a partition group names: brokers from targets, plus ZooKeeper and the clients.
+    private func endpointSet(_ targets: [Target]) async throws -> Set<LinkEndpoint> {
+        var set: Set<LinkEndpoint> = []
+        for target in targets {
+            switch target {
+            case .zookeeper: set.insert(.zookeeper)
+            case .clients: set.insert(.client)
+            default: for id in try await resolver.brokers(target) { set.insert(.broker(Int(id))) }
+            }
+        }
+        return set
+    }
+
+    /// Recomputes the effective condition of `links` from every active fault and applies it.
+    private func applyNetwork(_ links: [LinkID]) async throws {
+        let effective = LinkPlan.effective(faults.values.map(\.plan), links: links)
+        for (link, condition) in effective { try await cluster.network.setCondition(condition, for: link) }
+    }
+
+    private func heal(_ id: Int?) async throws -> FaultOutcome {
+        let doomed = id.map { id in faults[id].map { [$0.fault] } ?? [] } ?? active
+        if let id, doomed.isEmpty { throw TargetResolver.Failure(description: "no active fault \(id); active: \(active.map { String($0.id) }.joined(separator: ", "))") }
+        var ended: [ActiveFault] = []
+        for fault in doomed {
+            switch fault.kind {
+            case "crash", "stop":
+                for broker in fault.brokers { try await Blocking.run { try self.cluster.restartBroker(broker) } }
+            case "pause":
+                for broker in fault.brokers { try cluster.resumeBroker(broker) }
+            default:
+                break
+            }
+            ended += end { $0.id == fault.id }
+        }
+        let links = doomed.flatMap { fault in fault.links.keys.compactMap(LinkID.init(_:)) }
+        try await applyNetwork(links)
+        return FaultOutcome(fault: nil, ended: ended, message: ended.isEmpty ? "nothing to heal" : "healed \(ended.count) fault(s)")
+    }
+
+    /// Removes the matching faults and logs their end.
+    private func end(where predicate: (ActiveFault) -> Bool) -> [ActiveFault] {
+        let matching = faults.values.map(\.fault).filter(predicate)
+        for fault in matching {
+            faults[fault.id] = nil
+            timelineFault(id: fault.id, action: "end", kind: fault.kind, brokers: fault.brokers, description: fault.command)
+            logger.info("fault \(fault.id) ended: \(fault.command)")
+        }
+        return matching
+    }
+
+    private func timelineFault(id: Int, action: String, kind: String, brokers: [Int32], description: String, links: [String] = []) {
+        var fields: [String: Any] = ["id": String(id), "action": action, "fault": kind, "targets": brokers.map { "broker-\($0)" }, "description": description]
+        if !links.isEmpty { fields["links"] = links }
+        timeline.append(kind: "fault", fields)
+    }
+}

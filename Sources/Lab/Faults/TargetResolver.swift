@@ -1,0 +1,85 @@
+import KafkaClient
+import KafkaProtocol
+import NIOConcurrencyHelpers
+
+/// Turns role targets (`leader_of orders/0`, `controller`, …) into broker ids by asking the cluster
+/// at the moment the fault is injected. It talks to the brokers' internal ports, not through the
+/// proxies, so an injected partition never hides the cluster from the lab.
+public final class TargetResolver: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    let cluster: KafkaCluster
+    let brokerIds: [Int32]
+    private let random: NIOLockedValueBox<SeededRandom>
+    private let runningBrokers: @Sendable () -> Set<Int32>
+
+    public init(cluster: KafkaCluster, brokerIds: [Int32], seed: UInt64, runningBrokers: @escaping @Sendable () -> Set<Int32>) {
+        self.cluster = cluster
+        self.brokerIds = brokerIds
+        self.random = NIOLockedValueBox(SeededRandom(seed: seed))
+        self.runningBrokers = runningBrokers
+    }
+
+    /// Broker ids for a target. ZooKeeper and clients are not brokers and resolve to nothing here.
+    public func brokers(_ target: Target) async throws -> [Int32] {
+        switch target {
+        case .broker(let id):
+            guard brokerIds.contains(id) else {
+                throw Failure(description: "there is no broker \(id); brokers are \(brokerIds.map(String.init).joined(separator: ", "))")
+            }
+            return [id]
+        case .all:
+            return brokerIds
+        case .random:
+            let candidates = runningBrokers().sorted()
+            guard !candidates.isEmpty else { throw Failure(description: "random: no broker is running") }
+            return [random.withLockedValue { $0.pick(candidates) }]
+        case .controller:
+            let metadata = try await metadata()
+            guard metadata.controllerId >= 0 else { throw Failure(description: "controller: the cluster has no controller now") }
+            return [metadata.controllerId]
+        case .leaderOf(let topic, let partition), .followersOf(let topic, let partition):
+            let metadata = try await metadata(topic: topic)
+            guard let info = metadata.partition(TopicPartition(topic, partition)) else {
+                throw Failure(description: "\(target): no partition \(topic)/\(partition)")
+            }
+            if case .leaderOf = target {
+                guard info.leader >= 0 else { throw Failure(description: "\(target): \(topic)/\(partition) has no leader now") }
+                return [info.leader]
+            }
+            return info.replicas.filter { $0 != info.leader }.sorted()
+        case .coordinatorOf(let group):
+            do {
+                return [try await KafkaAdmin(cluster: cluster).coordinator(of: group).id]
+            } catch {
+                throw Failure(description: "coordinator_of \(group): \(error)")
+            }
+        case .zookeeper, .clients:
+            return []
+        }
+    }
+
+    func metadata(topic: String? = nil) async throws -> KafkaCluster.Metadata {
+        do {
+            return try await cluster.refreshMetadata(topics: topic.map { [$0] } ?? [])
+        } catch {
+            throw Failure(description: "no broker answered a metadata request: \(error)")
+        }
+    }
+}
+
+/// A small reproducible generator (SplitMix64): the same seed picks the same `random` targets.
+public struct SeededRandom: Sendable, RandomNumberGenerator {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    public mutating func pick<T>(_ values: [T]) -> T { values[Int(next() % UInt64(values.count))] }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import KafkaClient
+import KafkaProtocol
+import Logging
+import NIOConcurrencyHelpers
+
+/// The lab's live view, sampled about every `intervalMs`: Metadata from the cluster (leader, epoch,
+/// ISR per partition, controller), each leader's HW and LEO from its metrics endpoint, consumer-group
+/// lag (every `lagIntervalMs`), and the brokers' own event logs, merged into `timeline.jsonl`. It
+/// talks to the brokers' internal ports, around the proxies, so injected partitions do not blind it;
+/// a broker that does not answer (crashed, paused) is recorded as unreachable, never as zero.
+public final class Observer: Sendable {
+    /// The latest view, for `cluster status` and the shell's `watch`.
+    public struct Snapshot: Sendable, Codable, Equatable {
+        public struct Partition: Sendable, Codable, Equatable {
+            public var topic: String
+            public var partition: Int32
+            public var leader: Int32
+            public var leaderEpoch: Int32
+            public var replicas: [Int32]
+            public var isr: [Int32]
+            public var highWatermark: Int64?
+            public var logEndOffset: Int64?
+        }
+        public struct Lag: Sendable, Codable, Equatable {
+            public var group: String
+            public var topic: String
+            public var partition: Int32
+            public var committed: Int64
+            public var end: Int64
+            public var lag: Int64
+        }
+        public var timeNs: Int64 = 0
+        public var controller: Int32 = -1
+        public var partitions: [Partition] = []
+        public var lag: [Lag] = []
+        public var unreachable: [String] = []
+    }
+
+    let cluster: LocalCluster
+    let client: KafkaCluster
+    let timeline: TimelineLog
+    let logger: Logger
+    let intervalMs: Int64
+    let lagIntervalMs: Int64
+    private let snapshotBox = NIOLockedValueBox(Snapshot())
+    private let eventOffsets = NIOLockedValueBox<[Int32: UInt64]>([:])
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    public init(cluster: LocalCluster, client: KafkaCluster, timeline: TimelineLog, intervalMs: Int64 = 200, lagIntervalMs: Int64 = 1000, logger: Logger) {
+        self.cluster = cluster
+        self.client = client
+        self.timeline = timeline
+        self.intervalMs = intervalMs
+        self.lagIntervalMs = lagIntervalMs
+        self.logger = logger
+    }
+
+    public var snapshot: Snapshot { snapshotBox.withLockedValue { $0 } }
+
+    public func start() {
+        task.withLockedValue { $0 = Task { await self.run() } }
+    }
+
+    public func stop() async {
+        let running = task.withLockedValue { $0 }
+        running?.cancel()
+        _ = await running?.value
+        await Blocking.run { self.copyBrokerEvents() }
+    }
+
+    private func run() async {
+        var lastLag: Int64 = 0
+        while !Task.isCancelled {
+            let started = TimelineLog.nowNs()
+            cluster.reapExited()
+            await sampleMetadata()
+            await Blocking.run { self.sampleOffsets() }
+            if (started - lastLag) / 1_000_000 >= lagIntervalMs {
+                lastLag = started
+                await sampleLag()
+            }
+            await Blocking.run { self.copyBrokerEvents() }
+            let elapsedMs = (TimelineLog.nowNs() - started) / 1_000_000
+            try? await Task.sleep(for: .milliseconds(max(10, intervalMs - elapsedMs)))
+        }
+    }
+
+    private func sampleMetadata() async {
+        do {
+            let metadata = try await client.refreshMetadata(topics: nil)
+            let partitions = metadata.topics.values.flatMap(\.partitions).sorted { $0.topicPartition < $1.topicPartition }
+            timeline.append(kind: "metadata", observer: "metadata", [
+                "controller": Int(metadata.controllerId),
+                "brokers": metadata.brokers.keys.sorted().map(Int.init),
+                "partitions": partitions.map { p -> [String: Any] in
+                    ["topic": p.topicPartition.topic, "partition": Int(p.topicPartition.partition), "leader": Int(p.leader),
+                     "leader_epoch": Int(p.leaderEpoch), "replicas": p.replicas.map(Int.init), "isr": p.isr.map(Int.init),
+                     "offline": p.offlineReplicas.map(Int.init)]
+                },
+            ])
+            snapshotBox.withLockedValue { snapshot in
+                snapshot.timeNs = TimelineLog.nowNs()
+                snapshot.controller = metadata.controllerId
+                let figures = Dictionary(snapshot.partitions.map { (TopicPartition($0.topic, $0.partition), ($0.highWatermark, $0.logEndOffset)) },
+                                         uniquingKeysWith: { a, _ in a })
+                snapshot.partitions = partitions.map { p in
+                    Snapshot.Partition(topic: p.topicPartition.topic, partition: p.topicPartition.partition, leader: p.leader, leaderEpoch: p.leaderEpoch,
+                                       replicas: p.replicas, isr: p.isr, highWatermark: figures[p.topicPartition]?.0, logEndOffset: figures[p.topicPartition]?.1)
+                }
+            }
+        } catch {
+            timeline.append(kind: "unreachable", observer: "metadata", ["target": "cluster", "error": "\(error)"])
+        }
+    }
+
+    /// HW and LEO of each partition from its leader's metrics endpoint.
+    private func sampleOffsets() {
+        var unreachable: [String] = []
+        var leaders: [TopicPartition: MetricsScrape.PartitionFigures] = [:]
+        for id in cluster.brokerIds {
+            guard let body = MetricsScrape.fetch(port: cluster.metricsPort(id), timeoutMs: Int(max(50, intervalMs / 2))) else {
+                unreachable.append("broker-\(id)")
+                continue
+            }
+            for figures in MetricsScrape.partitions(body) where figures.role == "leader" {
+                leaders[TopicPartition(figures.topic, figures.partition)] = figures
+            }
+        }
+        for name in unreachable {
+            timeline.append(kind: "unreachable", observer: "offsets", ["target": name, "error": "metrics endpoint did not answer"])
+        }
+        for (tp, figures) in leaders.sorted(by: { $0.key < $1.key }) {
+            guard let hw = figures.highWatermark else { continue }
+            var fields: [String: Any] = ["topic": tp.topic, "partition": Int(tp.partition), "hw": Int(hw)]
+            if let leo = figures.logEndOffset { fields["leo"] = Int(leo) }
+            if let start = figures.logStartOffset { fields["log_start"] = Int(start) }
+            timeline.append(kind: "offsets", observer: "offsets", fields)
+        }
+        snapshotBox.withLockedValue { snapshot in
+            snapshot.unreachable = unreachable
+            for index in snapshot.partitions.indices {
+                let tp = TopicPartition(snapshot.partitions[index].topic, snapshot.partitions[index].partition)
+                if let figures = leaders[tp] {
+                    snapshot.partitions[index].highWatermark = figures.highWatermark
+                    snapshot.partitions[index].logEndOffset = figures.logEndOffset
+                }
+            }
+        }
+    }
+
+    private func sampleLag() async {
+        let admin = KafkaAdmin(cluster: client)
+        guard let groups = try? await admin.listGroups() else { return }
+        var lags: [Snapshot.Lag] = []
+        for group in groups where group.protocolType == "consumer" || group.protocolType.isEmpty {
+            guard let description = try? await admin.describeGroup(group.group) else {
+                timeline.append(kind: "unreachable", observer: "lag", ["target": "group \(group.group)", "error": "describe failed"])
+                continue
+            }
+            for partition in description.partitions {
+                guard let committed = partition.currentOffset, let end = partition.logEndOffset, let lag = partition.lag else { continue }
+                timeline.append(kind: "lag", observer: "lag", ["group": group.group, "topic": partition.topic, "partition": Int(partition.partition),
+                                                               "committed": Int(committed), "end": Int(end), "lag": Int(lag)])
+                lags.append(.init(group: group.group, topic: partition.topic, partition: partition.partition, committed: committed, end: end, lag: lag))
+            }
+        }
+        snapshotBox.withLockedValue { $0.lag = lags }
+    }
+
+    /// Copies new lines of every broker's `events.jsonl` into the timeline as `broker_event` records.
+    private func copyBrokerEvents() {
+        for id in cluster.brokerIds {
+            let path = cluster.brokerDirectory(id) + "/events.jsonl"
+            guard let handle = FileHandle(forReadingAtPath: path) else { continue }
+            defer { try? handle.close() }
+            let start = eventOffsets.withLockedValue { $0[id] ?? 0 }
+            try? handle.seek(toOffset: start)
+            guard let data = try? handle.readToEnd(), !data.isEmpty else { continue }
+            guard let lastNewline = data.lastIndex(of: 0x0A) else { continue }
+            let complete = data[data.startIndex...lastNewline]
+            for line in complete.split(separator: 0x0A) {
+                guard var object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any],
+                      let time = object["time_ns"] as? Int64 ?? (object["time_ns"] as? NSNumber)?.int64Value else { continue }
+                object["kind"] = "broker_event"
+                object.removeValue(forKey: "time_ns")
+                timeline.append(kind: "broker_event", timeNs: time, observer: "broker-\(id)", object)
+            }
+            eventOffsets.withLockedValue { $0[id] = start + UInt64(complete.count) }
+        }
+    }
+}
