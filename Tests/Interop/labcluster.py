@@ -165,6 +165,22 @@ class LabCluster:
     def log(self, broker_id: int) -> str:
         return (self.dir / f"broker-{broker_id}" / "broker.log").read_text(errors="replace")
 
+    def fault(self, *words: str) -> dict:
+        """Injects a fault through `samsa fault` from this (second) process; returns its JSON answer."""
+        out = subprocess.run([SAMSA, "fault", "--dir", str(self.dir), "--json", *words], capture_output=True, text=True, timeout=120)
+        answer = json.loads(out.stdout) if out.stdout.strip() else {"ok": False, "error": out.stderr}
+        assert answer.get("ok"), f"samsa fault {' '.join(words)}: {answer.get('error')}"
+        return answer
+
+    def timeline(self) -> list[dict]:
+        path = self.dir / "timeline.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+
+    def status(self) -> dict:
+        out = subprocess.run([SAMSA, "cluster", "status", "--dir", str(self.dir), "--json"], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
     # Teardown
 
     def stop(self) -> None:

@@ -1,0 +1,173 @@
+"""Every fault of the lab, injected from a second process with `samsa fault` against a running
+`samsa cluster up`, and measured from outside: through the timeline, the cluster's metadata and
+round trips over the proxied links."""
+import socket
+import struct
+import time
+
+from confluent_kafka import Producer
+
+from conftest import unique_topic
+
+FAST_ISR = {"replica.lag.time.max.ms": "1500"}
+
+
+def produce_some(lab, topic, count=20):
+    producer = Producer({"bootstrap.servers": lab.bootstrap, "acks": "1"})
+    for i in range(count):
+        producer.produce(topic, value=f"x{i}".encode(), partition=0)
+    producer.flush(20)
+
+
+def events(lab, kind, topic=None, after_ns=0):
+    return [r for r in lab.timeline() if r["kind"] == "broker_event" and r.get("event") == kind
+            and (topic is None or r.get("topic") == topic) and r["time_ns"] >= after_ns]
+
+
+def test_partitioning_the_leader_from_its_followers_shrinks_then_heal_expands_the_isr(lab_factory):
+    lab = lab_factory(3, FAST_ISR)
+    topic = unique_topic("part")
+    lab.create_topic(topic)
+    produce_some(lab, topic)
+    leader = lab.partition(topic).leader
+    followers = " ".join(str(b) for b in (1, 2, 3) if b != leader)
+    started = time.time_ns()
+    answer = lab.fault("partition", f"{leader} | {followers}")
+    assert sorted(answer["fault"]["links"]) == sorted([f"{leader}->{f}" for f in followers.split()] + [f"{f}->{leader}" for f in followers.split()])
+    lab.wait_for(lambda: events(lab, "isr_shrink", topic, started), 20, "ISR shrink in the timeline")
+    lab.wait_for(lambda: lab.partition(topic).isrs == [leader], 10, "ISR = leader")
+    healed = time.time_ns()
+    lab.fault("heal")
+    lab.wait_for(lambda: events(lab, "isr_expand", topic, healed), 20, "ISR expand in the timeline after heal")
+    faults = [r for r in lab.timeline() if r["kind"] == "fault"]
+    assert any(f["action"] == "start" and f["fault"] == "partition" for f in faults)
+    assert any(f["action"] == "end" and f["fault"] == "partition" for f in faults)
+
+
+def test_isolating_the_leader_from_zookeeper_moves_leadership(lab_factory):
+    lab = lab_factory(3)
+    topic = unique_topic("zkiso")
+    lab.create_topic(topic)
+    leader = lab.partition(topic).leader
+    answer = lab.fault("isolate-zk", f"leader_of {topic}/0")
+    assert answer["fault"]["brokers"] == [leader], "leader_of resolved to the leader"
+    assert answer["fault"]["links"] == {f"{leader}->zk": "blackhole"}
+    new = lab.wait_for(lambda: (p := lab.partition(topic)).leader not in (-1, leader) and p, 20, "leadership moved")
+    assert new.leader != leader
+    lab.fault("heal")
+
+
+def test_pausing_a_follower_shrinks_the_isr_and_resume_restores_it(lab_factory):
+    lab = lab_factory(3, {**FAST_ISR, "zookeeper.session.timeout.ms": "10000"})
+    topic = unique_topic("pause")
+    lab.create_topic(topic)
+    state = lab.partition(topic)
+    follower = next(r for r in state.replicas if r != state.leader)
+    produce_some(lab, topic)
+    lab.fault("pause", str(follower))
+    assert lab.status()["processes"][follower]["state"] == "paused"
+    lab.wait_for(lambda: follower not in lab.partition(topic).isrs, 20, "the paused follower left the ISR")
+    lab.fault("resume", str(follower))
+    lab.wait_for(lambda: follower in lab.partition(topic).isrs, 30, "the resumed follower rejoined the ISR")
+
+
+def metadata_round_trip_ms(port: int) -> float:
+    """One Metadata v1 request over a fresh connection to a client proxy port."""
+    body = struct.pack(">hhih", 3, 1, 1, 1) + b"t" + struct.pack(">i", 0)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        started = time.monotonic()
+        s.sendall(struct.pack(">i", len(body)) + body)
+        size = struct.unpack(">i", s.recv(4))[0]
+        data = b""
+        while len(data) < size:
+            data += s.recv(size - len(data))
+        return (time.monotonic() - started) * 1000
+
+
+def test_slow_adds_latency_on_that_brokers_links_only(lab_factory):
+    lab = lab_factory(3)
+    base = lab.base_port
+    before = min(metadata_round_trip_ms(base + 2) for _ in range(3))
+    lab.fault("slow", "3", "--latency", "300ms", "--jitter", "20ms")
+    slowed = min(metadata_round_trip_ms(base + 2) for _ in range(3))
+    other = min(metadata_round_trip_ms(base) for _ in range(3))
+    assert slowed >= 300, f"round trip to broker 3 took {slowed:.0f} ms"
+    assert other < 150, f"round trip to broker 1 took {other:.0f} ms"
+    assert before < 150
+    lab.fault("heal")
+    assert min(metadata_round_trip_ms(base + 2) for _ in range(3)) < 150
+
+
+def log_end_offset(lab, broker, topic):
+    """The partition's LEO read from the broker's metrics endpoint, which the proxies do not carry."""
+    import urllib.request
+    body = urllib.request.urlopen(f"http://127.0.0.1:{lab.base_port + 100 + broker - 1}/metrics", timeout=5).read().decode()
+    for line in body.splitlines():
+        if line.startswith("samsa_partition_log_end_offset{") and f'topic="{topic}"' in line:
+            return int(line.rsplit(" ", 1)[1])
+    return None
+
+
+def test_one_way_partition_blocks_exactly_one_direction(lab_factory):
+    """clients -> B drops requests (the log does not grow, nothing is acknowledged); B -> clients drops
+    only the answers (the log grows, the producer still hears nothing)."""
+    lab = lab_factory(3)
+    topic = unique_topic("oneway")
+    lab.create_topic(topic, replication=1)
+    owner = lab.partition(topic).leader
+    other = next(b for b in (1, 2, 3) if b != owner)
+    produce_some(lab, topic, 5)
+    assert log_end_offset(lab, owner, topic) == 5
+    for direction, expected in (("forward", 5), ("backward", 6)):
+        words = ("clients", "->", str(owner)) if direction == "forward" else (str(owner), "->", "clients")
+        answer = lab.fault("partition", *words)
+        assert answer["fault"]["links"] == {f"clients->{owner}": f"{direction}: blackhole"}
+        acked = []
+        producer = Producer({"bootstrap.servers": lab.bootstrap, "acks": "1", "message.timeout.ms": 60000})
+        producer.produce(topic, value=direction.encode(), partition=0, on_delivery=lambda e, m: acked.append(e))
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            producer.poll(0.1)
+        assert acked == [], f"{direction}: no answer may cross the cut"
+        assert log_end_offset(lab, owner, topic) == expected, f"{direction}: the request {'did not arrive' if expected == 5 else 'arrived'}"
+        assert metadata_round_trip_ms(lab.base_port + other - 1) < 500, "other brokers are unaffected"
+        lab.fault("heal")
+        producer.flush(30)
+        assert acked and acked[0] is None, f"{direction}: after heal the held bytes flow and the write is acknowledged"
+
+
+def test_role_targets_resolve_to_the_right_broker(lab_factory):
+    lab = lab_factory(3)
+    topic = unique_topic("roles")
+    lab.create_topic(topic)
+    state = lab.partition(topic)
+    controller = lab.controller()
+    assert lab.fault("isolate-zk", "controller")["fault"]["brokers"] == [controller]
+    lab.fault("heal")
+    lab.wait_for(lambda: lab.controller() >= 0, 20, "a controller")
+    state = lab.partition(topic)
+    assert lab.fault("slow", f"followers_of {topic}/0", "--latency", "5ms")["fault"]["brokers"] == sorted(r for r in state.replicas if r != state.leader)
+    lab.fault("heal")
+    crashed = lab.fault("crash", "random")["fault"]["brokers"]
+    assert len(crashed) == 1 and crashed[0] in (1, 2, 3)
+    assert lab.status()["processes"][crashed[0]]["state"] == "crashed"
+    lab.fault("restart", str(crashed[0]))
+    assert lab.status()["processes"][crashed[0]]["state"] == "running"
+
+
+def test_lossy_links_reset_connections_until_healed(lab_factory):
+    lab = lab_factory(3)
+    base = lab.base_port
+    answer = lab.fault("lossy", "2", "--reset-probability", "1")
+    assert "clients->2" in answer["fault"]["links"]
+    failures = 0
+    for _ in range(3):
+        try:
+            metadata_round_trip_ms(base + 1)
+        except (ConnectionError, OSError, struct.error):
+            failures += 1
+    assert failures == 3, "every connection to broker 2 is reset"
+    assert metadata_round_trip_ms(base) < 500, "broker 1 is unaffected"
+    lab.fault("heal")
+    assert metadata_round_trip_ms(base + 1) < 500
