@@ -50,7 +50,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            resources: [.copy("Workload/kafka_workload.py")]
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "Coordination"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", .product(name: "NIOPosix", package: "swift-nio")]),

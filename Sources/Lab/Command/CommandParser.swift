@@ -59,7 +59,7 @@ public enum FaultParser {
 
     public static func parse(_ line: String) throws -> FaultCommand {
         let words = try CommandLexer.split(line)
-        guard let first = words.first else { throw CommandParseError(message: "empty command", offset: 0) }
+        guard !words.isEmpty else { throw CommandParseError(message: "empty command", offset: 0) }
         return try parse(words, endOffset: line.count)
     }
 

@@ -1,0 +1,157 @@
+import Coordination
+import Foundation
+import Logging
+
+/// A producer instance of a workload, as `kafka_workload.py` takes it.
+public struct ProducerSpec: Sendable, Equatable {
+    public var topic: String
+    public var acks: String = "all"
+    public var idempotence = false
+    public var maxInFlight = 5
+    public var retries = Int(Int32.max)
+    public var deliveryTimeoutMs = 30_000
+    public var requestTimeoutMs = 10_000
+    public var rate: Double = 0
+    public var count = 0
+    public var keys = 0
+    public var valueSize = 32
+    public var partition: Int32?
+
+    public init(topic: String) { self.topic = topic }
+}
+
+/// A consumer instance: a group member (subscribe) or an assignment.
+public struct ConsumerSpec: Sendable, Equatable {
+    public var topic: String
+    public var group: String?
+    public var assign: [Int32] = []
+    public var commit: String = "sync"
+    public var sessionTimeoutMs = 6000
+
+    public init(topic: String, group: String?) {
+        self.topic = topic
+        self.group = group
+    }
+}
+
+/// Runs the workload processes of a run: each a real Kafka client (confluent-kafka) writing its own
+/// history file under `directory/histories/`; `mergeHistories` then writes the run's `history.jsonl`
+/// in time order with one global index. Processes are started through `ChildProcess` (they die with
+/// the lab) and are bounded by their duration; `stopAll` ends them with SIGTERM, then SIGKILL.
+public final class Workloads: @unchecked Sendable {
+    // `lock` guards `processes`.
+    private let lock = NSLock()
+    private var processes: [(name: String, pid: pid_t, history: String)] = []
+    public let directory: String
+    public let bootstrap: String
+    let script: String
+    let python: String
+    let logger: Logger
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(directory: String, bootstrap: String, logger: Logger) throws {
+        self.directory = directory
+        self.bootstrap = bootstrap
+        self.logger = logger
+        guard let script = Bundle.module.path(forResource: "kafka_workload", ofType: "py") else {
+            throw Failure(description: "the workload script is missing from the build (Lab resources)")
+        }
+        self.script = script
+        python = ProcessInfo.processInfo.environment["SAMSA_PYTHON"] ?? "/usr/bin/env"
+        try FileManager.default.createDirectory(atPath: directory + "/histories", withIntermediateDirectories: true)
+    }
+
+    var pythonArguments: [String] { python == "/usr/bin/env" ? ["python3", script] : [script] }
+
+    @discardableResult
+    public func startProducer(_ name: String, _ spec: ProducerSpec, durationSeconds: Double) throws -> pid_t {
+        var arguments = ["--role", "producer", "--topic", spec.topic, "--acks", spec.acks, "--idempotence", spec.idempotence ? "true" : "false",
+                         "--max-in-flight", String(spec.maxInFlight), "--retries", String(spec.retries),
+                         "--delivery-timeout-ms", String(spec.deliveryTimeoutMs), "--request-timeout-ms", String(spec.requestTimeoutMs),
+                         "--rate", String(spec.rate), "--count", String(spec.count), "--keys", String(spec.keys), "--value-size", String(spec.valueSize),
+                         "--duration", String(durationSeconds), "--flush-timeout", String(max(5, Double(spec.deliveryTimeoutMs) / 1000 + 5))]
+        if let partition = spec.partition { arguments += ["--partition", String(partition)] }
+        return try start(name, arguments)
+    }
+
+    @discardableResult
+    public func startConsumer(_ name: String, _ spec: ConsumerSpec, durationSeconds: Double) throws -> pid_t {
+        var arguments = ["--role", "consumer", "--topic", spec.topic, "--commit", spec.commit, "--duration", String(durationSeconds),
+                         "--session-timeout-ms", String(spec.sessionTimeoutMs)]
+        if let group = spec.group { arguments += ["--group", group] } else { arguments += ["--assign"] + spec.assign.map(String.init) }
+        return try start(name, arguments)
+    }
+
+    /// The final read: every partition of `topics` from the start to the high watermark. Blocks
+    /// until it ends (bounded by `timeoutSeconds`); returns its exit status (0 when complete).
+    public func finalRead(topics: [String], timeoutSeconds: Double) throws -> Int32 {
+        let pid = try start("final-reader", ["--role", "final-reader", "--topics"] + topics + ["--duration", String(timeoutSeconds)])
+        let status = ChildProcess.waitForExit(pid, timeoutMs: Int(timeoutSeconds * 1000) + 30_000) ?? {
+            kill(pid, SIGKILL)
+            return ChildProcess.waitForExit(pid, timeoutMs: 5000) ?? -1
+        }()
+        forget(pid)
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : -1
+    }
+
+    private func start(_ name: String, _ arguments: [String]) throws -> pid_t {
+        let history = "\(directory)/histories/\(name).jsonl"
+        var options = ChildProcess.Options(outputPath: "\(directory)/histories/\(name).log")
+        options.environment = ["PYTHONUNBUFFERED": "1"]
+        let pid = try ChildProcess.spawn(executable: python,
+                                         arguments: pythonArguments + ["--bootstrap", bootstrap, "--process", name, "--history", history] + arguments,
+                                         options: options)
+        lock.withLock { processes.append((name, pid, history)) }
+        return pid
+    }
+
+    private func forget(_ pid: pid_t) { lock.withLock { processes.removeAll { $0.pid == pid } } }
+
+    public var running: [String] {
+        lock.withLock { processes.filter { ChildProcess.exitStatus(of: $0.pid) == nil }.map(\.name) }
+    }
+
+    /// Waits (bounded) for every workload process to end by itself.
+    public func waitAll(timeoutMs: Int) {
+        let deadline = Date(timeIntervalSinceNow: Double(timeoutMs) / 1000)
+        for process in lock.withLock({ processes }) {
+            let left = max(0, Int(deadline.timeIntervalSinceNow * 1000))
+            if ChildProcess.waitForExit(process.pid, timeoutMs: left) == nil {
+                logger.warning("workload \(process.name) did not end in time; stopping it")
+                ChildProcess.terminate(process.pid, graceMs: 10_000)
+            }
+        }
+    }
+
+    public func stopAll(graceMs: Int = 10_000) {
+        for process in lock.withLock({ processes }) { ChildProcess.terminate(process.pid, graceMs: graceMs) }
+    }
+
+    /// Merges every process's history into `path`, ordered by time (ties keep each file's order),
+    /// renumbering `index` globally. Returns the number of operations.
+    public func mergeHistories(into path: String) throws -> Int {
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory + "/histories").filter { $0.hasSuffix(".jsonl") }.sorted()
+        var entries: [(time: Int64, file: Int, line: Int, object: [String: Any])] = []
+        for (fileIndex, file) in files.enumerated() {
+            guard let text = try? String(contentsOfFile: directory + "/histories/" + file, encoding: .utf8) else { continue }
+            for (lineIndex, line) in text.split(separator: "\n").enumerated() {
+                guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                      let time = (object["time_ns"] as? NSNumber)?.int64Value else { continue }
+                entries.append((time, fileIndex, lineIndex, object))
+            }
+        }
+        entries.sort { ($0.time, $0.file, $0.line) < ($1.time, $1.file, $1.line) }
+        var output = Data()
+        for (index, entry) in entries.enumerated() {
+            var object = entry.object
+            object["index"] = index
+            output.append(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+            output.append(0x0A)
+        }
+        try output.write(to: URL(fileURLWithPath: path), options: .atomic)
+        return entries.count
+    }
+}

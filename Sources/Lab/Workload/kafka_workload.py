@@ -1,0 +1,307 @@
+"""Samsa's workload process: a real Kafka client (confluent-kafka, librdkafka) that produces or
+consumes and writes every operation to a JSONL history, as the lab's checkers read it.
+
+Each line: {"index", "time_ns", "process", "type": invoke|ok|fail|info, "f", "value", "error", "op_id"}.
+A send whose outcome is unknown (a timeout, a lost connection, any retriable error left after retries)
+is "info": the checkers count it as written only if some read saw it. Values are unique per run:
+"<process>-<sequence>", padded to the value size.
+
+Roles: producer, consumer (group subscribe or assign), final-reader (assigns every partition of the
+topics and reads from the start to the high watermark). Every loop is bounded by --duration and/or
+--count; SIGTERM stops the process cleanly (producers flush for at most --flush-timeout seconds).
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+
+STOP = False
+
+
+def on_term(signum, frame):
+    global STOP
+    STOP = True
+
+
+class History:
+    def __init__(self, path: str, process: str):
+        self.file = open(path, "a", buffering=1)
+        self.process = process
+        self.index = 0
+
+    def write(self, type_: str, f: str, value, error=None, op_id=None):
+        record = {"index": self.index, "time_ns": time.time_ns(), "process": self.process, "type": type_, "f": f,
+                  "value": value, "error": error}
+        if op_id is not None:
+            record["op_id"] = op_id
+        self.file.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self.index += 1
+
+    def close(self):
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+
+
+# Errors after which the record was certainly not written: everything else is indeterminate.
+DEFINITE_FAILURES = {
+    KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.INVALID_REQUIRED_ACKS, KafkaError.TOPIC_AUTHORIZATION_FAILED,
+    KafkaError.INVALID_RECORD,
+}
+
+
+def classify(error: KafkaError, retries: int) -> str:
+    code = error.code()
+    if code in DEFINITE_FAILURES:
+        return "fail"
+    # With no retries, a rejection before append is definite: the broker answered that it wrote nothing.
+    if retries == 0 and code in (KafkaError.NOT_ENOUGH_REPLICAS, KafkaError.NOT_LEADER_FOR_PARTITION):
+        return "fail"
+    return "info"
+
+
+def run_producer(args, history: History):
+    config = {
+        "bootstrap.servers": args.bootstrap,
+        "acks": args.acks,
+        "enable.idempotence": args.idempotence,
+        "max.in.flight.requests.per.connection": args.max_in_flight,
+        "retries": args.retries,
+        "message.timeout.ms": args.delivery_timeout_ms,
+        "request.timeout.ms": args.request_timeout_ms,
+        "linger.ms": args.linger_ms,
+        "retry.backoff.ms": 50,
+        "retry.backoff.max.ms": 200,
+        "reconnect.backoff.max.ms": 200,
+        "topic.metadata.refresh.fast.interval.ms": 50,
+        "client.id": args.process,
+    }
+    producer = Producer(config)
+    pending = {}
+
+    def delivered(op_id, value, key):
+        def callback(error, message):
+            pending.pop(op_id, None)
+            if error is None:
+                record = {"topic": message.topic(), "value": value, "partition": message.partition(), "offset": message.offset()}
+                if key is not None:
+                    record["key"] = key
+                epoch = message.leader_epoch() if hasattr(message, "leader_epoch") else None
+                if epoch is not None and epoch >= 0:
+                    record["leader_epoch"] = epoch
+                history.write("ok", "send", record, op_id=op_id)
+            else:
+                history.write(classify(error, args.retries), "send", {"topic": args.topic, "value": value, **({"key": key} if key else {})},
+                              error=error.name(), op_id=op_id)
+        return callback
+
+    started = time.monotonic()
+    deadline = started + args.duration
+    sequence = 0
+    interval = 1.0 / args.rate if args.rate > 0 else 0.0
+    next_send = started
+    while not STOP and time.monotonic() < deadline and (args.count <= 0 or sequence < args.count):
+        now = time.monotonic()
+        if interval and now < next_send:
+            producer.poll(min(next_send - now, 0.05))
+            continue
+        next_send = max(next_send + interval, now - 1.0) if interval else now
+        value = f"{args.process}-{sequence}"
+        if len(value) < args.value_size:
+            value = value + "." * (args.value_size - len(value))
+        key = f"k{sequence % args.keys}" if args.keys > 0 else None
+        op_id = sequence
+        sequence += 1
+        invoke = {"topic": args.topic, "value": value}
+        if key is not None:
+            invoke["key"] = key
+        if args.partition >= 0:
+            invoke["partition"] = args.partition
+        history.write("invoke", "send", invoke, op_id=op_id)
+        pending[op_id] = value
+        while True:
+            try:
+                kwargs = {"value": value.encode(), "on_delivery": delivered(op_id, value, key)}
+                if key is not None:
+                    kwargs["key"] = key.encode()
+                if args.partition >= 0:
+                    kwargs["partition"] = args.partition
+                producer.produce(args.topic, **kwargs)
+                break
+            except BufferError:
+                producer.poll(0.05)
+                if STOP or time.monotonic() > deadline + args.flush_timeout:
+                    history.write("fail", "send", invoke, error="local queue full", op_id=op_id)
+                    pending.pop(op_id, None)
+                    break
+        producer.poll(0)
+    producer.flush(args.flush_timeout)
+    # Sends still undecided when the flush bound passes are indeterminate.
+    for op_id, value in list(pending.items()):
+        history.write("info", "send", {"topic": args.topic, "value": value}, error="no answer before the workload ended", op_id=op_id)
+    return 0
+
+
+def read_records(messages):
+    records = []
+    for m in messages:
+        if m.error() is None:
+            record = {"topic": m.topic(), "partition": m.partition(), "offset": m.offset(), "value": (m.value() or b"").decode(errors="replace")}
+            if m.key() is not None:
+                record["key"] = m.key().decode(errors="replace")
+            records.append(record)
+    return records
+
+
+def run_consumer(args, history: History):
+    config = {
+        "bootstrap.servers": args.bootstrap,
+        "group.id": args.group or f"{args.process}-assign",
+        "auto.offset.reset": "earliest",
+        "enable.auto.commit": args.commit == "auto",
+        "session.timeout.ms": args.session_timeout_ms,
+        "heartbeat.interval.ms": max(100, args.session_timeout_ms // 10),
+        "client.id": args.process,
+        "topic.metadata.refresh.fast.interval.ms": 50,
+        "reconnect.backoff.max.ms": 200,
+    }
+    consumer = Consumer(config)
+    op = 0
+
+    def on_assign(c, partitions):
+        nonlocal op
+        value = {"partitions": [{"topic": p.topic, "partition": p.partition} for p in partitions]}
+        history.write("invoke", "assign", value, op_id=op)
+        history.write("ok", "assign", value, op_id=op)
+        op += 1
+
+    def on_revoke(c, partitions):
+        nonlocal op
+        history.write("invoke", "assign", {"partitions": []}, op_id=op)
+        history.write("ok", "assign", {"partitions": []}, op_id=op)
+        op += 1
+
+    if args.group:
+        consumer.subscribe([args.topic], on_assign=on_assign, on_revoke=on_revoke)
+    else:
+        partitions = [TopicPartition(args.topic, p, OFFSET_BEGINNING) for p in args.assign]
+        consumer.assign(partitions)
+        on_assign(consumer, partitions)
+    deadline = time.monotonic() + args.duration
+    while not STOP and time.monotonic() < deadline:
+        history.write("invoke", "poll", None, op_id=op)
+        messages = consumer.consume(num_messages=500, timeout=0.2)
+        records = read_records(messages)
+        errors = [m.error() for m in messages if m.error() is not None and m.error().code() != KafkaError._PARTITION_EOF]
+        history.write("ok", "poll", {"records": records}, error=str(errors[0].name()) if errors and not records else None, op_id=op)
+        op += 1
+        if records and args.commit in ("sync", "async"):
+            history.write("invoke", "commit", None, op_id=op)
+            try:
+                consumer.commit(asynchronous=(args.commit == "async"))
+                history.write("ok", "commit", None, op_id=op)
+            except Exception as error:  # a failed commit is recorded, not fatal
+                history.write("info", "commit", None, error=str(error), op_id=op)
+            op += 1
+    try:
+        consumer.close()
+    except Exception:
+        pass
+    return 0
+
+
+def run_final_reader(args, history: History):
+    """Reads every partition of every topic from the start to its high watermark."""
+    consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": f"{args.process}-final", "enable.auto.commit": False,
+                         "client.id": args.process, "reconnect.backoff.max.ms": 200})
+    deadline = time.monotonic() + args.duration
+    metadata = consumer.list_topics(timeout=min(30, args.duration))
+    targets = []
+    for topic in args.topics:
+        if topic not in metadata.topics:
+            continue
+        for partition in sorted(metadata.topics[topic].partitions):
+            targets.append(TopicPartition(topic, partition, OFFSET_BEGINNING))
+    ends = {}
+    for tp in targets:
+        while True:
+            try:
+                low, high = consumer.get_watermark_offsets(tp, timeout=5)
+                ends[(tp.topic, tp.partition)] = high
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    ends[(tp.topic, tp.partition)] = None
+                    break
+                time.sleep(0.2)
+    value = {"partitions": [{"topic": tp.topic, "partition": tp.partition} for tp in targets]}
+    history.write("invoke", "assign", value, op_id=0)
+    history.write("ok", "assign", value, op_id=0)
+    consumer.assign(targets)
+    positions = {key: 0 for key in ends}
+    op = 1
+    while time.monotonic() < deadline and any(ends[k] is not None and positions[k] < ends[k] for k in ends):
+        history.write("invoke", "final_read", None, op_id=op)
+        messages = consumer.consume(num_messages=1000, timeout=0.5)
+        records = read_records(messages)
+        for r in records:
+            key = (r["topic"], r["partition"])
+            positions[key] = max(positions.get(key, 0), r["offset"] + 1)
+        history.write("ok", "final_read", {"records": records}, op_id=op)
+        op += 1
+    incomplete = {f"{t}/{p}": [positions.get((t, p), 0), end] for (t, p), end in ends.items() if end is None or positions.get((t, p), 0) < end}
+    consumer.close()
+    if incomplete:
+        history.write("info", "final_read", {"records": []}, error=f"incomplete final read: {json.dumps(incomplete)}", op_id=op)
+        return 3
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--role", choices=["producer", "consumer", "final-reader"], required=True)
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--process", required=True)
+    parser.add_argument("--history", required=True)
+    parser.add_argument("--topic")
+    parser.add_argument("--topics", nargs="*", default=[])
+    parser.add_argument("--duration", type=float, default=30)
+    parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--acks", default="all")
+    parser.add_argument("--idempotence", type=lambda v: v == "true", default=False)
+    parser.add_argument("--max-in-flight", type=int, default=5)
+    parser.add_argument("--retries", type=int, default=2147483647)
+    parser.add_argument("--delivery-timeout-ms", type=int, default=30000)
+    parser.add_argument("--request-timeout-ms", type=int, default=10000)
+    parser.add_argument("--linger-ms", type=int, default=5)
+    parser.add_argument("--rate", type=float, default=0)
+    parser.add_argument("--keys", type=int, default=0)
+    parser.add_argument("--value-size", type=int, default=32)
+    parser.add_argument("--partition", type=int, default=-1)
+    parser.add_argument("--group")
+    parser.add_argument("--assign", type=int, nargs="*", default=[])
+    parser.add_argument("--commit", choices=["sync", "async", "auto", "none"], default="sync")
+    parser.add_argument("--session-timeout-ms", type=int, default=6000)
+    parser.add_argument("--flush-timeout", type=float, default=30)
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    history = History(args.history, args.process)
+    try:
+        if args.role == "producer":
+            code = run_producer(args, history)
+        elif args.role == "consumer":
+            code = run_consumer(args, history)
+        else:
+            code = run_final_reader(args, history)
+    finally:
+        history.close()
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
