@@ -42,11 +42,26 @@ public struct History: Sendable {
         self.problems = problems
     }
 
-    /// Reads `history.jsonl`; never throws: an unreadable file is a history with a problem.
-    public static func load(path: String) -> History {
+    /// Reads `history.jsonl` line by line; never throws: an unreadable file is a history with a
+    /// problem, and each line that does not parse is a problem with its line number.
+    public static func load(path: String, maxLineBytes: Int = LineReader.defaultMaxLineBytes) -> History {
         let name = (path as NSString).lastPathComponent
-        let decoded = JSONL.read(HistoryOp.self, path: path, source: name)
-        return History(ops: decoded.items, problems: decoded.problems, source: name)
+        var ops: [HistoryOp] = []
+        var problems = InputProblems()
+        do {
+            let reader = try LineReader(path: path, maxLineBytes: maxLineBytes)
+            while let line = try reader.next() {
+                guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { continue }
+                do {
+                    ops.append(try line.withUnsafeBufferPointer { try HistoryOp.parse(line: $0) })
+                } catch {
+                    problems.append(InputProblem(source: name, line: reader.lineNumber, message: "\(error)"))
+                }
+            }
+        } catch {
+            problems.append(InputProblem(source: name, message: "\(error)"))
+        }
+        return History(ops: ops, problems: problems, source: name)
     }
 
     /// Checks what pairing cannot: shapes of values the checkers rely on.
