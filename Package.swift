@@ -64,6 +64,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "Verification", dependencies: ["KafkaProtocol", .product(name: "Histogram", package: "hdrhistogram-swift")]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
         .systemLibrary(name: "CZooKeeper", path: "Sources/CZooKeeper"),
         .target(name: "Coordination", dependencies: ["CZooKeeper", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"]),

@@ -1,0 +1,160 @@
+import KafkaProtocol
+
+/// A partition (by its number in `HistoryIndex.partitions`) and an offset in it.
+struct PartitionOffset: Hashable {
+    var partition: Int32
+    var offset: Int64
+}
+
+/// A value seen at an offset, and the history line that reported it.
+struct Observation: Hashable {
+    var value: Int32
+    var position: Int32
+}
+
+/// Everything the history checkers share, built in one pass over the history: values and
+/// partitions numbered, who wrote and who read each value, what each offset held.
+///
+/// Built with dictionaries keyed by partition and offset and flat arrays keyed by value number,
+/// so a million operations index in linear time.
+struct HistoryIndex {
+    let history: History
+
+    private(set) var valueIds: [String: Int32] = [:]
+    private(set) var values: [String] = []
+    /// Per value: the send operation (position in `history.operations`) that wrote it, or -1.
+    private(set) var writer: [Int32] = []
+    /// Per value: whether some `ok` poll or final read returned it.
+    private(set) var readOk: [Bool] = []
+    /// Per value: the first read completion (position in `history.ops`) that returned it, or -1.
+    private(set) var firstRead: [Int32] = []
+    /// Per value: the first place it was seen, by ack or read.
+    private(set) var firstLocation: [PartitionOffset?] = []
+    /// Values seen at more than one place: the other places.
+    private(set) var otherLocations: [Int32: [PartitionOffset]] = [:]
+
+    private(set) var partitionIds: [TopicPartition: Int32] = [:]
+    private(set) var partitions: [TopicPartition] = []
+    /// Per partition: the highest offset an `ok` read returned (-1 for none) and the line.
+    private(set) var maxReadOffset: [Int64] = []
+    private(set) var maxReadPosition: [Int32] = []
+    /// Per partition: the offsets known to exist, sorted: those of the final read when the run
+    /// has one, otherwise those of every `ok` poll.
+    private(set) var existingOffsets: [[Int64]] = []
+
+    /// The first value seen at each offset.
+    private(set) var observed: [PartitionOffset: Observation] = [:]
+    /// Further, different values seen at an offset.
+    private(set) var conflicts: [PartitionOffset: [Observation]] = [:]
+
+    init(_ history: History) {
+        self.history = history
+        for (number, operation) in history.operations.enumerated() {
+            if operation.f == .send {
+                indexSend(operation, number: number)
+            } else if operation.f.isRead, let position = operation.completionPosition {
+                indexRead(at: position)
+            }
+        }
+        for partition in existingOffsets.indices {
+            existingOffsets[partition].sort()
+            existingOffsets[partition] = dedupSorted(existingOffsets[partition])
+        }
+    }
+
+    func value(_ id: Int32) -> String { values[Int(id)] }
+    func partition(_ id: Int32) -> TopicPartition { partitions[Int(id)] }
+
+    /// The history line at a position, as evidence.
+    func sighting(at position: Int32) throws -> Sighting {
+        guard history.ops.indices.contains(Int(position)) else {
+            throw CheckerError("no history line at position \(position)")
+        }
+        let op = history.ops[Int(position)]
+        let source: Sighting.Source = op.f == .send ? .ack : (op.f == .finalRead ? .finalRead : .poll)
+        return Sighting(source: source, process: op.process, index: op.index, timeNs: op.timeNs)
+    }
+
+    mutating func valueId(_ value: String) -> Int32 {
+        if let id = valueIds[value] { return id }
+        let id = Int32(values.count)
+        valueIds[value] = id
+        values.append(value)
+        writer.append(-1)
+        readOk.append(false)
+        firstRead.append(-1)
+        firstLocation.append(nil)
+        return id
+    }
+
+    mutating func partitionId(_ topicPartition: TopicPartition) -> Int32 {
+        if let id = partitionIds[topicPartition] { return id }
+        let id = Int32(partitions.count)
+        partitionIds[topicPartition] = id
+        partitions.append(topicPartition)
+        maxReadOffset.append(-1)
+        maxReadPosition.append(-1)
+        existingOffsets.append([])
+        return id
+    }
+
+    private mutating func indexSend(_ operation: Operation, number: Int) {
+        guard let send = history.send(of: operation) else { return }
+        let value = valueId(send.value)
+        if writer[Int(value)] < 0 { writer[Int(value)] = Int32(number) }
+        guard let completion = operation.completionPosition, history.ops[completion].type == .ok,
+              let partition = send.partition, let offset = send.offset
+        else { return }
+        let id = partitionId(TopicPartition(send.topic, partition))
+        observe(PartitionOffset(partition: id, offset: offset), Observation(value: value, position: Int32(completion)))
+    }
+
+    private mutating func indexRead(at position: Int) {
+        let op = history.ops[position]
+        guard let records = op.value.poll?.records else { return }
+        let ok = op.type == .ok
+        let definesExistence = ok && (history.hasFinalRead ? op.f == .finalRead : true)
+        for record in records {
+            let value = valueId(record.value)
+            let partition = partitionId(record.topicPartition)
+            observe(
+                PartitionOffset(partition: partition, offset: record.offset),
+                Observation(value: value, position: Int32(position)))
+            if firstRead[Int(value)] < 0 { firstRead[Int(value)] = Int32(position) }
+            guard ok else { continue }
+            readOk[Int(value)] = true
+            if record.offset > maxReadOffset[Int(partition)] {
+                maxReadOffset[Int(partition)] = record.offset
+                maxReadPosition[Int(partition)] = Int32(position)
+            }
+            if definesExistence { existingOffsets[Int(partition)].append(record.offset) }
+        }
+    }
+
+    private mutating func observe(_ place: PartitionOffset, _ observation: Observation) {
+        if let first = observed[place] {
+            if first.value != observation.value,
+               !(conflicts[place]?.contains { $0.value == observation.value } ?? false)
+            {
+                conflicts[place, default: []].append(observation)
+            }
+        } else {
+            observed[place] = observation
+        }
+        let value = Int(observation.value)
+        if let location = firstLocation[value] {
+            if location != place, !(otherLocations[observation.value]?.contains(place) ?? false) {
+                otherLocations[observation.value, default: []].append(place)
+            }
+        } else {
+            firstLocation[value] = place
+        }
+    }
+}
+
+func dedupSorted(_ sorted: [Int64]) -> [Int64] {
+    var result: [Int64] = []
+    result.reserveCapacity(sorted.count)
+    for offset in sorted where result.last != offset { result.append(offset) }
+    return result
+}

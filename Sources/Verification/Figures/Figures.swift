@@ -1,0 +1,88 @@
+/// How many operations of each kind a run had, and what became of them.
+public struct OperationCounts: Sendable, Hashable, Codable {
+    public var sendsAttempted = 0
+    public var sendsAcknowledged = 0
+    public var sendsFailed = 0
+    /// `info` sends and sends the run ended before they completed.
+    public var sendsIndeterminate = 0
+    /// Indeterminate sends some read proved visible.
+    public var sendsIndeterminateSeen = 0
+    public var lost = 0
+    public var unseen = 0
+    public var duplicates = 0
+    /// `ok` polls (not counting the final read).
+    public var polls = 0
+    public var finalReads = 0
+    /// Records returned by `ok` polls and final reads.
+    public var recordsRead = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case lost, unseen, duplicates, polls
+        case sendsAttempted = "sends_attempted"
+        case sendsAcknowledged = "sends_acknowledged"
+        case sendsFailed = "sends_failed"
+        case sendsIndeterminate = "sends_indeterminate"
+        case sendsIndeterminateSeen = "sends_indeterminate_seen"
+        case finalReads = "final_reads"
+        case recordsRead = "records_read"
+    }
+}
+
+/// The measured figures of a run, for the report and its charts.
+public struct Figures: Sendable, Hashable, Codable {
+    public var counts: OperationCounts
+    /// Latency of `ok` sends; nil when there were none.
+    public var produceLatency: LatencySummary?
+    public var throughput: [ThroughputBucket]
+    public var isr: [PartitionIsrFigures]
+    public var unavailability: [UnavailabilityWindow]
+    public var failovers: [Failover]
+    public var lag: [GroupLagFigures]
+
+    enum CodingKeys: String, CodingKey {
+        case counts, throughput, isr, unavailability, failovers, lag
+        case produceLatency = "produce_latency"
+    }
+
+    /// Measures a run. The check report supplies the lost, unseen and duplicate counts.
+    public init(history: History, timeline: Timeline, parameters: RunParameters = RunParameters(), report: CheckReport) {
+        var counts = OperationCounts()
+        var indeterminate: Set<String> = []
+        for operation in history.operations {
+            let outcome = operation.outcome(in: history)
+            if operation.f == .send {
+                counts.sendsAttempted += 1
+                switch outcome {
+                case .ok: counts.sendsAcknowledged += 1
+                case .fail: counts.sendsFailed += 1
+                case .info, .invoke:
+                    counts.sendsIndeterminate += 1
+                    if let value = history.send(of: operation)?.value { indeterminate.insert(value) }
+                }
+            } else if operation.f.isRead, outcome == .ok, let completion = history.completion(of: operation) {
+                if operation.f == .finalRead { counts.finalReads += 1 } else { counts.polls += 1 }
+                counts.recordsRead += completion.value.poll?.records.count ?? 0
+            }
+        }
+        if !indeterminate.isEmpty {
+            for op in history.ops where op.f.isRead && op.type == .ok {
+                for record in op.value.poll?.records ?? [] where indeterminate.remove(record.value) != nil {
+                    counts.sendsIndeterminateSeen += 1
+                }
+            }
+        }
+        counts.lost = report.lostWrite.count
+        counts.unseen = report.unseen.count
+        counts.duplicates = report.duplicate.count
+        self.counts = counts
+        let samples = ClusterSamples(timeline)
+        produceLatency = LatencyFigures.produceLatency(history)
+        throughput = LatencyFigures.throughput(history)
+        isr = IsrFigures.measure(timeline, samples: samples, parameters: parameters)
+        unavailability = AvailabilityFigures.unavailability(history, samples: samples)
+        failovers = FailoverFigures.measure(history, timeline: timeline, samples: samples)
+        lag = LagFigures.measure(timeline, threshold: parameters.lagRecoveryThreshold)
+    }
+}

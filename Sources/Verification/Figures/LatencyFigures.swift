@@ -1,0 +1,88 @@
+import Histogram
+
+/// Produce latency percentiles, in milliseconds.
+public struct LatencySummary: Sendable, Hashable, Codable {
+    public var count: Int
+    public var p50Ms: Double
+    public var p90Ms: Double
+    public var p99Ms: Double
+    public var p999Ms: Double
+    public var maxMs: Double
+    public var meanMs: Double
+
+    enum CodingKeys: String, CodingKey {
+        case count
+        case p50Ms = "p50_ms"
+        case p90Ms = "p90_ms"
+        case p99Ms = "p99_ms"
+        case p999Ms = "p999_ms"
+        case maxMs = "max_ms"
+        case meanMs = "mean_ms"
+    }
+}
+
+/// Sends completed in one time bucket, for throughput charts.
+public struct ThroughputBucket: Sendable, Hashable, Codable {
+    public var startNs: Int64
+    public var acknowledged: Int
+    public var failed: Int
+    public var indeterminate: Int
+
+    enum CodingKeys: String, CodingKey {
+        case acknowledged, failed, indeterminate
+        case startNs = "start_ns"
+    }
+}
+
+enum LatencyFigures {
+    /// The histogram's range: 1 µs to one hour, at 3 significant digits. A send slower than an
+    /// hour is recorded as an hour.
+    static let highestLatencyMicros: UInt64 = 3_600_000_000
+    /// Throughput buckets are one second wide, widened (by whole seconds) when a run is so long
+    /// that one-second buckets would exceed this many.
+    static let maxBuckets: Int64 = 86_400
+
+    static func produceLatency(_ history: History) -> LatencySummary? {
+        var histogram = Histogram<UInt64>(
+            lowestDiscernibleValue: 1, highestTrackableValue: highestLatencyMicros, numberOfSignificantValueDigits: .three)
+        for operation in history.operations where operation.f == .send {
+            guard let invoke = operation.invokePosition.map({ history.ops[$0] }),
+                  let completion = history.completion(of: operation), completion.type == .ok
+            else { continue }
+            let micros = UInt64(max(0, completion.timeNs - invoke.timeNs) / 1000)
+            histogram.record(min(max(micros, 1), highestLatencyMicros))
+        }
+        guard histogram.totalCount > 0 else { return nil }
+        func ms(_ micros: UInt64) -> Double { Double(micros) / 1000 }
+        return LatencySummary(
+            count: Int(histogram.totalCount), p50Ms: ms(histogram.valueAtPercentile(50)),
+            p90Ms: ms(histogram.valueAtPercentile(90)), p99Ms: ms(histogram.valueAtPercentile(99)),
+            p999Ms: ms(histogram.valueAtPercentile(99.9)), maxMs: ms(histogram.max), meanMs: histogram.mean / 1000)
+    }
+
+    /// Send completions per bucket, from the first completion's second to the last's, empty
+    /// buckets included so charts show the gaps.
+    static func throughput(_ history: History) -> [ThroughputBucket] {
+        let completions = history.operations.lazy.filter { $0.f == .send }.compactMap { history.completion(of: $0) }
+        guard let first = completions.map(\.timeNs).min(), let last = completions.map(\.timeNs).max() else { return [] }
+        let second: Int64 = 1_000_000_000
+        // Floor division, so a (malformed) negative time still lands in a bucket.
+        func floorSeconds(_ ns: Int64) -> Int64 { ns >= 0 ? ns / second : -((-ns + second - 1) / second) }
+        let firstSecond = floorSeconds(first)
+        let seconds = floorSeconds(last) - firstSecond + 1
+        let width = second * ((seconds + maxBuckets - 1) / maxBuckets)
+        let origin = firstSecond * second
+        var buckets = (0..<((last - origin) / width + 1)).map {
+            ThroughputBucket(startNs: origin + $0 * width, acknowledged: 0, failed: 0, indeterminate: 0)
+        }
+        for completion in completions {
+            let bucket = Int((completion.timeNs - origin) / width)
+            switch completion.type {
+            case .ok: buckets[bucket].acknowledged += 1
+            case .fail: buckets[bucket].failed += 1
+            case .info, .invoke: buckets[bucket].indeterminate += 1
+            }
+        }
+        return buckets
+    }
+}

@@ -1,0 +1,100 @@
+import KafkaProtocol
+
+/// What a `send` carries. The invoke names the topic and the value (unique per run); the `ok`
+/// completion adds where the broker put it and who acknowledged it.
+public struct SendValue: Sendable, Hashable, Codable {
+    public var topic: String
+    public var key: String?
+    public var value: String
+    /// Set on the invoke when the producer picked the partition itself, and on every completion
+    /// that knows it, so failed attempts can still be charged to a partition.
+    public var partition: Int32?
+    /// The acknowledged offset. Absent (or -1, as Kafka answers `acks=0`) when not known.
+    public var offset: Int64?
+    /// The broker that acknowledged the send.
+    public var broker: Int32?
+    /// The leader epoch the acknowledging broker was in, when the client learned it.
+    public var leaderEpoch: Int32?
+
+    public init(
+        topic: String, key: String? = nil, value: String, partition: Int32? = nil, offset: Int64? = nil,
+        broker: Int32? = nil, leaderEpoch: Int32? = nil
+    ) {
+        self.topic = topic
+        self.key = key
+        self.value = value
+        self.partition = partition
+        self.offset = offset
+        self.broker = broker
+        self.leaderEpoch = leaderEpoch
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case topic, key, value, partition, offset, broker
+        case leaderEpoch = "leader_epoch"
+    }
+}
+
+/// One record a consumer returned.
+public struct ReadRecord: Sendable, Hashable, Codable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var key: String?
+    public var value: String
+
+    public init(topic: String, partition: Int32, offset: Int64, key: String? = nil, value: String) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+    }
+
+    public var topicPartition: TopicPartition { TopicPartition(topic, partition) }
+}
+
+/// What a `poll` or `final_read` returned: the records in the order the consumer handed them out
+/// (possibly none).
+public struct PollValue: Sendable, Hashable, Codable {
+    public var records: [ReadRecord]
+
+    public init(records: [ReadRecord]) { self.records = records }
+}
+
+/// What an `assign` or `subscribe` names: partitions for an assignment (manual, or handed out by a
+/// group rebalance), topics for a subscription.
+public struct AssignmentValue: Sendable, Hashable, Codable {
+    public var partitions: [TopicPartition]?
+    public var topics: [String]?
+
+    public init(partitions: [TopicPartition]? = nil, topics: [String]? = nil) {
+        self.partitions = partitions
+        self.topics = topics
+    }
+}
+
+/// The `value` of an operation, typed by its function so checkers need no casts.
+public enum OpValue: Sendable, Hashable {
+    case none
+    case send(SendValue)
+    case poll(PollValue)
+    case assignment(AssignmentValue)
+    /// Functions this checker has no model for (commit, …) and poll invokes: kept as written.
+    case other(JSONValue)
+
+    public var send: SendValue? {
+        if case .send(let value) = self { return value }
+        return nil
+    }
+
+    public var poll: PollValue? {
+        if case .poll(let value) = self { return value }
+        return nil
+    }
+
+    public var assignment: AssignmentValue? {
+        if case .assignment(let value) = self { return value }
+        return nil
+    }
+}

@@ -1,0 +1,167 @@
+/// A string-backed name from an open set: known names are constants, others pass through (and
+/// code as the bare string, by the standard library's `RawRepresentable` coding).
+public protocol OpenName: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
+    CustomStringConvertible where RawValue == String
+{
+    init(rawValue: String)
+}
+
+extension OpenName {
+    public init(stringLiteral value: String) { self.init(rawValue: value) }
+    public var description: String { rawValue }
+}
+
+/// What the lab did to the cluster.
+public struct FaultKind: OpenName {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let crash: FaultKind = "crash"
+    public static let stop: FaultKind = "stop"
+    public static let restart: FaultKind = "restart"
+    public static let pause: FaultKind = "pause"
+    public static let resume: FaultKind = "resume"
+    public static let partition: FaultKind = "partition"
+    public static let isolate: FaultKind = "isolate"
+    public static let isolateZooKeeper: FaultKind = "isolate_zk"
+    public static let slow: FaultKind = "slow"
+    public static let lossy: FaultKind = "lossy"
+    public static let heal: FaultKind = "heal"
+}
+
+/// A fault's start or end. Faults are recorded as windows: `start` when injected, `end` when healed.
+public struct FaultRecord: Sendable, Hashable {
+    public enum Action: String, Sendable, Hashable, Codable {
+        case start, end
+    }
+
+    /// Links a fault's start to its end.
+    public var id: String
+    public var action: Action
+    public var fault: FaultKind
+    /// What the fault hit: "broker-2", "zookeeper", "broker-1->broker-3", …
+    public var targets: [String]
+    public var description: String?
+
+    public init(id: String, action: Action, fault: FaultKind, targets: [String], description: String? = nil) {
+        self.id = id
+        self.action = action
+        self.fault = fault
+        self.targets = targets
+        self.description = description
+    }
+}
+
+extension FaultRecord: Codable {
+    enum CodingKeys: String, CodingKey {
+        case id, action, fault, targets, description
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let text = try? container.decode(String.self, forKey: .id) {
+            id = text
+        } else {
+            id = String(try container.decode(Int64.self, forKey: .id))
+        }
+        action = try container.decode(Action.self, forKey: .action)
+        fault = try container.decode(FaultKind.self, forKey: .fault)
+        targets = try container.decodeIfPresent([String].self, forKey: .targets) ?? []
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+    }
+}
+
+/// The kinds of entries a broker writes to its event log.
+public struct BrokerEventKind: OpenName {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let becameLeader: BrokerEventKind = "became_leader"
+    public static let becameFollower: BrokerEventKind = "became_follower"
+    public static let resignedLeadership: BrokerEventKind = "resigned_leadership"
+    public static let isrShrink: BrokerEventKind = "isr_shrink"
+    public static let isrExpand: BrokerEventKind = "isr_expand"
+    public static let truncate: BrokerEventKind = "truncate"
+    public static let controllerElected: BrokerEventKind = "controller_elected"
+    public static let controllerResigned: BrokerEventKind = "controller_resigned"
+    public static let fencedWrite: BrokerEventKind = "fenced_write"
+    public static let started: BrokerEventKind = "started"
+    public static let stopped: BrokerEventKind = "stopped"
+}
+
+/// One entry of a broker's own JSONL event log: what the broker believed, when.
+public struct BrokerEvent: Sendable, Hashable, Codable {
+    public var broker: Int32
+    public var event: BrokerEventKind
+    public var topic: String?
+    public var partition: Int32?
+    public var leaderEpoch: Int32?
+    public var leader: Int32?
+    public var oldIsr: [Int32]?
+    public var newIsr: [Int32]?
+    public var reason: String?
+    public var fromOffset: Int64?
+    public var toOffset: Int64?
+    public var controllerEpoch: Int32?
+
+    public init(
+        broker: Int32, event: BrokerEventKind, topic: String? = nil, partition: Int32? = nil,
+        leaderEpoch: Int32? = nil, leader: Int32? = nil, oldIsr: [Int32]? = nil, newIsr: [Int32]? = nil,
+        reason: String? = nil, fromOffset: Int64? = nil, toOffset: Int64? = nil, controllerEpoch: Int32? = nil
+    ) {
+        self.broker = broker
+        self.event = event
+        self.topic = topic
+        self.partition = partition
+        self.leaderEpoch = leaderEpoch
+        self.leader = leader
+        self.oldIsr = oldIsr
+        self.newIsr = newIsr
+        self.reason = reason
+        self.fromOffset = fromOffset
+        self.toOffset = toOffset
+        self.controllerEpoch = controllerEpoch
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case broker, event, topic, partition, leader, reason
+        case leaderEpoch = "leader_epoch"
+        case oldIsr = "old_isr"
+        case newIsr = "new_isr"
+        case fromOffset = "from_offset"
+        case toOffset = "to_offset"
+        case controllerEpoch = "controller_epoch"
+    }
+}
+
+/// What happened to one of the lab's child processes.
+public struct ProcessRecord: Sendable, Hashable, Codable {
+    public struct State: OpenName {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let started: State = "started"
+        public static let exited: State = "exited"
+        public static let killed: State = "killed"
+        public static let paused: State = "paused"
+        public static let resumed: State = "resumed"
+    }
+
+    /// "broker-2", "zookeeper", …
+    public var name: String
+    public var state: State
+    public var pid: Int32?
+    public var exitCode: Int32?
+
+    public init(name: String, state: State, pid: Int32? = nil, exitCode: Int32? = nil) {
+        self.name = name
+        self.state = state
+        self.pid = pid
+        self.exitCode = exitCode
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, state, pid
+        case exitCode = "exit_code"
+    }
+}

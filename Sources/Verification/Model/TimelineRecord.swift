@@ -1,0 +1,109 @@
+/// The kind tag of a timeline record.
+public struct TimelineKind: OpenName {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let metadata: TimelineKind = "metadata"
+    public static let unreachable: TimelineKind = "unreachable"
+    public static let offsets: TimelineKind = "offsets"
+    public static let lag: TimelineKind = "lag"
+    public static let fault: TimelineKind = "fault"
+    public static let brokerEvent: TimelineKind = "broker_event"
+    public static let process: TimelineKind = "process"
+}
+
+/// What a timeline record says.
+public enum TimelineBody: Sendable, Hashable {
+    case metadata(MetadataSample)
+    case unreachable(UnreachableSample)
+    case offsets(OffsetsSample)
+    case lag(LagSample)
+    case fault(FaultRecord)
+    case brokerEvent(BrokerEvent)
+    case process(ProcessRecord)
+    /// A kind this checker does not know, kept whole (every field but `time_ns`, `kind`,
+    /// `observer`) so it survives a round trip.
+    case unknown(TimelineKind, [String: JSONValue])
+
+    public var kind: TimelineKind {
+        switch self {
+        case .metadata: return .metadata
+        case .unreachable: return .unreachable
+        case .offsets: return .offsets
+        case .lag: return .lag
+        case .fault: return .fault
+        case .brokerEvent: return .brokerEvent
+        case .process: return .process
+        case .unknown(let kind, _): return kind
+        }
+    }
+}
+
+/// One line of `timeline.jsonl`: a sample or an event, merged from every observer in time order.
+/// The body's fields sit flat beside `time_ns` and `kind`:
+/// `{"time_ns": 5, "kind": "lag", "group": "g", "topic": "t", "partition": 0, …}`.
+public struct TimelineRecord: Sendable, Hashable {
+    /// Monotonic nanoseconds since the run started, on the same clock as the history.
+    public var timeNs: Int64
+    /// Which observer wrote it, when known.
+    public var observer: String?
+    public var body: TimelineBody
+
+    public init(timeNs: Int64, observer: String? = nil, _ body: TimelineBody) {
+        self.timeNs = timeNs
+        self.observer = observer
+        self.body = body
+    }
+}
+
+extension TimelineRecord: Codable {
+    enum CodingKeys: String, CodingKey {
+        case kind, observer, error
+        case timeNs = "time_ns"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        timeNs = try container.decode(Int64.self, forKey: .timeNs)
+        observer = try container.decodeIfPresent(String.self, forKey: .observer)
+        let kind = try container.decode(TimelineKind.self, forKey: .kind)
+        switch kind {
+        case .metadata:
+            // An observer may report a failed Metadata request as a metadata sample with an error:
+            // that is no knowledge, not an empty cluster.
+            if let error = try container.decodeIfPresent(String.self, forKey: .error) {
+                body = .unreachable(UnreachableSample(target: nil, error: error))
+            } else {
+                body = .metadata(try MetadataSample(from: decoder))
+            }
+        case .unreachable: body = .unreachable(try UnreachableSample(from: decoder))
+        case .offsets: body = .offsets(try OffsetsSample(from: decoder))
+        case .lag: body = .lag(try LagSample(from: decoder))
+        case .fault: body = .fault(try FaultRecord(from: decoder))
+        case .brokerEvent: body = .brokerEvent(try BrokerEvent(from: decoder))
+        case .process: body = .process(try ProcessRecord(from: decoder))
+        default:
+            var fields: [String: JSONValue] = [:]
+            if case .object(let all) = try JSONValue(from: decoder) { fields = all }
+            for key in ["time_ns", "kind", "observer"] { fields[key] = nil }
+            body = .unknown(kind, fields)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(timeNs, forKey: .timeNs)
+        try container.encode(body.kind, forKey: .kind)
+        try container.encodeIfPresent(observer, forKey: .observer)
+        switch body {
+        case .metadata(let sample): try sample.encode(to: encoder)
+        case .unreachable(let sample): try sample.encode(to: encoder)
+        case .offsets(let sample): try sample.encode(to: encoder)
+        case .lag(let sample): try sample.encode(to: encoder)
+        case .fault(let record): try record.encode(to: encoder)
+        case .brokerEvent(let event): try event.encode(to: encoder)
+        case .process(let record): try record.encode(to: encoder)
+        case .unknown(_, let fields): try JSONValue.object(fields).encode(to: encoder)
+        }
+    }
+}

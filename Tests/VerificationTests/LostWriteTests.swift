@@ -1,0 +1,108 @@
+import Testing
+@testable import Verification
+
+@Suite struct LostWriteTests {
+    @Test func cleanHistoryIsValidEverywhere() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1)
+        h.assign("consumer-1", [0])
+        h.poll("consumer-1", [(0, "a")])
+        h.poll("consumer-1", [(1, "b")])
+        h.finalRead([(0, "a"), (1, "b")])
+        let report = check(h)
+        for (checker, verdict) in report.verdicts where checker != "single-leader" {
+            #expect(verdict == .valid, "\(checker)")
+        }
+        #expect(report.lostWrite.count == 0)
+        #expect(report.unseen.count == 0)
+    }
+
+    @Test func acknowledgedWriteBelowTheHighestReadIsLostWithEvidence() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0, broker: 1, epoch: 3)
+        h.send("producer-1", "b", offset: 1, broker: 1, epoch: 3)
+        h.send("producer-1", "c", offset: 2, broker: 2, epoch: 4)
+        h.finalRead([(0, "a"), (1, "x"), (2, "c")])
+        let report = check(h)
+        #expect(report.lostWrite.verdict == .invalid)
+        #expect(report.lostWrite.count == 1)
+        let lost = report.lostWrite.anomalies[0]
+        #expect(lost.value == "b")
+        #expect(lost.topic == "t")
+        #expect(lost.partition == 0)
+        #expect(lost.offset == 1)
+        #expect(lost.broker == 1)
+        #expect(lost.leaderEpoch == 3)
+        #expect(lost.ackIndex == 3)
+        #expect(lost.ackTimeNs == 4_000_000)
+        #expect(lost.readInstead.map(\.value) == ["x"])
+        #expect(lost.readInstead.first?.seenBy.process == "final-reader")
+        #expect(lost.maxReadOffset == 2)
+        #expect(report.unseen.count == 0)
+        #expect(report.valid == .invalid)
+    }
+
+    @Test func acknowledgedWriteAboveTheHighestReadIsUnseenNotLost() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1)
+        h.finalRead([(0, "a")])
+        let report = check(h)
+        #expect(report.lostWrite.verdict == .valid)
+        #expect(report.unseen.verdict == .invalid)
+        #expect(report.unseen.anomalies.map(\.value) == ["b"])
+        #expect(report.unseen.anomalies.first?.offset == 1)
+        #expect(report.unseen.anomalies.first?.maxReadOffset == 0)
+        #expect(report.unseen.anomalies.first?.ackedBeforeFinalRead == true)
+    }
+
+    @Test func unseenWithoutAFinalReadIsUnknownNotInvalid() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1)
+        h.poll("consumer-1", [(0, "a")])
+        let report = check(h)
+        #expect(report.unseen.verdict == .unknown)
+        #expect(report.unseen.count == 1)
+        #expect(report.lostWrite.verdict == .valid)
+    }
+
+    @Test func indeterminateSendSeenByAReadCountsAsCommitted() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", .info, error: "REQUEST_TIMED_OUT")
+        h.send("producer-1", "b", offset: 1)
+        h.finalRead([(0, "a"), (1, "b")])
+        let report = check(h)
+        #expect(report.lostWrite.verdict == .valid)
+        #expect(report.abortedRead.verdict == .valid)
+        let figures = Figures(history: h.history, timeline: Timeline(records: []), report: report)
+        #expect(figures.counts.sendsIndeterminate == 1)
+        #expect(figures.counts.sendsIndeterminateSeen == 1)
+        #expect(figures.counts.sendsAcknowledged == 1)
+    }
+
+    @Test func indeterminateSendNeverReadIsNeitherLostNorUnseen() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", .info, error: "timed out")
+        h.send("producer-1", "c", offset: 2)
+        h.finalRead([(0, "a"), (2, "c")])
+        // A send the run ended before it completed is indeterminate too.
+        h.invokeSend("producer-2", "d")
+        let report = check(h)
+        #expect(report.lostWrite.verdict == .valid)
+        #expect(report.unseen.verdict == .valid)
+        #expect(report.valid == .unknown)  // no leadership events: single-leader cannot say
+    }
+
+    @Test func writeReadByAnyPollIsNotLostEvenIfTheFinalReadMissedIt() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1)
+        h.poll("consumer-1", [(0, "a")])
+        h.poll("consumer-2", [(0, "a"), (1, "b")])
+        h.finalRead([(0, "a"), (1, "b")])
+        #expect(check(h).lostWrite.verdict == .valid)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import Verification
+
+@Suite struct RoundTripTests {
+    func roundTrip<Item: Codable & Equatable & Sendable>(_ items: [Item]) throws -> [Item] {
+        let data = try JSONL.encode(items)
+        #expect(data.split(separator: 0x0A).count == items.count)
+        let decoded = JSONL.decode(Item.self, from: data, source: "test")
+        #expect(decoded.problems.isEmpty, "\(decoded.problems.listed)")
+        return decoded.items
+    }
+
+    @Test func everyHistoryOpShapeSurvivesJSONL() throws {
+        let ops: [HistoryOp] = [
+            HistoryOp(index: 0, timeNs: 1, process: "producer-1", type: .invoke, f: .send,
+                      value: .send(SendValue(topic: "t", key: "k", value: "v1")), opId: 7),
+            HistoryOp(index: 1, timeNs: 2, process: "producer-1", type: .ok, f: .send,
+                      value: .send(SendValue(topic: "t", key: "k", value: "v1", partition: 2, offset: 9, broker: 1, leaderEpoch: 4)),
+                      opId: 7),
+            HistoryOp(index: 2, timeNs: 3, process: "producer-1", type: .info, f: .send, value: .none, error: "REQUEST_TIMED_OUT"),
+            HistoryOp(index: 3, timeNs: 4, process: "consumer-1", type: .invoke, f: .poll),
+            HistoryOp(index: 4, timeNs: 5, process: "consumer-1", type: .ok, f: .poll,
+                      value: .poll(PollValue(records: [ReadRecord(topic: "t", partition: 2, offset: 9, key: "k", value: "v1")]))),
+            HistoryOp(index: 5, timeNs: 6, process: "consumer-1", type: .ok, f: .assign,
+                      value: .assignment(AssignmentValue(partitions: [.init("t", 0), .init("t", 1)]))),
+            HistoryOp(index: 6, timeNs: 7, process: "consumer-1", type: .ok, f: .subscribe,
+                      value: .assignment(AssignmentValue(topics: ["t"]))),
+            HistoryOp(index: 7, timeNs: 8, process: "consumer-1", type: .ok, f: .commit,
+                      value: .other(.object(["offsets": .array([.int(3), .double(1.5), .bool(true), .null, .string("x")])]))),
+            HistoryOp(index: 8, timeNs: 9, process: "final-reader", type: .ok, f: .finalRead, value: .poll(PollValue(records: []))),
+        ]
+        #expect(try roundTrip(ops) == ops)
+    }
+
+    @Test func everyTimelineRecordKindSurvivesJSONL() throws {
+        let records: [TimelineRecord] = [
+            TimelineRecord(timeNs: 1, observer: "metadata-1", .metadata(MetadataSample(controller: 1, brokers: [1, 2, 3], partitions: [
+                PartitionState(topic: "t", partition: 0, leader: 1, leaderEpoch: 3, replicas: [1, 2, 3], isr: [1, 2], offline: [3]),
+                PartitionState(topic: "t", partition: 1, leader: -1, replicas: [2], isr: []),
+            ]))),
+            TimelineRecord(timeNs: 2, .unreachable(UnreachableSample(target: "broker-1", error: "connection refused"))),
+            TimelineRecord(timeNs: 3, .offsets(OffsetsSample(topic: "t", partition: 0, hw: 10, leo: 12, logStart: 0))),
+            TimelineRecord(timeNs: 4, .lag(LagSample(group: "g", topic: "t", partition: 0, committed: 5, end: 10, lag: 5))),
+            TimelineRecord(timeNs: 5, .fault(FaultRecord(id: "f1", action: .start, fault: .isolate, targets: ["broker-2"], description: "isolate 2"))),
+            TimelineRecord(timeNs: 6, .brokerEvent(BrokerEvent(
+                broker: 2, event: .isrShrink, topic: "t", partition: 0, leaderEpoch: 3, leader: 2, oldIsr: [1, 2, 3],
+                newIsr: [2], reason: "lag", fromOffset: 1, toOffset: 2, controllerEpoch: 4))),
+            TimelineRecord(timeNs: 7, .process(ProcessRecord(name: "broker-2", state: .exited, pid: 99, exitCode: 137))),
+            TimelineRecord(timeNs: 8, .unknown("disk", ["broker": .int(1), "free_bytes": .int(1024)])),
+        ]
+        #expect(try roundTrip(records) == records)
+    }
+
+    @Test func unknownFieldsAreIgnoredAndFailedMetadataIsUnreachable() {
+        let text = """
+            {"time_ns":1,"kind":"lag","group":"g","topic":"t","partition":0,"committed":1,"end":2,"lag":1,"extra":{"x":1}}
+            {"time_ns":2,"kind":"metadata","error":"timed out"}
+            {"time_ns":3,"kind":"fault","id":12,"action":"end","fault":"slow","targets":[]}
+            """
+        let decoded = JSONL.decode(TimelineRecord.self, from: Data(text.utf8), source: "timeline.jsonl")
+        #expect(decoded.problems.isEmpty)
+        #expect(decoded.items.map(\.body.kind) == [.lag, .unreachable, .fault])
+        if case .fault(let fault) = decoded.items[2].body { #expect(fault.id == "12") }
+    }
+
+    @Test func parametersReportAndFiguresEncodeAndDecode() throws {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.finalRead([(0, "a")])
+        let parameters = RunParameters(topics: ["t": TopicSettings(partitions: 3, replicationFactor: 3, minInSyncReplicas: 2)])
+        #expect(try roundTrip([parameters]) == [parameters])
+        let report = CheckReport(history: h.history, timeline: Timeline(records: []), parameters: parameters)
+        let figures = Figures(history: h.history, timeline: Timeline(records: []), parameters: parameters, report: report)
+        #expect(try roundTrip([report]) == [report])
+        #expect(try roundTrip([figures]) == [figures])
+        let json = String(decoding: try report.json(), as: UTF8.self)
+        #expect(json.contains("\"lost_write\""))
+        #expect(json.contains("\"valid\" : \"unknown\""))
+    }
+}
