@@ -84,20 +84,21 @@ enum LostWriteChecker {
         let finalReadStartNs = history.ops.first { $0.f == .finalRead }?.timeNs
         var lost: [LostWrite] = []
         var unseen: [UnseenWrite] = []
-        for operation in history.operations where operation.f == .send {
-            guard let completion = history.completion(of: operation), completion.type == .ok,
-                  let send = history.send(of: operation), let value = index.valueIds[send.value],
-                  !index.readOk[Int(value)], let partitionNumber = send.partition
+        for (number, entry) in index.sends.entries.enumerated() where entry.outcome == .ok {
+            let value = index.sendValue[number]
+            guard value >= 0, !index.readOk[Int(value)], let send = index.send(entry),
+                  let partitionNumber = send.partition
             else { continue }
-            let partition = index.partitionIds[.init(send.topic, partitionNumber)]
-            let maxRead = partition.map { index.maxReadOffset[Int($0)] } ?? -1
-            if let offset = send.offset, let partition, offset <= maxRead {
-                let place = PartitionOffset(partition: partition, offset: offset)
+            let completion = history.ops[Int(entry.completionPosition)]
+            let partition = entry.partition
+            let maxRead = partition >= 0 ? index.maxReadOffset[Int(partition)] : -1
+            if entry.offset >= 0, entry.offset <= maxRead {
+                let place = PartitionOffset(partition: partition, offset: entry.offset)
                 let instead = try ([index.observed[place]].compactMap { $0 } + (index.conflicts[place] ?? []))
                     .filter { $0.value != value && index.history.ops[Int($0.position)].f.isRead }
                     .map { ValueSighting(value: index.value($0.value), seenBy: try index.sighting(at: $0.position)) }
                 lost.append(LostWrite(
-                    topic: send.topic, partition: partitionNumber, offset: offset, value: send.value,
+                    topic: send.topic, partition: partitionNumber, offset: entry.offset, value: send.value,
                     process: completion.process, ackIndex: completion.index, ackTimeNs: completion.timeNs,
                     broker: send.broker, leaderEpoch: send.leaderEpoch, readInstead: instead, maxReadOffset: maxRead,
                     maxRead: try index.sighting(at: index.maxReadPosition[Int(partition)])))
