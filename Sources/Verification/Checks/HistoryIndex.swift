@@ -57,6 +57,7 @@ struct HistoryIndex {
         sends = SendTable(history)
         sendValue.reserveCapacity(sends.entries.count)
         valueIds.reserveCapacity(sends.entries.count)
+        observed.reserveCapacity(sends.entries.count)
         for number in sends.entries.indices { indexSend(number) }
         for operation in history.operations where operation.f.isRead {
             if let position = operation.completionPosition { indexRead(at: position) }
@@ -139,11 +140,17 @@ struct HistoryIndex {
         let ok = op.type == .ok
         let definesExistence = ok && (history.hasFinalRead ? op.f == .finalRead : true)
         for record in poll.records {
-            let value = valueId(record.value)
             let partition = partitionId(topic: record.topic, partition: record.partition)
-            observe(
-                PartitionOffset(partition: partition, offset: record.offset),
-                Observation(value: value, position: Int32(position)))
+            let place = PartitionOffset(partition: partition, offset: record.offset)
+            let value: Int32
+            if let seen = observed[place], values[Int(seen.value)] == record.value {
+                // The same value at the same place again (the common case: a read of an
+                // acknowledged write): nothing new to observe, and no need to hash the value.
+                value = seen.value
+            } else {
+                value = valueId(record.value)
+                observe(place, Observation(value: value, position: Int32(position)))
+            }
             if firstRead[Int(value)] < 0 { firstRead[Int(value)] = Int32(position) }
             guard ok else { continue }
             readOk[Int(value)] = true

@@ -28,11 +28,25 @@ struct SendTable {
     init(_ history: History) {
         entries.reserveCapacity(history.operations.count)
         for (number, operation) in history.operations.enumerated() where operation.f == .send {
-            guard let send = history.send(of: operation) else { continue }
-            let topic = topicId(send.topic)
-            let partition = send.partition.map { partitionId(TopicPartition(send.topic, $0)) } ?? -1
+            // The invoke names topic (and maybe partition); the completion adds partition and offset.
+            var topicName: String?
+            var partitionNumber: Int32?
+            var offset: Int64?
+            if let position = operation.invokePosition, case .send(let send) = history.ops[position].value {
+                topicName = send.topic
+                partitionNumber = send.partition
+                offset = send.offset
+            }
+            if let position = operation.completionPosition, case .send(let send) = history.ops[position].value {
+                topicName = topicName ?? send.topic
+                partitionNumber = send.partition ?? partitionNumber
+                offset = send.offset ?? offset
+            }
+            guard let topicName else { continue }
+            let topic = topicId(topicName)
+            let partition = partitionNumber.map { partitionId(TopicPartition(topicName, $0)) } ?? -1
             entries.append(Entry(
-                operation: Int32(number), topic: topic, partition: partition, offset: send.offset ?? -1,
+                operation: Int32(number), topic: topic, partition: partition, offset: max(offset ?? -1, -1),
                 invokePosition: Int32(operation.invokePosition ?? -1),
                 completionPosition: Int32(operation.completionPosition ?? -1),
                 outcome: operation.outcome(in: history)))
