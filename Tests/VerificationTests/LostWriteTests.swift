@@ -43,6 +43,29 @@ import Testing
         #expect(report.valid == .invalid)
     }
 
+    @Test func writeAtExactlyTheHighestReadOffsetIsLostWhenSomethingElseWasReadThere() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1)
+        h.finalRead([(0, "a"), (1, "x")])
+        let report = check(h)
+        #expect(report.lostWrite.anomalies.map(\.value) == ["b"])
+        #expect(report.lostWrite.anomalies.first?.maxReadOffset == 1)
+        #expect(report.unseen.count == 0)
+    }
+
+    @Test func writeToAPartitionTheFinalReadFoundEmptyIsUnseen() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", partition: 1, offset: 0)
+        h.finalRead([(0, "a")])
+        let report = check(h)
+        #expect(report.unseen.verdict == .invalid)
+        #expect(report.unseen.anomalies.map(\.partition) == [1])
+        #expect(report.unseen.anomalies.first?.maxReadOffset == -1)
+        #expect(report.lostWrite.verdict == .valid)
+    }
+
     @Test func acknowledgedWriteAboveTheHighestReadIsUnseenNotLost() {
         var h = HistoryBuilder()
         h.send("producer-1", "a", offset: 0)
