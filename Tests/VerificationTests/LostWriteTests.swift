@@ -29,6 +29,7 @@ import Testing
         #expect(report.lostWrite.count == 1)
         let lost = report.lostWrite.anomalies[0]
         #expect(lost.value == "b")
+        #expect(lost.reason == .unread)
         #expect(lost.topic == "t")
         #expect(lost.partition == 0)
         #expect(lost.offset == 1)
@@ -119,13 +120,45 @@ import Testing
         #expect(report.valid == .unknown)  // no leadership events: single-leader cannot say
     }
 
-    @Test func writeReadByAnyPollIsNotLostEvenIfTheFinalReadMissedIt() {
+    @Test func writeReadByAConsumerButMissingFromTheFinalReadIsLost() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1, broker: 1, epoch: 2)
+        h.send("producer-1", "c", .info, error: "timed out")
+        h.poll("consumer-1", [(0, "a"), (1, "b"), (2, "c")])
+        // The log lost offsets 1 and 2 after they were consumed, then took a new write at 1.
+        h.send("producer-1", "d", offset: 1)
+        h.finalRead([(0, "a"), (1, "d")])
+        let report = check(h)
+        #expect(report.lostWrite.verdict == .invalid)
+        let lost = report.lostWrite.anomalies
+        #expect(lost.map(\.value) == ["b", "c"])
+        #expect(lost.allSatisfy { $0.reason == .missingFromFinalRead })
+        #expect(lost[0].offset == 1)
+        #expect(lost[0].outcome == .ok)
+        #expect(lost[0].broker == 1)
+        #expect(lost[0].readBy?.process == "consumer-1")
+        #expect(lost[0].readInstead.map(\.value) == ["d"])
+        #expect(lost[1].offset == 2)
+        #expect(lost[1].outcome == .info)
+        #expect(lost[1].ackIndex == nil)
+    }
+
+    @Test func writeBelowTheFinalReadsStartWasDeletedByRetentionNotLost() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1)
+        h.poll("consumer-1", [(0, "a"), (1, "b")])
+        h.finalRead([(1, "b")])
+        #expect(check(h).lostWrite.verdict == .valid)
+    }
+
+    @Test func writeReadByAnOkPollIsNotUnreadEvenWithoutAFinalRead() {
         var h = HistoryBuilder()
         h.send("producer-1", "a", offset: 0)
         h.send("producer-1", "b", offset: 1)
         h.poll("consumer-1", [(0, "a")])
         h.poll("consumer-2", [(0, "a"), (1, "b")])
-        h.finalRead([(0, "a"), (1, "b")])
         #expect(check(h).lostWrite.verdict == .valid)
     }
 }

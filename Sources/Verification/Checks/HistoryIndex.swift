@@ -30,6 +30,8 @@ struct HistoryIndex {
     private(set) var writer: [Int32] = []
     /// Per value: whether some `ok` poll or final read returned it.
     private(set) var readOk: [Bool] = []
+    /// Per value: whether an `ok` final read returned it.
+    private(set) var readByFinal: [Bool] = []
     /// Per value: the first read completion (position in `history.ops`) that returned it, or -1.
     private(set) var firstRead: [Int32] = []
     /// Per value: the first place it was seen, by ack or read.
@@ -113,6 +115,7 @@ struct HistoryIndex {
         values.append(value)
         writer.append(-1)
         readOk.append(false)
+        readByFinal.append(false)
         firstRead.append(-1)
         firstLocation.append(nil)
         return id
@@ -138,7 +141,8 @@ struct HistoryIndex {
         let op = history.ops[position]
         guard case .poll(let poll) = op.value else { return }
         let ok = op.type == .ok
-        let definesExistence = ok && (history.hasFinalRead ? op.f == .finalRead : true)
+        let finalRead = ok && op.f == .finalRead
+        let definesExistence = ok && (history.hasFinalRead ? finalRead : true)
         for record in poll.records {
             let partition = partitionId(topic: record.topic, partition: record.partition)
             let place = PartitionOffset(partition: partition, offset: record.offset)
@@ -154,6 +158,7 @@ struct HistoryIndex {
             if firstRead[Int(value)] < 0 { firstRead[Int(value)] = Int32(position) }
             guard ok else { continue }
             readOk[Int(value)] = true
+            if finalRead { readByFinal[Int(value)] = true }
             if record.offset > maxReadOffset[Int(partition)] {
                 maxReadOffset[Int(partition)] = record.offset
                 maxReadPosition[Int(partition)] = Int32(position)
