@@ -81,6 +81,21 @@ import Testing
         #expect(report.unseen.anomalies.first?.ackedBeforeFinalRead == true)
     }
 
+    @Test func incompleteFinalReadProvesNothingMissing() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1)
+        h.send("producer-1", "c", offset: 2)
+        h.poll("consumer-1", [(0, "a"), (1, "b")])
+        h.finalRead([(0, "a")])
+        h.poll("final-reader", [], .info, f: .finalRead)  // the final reader gave up
+        let report = check(h)
+        #expect(!h.history.finalReadComplete)
+        #expect(report.lostWrite.verdict == .valid)
+        #expect(report.unseen.verdict == .unknown)
+        #expect(report.unseen.anomalies.map(\.value) == ["c"])
+    }
+
     @Test func unseenWithoutAFinalReadIsUnknownNotInvalid() {
         var h = HistoryBuilder()
         h.send("producer-1", "a", offset: 0)

@@ -94,9 +94,10 @@ public struct ValueSighting: Sendable, Hashable, Codable {
 /// An acknowledged write no read returned, above the highest offset read, is *unseen*. An
 /// `info` write never read is neither: it may never have happened.
 ///
-/// Unseen is invalid only for writes acknowledged before the final read began: the final read
-/// reads every partition to its end, so it should have returned them. Without a final read, or
-/// for writes acknowledged later, unseen writes make the verdict unknown.
+/// Unseen is invalid only for writes acknowledged before a complete final read began: the final
+/// read reads every partition to its end, so it should have returned them. Without a final read,
+/// with one that did not complete, or for writes acknowledged later, unseen writes make the
+/// verdict unknown; an incomplete final read also proves nothing missing from it.
 enum LostWriteChecker {
     static func check(_ index: HistoryIndex, limit: Int) throws
         -> (lost: CheckResult<LostWrite>, unseen: CheckResult<UnseenWrite>)
@@ -109,7 +110,7 @@ enum LostWriteChecker {
             let value = index.sendValue[number]
             guard value >= 0 else { continue }
             if index.readOk[Int(value)] {
-                if let finalReadStartNs, let missing = try missingFromFinalRead(
+                if history.finalReadComplete, let finalReadStartNs, let missing = try missingFromFinalRead(
                     index, entry: entry, value: value, finalReadStartNs: finalReadStartNs)
                 {
                     lost.append(missing)
@@ -138,12 +139,17 @@ enum LostWriteChecker {
         lost = try withReadsInstead(index, Array(lost.prefix(max(0, limit)))) + lost.dropFirst(max(0, limit))
         let lostResult = CheckResult.judge("lost-write", anomalies: lost, limit: limit, problems: history.problems)
         var unseenResult = CheckResult.judge("unseen", anomalies: unseen, limit: limit, problems: history.problems)
-        if unseenResult.verdict == .invalid && !unseen.contains(where: \.ackedBeforeFinalRead) {
-            unseenResult.verdict = .unknown
-            unseenResult.notes.append(
-                finalReadStartNs == nil
-                    ? "the history has no final read: unseen writes may simply not have been read yet"
-                    : "every unseen write was acknowledged after the final read began")
+        if unseenResult.verdict == .invalid {
+            if finalReadStartNs == nil {
+                unseenResult.verdict = .unknown
+                unseenResult.notes.append("the history has no final read: unseen writes may simply not have been read yet")
+            } else if !history.finalReadComplete {
+                unseenResult.verdict = .unknown
+                unseenResult.notes.append("the final read did not complete: it may have stopped before unseen writes")
+            } else if !unseen.contains(where: \.ackedBeforeFinalRead) {
+                unseenResult.verdict = .unknown
+                unseenResult.notes.append("every unseen write was acknowledged after the final read began")
+            }
         }
         return (lostResult, unseenResult)
     }

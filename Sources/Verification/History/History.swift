@@ -16,6 +16,10 @@ public struct History: Sendable {
     public let problems: InputProblems
     /// Whether any `final_read` completed `ok`: then the final read defines which offsets exist.
     public let hasFinalRead: Bool
+    /// Whether the final read ran and every part of it completed `ok`. A final reader that gave
+    /// up (an `info` or `fail` final read, or one never completed) may have missed records, so
+    /// its absence of a record proves nothing.
+    public let finalReadComplete: Bool
     /// Process names, numbered in order of appearance, and each line's process number: checkers
     /// key their per-process state by number instead of hashing names line after line.
     public let processNames: [String]
@@ -59,6 +63,9 @@ public struct History: Sendable {
         self.processNames = names
         self.processOf = processOf
         self.hasFinalRead = ops.contains { $0.f == .finalRead && $0.type == .ok }
+        self.finalReadComplete = hasFinalRead && !operations.contains { operation in
+            operation.f == .finalRead && (operation.completionPosition.map { ops[$0].type != .ok } ?? true)
+        }
         problems.append(contentsOf: Self.validate(ops: ops, operations: operations, source: source))
         self.problems = problems
     }
