@@ -29,6 +29,7 @@ import Testing
         #expect(report.lostWrite.count == 1)
         let lost = report.lostWrite.anomalies[0]
         #expect(lost.value == "b")
+        #expect(lost.reason == .unread)
         #expect(lost.topic == "t")
         #expect(lost.partition == 0)
         #expect(lost.offset == 1)
@@ -43,6 +44,29 @@ import Testing
         #expect(report.valid == .invalid)
     }
 
+    @Test func writeAtExactlyTheHighestReadOffsetIsLostWhenSomethingElseWasReadThere() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1)
+        h.finalRead([(0, "a"), (1, "x")])
+        let report = check(h)
+        #expect(report.lostWrite.anomalies.map(\.value) == ["b"])
+        #expect(report.lostWrite.anomalies.first?.maxReadOffset == 1)
+        #expect(report.unseen.count == 0)
+    }
+
+    @Test func writeToAPartitionTheFinalReadFoundEmptyIsUnseen() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", partition: 1, offset: 0)
+        h.finalRead([(0, "a")])
+        let report = check(h)
+        #expect(report.unseen.verdict == .invalid)
+        #expect(report.unseen.anomalies.map(\.partition) == [1])
+        #expect(report.unseen.anomalies.first?.maxReadOffset == -1)
+        #expect(report.lostWrite.verdict == .valid)
+    }
+
     @Test func acknowledgedWriteAboveTheHighestReadIsUnseenNotLost() {
         var h = HistoryBuilder()
         h.send("producer-1", "a", offset: 0)
@@ -55,6 +79,21 @@ import Testing
         #expect(report.unseen.anomalies.first?.offset == 1)
         #expect(report.unseen.anomalies.first?.maxReadOffset == 0)
         #expect(report.unseen.anomalies.first?.ackedBeforeFinalRead == true)
+    }
+
+    @Test func incompleteFinalReadProvesNothingMissing() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1)
+        h.send("producer-1", "c", offset: 2)
+        h.poll("consumer-1", [(0, "a"), (1, "b")])
+        h.finalRead([(0, "a")])
+        h.poll("final-reader", [], .info, f: .finalRead)  // the final reader gave up
+        let report = check(h)
+        #expect(!h.history.finalReadComplete)
+        #expect(report.lostWrite.verdict == .valid)
+        #expect(report.unseen.verdict == .unknown)
+        #expect(report.unseen.anomalies.map(\.value) == ["c"])
     }
 
     @Test func unseenWithoutAFinalReadIsUnknownNotInvalid() {
@@ -96,13 +135,45 @@ import Testing
         #expect(report.valid == .unknown)  // no leadership events: single-leader cannot say
     }
 
-    @Test func writeReadByAnyPollIsNotLostEvenIfTheFinalReadMissedIt() {
+    @Test func writeReadByAConsumerButMissingFromTheFinalReadIsLost() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1, broker: 1, epoch: 2)
+        h.send("producer-1", "c", .info, error: "timed out")
+        h.poll("consumer-1", [(0, "a"), (1, "b"), (2, "c")])
+        // The log lost offsets 1 and 2 after they were consumed, then took a new write at 1.
+        h.send("producer-1", "d", offset: 1)
+        h.finalRead([(0, "a"), (1, "d")])
+        let report = check(h)
+        #expect(report.lostWrite.verdict == .invalid)
+        let lost = report.lostWrite.anomalies
+        #expect(lost.map(\.value) == ["b", "c"])
+        #expect(lost.allSatisfy { $0.reason == .missingFromFinalRead })
+        #expect(lost[0].offset == 1)
+        #expect(lost[0].outcome == .ok)
+        #expect(lost[0].broker == 1)
+        #expect(lost[0].readBy?.process == "consumer-1")
+        #expect(lost[0].readInstead.map(\.value) == ["d"])
+        #expect(lost[1].offset == 2)
+        #expect(lost[1].outcome == .info)
+        #expect(lost[1].ackIndex == nil)
+    }
+
+    @Test func writeBelowTheFinalReadsStartWasDeletedByRetentionNotLost() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1)
+        h.poll("consumer-1", [(0, "a"), (1, "b")])
+        h.finalRead([(1, "b")])
+        #expect(check(h).lostWrite.verdict == .valid)
+    }
+
+    @Test func writeReadByAnOkPollIsNotUnreadEvenWithoutAFinalRead() {
         var h = HistoryBuilder()
         h.send("producer-1", "a", offset: 0)
         h.send("producer-1", "b", offset: 1)
         h.poll("consumer-1", [(0, "a")])
         h.poll("consumer-2", [(0, "a"), (1, "b")])
-        h.finalRead([(0, "a"), (1, "b")])
         #expect(check(h).lostWrite.verdict == .valid)
     }
 }

@@ -43,8 +43,10 @@ import Testing
         let b = conflict.values[1].seenBy
         #expect(b.map(\.source) == [.ack, .finalRead])
         #expect(b.map(\.process) == ["producer-2", "final-reader"])
-        // "a" was acknowledged at 0 and read there, so it is not lost.
-        #expect(report.lostWrite.verdict == .valid)
+        // "a" was read at 0 by a consumer, then the final read found "b" there: "a" is lost.
+        #expect(report.lostWrite.anomalies.map(\.value) == ["a"])
+        #expect(report.lostWrite.anomalies.first?.reason == .missingFromFinalRead)
+        #expect(report.lostWrite.anomalies.first?.readInstead.map(\.value) == ["b"])
     }
 
     @Test func evidenceIsBoundedButTheCountIsNot() {

@@ -52,6 +52,16 @@ import Testing
         #expect(try roundTrip(records) == records)
     }
 
+    @Test func linesWrittenOneByOneReadBackAsAHistory() throws {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.finalRead([(0, "a")])
+        var data = Data()
+        for op in h.ops { data.append(try JSONL.encodeLine(op)) }
+        let decoded = JSONL.decode(HistoryOp.self, from: data, source: "history.jsonl")
+        #expect(decoded.items == h.ops)
+    }
+
     @Test func unknownFieldsAreIgnoredAndFailedMetadataIsUnreachable() {
         let text = """
             {"time_ns":1,"kind":"lag","group":"g","topic":"t","partition":0,"committed":1,"end":2,"lag":1,"extra":{"x":1}}

@@ -51,9 +51,10 @@ enum AbortedReadChecker {
                 offset: place.offset, readBy: try index.sighting(at: position))
             let writer = index.writer[value]
             if writer >= 0 {
-                guard let completion = history.completion(of: history.operations[Int(writer)]),
-                      completion.type == .fail, !maybeAppended(completion.error)
-                else { continue }
+                let entry = index.sends.entries[Int(writer)]
+                guard entry.outcome == .fail else { continue }
+                let completion = history.ops[Int(entry.completionPosition)]
+                guard !maybeAppended(completion.error) else { continue }
                 anomaly.kind = .failedSend
                 anomaly.sendIndex = completion.index
                 anomaly.sendError = completion.error

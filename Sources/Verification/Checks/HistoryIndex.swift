@@ -19,13 +19,19 @@ struct Observation: Hashable {
 /// so a million operations index in linear time.
 struct HistoryIndex {
     let history: History
+    /// Every send, numbered; partitions are numbered in `sends.partitions`, reads' partitions too.
+    private(set) var sends: SendTable
+    /// Per send entry: its value's number.
+    private(set) var sendValue: [Int32] = []
 
     private(set) var valueIds: [String: Int32] = [:]
     private(set) var values: [String] = []
-    /// Per value: the send operation (position in `history.operations`) that wrote it, or -1.
+    /// Per value: the send entry that wrote it, or -1.
     private(set) var writer: [Int32] = []
     /// Per value: whether some `ok` poll or final read returned it.
     private(set) var readOk: [Bool] = []
+    /// Per value: whether an `ok` final read returned it.
+    private(set) var readByFinal: [Bool] = []
     /// Per value: the first read completion (position in `history.ops`) that returned it, or -1.
     private(set) var firstRead: [Int32] = []
     /// Per value: the first place it was seen, by ack or read.
@@ -33,8 +39,6 @@ struct HistoryIndex {
     /// Values seen at more than one place: the other places.
     private(set) var otherLocations: [Int32: [PartitionOffset]] = [:]
 
-    private(set) var partitionIds: [TopicPartition: Int32] = [:]
-    private(set) var partitions: [TopicPartition] = []
     /// Per partition: the highest offset an `ok` read returned (-1 for none) and the line.
     private(set) var maxReadOffset: [Int64] = []
     private(set) var maxReadPosition: [Int32] = []
@@ -47,23 +51,35 @@ struct HistoryIndex {
     /// Further, different values seen at an offset.
     private(set) var conflicts: [PartitionOffset: [Observation]] = [:]
 
+    /// The last partition looked up: records of one poll mostly share it.
+    private var lastPartition: (topic: String, partition: Int32, id: Int32)?
+
     init(_ history: History) {
         self.history = history
-        for (number, operation) in history.operations.enumerated() {
-            if operation.f == .send {
-                indexSend(operation, number: number)
-            } else if operation.f.isRead, let position = operation.completionPosition {
-                indexRead(at: position)
-            }
+        sends = SendTable(history)
+        sendValue.reserveCapacity(sends.entries.count)
+        valueIds.reserveCapacity(sends.entries.count)
+        observed.reserveCapacity(sends.entries.count)
+        for number in sends.entries.indices { indexSend(number) }
+        for operation in history.operations where operation.f.isRead {
+            if let position = operation.completionPosition { indexRead(at: position) }
         }
+        growPartitions()
         for partition in existingOffsets.indices {
             existingOffsets[partition].sort()
             existingOffsets[partition] = dedupSorted(existingOffsets[partition])
         }
     }
 
+    var partitions: [TopicPartition] { sends.partitions }
+    var partitionIds: [TopicPartition: Int32] { sends.partitionIds }
     func value(_ id: Int32) -> String { values[Int(id)] }
-    func partition(_ id: Int32) -> TopicPartition { partitions[Int(id)] }
+    func partition(_ id: Int32) -> TopicPartition { sends.partitions[Int(id)] }
+
+    /// The send of a send entry, merged from invoke and completion, for evidence.
+    func send(_ entry: SendTable.Entry) -> SendValue? {
+        history.send(of: history.operations[Int(entry.operation)])
+    }
 
     /// The history line at a position, as evidence.
     func sighting(at position: Int32) throws -> Sighting {
@@ -75,6 +91,23 @@ struct HistoryIndex {
         return Sighting(source: source, process: op.process, index: op.index, timeNs: op.timeNs)
     }
 
+    /// A partition's number, reusing the previous answer when the same partition comes again.
+    mutating func partitionId(topic: String, partition: Int32) -> Int32 {
+        if let last = lastPartition, last.partition == partition, last.topic == topic { return last.id }
+        let id = sends.partitionId(TopicPartition(topic, partition))
+        lastPartition = (topic, partition, id)
+        growPartitions()
+        return id
+    }
+
+    private mutating func growPartitions() {
+        while maxReadOffset.count < sends.partitions.count {
+            maxReadOffset.append(-1)
+            maxReadPosition.append(-1)
+            existingOffsets.append([])
+        }
+    }
+
     mutating func valueId(_ value: String) -> Int32 {
         if let id = valueIds[value] { return id }
         let id = Int32(values.count)
@@ -82,47 +115,50 @@ struct HistoryIndex {
         values.append(value)
         writer.append(-1)
         readOk.append(false)
+        readByFinal.append(false)
         firstRead.append(-1)
         firstLocation.append(nil)
         return id
     }
 
-    mutating func partitionId(_ topicPartition: TopicPartition) -> Int32 {
-        if let id = partitionIds[topicPartition] { return id }
-        let id = Int32(partitions.count)
-        partitionIds[topicPartition] = id
-        partitions.append(topicPartition)
-        maxReadOffset.append(-1)
-        maxReadPosition.append(-1)
-        existingOffsets.append([])
-        return id
-    }
-
-    private mutating func indexSend(_ operation: Operation, number: Int) {
-        guard let send = history.send(of: operation) else { return }
+    private mutating func indexSend(_ number: Int) {
+        let entry = sends.entries[number]
+        let firstPosition = entry.invokePosition >= 0 ? entry.invokePosition : entry.completionPosition
+        guard case .send(let send) = history.ops[Int(firstPosition)].value else {
+            sendValue.append(-1)
+            return
+        }
         let value = valueId(send.value)
+        sendValue.append(value)
         if writer[Int(value)] < 0 { writer[Int(value)] = Int32(number) }
-        guard let completion = operation.completionPosition, history.ops[completion].type == .ok,
-              let partition = send.partition, let offset = send.offset
-        else { return }
-        let id = partitionId(TopicPartition(send.topic, partition))
-        observe(PartitionOffset(partition: id, offset: offset), Observation(value: value, position: Int32(completion)))
+        guard entry.outcome == .ok, entry.partition >= 0, entry.offset >= 0 else { return }
+        observe(
+            PartitionOffset(partition: entry.partition, offset: entry.offset),
+            Observation(value: value, position: entry.completionPosition))
     }
 
     private mutating func indexRead(at position: Int) {
         let op = history.ops[position]
-        guard let records = op.value.poll?.records else { return }
+        guard case .poll(let poll) = op.value else { return }
         let ok = op.type == .ok
-        let definesExistence = ok && (history.hasFinalRead ? op.f == .finalRead : true)
-        for record in records {
-            let value = valueId(record.value)
-            let partition = partitionId(record.topicPartition)
-            observe(
-                PartitionOffset(partition: partition, offset: record.offset),
-                Observation(value: value, position: Int32(position)))
+        let finalRead = ok && op.f == .finalRead
+        let definesExistence = ok && (history.hasFinalRead ? finalRead : true)
+        for record in poll.records {
+            let partition = partitionId(topic: record.topic, partition: record.partition)
+            let place = PartitionOffset(partition: partition, offset: record.offset)
+            let value: Int32
+            if let seen = observed[place], values[Int(seen.value)] == record.value {
+                // The same value at the same place again (the common case: a read of an
+                // acknowledged write): nothing new to observe, and no need to hash the value.
+                value = seen.value
+            } else {
+                value = valueId(record.value)
+                observe(place, Observation(value: value, position: Int32(position)))
+            }
             if firstRead[Int(value)] < 0 { firstRead[Int(value)] = Int32(position) }
             guard ok else { continue }
             readOk[Int(value)] = true
+            if finalRead { readByFinal[Int(value)] = true }
             if record.offset > maxReadOffset[Int(partition)] {
                 maxReadOffset[Int(partition)] = record.offset
                 maxReadPosition[Int(partition)] = Int32(position)

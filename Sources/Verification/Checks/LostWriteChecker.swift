@@ -1,31 +1,45 @@
-/// An acknowledged write that reads should have returned and did not.
+/// A committed write that reads should have returned and did not.
 public struct LostWrite: Sendable, Hashable, Codable {
+    public enum Reason: String, Sendable, Hashable, Codable {
+        /// No `ok` read returned it, though reads passed its offset (Jepsen's lost-write).
+        case unread
+        /// Reads returned it before the final read began, but the final read, which reads every
+        /// partition from its start to its end, did not: it was visible, then it was gone.
+        case missingFromFinalRead = "missing_from_final_read"
+    }
+
+    public var reason: Reason
     public var topic: String
     public var partition: Int32
-    /// Where the broker said it put the value.
+    /// Where the broker said it put the value (for an indeterminate send: where it was read).
     public var offset: Int64
     public var value: String
     public var process: String
-    /// History index of the acknowledgement.
-    public var ackIndex: Int
-    public var ackTimeNs: Int64
+    /// `ok`, or `info` for an indeterminate send that reads proved visible.
+    public var outcome: OpType
+    /// History index and time of the acknowledgement; nil for indeterminate sends.
+    public var ackIndex: Int?
+    public var ackTimeNs: Int64?
     public var broker: Int32?
     public var leaderEpoch: Int32?
     /// What reads returned at that offset instead (empty when nothing was read there).
     public var readInstead: [ValueSighting]
-    /// The highest offset any ok read returned for the partition: the write sits at or below it,
-    /// so it should have been read.
+    /// The highest offset any ok read returned for the partition, and the read: for `unread`, the
+    /// write sits at or below it, so it should have been read.
     public var maxReadOffset: Int64
-    public var maxRead: Sighting
+    public var maxRead: Sighting?
+    /// For `missing_from_final_read`: a read that did return the value.
+    public var readBy: Sighting?
 
     enum CodingKeys: String, CodingKey {
-        case topic, partition, offset, value, process, broker
+        case reason, topic, partition, offset, value, process, outcome, broker
         case ackIndex = "ack_index"
         case ackTimeNs = "ack_time_ns"
         case leaderEpoch = "leader_epoch"
         case readInstead = "read_instead"
         case maxReadOffset = "max_read_offset"
         case maxRead = "max_read"
+        case readBy = "read_by"
     }
 }
 
@@ -67,40 +81,53 @@ public struct ValueSighting: Sendable, Hashable, Codable {
     }
 }
 
-/// Jepsen's lost-write and unseen analyses, per partition.
+/// Jepsen's lost-write and unseen analyses, per partition, and DESIGN.md's "absent from the
+/// final read".
 ///
-/// A write counts when its send was `ok`, or `info` and some `ok` read returned its value
-/// (proven visible). Such a write that no `ok` read returned is *lost* when its acknowledged
-/// offset is at or below the highest offset any `ok` read returned for its partition (a reader
-/// passed its place), and *unseen* otherwise. An `info` write never read is not lost: it may
-/// never have happened.
+/// A write counts when its send was `ok`, or `info` (or never completed) and some `ok` read
+/// returned its value (proven visible). Such a write is lost when
+/// - no `ok` read returned it and its acknowledged offset is at or below the highest offset any
+///   `ok` read returned for its partition (a reader passed its place: `unread`), or
+/// - reads returned it before the final read began, yet the final read did not, though the
+///   final read started at or below its offset (a higher start is retention deleting old
+///   segments, not loss): `missing_from_final_read`.
+/// An acknowledged write no read returned, above the highest offset read, is *unseen*. An
+/// `info` write never read is neither: it may never have happened.
 ///
-/// Unseen is invalid only for writes acknowledged before the final read began: the final read
-/// reads every partition to its end, so it should have returned them. Without a final read, or
-/// for writes acknowledged later, unseen writes make the verdict unknown.
+/// Unseen is invalid only for writes acknowledged before a complete final read began: the final
+/// read reads every partition to its end, so it should have returned them. Without a final read,
+/// with one that did not complete, or for writes acknowledged later, unseen writes make the
+/// verdict unknown; an incomplete final read also proves nothing missing from it.
 enum LostWriteChecker {
-    static func check(_ index: HistoryIndex, limit: Int) throws -> (lost: CheckResult<LostWrite>, unseen: CheckResult<UnseenWrite>) {
+    static func check(_ index: HistoryIndex, limit: Int) throws
+        -> (lost: CheckResult<LostWrite>, unseen: CheckResult<UnseenWrite>)
+    {
         let history = index.history
         let finalReadStartNs = history.ops.first { $0.f == .finalRead }?.timeNs
         var lost: [LostWrite] = []
         var unseen: [UnseenWrite] = []
-        for operation in history.operations where operation.f == .send {
-            guard let completion = history.completion(of: operation), completion.type == .ok,
-                  let send = history.send(of: operation), let value = index.valueIds[send.value],
-                  !index.readOk[Int(value)], let partitionNumber = send.partition
-            else { continue }
-            let partition = index.partitionIds[.init(send.topic, partitionNumber)]
-            let maxRead = partition.map { index.maxReadOffset[Int($0)] } ?? -1
-            if let offset = send.offset, let partition, offset <= maxRead {
-                let place = PartitionOffset(partition: partition, offset: offset)
-                let instead = try ([index.observed[place]].compactMap { $0 } + (index.conflicts[place] ?? []))
-                    .filter { $0.value != value && index.history.ops[Int($0.position)].f.isRead }
-                    .map { ValueSighting(value: index.value($0.value), seenBy: try index.sighting(at: $0.position)) }
+        for (number, entry) in index.sends.entries.enumerated() {
+            let value = index.sendValue[number]
+            guard value >= 0 else { continue }
+            if index.readOk[Int(value)] {
+                if history.finalReadComplete, let finalReadStartNs, let missing = try missingFromFinalRead(
+                    index, entry: entry, value: value, finalReadStartNs: finalReadStartNs)
+                {
+                    lost.append(missing)
+                }
+                continue
+            }
+            guard entry.outcome == .ok, let send = index.send(entry), let partitionNumber = send.partition else { continue }
+            let completion = history.ops[Int(entry.completionPosition)]
+            let partition = entry.partition
+            let maxRead = partition >= 0 ? index.maxReadOffset[Int(partition)] : -1
+            if entry.offset >= 0, entry.offset <= maxRead {
                 lost.append(LostWrite(
-                    topic: send.topic, partition: partitionNumber, offset: offset, value: send.value,
-                    process: completion.process, ackIndex: completion.index, ackTimeNs: completion.timeNs,
-                    broker: send.broker, leaderEpoch: send.leaderEpoch, readInstead: instead, maxReadOffset: maxRead,
-                    maxRead: try index.sighting(at: index.maxReadPosition[Int(partition)])))
+                    reason: .unread, topic: send.topic, partition: partitionNumber, offset: entry.offset,
+                    value: send.value, process: completion.process, outcome: .ok, ackIndex: completion.index,
+                    ackTimeNs: completion.timeNs, broker: send.broker, leaderEpoch: send.leaderEpoch,
+                    readInstead: [],
+                    maxReadOffset: maxRead, maxRead: try index.sighting(at: index.maxReadPosition[Int(partition)])))
             } else {
                 unseen.append(UnseenWrite(
                     topic: send.topic, partition: partitionNumber, offset: send.offset, value: send.value,
@@ -109,15 +136,88 @@ enum LostWriteChecker {
                     ackedBeforeFinalRead: finalReadStartNs.map { completion.timeNs < $0 } ?? false))
             }
         }
+        lost = try withReadsInstead(index, Array(lost.prefix(max(0, limit)))) + lost.dropFirst(max(0, limit))
         let lostResult = CheckResult.judge("lost-write", anomalies: lost, limit: limit, problems: history.problems)
         var unseenResult = CheckResult.judge("unseen", anomalies: unseen, limit: limit, problems: history.problems)
-        if unseenResult.verdict == .invalid && !unseen.contains(where: \.ackedBeforeFinalRead) {
-            unseenResult.verdict = .unknown
-            unseenResult.notes.append(
-                finalReadStartNs == nil
-                    ? "the history has no final read: unseen writes may simply not have been read yet"
-                    : "every unseen write was acknowledged after the final read began")
+        if unseenResult.verdict == .invalid {
+            if finalReadStartNs == nil {
+                unseenResult.verdict = .unknown
+                unseenResult.notes.append("the history has no final read: unseen writes may simply not have been read yet")
+            } else if !history.finalReadComplete {
+                unseenResult.verdict = .unknown
+                unseenResult.notes.append("the final read did not complete: it may have stopped before unseen writes")
+            } else if !unseen.contains(where: \.ackedBeforeFinalRead) {
+                unseenResult.verdict = .unknown
+                unseenResult.notes.append("every unseen write was acknowledged after the final read began")
+            }
         }
         return (lostResult, unseenResult)
+    }
+
+    /// A write reads returned before the final read began that the final read did not return.
+    private static func missingFromFinalRead(
+        _ index: HistoryIndex, entry: SendTable.Entry, value: Int32, finalReadStartNs: Int64
+    ) throws -> LostWrite? {
+        let history = index.history
+        guard history.hasFinalRead, !index.readByFinal[Int(value)], entry.outcome != .fail,
+              case let firstRead = index.firstRead[Int(value)], firstRead >= 0,
+              history.timeNs(at: firstRead) < finalReadStartNs,
+              let send = index.send(entry)
+        else { return nil }
+        // Where the write sits: its acknowledged offset, or where reads found it.
+        let place: PartitionOffset
+        if entry.outcome == .ok, entry.partition >= 0, entry.offset >= 0 {
+            place = PartitionOffset(partition: entry.partition, offset: entry.offset)
+        } else if let location = index.firstLocation[Int(value)] {
+            place = location
+        } else {
+            return nil
+        }
+        let finalOffsets = index.existingOffsets[Int(place.partition)]
+        if let start = finalOffsets.first, place.offset < start { return nil }
+        let partition = index.partition(place.partition)
+        let completion = entry.completionPosition >= 0 ? history.ops[Int(entry.completionPosition)] : nil
+        let acknowledged = entry.outcome == .ok ? completion : nil
+        let maxReadPosition = index.maxReadPosition[Int(place.partition)]
+        return LostWrite(
+            reason: .missingFromFinalRead, topic: partition.topic, partition: partition.partition, offset: place.offset,
+            value: send.value, process: history.firstLine(of: history.operations[Int(entry.operation)]).process,
+            outcome: entry.outcome == .ok ? .ok : .info, ackIndex: acknowledged?.index, ackTimeNs: acknowledged?.timeNs,
+            broker: send.broker, leaderEpoch: send.leaderEpoch, readInstead: [],
+            maxReadOffset: index.maxReadOffset[Int(place.partition)],
+            maxRead: maxReadPosition >= 0 ? try index.sighting(at: maxReadPosition) : nil,
+            readBy: try index.sighting(at: firstRead))
+    }
+
+    /// Fills in what reads returned at each listed write's place instead of its value, with one
+    /// pass over the reads (made only when something was lost).
+    private static func withReadsInstead(_ index: HistoryIndex, _ listed: [LostWrite]) throws -> [LostWrite] {
+        guard !listed.isEmpty else { return listed }
+        let history = index.history
+        struct Place: Hashable {
+            var topic: String
+            var partition: Int32
+            var offset: Int64
+        }
+        var wanted: [Place: [ValueSighting]] = [:]
+        for write in listed { wanted[Place(topic: write.topic, partition: write.partition, offset: write.offset)] = [] }
+        for operation in history.operations where operation.f.isRead {
+            guard let position = operation.completionPosition, case .poll(let poll) = history.ops[position].value else {
+                continue
+            }
+            for record in poll.records {
+                let place = Place(topic: record.topic, partition: record.partition, offset: record.offset)
+                guard let seen = wanted[place], seen.count < OffsetValueCheckers.sightingLimit,
+                      !seen.contains(where: { $0.value == record.value })
+                else { continue }
+                wanted[place]!.append(ValueSighting(value: record.value, seenBy: try index.sighting(at: Int32(position))))
+            }
+        }
+        return listed.map { write in
+            var write = write
+            write.readInstead = (wanted[Place(topic: write.topic, partition: write.partition, offset: write.offset)] ?? [])
+                .filter { $0.value != write.value }
+            return write
+        }
     }
 }

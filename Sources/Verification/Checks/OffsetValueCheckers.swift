@@ -1,5 +1,3 @@
-import KafkaProtocol
-
 /// One value at more than one place.
 public struct DuplicateValue: Sendable, Hashable, Codable {
     public struct Place: Sendable, Hashable, Codable, Comparable {
@@ -73,14 +71,18 @@ enum OffsetValueCheckers {
                 sightings[place]![value, default: []].append(try index.sighting(at: Int32(position)))
             }
         }
-        for operation in history.operations {
-            if operation.f == .send, let position = operation.completionPosition, history.ops[position].type == .ok,
-               let send = history.send(of: operation), let partition = send.partition, let offset = send.offset,
-               let id = index.partitionIds[TopicPartition(send.topic, partition)]
-            {
-                try note(PartitionOffset(partition: id, offset: offset), value: send.value, position: position)
-            } else if operation.f.isRead, let position = operation.completionPosition {
-                for record in history.ops[position].value.poll?.records ?? [] {
+        if !listed.isEmpty {
+            for (number, entry) in index.sends.entries.enumerated()
+            where entry.outcome == .ok && entry.partition >= 0 && entry.offset >= 0 {
+                try note(
+                    PartitionOffset(partition: entry.partition, offset: entry.offset),
+                    value: index.value(index.sendValue[number]), position: Int(entry.completionPosition))
+            }
+            for operation in history.operations where operation.f.isRead {
+                guard let position = operation.completionPosition,
+                      case .poll(let poll) = history.ops[position].value
+                else { continue }
+                for record in poll.records {
                     guard let id = index.partitionIds[record.topicPartition] else { continue }
                     try note(PartitionOffset(partition: id, offset: record.offset), value: record.value, position: position)
                 }

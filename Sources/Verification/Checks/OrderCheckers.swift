@@ -71,23 +71,23 @@ enum OrderCheckers {
     /// producer is idempotent, and this is the check that shows when it did not.
     static func nonmonotonicSends(_ index: HistoryIndex, limit: Int) -> CheckResult<NonmonotonicSend> {
         let history = index.history
-        struct Key: Hashable {
-            var process: String
-            var partition: Int32
-        }
-        var last: [Key: PlacedSend] = [:]
+        /// Process number in the high half, partition number in the low half.
+        var last: [Int64: PlacedSend] = [:]
         var anomalies: [NonmonotonicSend] = []
-        for operation in history.operations where operation.f == .send {
-            guard let completion = history.completion(of: operation), completion.type == .ok,
-                  let send = history.send(of: operation), let partition = send.partition, let offset = send.offset,
-                  let partitionId = index.partitionIds[.init(send.topic, partition)]
-            else { continue }
-            let invoke = history.firstLine(of: operation)
-            let placed = PlacedSend(value: send.value, offset: offset, invokeIndex: invoke.index, ackIndex: completion.index)
-            let key = Key(process: invoke.process, partition: partitionId)
-            if let earlier = last[key], offset <= earlier.offset {
+        for (number, entry) in index.sends.entries.enumerated()
+        where entry.outcome == .ok && entry.partition >= 0 && entry.offset >= 0 {
+            let firstPosition = Int(entry.invokePosition >= 0 ? entry.invokePosition : entry.completionPosition)
+            let process = history.processOf[firstPosition]
+            let key = Int64(process) << 32 | Int64(entry.partition)
+            let placed = PlacedSend(
+                value: index.value(index.sendValue[number]), offset: entry.offset,
+                invokeIndex: history.ops[firstPosition].index,
+                ackIndex: history.ops[Int(entry.completionPosition)].index)
+            if let earlier = last[key], entry.offset <= earlier.offset {
+                let partition = index.partition(entry.partition)
                 anomalies.append(NonmonotonicSend(
-                    process: invoke.process, topic: send.topic, partition: partition, earlier: earlier, later: placed))
+                    process: history.processNames[Int(process)], topic: partition.topic, partition: partition.partition,
+                    earlier: earlier, later: placed))
             }
             last[key] = placed
         }
@@ -109,22 +109,32 @@ enum OrderCheckers {
             var offset: Int64
             var index: Int
         }
-        var positions: [String: [Int32: Last]] = [:]
+        // Per process number: the last record returned, per partition number.
+        var positions = [[Int32: Last]](repeating: [:], count: history.processNames.count)
         var backwards: [NonmonotonicPoll] = []
         var skips: [PollSkip] = []
-        for op in history.ops where op.type != .invoke {
+        var lastPartition: (topic: String, partition: Int32, id: Int32)?
+        for position in history.ops.indices where history.ops[position].type != .invoke {
+            let op = history.ops[position]
+            let process = Int(history.processOf[position])
             if op.f.isAssignment {
-                if op.type != .fail { positions[op.process] = nil }
+                if op.type != .fail { positions[process].removeAll() }
                 continue
             }
             guard op.f.isRead else { continue }
-            if op.type == .info { positions[op.process] = nil }
-            guard op.type == .ok, let records = op.value.poll?.records, !records.isEmpty else { continue }
-            var mine = positions[op.process] ?? [:]
-            for record in records {
-                guard let partition = index.partitionIds[record.topicPartition] else { continue }
-                defer { mine[partition] = Last(offset: record.offset, index: op.index) }
-                guard let previous = mine[partition] else { continue }
+            if op.type == .info { positions[process].removeAll() }
+            guard op.type == .ok, case .poll(let poll) = op.value else { continue }
+            for record in poll.records {
+                let partition: Int32
+                if let last = lastPartition, last.partition == record.partition, last.topic == record.topic {
+                    partition = last.id
+                } else {
+                    guard let id = index.partitionIds[record.topicPartition] else { continue }
+                    partition = id
+                    lastPartition = (record.topic, record.partition, id)
+                }
+                defer { positions[process][partition] = Last(offset: record.offset, index: op.index) }
+                guard let previous = positions[process][partition] else { continue }
                 if record.offset <= previous.offset {
                     backwards.append(NonmonotonicPoll(
                         process: op.process, topic: record.topic, partition: record.partition,
@@ -143,7 +153,6 @@ enum OrderCheckers {
                         skipped: Array(existing[from..<min(to, from + PollSkip.listLimit)])))
                 }
             }
-            positions[op.process] = mine
         }
         let basis = history.hasFinalRead
             ? "existing offsets are those of the final read"

@@ -102,6 +102,7 @@ enum SingleLeaderChecker {
         var open: [BrokerPartition: (epoch: Int32, startNs: Int64)] = [:]
         var windows: [LeadershipWindow] = []
         var sawLeadership = false
+        var withoutEpoch = 0
 
         func close(_ key: BrokerPartition, at timeNs: Int64, by reason: String) {
             guard let start = open.removeValue(forKey: key) else { return }
@@ -137,7 +138,10 @@ enum SingleLeaderChecker {
                 let key = BrokerPartition(broker: event.broker, partition: TopicPartition(topic, number))
                 switch event.event {
                 case .becameLeader:
-                    guard let epoch = event.leaderEpoch else { continue }
+                    guard let epoch = event.leaderEpoch else {
+                        withoutEpoch += 1
+                        continue
+                    }
                     sawLeadership = true
                     let partitionEpoch = PartitionEpoch(partition: key.partition, epoch: epoch)
                     if let other = leaderOf[partitionEpoch], other.broker != event.broker {
@@ -179,6 +183,7 @@ enum SingleLeaderChecker {
         }
         var notes: [String] = []
         if !sawLeadership { notes.append("the timeline has no became_leader events: nothing to check") }
+        if withoutEpoch > 0 { notes.append("\(withoutEpoch) became_leader event(s) without leader_epoch were not checked") }
         var verdict = CheckResult.judge(
             "single-leader", anomalies: violations, limit: limit, problems: timeline.problems, notes: notes)
         if !sawLeadership && verdict.verdict == .valid { verdict.verdict = .unknown }

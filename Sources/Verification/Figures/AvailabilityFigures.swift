@@ -31,8 +31,8 @@ public struct UnavailabilityWindow: Sendable, Hashable, Codable {
 }
 
 enum AvailabilityFigures {
-    static func unavailability(_ history: History, samples: ClusterSamples) -> [UnavailabilityWindow] {
-        (leaderless(samples) + produceFailing(history)).sorted {
+    static func unavailability(_ history: History, sends: SendTable, samples: ClusterSamples) -> [UnavailabilityWindow] {
+        (leaderless(samples) + produceFailing(history, sends: sends)).sorted {
             ($0.startNs, $0.topic, $0.partition ?? -1, $0.cause.rawValue) < ($1.startNs, $1.topic, $1.partition ?? -1, $1.cause.rawValue)
         }
     }
@@ -62,39 +62,41 @@ enum AvailabilityFigures {
     /// order: a window opens at the first failed or indeterminate send after an acknowledged one
     /// (at that send's invoke, but not before the previous acknowledgement) and closes at the next
     /// acknowledgement.
-    static func produceFailing(_ history: History) -> [UnavailabilityWindow] {
+    static func produceFailing(_ history: History, sends: SendTable) -> [UnavailabilityWindow] {
         struct Attempt {
             var invokeNs: Int64
             var completionNs: Int64
             var ok: Bool
         }
         struct Key: Hashable {
-            var topic: String
-            var partition: Int32?
+            var topic: Int32
+            /// A partition number of the send table, or -1 for sends whose partition is unknown.
+            var partition: Int32
         }
+        let partitionless = Set(sends.entries.lazy.filter { $0.partition < 0 }.map(\.topic))
         var attempts: [Key: [Attempt]] = [:]
-        for operation in history.operations where operation.f == .send {
-            guard let completion = history.completion(of: operation), let send = history.send(of: operation) else {
-                continue
-            }
+        for entry in sends.entries where entry.completionPosition >= 0 {
+            let firstPosition = entry.invokePosition >= 0 ? entry.invokePosition : entry.completionPosition
             let attempt = Attempt(
-                invokeNs: history.firstLine(of: operation).timeNs, completionNs: completion.timeNs, ok: completion.type == .ok)
-            attempts[Key(topic: send.topic, partition: send.partition), default: []].append(attempt)
-            if attempt.ok, send.partition != nil {
+                invokeNs: history.timeNs(at: firstPosition), completionNs: history.timeNs(at: entry.completionPosition),
+                ok: entry.outcome == .ok)
+            attempts[Key(topic: entry.topic, partition: entry.partition), default: []].append(attempt)
+            if attempt.ok, entry.partition >= 0, partitionless.contains(entry.topic) {
                 // An acknowledgement anywhere in the topic also ends a window of partition-less failures.
-                attempts[Key(topic: send.topic, partition: nil), default: []].append(attempt)
+                attempts[Key(topic: entry.topic, partition: -1), default: []].append(attempt)
             }
         }
         var windows: [UnavailabilityWindow] = []
         for (key, list) in attempts where list.contains(where: { !$0.ok }) {
-            let partition = TopicPartition(key.topic, key.partition ?? -1)
+            let partition = key.partition >= 0
+                ? sends.partitions[Int(key.partition)] : TopicPartition(sends.topics[Int(key.topic)], -1)
             var lastOkNs: Int64?
             var open: (startNs: Int64, failures: Int)?
             for attempt in list.sorted(by: { $0.completionNs < $1.completionNs }) {
                 if attempt.ok {
                     if let window = open {
                         var closed = self.window(partition, .produceFailing, window.startNs, attempt.completionNs, ongoing: false)
-                        closed.partition = key.partition
+                        closed.partition = key.partition >= 0 ? partition.partition : nil
                         closed.failedSends = window.failures
                         windows.append(closed)
                         open = nil
@@ -109,7 +111,7 @@ enum AvailabilityFigures {
             }
             if let window = open, let lastNs = list.map(\.completionNs).max() {
                 var closed = self.window(partition, .produceFailing, window.startNs, lastNs, ongoing: true)
-                closed.partition = key.partition
+                closed.partition = key.partition >= 0 ? partition.partition : nil
                 closed.failedSends = window.failures
                 windows.append(closed)
             }

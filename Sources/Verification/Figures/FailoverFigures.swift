@@ -45,10 +45,12 @@ enum FailoverFigures {
     /// Faults that take a broker away from its partitions' clients.
     static let leaderFaults: Set<FaultKind> = [.crash, .stop, .isolate, .pause, "kill"]
 
-    static func measure(_ history: History, timeline: Timeline, samples: ClusterSamples) -> [Failover] {
-        let acks = acknowledgements(history)
+    static func measure(_ history: History, sends: SendTable, timeline: Timeline, samples: ClusterSamples) -> [Failover] {
+        let faults = timeline.faults.filter { $0.fault.action == .start && leaderFaults.contains($0.fault.fault) }
+        guard !faults.isEmpty else { return [] }
+        let acks = acknowledgements(history, sends: sends)
         var failovers: [Failover] = []
-        for (time, fault) in timeline.faults where fault.action == .start && leaderFaults.contains(fault.fault) {
+        for (time, fault) in faults {
             let targets = Set(fault.targets.compactMap(BrokerName.id))
             guard !targets.isEmpty else { continue }
             let leaders = leadersAt(time, timeline: timeline, samples: samples)
@@ -76,13 +78,11 @@ enum FailoverFigures {
     }
 
     /// Acknowledged sends per partition, in completion order.
-    static func acknowledgements(_ history: History) -> [TopicPartition: [(timeNs: Int64, send: SendValue)]] {
+    static func acknowledgements(_ history: History, sends: SendTable) -> [TopicPartition: [(timeNs: Int64, send: SendValue)]] {
         var acks: [TopicPartition: [(timeNs: Int64, send: SendValue)]] = [:]
-        for operation in history.operations where operation.f == .send {
-            guard let completion = history.completion(of: operation), completion.type == .ok,
-                  let send = history.send(of: operation), let partition = send.partition
-            else { continue }
-            acks[TopicPartition(send.topic, partition), default: []].append((completion.timeNs, send))
+        for entry in sends.entries where entry.outcome == .ok && entry.partition >= 0 {
+            guard let send = history.send(of: history.operations[Int(entry.operation)]) else { continue }
+            acks[sends.partitions[Int(entry.partition)], default: []].append((history.timeNs(at: entry.completionPosition), send))
         }
         for key in acks.keys { acks[key]!.sort { $0.timeNs < $1.timeNs } }
         return acks

@@ -48,29 +48,27 @@ public struct Figures: Sendable, Hashable, Codable {
 
     /// Measures a run. The check report supplies the lost, unseen and duplicate counts.
     public init(history: History, timeline: Timeline, parameters: RunParameters = RunParameters(), report: CheckReport) {
+        let sends = SendTable(history)
         var counts = OperationCounts()
         var indeterminate: Set<String> = []
-        for operation in history.operations {
-            let outcome = operation.outcome(in: history)
-            if operation.f == .send {
-                counts.sendsAttempted += 1
-                switch outcome {
-                case .ok: counts.sendsAcknowledged += 1
-                case .fail: counts.sendsFailed += 1
-                case .info, .invoke:
-                    counts.sendsIndeterminate += 1
-                    if let value = history.send(of: operation)?.value { indeterminate.insert(value) }
-                }
-            } else if operation.f.isRead, outcome == .ok, let completion = history.completion(of: operation) {
-                if operation.f == .finalRead { counts.finalReads += 1 } else { counts.polls += 1 }
-                counts.recordsRead += completion.value.poll?.records.count ?? 0
+        for entry in sends.entries {
+            counts.sendsAttempted += 1
+            switch entry.outcome {
+            case .ok: counts.sendsAcknowledged += 1
+            case .fail: counts.sendsFailed += 1
+            case .info, .invoke:
+                counts.sendsIndeterminate += 1
+                let firstPosition = Int(entry.invokePosition >= 0 ? entry.invokePosition : entry.completionPosition)
+                if case .send(let send) = history.ops[firstPosition].value { indeterminate.insert(send.value) }
             }
         }
-        if !indeterminate.isEmpty {
-            for op in history.ops where op.f.isRead && op.type == .ok {
-                for record in op.value.poll?.records ?? [] where indeterminate.remove(record.value) != nil {
-                    counts.sendsIndeterminateSeen += 1
-                }
+        for position in history.ops.indices where history.ops[position].f.isRead && history.ops[position].type == .ok {
+            guard case .poll(let poll) = history.ops[position].value else { continue }
+            if history.ops[position].f == .finalRead { counts.finalReads += 1 } else { counts.polls += 1 }
+            counts.recordsRead += poll.records.count
+            guard !indeterminate.isEmpty else { continue }
+            for record in poll.records where indeterminate.remove(record.value) != nil {
+                counts.sendsIndeterminateSeen += 1
             }
         }
         counts.lost = report.lostWrite.count
@@ -78,11 +76,11 @@ public struct Figures: Sendable, Hashable, Codable {
         counts.duplicates = report.duplicate.count
         self.counts = counts
         let samples = ClusterSamples(timeline)
-        produceLatency = LatencyFigures.produceLatency(history)
-        throughput = LatencyFigures.throughput(history)
+        produceLatency = LatencyFigures.produceLatency(history, sends: sends)
+        throughput = LatencyFigures.throughput(history, sends: sends)
         isr = IsrFigures.measure(timeline, samples: samples, parameters: parameters)
-        unavailability = AvailabilityFigures.unavailability(history, samples: samples)
-        failovers = FailoverFigures.measure(history, timeline: timeline, samples: samples)
+        unavailability = AvailabilityFigures.unavailability(history, sends: sends, samples: samples)
+        failovers = FailoverFigures.measure(history, sends: sends, timeline: timeline, samples: samples)
         lag = LagFigures.measure(timeline, threshold: parameters.lagRecoveryThreshold)
     }
 }

@@ -42,14 +42,12 @@ enum LatencyFigures {
     /// that one-second buckets would exceed this many.
     static let maxBuckets: Int64 = 86_400
 
-    static func produceLatency(_ history: History) -> LatencySummary? {
+    static func produceLatency(_ history: History, sends: SendTable) -> LatencySummary? {
         var histogram = Histogram<UInt64>(
             lowestDiscernibleValue: 1, highestTrackableValue: highestLatencyMicros, numberOfSignificantValueDigits: .three)
-        for operation in history.operations where operation.f == .send {
-            guard let invoke = operation.invokePosition.map({ history.ops[$0] }),
-                  let completion = history.completion(of: operation), completion.type == .ok
-            else { continue }
-            let micros = UInt64(max(0, completion.timeNs - invoke.timeNs) / 1000)
+        for entry in sends.entries where entry.outcome == .ok && entry.invokePosition >= 0 {
+            let elapsedNs = history.timeNs(at: entry.completionPosition) - history.timeNs(at: entry.invokePosition)
+            let micros = UInt64(max(0, elapsedNs) / 1000)
             histogram.record(min(max(micros, 1), highestLatencyMicros))
         }
         guard histogram.totalCount > 0 else { return nil }
@@ -62,8 +60,9 @@ enum LatencyFigures {
 
     /// Send completions per bucket, from the first completion's second to the last's, empty
     /// buckets included so charts show the gaps.
-    static func throughput(_ history: History) -> [ThroughputBucket] {
-        let completions = history.operations.lazy.filter { $0.f == .send }.compactMap { history.completion(of: $0) }
+    static func throughput(_ history: History, sends: SendTable) -> [ThroughputBucket] {
+        let completions = sends.entries.lazy.filter { $0.completionPosition >= 0 }
+            .map { (timeNs: history.timeNs(at: $0.completionPosition), type: $0.outcome) }
         guard let first = completions.map(\.timeNs).min(), let last = completions.map(\.timeNs).max() else { return [] }
         let second: Int64 = 1_000_000_000
         // Floor division, so a (malformed) negative time still lands in a bucket.

@@ -16,6 +16,14 @@ public struct History: Sendable {
     public let problems: InputProblems
     /// Whether any `final_read` completed `ok`: then the final read defines which offsets exist.
     public let hasFinalRead: Bool
+    /// Whether the final read ran and every part of it completed `ok`. A final reader that gave
+    /// up (an `info` or `fail` final read, or one never completed) may have missed records, so
+    /// its absence of a record proves nothing.
+    public let finalReadComplete: Bool
+    /// Process names, numbered in order of appearance, and each line's process number: checkers
+    /// key their per-process state by number instead of hashing names line after line.
+    public let processNames: [String]
+    let processOf: [Int32]
 
     public static let defaultSource = "history.jsonl"
 
@@ -24,119 +32,129 @@ public struct History: Sendable {
     {
         var problems = readProblems
         var ops = unsorted
-        if zip(ops, ops.dropFirst()).contains(where: { $0.index >= $1.index }) {
+        if ops.indices.dropFirst().contains(where: { ops[$0 - 1].index >= ops[$0].index }) {
             ops.sort { $0.index < $1.index }
         }
-        for (earlier, later) in zip(ops, ops.dropFirst()) where earlier.index == later.index {
-            problems.append(InputProblem(source: source, message: "index \(later.index) appears twice"))
+        for position in ops.indices.dropFirst() where ops[position - 1].index == ops[position].index {
+            problems.append(InputProblem(source: source, message: "index \(ops[position].index) appears twice"))
         }
-        var pairing = Pairing(source: source)
-        for position in ops.indices { pairing.add(ops[position], at: position) }
+        var numbers: [String: Int32] = [:]
+        var names: [String] = []
+        var processOf: [Int32] = []
+        processOf.reserveCapacity(ops.count)
+        for position in ops.indices {
+            let name = ops[position].process
+            if let number = numbers[name] {
+                processOf.append(number)
+            } else {
+                let number = Int32(names.count)
+                numbers[name] = number
+                names.append(name)
+                processOf.append(number)
+            }
+        }
+        var pairing = Pairing(source: source, processCount: names.count)
+        for position in ops.indices { pairing.add(ops, at: position, process: Int(processOf[position])) }
         // Operations are appended at their first line, so they are already in invoke order.
         let operations = pairing.operations
         problems.append(contentsOf: pairing.problems)
         self.ops = ops
         self.operations = operations
+        self.processNames = names
+        self.processOf = processOf
         self.hasFinalRead = ops.contains { $0.f == .finalRead && $0.type == .ok }
+        self.finalReadComplete = hasFinalRead && !operations.contains { operation in
+            operation.f == .finalRead && (operation.completionPosition.map { ops[$0].type != .ok } ?? true)
+        }
         problems.append(contentsOf: Self.validate(ops: ops, operations: operations, source: source))
         self.problems = problems
-    }
-
-    /// Reads `history.jsonl` line by line; never throws: an unreadable file is a history with a
-    /// problem, and each line that does not parse is a problem with its line number.
-    public static func load(path: String, maxLineBytes: Int = LineReader.defaultMaxLineBytes) -> History {
-        let name = (path as NSString).lastPathComponent
-        var ops: [HistoryOp] = []
-        var problems = InputProblems()
-        do {
-            let reader = try LineReader(path: path, maxLineBytes: maxLineBytes)
-            while let line = try reader.next() {
-                guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { continue }
-                do {
-                    ops.append(try line.withUnsafeBufferPointer { try HistoryOp.parse(line: $0) })
-                } catch {
-                    problems.append(InputProblem(source: name, line: reader.lineNumber, message: "\(error)"))
-                }
-            }
-        } catch {
-            problems.append(InputProblem(source: name, message: "\(error)"))
-        }
-        return History(ops: ops, problems: problems, source: name)
     }
 
     /// Checks what pairing cannot: shapes of values the checkers rely on.
     private static func validate(ops: [HistoryOp], operations: [Operation], source: String) -> InputProblems {
         var problems = InputProblems()
         var sentValues: Set<String> = []
+        sentValues.reserveCapacity(operations.count)
         for operation in operations where operation.f == .send {
-            let first = ops[operation.invokePosition ?? operation.completionPosition!]
-            guard let send = first.value.send else {
-                problems.append(InputProblem(source: source, message: "send \(first.index) carries no topic and value"))
+            let firstPosition = operation.invokePosition ?? operation.completionPosition!
+            guard case .send(let send) = ops[firstPosition].value else {
+                problems.append(InputProblem(
+                    source: source, message: "send \(ops[firstPosition].index) carries no topic and value"))
                 continue
             }
             if !sentValues.insert(send.value).inserted {
                 problems.append(InputProblem(
-                    source: source, message: "value \"\(send.value)\" sent twice (again by op \(first.index))"))
+                    source: source,
+                    message: "value \"\(send.value)\" sent twice (again by op \(ops[firstPosition].index))"))
             }
-            if let completion = operation.completionPosition.map({ ops[$0] }), completion.type == .ok,
-               completion.value.send?.partition == nil && send.partition == nil
-            {
-                problems.append(InputProblem(source: source, message: "ok send \(completion.index) has no partition"))
+            if let position = operation.completionPosition, ops[position].type == .ok, send.partition == nil {
+                if case .send(let completed) = ops[position].value, completed.partition != nil { continue }
+                problems.append(InputProblem(source: source, message: "ok send \(ops[position].index) has no partition"))
             }
         }
-        for op in ops where op.f.isRead && op.type == .ok && op.value.poll == nil {
-            problems.append(InputProblem(source: source, message: "ok \(op.f) \(op.index) has no records"))
+        for position in ops.indices where ops[position].f.isRead && ops[position].type == .ok {
+            guard case .poll = ops[position].value else {
+                problems.append(InputProblem(
+                    source: source, message: "ok \(ops[position].f) \(ops[position].index) has no records"))
+                continue
+            }
         }
         return problems
     }
 }
 
-/// Pairs invokes with completions, process by process.
+/// Pairs invokes with completions, process by process (processes by number).
 private struct Pairing {
-    struct ProcessState {
-        var open: Int?
-        var openById: [Int64: Int] = [:]
-    }
-
     let source: String
-    var states: [String: ProcessState] = [:]
+    /// Per process: the operation (position in `operations`) of its open invoke without `op_id`.
+    var open: [Int]
+    /// Per process: open invokes by `op_id`; allocated only for processes that use `op_id`.
+    var openById: [Int: [Int64: Int]] = [:]
     var operations: [Operation] = []
     var problems = InputProblems()
 
-    init(source: String) { self.source = source }
+    init(source: String, processCount: Int) {
+        self.source = source
+        open = Array(repeating: -1, count: processCount)
+    }
 
-    mutating func add(_ op: HistoryOp, at position: Int) {
-        var state = states[op.process] ?? ProcessState()
-        defer { states[op.process] = state }
-        if op.type == .invoke {
-            if let id = op.opId {
-                if state.openById[id] != nil {
+    /// Pairs the line at `position`. Fields are read in place: copying each line would retain
+    /// and release every string in it.
+    mutating func add(_ ops: [HistoryOp], at position: Int, process: Int) {
+        let type = ops[position].type
+        let f = ops[position].f
+        if type == .invoke {
+            if let id = ops[position].opId {
+                let op = ops[position]
+                if openById[process]?[id] != nil {
                     problem("\(op.process) invoked op_id \(id) again at \(op.index) while it was open")
                 }
-                state.openById[id] = operations.count
+                openById[process, default: [:]][id] = operations.count
             } else {
-                if let open = state.open {
-                    problem("\(op.process) invoked \(op.index) while \(operations[open].f) was still open")
+                if open[process] >= 0 {
+                    let op = ops[position]
+                    problem("\(op.process) invoked \(op.index) while \(operations[open[process]].f) was still open")
                 }
-                state.open = operations.count
+                open[process] = operations.count
             }
-            operations.append(Operation(invokePosition: position, completionPosition: nil, f: op.f))
+            operations.append(Operation(invokePosition: position, completionPosition: nil, f: f))
             return
         }
-        let slot: Int?
-        if let id = op.opId {
-            slot = state.openById.removeValue(forKey: id)
-        } else {
-            slot = state.open
-            state.open = nil
+        var slot: Int?
+        if let id = ops[position].opId {
+            slot = openById[process]?.removeValue(forKey: id)
+        } else if open[process] >= 0 {
+            slot = open[process]
+            open[process] = -1
         }
         guard let slot else {
+            let op = ops[position]
             problem("\(op.type) \(op.f) \(op.index) by \(op.process) completes no open invoke")
-            operations.append(Operation(invokePosition: nil, completionPosition: position, f: op.f))
+            operations.append(Operation(invokePosition: nil, completionPosition: position, f: f))
             return
         }
-        if operations[slot].f != op.f {
-            problem("\(op.type) \(op.index) is \(op.f) but completes a \(operations[slot].f) invoke")
+        if operations[slot].f != f {
+            problem("\(type) \(ops[position].index) is \(f) but completes a \(operations[slot].f) invoke")
         }
         operations[slot].completionPosition = position
     }

@@ -107,6 +107,15 @@ public enum JSONL {
         return data
     }
 
+    /// One item as one line (ending in "\n"), for writers that append as a run goes.
+    public static func encodeLine<Item: Encodable>(_ item: Item) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(item)
+        data.append(0x0A)
+        return data
+    }
+
     /// Writes items as JSON Lines, replacing the file.
     public static func write<Item: Encodable>(_ items: some Sequence<Item>, to path: String) throws {
         try encode(items).write(to: URL(fileURLWithPath: path), options: .atomic)

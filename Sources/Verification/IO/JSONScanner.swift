@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A strict, allocation-light JSON reader over one line's bytes.
 ///
 /// `JSONDecoder` reads about 10 MB/s here, which makes a million-operation history take most
@@ -62,8 +68,38 @@ struct JSONScanner {
         if peek() != nil { throw failure("unexpected data after the value") }
     }
 
+    /// An object key, compared as bytes so the hot path makes no string per key.
+    struct Key {
+        /// The key's bytes between the quotes, as written.
+        let raw: UnsafeBufferPointer<UInt8>
+        /// Set when the key contains escapes: the decoded text.
+        let decoded: String?
+
+        var string: String { decoded ?? String(decoding: raw, as: UTF8.self) }
+
+        @inline(__always)
+        func `is`(_ name: StaticString) -> Bool {
+            if let decoded { return decoded == name.description }
+            guard raw.count == name.utf8CodeUnitCount else { return false }
+            return raw.count == 0 || memcmp(raw.baseAddress!, name.utf8Start, raw.count) == 0
+        }
+    }
+
+    private mutating func key() throws -> Key {
+        guard peek() == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+        let start = position + 1
+        var scan = start
+        while scan < end && bytes[scan] != UInt8(ascii: "\"") && bytes[scan] != UInt8(ascii: "\\") { scan += 1 }
+        if scan < end && bytes[scan] == UInt8(ascii: "\"") {
+            position = scan + 1
+            return Key(raw: UnsafeBufferPointer(rebasing: bytes[start..<scan]), decoded: nil)
+        }
+        let text = try string()
+        return Key(raw: UnsafeBufferPointer(rebasing: bytes[start..<start]), decoded: text)
+    }
+
     /// Calls `field` with each key; `field` must read or skip the value.
-    mutating func object(_ field: (inout JSONScanner, String) throws -> Void) throws {
+    mutating func object(_ field: (inout JSONScanner, Key) throws -> Void) throws {
         try expect(UInt8(ascii: "{"))
         try enter()
         if peek() == UInt8(ascii: "}") {
@@ -72,7 +108,7 @@ struct JSONScanner {
             return
         }
         while true {
-            let key = try string()
+            let key = try key()
             try expect(UInt8(ascii: ":"))
             try field(&self, key)
             switch peek() {
@@ -263,6 +299,17 @@ struct JSONScanner {
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
     }
 
+    /// Consumes the string `"word"` (no escapes) if it comes next.
+    mutating func matchesString(_ word: StaticString) -> Bool {
+        guard peek() == UInt8(ascii: "\"") else { return false }
+        let count = word.utf8CodeUnitCount
+        guard position + count + 2 <= end, bytes[position + count + 1] == UInt8(ascii: "\""),
+              memcmp(bytes.baseAddress! + position + 1, word.utf8Start, count) == 0
+        else { return false }
+        position += count + 2
+        return true
+    }
+
     private mutating func matches(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
         guard position + count <= end else { return false }
@@ -276,7 +323,7 @@ struct JSONScanner {
         switch peek() {
         case UInt8(ascii: "{"):
             var fields: [String: JSONValue] = [:]
-            try object { scanner, key in fields[key] = try scanner.value() }
+            try object { scanner, key in fields[key.string] = try scanner.value() }
             return .object(fields)
         case UInt8(ascii: "["):
             var items: [JSONValue] = []

@@ -51,7 +51,13 @@ public final class LineReader {
     /// The next line without its terminator (a trailing "\r" is dropped too), or nil at the end.
     public func next() throws -> ArraySlice<UInt8>? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+            let found = buffer.withUnsafeBufferPointer { bytes -> Int? in
+                guard start < bytes.count,
+                      let hit = memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start)
+                else { return nil }
+                return bytes.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+            if let newline = found {
                 var end = newline
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
                 let line = buffer[start..<end]

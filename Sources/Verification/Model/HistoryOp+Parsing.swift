@@ -16,25 +16,29 @@ extension HistoryOp {
         var value: OpValue?
         var deferredValue: Range<Int>?
         try scanner.object { scanner, key in
-            switch key {
-            case "index": index = try scanner.int()
-            case "time_ns": timeNs = try scanner.int64()
-            case "process": process = try scanner.string()
-            case "type":
-                let name = try scanner.string()
-                guard let known = OpType(rawValue: name) else { throw scanner.failure("unknown type \"\(name)\"") }
-                type = known
-            case "f": f = OpFunction(rawValue: try scanner.string())
-            case "error": error = scanner.null() ? nil : try scanner.string()
-            case "op_id": opId = scanner.null() ? nil : try scanner.int64()
-            case "value":
+            if key.is("index") {
+                index = try scanner.int()
+            } else if key.is("time_ns") {
+                timeNs = try scanner.int64()
+            } else if key.is("process") {
+                process = try scanner.string()
+            } else if key.is("type") {
+                type = try scanner.opType()
+            } else if key.is("f") {
+                f = try scanner.opFunction()
+            } else if key.is("error") {
+                error = scanner.null() ? nil : try scanner.string()
+            } else if key.is("op_id") {
+                opId = scanner.null() ? nil : try scanner.int64()
+            } else if key.is("value") {
                 // The value's shape depends on `f` and `type`; when they come later, read it after.
                 if let f, let type {
                     value = try parseValue(&scanner, f: f, type: type)
                 } else {
                     deferredValue = try scanner.skipValue()
                 }
-            default: _ = try scanner.skipValue()
+            } else {
+                _ = try scanner.skipValue()
             }
         }
         try scanner.finish()
@@ -61,21 +65,50 @@ extension HistoryOp {
     }
 }
 
+extension JSONScanner {
+    /// The four types without building a string for each line.
+    mutating func opType() throws -> OpType {
+        if matchesString("ok") { return .ok }
+        if matchesString("invoke") { return .invoke }
+        if matchesString("info") { return .info }
+        if matchesString("fail") { return .fail }
+        let name = try string()
+        throw failure("unknown type \"\(name)\"")
+    }
+
+    /// Known functions are shared constants; others are read as text.
+    mutating func opFunction() throws -> OpFunction {
+        if matchesString("send") { return .send }
+        if matchesString("poll") { return .poll }
+        if matchesString("final_read") { return .finalRead }
+        if matchesString("assign") { return .assign }
+        if matchesString("subscribe") { return .subscribe }
+        return OpFunction(rawValue: try string())
+    }
+}
+
 extension SendValue {
     static func parse(_ scanner: inout JSONScanner) throws -> SendValue {
         var topic: String?
         var value: String?
         var send = SendValue(topic: "", value: "")
         try scanner.object { scanner, key in
-            switch key {
-            case "topic": topic = try scanner.string()
-            case "value": value = try scanner.string()
-            case "key": send.key = scanner.null() ? nil : try scanner.string()
-            case "partition": send.partition = scanner.null() ? nil : try scanner.int32()
-            case "offset": send.offset = scanner.null() ? nil : try scanner.int64()
-            case "broker": send.broker = scanner.null() ? nil : try scanner.int32()
-            case "leader_epoch": send.leaderEpoch = scanner.null() ? nil : try scanner.int32()
-            default: _ = try scanner.skipValue()
+            if key.is("topic") {
+                topic = try scanner.string()
+            } else if key.is("value") {
+                value = try scanner.string()
+            } else if key.is("key") {
+                send.key = scanner.null() ? nil : try scanner.string()
+            } else if key.is("partition") {
+                send.partition = scanner.null() ? nil : try scanner.int32()
+            } else if key.is("offset") {
+                send.offset = scanner.null() ? nil : try scanner.int64()
+            } else if key.is("broker") {
+                send.broker = scanner.null() ? nil : try scanner.int32()
+            } else if key.is("leader_epoch") {
+                send.leaderEpoch = scanner.null() ? nil : try scanner.int32()
+            } else {
+                _ = try scanner.skipValue()
             }
         }
         guard let topic else { throw scanner.failure("missing field \"topic\" in send value") }
@@ -90,7 +123,7 @@ extension PollValue {
     static func parse(_ scanner: inout JSONScanner) throws -> PollValue {
         var records: [ReadRecord]?
         try scanner.object { scanner, key in
-            guard key == "records" else {
+            guard key.is("records") else {
                 _ = try scanner.skipValue()
                 return
             }
@@ -111,13 +144,18 @@ extension ReadRecord {
         var key: String?
         var value: String?
         try scanner.object { scanner, name in
-            switch name {
-            case "topic": topic = try scanner.string()
-            case "partition": partition = try scanner.int32()
-            case "offset": offset = try scanner.int64()
-            case "key": key = scanner.null() ? nil : try scanner.string()
-            case "value": value = try scanner.string()
-            default: _ = try scanner.skipValue()
+            if name.is("topic") {
+                topic = try scanner.string()
+            } else if name.is("partition") {
+                partition = try scanner.int32()
+            } else if name.is("offset") {
+                offset = try scanner.int64()
+            } else if name.is("key") {
+                key = scanner.null() ? nil : try scanner.string()
+            } else if name.is("value") {
+                value = try scanner.string()
+            } else {
+                _ = try scanner.skipValue()
             }
         }
         guard let topic, let partition, let offset, let value else {
@@ -131,30 +169,32 @@ extension AssignmentValue {
     static func parse(_ scanner: inout JSONScanner) throws -> AssignmentValue {
         var assignment = AssignmentValue()
         try scanner.object { scanner, key in
-            switch key {
-            case "partitions":
+            if key.is("partitions") {
                 if scanner.null() { return }
                 var list: [TopicPartition] = []
                 try scanner.array { scanner in
                     var topic: String?
                     var partition: Int32?
                     try scanner.object { scanner, key in
-                        switch key {
-                        case "topic": topic = try scanner.string()
-                        case "partition": partition = try scanner.int32()
-                        default: _ = try scanner.skipValue()
+                        if key.is("topic") {
+                            topic = try scanner.string()
+                        } else if key.is("partition") {
+                            partition = try scanner.int32()
+                        } else {
+                            _ = try scanner.skipValue()
                         }
                     }
                     guard let topic, let partition else { throw scanner.failure("a partition needs topic and partition") }
                     list.append(TopicPartition(topic, partition))
                 }
                 assignment.partitions = list
-            case "topics":
+            } else if key.is("topics") {
                 if scanner.null() { return }
                 var list: [String] = []
                 try scanner.array { scanner in list.append(try scanner.string()) }
                 assignment.topics = list
-            default: _ = try scanner.skipValue()
+            } else {
+                _ = try scanner.skipValue()
             }
         }
         return assignment

@@ -49,7 +49,8 @@ public struct OpFunction: RawRepresentable, Sendable, Hashable, Codable, Express
 public struct HistoryOp: Sendable, Hashable {
     /// Global order of the line in the run.
     public var index: Int
-    /// Monotonic nanoseconds since the run started.
+    /// Nanoseconds on the run's one clock, shared with the timeline (the lab uses wall-clock
+    /// time for histories, timelines and broker event logs alike). Only differences matter.
     public var timeNs: Int64
     /// The logical process: "producer-1", "consumer-2", "final-reader". One operation at a time,
     /// unless the process tags its operations with `opId`.

@@ -77,7 +77,9 @@ public struct AssignmentValue: Sendable, Hashable, Codable {
 /// The `value` of an operation, typed by its function so checkers need no casts.
 public enum OpValue: Sendable, Hashable {
     case none
-    case send(SendValue)
+    /// Boxed: a send value is several times larger than the other cases, and a history holds
+    /// millions of lines.
+    indirect case send(SendValue)
     case poll(PollValue)
     case assignment(AssignmentValue)
     /// Functions this checker has no model for (commit, …) and poll invokes: kept as written.

@@ -43,7 +43,7 @@ public enum TimelineBody: Sendable, Hashable {
 /// The body's fields sit flat beside `time_ns` and `kind`:
 /// `{"time_ns": 5, "kind": "lag", "group": "g", "topic": "t", "partition": 0, …}`.
 public struct TimelineRecord: Sendable, Hashable {
-    /// Monotonic nanoseconds since the run started, on the same clock as the history.
+    /// Nanoseconds on the same clock as the history's `time_ns`.
     public var timeNs: Int64
     /// Which observer wrote it, when known.
     public var observer: String?
