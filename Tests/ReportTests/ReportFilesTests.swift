@@ -24,7 +24,8 @@ import Verification
 
 /// Writes a sample report for the headless-browser test (Tests/Interop/test_report_html.py): into
 /// `$SAMSA_REPORT_SAMPLE_DIR` when set, else into a temporary directory it removes. The sample
-/// has everything the charts draw: a fault band, an ISR shrink, lag, latency and a lost write.
+/// has everything the charts draw: a fault band, an ISR shrink, lag, latency and a lost write;
+/// `long-run/` beside it holds a three-hour run with more of everything than a chart shows.
 @Suite struct ReportSampleWriter {
     @Test func writesASampleReportForTheBrowserCheck() throws {
         let configured = ProcessInfo.processInfo.environment["SAMSA_REPORT_SAMPLE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
@@ -36,5 +37,8 @@ import Verification
         #expect(written.count == 4)
         let html = try String(contentsOf: directory.appendingPathComponent(HTMLReport.fileName), encoding: .utf8)
         #expect(XMLCounter(html).count("svg") == 4)
+        // A long, busy run: decimated series, capped series per chart, many fault bands.
+        let long = try LongRunTests.report.write(to: directory.appendingPathComponent("long-run"))
+        #expect(long.count == 4)
     }
 }

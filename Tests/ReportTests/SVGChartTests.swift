@@ -76,6 +76,16 @@ import Testing
         #expect(svg.contains("clip-path=\"url(#test_chart_-clip)\""))
     }
 
+    @Test func crowdedBandLabelsAreLeftOutRatherThanPrintedOverEachOther() {
+        let crowded = (0..<10).map { SVGChart.Band(start: Double($0) * 0.1, end: Double($0) * 0.1 + 0.05, label: "partition broker-\($0)") }
+        let spread = (0..<4).map { SVGChart.Band(start: Double($0) * 3, end: Double($0) * 3 + 1, label: "crash broker-\($0)") }
+        let series = [SVGChart.Series(name: "a", points: [.init(x: 0, y: 1)])]
+        let crowdedXML = XMLCounter(chart(series, bands: crowded).render())
+        #expect(crowdedXML.classCounts["rect.fault-band"] == 10)
+        #expect(crowdedXML.classCounts["text.band-label"] == 3)
+        #expect(XMLCounter(chart(series, bands: spread).render()).classCounts["text.band-label"] == 4)
+    }
+
     @Test func aChartWithNoDataSaysSo() {
         let svg = chart([SVGChart.Series(name: "a", points: [])]).render()
         #expect(XMLCounter(svg).error == nil)

@@ -64,15 +64,22 @@ extension SVGChart {
         }
     }
 
-    /// Labels go on top of the series, staggered over three rows so neighbouring faults do not
-    /// print over each other, with a white halo to stay legible over lines.
+    /// Labels go above the plot on the first of three rows where they do not print over an
+    /// earlier label; a label that fits on none is left out (its band keeps its hover text, and
+    /// the faults table lists every fault).
     private func drawBandLabels(_ svg: inout MarkupWriter) {
         let c = Self.coordinate
-        for (position, entry) in visibleBands().enumerated() {
+        var rowEnds = [Double](repeating: -.infinity, count: 3)
+        for entry in visibleBands() {
             let label = entry.band.label.count > Self.bandLabelLength
                 ? String(entry.band.label.prefix(Self.bandLabelLength - 1)) + "…" : entry.band.label
+            let left = entry.left + 2
+            // About 5.5 pixels per character at this size; an estimate, without font metrics.
+            let right = left + Double(label.count) * 5.5
+            guard right <= width, let row = rowEnds.firstIndex(where: { $0 + 6 <= left }) else { continue }
+            rowEnds[row] = right
             svg.element("text", [
-                ("class", "band-label"), ("x", c(entry.left + 2)), ("y", c(plotTop - 26 + Double(position % 3) * 10)),
+                ("class", "band-label"), ("x", c(left)), ("y", c(plotTop - 26 + Double(row) * 10)),
                 ("font-size", "9"), ("fill", "#a23b3d"),
             ], text: label)
         }

@@ -25,6 +25,10 @@ enum Format {
         if magnitude < 100 { return String(format: "%.1f ms", ms) }
         if magnitude < 1000 { return String(format: "%.0f ms", ms) }
         if magnitude < 60_000 { return String(format: "%.2f s", ms / 1000) }
+        if magnitude >= 3_600_000 {
+            let hours = (magnitude / 3_600_000).rounded(.down)
+            return (ms < 0 ? "-" : "") + String(format: "%.0f h %.0f min", hours, ((magnitude - hours * 3_600_000) / 60_000).rounded(.down))
+        }
         let minutes = (magnitude / 60_000).rounded(.down)
         return (ms < 0 ? "-" : "") + String(format: "%.0f min %.1f s", minutes, (magnitude - minutes * 60_000) / 1000)
     }

@@ -184,12 +184,17 @@ public enum JSONReport {
             "groups": .object(Dictionary(figures.lagByGroup.map { group in
                 var fields = JSONText.tree(group).fields
                 fields["group"] = nil
+                // Without the points: they are chart data, which report.html draws.
                 fields["partitions"] = .array((partitions[group.group] ?? []).map { partition in
-                    var fields = JSONText.tree(partition).fields
-                    // The points are chart data; report.html draws them.
-                    fields["points"] = nil
-                    fields["group"] = nil
-                    return .object(fields)
+                    .object([
+                        "topic": .string(partition.topic),
+                        "partition": .int(Int64(partition.partition)),
+                        "max_lag": .int(partition.maxLag),
+                        "lag_at_end": .int(partition.lagAtEnd),
+                        "last_fault_end_ns": JSONValue(partition.lastFaultEndNs),
+                        "recovered_ns": JSONValue(partition.recoveredNs),
+                        "recovery_ms": JSONValue(partition.recoveryMs),
+                    ])
                 })
                 return (group.group, JSONValue.object(fields))
             }, uniquingKeysWith: { a, _ in a })),
