@@ -66,6 +66,8 @@ let package = Package(
         ),
         .target(name: "Verification", dependencies: ["KafkaProtocol", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
+        .target(name: "Report", dependencies: ["Verification"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Verification"]),
         .systemLibrary(name: "CZooKeeper", path: "Sources/CZooKeeper"),
         .target(name: "Coordination", dependencies: ["CZooKeeper", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"]),

@@ -36,6 +36,8 @@ public struct Figures: Sendable, Hashable, Codable {
     /// Latency of `ok` sends; nil when there were none.
     public var produceLatency: LatencySummary?
     public var throughput: [ThroughputBucket]
+    /// Produce latency percentiles per throughput bucket.
+    public var produceLatencyOverTime: [LatencyBucket]
     public var isr: [PartitionIsrFigures]
     public var unavailability: [UnavailabilityWindow]
     public var failovers: [Failover]
@@ -44,6 +46,7 @@ public struct Figures: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case counts, throughput, isr, unavailability, failovers, lag
         case produceLatency = "produce_latency"
+        case produceLatencyOverTime = "produce_latency_over_time"
     }
 
     /// Measures a run. The check report supplies the lost, unseen and duplicate counts.
@@ -78,6 +81,7 @@ public struct Figures: Sendable, Hashable, Codable {
         let samples = ClusterSamples(timeline)
         produceLatency = LatencyFigures.produceLatency(history, sends: sends)
         throughput = LatencyFigures.throughput(history, sends: sends)
+        produceLatencyOverTime = LatencyFigures.latencyOverTime(history, sends: sends)
         isr = IsrFigures.measure(timeline, samples: samples, parameters: parameters)
         unavailability = AvailabilityFigures.unavailability(history, sends: sends, samples: samples)
         failovers = FailoverFigures.measure(history, sends: sends, timeline: timeline, samples: samples)

@@ -63,25 +63,49 @@ enum LatencyFigures {
     static func throughput(_ history: History, sends: SendTable) -> [ThroughputBucket] {
         let completions = sends.entries.lazy.filter { $0.completionPosition >= 0 }
             .map { (timeNs: history.timeNs(at: $0.completionPosition), type: $0.outcome) }
-        guard let first = completions.map(\.timeNs).min(), let last = completions.map(\.timeNs).max() else { return [] }
+        guard let buckets = SendBuckets(completionTimesNs: completions.map(\.timeNs)) else { return [] }
+        var throughput = (0..<buckets.count).map {
+            ThroughputBucket(startNs: buckets.startNs(of: $0), acknowledged: 0, failed: 0, indeterminate: 0)
+        }
+        for completion in completions {
+            let bucket = buckets.bucket(of: completion.timeNs)
+            switch completion.type {
+            case .ok: throughput[bucket].acknowledged += 1
+            case .fail: throughput[bucket].failed += 1
+            case .info, .invoke: throughput[bucket].indeterminate += 1
+            }
+        }
+        return throughput
+    }
+}
+
+/// The time buckets of a run's send completions: one second wide, from the first completion's
+/// second to the last's, widened (by whole seconds) when there would be more than `maxBuckets`.
+/// Throughput and latency over time share them, so their charts line up.
+struct SendBuckets {
+    let originNs: Int64
+    let widthNs: Int64
+    let count: Int
+
+    init?(completionTimesNs times: some Sequence<Int64>) {
+        var first: Int64?
+        var last: Int64?
+        for time in times {
+            first = min(first ?? time, time)
+            last = max(last ?? time, time)
+        }
+        guard let first, let last else { return nil }
         let second: Int64 = 1_000_000_000
         // Floor division, so a (malformed) negative time still lands in a bucket.
         func floorSeconds(_ ns: Int64) -> Int64 { ns >= 0 ? ns / second : -((-ns + second - 1) / second) }
         let firstSecond = floorSeconds(first)
         let seconds = floorSeconds(last) - firstSecond + 1
-        let width = second * ((seconds + maxBuckets - 1) / maxBuckets)
-        let origin = firstSecond * second
-        var buckets = (0..<((last - origin) / width + 1)).map {
-            ThroughputBucket(startNs: origin + $0 * width, acknowledged: 0, failed: 0, indeterminate: 0)
-        }
-        for completion in completions {
-            let bucket = Int((completion.timeNs - origin) / width)
-            switch completion.type {
-            case .ok: buckets[bucket].acknowledged += 1
-            case .fail: buckets[bucket].failed += 1
-            case .info, .invoke: buckets[bucket].indeterminate += 1
-            }
-        }
-        return buckets
+        widthNs = second * ((seconds + LatencyFigures.maxBuckets - 1) / LatencyFigures.maxBuckets)
+        originNs = firstSecond * second
+        count = Int((last - originNs) / widthNs + 1)
     }
+
+    func startNs(of bucket: Int) -> Int64 { originNs + Int64(bucket) * widthNs }
+
+    func bucket(of timeNs: Int64) -> Int { Int((timeNs - originNs) / widthNs) }
 }

@@ -1,0 +1,56 @@
+import Testing
+import Report
+import Verification
+
+@Suite struct TerminalSummaryTests {
+    @Test func verdictLineThenMarkedExpectationsThenFigures() {
+        let text = TerminalSummary.render(RunFixture(lose: ["producer-1-10"]).report(), colour: false)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("FAIL  fixture-run (playbook fixture): 1 of 2 expectations failed") == true)
+        #expect(lines.contains("  ✗ no_lost_writes: expected 0 lost writes, observed 1 lost writes"))
+        #expect(lines.contains("      t/0 offset 5: producer-1-10"))
+        #expect(lines.contains("  ✓ isr_shrinks: expected at least 1, observed 2"))
+        #expect(lines.contains("  checks: lost-write invalid (1)"))
+        #expect(lines.contains { $0.hasPrefix("  sends: 40 attempted, 39 acknowledged, 0 failed, 1 indeterminate; lost 1") })
+        #expect(lines.contains { $0.hasPrefix("  produce latency: p50 ") })
+        #expect(lines.contains("  ISR: 2 shrinks, 2 expands"))
+        #expect(lines.contains("  lag g: max 30, at end 0, recovered 1.00 s after the last fault"))
+        #expect(lines.contains("  faults: crash broker-2 at +1.000 s for 1.50 s"))
+        #expect(!text.contains("\u{1B}"))
+    }
+
+    @Test func cleanRunSaysPassAndAllChecksValid() {
+        let text = TerminalSummary.render(RunFixture().report(), colour: false)
+        #expect(text.hasPrefix("PASS  fixture-run (playbook fixture): all 2 expectations held\n"))
+        #expect(text.contains("  checks: all 9 valid\n"))
+    }
+
+    @Test func colourIsANSIOnlyWhenAsked() {
+        let report = RunFixture(lose: ["producer-1-10"]).report()
+        let coloured = TerminalSummary.render(report, colour: true)
+        #expect(coloured.hasPrefix("\u{1B}[1;31mFAIL\u{1B}[0m"))
+        #expect(coloured.contains("\u{1B}[1;32m✓\u{1B}[0m"))
+        #expect(!TerminalSummary.render(report, colour: false).contains("\u{1B}["))
+    }
+
+    @Test func colourFollowsTheTerminalAndNoColor() {
+        #expect(TerminalSummary.wantsColour(isTerminal: true, environment: ["TERM": "xterm-256color"]))
+        #expect(!TerminalSummary.wantsColour(isTerminal: false, environment: [:]))
+        #expect(!TerminalSummary.wantsColour(isTerminal: true, environment: ["NO_COLOR": "1"]))
+        #expect(TerminalSummary.wantsColour(isTerminal: true, environment: ["NO_COLOR": ""]))
+        #expect(!TerminalSummary.wantsColour(isTerminal: true, environment: ["TERM": "dumb"]))
+    }
+
+    @Test func controlCharactersInUserTextCannotReachTheTerminal() {
+        let report = RunFixture().report(
+            runName: "run\u{1B}]0;owned\u{7}", expectations: [
+                Expectation(name: "x\rPASS", expected: "a\u{1B}[2J", observed: "b", passed: false, evidence: "line\u{9B}31m"),
+            ])
+        let text = TerminalSummary.render(report, colour: false)
+        #expect(!text.contains("\u{1B}"))
+        #expect(!text.contains("\r"))
+        #expect(!text.contains("\u{7}"))
+        #expect(!text.contains("\u{9B}"))
+        #expect(text.hasPrefix("FAIL  run\u{FFFD}]0;owned\u{FFFD}"))
+    }
+}
