@@ -55,10 +55,15 @@ let package = Package(
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "Coordination"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", .product(name: "NIOPosix", package: "swift-nio")]),
+        .target(
+            name: "Playbook",
+            dependencies: ["Lab", "Broker", "Verification", "Report", "KafkaClient", "Yams", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(name: "PlaybookTests", dependencies: ["Playbook", "Lab", "Verification"]),
         .executableTarget(
             name: "samsa",
             dependencies: [
-                "Broker", "Lab", "KafkaClient", "KafkaProtocol",
+                "Broker", "Lab", "KafkaClient", "KafkaProtocol", "Playbook", "Report", "Verification",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,6 +7,7 @@ struct Samsa: AsyncParsableCommand {
         commandName: "samsa",
         abstract: "A Kafka-compatible broker and a chaos laboratory around it.",
         subcommands: [BrokerCommand.self, ClusterCommand.self, TopicsCommand.self, GroupsCommand.self,
-                      ProduceCommand.self, ConsumeCommand.self, FaultCLI.self]
+                      ProduceCommand.self, ConsumeCommand.self, FaultCLI.self, RunCommand.self, CheckCommand.self,
+                      ValidateCommand.self, SuiteCommand.self]
     )
 }

@@ -138,6 +138,18 @@ public struct BrokerConfig: Sendable {
         return try BrokerConfig(file: file, overrides: try overrides.map(PropertiesFile.override))
     }
 
+    /// Checks one property as a playbook or the lab would set it, without building a whole
+    /// configuration: nil when valid, otherwise a message naming the problem (with a "did you
+    /// mean" for a mistyped key).
+    public static func validate(key: String, value: String) -> String? {
+        guard let definition = brokerPropertyDefinitions.first(where: { $0.name == key }) else {
+            if ignoredKafkaProperties.contains(key) { return nil }
+            let hint = closest(to: key, among: brokerPropertyDefinitions.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+            return "unknown broker property '\(key)'\(hint)"
+        }
+        return check(value, against: definition.type).map { "broker property \(key)=\(value) is invalid: expected \($0)" }
+    }
+
     /// Returns what was expected when `value` does not fit `type`, nil when it fits.
     static func check(_ value: String, against type: PropertyType) -> String? {
         switch type {
@@ -180,7 +192,7 @@ public struct BrokerConfig: Sendable {
     func listener(_ key: String) -> HostPort? { values[key].flatMap(Self.parseListener) }
 
     /// The known key nearest to a mistyped one, by edit distance, when it is close enough to help.
-    static func closest(to key: String, among keys: [String]) -> String? {
+    public static func closest(to key: String, among keys: [String]) -> String? {
         let scored = keys.map { ($0, editDistance(key, $0)) }.min { $0.1 < $1.1 }
         guard let (best, distance) = scored, distance <= max(2, key.count / 4) else { return nil }
         return best

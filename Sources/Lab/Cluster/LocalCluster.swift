@@ -344,7 +344,7 @@ public final class LocalCluster: Sendable {
         run.record(processes)
     }
 
-    static func portIsFree(_ port: Int) -> Bool {
+    public static func portIsFree(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

@@ -193,20 +193,24 @@ def run_consumer(args, history: History):
         on_assign(consumer, partitions)
     deadline = time.monotonic() + args.duration
     while not STOP and time.monotonic() < deadline:
-        history.write("invoke", "poll", None, op_id=op)
+        # The id is taken before consume(): rebalance callbacks run inside it and record their own
+        # assign operations, which must not reuse the open poll's id.
+        poll_id = op
+        op += 1
+        history.write("invoke", "poll", None, op_id=poll_id)
         messages = consumer.consume(num_messages=500, timeout=0.2)
         records = read_records(messages)
         errors = [m.error() for m in messages if m.error() is not None and m.error().code() != KafkaError._PARTITION_EOF]
-        history.write("ok", "poll", {"records": records}, error=str(errors[0].name()) if errors and not records else None, op_id=op)
-        op += 1
+        history.write("ok", "poll", {"records": records}, error=str(errors[0].name()) if errors and not records else None, op_id=poll_id)
         if records and args.commit in ("sync", "async"):
-            history.write("invoke", "commit", None, op_id=op)
+            commit_id = op
+            op += 1
+            history.write("invoke", "commit", None, op_id=commit_id)
             try:
                 consumer.commit(asynchronous=(args.commit == "async"))
-                history.write("ok", "commit", None, op_id=op)
+                history.write("ok", "commit", None, op_id=commit_id)
             except Exception as error:  # a failed commit is recorded, not fatal
-                history.write("info", "commit", None, error=str(error), op_id=op)
-            op += 1
+                history.write("info", "commit", None, error=str(error), op_id=commit_id)
     try:
         consumer.close()
     except Exception:

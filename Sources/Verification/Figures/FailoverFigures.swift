@@ -56,7 +56,9 @@ enum FailoverFigures {
             let leaders = leadersAt(time, timeline: timeline, samples: samples)
             for partition in leaders.keys.sorted() {
                 let leader = leaders[partition]!
-                guard targets.contains(leader.broker) else { continue }
+                // Internal topics (`__consumer_offsets`) take no workload writes, so no acknowledgement
+                // could ever time their failover.
+                guard targets.contains(leader.broker), !partition.topic.hasPrefix("__") else { continue }
                 var failover = Failover(
                     faultId: fault.id, fault: fault.fault, faultStartNs: time, topic: partition.topic,
                     partition: partition.partition, oldLeader: leader.broker, oldLeaderEpoch: leader.epoch)

@@ -1,0 +1,74 @@
+import Broker
+import Lab
+
+/// What fault steps may name: the playbook's brokers, topics with their partition counts, and the
+/// groups its consumers join. A step aimed at something that will not exist is an error before the
+/// run, not a refused fault in the middle of it.
+struct StepContext {
+    var brokers: Int
+    var partitions: [String: Int32]
+    var topicOrder: [String]
+    var groups: [String]
+    var durationMs: Int64
+
+    init(plan: RunPlan) {
+        brokers = plan.brokers
+        partitions = Dictionary(plan.topics.map { ($0.name, $0.partitions) }, uniquingKeysWith: { first, _ in first })
+        topicOrder = plan.topics.map(\.name)
+        groups = plan.consumers.compactMap(\.group)
+        durationMs = plan.durationMs
+    }
+
+    /// Parameters a schedule file may use as `${name}` when the playbook does not set them.
+    var defaultParameters: [String: String] {
+        var parameters: [String: String] = ["brokers": String(brokers)]
+        if let topic = topicOrder.first { parameters["topic"] = topic }
+        if let group = groups.first { parameters["group"] = group }
+        return parameters
+    }
+
+    /// Why `command` cannot apply to this playbook's cluster, or nil.
+    func problem(with command: FaultCommand) -> String? {
+        for target in Self.targets(of: command) {
+            switch target {
+            case .broker(let id) where Int(id) > brokers:
+                return "broker \(id) does not exist: the cluster has brokers 1 to \(brokers)"
+            case .leaderOf(let topic, let partition), .followersOf(let topic, let partition):
+                guard let count = partitions[topic] else {
+                    let hint = BrokerConfig.closest(to: topic, among: topicOrder).map { "; did you mean '\($0)'?" } ?? ""
+                    return "topic '\(topic)' is not declared under topics\(hint)"
+                }
+                if partition >= count { return "partition \(partition) does not exist: topic '\(topic)' has \(count) partition(s)" }
+            case .coordinatorOf(let group) where !groups.contains(group):
+                return "group '\(group)' is not the group of any consumer in the workload" + (groups.isEmpty ? "" : " (groups: \(groups.joined(separator: ", ")))")
+            default:
+                continue
+            }
+        }
+        if case .partition(let groups) = command, groups.count > 1 {
+            let named = groups.flatMap { $0 }
+            if named.allSatisfy({ $0 == .zookeeper || $0 == .clients }) { return "a partition must name at least one broker" }
+        }
+        return nil
+    }
+
+    static func targets(of command: FaultCommand) -> [Target] {
+        switch command {
+        case .crash(let t), .stop(let t), .restart(let t), .pause(let t), .resume(let t), .isolate(let t), .isolateZookeeper(let t),
+             .slow(let t, _), .lossy(let t, _):
+            return [t]
+        case .partition(let groups): return groups.flatMap { $0 }
+        case .partitionOneWay(let from, let to): return from + to
+        case .heal: return []
+        }
+    }
+
+    /// Whether a fault lasts until healed, so that `heal_after` means something for it.
+    static func lasts(_ command: FaultCommand) -> Bool {
+        switch command {
+        case .crash, .stop, .pause: return true
+        case .resume, .restart, .heal: return false
+        default: return command.isNetworkFault
+        }
+    }
+}

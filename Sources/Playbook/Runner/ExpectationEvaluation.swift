@@ -1,0 +1,110 @@
+import Verification
+
+/// One expectation's outcome, with the evidence that decided it.
+public struct ExpectationResult: Sendable, Codable, Equatable {
+    public var name: String
+    public var expected: String
+    public var observed: String
+    /// Nil when it could not be decided (a checker answered unknown).
+    public var passed: Bool?
+    public var evidence: String
+}
+
+/// Decides each expectation from the check report and the figures.
+public enum ExpectationEvaluation {
+    public static func evaluate(_ expectations: Expectations, history: History, report: CheckReport, figures: Figures) -> [ExpectationResult] {
+        var results: [ExpectationResult] = []
+        func verdict(_ name: String, _ expected: Bool?, _ verdict: Verdict, count: Int, what: String) {
+            guard let expected else { return }
+            let passed: Bool? = verdict == .unknown ? nil : (verdict == .valid) == expected
+            results.append(ExpectationResult(name: name, expected: expected ? "none" : "some", observed: verdict == .unknown ? "unknown" : "\(count) \(what)",
+                                             passed: passed, evidence: "checker verdict: \(verdict)"))
+        }
+        verdict("no_lost_writes", expectations.noLostWrites, report.lostWrite.verdict, count: report.lostWrite.count, what: "lost")
+        verdict("no_duplicates", expectations.noDuplicates, Verdict.combine([report.duplicate.verdict, report.inconsistentOffsets.verdict]),
+                count: report.duplicate.count + report.inconsistentOffsets.count, what: "duplicate or inconsistent")
+        verdict("order", expectations.order, Verdict.combine([report.nonmonotonicSend.verdict, report.nonmonotonicPoll.verdict, report.pollSkip.verdict]),
+                count: report.nonmonotonicSend.count + report.nonmonotonicPoll.count + report.pollSkip.count, what: "order anomalies")
+        verdict("single_leader", expectations.singleLeader, report.singleLeader.verdict, count: report.singleLeader.count, what: "leadership violations")
+        if let detected = expectations.lostWritesDetected {
+            let verdict = report.lostWrite.verdict
+            let sawLoss = verdict == .invalid
+            results.append(ExpectationResult(name: "lost_writes_detected", expected: detected ? "loss detected" : "no loss",
+                                             observed: verdict == .unknown ? "unknown" : "\(report.lostWrite.count) lost",
+                                             passed: verdict == .unknown ? nil : sawLoss == detected,
+                                             evidence: "lost-write checker verdict: \(verdict)"))
+        }
+        let shrinks = figures.isr.reduce(0) { $0 + $1.shrinks }
+        if let minimum = expectations.isrShrinksMin {
+            results.append(ExpectationResult(name: "isr_shrinks.min", expected: ">= \(minimum)", observed: "\(shrinks)", passed: shrinks >= minimum,
+                                             evidence: isrEvidence(figures)))
+        }
+        if let maximum = expectations.isrShrinksMax {
+            results.append(ExpectationResult(name: "isr_shrinks.max", expected: "<= \(maximum)", observed: "\(shrinks)", passed: shrinks <= maximum,
+                                             evidence: isrEvidence(figures)))
+        }
+        if let limit = expectations.maxConsumerLag {
+            let maxLag = figures.lag.map(\.maxLag).max()
+            results.append(ExpectationResult(name: "max_consumer_lag", expected: "<= \(limit)", observed: maxLag.map(String.init) ?? "no lag samples",
+                                             passed: maxLag.map { $0 <= limit }, evidence: lagEvidence(figures)))
+        }
+        if let within = expectations.lagRecoversWithinMs {
+            let slowest = figures.lag.map { $0.recoveryMs }
+            let observed: String
+            let passed: Bool?
+            if slowest.isEmpty {
+                observed = "no lag samples"
+                passed = nil
+            } else if slowest.contains(where: { $0 == nil }) {
+                observed = "never recovered"
+                passed = false
+            } else {
+                let worst = slowest.compactMap { $0 }.max() ?? 0
+                observed = "\(Int(worst)) ms"
+                passed = worst <= Double(within)
+            }
+            results.append(ExpectationResult(name: "lag_recovers_within", expected: "<= \(within) ms after the last fault", observed: observed,
+                                             passed: passed, evidence: lagEvidence(figures)))
+        }
+        if let minimum = expectations.minAcknowledged {
+            let acked = figures.counts.sendsAcknowledged
+            results.append(ExpectationResult(name: "min_acknowledged", expected: ">= \(minimum)", observed: "\(acked)", passed: acked >= minimum,
+                                             evidence: "\(figures.counts.sendsAttempted) sends attempted"))
+        }
+        if let limit = expectations.maxUnavailableMs {
+            let longest = figures.unavailability.map(\.durationMs).max() ?? 0
+            results.append(ExpectationResult(name: "availability.max_unavailable", expected: "<= \(limit) ms", observed: "\(Int(longest)) ms",
+                                             passed: longest <= Double(limit), evidence: "\(figures.unavailability.count) unavailability window(s)"))
+        }
+        if !expectations.errorsSeen.isEmpty {
+            var seen: [String: Int] = [:]
+            for op in history.ops where op.f == .send && (op.type == .fail || op.type == .info) {
+                if let error = op.error { seen[error, default: 0] += 1 }
+            }
+            for name in expectations.errorsSeen {
+                let count = seen[name] ?? 0
+                let others = seen.filter { $0.key != name }.sorted { $0.value > $1.value }.prefix(5).map { "\($0.key) ×\($0.value)" }
+                results.append(ExpectationResult(name: "errors_seen.\(name)", expected: ">= 1 send failed with \(name)", observed: "\(count)",
+                                                 passed: count > 0, evidence: others.isEmpty ? "no other send errors" : "other send errors: " + others.joined(separator: ", ")))
+            }
+        }
+        return results
+    }
+
+    static func isrEvidence(_ figures: Figures) -> String {
+        figures.isr.filter { $0.shrinks > 0 || $0.expands > 0 }
+            .map { "\($0.topic)/\($0.partition): \($0.shrinks) shrink(s), \($0.expands) expand(s)" }.joined(separator: "; ")
+    }
+
+    static func lagEvidence(_ figures: Figures) -> String {
+        figures.lag.map { "\($0.group) \($0.topic)/\($0.partition): max \($0.maxLag), end \($0.lagAtEnd)" + ($0.recoveryMs.map { ", recovered in \(Int($0)) ms" } ?? "") }
+            .joined(separator: "; ")
+    }
+
+    /// Every expectation passed: true; one failed: false; otherwise (some unknown) nil.
+    public static func overall(_ results: [ExpectationResult]) -> Bool? {
+        if results.contains(where: { $0.passed == false }) { return false }
+        if results.contains(where: { $0.passed == nil }) { return nil }
+        return true
+    }
+}

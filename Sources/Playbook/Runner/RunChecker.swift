@@ -1,0 +1,82 @@
+import Foundation
+import Report
+import Verification
+
+/// What a run produced.
+public struct RunOutcome: Sendable {
+    public var directory: String
+    public var expectations: [ExpectationResult]
+    /// true: every expectation held; false: one failed; nil: some could not be decided.
+    public var passed: Bool?
+    public var report: RunReport
+    /// The report files written into the run directory.
+    public var files: [URL]
+}
+
+/// Checks a finished run directory: loads `history.jsonl` and `timeline.jsonl`, runs every checker,
+/// measures the figures, judges the plan's expectations and writes the reports (`report.json`,
+/// `report.md`, `report.html`, `junit.xml`) next to them. `samsa run` calls it at the end of a
+/// run, `samsa check DIR` on a run directory later, with the plan the run saved in `run.json`.
+public enum RunChecker {
+    public static let planFile = "run.json"
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Checks `directory` with the plan saved in it.
+    public static func check(directory: String) throws -> RunOutcome {
+        let path = directory + "/" + planFile
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(description: "\(directory) is not a run directory: it has no \(planFile) (written by samsa run)")
+        }
+        let plan: RunPlan
+        do {
+            plan = try JSONDecoder().decode(RunPlan.self, from: data)
+        } catch {
+            throw Failure(description: "\(path) is not a run plan written by this version of samsa: \(error)")
+        }
+        return try check(directory: directory, plan: plan)
+    }
+
+    public static func check(directory: String, plan: RunPlan) throws -> RunOutcome {
+        for file in ["history.jsonl", "timeline.jsonl"] where !FileManager.default.fileExists(atPath: directory + "/" + file) {
+            throw Failure(description: "\(directory) has no \(file): the run did not get far enough to check")
+        }
+        let history = History.load(path: directory + "/history.jsonl")
+        let timeline = Timeline.load(path: directory + "/timeline.jsonl")
+        let parameters = self.parameters(plan)
+        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters)
+        let figures = Figures(history: history, timeline: timeline, parameters: parameters, report: checks)
+        let results = ExpectationEvaluation.evaluate(plan.expectations, history: history, report: checks, figures: figures)
+        let times = history.ops.map(\.timeNs) + timeline.records.map(\.timeNs)
+        let startNs = times.min() ?? 0
+        let report = RunReport(
+            runName: URL(fileURLWithPath: directory).lastPathComponent,
+            playbook: PlaybookSummary(name: plan.name, description: plan.description.isEmpty ? nil : plan.description),
+            seed: plan.seed, startNs: startNs, endNs: times.max() ?? startNs,
+            cluster: ClusterSummary(brokers: (1...max(1, plan.brokers)).map { Int32($0) }, parameters: parameters),
+            checks: checks, figures: figures, faults: timeline.faultWindows,
+            expectations: results.map { Expectation(name: $0.name, expected: $0.expected, observed: $0.observed, passed: $0.passed, evidence: $0.evidence) })
+        let files = try report.write(to: URL(fileURLWithPath: directory))
+        return RunOutcome(directory: directory, expectations: results, passed: ExpectationEvaluation.overall(results), report: report, files: files)
+    }
+
+    static func parameters(_ plan: RunPlan) -> RunParameters {
+        var parameters = RunParameters()
+        for topic in plan.topics {
+            let minIsr = Int32(topic.config["min.insync.replicas"] ?? plan.brokerConfig["min.insync.replicas"] ?? "1") ?? 1
+            parameters.topics[topic.name] = TopicSettings(partitions: topic.partitions, replicationFactor: Int32(topic.replicationFactor),
+                                                          minInSyncReplicas: minIsr)
+        }
+        return parameters
+    }
+}
+
+extension JSONEncoder {
+    static var pretty: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,102 @@
+import Lab
+
+/// Everything a run needs, independent of how it was written (a YAML playbook, the shell's `run`):
+/// the cluster, topics, workload, the timed fault schedule and the expectations.
+public struct RunPlan: Sendable, Codable, Equatable {
+    public struct Topic: Sendable, Codable, Equatable {
+        public var name: String
+        public var partitions: Int32
+        public var replicationFactor: Int16
+        public var config: [String: String]
+        public init(name: String, partitions: Int32, replicationFactor: Int16, config: [String: String] = [:]) {
+            self.name = name
+            self.partitions = partitions
+            self.replicationFactor = replicationFactor
+            self.config = config
+        }
+    }
+
+    public struct Producer: Sendable, Codable, Equatable {
+        public var topic: String
+        public var instances: Int = 1
+        public var acks: String = "all"
+        public var idempotence = false
+        public var maxInFlight = 5
+        public var retries = Int(Int32.max)
+        public var deliveryTimeoutMs = 30_000
+        public var requestTimeoutMs = 10_000
+        public var rate: Double = 0
+        public var count = 0
+        public var keys = 0
+        public var valueSize = 32
+        public var partition: Int32?
+        public init(topic: String) { self.topic = topic }
+    }
+
+    public struct Consumer: Sendable, Codable, Equatable {
+        public var topic: String
+        public var instances: Int = 1
+        public var group: String?
+        public var assign: [Int32] = []
+        public var commit: String = "sync"
+        public init(topic: String, group: String?) {
+            self.topic = topic
+            self.group = group
+        }
+    }
+
+    public struct Step: Sendable, Codable, Equatable {
+        /// Offset from the start of the workload.
+        public var atMs: Int64
+        /// The step in the fault grammar (`crash leader_of orders/0`).
+        public var command: String
+        /// Heal this fault after so long.
+        public var healAfterMs: Int64?
+        public init(atMs: Int64, command: String, healAfterMs: Int64? = nil) {
+            self.atMs = atMs
+            self.command = command
+            self.healAfterMs = healAfterMs
+        }
+    }
+
+    public var name: String
+    public var description: String = ""
+    public var brokers: Int = 3
+    public var brokerConfig: [String: String] = [:]
+    public var topics: [Topic] = []
+    public var producers: [Producer] = []
+    public var consumers: [Consumer] = []
+    public var durationMs: Int64 = 30_000
+    /// After the workload and a final heal: how long the cluster may take to recover (full ISRs,
+    /// leaders everywhere) before the final read.
+    public var settleMs: Int64 = 20_000
+    public var steps: [Step] = []
+    public var expectations = Expectations()
+    public var seed: UInt64 = 1
+    /// Where it came from (the playbook file and the schedule file, when there is one).
+    public var source: String = ""
+    public var schedule: String?
+
+    public init(name: String) { self.name = name }
+}
+
+/// What a run must show. Nil means "not asked".
+public struct Expectations: Sendable, Codable, Equatable {
+    public var noLostWrites: Bool?
+    public var noDuplicates: Bool?
+    public var order: Bool?
+    public var singleLeader: Bool?
+    /// Unsafe configurations: the run must show acknowledged writes lost.
+    public var lostWritesDetected: Bool?
+    public var isrShrinksMin: Int?
+    public var isrShrinksMax: Int?
+    public var maxConsumerLag: Int64?
+    public var lagRecoversWithinMs: Int64?
+    public var minAcknowledged: Int?
+    public var maxUnavailableMs: Int64?
+    /// Producer error names (`NOT_ENOUGH_REPLICAS`) that must each appear at least once among the
+    /// failed or indeterminate sends: proof that a safe configuration refused writes instead of
+    /// losing them.
+    public var errorsSeen: [String] = []
+    public init() {}
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Verification
+import Yams
+
+/// A CI suite: playbook × schedule cases, each with the checkers' expected verdict. Unsafe
+/// configurations are listed with `expect: invalid` — the suite fails if the checkers miss their
+/// loss — and safe ones with `expect: valid`.
+public struct Suite: Sendable, Equatable {
+    public struct Case: Sendable, Equatable {
+        public var name: String
+        /// Resolved to a readable path when the suite loads.
+        public var playbook: String
+        public var schedule: String?
+        public var seed: UInt64?
+        public var expect: Verdict
+        /// The validated plan (with the schedule applied).
+        public var plan: RunPlan
+    }
+
+    public var name: String
+    public var path: String
+    public var cases: [Case]
+
+    static let topKeys = ["name", "description", "cases"]
+    static let caseKeys = ["name", "playbook", "schedule", "seed", "expect"]
+
+    /// Loads the suite and validates every playbook and schedule it names, so that a typo in the
+    /// last case fails before the first one runs.
+    public static func load(path: String, seedOverride: UInt64? = nil) throws -> Suite {
+        let r = YAMLReader(file: path)
+        var extra: [PlaybookDiagnostic] = []
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw PlaybookError([PlaybookDiagnostic(file: path, line: 0, column: 0, message: "cannot read the suite file")])
+        }
+        var suite = Suite(name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, path: path, cases: [])
+        if let root = r.compose(text), let top = r.mapping(root, "the suite", allowed: topKeys) {
+            if let node = top["name"], let name = r.string(node, "name") { suite.name = name }
+            if let node = top["cases"], let items = r.sequence(node, "cases") {
+                if items.isEmpty { r.report(node, "a suite needs at least one case") }
+                for item in items {
+                    if let entry = readCase(item, r, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+                                            seedOverride: seedOverride, extra: &extra) {
+                        if suite.cases.contains(where: { $0.name == entry.name }) {
+                            r.report(item, "case '\(entry.name)' is listed twice")
+                        } else {
+                            suite.cases.append(entry)
+                        }
+                    }
+                }
+            } else if top["cases"] == nil {
+                r.report(root, "a suite needs 'cases'")
+            }
+        }
+        let diagnostics = r.diagnostics + extra
+        if !diagnostics.isEmpty { throw PlaybookError(diagnostics) }
+        return suite
+    }
+
+    static func readCase(_ item: Node, _ r: YAMLReader, baseDirectory: String, seedOverride: UInt64?,
+                         extra: inout [PlaybookDiagnostic]) -> Case? {
+        guard let fields = r.mapping(item, "a suite case", allowed: caseKeys) else { return nil }
+        guard let playbookNode = fields["playbook"], let playbook = r.string(playbookNode, "playbook") else {
+            r.report(item, "a case needs a playbook")
+            return nil
+        }
+        guard let expectNode = fields["expect"], let expectText = r.string(expectNode, "expect") else {
+            r.report(item, "a case needs 'expect: valid' or 'expect: invalid'")
+            return nil
+        }
+        guard let expect = ["valid": Verdict.valid, "invalid": Verdict.invalid][expectText] else {
+            r.report(expectNode, "expect must be valid or invalid, not '\(expectText)'")
+            return nil
+        }
+        guard let playbookPath = ScheduleLoader.resolve(playbook, baseDirectory: baseDirectory) else {
+            r.report(playbookNode, "playbook '\(playbook)' not found (looked next to the suite and in the current directory)")
+            return nil
+        }
+        var schedulePath: String?
+        if let node = fields["schedule"], let schedule = r.string(node, "schedule") {
+            guard let resolved = ScheduleLoader.resolve(schedule, baseDirectory: baseDirectory) else {
+                r.report(node, "schedule '\(schedule)' not found (looked next to the suite and in the current directory)")
+                return nil
+            }
+            schedulePath = resolved
+        }
+        var seed = seedOverride
+        if seed == nil, let node = fields["seed"], let value = r.int(node, "seed", in: 0...Int.max) { seed = UInt64(value) }
+        do {
+            let plan = try PlaybookLoader.load(path: playbookPath, seedOverride: seed, scheduleOverride: schedulePath)
+            let defaultName = plan.name + (schedulePath.map { "+" + URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "")
+            let name = fields["name"].flatMap { r.string($0, "name") } ?? defaultName
+            return Case(name: name, playbook: playbookPath, schedule: schedulePath, seed: seed, expect: expect, plan: plan)
+        } catch let error as PlaybookError {
+            extra += error.diagnostics
+            return nil
+        } catch {
+            r.report(playbookNode, "\(error)")
+            return nil
+        }
+    }
+}
