@@ -119,9 +119,13 @@ struct ClusterCommand: AsyncParsableCommand {
     }
 }
 
-/// This executable's path, to start brokers with the same binary.
+/// This executable's path, to start brokers with the same binary. When the binary was rebuilt
+/// while this process runs, the kernel names the old file "<path> (deleted)"; the new file at
+/// the same path is what a restarted broker can still execute.
 func samsaExecutablePath() -> String {
-    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return CommandLine.arguments[0] }
+    let deleted = " (deleted)"
+    return path.hasSuffix(deleted) ? String(path.dropLast(deleted.count)) : path
 }
 
 

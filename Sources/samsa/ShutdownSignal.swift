@@ -6,11 +6,11 @@ import Foundation
 /// lost and does not kill the process); `wait()` returns the first signal, even one that arrived
 /// before it was called.
 final class ShutdownSignal: @unchecked Sendable {
-    // `lock` guards `received` and `continuation`; the signal sources are retained for the process
-    // lifetime (it is exiting when they fire).
+    // `lock` guards `received` and `continuations` (every waiter is resumed by the first signal);
+    // the signal sources are retained for the process lifetime (it is exiting when they fire).
     private let lock = NSLock()
     private var received: String?
-    private var continuation: CheckedContinuation<String, Never>?
+    private var continuations: [CheckedContinuation<String, Never>] = []
     private var sources: [DispatchSourceSignal] = []
 
     static func install() -> ShutdownSignal {
@@ -32,10 +32,10 @@ final class ShutdownSignal: @unchecked Sendable {
     private func deliver(_ name: String) {
         lock.lock()
         if received == nil { received = name }
-        let pending = continuation
-        continuation = nil
+        let pending = continuations
+        continuations = []
         lock.unlock()
-        pending?.resume(returning: name)
+        for continuation in pending { continuation.resume(returning: name) }
     }
 
     /// Whether a signal has arrived (for startup code that checks between steps).
@@ -53,7 +53,7 @@ final class ShutdownSignal: @unchecked Sendable {
                 continuation.resume(returning: received)
                 return
             }
-            self.continuation = continuation
+            continuations.append(continuation)
             lock.unlock()
         }
     }

@@ -42,6 +42,8 @@ public final class LocalCluster: Sendable {
 
     public enum ProcessState: String, Sendable, Codable {
         case running, stopped, crashed, paused
+        /// Being stopped by the lab (a controlled shutdown can take seconds): its exit is expected.
+        case stopping
     }
 
     public struct BrokerInfo: Sendable {
@@ -255,6 +257,8 @@ public final class LocalCluster: Sendable {
         guard broker.state == .running || broker.state == .paused else {
             throw Failure(description: "broker \(id) is not running (\(broker.state.rawValue))")
         }
+        // Marked first, so that the reaper does not take the exit the lab asked for for a crash.
+        state.withLockedValue { $0.brokers[id]?.state = .stopping }
         let status: Int32
         if clean {
             kill(broker.pid, SIGCONT)

@@ -36,25 +36,31 @@ public final class PlaybookRunner: Sendable {
         options.seed = plan.seed
         progress.phase("starting \(plan.brokers) broker(s) and ZooKeeper in \(directory)")
         let session = try await LabSession.start(spec: spec, options: options, logger: logger)
+        var started: Workloads?
         do {
             try JSONEncoder.pretty.encode(plan).write(to: URL(fileURLWithPath: directory + "/" + RunChecker.planFile))
             try await createTopics(session)
             let workloads = try Workloads(directory: directory, bootstrap: session.cluster.bootstrap, logger: logger)
+            started = workloads
             try startWorkloads(workloads)
             try await runSchedule(session, workloads)
             progress.phase("healing every fault and letting the cluster settle (up to \(plan.settleMs / 1000) s)")
             _ = try? await session.faults.apply(.heal(faultId: nil))
             await Blocking.run { workloads.waitAll(timeoutMs: 60_000) }
+            try Task.checkCancellation()
             await settle(session)
             progress.phase("reading every partition from the start")
             let status = try await Blocking.run {
                 try workloads.finalRead(topics: self.plan.topics.map(\.name), timeoutSeconds: Double(max(30_000, self.plan.settleMs)) / 1000)
             }
             if status != 0 { logger.warning("the final read ended with status \(status); the checkers will treat missing reads as unknown") }
+            try Task.checkCancellation()
             progress.phase("stopping the cluster")
             await session.stop()
             _ = try workloads.mergeHistories(into: directory + "/history.jsonl")
         } catch {
+            // Interrupted or failed: the workload processes and the cluster go first, always.
+            if let started { await Blocking.run { started.stopAll(graceMs: 2000) } }
             await session.stop()
             throw error
         }

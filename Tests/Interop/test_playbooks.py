@@ -1,0 +1,166 @@
+"""Playbooks end to end: the README's quickstart command against a real cluster, its reports (the
+HTML in a real headless chromium), `samsa check` on the run directory (including a tampered
+history the checkers must reject), validation errors with positions, and an interrupted run that
+leaves no process behind.
+"""
+import json
+import os
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMSA
+from test_report_html import run_chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of live processes that name `text` (a run directory): brokers, ZooKeeper and
+    workload processes all carry their run directory on their command line."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in command:
+            found.append(f"{entry.name}: {command[:200]}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def quickstart_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """Runs the README's main command once: scripts/quickstart (set-up is already done)."""
+    out = tmp_path_factory.mktemp("quickstart") / "run"
+    result = subprocess.run([str(ROOT / "scripts" / "quickstart"), "--out", str(out), "--quiet"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=900)
+    return out, result
+
+
+def test_quickstart_runs_the_playbook_end_to_end_and_says_where_the_report_is(quickstart_run):
+    out, result = quickstart_run
+    assert result.returncode == 0, f"quickstart failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    assert f"{out}/report.html" in result.stdout, "the run must print where its report is"
+    assert "PASS" in result.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["valid"] is True
+    assert all(check["valid"] is True for check in report["checks"].values()), report["checks"]
+    stats = report["stats"]
+    assert stats["acknowledged"] >= 2000 and stats["lost"] == 0 and stats["duplicates"] == 0
+    assert report["isr"]["shrinks"] >= 1, "the leader crash must shrink an ISR"
+    assert any(window["fault"] == "crash" for window in report["faults"]), report["faults"]
+    suite = ElementTree.parse(out / "junit.xml").getroot()
+    cases = suite.iter("testcase")
+    names = [case.get("name") for case in cases]
+    assert len(names) == len(report["expectations"]) and "no_lost_writes" in names
+    assert suite.get("failures") == "0" and suite.get("errors") == "0"
+    assert not processes_mentioning(str(out)), "a process of the run outlived it"
+
+
+def test_quickstart_report_renders_in_chromium(quickstart_run, tmp_path):
+    out, result = quickstart_run
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = run_chromium(["--dump-dom", (out / "report.html").resolve().as_uri()], tmp_path / "profile")
+    assert dom.returncode == 0, dom.stderr.decode(errors="replace")[-2000:]
+    text = dom.stdout.decode()
+    assert text.count("<svg") >= 4, "throughput, latency, ISR and lag charts"
+    assert 'class="fault-band"' in text and 'class="line"' in text
+    assert "<script" not in text
+
+
+def test_check_reruns_the_checkers_and_catches_a_tampered_history(quickstart_run, tmp_path):
+    out, result = quickstart_run
+    assert result.returncode == 0, result.stderr[-2000:]
+    again = subprocess.run([SAMSA, "check", str(out)], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert json.loads((out / "report.json").read_text())["valid"] is True
+
+    # Remove one acknowledged record from every read (consumers and the final read): the record was
+    # acknowledged and never read, which the lost-write checker must report.
+    tampered = tmp_path / "tampered"
+    subprocess.run(["cp", "-r", str(out), str(tampered)], check=True)
+    lines = (tampered / "history.jsonl").read_text().splitlines()
+    victim = next(json.loads(line)["value"]["value"] for line in lines
+                  if '"f":"send"' in line and '"type":"ok"' in line)
+    kept = []
+    for line in lines:
+        op = json.loads(line)
+        if op["f"] in ("poll", "final_read") and op["type"] == "ok" and op["value"]:
+            op["value"]["records"] = [r for r in op["value"]["records"] if r["value"] != victim]
+            line = json.dumps(op, separators=(",", ":"))
+        kept.append(line)
+    (tampered / "history.jsonl").write_text("\n".join(kept) + "\n")
+    caught = subprocess.run([SAMSA, "check", str(tampered)], capture_output=True, text=True, timeout=120)
+    assert caught.returncode == 1, caught.stdout[-3000:]
+    report = json.loads((tampered / "report.json").read_text())
+    assert report["valid"] is False
+    lost = report["checks"]["lost_write"]
+    assert lost["valid"] is False and lost["count"] == 1
+    assert lost["evidence"][0]["value"] == victim
+
+
+def test_check_refuses_a_directory_that_is_not_a_run(tmp_path):
+    result = subprocess.run([SAMSA, "check", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "not a run directory" in result.stderr
+
+
+def test_invalid_playbook_exits_2_naming_every_problem_with_its_position(tmp_path):
+    playbook = tmp_path / "bad.yaml"
+    playbook.write_text(
+        "cluster:\n"
+        "  brokers: 3\n"
+        "topics:\n"
+        "  - name: orders\n"
+        "    replication_factor: 4\n"
+        "workload:\n"
+        "  duraton: 10s\n"
+        "  producers:\n"
+        "    - topic: orders\n"
+        "faults:\n"
+        "  steps:\n"
+        "    - at: 2s\n"
+        "      do: crush 1\n"
+    )
+    result = subprocess.run([SAMSA, "run", str(playbook), "--out", str(tmp_path / "run")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    errors = result.stderr.strip().splitlines()
+    assert f"{playbook}:5:25: replication_factor 4 is more than the 3 broker(s) of the cluster" in errors
+    assert any(line.startswith(f"{playbook}:7:3: unknown key 'duraton'") and "did you mean 'duration'?" in line for line in errors)
+    assert any(line.startswith(f"{playbook}:13:11: 'crush 1': unknown fault 'crush'") for line in errors)
+    assert not (tmp_path / "run").exists(), "nothing may start for an invalid playbook"
+
+
+def test_interrupted_run_stops_its_cluster_and_workload(tmp_path):
+    out = tmp_path / "run"
+    process = subprocess.Popen([SAMSA, "run", str(ROOT / "Playbooks" / "acks-all-safe.yaml"), "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        seen = ""
+        while time.monotonic() < deadline and "step 1/" not in seen:
+            line = process.stderr.readline()
+            if not line and process.poll() is not None:
+                break
+            seen += line
+        assert "step 1/" in seen, f"the run never reached its first fault:\n{seen[-3000:]}"
+        assert processes_mentioning(str(out)), "the lab's processes should be running"
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        assert process.returncode == 130
+        deadline = time.monotonic() + 10
+        while processes_mentioning(str(out)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not processes_mentioning(str(out)), processes_mentioning(str(out))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
