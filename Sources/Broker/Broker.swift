@@ -68,7 +68,6 @@ public final class Broker: Sendable {
         if advertised.port == 0 { advertised.port = kafkaServer.localPort }
         if let control = services.controlPlane as? LocalControlPlane { control.start(advertised: advertised) }
         if let cluster = services.cluster {
-            metadataClusterIdFromZooKeeper()
             do { try await cluster.start() } catch {
                 throw BrokerStartupError("cannot join the cluster through ZooKeeper at \(config.zookeeperConnect ?? ""): \(error)")
             }
@@ -80,15 +79,6 @@ public final class Broker: Sendable {
         services.groups.start()
         scheduleBackgroundWork()
         logger.info("broker \(config.brokerId) listening on \(listener.host):\(kafkaServer.localPort), log dir \(config.logDir)")
-    }
-
-    /// Kafka keeps a cluster id in ZooKeeper; Samsa derives it from the connect string so every
-    /// broker of one ensemble reports the same id.
-    private func metadataClusterIdFromZooKeeper() {
-        let connect = config.zookeeperConnect ?? ""
-        var hash: UInt64 = 1469598103934665603
-        for byte in connect.utf8 { hash = (hash ^ UInt64(byte)) &* 1099511628211 }
-        services.metadata.update { $0.clusterId = "samsa-" + String(hash, radix: 36) }
     }
 
     private func scheduleBackgroundWork() {

@@ -8,9 +8,11 @@ import os
 import random
 import signal
 import socket
+import struct
 import subprocess
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -19,7 +21,7 @@ from conftest import SAMSA
 
 
 def ports_free(base: int, count: int) -> bool:
-    for port in list(range(base, base + count)) + list(range(base + 100, base + 100 + count)):
+    for port in [base + offset + i for offset in (0, 100, 200) for i in range(count)]:
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -28,13 +30,84 @@ def ports_free(base: int, count: int) -> bool:
     return True
 
 
+def ephemeral_floor() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def pick_base_port(count: int) -> int:
+    """Client, metrics and internal ports below the ephemeral range, where no proxy listener or
+    outgoing connection opened later can take them."""
     rng = random.Random()
     for _ in range(200):
-        base = rng.randrange(20000, 50000, 10)
+        base = rng.randrange(10000, ephemeral_floor() - 300, 10)
         if ports_free(base, count):
             return base
     raise RuntimeError("no free port range")
+
+
+@dataclass
+class PartitionState:
+    leader: int
+    replicas: list[int]
+    isrs: list[int]
+    error: int
+
+
+class MetadataReader:
+    """Metadata v2 over one short-lived connection per request, read straight off the wire. Unlike a
+    client library it never waits on a paused or cut-off broker longer than `timeout`: the next
+    broker is asked instead."""
+
+    def __init__(self, data: bytes):
+        self.data, self.at = data, 0
+
+    def take(self, fmt: str):
+        values = struct.unpack_from(fmt, self.data, self.at)
+        self.at += struct.calcsize(fmt)
+        return values[0] if len(values) == 1 else values
+
+    def string(self):
+        size = self.take(">h")
+        if size < 0:
+            return None
+        text = self.data[self.at:self.at + size].decode()
+        self.at += size
+        return text
+
+    def array(self, read):
+        return [read() for _ in range(self.take(">i"))]
+
+    @staticmethod
+    def request(port: int, topics: list[str] | None, timeout: float) -> dict:
+        names = b"".join(struct.pack(">h", len(t)) + t.encode() for t in topics or [])
+        body = struct.pack(">hhih", 3, 2, 7, 3) + b"lab" + struct.pack(">i", len(topics) if topics is not None else -1) + names
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(struct.pack(">i", len(body)) + body)
+            data = b""
+            while len(data) < 4 or len(data) < 4 + struct.unpack(">i", data[:4])[0]:
+                chunk = s.recv(65536)
+                if not chunk:
+                    raise ConnectionError(f"broker on {port} closed the connection")
+                data += chunk
+        r = MetadataReader(data[8:])  # size, correlation id
+        r.array(lambda: (r.take(">i"), r.string(), r.take(">i"), r.string()))
+        cluster_id = r.string()
+        controller = r.take(">i")
+
+        def partition():
+            error, index, leader = r.take(">hii")
+            replicas = r.array(lambda: r.take(">i"))
+            isrs = r.array(lambda: r.take(">i"))
+            return index, PartitionState(leader, replicas, isrs, error)
+
+        def topic():
+            error, name, _internal = r.take(">h"), r.string(), r.take(">?")
+            return name, (error, dict(r.array(partition)))
+
+        return {"cluster_id": cluster_id, "controller": controller, "topics": dict(r.array(topic))}
 
 
 class LabCluster:
@@ -127,8 +200,23 @@ class LabCluster:
         futures = self.admin().create_topics([NewTopic(name, num_partitions=partitions, replication_factor=replication, config=config or {})])
         futures[name].result(timeout=20)
 
-    def partition(self, topic: str, partition: int = 0):
-        return self.admin().list_topics(topic, timeout=10).topics[topic].partitions[partition]
+    def metadata(self, topics: list[str] | None = None, timeout: float = 2.0) -> dict:
+        """Asks the brokers in turn (a different one first each call) until one answers."""
+        self._next = (getattr(self, "_next", -1) + 1) % self.brokers
+        errors = []
+        for i in range(self.brokers):
+            port = self.base_port + (self._next + i) % self.brokers
+            try:
+                return MetadataReader.request(port, topics, timeout)
+            except (OSError, struct.error) as error:
+                errors.append(f"{port}: {error}")
+        raise ConnectionError("no broker answered Metadata: " + "; ".join(errors))
+
+    def partition(self, topic: str, partition: int = 0) -> PartitionState:
+        error, partitions = self.metadata([topic])["topics"][topic]
+        if partition not in partitions:
+            raise LookupError(f"{topic}/{partition} not in metadata (topic error {error})")
+        return partitions[partition]
 
     def wait_for(self, predicate, timeout: float, what: str):
         deadline = time.monotonic() + timeout
@@ -160,7 +248,7 @@ class LabCluster:
         return values
 
     def controller(self) -> int:
-        return self.admin().list_topics(timeout=10).controller_id
+        return self.metadata([])["controller"]
 
     def log(self, broker_id: int) -> str:
         return (self.dir / f"broker-{broker_id}" / "broker.log").read_text(errors="replace")

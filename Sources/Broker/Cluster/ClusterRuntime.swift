@@ -37,7 +37,7 @@ final class ClusterRuntime: Sendable {
         let channel = ControllerChannelManager(controllerId: config.brokerId, peers: config.peerAddresses, group: group,
                                                timeoutMs: config.controllerSocketTimeoutMs, logger: logger)
         controller = Controller(brokerId: config.brokerId, config: config, channel: channel, logger: logger, events: events, metrics: metrics)
-        agent = ZkClusterAgent(brokerId: config.brokerId, advertised: advertised, session: session, controller: controller, logger: logger)
+        agent = ZkClusterAgent(brokerId: config.brokerId, advertised: advertised, session: session, controller: controller, metadata: metadata, logger: logger)
         fetchers = ReplicaFetcherManager(brokerId: config.brokerId, config: config, replicaManager: replicaManager, events: events,
                                          logger: logger, group: group)
         replicaManager.setIsrWriter(ZkIsrWriter(session: session))

@@ -15,14 +15,16 @@ public final class ZkClusterAgent: @unchecked Sendable {
     let advertised: HostPort
     let session: ZkSession
     let controller: Controller
+    let metadata: MetadataCache
     let logger: Logger
     private let knownController = NIOLockedValueBox<Int32>(-1)
 
-    init(brokerId: Int32, advertised: HostPort, session: ZkSession, controller: Controller, logger: Logger) {
+    init(brokerId: Int32, advertised: HostPort, session: ZkSession, controller: Controller, metadata: MetadataCache, logger: Logger) {
         self.brokerId = brokerId
         self.advertised = advertised
         self.session = session
         self.controller = controller
+        self.metadata = metadata
         self.logger = logger
     }
 
@@ -56,8 +58,20 @@ public final class ZkClusterAgent: @unchecked Sendable {
         }
     }
 
+    /// Kafka's cluster id: the first broker of the ensemble creates `/cluster/id`, every broker
+    /// (this one included, in every session) reports what the node holds.
+    private func adoptClusterId(_ zk: any CoordinationClient) throws {
+        try zk.createParents(of: ZkPaths.clusterId)
+        let proposed = ZkClusterId(id: LocalControlPlane.newClusterId())
+        let stored = try zk.createOrGet(ZkPaths.clusterId, data: ZkJSON.encode(proposed))
+        let clusterId = try ZkJSON.decode(ZkClusterId.self, stored.data, path: ZkPaths.clusterId).id
+        metadata.update { $0.clusterId = clusterId }
+        if stored.created { logger.info("created cluster id \(clusterId)") }
+    }
+
     private func register(_ zk: any CoordinationClient) throws {
         for path in ZkPaths.persistentParents { try zk.ensurePath(path) }
+        try adoptClusterId(zk)
         let registration = ZkBrokerRegistration(host: advertised.host, port: advertised.port, timestampMs: BrokerClock.wallMs())
         let path = ZkPaths.broker(brokerId)
         let deadline = BrokerClock.monotonicMs() + Int64(session.sessionTimeoutMs) * 2

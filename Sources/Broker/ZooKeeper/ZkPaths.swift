@@ -13,6 +13,8 @@ public enum ZkPaths {
     public static let isrChangeNotifications = "/isr_change_notification"
     public static let isrChangePrefix = "isr_change_"
     public static let producerIdBlock = "/latest_producer_id_block"
+    /// `{"version":"1","id":"..."}`: created once by the first broker; every broker reports it.
+    public static let clusterId = "/cluster/id"
     /// Persistent parents created at startup by whichever broker gets there first.
     public static let persistentParents = [brokerIds, topics, topicConfigs, deleteTopics, isrChangeNotifications]
 
@@ -22,6 +24,12 @@ public enum ZkPaths {
     public static func partitionState(_ tp: TopicPartition) -> String { "\(topics)/\(tp.topic)/partitions/\(tp.partition)/state" }
     public static func topicConfig(_ name: String) -> String { "\(topicConfigs)/\(name)" }
     public static func deleteMarker(_ name: String) -> String { "\(deleteTopics)/\(name)" }
+}
+
+/// `/cluster/id`, in Kafka's format.
+struct ZkClusterId: Codable, Equatable, Sendable {
+    var version = "1"
+    var id: String
 }
 
 /// `/brokers/ids/N`: an ephemeral registration.

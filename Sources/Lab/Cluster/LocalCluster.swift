@@ -348,6 +348,27 @@ public final class LocalCluster: Sendable {
         run.record(processes)
     }
 
+    /// A base port whose client, metrics and internal ports (see the type's comment) are all free
+    /// and lie below the kernel's ephemeral range, so no proxy listener or outgoing connection the
+    /// lab opens later can take one of them between this check and the bind.
+    public static func freeBasePort(brokers: Int) throws -> Int {
+        let ceiling = min(ephemeralPortFloor(), 65_000) - 200 - brokers
+        let floor = 10_000
+        guard ceiling > floor else { throw Failure(description: "no port range below the ephemeral ports (\(ceiling + 200 + brokers))") }
+        for _ in 0..<200 {
+            let base = Int.random(in: floor...ceiling) / 10 * 10
+            let ports = (0..<brokers).flatMap { [base + $0, base + 100 + $0, base + 200 + $0] }
+            if ports.allSatisfy(portIsFree) { return base }
+        }
+        throw Failure(description: "no free port range for \(brokers) broker(s) between \(floor) and \(ceiling)")
+    }
+
+    /// The first port of `net.ipv4.ip_local_port_range` (Linux's default is 32768).
+    static func ephemeralPortFloor() -> Int {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        return text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap { Int($0) } ?? 32_768
+    }
+
     public static func portIsFree(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }

@@ -27,6 +27,9 @@ public struct ConsumerSpec: Sendable, Equatable {
     public var assign: [Int32] = []
     public var commit: String = "sync"
     public var sessionTimeoutMs = 6000
+    /// Seconds to go on reading (and committing) after the duration, until a second passes without
+    /// a record: the producers stop with the workload, the consumers catch up.
+    public var drainSeconds: Double = 0
 
     public init(topic: String, group: String?) {
         self.topic = topic
@@ -80,7 +83,7 @@ public final class Workloads: @unchecked Sendable {
     @discardableResult
     public func startConsumer(_ name: String, _ spec: ConsumerSpec, durationSeconds: Double) throws -> pid_t {
         var arguments = ["--role", "consumer", "--topic", spec.topic, "--commit", spec.commit, "--duration", String(durationSeconds),
-                         "--session-timeout-ms", String(spec.sessionTimeoutMs)]
+                         "--session-timeout-ms", String(spec.sessionTimeoutMs), "--drain", String(spec.drainSeconds)]
         if let group = spec.group { arguments += ["--group", group] } else { arguments += ["--assign"] + spec.assign.map(String.init) }
         return try start(name, arguments)
     }

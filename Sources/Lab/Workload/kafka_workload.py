@@ -191,8 +191,9 @@ def run_consumer(args, history: History):
         partitions = [TopicPartition(args.topic, p, OFFSET_BEGINNING) for p in args.assign]
         consumer.assign(partitions)
         on_assign(consumer, partitions)
-    deadline = time.monotonic() + args.duration
-    while not STOP and time.monotonic() < deadline:
+
+    def poll_once() -> int:
+        nonlocal op
         # The id is taken before consume(): rebalance callbacks run inside it and record their own
         # assign operations, which must not reuse the open poll's id.
         poll_id = op
@@ -211,6 +212,18 @@ def run_consumer(args, history: History):
                 history.write("ok", "commit", None, op_id=commit_id)
             except Exception as error:  # a failed commit is recorded, not fatal
                 history.write("info", "commit", None, error=str(error), op_id=commit_id)
+        return len(records)
+
+    deadline = time.monotonic() + args.duration
+    while not STOP and time.monotonic() < deadline:
+        poll_once()
+    # The drain: the producers stop with the workload, the consumers read (and commit) what is left
+    # until a second passes without a record, within --drain seconds.
+    drain_deadline = time.monotonic() + args.drain
+    idle_since = time.monotonic()
+    while not STOP and time.monotonic() < drain_deadline and time.monotonic() - idle_since < 1.0:
+        if poll_once():
+            idle_since = time.monotonic()
     try:
         consumer.close()
     except Exception:
@@ -274,6 +287,7 @@ def main():
     parser.add_argument("--topic")
     parser.add_argument("--topics", nargs="*", default=[])
     parser.add_argument("--duration", type=float, default=30)
+    parser.add_argument("--drain", type=float, default=0, help="consumers: seconds to go on reading after --duration")
     parser.add_argument("--count", type=int, default=0)
     parser.add_argument("--acks", default="all")
     parser.add_argument("--idempotence", type=lambda v: v == "true", default=False)

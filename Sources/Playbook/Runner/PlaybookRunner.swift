@@ -28,7 +28,7 @@ public final class PlaybookRunner: Sendable {
     }
 
     public func run() async throws -> RunOutcome {
-        let basePort = try Self.freeBasePort(brokers: plan.brokers)
+        let basePort = try LocalCluster.freeBasePort(brokers: plan.brokers)
         var spec = LocalCluster.Spec(brokers: plan.brokers, basePort: basePort, directory: directory,
                                      brokerProperties: plan.brokerConfig.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, samsaBinary: samsaBinary)
         spec.readyTimeoutMs = 60_000
@@ -115,6 +115,7 @@ public final class PlaybookRunner: Sendable {
                 var spec = ConsumerSpec(topic: consumer.topic, group: consumer.group)
                 spec.assign = consumer.assign
                 spec.commit = consumer.commit
+                spec.drainSeconds = Double(min(plan.settleMs, 30_000)) / 1000
                 try workloads.startConsumer("consumer-\(index + 1)-\(instance)", spec, durationSeconds: seconds)
             }
         }
@@ -169,12 +170,4 @@ public final class PlaybookRunner: Sendable {
         progress.event("the cluster did not fully recover within \(plan.settleMs / 1000) s; reading what is there")
     }
 
-    static func freeBasePort(brokers: Int) throws -> Int {
-        for _ in 0..<200 {
-            let base = Int.random(in: 20_000...50_000) / 10 * 10
-            let ports = (0..<brokers).flatMap { [base + $0, base + 100 + $0, base + 200 + $0] }
-            if ports.allSatisfy(LocalCluster.portIsFree) { return base }
-        }
-        throw Failure(description: "no free port range for \(brokers) broker(s)")
-    }
 }
