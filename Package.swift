@@ -60,10 +60,17 @@ let package = Package(
             dependencies: ["Lab", "Broker", "Verification", "Report", "KafkaClient", "Yams", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "PlaybookTests", dependencies: ["Playbook", "Lab", "Verification"]),
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+        .target(
+            name: "Shell",
+            dependencies: ["Lab", "Report", "Verification", "KafkaClient", "KafkaProtocol", "Coordination", "CReadline",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "Lab"]),
         .executableTarget(
             name: "samsa",
             dependencies: [
-                "Broker", "Lab", "KafkaClient", "KafkaProtocol", "Playbook", "Report", "Verification",
+                "Broker", "Lab", "KafkaClient", "KafkaProtocol", "Playbook", "Report", "Shell", "Verification",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

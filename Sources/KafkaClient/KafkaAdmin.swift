@@ -98,6 +98,20 @@ public struct KafkaAdmin: Sendable {
         }
     }
 
+    /// Each topic's `min.insync.replicas` (topic setting, else the broker default) from DescribeConfigs.
+    public func minInsyncReplicas(_ topics: Set<String>) async throws -> [String: Int] {
+        let connection = try await cluster.anyConnection()
+        let request = DescribeConfigsRequest(resources: topics.sorted().map { .init(resourceType: 2, resourceName: $0, configurationKeys: ["min.insync.replicas"]) })
+        let response: DescribeConfigsResponse = try await connection.send(request, timeoutMs: cluster.options.requestTimeoutMs)
+        var result: [String: Int] = [:]
+        for entry in response.results {
+            if let value = entry.configs.first(where: { $0.name == "min.insync.replicas" })?.value, let number = Int(value) {
+                result[entry.resourceName] = number
+            }
+        }
+        return result
+    }
+
     public func deleteTopic(_ name: String) async throws {
         let connection = try await controllerConnection()
         let response: DeleteTopicsResponse = try await connection.send(DeleteTopicsRequest(topicNames: [name], timeoutMs: Int32(cluster.options.requestTimeoutMs)),

@@ -41,7 +41,8 @@ public final class LabSession: Sendable {
     /// Starts ZooKeeper, the proxies and the brokers, then the observers and the control socket.
     /// On failure everything started is stopped again.
     public static func start(spec: LocalCluster.Spec, options: Options = Options(), logger: Logger,
-                             onShutdownRequest: @escaping @Sendable () -> Void = {}) async throws -> LabSession {
+                             onShutdownRequest: @escaping @Sendable () -> Void = {},
+                             onDetachRequest: @escaping @Sendable () -> Void = {}) async throws -> LabSession {
         let cluster = LocalCluster(spec: spec, logger: logger)
         do {
             try await cluster.start()
@@ -75,6 +76,11 @@ public final class LabSession: Sendable {
                     onShutdownRequest()
                     return ControlResponse(ok: true, message: "stopping the lab", error: nil, fault: nil, ended: nil, status: nil)
                 }
+                if request.op == "detach" {
+                    onDetachRequest()
+                    return ControlResponse(ok: true, message: "the lab no longer stops with the process that started it",
+                                           error: nil, fault: nil, ended: nil, status: nil)
+                }
                 return await session.handle(request)
             }
         }
@@ -101,7 +107,7 @@ public final class LabSession: Sendable {
         case "status":
             return ControlResponse(ok: true, message: nil, error: nil, fault: nil, ended: nil, status: await status())
         default:
-            return .failure("unknown op '\(request.op)'; ops are fault, status, shutdown")
+            return .failure("unknown op '\(request.op)'; ops are fault, status, shutdown, detach")
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import Synchronization
 import Logging
 
 struct ClusterCommand: AsyncParsableCommand {
@@ -43,6 +44,9 @@ struct ClusterCommand: AsyncParsableCommand {
         @Option(name: .long, help: "How often the observers sample the cluster, in milliseconds.")
         var observerIntervalMs: Int64 = 200
 
+        @Flag(name: .long, help: "Stop the lab when the process that started it exits (until a detach request over the control socket).")
+        var stopWithParent = false
+
         func validate() throws {
             guard (1...9).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 9") }
             guard (1024...65000).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 65000") }
@@ -66,10 +70,23 @@ struct ClusterCommand: AsyncParsableCommand {
             options.observerIntervalMs = observerIntervalMs
             let started = Date()
             let session: LabSession
-            do {
-                session = try await LabSession.start(spec: spec, options: options, logger: Logger(label: "samsa.lab")) {
-                    shutdown.trigger("shutdown request")
+            let detached = ManagedAtomicFlag()
+            if stopWithParent {
+                let parent = getppid()
+                Task.detached {
+                    while !detached.isSet {
+                        if getppid() != parent {
+                            shutdown.trigger("the process that started the lab exited")
+                            return
+                        }
+                        try? await Task.sleep(for: .milliseconds(250))
+                    }
                 }
+            }
+            do {
+                session = try await LabSession.start(spec: spec, options: options, logger: Logger(label: "samsa.lab"),
+                                                     onShutdownRequest: { shutdown.trigger("shutdown request") },
+                                                     onDetachRequest: { detached.set() })
             } catch {
                 FileHandle.standardError.write(Data("samsa cluster up: \(error)\n".utf8))
                 throw ExitCode(1)
@@ -135,4 +152,11 @@ func bootstrapLogging(level: Logger.Level) {
         handler.logLevel = level
         return handler
     }
+}
+
+/// A flag set once from any thread.
+final class ManagedAtomicFlag: Sendable {
+    private let value = Atomic(false)
+    var isSet: Bool { value.load(ordering: .relaxed) }
+    func set() { value.store(true, ordering: .relaxed) }
 }

@@ -43,7 +43,7 @@ struct TopicsCommand: AsyncParsableCommand {
                     throw KafkaClientError.unknownTopic(topic)
                 }
                 if underMinIsr {
-                    let minIsr = try await minInsyncReplicas(cluster, topics: Set(partitions.map(\.topic)))
+                    let minIsr = try await admin.minInsyncReplicas(Set(partitions.map(\.topic)))
                     partitions = partitions.filter { $0.isr.count < (minIsr[$0.topic] ?? 1) }
                 }
                 if underReplicated { partitions = partitions.filter { $0.isr.count < $0.replicas.count } }
@@ -60,19 +60,6 @@ struct TopicsCommand: AsyncParsableCommand {
                 }
                 print(table.render())
             }
-        }
-
-        func minInsyncReplicas(_ cluster: KafkaCluster, topics: Set<String>) async throws -> [String: Int] {
-            let connection = try await cluster.anyConnection()
-            let request = DescribeConfigsRequest(resources: topics.sorted().map { .init(resourceType: 2, resourceName: $0, configurationKeys: ["min.insync.replicas"]) })
-            let response: DescribeConfigsResponse = try await connection.send(request, timeoutMs: cluster.options.requestTimeoutMs)
-            var result: [String: Int] = [:]
-            for entry in response.results {
-                if let value = entry.configs.first(where: { $0.name == "min.insync.replicas" })?.value, let number = Int(value) {
-                    result[entry.resourceName] = number
-                }
-            }
-            return result
         }
     }
 

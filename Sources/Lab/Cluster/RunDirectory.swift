@@ -12,6 +12,12 @@ public struct RunDirectory: Sendable {
         public var description: String { "a lab (pid \(pid)) is already running in \(path); stop it or use another --dir" }
     }
 
+    /// A non-empty directory that no lab ever used: never cleaned, never used.
+    public struct NotALabDirectory: Error, CustomStringConvertible {
+        public let path: String
+        public var description: String { "\(path) is not empty and holds no lab; choose an empty or new directory" }
+    }
+
     public init(path: String) {
         self.path = (path as NSString).standardizingPath.hasPrefix("/") ? (path as NSString).standardizingPath
             : FileManager.default.currentDirectoryPath + "/" + path
@@ -24,6 +30,10 @@ public struct RunDirectory: Sendable {
     public func claim() throws -> [String] {
         var cleaned: [String] = []
         let manager = FileManager.default
+        let entries = (try? manager.contentsOfDirectory(atPath: path)) ?? []
+        if !entries.isEmpty && !manager.fileExists(atPath: pidFile) && !manager.fileExists(atPath: processesFile) {
+            throw NotALabDirectory(path: path)
+        }
         if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
             if pid != getpid() && kill(pid, 0) == 0 && ProcessTable.commandLine(of: pid).contains("samsa") {
                 throw InUse(path: path, pid: pid)

@@ -6,6 +6,12 @@ public struct CommandParseError: Error, Equatable, CustomStringConvertible {
     public var hint: String?
 
     public var description: String { hint.map { "\(message) (\($0))" } ?? message }
+
+    public init(message: String, offset: Int, hint: String? = nil) {
+        self.message = message
+        self.offset = offset
+        self.hint = hint
+    }
 }
 
 /// Splits a command line into words with their offsets; quotes group words.

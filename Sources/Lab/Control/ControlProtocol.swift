@@ -6,6 +6,7 @@ import Foundation
 ///     {"op": "fault", "command": "crash leader_of orders/0"}   any fault of the grammar, heal included
 ///     {"op": "status"}                                         processes, active faults, links, latest samples
 ///     {"op": "shutdown"}                                       stop the lab (like SIGTERM to `cluster up`)
+///     {"op": "detach"}                                         `cluster up --stop-with-parent` no longer stops with its parent
 ///
 /// Each request gets one response line: `{"ok": true, ...}` or `{"ok": false, "error": "..."}`.
 public struct ControlRequest: Codable, Sendable, Equatable {

@@ -16,6 +16,8 @@ public struct ProducerSpec: Sendable, Equatable {
     public var keys = 0
     public var valueSize = 32
     public var partition: Int32?
+    /// Send these values (one per line of the file) instead of generated ones.
+    public var valuesFile: String?
 
     public init(topic: String) { self.topic = topic }
 }
@@ -77,6 +79,7 @@ public final class Workloads: @unchecked Sendable {
                          "--rate", String(spec.rate), "--count", String(spec.count), "--keys", String(spec.keys), "--value-size", String(spec.valueSize),
                          "--duration", String(durationSeconds), "--flush-timeout", String(max(5, Double(spec.deliveryTimeoutMs) / 1000 + 5))]
         if let partition = spec.partition { arguments += ["--partition", String(partition)] }
+        if let valuesFile = spec.valuesFile { arguments += ["--values-file", valuesFile] }
         return try start(name, arguments)
     }
 

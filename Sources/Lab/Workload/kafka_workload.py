@@ -99,6 +99,11 @@ def run_producer(args, history: History):
                               error=error.name(), op_id=op_id)
         return callback
 
+    typed = None
+    if args.values_file:
+        with open(args.values_file, encoding="utf-8") as handle:
+            typed = [line.rstrip("\n") for line in handle]
+        args.count = len(typed)
     started = time.monotonic()
     deadline = started + args.duration
     sequence = 0
@@ -110,8 +115,8 @@ def run_producer(args, history: History):
             producer.poll(min(next_send - now, 0.05))
             continue
         next_send = max(next_send + interval, now - 1.0) if interval else now
-        value = f"{args.process}-{sequence}"
-        if len(value) < args.value_size:
+        value = typed[sequence] if typed is not None else f"{args.process}-{sequence}"
+        if typed is None and len(value) < args.value_size:
             value = value + "." * (args.value_size - len(value))
         key = f"k{sequence % args.keys}" if args.keys > 0 else None
         op_id = sequence
@@ -305,6 +310,7 @@ def main():
     parser.add_argument("--commit", choices=["sync", "async", "auto", "none"], default="sync")
     parser.add_argument("--session-timeout-ms", type=int, default=6000)
     parser.add_argument("--flush-timeout", type=float, default=30)
+    parser.add_argument("--values-file", help="producers: send these values, one per line, instead of generated ones")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)

@@ -5,7 +5,8 @@ import Darwin
 #endif
 
 /// Reads a file line by line through a fixed buffer, so a history of millions of operations is
-/// never held in memory as text.
+/// never held in memory as text. A file still being written (a live lab's timeline) is read up to
+/// the size it had when opened, so the reader always ends, however fast the writer appends.
 ///
 /// Owner: one caller at a time (it holds an open descriptor and is not Sendable).
 public final class LineReader {
@@ -35,6 +36,9 @@ public final class LineReader {
     private var buffer: [UInt8] = []
     private var start = 0
     private var endOfFile = false
+    /// The file's size at open; nothing past it is read.
+    private let limit: Int
+    private var consumed = 0
     /// The number of the line `next()` returned last (1-based).
     public private(set) var lineNumber = 0
 
@@ -43,6 +47,8 @@ public final class LineReader {
         self.maxLineBytes = maxLineBytes
         descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw Failure.cannotOpen(path: path, errno: errno) }
+        var status = stat()
+        limit = fstat(descriptor, &status) == 0 ? Int(status.st_size) : Int.max
         buffer.reserveCapacity(Self.chunkBytes * 2)
     }
 
@@ -84,12 +90,17 @@ public final class LineReader {
             buffer.removeSubrange(0..<start)
             start = 0
         }
+        let wanted = min(Self.chunkBytes, limit - consumed)
+        guard wanted > 0 else {
+            endOfFile = true
+            return
+        }
         let old = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: Self.chunkBytes))
+        buffer.append(contentsOf: repeatElement(0, count: wanted))
         var got = 0
         repeat {
             got = buffer.withUnsafeMutableBytes { raw in
-                read(descriptor, raw.baseAddress! + old, Self.chunkBytes)
+                read(descriptor, raw.baseAddress! + old, wanted)
             }
         } while got < 0 && errno == EINTR
         if got < 0 {
@@ -97,6 +108,7 @@ public final class LineReader {
             throw Failure.readFailed(path: path, errno: errno)
         }
         buffer.removeSubrange((old + got)...)
+        consumed += got
         if got == 0 { endOfFile = true }
     }
 }

@@ -1,0 +1,142 @@
+import Lab
+
+/// What a word of a command stands for: drives parsing, completion and help alike.
+public enum WordKind: Equatable, Sendable {
+    case topic, newTopic, group, directory, playbook, file, watchKind, helpTopic
+    case integer, number, acks, property, none
+}
+
+public struct OptionSpec: Equatable, Sendable {
+    public var name: String
+    /// `.none` for a flag.
+    public var value: WordKind
+    public var help: String
+}
+
+public struct PositionalSpec: Equatable, Sendable {
+    public var name: String
+    public var kind: WordKind
+    public var optional = false
+}
+
+/// One command of the shell: its words (`topics create`), arguments, options, help and examples.
+public struct CommandSpec: Equatable, Sendable {
+    public var path: [String]
+    public var positionals: [PositionalSpec]
+    public var options: [OptionSpec]
+    public var summary: String
+    public var examples: [String]
+
+    public var name: String { path.joined(separator: " ") }
+
+    public var usage: String {
+        var words = path
+        for p in positionals { words.append(p.optional ? "[\(p.name)]" : p.name) }
+        for o in options { words.append(o.value == .none ? "[\(o.name)]" : "[\(o.name) \(o.value.placeholder)]") }
+        return words.joined(separator: " ")
+    }
+}
+
+extension WordKind {
+    var placeholder: String {
+        switch self {
+        case .integer: return "N"
+        case .number: return "X"
+        case .acks: return "0|1|all"
+        case .property: return "KEY=VALUE"
+        case .directory: return "DIR"
+        case .topic, .newTopic: return "TOPIC"
+        case .group: return "GROUP"
+        default: return "VALUE"
+        }
+    }
+}
+
+/// Every command the shell knows, faults aside (they follow `FaultParser`'s grammar).
+public enum ShellCommands {
+    static func option(_ name: String, _ value: WordKind, _ help: String) -> OptionSpec { OptionSpec(name: name, value: value, help: help) }
+    static func flag(_ name: String, _ help: String) -> OptionSpec { OptionSpec(name: name, value: .none, help: help) }
+
+    public static let all: [CommandSpec] = [
+        CommandSpec(path: ["cluster", "up"], positionals: [],
+                    options: [option("--brokers", .integer, "number of brokers (1-9, default 3)"),
+                              option("--config", .property, "a broker property, repeatable"),
+                              option("--dir", .directory, "the lab directory (default runs/shell-<time>)")],
+                    summary: "Start ZooKeeper and the brokers behind the lab's proxies.",
+                    examples: ["cluster up --brokers 3", "cluster up --config min.insync.replicas=2"]),
+        CommandSpec(path: ["cluster", "down"], positionals: [], options: [],
+                    summary: "Stop the lab this shell started (or ask an attached one to stop).", examples: ["cluster down"]),
+        CommandSpec(path: ["cluster", "status"], positionals: [], options: [],
+                    summary: "Processes, active faults and cut links.", examples: ["cluster status"]),
+        CommandSpec(path: ["attach"], positionals: [PositionalSpec(name: "DIR", kind: .directory)], options: [],
+                    summary: "Drive a lab started elsewhere (samsa cluster up --dir DIR) through its control socket.",
+                    examples: ["attach runs/lab"]),
+        CommandSpec(path: ["topics", "list"], positionals: [], options: [], summary: "Topic names.", examples: ["topics list"]),
+        CommandSpec(path: ["topics", "create"], positionals: [PositionalSpec(name: "TOPIC", kind: .newTopic)],
+                    options: [option("--partitions", .integer, "default 1"), option("--replication-factor", .integer, "default min(3, brokers)"),
+                              option("--config", .property, "a topic property, repeatable")],
+                    summary: "Create a topic.", examples: ["topics create orders --partitions 3 --replication-factor 3",
+                                                           "topics create audit --config min.insync.replicas=2"]),
+        CommandSpec(path: ["topics", "describe"], positionals: [PositionalSpec(name: "TOPIC", kind: .topic, optional: true)], options: [],
+                    summary: "Leader, epoch, replicas, ISR and high watermark of every partition.", examples: ["topics describe orders"]),
+        CommandSpec(path: ["topics", "delete"], positionals: [PositionalSpec(name: "TOPIC", kind: .topic)], options: [],
+                    summary: "Delete a topic.", examples: ["topics delete orders"]),
+        CommandSpec(path: ["produce"], positionals: [PositionalSpec(name: "TOPIC", kind: .topic)],
+                    options: [option("--count", .integer, "generate N records; without it, type lines and end with a lone '.'"),
+                              option("--acks", .acks, "0, 1 or all (default all)"), flag("--idempotence", "enable.idempotence=true"),
+                              option("--rate", .number, "records per second (default as fast as acknowledged)"),
+                              option("--keys", .integer, "spread records over N keys"), option("--partition", .integer, "one partition")],
+                    summary: "Produce with a real confluent-kafka producer; every send is recorded for `check`.",
+                    examples: ["produce orders --count 500", "produce orders --count 1000 --acks 1 --rate 200", "produce orders"]),
+        CommandSpec(path: ["consume"], positionals: [PositionalSpec(name: "TOPIC", kind: .topic)],
+                    options: [option("--group", .group, "consume as a member of GROUP (offsets committed)"),
+                              option("--count", .integer, "stop after N records"), option("--timeout", .number, "stop after X seconds")],
+                    summary: "Tail a topic from the beginning until Ctrl-C (or --count, --timeout); recorded for `check`.",
+                    examples: ["consume orders --count 10", "consume orders --group billing"]),
+        CommandSpec(path: ["groups", "list"], positionals: [], options: [], summary: "Consumer groups.", examples: ["groups list"]),
+        CommandSpec(path: ["groups", "describe"], positionals: [PositionalSpec(name: "GROUP", kind: .group, optional: true)], options: [],
+                    summary: "Committed offsets, log end offsets and lag per partition.", examples: ["groups describe billing"]),
+        CommandSpec(path: ["watch"], positionals: [PositionalSpec(name: "isr|lag|leaders", kind: .watchKind)],
+                    options: [option("--interval", .number, "seconds between refreshes (default 1)")],
+                    summary: "A table refreshed in place until a key or Ctrl-C.", examples: ["watch isr", "watch lag --interval 0.5"]),
+        CommandSpec(path: ["check"], positionals: [], options: [],
+                    summary: "Read every partition back and run the checkers on everything this session produced and consumed.",
+                    examples: ["check"]),
+        CommandSpec(path: ["report"], positionals: [PositionalSpec(name: "DIR", kind: .directory, optional: true)], options: [],
+                    summary: "Write report.json, report.md, report.html and junit.xml of the last check (default: the lab directory).",
+                    examples: ["report", "report /tmp/out"]),
+        CommandSpec(path: ["run"], positionals: [PositionalSpec(name: "PLAYBOOK", kind: .playbook)], options: [],
+                    summary: "Run a playbook on its own cluster (as samsa run) and print its verdict.", examples: ["run Playbooks/quickstart.yaml"]),
+        CommandSpec(path: ["source"], positionals: [PositionalSpec(name: "FILE", kind: .file)], options: [],
+                    summary: "Run the commands of FILE, one per line (# comments).", examples: ["source session.txt"]),
+        CommandSpec(path: ["help"], positionals: [PositionalSpec(name: "COMMAND", kind: .helpTopic, optional: true)], options: [],
+                    summary: "Commands, or one command with its examples.", examples: ["help", "help produce", "help partition"]),
+        CommandSpec(path: ["exit"], positionals: [], options: [flag("--keep", "leave the cluster running and print how to attach")],
+                    summary: "Leave the shell, stopping the cluster it started.", examples: ["exit", "exit --keep"]),
+    ]
+
+    /// The fault commands' help, in the shared grammar.
+    public static let faults: [(name: String, usage: String, summary: String, example: String)] = [
+        ("crash", "crash TARGET", "SIGKILL the broker(s); heal restarts them", "crash leader_of orders/0"),
+        ("stop", "stop TARGET", "SIGTERM: a controlled shutdown", "stop 2"),
+        ("restart", "restart TARGET", "start a crashed or stopped broker again", "restart 2"),
+        ("pause", "pause TARGET", "SIGSTOP (a long GC pause)", "pause controller"),
+        ("resume", "resume TARGET", "SIGCONT", "resume controller"),
+        ("partition", "partition GROUP | GROUP [| GROUP]  or  partition A -> B", "cut links between groups (or one direction)",
+         "partition 1 | 2 3"),
+        ("isolate", "isolate TARGET", "cut the broker from every peer, ZooKeeper and the clients", "isolate leader_of orders/0"),
+        ("isolate-zk", "isolate-zk TARGET", "cut the broker from ZooKeeper only", "isolate-zk leader_of orders/0"),
+        ("slow", "slow TARGET --latency D [--jitter D] [--bandwidth B]", "delay or throttle the broker's links", "slow 3 --latency 300ms"),
+        ("lossy", "lossy TARGET --reset-probability P", "reset connections at random", "lossy 2 --reset-probability 0.1"),
+        ("heal", "heal [FAULT-ID]", "end every fault (or one): links restored, crashed brokers restarted", "heal"),
+    ]
+
+    /// First words: command groups, single commands and faults.
+    public static var firstWords: [String] {
+        var words: [String] = []
+        for spec in all where !words.contains(spec.path[0]) { words.append(spec.path[0]) }
+        return words + FaultParser.faultNames
+    }
+
+    public static func specs(startingWith word: String) -> [CommandSpec] { all.filter { $0.path[0] == word } }
+}

@@ -1,0 +1,54 @@
+import Lab
+
+/// One parsed shell line. Faults keep the fault grammar shared with `samsa fault` and playbook steps.
+public enum ShellCommand: Equatable, Sendable {
+    case clusterUp(brokers: Int, config: [Property], directory: String?)
+    case clusterDown
+    case clusterStatus
+    case attach(directory: String)
+    case topicsList
+    case topicsCreate(name: String, partitions: Int, replicationFactor: Int, config: [Property])
+    case topicsDescribe(name: String?)
+    case topicsDelete(name: String)
+    case produce(Produce)
+    case consume(Consume)
+    case groupsList
+    case groupsDescribe(group: String?)
+    case fault(FaultCommand, line: String)
+    case watch(WatchKind, intervalMs: Int)
+    case check
+    case report(directory: String?)
+    case run(playbook: String)
+    case source(file: String)
+    case help(topic: String?)
+    case exit(keep: Bool)
+
+    public struct Property: Equatable, Sendable {
+        public var key: String
+        public var value: String
+    }
+
+    public struct Produce: Equatable, Sendable {
+        public var topic: String
+        /// nil: the lines typed next (or piped), up to a line holding only `.`.
+        public var count: Int?
+        public var acks = "all"
+        public var idempotence = false
+        public var rate: Double = 0
+        public var keys = 0
+        public var partition: Int32?
+    }
+
+    public struct Consume: Equatable, Sendable {
+        public var topic: String
+        public var group: String?
+        /// Stop after this many records; nil tails until Ctrl-C.
+        public var count: Int?
+        /// Stop after this many seconds (with or without --count).
+        public var timeoutSeconds: Double?
+    }
+
+    public enum WatchKind: String, CaseIterable, Sendable {
+        case isr, lag, leaders
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import Lab
+
+/// Parses one shell line into a `ShellCommand`. Errors carry the offset of the offending word and a
+/// hint, so the shell can print one line naming the problem.
+public enum ShellParser {
+    /// nil for a blank line or a `#` comment.
+    public static func parse(_ line: String) throws -> ShellCommand? {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty || trimmed.hasPrefix("#") { return nil }
+        let words = try CommandLexer.split(line)
+        guard let first = words.first else { return nil }
+        if FaultParser.faultNames.contains(first.text) {
+            return .fault(try FaultParser.parse(words, endOffset: line.count), line: trimmed)
+        }
+        let candidates = ShellCommands.specs(startingWith: first.text)
+        guard !candidates.isEmpty else {
+            let hint = closest(first.text, ShellCommands.firstWords).map { "did you mean '\($0)'? (help lists every command)" }
+                ?? "help lists every command"
+            throw CommandParseError(message: "unknown command '\(first.text)'", offset: first.offset, hint: hint)
+        }
+        var rest = Array(words.dropFirst())
+        let spec: CommandSpec
+        if candidates.count == 1 && candidates[0].path.count == 1 {
+            spec = candidates[0]
+        } else {
+            let subcommands = candidates.map { $0.path[1] }
+            guard let second = rest.first else {
+                throw CommandParseError(message: "\(first.text) needs a subcommand", offset: line.count,
+                                        hint: subcommands.joined(separator: ", "))
+            }
+            guard let match = candidates.first(where: { $0.path[1] == second.text }) else {
+                let hint = closest(second.text, subcommands).map { "did you mean '\(first.text) \($0)'?" } ?? subcommands.joined(separator: ", ")
+                throw CommandParseError(message: "unknown subcommand '\(first.text) \(second.text)'", offset: second.offset, hint: hint)
+            }
+            spec = match
+            rest.removeFirst()
+        }
+        let arguments = try ParsedArguments(spec: spec, words: rest, endOffset: line.count)
+        return try build(spec, arguments)
+    }
+
+    static func build(_ spec: CommandSpec, _ a: ParsedArguments) throws -> ShellCommand {
+        switch spec.name {
+        case "cluster up":
+            let brokers = try a.integer("--brokers", range: 1...9) ?? 3
+            return .clusterUp(brokers: brokers, config: try a.properties("--config"), directory: a.value("--dir"))
+        case "cluster down": return .clusterDown
+        case "cluster status": return .clusterStatus
+        case "attach": return .attach(directory: a.positional(0)!)
+        case "topics list": return .topicsList
+        case "topics create":
+            let name = a.positional(0)!
+            try validateTopicName(name, offset: a.positionalOffset(0))
+            return .topicsCreate(name: name, partitions: try a.integer("--partitions", range: 1...10_000) ?? 1,
+                                 replicationFactor: try a.integer("--replication-factor", range: 1...9) ?? 0,
+                                 config: try a.properties("--config"))
+        case "topics describe": return .topicsDescribe(name: a.positional(0))
+        case "topics delete": return .topicsDelete(name: a.positional(0)!)
+        case "produce":
+            var produce = ShellCommand.Produce(topic: a.positional(0)!)
+            produce.count = try a.integer("--count", range: 1...10_000_000)
+            if let acks = a.value("--acks") {
+                guard ["0", "1", "all", "-1"].contains(acks) else {
+                    throw CommandParseError(message: "--acks must be 0, 1 or all, got '\(acks)'", offset: a.offset(of: "--acks"))
+                }
+                produce.acks = acks == "-1" ? "all" : acks
+            }
+            produce.idempotence = a.flag("--idempotence")
+            produce.rate = try a.number("--rate", minimum: 0) ?? 0
+            produce.keys = try a.integer("--keys", range: 0...1_000_000) ?? 0
+            produce.partition = try a.integer("--partition", range: 0...10_000).map { Int32($0) }
+            return .produce(produce)
+        case "consume":
+            return .consume(ShellCommand.Consume(topic: a.positional(0)!, group: a.value("--group"),
+                                                 count: try a.integer("--count", range: 1...10_000_000),
+                                                 timeoutSeconds: try a.number("--timeout", minimum: 0.1)))
+        case "groups list": return .groupsList
+        case "groups describe": return .groupsDescribe(group: a.positional(0))
+        case "watch":
+            let word = a.positional(0)!
+            guard let kind = ShellCommand.WatchKind(rawValue: word) else {
+                throw CommandParseError(message: "cannot watch '\(word)'", offset: a.positionalOffset(0), hint: "watch isr, watch lag or watch leaders")
+            }
+            let interval = try a.number("--interval", minimum: 0.1) ?? 1
+            return .watch(kind, intervalMs: Int(interval * 1000))
+        case "check": return .check
+        case "report": return .report(directory: a.positional(0))
+        case "run": return .run(playbook: a.positional(0)!)
+        case "source": return .source(file: a.positional(0)!)
+        case "help": return .help(topic: a.positional(0))
+        case "exit": return .exit(keep: a.flag("--keep"))
+        default: throw CommandParseError(message: "no handler for '\(spec.name)'", offset: 0)
+        }
+    }
+
+    /// Kafka's topic name rule: 1-249 characters of [a-zA-Z0-9._-], not "." or "..".
+    static func validateTopicName(_ name: String, offset: Int) throws {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard !name.isEmpty, name.count <= 249, name != ".", name != "..", name.allSatisfy(allowed.contains) else {
+            throw CommandParseError(message: "invalid topic name '\(name)'", offset: offset,
+                                    hint: "1-249 characters of letters, digits, '.', '_' and '-'")
+        }
+    }
+
+    static func closest(_ word: String, _ candidates: [String]) -> String? {
+        let scored = candidates.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= max(2, word.count / 3) }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return a.isEmpty ? b.count : row[b.count]
+    }
+}
+
+/// The words after a command's name, sorted into options and positionals against its spec.
+struct ParsedArguments {
+    let spec: CommandSpec
+    private(set) var positionals: [CommandLexer.Word] = []
+    private(set) var options: [(name: CommandLexer.Word, value: CommandLexer.Word?)] = []
+
+    init(spec: CommandSpec, words: [CommandLexer.Word], endOffset: Int) throws {
+        self.spec = spec
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            index += 1
+            if word.text.hasPrefix("--") {
+                guard let option = spec.options.first(where: { $0.name == word.text }) else {
+                    let names = spec.options.map(\.name)
+                    let hint = ShellParser.closest(word.text, names).map { "did you mean \($0)?" }
+                        ?? (names.isEmpty ? "\(spec.name) takes no options" : "options: " + names.joined(separator: ", "))
+                    throw CommandParseError(message: "unknown option '\(word.text)' for \(spec.name)", offset: word.offset, hint: hint)
+                }
+                if option.value == .none {
+                    options.append((word, nil))
+                } else {
+                    guard index < words.count else {
+                        throw CommandParseError(message: "\(word.text) needs a value", offset: endOffset, hint: "usage: \(spec.usage)")
+                    }
+                    options.append((word, words[index]))
+                    index += 1
+                }
+            } else {
+                guard positionals.count < spec.positionals.count else {
+                    throw CommandParseError(message: "unexpected '\(word.text)'", offset: word.offset, hint: "usage: \(spec.usage)")
+                }
+                positionals.append(word)
+            }
+        }
+        if let missing = spec.positionals.dropFirst(positionals.count).first(where: { !$0.optional }) {
+            throw CommandParseError(message: "\(spec.name) needs \(missing.name)", offset: endOffset, hint: "usage: \(spec.usage)")
+        }
+        for option in spec.options where option.value != .property && options.filter({ $0.name.text == option.name }).count > 1 {
+            let second = options.filter { $0.name.text == option.name }[1].name
+            throw CommandParseError(message: "\(option.name) given twice", offset: second.offset)
+        }
+    }
+
+    func positional(_ index: Int) -> String? { index < positionals.count ? positionals[index].text : nil }
+    func positionalOffset(_ index: Int) -> Int { positionals[index].offset }
+    func flag(_ name: String) -> Bool { options.contains { $0.name.text == name } }
+    func value(_ name: String) -> String? { options.first { $0.name.text == name }?.value?.text }
+    func offset(of name: String) -> Int { options.first { $0.name.text == name }?.value?.offset ?? 0 }
+
+    func integer(_ name: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let word = options.first(where: { $0.name.text == name })?.value else { return nil }
+        guard let number = Int(word.text), range.contains(number) else {
+            throw CommandParseError(message: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(word.text)'",
+                                    offset: word.offset)
+        }
+        return number
+    }
+
+    func number(_ name: String, minimum: Double) throws -> Double? {
+        guard let word = options.first(where: { $0.name.text == name })?.value else { return nil }
+        guard let number = Double(word.text), number.isFinite, number >= minimum else {
+            throw CommandParseError(message: "\(name) must be a number of at least \(minimum), got '\(word.text)'", offset: word.offset)
+        }
+        return number
+    }
+
+    func properties(_ name: String) throws -> [ShellCommand.Property] {
+        try options.filter { $0.name.text == name }.map { option in
+            let word = option.value!
+            guard let equals = word.text.firstIndex(of: "="), equals != word.text.startIndex else {
+                throw CommandParseError(message: "\(name) takes KEY=VALUE, got '\(word.text)'", offset: word.offset,
+                                        hint: "e.g. \(name) min.insync.replicas=2")
+            }
+            return ShellCommand.Property(key: String(word.text[..<equals]), value: String(word.text[word.text.index(after: equals)...]))
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import Coordination
+import Foundation
+import KafkaClient
+import Lab
+import Report
+import Verification
+
+extension ShellSession {
+    /// Reads every partition back with a real consumer, merges it with what this session's
+    /// producers and consumers recorded, and runs every checker, plus the ISR and leadership
+    /// history of the lab's timeline since `cluster up`.
+    func check() async throws {
+        let lab = try requireLab()
+        let admin = KafkaAdmin(cluster: lab.client)
+        let partitions = try await admin.describeTopics(nil)
+        let topics = Set(partitions.map(\.topic)).sorted()
+        guard !topics.isEmpty else { throw Failure("no topics to check", hint: "topics create ..., produce ..., then check") }
+        let minIsr = (try? await admin.minInsyncReplicas(Set(topics))) ?? [:]
+        var parameters = RunParameters()
+        for topic in topics {
+            let own = partitions.filter { $0.topic == topic }
+            parameters.topics[topic] = TopicSettings(partitions: Int32(own.count), replicationFactor: Int32(own.map(\.replicas.count).max() ?? 1),
+                                                     minInSyncReplicas: Int32(minIsr[topic] ?? 1))
+        }
+        let histories = lab.workloads.directory + "/histories"
+        try? FileManager.default.removeItem(atPath: histories + "/final-reader.jsonl")
+        say("reading \(topics.count) topic(s) back from the start ...")
+        let workloads = lab.workloads
+        let status = try await Blocking.run { try workloads.finalRead(topics: topics, timeoutSeconds: 60) }
+        if status != 0 { say("  the final read did not reach every high watermark (status \(status)); what it missed is unknown, not lost") }
+        let historyPath = lab.workloads.directory + "/history.jsonl"
+        _ = try lab.workloads.mergeHistories(into: historyPath)
+        let history = History.load(path: historyPath)
+        let timeline = Timeline.load(path: lab.directory + "/timeline.jsonl")
+        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters)
+        let figures = Figures(history: history, timeline: timeline, parameters: parameters, report: checks)
+        let times = history.ops.map(\.timeNs) + timeline.records.map(\.timeNs)
+        let report = RunReport(
+            runName: URL(fileURLWithPath: lab.directory).lastPathComponent,
+            playbook: PlaybookSummary(name: "shell session", description: "what this shell produced and consumed, read back with `check`"),
+            startNs: times.min() ?? 0, endNs: times.max() ?? 0,
+            cluster: ClusterSummary(brokers: lab.brokers, parameters: parameters),
+            checks: checks, figures: figures, faults: timeline.faultWindows, expectations: [])
+        lastReport = report
+        say(TerminalSummary.render(report, colour: options.colour))
+        if report.verdict == .invalid { throw Failure("check found violations", hint: "`report` writes the evidence to report.html") }
+    }
+
+    func report(_ directory: String?) async throws {
+        if lastReport == nil { try await check() }
+        guard let report = lastReport else { return }
+        let target = try directory ?? requireLab().directory
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let files = try report.write(to: URL(fileURLWithPath: target))
+        say("reports: " + files.map(\.path).joined(separator: " "))
+    }
+
+    /// `run PLAYBOOK`: `samsa run` as a child process on its own cluster; Ctrl-C reaches it (it
+    /// stops its cluster and exits 130).
+    func runPlaybook(_ path: String) async throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw Failure("no playbook at \(path)", hint: "e.g. run Playbooks/quickstart.yaml") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: options.samsaBinary)
+        process.arguments = ["run", path]
+        try process.run()
+        var forwarded = false
+        while process.isRunning {
+            if Interrupts.pending && !forwarded {
+                forwarded = true
+                process.interrupt()
+            }
+            _ = Interrupts.sleep(ms: 100)
+        }
+        switch process.terminationStatus {
+        case 0: return
+        case 1: throw Failure("the playbook's expectations failed", hint: "see its report above")
+        case 130: throw Failure("the run was interrupted")
+        default: throw Failure("samsa run exited with \(process.terminationStatus)")
+        }
+    }
+
+    /// Runs FILE's commands one per line; stops at the first failure when fail-fast.
+    func source(_ file: String) async throws {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw Failure("cannot read \(file)") }
+        guard sourceDepth < 8 else { throw Failure("source nested too deeply (a file sourcing itself?)") }
+        sourceDepth += 1
+        defer { sourceDepth -= 1 }
+        var failures = 0
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            if options.interactive { say(paint("\(file):\(number + 1)> ", "2") + trimmed) }
+            if !(await execute(String(line))) {
+                failures += 1
+                if options.failFast || Interrupts.pending { throw Failure("\(file):\(number + 1): stopped at this failing command") }
+            }
+            if exitRequested { return }
+        }
+        if failures > 0 { throw Failure("\(failures) command(s) of \(file) failed") }
+    }
+
+    func help(_ topic: String?) throws {
+        guard let topic else {
+            var table = TextTable(["COMMAND", "WHAT IT DOES"])
+            for spec in ShellCommands.all { table.add([spec.usage, spec.summary]) }
+            for fault in ShellCommands.faults { table.add([fault.usage, fault.summary]) }
+            say(table.render())
+            say("\nTARGET: a broker id, leader_of TOPIC/P, followers_of TOPIC/P, controller, coordinator_of GROUP, random, all")
+            say("Tab completes commands, options, topics, brokers, groups, faults and files. `help COMMAND` shows examples.")
+            return
+        }
+        if let fault = ShellCommands.faults.first(where: { $0.name == topic }) {
+            say("\(fault.usage)\n  \(fault.summary)\n  example: \(fault.example)")
+            return
+        }
+        let specs = ShellCommands.specs(startingWith: topic)
+        guard !specs.isEmpty else {
+            throw Failure("no command '\(topic)'", hint: ShellParser.closest(topic, ShellCommands.firstWords).map { "did you mean '\($0)'?" } ?? "help lists every command")
+        }
+        for spec in specs {
+            say("\(spec.usage)\n  \(spec.summary)")
+            for option in spec.options { say("  \(option.name)\(option.value == .none ? "" : " " + option.value.placeholder): \(option.help)") }
+            for example in spec.examples { say("  example: \(example)") }
+        }
+    }
+
+    // MARK: Watch
+
+    /// Refreshes a table in place until a key, Ctrl-C, or (without a terminal) after one table.
+    func watch(_ kind: ShellCommand.WatchKind, intervalMs: Int) async throws {
+        let lab = try requireLab()
+        let keys = options.interactive ? RawKeys() : nil
+        defer { keys?.restore() }
+        var first = true
+        while true {
+            let table: String
+            switch kind {
+            case .isr, .leaders:
+                let partitions = try await KafkaAdmin(cluster: lab.client).describeTopics(nil)
+                table = kind == .isr ? Self.partitionTable(partitions, colour: options.colour) : Self.leaderTable(partitions, brokers: lab.brokers)
+            case .lag:
+                table = try await lagTable(lab, group: nil)
+            }
+            let stamp = DateFormatter.localizedString(from: Date(), dateStyle: .none, timeStyle: .medium)
+            if options.interactive {
+                // Home and clear below: the table is redrawn in place.
+                let lines = table.split(separator: "\n", omittingEmptySubsequences: false).count + 1
+                if !first { FileHandle.standardOutput.write(Data("\u{1B}[\(lines)A\u{1B}[J".utf8)) }
+                say("watch \(kind.rawValue) every \(Double(intervalMs) / 1000) s at \(stamp); any key stops\n" + table)
+                // The header line above counts too.
+                FileHandle.standardOutput.write(Data("\u{1B}[1A\u{1B}[1B".utf8))
+            } else {
+                say(table)
+                return
+            }
+            first = false
+            let deadline = Date(timeIntervalSinceNow: Double(intervalMs) / 1000)
+            while Date() < deadline {
+                if Interrupts.pending || keys?.pressed() == true { return }
+                _ = Interrupts.sleep(ms: 50)
+            }
+        }
+    }
+
+    static func leaderTable(_ partitions: [KafkaAdmin.PartitionDescription], brokers: [Int32]) -> String {
+        var table = TextTable(["BROKER", "LEADS", "PARTITIONS"])
+        for broker in brokers {
+            let led = partitions.filter { $0.leader == broker }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+            table.add([String(broker), String(led.count), led.map { "\($0.topic)/\($0.partition)" }.joined(separator: " ")])
+        }
+        let offline = partitions.filter { $0.leader < 0 }
+        if !offline.isEmpty { table.add(["none", String(offline.count), offline.map { "\($0.topic)/\($0.partition)" }.joined(separator: " ")]) }
+        return table.render()
+    }
+
+    // MARK: Completion state
+
+    /// Topics, groups, brokers and faults from the live lab, files from the working directory.
+    func refreshCompletion() async {
+        guard options.interactive else { return }
+        var state = CompletionState()
+        let manager = FileManager.default
+        let here = (try? manager.contentsOfDirectory(atPath: ".")) ?? []
+        let playbooks = ((try? manager.contentsOfDirectory(atPath: "Playbooks")) ?? []).map { "Playbooks/" + $0 }
+        state.playbooks = (here + playbooks).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+        state.files = here.filter { !$0.hasPrefix(".") }
+        let runs = ((try? manager.contentsOfDirectory(atPath: options.runsDirectory)) ?? []).map { options.runsDirectory + "/" + $0 }
+        state.directories = runs.filter { manager.fileExists(atPath: $0 + "/control.sock") }
+        if let lab {
+            state.brokers = lab.brokers
+            if let metadata = try? await lab.client.refreshMetadata(topics: nil) {
+                for (name, topic) in metadata.topics where !topic.isInternal { state.topics[name] = Int32(topic.partitions.count) }
+            }
+            state.groups = ((try? await KafkaAdmin(cluster: lab.client).listGroups()) ?? []).map(\.group).sorted()
+            if let status = try? ControlClient.send(ControlRequest(op: "status"), directory: lab.directory, timeoutMs: 2000).status {
+                state.faultIds = status.faults.map { String($0.id) }
+            }
+        }
+        completion = state
+    }
+}

@@ -1,0 +1,184 @@
+import Coordination
+import Foundation
+import KafkaClient
+import Lab
+import Logging
+
+extension ShellSession {
+    /// How long `cluster up` may take before the shell gives up on it.
+    static let clusterStartTimeoutMs = 120_000
+
+    func clusterUp(brokers: Int, config: [ShellCommand.Property], directory: String?) async throws {
+        if let lab { throw Failure("a cluster is already up in \(lab.directory)", hint: "`cluster down` first, or `exit --keep` and attach") }
+        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+        let directory = directory ?? options.runsDirectory + "/shell-" + stamp.replacingOccurrences(of: ":", with: "")
+        if FileManager.default.fileExists(atPath: directory + "/control.sock") {
+            throw Failure("\(directory) already holds a lab", hint: "`attach \(directory)` or choose another --dir")
+        }
+        // The lab cleans and claims its directory; its own output goes next to it.
+        try FileManager.default.createDirectory(atPath: (directory as NSString).deletingLastPathComponent.isEmpty ? "."
+                                                : (directory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let logPath = directory + ".log"
+        let basePort = try LocalCluster.freeBasePort(brokers: brokers)
+        var arguments = ["cluster", "up", "--brokers", String(brokers), "--base-port", String(basePort), "--dir", directory, "--stop-with-parent"]
+        for property in config { arguments += ["--broker-config", "\(property.key)=\(property.value)"] }
+        // No parent-death signal: `--stop-with-parent` stops the lab (cleanly) when this shell ends,
+        // however it ends, unless `exit --keep` detached it first.
+        var spawnOptions = ChildProcess.Options(outputPath: logPath)
+        spawnOptions.setprivPath = nil
+        let pid = try ChildProcess.spawn(executable: options.samsaBinary, arguments: arguments, options: spawnOptions)
+        say("starting ZooKeeper and \(brokers) broker(s) in \(directory) ...")
+        let deadline = Date(timeIntervalSinceNow: Double(Self.clusterStartTimeoutMs) / 1000)
+        while true {
+            if let status = ChildProcess.exitStatus(of: pid) {
+                throw Failure("the lab exited (\(ChildProcess.describe(waitStatus: status))) before it was ready",
+                              hint: "see \(logPath): " + (LocalCluster.tail(logPath, lines: 3)
+                                  .split(separator: "\n").last.map(String.init) ?? ""))
+            }
+            if Interrupts.pending || Date() > deadline {
+                ChildProcess.terminate(pid, graceMs: 20_000)
+                throw Failure(Interrupts.pending ? "interrupted; the lab was stopped" : "the lab was not ready within \(Self.clusterStartTimeoutMs / 1000) s",
+                              hint: "see \(logPath)")
+            }
+            if (try? String(contentsOfFile: logPath, encoding: .utf8))?.contains("READY bootstrap=") == true { break }
+            _ = Interrupts.sleep(ms: 100)
+        }
+        try await connect(directory, pid: pid)
+        let lab = lab!
+        say("cluster up: \(lab.brokers.count) broker(s), bootstrap \(lab.bootstrap)")
+        say("directory \(lab.directory); from another terminal: samsa fault --dir \(lab.directory) ...")
+    }
+
+    func attach(_ directory: String) async throws {
+        if let lab { throw Failure("already driving the lab in \(lab.directory)", hint: "`exit --keep` or `cluster down` first") }
+        try await connect(directory, pid: nil)
+        say("attached to \(directory): \(lab!.brokers.count) broker(s), bootstrap \(lab!.bootstrap)")
+    }
+
+    /// Reads the lab's status through its control socket and opens a client on it.
+    func connect(_ directory: String, pid: pid_t?) async throws {
+        let status = try await labStatus(directory)
+        let brokers = status.processes.compactMap { $0.name.hasPrefix("broker-") ? Int32($0.name.dropFirst(7)) : nil }.sorted()
+        var clientOptions = KafkaCluster.Options()
+        clientOptions.clientId = "samsa-shell"
+        clientOptions.requestTimeoutMs = 5000
+        clientOptions.connectTimeoutMs = 2000
+        let client = try KafkaCluster(bootstrap: status.bootstrap, options: clientOptions)
+        let workloads = try Workloads(directory: directory + "/shell", bootstrap: status.bootstrap,
+                                      logger: Logger(label: "samsa.shell"))
+        lab = Lab(directory: directory, bootstrap: status.bootstrap, brokers: brokers, pid: pid, client: client, workloads: workloads)
+    }
+
+    func labStatus(_ directory: String) async throws -> LabStatus {
+        let response = try await control(ControlRequest(op: "status"), directory: directory)
+        guard let status = response.status else { throw Failure("the lab sent no status") }
+        return status
+    }
+
+    func control(_ request: ControlRequest, directory: String, timeoutMs: Int = 60_000) async throws -> ControlResponse {
+        let response: ControlResponse
+        do {
+            response = try await Blocking.run { try ControlClient.send(request, directory: directory, timeoutMs: timeoutMs) }
+        } catch let failure as ControlClient.Failure {
+            throw Failure(failure.description)
+        }
+        guard response.ok else { throw Failure(response.error ?? "the lab refused the request") }
+        return response
+    }
+
+    func clusterStatus() async throws {
+        let lab = try requireLab()
+        say(LabStatusView.render(try await labStatus(lab.directory)))
+    }
+
+    func clusterDown() async throws {
+        let lab = try requireLab()
+        try await stopLab(lab)
+        say("cluster down: \(lab.directory) kept for `samsa check`-style reading")
+    }
+
+    /// Stops the shell's workloads and the lab (this shell's or an attached one), waiting for the
+    /// lab's process when this shell started it.
+    func stopLab(_ lab: Lab) async throws {
+        await Blocking.run { lab.workloads.stopAll(graceMs: 5000) }
+        await lab.client.close()
+        self.lab = nil
+        _ = try? await control(ControlRequest(op: "shutdown"), directory: lab.directory, timeoutMs: 10_000)
+        if let pid = lab.pid {
+            // Bounded: after a minute the lab is terminated (SIGTERM, then SIGKILL).
+            _ = try await Blocking.run { () -> Int32 in
+                ChildProcess.waitForExit(pid, timeoutMs: 60_000) ?? ChildProcess.terminate(pid, graceMs: 10_000)
+            }
+        }
+    }
+
+    /// How long a fault that takes brokers away waits for the controller to move their leadership.
+    static let leadershipWaitMs = 30_000
+
+    func fault(_ line: String) async throws {
+        let lab = try requireLab()
+        let command = try FaultParser.parse(line)
+        let before = (try? await KafkaAdmin(cluster: lab.client).describeTopics(nil)) ?? []
+        let response = try await control(ControlRequest(op: "fault", command: line), directory: lab.directory)
+        say(response.message ?? "ok")
+        switch command {
+        case .crash, .stop, .pause, .isolate, .isolateZookeeper:
+            if let brokers = response.fault?.brokers { await awaitLeadershipMoves(lab, away: Set(brokers), before: before) }
+        default:
+            break
+        }
+    }
+
+    /// After a fault took `away` out, waits (bounded, Ctrl-C stops it) until no partition is led
+    /// by them any more, and says where leadership went, so the next command sees the new state.
+    func awaitLeadershipMoves(_ lab: Lab, away: Set<Int32>, before: [KafkaAdmin.PartitionDescription]) async {
+        let led = before.filter { away.contains($0.leader) }
+        guard !led.isEmpty else { return }
+        let started = Date()
+        let deadline = Date(timeIntervalSinceNow: Double(Self.leadershipWaitMs) / 1000)
+        if options.interactive { say("waiting for the controller to move leadership of \(led.count) partition(s) (Ctrl-C stops waiting)") }
+        var now: [KafkaAdmin.PartitionDescription] = []
+        while Date() < deadline && !Interrupts.pending {
+            now = (try? await KafkaAdmin(cluster: lab.client).describeTopics(nil)) ?? []
+            let moved = led.allSatisfy { old in
+                now.contains { $0.topic == old.topic && $0.partition == old.partition && !away.contains($0.leader) }
+            }
+            if moved { break }
+            _ = Interrupts.sleep(ms: 200)
+        }
+        let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+        for old in led.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+            let new = now.first { $0.topic == old.topic && $0.partition == old.partition }
+            if let new, !away.contains(new.leader) {
+                let leader = new.leader < 0 ? "none (offline)" : String(new.leader)
+                say("  \(old.topic)/\(old.partition): leader \(old.leader) -> \(leader), epoch \(new.leaderEpoch), ISR \(new.isr.map(String.init).joined(separator: ",")) after \(seconds) s")
+            } else {
+                say("  \(old.topic)/\(old.partition): still led by \(old.leader) after \(seconds) s")
+            }
+        }
+    }
+
+    /// `exit`: stops the lab this shell started; `exit --keep` leaves it running.
+    func leave(keep: Bool) async {
+        guard let lab else { return }
+        if keep {
+            if lab.pid != nil { _ = try? await control(ControlRequest(op: "detach"), directory: lab.directory, timeoutMs: 10_000) }
+            await Blocking.run { lab.workloads.stopAll(graceMs: 5000) }
+            await lab.client.close()
+            self.lab = nil
+            say("the cluster keeps running in \(lab.directory)")
+            say("  attach:  samsa shell, then `attach \(lab.directory)`")
+            say("  stop:    samsa cluster down --dir \(lab.directory)")
+            return
+        }
+        if lab.pid == nil {
+            await Blocking.run { lab.workloads.stopAll(graceMs: 5000) }
+            await lab.client.close()
+            self.lab = nil
+            say("detached from \(lab.directory) (it keeps running: it was started elsewhere)")
+            return
+        }
+        say("stopping the cluster in \(lab.directory) ...")
+        do { try await stopLab(lab) } catch { printError("\(error)", hint: nil) }
+    }
+}

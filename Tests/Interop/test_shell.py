@@ -1,0 +1,234 @@
+"""`samsa shell` end to end: the issue's session piped through stdin (with --fail-fast), the same
+through a real terminal (tmux send-keys / capture-pane) with tab completion, Ctrl-C and Ctrl-D, and
+afterwards no process of the lab left."""
+import os
+import re
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMSA
+from test_playbooks import processes_mentioning
+
+SESSION = """cluster up --brokers 3
+topics create orders --partitions 3 --replication-factor 3
+produce orders --count 500
+crash leader_of orders/0
+topics describe orders
+heal
+check
+exit
+"""
+
+
+def wait_gone(directory: Path, timeout: float = 30) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while processes_mentioning(str(directory)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return processes_mentioning(str(directory))
+
+
+def test_the_issue_session_piped_through_stdin(tmp_path):
+    runs = tmp_path / "runs"
+    result = subprocess.run([SAMSA, "shell", "--fail-fast", "--runs", str(runs)], input=SESSION, capture_output=True,
+                            text=True, timeout=600, cwd=tmp_path)
+    out = result.stdout
+    assert result.returncode == 0, f"{out[-4000:]}\n{result.stderr[-4000:]}"
+    assert "samsa>" not in out, "no prompt without a terminal"
+    assert "\x1b[" not in out, "no colour without a terminal"
+    assert "created topic orders: 3 partition(s), replication factor 3" in out
+    assert "produced to orders: 500 acknowledged, 0 failed, 0 indeterminate of 500 sent (acks=all)" in out
+    moved = re.search(r"orders/0: leader (\d) -> (\d), epoch (\d+), ISR ([\d,]+)", out)
+    assert moved, out
+    old, new = moved.group(1), moved.group(2)
+    assert old != new and old not in moved.group(4).split(","), "the crashed leader left the ISR"
+    row = next(line for line in out.splitlines() if line.startswith("orders  0 "))
+    cells = row.split()
+    assert cells[2] == new and "(under-replicated)" in row, row
+    assert "healed 1 fault(s)" in out
+    assert re.search(r"sends: 500 attempted, 500 acknowledged, 0 failed, 0 indeterminate; lost 0, unseen 0, duplicates 0", out), out
+    assert "PASS" in out
+    lab = next(p for p in runs.iterdir() if p.is_dir())
+    assert (lab / "shell" / "history.jsonl").exists()
+    assert not wait_gone(lab), "exit stops every process of the lab"
+
+
+def test_fail_fast_stops_at_the_first_failing_command(tmp_path):
+    script = "help produce\ntopics describe orders\nhelp check\n"
+    result = subprocess.run([SAMSA, "shell", "--fail-fast", "--runs", str(tmp_path / "runs")], input=script,
+                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "example: produce orders --count 500" in result.stdout
+    assert result.stderr.strip().splitlines() == [
+        "error: no cluster (start one with `cluster up --brokers 3` or `attach DIR`)"], result.stderr
+    assert "Read every partition back" not in result.stdout, "nothing after the failure runs"
+    # Without --fail-fast the script goes on, and the exit code still says something failed.
+    result = subprocess.run([SAMSA, "shell"], input="bogus --x\nhelp check\n", capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "error: unknown command 'bogus'" in result.stderr
+    assert "Read every partition back" in result.stdout
+
+
+class Tmux:
+    """A real terminal: the shell runs in a detached tmux session, driven with send-keys."""
+
+    def __init__(self, command: list[str], cwd: Path, env: dict[str, str]):
+        self.name = "samsa-" + uuid.uuid4().hex[:8]
+        environment = " ".join(f"{k}={v}" for k, v in env.items())
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "200", "-y", "60", "-c", str(cwd),
+                        f"env {environment} " + " ".join(command) + "; sleep 30"], check=True)
+
+    def send(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def type(self, line: str) -> None:
+        self.send("-l", line)
+        self.send("Enter")
+
+    def screen(self, escapes: bool = False) -> str:
+        args = ["tmux", "capture-pane", "-p", "-J", "-S", "-3000", "-t", self.name] + (["-e"] if escapes else [])
+        return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+    def wait_for(self, text: str, timeout: float = 60, after: int = 0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen[after:]:
+                return screen
+            time.sleep(0.2)
+        raise TimeoutError(f"{text!r} not on the screen within {timeout}s:\n{self.screen()[-3000:]}")
+
+    def wait_for_prompt(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            lines = [line for line in self.screen().splitlines() if line.strip()]
+            if lines and lines[-1].rstrip().endswith(">"):
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"no prompt within {timeout}s:\n{self.screen()[-2000:]}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is installed by scripts/setup")
+def test_the_session_at_a_terminal_with_completion_ctrl_c_and_exit(tmp_path):
+    runs = tmp_path / "runs"
+    home = tmp_path / "home"
+    home.mkdir()
+    term = Tmux([SAMSA, "shell", "--runs", str(runs), "--history", str(home / ".samsa_history")], tmp_path, {"TERM": "xterm"})
+    try:
+        term.wait_for("samsa> ", 30)
+        term.type("cluster up --brokers 3")
+        term.wait_for("cluster up: 3 broker(s)", 120)
+        term.type("topics create orders --partitions 3 --replication-factor 3")
+        term.wait_for("created topic orders", 30)
+        # Tab completion from the live state: the command, then the topic name.
+        term.send("-l", "topics desc")
+        term.send("Tab")
+        term.send("-l", "ord")
+        term.send("Tab")
+        term.wait_for("topics describe orders ", 10)
+        term.send("C-u")
+        term.type("produce orders --count 500")
+        term.wait_for("produced to orders: 500 acknowledged", 60)
+        term.type("crash leader_of orders/0")
+        screen = term.wait_for("orders/0: leader", 60)
+        moved = re.search(r"orders/0: leader (\d) -> (\d)", screen)
+        assert moved, screen
+        mark = len(term.screen())
+        term.type("topics describe orders")
+        screen = term.wait_for("(under-replicated)", 30, after=mark - 200)
+        # Ctrl-C interrupts the running command (a tail), not the shell.
+        term.type("consume orders")
+        term.wait_for("consuming orders from the beginning", 30)
+        term.wait_for("  shell-producer-1-", 60)
+        term.send("C-c")
+        screen = term.wait_for("consumed ", 30)
+        assert re.search(r"consumed ([1-9]\d*) record\(s\) from orders", screen), screen
+        term.wait_for_prompt()
+        mark = len(term.screen())
+        term.type("heal")
+        term.wait_for("healed 1 fault(s)", 60, after=mark - 200)
+        term.type("check")
+        screen = term.wait_for("PASS", 120)
+        assert "lost 0" in screen
+        assert "\x1b[36msamsa(" in term.screen(escapes=True), "the prompt is coloured on a terminal"
+        lab = next(p for p in runs.iterdir() if p.is_dir())
+        assert processes_mentioning(str(lab)), "the lab runs while the shell does"
+        term.wait_for_prompt()
+        term.send("C-d")
+        term.wait_for("stopping the cluster", 30)
+        assert not wait_gone(lab, 60), "Ctrl-D stops every process of the lab"
+        history = (home / ".samsa_history").read_text()
+        assert "produce orders --count 500" in history and "crash leader_of orders/0" in history
+    finally:
+        term.close()
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is installed by scripts/setup")
+def test_no_colour_with_no_color_and_errors_point_at_the_word(tmp_path):
+    term = Tmux([SAMSA, "shell", "--runs", str(tmp_path / "runs"), "--history", str(tmp_path / "h")], tmp_path,
+                {"TERM": "xterm", "NO_COLOR": "1"})
+    try:
+        term.wait_for("samsa> ", 30)
+        term.type("topics create bad/name")
+        screen = term.wait_for("error: invalid topic name 'bad/name'", 10)
+        assert "                ^" in screen, screen
+        assert "\x1b[" not in term.screen(escapes=True).replace("\x1b[0m", "").replace("\x1b[39m", "").replace("\x1b[49m", ""), \
+            "NO_COLOR: no colour codes"
+        term.type("exit")
+        deadline = time.monotonic() + 10
+        while "samsa" in subprocess.run(["tmux", "list-panes", "-t", term.name, "-F", "#{pane_current_command}"],
+                                        capture_output=True, text=True).stdout and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        term.close()
+
+
+def test_exit_keep_leaves_the_lab_running_and_attach_drives_it(tmp_path):
+    lab = tmp_path / "lab"
+    result = subprocess.run([SAMSA, "shell", "--fail-fast"], input=f"cluster up --brokers 1 --dir {lab}\nexit --keep\n",
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    try:
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"samsa cluster down --dir {lab}" in result.stdout
+        time.sleep(1)
+        assert processes_mentioning(str(lab)), "exit --keep leaves the lab running after the shell is gone"
+        script = f"attach {lab}\ntopics create kept --partitions 1 --replication-factor 1\nproduce kept --count 5\npause 1\nresume 1\ncheck\nexit\n"
+        result = subprocess.run([SAMSA, "shell", "--fail-fast"], input=script, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"attached to {lab}: 1 broker(s)" in result.stdout
+        assert "produced to kept: 5 acknowledged" in result.stdout
+        assert "PASS" in result.stdout
+        assert f"detached from {lab}" in result.stdout
+        assert processes_mentioning(str(lab)), "a lab started elsewhere keeps running after the attached shell exits"
+    finally:
+        subprocess.run([SAMSA, "cluster", "down", "--dir", str(lab)], capture_output=True, timeout=60)
+    assert not wait_gone(lab, 60)
+
+
+def test_a_killed_shell_takes_its_lab_down(tmp_path):
+    lab = tmp_path / "lab"
+    shell = subprocess.Popen([SAMSA, "shell"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, cwd=tmp_path)
+    try:
+        shell.stdin.write(f"cluster up --brokers 1 --dir {lab}\n")
+        shell.stdin.flush()
+        deadline = time.monotonic() + 120
+        seen = ""
+        while "cluster up:" not in seen and time.monotonic() < deadline:
+            seen += shell.stdout.readline()
+        assert "cluster up:" in seen, seen
+        assert processes_mentioning(str(lab))
+        shell.kill()
+        shell.wait(timeout=10)
+        assert not wait_gone(lab, 60), "the lab stops when the shell that started it dies"
+    finally:
+        if shell.poll() is None:
+            shell.kill()
+        subprocess.run([SAMSA, "cluster", "down", "--dir", str(lab)], capture_output=True, timeout=60)

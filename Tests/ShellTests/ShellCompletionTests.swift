@@ -1,0 +1,65 @@
+import Lab
+import Testing
+@testable import Shell
+
+@Suite struct ShellCompletionTests {
+    let state = CompletionState(topics: ["orders": 2, "audit": 1], brokers: [1, 2, 3], groups: ["billing"], faultIds: ["4"],
+                                playbooks: ["Playbooks/quickstart.yaml"], files: ["session.txt"], directories: ["runs/shell-1"])
+
+    func complete(_ line: String) -> [String] { ShellCompletion.candidates(line, state: state) }
+
+    @Test func firstWordsAreCommandsAndFaults() {
+        let all = complete("")
+        for word in ["cluster", "topics", "produce", "consume", "groups", "watch", "check", "report", "run", "source", "help", "exit",
+                     "attach", "crash", "partition", "isolate-zk", "slow", "heal"] {
+            #expect(all.contains(word), "\(word)")
+        }
+        #expect(complete("c") == ["check", "cluster", "consume", "crash"])
+        #expect(complete("iso") == ["isolate", "isolate-zk"])
+    }
+
+    @Test func subcommandsAndOptions() {
+        #expect(complete("cluster ") == ["down", "status", "up"])
+        #expect(complete("topics c") == ["create"])
+        #expect(complete("cluster up --") == ["--brokers", "--config", "--dir"])
+        #expect(complete("topics create orders2 --p") == ["--partitions"])
+        #expect(complete("produce orders --count 5 --") == ["--acks", "--idempotence", "--keys", "--partition", "--rate"])
+        #expect(complete("produce orders --acks ") == ["0", "1", "all"])
+        #expect(complete("exit ") == ["--keep"])
+        #expect(complete("check ") == [])
+    }
+
+    @Test func liveNames() {
+        #expect(complete("produce ") == ["audit", "orders"])
+        #expect(complete("topics describe o") == ["orders"])
+        #expect(complete("groups describe ") == ["billing"])
+        #expect(complete("consume orders --group ") == ["billing"])
+        #expect(complete("watch ") == ["isr", "lag", "leaders"])
+        #expect(complete("run ") == ["Playbooks/quickstart.yaml"])
+        #expect(complete("source ") == ["session.txt"])
+        #expect(complete("attach ") == ["runs/shell-1"])
+        #expect(complete("help pro") == ["produce"])
+    }
+
+    @Test func faultTargets() {
+        #expect(complete("crash ") == ["1", "2", "3", "all", "controller", "coordinator_of", "followers_of", "leader_of", "random"])
+        #expect(complete("crash leader_of ") == ["audit/0", "orders/0", "orders/1"])
+        #expect(complete("isolate-zk leader_of or") == ["orders/0", "orders/1"])
+        #expect(complete("pause coordinator_of ") == ["billing"])
+        #expect(complete("crash 2 ") == [])
+        #expect(complete("partition 1 ").contains("|"))
+        #expect(complete("partition 1 ").contains("->"))
+        #expect(complete("partition ").contains("zk"))
+        #expect(complete("slow 3 ") == ["--bandwidth", "--jitter", "--latency"])
+        #expect(complete("slow 3 --latency ") == ["100ms", "1s", "300ms", "50ms"])
+        #expect(complete("lossy 2 ") == ["--reset-probability"])
+        #expect(complete("heal ") == ["4"])
+    }
+
+    @Test func partialAndMalformedInputNeverFails() {
+        #expect(complete("nonsense ") == [])
+        #expect(complete("topics nonsense ") == [])
+        #expect(complete("'unterminated") == [])
+        #expect(complete("produce orders --count") == ["--count"])
+    }
+}

@@ -1,0 +1,110 @@
+import Lab
+import Testing
+@testable import Shell
+
+@Suite struct ShellParserTests {
+    typealias P = ShellCommand.Property
+
+    @Test func theIssueSessionParsesLineByLine() throws {
+        let session = [
+            ("cluster up --brokers 3", ShellCommand.clusterUp(brokers: 3, config: [], directory: nil)),
+            ("topics create orders --partitions 3 --replication-factor 3",
+             .topicsCreate(name: "orders", partitions: 3, replicationFactor: 3, config: [])),
+            ("produce orders --count 500", .produce(ShellCommand.Produce(topic: "orders", count: 500))),
+            ("crash leader_of orders/0", .fault(.crash(.leaderOf(topic: "orders", partition: 0)), line: "crash leader_of orders/0")),
+            ("topics describe orders", .topicsDescribe(name: "orders")),
+            ("heal", .fault(.heal(faultId: nil), line: "heal")),
+            ("check", .check),
+            ("exit", .exit(keep: false)),
+        ]
+        for (line, expected) in session { #expect(try ShellParser.parse(line) == expected, "\(line)") }
+    }
+
+    @Test(arguments: [
+        ("cluster up", ShellCommand.clusterUp(brokers: 3, config: [], directory: nil)),
+        ("cluster up --brokers 5 --config min.insync.replicas=2 --config unclean.leader.election.enable=true --dir /tmp/lab",
+         .clusterUp(brokers: 5, config: [P(key: "min.insync.replicas", value: "2"), P(key: "unclean.leader.election.enable", value: "true")],
+                    directory: "/tmp/lab")),
+        ("cluster down", .clusterDown),
+        ("cluster status", .clusterStatus),
+        ("attach runs/lab", .attach(directory: "runs/lab")),
+        ("topics list", .topicsList),
+        ("topics create t", .topicsCreate(name: "t", partitions: 1, replicationFactor: 0, config: [])),
+        ("topics create t --config retention.ms=-1", .topicsCreate(name: "t", partitions: 1, replicationFactor: 0, config: [P(key: "retention.ms", value: "-1")])),
+        ("topics describe", .topicsDescribe(name: nil)),
+        ("topics delete t", .topicsDelete(name: "t")),
+        ("produce t", .produce(ShellCommand.Produce(topic: "t"))),
+        ("produce t --count 10 --acks 1 --idempotence --rate 50 --keys 4 --partition 2",
+         .produce(ShellCommand.Produce(topic: "t", count: 10, acks: "1", idempotence: true, rate: 50, keys: 4, partition: 2))),
+        ("produce t --count 1 --acks -1", .produce(ShellCommand.Produce(topic: "t", count: 1, acks: "all"))),
+        ("consume t", .consume(ShellCommand.Consume(topic: "t"))),
+        ("consume t --group g --count 3 --timeout 2.5", .consume(ShellCommand.Consume(topic: "t", group: "g", count: 3, timeoutSeconds: 2.5))),
+        ("groups list", .groupsList),
+        ("groups describe", .groupsDescribe(group: nil)),
+        ("groups describe billing", .groupsDescribe(group: "billing")),
+        ("watch isr", .watch(.isr, intervalMs: 1000)),
+        ("watch lag --interval 0.5", .watch(.lag, intervalMs: 500)),
+        ("watch leaders", .watch(.leaders, intervalMs: 1000)),
+        ("report", .report(directory: nil)),
+        ("report /tmp/out", .report(directory: "/tmp/out")),
+        ("run Playbooks/quickstart.yaml", .run(playbook: "Playbooks/quickstart.yaml")),
+        ("source 'my session.txt'", .source(file: "my session.txt")),
+        ("help", .help(topic: nil)),
+        ("help produce", .help(topic: "produce")),
+        ("exit --keep", .exit(keep: true)),
+        ("partition 1 | 2 3", .fault(.partition([[.broker(1)], [.broker(2), .broker(3)]]), line: "partition 1 | 2 3")),
+        ("slow 3 --latency 300ms", .fault(.slow(.broker(3), LinkDegradation(latencyMs: 300)), line: "slow 3 --latency 300ms")),
+        ("isolate-zk leader_of orders/0", .fault(.isolateZookeeper(.leaderOf(topic: "orders", partition: 0)), line: "isolate-zk leader_of orders/0")),
+    ])
+    func parsesEveryCommand(_ line: String, _ expected: ShellCommand) throws {
+        #expect(try ShellParser.parse(line) == expected)
+    }
+
+    @Test(arguments: ["", "   ", "# a comment", "  # indented comment"])
+    func blankLinesAndCommentsAreNothing(_ line: String) throws {
+        #expect(try ShellParser.parse(line) == nil)
+    }
+
+    @Test(arguments: [
+        ("clusterr up", "unknown command 'clusterr'", 0, "did you mean 'cluster'? (help lists every command)"),
+        ("cluster", "cluster needs a subcommand", 7, "up, down, status"),
+        ("cluster upp", "unknown subcommand 'cluster upp'", 8, "did you mean 'cluster up'?"),
+        ("cluster up --broker 3", "unknown option '--broker' for cluster up", 11, "did you mean --brokers?"),
+        ("cluster up --brokers", "--brokers needs a value", 20, nil),
+        ("cluster up --brokers 12", "--brokers must be a whole number from 1 to 9, got '12'", 21, nil),
+        ("cluster up --config minisr", "--config takes KEY=VALUE, got 'minisr'", 20, "e.g. --config min.insync.replicas=2"),
+        ("topics create", "topics create needs TOPIC", 13, nil),
+        ("topics create bad/name", "invalid topic name 'bad/name'", 14, nil),
+        ("topics create t --partitions 0", "--partitions must be a whole number from 1 to 10000, got '0'", 29, nil),
+        ("topics describe a b", "unexpected 'b'", 18, nil),
+        ("produce t --acks 2", "--acks must be 0, 1 or all, got '2'", 17, nil),
+        ("produce t --count 5 --count 6", "--count given twice", 20, nil),
+        ("produce t --rate fast", "--rate must be a number of at least 0.0, got 'fast'", 17, nil),
+        ("watch disk", "cannot watch 'disk'", 6, "watch isr, watch lag or watch leaders"),
+        ("exit now", "unexpected 'now'", 5, nil),
+        ("crash", "crash needs a target", 5, nil),
+        ("check 'unterminated", "unterminated quote", 6, nil),
+    ] as [(String, String, Int, String?)])
+    func badInputNamesTheProblemAndWhere(_ line: String, _ message: String, _ offset: Int, _ hint: String?) {
+        do {
+            let parsed = try ShellParser.parse(line)
+            Issue.record("\(line) parsed as \(String(describing: parsed))")
+        } catch let error as CommandParseError {
+            #expect(error.message == message)
+            #expect(error.offset == offset)
+            if let hint { #expect(error.hint == hint) }
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func everyCommandHasUsageAndAnExampleThatParses() throws {
+        for spec in ShellCommands.all {
+            #expect(!spec.summary.isEmpty)
+            #expect(!spec.examples.isEmpty, "\(spec.name)")
+            for example in spec.examples { #expect(try ShellParser.parse(example) != nil, "\(example)") }
+        }
+        for fault in ShellCommands.faults { #expect(try ShellParser.parse(fault.example) != nil, "\(fault.example)") }
+        #expect(Set(ShellCommands.faults.map(\.name)) == Set(FaultParser.faultNames))
+    }
+}
