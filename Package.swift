@@ -67,10 +67,15 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Lab"]),
+        .target(
+            name: "Bench",
+            dependencies: ["Lab", "Verification", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            resources: [.copy("Resources/bench_client.py")]
+        ),
         .executableTarget(
             name: "samsa",
             dependencies: [
-                "Broker", "Lab", "KafkaClient", "KafkaProtocol", "Playbook", "Report", "Shell", "Verification",
+                "Bench", "Broker", "Lab", "KafkaClient", "KafkaProtocol", "Playbook", "Report", "Shell", "Verification",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

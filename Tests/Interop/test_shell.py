@@ -136,6 +136,13 @@ def test_the_session_at_a_terminal_with_completion_ctrl_c_and_exit(tmp_path):
         term.send("C-u")
         term.type("produce orders --count 500")
         term.wait_for("produced to orders: 500 acknowledged", 60)
+        # watch redraws until a key.
+        term.type("watch leaders --interval 0.3")
+        term.wait_for("watch leaders every 0.3 s", 30)
+        time.sleep(1)
+        term.send("q")
+        term.wait_for_prompt()
+        assert term.screen().count("watch leaders every") == 1, "redrawn in place, not appended"
         term.type("crash leader_of orders/0")
         screen = term.wait_for("orders/0: leader", 60)
         moved = re.search(r"orders/0: leader (\d) -> (\d)", screen)
@@ -232,3 +239,50 @@ def test_a_killed_shell_takes_its_lab_down(tmp_path):
         if shell.poll() is None:
             shell.kill()
         subprocess.run([SAMSA, "cluster", "down", "--dir", str(lab)], capture_output=True, timeout=60)
+
+
+def test_groups_watch_report_source_and_typed_records_through_stdin(tmp_path):
+    (tmp_path / "more.txt").write_text("# sourced\ntopics list\ngroups list\n")
+    report = tmp_path / "report"
+    script = f"""cluster up --brokers 3 --config min.insync.replicas=2
+topics create audit --partitions 2
+produce audit
+first typed record
+second typed record
+.
+produce audit --count 100 --acks 1 --partition 0
+produce audit --count 100 --keys 4
+consume audit --group billing --count 202 --timeout 60
+groups describe billing
+watch isr
+watch leaders
+source more.txt
+slow 2 --latency 100ms
+cluster status
+heal
+check
+report {report}
+exit
+"""
+    result = subprocess.run([SAMSA, "shell", "--fail-fast", "--runs", str(tmp_path / "runs")], input=script, capture_output=True,
+                            text=True, timeout=600, cwd=tmp_path)
+    out = result.stdout
+    assert result.returncode == 0, f"{out[-4000:]}\n{result.stderr[-4000:]}"
+    assert "produced to audit: 2 acknowledged, 0 failed, 0 indeterminate of 2 sent (acks=all)" in out
+    assert "produced to audit: 100 acknowledged, 0 failed, 0 indeterminate of 100 sent (acks=1)" in out
+    assert "produced to audit: 100 acknowledged, 0 failed, 0 indeterminate of 100 sent (acks=all)" in out
+    assert "  first typed record" in out and "  second typed record" in out, "consume prints the typed values"
+    assert "consumed 202 record(s) from audit as group billing" in out
+    lag = [line for line in out.splitlines() if line.startswith("billing  audit")]
+    assert len(lag) == 2, out
+    assert re.search(r"^TOPIC\s+PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+HW$", out, re.M), out
+    assert re.search(r"^BROKER\s+LEADS\s+PARTITIONS", out, re.M), out
+    assert re.search(r"^audit$", out, re.M), "source ran topics list"
+    assert "slow: 6 link(s) changed (fault 1)" in out, "broker 2's links to 1, 3, ZooKeeper and the clients, both ways"
+    assert re.search(r"^1\s+slow 2 --latency 100ms\s+2\s+6$", out, re.M), "cluster status lists the active fault"
+    assert re.search(r"^PROCESS\s+PID\s+STATE", out, re.M), out
+    assert "PASS" in out
+    for name in ("report.json", "report.md", "report.html", "junit.xml"):
+        assert (report / name).exists(), name
+    lab = next(p for p in (tmp_path / "runs").iterdir() if p.is_dir())
+    assert not wait_gone(lab)

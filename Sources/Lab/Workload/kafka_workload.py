@@ -162,6 +162,21 @@ def read_records(messages):
     return records
 
 
+def caught_up(consumer) -> bool:
+    """Whether the consumer's position is at the high watermark of every partition it holds."""
+    try:
+        assigned = consumer.assignment()
+        if not assigned:
+            return False
+        for tp in consumer.position(assigned):
+            low, high = consumer.get_watermark_offsets(tp, timeout=1.0, cached=False)
+            if (tp.offset < 0 and high > low) or (tp.offset >= 0 and tp.offset < high):
+                return False
+        return True
+    except Exception:  # metadata or the leader moving: not known to be caught up
+        return False
+
+
 def run_consumer(args, history: History):
     config = {
         "bootstrap.servers": args.bootstrap,
@@ -223,12 +238,12 @@ def run_consumer(args, history: History):
     while not STOP and time.monotonic() < deadline:
         poll_once()
     # The drain: the producers stop with the workload, the consumers read (and commit) what is left
-    # until a second passes without a record, within --drain seconds.
+    # until their position reaches the high watermark of every assigned partition, within --drain
+    # seconds (a moving leader or coordinator can hold records back for a while).
     drain_deadline = time.monotonic() + args.drain
-    idle_since = time.monotonic()
-    while not STOP and time.monotonic() < drain_deadline and time.monotonic() - idle_since < 1.0:
-        if poll_once():
-            idle_since = time.monotonic()
+    while not STOP and time.monotonic() < drain_deadline:
+        if poll_once() == 0 and caught_up(consumer):
+            break
     try:
         consumer.close()
     except Exception:

@@ -131,7 +131,7 @@ extension ShellSession {
         let lab = try requireLab()
         let keys = options.interactive ? RawKeys() : nil
         defer { keys?.restore() }
-        var first = true
+        var printedLines = 0
         while true {
             let table: String
             switch kind {
@@ -142,18 +142,15 @@ extension ShellSession {
                 table = try await lagTable(lab, group: nil)
             }
             let stamp = DateFormatter.localizedString(from: Date(), dateStyle: .none, timeStyle: .medium)
-            if options.interactive {
-                // Home and clear below: the table is redrawn in place.
-                let lines = table.split(separator: "\n", omittingEmptySubsequences: false).count + 1
-                if !first { FileHandle.standardOutput.write(Data("\u{1B}[\(lines)A\u{1B}[J".utf8)) }
-                say("watch \(kind.rawValue) every \(Double(intervalMs) / 1000) s at \(stamp); any key stops\n" + table)
-                // The header line above counts too.
-                FileHandle.standardOutput.write(Data("\u{1B}[1A\u{1B}[1B".utf8))
-            } else {
+            guard options.interactive else {
                 say(table)
                 return
             }
-            first = false
+            // Up over the last drawing and clear below it: the table is redrawn in place.
+            if printedLines > 0 { FileHandle.standardOutput.write(Data("\u{1B}[\(printedLines)A\u{1B}[J".utf8)) }
+            let text = "watch \(kind.rawValue) every \(Double(intervalMs) / 1000) s at \(stamp); any key stops\n" + table
+            say(text)
+            printedLines = text.split(separator: "\n", omittingEmptySubsequences: false).count
             let deadline = Date(timeIntervalSinceNow: Double(intervalMs) / 1000)
             while Date() < deadline {
                 if Interrupts.pending || keys?.pressed() == true { return }

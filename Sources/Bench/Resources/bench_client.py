@@ -1,0 +1,189 @@
+"""The benchmarks' load generator: a real confluent-kafka (librdkafka) client in its own process.
+
+Every mode prints one JSON object on stdout when it ends. Modes:
+  create   --topic T --partitions N --replication R [--config k=v ...]: create, wait for every leader
+  produce  --topic T --count N --size S --acks A: as fast as the broker acknowledges
+  consume  --topic T --count N: assign every partition from the start, read N records
+  latency  --topic T --rate R --seconds D --size S: produce at R/s with the send time in each value while
+           a consumer reads from the end; end-to-end latencies (microseconds) go to --out, one per line
+  probe    --topic T --seconds D --out F: one acks=all record every 5 ms to partition 0; each
+           acknowledgement's wall time (ns) and leader epoch go to F, one line each, as they arrive
+  leader   --topic T: partition 0's leader and its ISR
+"""
+import argparse
+import json
+import sys
+import threading
+import time
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+
+def create(args):
+    admin = AdminClient({"bootstrap.servers": args.bootstrap})
+    config = dict(item.split("=", 1) for item in args.config)
+    started = time.monotonic()
+    futures = admin.create_topics([NewTopic(args.topic, num_partitions=args.partitions, replication_factor=args.replication,
+                                            config=config)], request_timeout=120)
+    futures[args.topic].result(timeout=300)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        topic = admin.list_topics(args.topic, timeout=30).topics.get(args.topic)
+        if topic and len(topic.partitions) == args.partitions and all(p.leader >= 0 for p in topic.partitions.values()):
+            return {"seconds": time.monotonic() - started, "partitions": args.partitions}
+        time.sleep(0.05)
+    raise SystemExit(f"{args.topic}: not every partition had a leader within 300 s")
+
+
+def producer_config(args, acks):
+    return {"bootstrap.servers": args.bootstrap, "acks": acks, "linger.ms": 5, "batch.size": 1_000_000,
+            "queue.buffering.max.messages": 2_000_000, "queue.buffering.max.kbytes": 2_000_000,
+            "compression.type": "none", "message.timeout.ms": 120_000}
+
+
+def produce(args):
+    producer = Producer(producer_config(args, args.acks))
+    payload = b"x" * args.size
+    outcome = {"acked": 0, "failed": 0}
+
+    def delivered(error, _message):
+        outcome["failed" if error else "acked"] += 1
+
+    producer.produce(args.topic, payload, on_delivery=delivered)  # metadata and connections first
+    producer.flush(60)
+    outcome["acked"] = 0
+    started = time.monotonic()
+    for _ in range(args.count):
+        while True:
+            try:
+                producer.produce(args.topic, payload, on_delivery=delivered)
+                break
+            except BufferError:
+                producer.poll(0.01)
+        producer.poll(0)
+    left = producer.flush(300)
+    seconds = time.monotonic() - started
+    return {"records": args.count, "acked": outcome["acked"], "failed": outcome["failed"] + left, "seconds": seconds,
+            "bytes": args.count * args.size}
+
+
+def consume(args):
+    consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": f"bench-{time.time_ns()}", "enable.auto.commit": False,
+                         "fetch.max.bytes": 52_428_800, "max.partition.fetch.bytes": 10_485_760, "fetch.wait.max.ms": 100})
+    metadata = consumer.list_topics(args.topic, timeout=30)
+    partitions = [TopicPartition(args.topic, p, 0) for p in metadata.topics[args.topic].partitions]
+    consumer.assign(partitions)
+    count = size = 0
+    started = time.monotonic()
+    deadline = started + 600
+    while count < args.count and time.monotonic() < deadline:
+        for message in consumer.consume(num_messages=10_000, timeout=1.0):
+            if message.error():
+                continue
+            count += 1
+            size += len(message.value() or b"")
+    seconds = time.monotonic() - started
+    consumer.close()
+    return {"records": count, "bytes": size, "seconds": seconds}
+
+
+def latency(args):
+    consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": f"bench-{time.time_ns()}", "enable.auto.commit": False,
+                         "fetch.wait.max.ms": 5, "fetch.min.bytes": 1})
+    metadata = consumer.list_topics(args.topic, timeout=30)
+    consumer.assign([TopicPartition(args.topic, p, -1) for p in metadata.topics[args.topic].partitions])
+    consumer.consume(num_messages=1, timeout=2.0)  # joins the partitions at their end
+    producer = Producer({**producer_config(args, "all"), "linger.ms": 0})
+    producer.produce(args.topic, b"warm")
+    producer.flush(30)
+    stop = threading.Event()
+    sent = [0]
+
+    def send():
+        interval = 1.0 / args.rate
+        next_send = time.monotonic()
+        end = next_send + args.seconds
+        filler = b"x" * max(0, args.size - 20)
+        while time.monotonic() < end:
+            now = time.monotonic()
+            if now < next_send:
+                producer.poll(min(next_send - now, 0.001))
+                continue
+            producer.produce(args.topic, str(time.time_ns()).encode().ljust(20, b" ") + filler)
+            sent[0] += 1
+            next_send += interval
+            producer.poll(0)
+        producer.flush(60)
+        stop.set()
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    samples = []
+    linger_until = None
+    while True:
+        for message in consumer.consume(num_messages=1000, timeout=0.05):
+            if message.error() or not message.value() or message.value() == b"warm":
+                continue
+            received = time.time_ns()
+            samples.append((received - int(message.value()[:20])) // 1000)
+        if stop.is_set():
+            linger_until = linger_until or time.monotonic() + 5
+            if len(samples) >= sent[0] or time.monotonic() > linger_until:
+                break
+    thread.join()
+    consumer.close()
+    with open(args.out, "w") as out:
+        out.write("\n".join(str(s) for s in samples) + "\n")
+    return {"sent": sent[0], "received": len(samples)}
+
+
+def probe(args):
+    producer = Producer({"bootstrap.servers": args.bootstrap, "acks": "all", "linger.ms": 0, "message.timeout.ms": 60_000,
+                         "retry.backoff.ms": 20, "retry.backoff.max.ms": 100, "topic.metadata.refresh.fast.interval.ms": 20,
+                         "reconnect.backoff.ms": 20, "reconnect.backoff.max.ms": 100})
+    out = open(args.out, "a", buffering=1)
+
+    def delivered(error, message):
+        if error is None:
+            epoch = message.leader_epoch() if hasattr(message, "leader_epoch") else None
+            out.write(f"{time.time_ns()} {epoch if epoch is not None else -1}\n")
+
+    end = time.monotonic() + args.seconds
+    sent = 0
+    while time.monotonic() < end:
+        producer.produce(args.topic, b"probe", partition=0, on_delivery=delivered)
+        sent += 1
+        producer.poll(0.005)
+    producer.flush(30)
+    return {"sent": sent}
+
+
+def leader(args):
+    admin = AdminClient({"bootstrap.servers": args.bootstrap})
+    partition = admin.list_topics(args.topic, timeout=10).topics[args.topic].partitions[0]
+    return {"leader": partition.leader, "isr": list(partition.isrs), "replicas": list(partition.replicas)}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["create", "produce", "consume", "latency", "probe", "leader"])
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--partitions", type=int, default=1)
+    parser.add_argument("--replication", type=int, default=1)
+    parser.add_argument("--config", nargs="*", default=[])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--size", type=int, default=100)
+    parser.add_argument("--acks", default="1")
+    parser.add_argument("--rate", type=float, default=5000)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    result = globals()[args.mode](args)
+    print(json.dumps(result))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

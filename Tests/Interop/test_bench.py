@@ -1,0 +1,41 @@
+"""`samsa bench` at tiny sizes (--quick): every benchmark still runs, cleans up and prints well-formed
+output. The figures themselves are not judged here (see BENCHMARKS.md)."""
+import json
+import subprocess
+
+from conftest import SAMSA
+from test_playbooks import processes_mentioning
+
+EXPECTED_FIGURES = {
+    "startup": ["startup.p50_s", "startup.max_s"],
+    "produce": ["samsa_standalone.rf1_acks1.100B.records_per_s", "samsa_lab.rf3_acksall.100B.records_per_s", "ratio.rf3_vs_rf1.100B"],
+    "consume": ["samsa_standalone.rf1_acks1.1024B.records_per_s", "samsa_lab.rf3_acksall.1024B.mb_per_s"],
+    "latency": ["latency.p50_ms", "latency.p99_ms", "latency.p999_ms"],
+    "failover": ["failover.p50_s", "failover.max_s"],
+    "scale": ["scale.create_s", "scale.broker1.idle_cpu_percent", "scale.broker3.rss_mib"],
+    "checker": ["checker.operations", "checker.total_s", "checker.peak_rss_mib"],
+}
+
+
+def test_every_benchmark_runs_at_a_tiny_size_and_prints_json(tmp_path):
+    work = tmp_path / "bench"
+    result = subprocess.run([SAMSA, "bench", "all", "--quick", "--json", "--dir", str(work)], capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-4000:]
+    objects = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert [o["name"].split(":")[0] for o in objects] == list(EXPECTED_FIGURES)
+    for o in objects:
+        name = o["name"].split(":")[0]
+        assert o["quick"] is True and o["machine"] and o["rows"], o
+        assert all(len(row) == len(o["columns"]) for row in o["rows"]), o
+        for figure in EXPECTED_FIGURES[name]:
+            assert isinstance(o["figures"].get(figure), (int, float)), (name, figure, o["figures"])
+    produce = next(o for o in objects if o["name"].startswith("produce"))
+    if "ratio.samsa_vs_tansu.100B" not in produce["figures"]:
+        assert any("Tansu not found" in note for note in produce["notes"]), produce["notes"]
+    assert not processes_mentioning(str(work)), "every benchmark stops what it started"
+
+
+def test_an_unknown_benchmark_is_refused():
+    result = subprocess.run([SAMSA, "bench", "speed"], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "no benchmark 'speed'; benchmarks: startup, produce, consume, latency, failover, scale, checker, all" in result.stderr
