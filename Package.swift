@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Lab"]),
         .target(
             name: "Bench",
-            dependencies: ["Lab", "Verification", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: ["Lab", "Coordination", "Verification", .product(name: "Histogram", package: "hdrhistogram-swift")],
             resources: [.copy("Resources/bench_client.py")]
         ),
         .executableTarget(

@@ -1,3 +1,4 @@
+import Coordination
 import Foundation
 import Lab
 
@@ -41,7 +42,9 @@ public enum BenchMachine {
     }
 }
 
-/// Runs `bench_client.py` (confluent-kafka) as its own process and returns its JSON answer.
+/// Runs `bench_client.py` (confluent-kafka) as its own process and returns its JSON answer. Every
+/// child is started through `ChildProcess` (clean signal mask, own process group, parent-death
+/// signal): a Foundation `Process` would inherit this process's blocked signals and ignore SIGTERM.
 enum BenchClient {
     static var script: String {
         get throws {
@@ -52,78 +55,50 @@ enum BenchClient {
         }
     }
 
-    /// Starts a client that runs until it ends by itself or is terminated (the failover probe).
-    static func start(_ mode: String, bootstrap: String, topic: String, _ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", try script, mode, "--bootstrap", bootstrap, "--topic", topic] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    static func spawn(_ mode: String, bootstrap: String, topic: String, _ arguments: [String], output: String) throws -> pid_t {
+        try ChildProcess.spawn(executable: "/usr/bin/env", arguments: ["python3", try script, mode, "--bootstrap", bootstrap, "--topic", topic] + arguments,
+                               options: ChildProcess.Options(outputPath: output))
+    }
+
+    /// Starts a client that runs until it ends by itself or is stopped (the failover probe).
+    static func start(_ mode: String, bootstrap: String, topic: String, _ arguments: [String], output: String) throws -> pid_t {
+        try spawn(mode, bootstrap: bootstrap, topic: topic, arguments, output: output)
     }
 
     static func run(_ mode: String, bootstrap: String, topic: String, _ arguments: [String] = [], timeoutSeconds: Double = 600) throws -> [String: Any] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", try script, mode, "--bootstrap", bootstrap, "--topic", topic] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let collected = Collected()
-        let reader = Thread { collected.set(output.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let drain = Thread { _ = errors.fileHandleForReading.readDataToEndOfFile() }
-        drain.start()
-        let deadline = Date(timeIntervalSinceNow: timeoutSeconds)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("samsa-bench-client-\(UUID().uuidString).out").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let pid = try spawn(mode, bootstrap: bootstrap, topic: topic, arguments, output: output)
+        guard let status = ChildProcess.waitForExit(pid, timeoutMs: Int(timeoutSeconds * 1000)) else {
+            _ = ChildProcess.terminate(pid, graceMs: 5000)
             throw BenchFailure("bench client \(mode) did not finish within \(Int(timeoutSeconds)) s")
         }
-        process.waitUntilExit()
-        while !collected.done { usleep(1000) }
-        let text = String(decoding: collected.data, as: UTF8.self)
-        guard process.terminationStatus == 0,
-              let line = text.split(separator: "\n").last,
-              let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
-            throw BenchFailure("bench client \(mode) failed (exit \(process.terminationStatus)): \(text.suffix(500))")
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        let answer = text.split(separator: "\n").reversed().lazy
+            .compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }.first
+        guard status == 0, let answer else {
+            throw BenchFailure("bench client \(mode) failed (\(ChildProcess.describe(waitStatus: status))): \(text.suffix(500))")
         }
-        return object
-    }
-
-    final class Collected: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value: Data?
-        func set(_ data: Data) { lock.withLock { value = data } }
-        var done: Bool { lock.withLock { value != nil } }
-        var data: Data { lock.withLock { value ?? Data() } }
+        return answer
     }
 }
 
 /// A broker process the benchmarks start and always stop: a `samsa cluster up` lab, a standalone
 /// `samsa broker`, or the peer (Tansu).
 final class BenchProcess {
-    let process = Process()
+    let pid: pid_t
     let directory: String
     var bootstrap = ""
+    var output: String { directory + ".out" }
 
-    init(executable: String, arguments: [String], directory: String, environment: [String: String] = [:]) throws {
+    init(executable: String, arguments: [String], directory: String) throws {
         self.directory = directory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        FileManager.default.createFile(atPath: directory + ".out", contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + ".out"))
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try FileManager.default.createDirectory(atPath: (directory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        pid = try ChildProcess.spawn(executable: executable, arguments: arguments, options: ChildProcess.Options(outputPath: directory + ".out"))
     }
+
+    var isRunning: Bool { ChildProcess.exitStatus(of: pid) == nil && !exited }
+    private var exited = false
 
     /// `samsa cluster up`: ZooKeeper and N brokers; returns when READY (bounded).
     static func lab(samsa: String, brokers: Int, directory: String, config: [String] = []) throws -> BenchProcess {
@@ -131,8 +106,12 @@ final class BenchProcess {
         var arguments = ["cluster", "up", "--brokers", String(brokers), "--base-port", String(base), "--dir", directory]
         for item in config { arguments += ["--broker-config", item] }
         let lab = try BenchProcess(executable: samsa, arguments: arguments, directory: directory)
-        lab.stopSignal = SIGINT
-        lab.bootstrap = try lab.waitForLine(prefix: "READY bootstrap=", timeoutSeconds: 120)
+        do {
+            lab.bootstrap = try lab.waitForLine(prefix: "READY bootstrap=", timeoutSeconds: 120)
+        } catch {
+            lab.stop()
+            throw error
+        }
         return lab
     }
 
@@ -162,9 +141,6 @@ final class BenchProcess {
         let peer = try BenchProcess(executable: binary, arguments: ["broker", "--listener-url", url, "--advertised-listener-url", url,
                                                                    "--storage-engine", "memory://tansu/"], directory: directory)
         peer.bootstrap = "127.0.0.1:\(port)"
-        // It keeps everything in memory, and after clients have been connected it does not stop on
-        // SIGTERM within 30 s.
-        peer.stopSignal = SIGKILL
         try peer.waitForPort(port)
         return peer
     }
@@ -187,9 +163,9 @@ final class BenchProcess {
     func waitForLine(prefix: String, timeoutSeconds: Double) throws -> String {
         let deadline = Date(timeIntervalSinceNow: timeoutSeconds)
         while Date() < deadline {
-            let text = (try? String(contentsOfFile: directory + ".out", encoding: .utf8)) ?? ""
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) { return String(line.dropFirst(prefix.count)) }
-            guard process.isRunning else { throw BenchFailure("\(process.executableURL!.path) exited: \(text.suffix(400))") }
+            guard isRunning else { throw BenchFailure("\(directory): the process exited: \(text.suffix(400))") }
             usleep(20_000)
         }
         throw BenchFailure("no '\(prefix)' within \(Int(timeoutSeconds)) s")
@@ -198,7 +174,7 @@ final class BenchProcess {
     func waitForPort(_ port: Int) throws {
         let deadline = Date(timeIntervalSinceNow: 30)
         while Date() < deadline {
-            guard process.isRunning else { throw BenchFailure("\(process.executableURL!.path) exited before listening on \(port)") }
+            guard isRunning else { throw BenchFailure("\(directory): the process exited before listening on \(port)") }
             if !LocalCluster.portIsFree(port) { return }
             usleep(50_000)
         }
@@ -212,17 +188,15 @@ final class BenchProcess {
         return list.filter { ($0["name"] as? String)?.hasPrefix("broker-") == true }.compactMap { ($0["pid"] as? NSNumber)?.int32Value }
     }
 
-    /// The signal that stops it cleanly: SIGINT for a lab (it stops its children), SIGTERM otherwise.
-    var stopSignal = SIGTERM
-
-    /// `stopSignal`, then SIGKILL after 30 s.
+    /// SIGINT (a lab stops its children on it; a broker or the peer stop on it too), SIGKILL after 30 s.
     func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, stopSignal)
-        let deadline = Date(timeIntervalSinceNow: 30)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        guard !exited else { return }
+        kill(pid, SIGINT)
+        if ChildProcess.waitForExit(pid, timeoutMs: 30_000) == nil {
+            kill(pid, SIGKILL)
+            _ = ChildProcess.waitForExit(pid, timeoutMs: 10_000)
+        }
+        exited = true
     }
 }
 

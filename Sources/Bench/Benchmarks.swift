@@ -1,3 +1,4 @@
+import Coordination
 import Foundation
 import Histogram
 import Lab
@@ -196,11 +197,8 @@ public struct Benchmarks: Sendable {
             let probeFile = lab.directory + "/probe.txt"
             FileManager.default.createFile(atPath: probeFile, contents: nil)
             let probe = try BenchClient.start("probe", bootstrap: lab.bootstrap, topic: topic,
-                                              ["--seconds", String(Double(trials) * 40 + 10), "--out", probeFile])
-            defer {
-                probe.terminate()
-                probe.waitUntilExit()
-            }
+                                              ["--seconds", String(Double(trials) * 40 + 10), "--out", probeFile], output: lab.directory + "/probe.out")
+            defer { _ = ChildProcess.terminate(probe, graceMs: 5000) }
             var times: [Double] = []
             for trial in 1...trials {
                 let state = try waitForFullIsr(lab, topic)

@@ -55,27 +55,30 @@ extension ShellSession {
         say("reports: " + files.map(\.path).joined(separator: " "))
     }
 
-    /// `run PLAYBOOK`: `samsa run` as a child process on its own cluster; Ctrl-C reaches it (it
-    /// stops its cluster and exits 130).
+    /// `run PLAYBOOK`: `samsa run` as a child process on its own cluster, writing to this shell's
+    /// output; Ctrl-C is passed on to it (it stops its cluster and exits 130).
     func runPlaybook(_ path: String) async throws {
         guard FileManager.default.fileExists(atPath: path) else { throw Failure("no playbook at \(path)", hint: "e.g. run Playbooks/quickstart.yaml") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: options.samsaBinary)
-        process.arguments = ["run", path]
-        try process.run()
+        // The child reopens this process's stdout; its own process group keeps the terminal's
+        // Ctrl-C away from it, so the shell decides what reaches it.
+        let pid = try ChildProcess.spawn(executable: options.samsaBinary, arguments: ["run", path],
+                                         options: ChildProcess.Options(outputPath: "/proc/\(getpid())/fd/1"))
         var forwarded = false
-        while process.isRunning {
+        var status: Int32?
+        while status == nil {
             if Interrupts.pending && !forwarded {
                 forwarded = true
-                process.interrupt()
+                kill(pid, SIGINT)
             }
-            _ = Interrupts.sleep(ms: 100)
+            status = ChildProcess.exitStatus(of: pid)
+            if status == nil { _ = Interrupts.sleep(ms: 100) }
         }
-        switch process.terminationStatus {
+        let code = status! & 0x7f == 0 ? (status! >> 8) & 0xff : -1
+        switch code {
         case 0: return
         case 1: throw Failure("the playbook's expectations failed", hint: "see its report above")
         case 130: throw Failure("the run was interrupted")
-        default: throw Failure("samsa run exited with \(process.terminationStatus)")
+        default: throw Failure("samsa run ended with \(ChildProcess.describe(waitStatus: status!))")
         }
     }
 
