@@ -49,6 +49,9 @@ def test_the_issue_session_piped_through_stdin(tmp_path):
     row = next(line for line in out.splitlines() if line.startswith("orders  0 "))
     cells = row.split()
     assert cells[2] == new and "(under-replicated)" in row, row
+    assert f"broker(s) {old} left the ISR of 2 partition(s) they followed" in out, out
+    rows = [line for line in out.splitlines() if line.startswith("orders  ")]
+    assert len(rows) == 3 and all("(under-replicated)" in r and old not in r.split()[5] for r in rows), rows
     assert "healed 1 fault(s)" in out
     assert re.search(r"sends: 500 attempted, 500 acknowledged, 0 failed, 0 indeterminate; lost 0, unseen 0, duplicates 0", out), out
     assert "PASS" in out

@@ -130,20 +130,26 @@ extension ShellSession {
     }
 
     /// After a fault took `away` out, waits (bounded, Ctrl-C stops it) until no partition is led
-    /// by them any more, and says where leadership went, so the next command sees the new state.
+    /// by them and no ISR lists them any more (the controller does both when their ZooKeeper
+    /// sessions end), and says where leadership went, so the next command sees the new state.
     func awaitLeadershipMoves(_ lab: Lab, away: Set<Int32>, before: [KafkaAdmin.PartitionDescription]) async {
         let led = before.filter { away.contains($0.leader) }
-        guard !led.isEmpty else { return }
+        let followed = before.filter { !away.contains($0.leader) && $0.isr.contains(where: away.contains) }
+        guard !led.isEmpty || !followed.isEmpty else { return }
         let started = Date()
         let deadline = Date(timeIntervalSinceNow: Double(Self.leadershipWaitMs) / 1000)
-        if options.interactive { say("waiting for the controller to move leadership of \(led.count) partition(s) (Ctrl-C stops waiting)") }
+        if options.interactive { say("waiting for the controller to move leadership and shrink ISRs (Ctrl-C stops waiting)") }
         var now: [KafkaAdmin.PartitionDescription] = []
         while Date() < deadline && !Interrupts.pending {
             now = (try? await KafkaAdmin(cluster: lab.client).describeTopics(nil)) ?? []
             let moved = led.allSatisfy { old in
                 now.contains { $0.topic == old.topic && $0.partition == old.partition && !away.contains($0.leader) }
             }
-            if moved { break }
+            // An offline partition keeps its last ISR, as in Kafka.
+            let shrunk = (led + followed).allSatisfy { old in
+                now.contains { $0.topic == old.topic && $0.partition == old.partition && ($0.leader < 0 || !$0.isr.contains(where: away.contains)) }
+            }
+            if moved && shrunk { break }
             _ = Interrupts.sleep(ms: 200)
         }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
@@ -155,6 +161,14 @@ extension ShellSession {
             } else {
                 say("  \(old.topic)/\(old.partition): still led by \(old.leader) after \(seconds) s")
             }
+        }
+        let stillListed = followed.filter { old in
+            !now.contains { $0.topic == old.topic && $0.partition == old.partition && !$0.isr.contains(where: away.contains) }
+        }
+        if !followed.isEmpty {
+            let names = away.sorted().map(String.init).joined(separator: ",")
+            say(stillListed.isEmpty ? "  broker(s) \(names) left the ISR of \(followed.count) partition(s) they followed"
+                                    : "  \(stillListed.count) ISR(s) still list broker(s) \(names) after \(seconds) s")
         }
     }
 
