@@ -209,7 +209,7 @@ def test_exit_keep_leaves_the_lab_running_and_attach_drives_it(tmp_path):
         assert f"samsa cluster down --dir {lab}" in result.stdout
         time.sleep(1)
         assert processes_mentioning(str(lab)), "exit --keep leaves the lab running after the shell is gone"
-        script = f"attach {lab}\ntopics create kept --partitions 1 --replication-factor 1\nproduce kept --count 5\npause 1\nresume 1\ncheck\nexit\n"
+        script = f"attach {lab}\ntopics create kept --partitions 1 --replication-factor 1\nproduce kept --count 5\nslow 1 --latency 20ms\nheal\ncheck\nexit\n"
         result = subprocess.run([SAMSA, "shell", "--fail-fast"], input=script, capture_output=True, text=True, timeout=300, cwd=tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
         assert f"attached to {lab}: 1 broker(s)" in result.stdout
