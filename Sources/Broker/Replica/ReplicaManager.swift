@@ -84,6 +84,12 @@ public final class ReplicaManager: Sendable {
                 continue
             }
             let current = partition.replicaState
+            // Two LeaderAndIsr requests can be in flight at once (the check in the request handler
+            // is made before an await); an older leader epoch must never replace a newer one.
+            if decision.leaderEpoch < current.leaderEpoch {
+                logger.info("ignoring leader epoch \(decision.leaderEpoch) for \(decision.topicPartition): already at \(current.leaderEpoch)")
+                continue
+            }
             if decision.leader == brokerId {
                 if current.role != .leader || current.leaderEpoch != decision.leaderEpoch || current.fenced
                     || current.stateVersion != decision.stateVersion {
