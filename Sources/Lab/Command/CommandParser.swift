@@ -248,7 +248,8 @@ public enum FaultParser {
         throw CommandParseError(message: "'\(word.text)' is not a bandwidth", offset: word.offset, hint: "bytes per second, e.g. 100kb, 1mb")
     }
 
-    static func closest(_ word: String, _ candidates: [String]) -> String? {
+    /// The candidate nearest to `word` by edit distance, when near enough to be a typo.
+    public static func closest(_ word: String, _ candidates: [String]) -> String? {
         let scored = candidates.map { ($0, distance(word, $0)) }.min { $0.1 < $1.1 }
         guard let (best, d) = scored, d <= max(2, word.count / 3) else { return nil }
         return best
