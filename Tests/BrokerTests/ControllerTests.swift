@@ -12,6 +12,7 @@ final class RecordingChannel: ControllerChannel {
     func send(_ request: ControllerRequest, to broker: BrokerEndpoint) { sent.withLockedValue { $0.append((broker.id, request)) } }
     func removeBroker(_ id: Int32) {}
     func removeAll() {}
+    func awaitDelivery(to brokers: Set<Int32>, timeoutMs: Int64) async -> Bool { true }
     func leaderAndIsr(to broker: Int32) -> [PartitionLeadership] {
         sent.withLockedValue { $0 }.compactMap { id, request -> [PartitionLeadership]? in
             guard id == broker, case .leaderAndIsr(_, _, let partitions, _) = request else { return nil }
@@ -127,8 +128,8 @@ final class RecordingChannel: ControllerChannel {
         _ = try register([1, 2, 3])
         try createTopic(zk, "orders", [0: [1, 2, 3], 1: [2, 1, 3]])
         try controller.activate(zk)
-        let remaining = try controller.controlledShutdown(zk, broker: 1)
-        #expect(remaining.isEmpty)
+        let result = try controller.controlledShutdown(zk, broker: 1)
+        #expect(result.remaining.isEmpty && result.newLeaders == [2])
         let p0 = try state(zk, TopicPartition("orders", 0))
         #expect(p0.leader == 2 && p0.isr == [2, 3])
         let p1 = try state(zk, TopicPartition("orders", 1))

@@ -175,8 +175,15 @@ final class ClusterRuntime: Sendable {
         guard agent.isController else { return ControlledShutdownResponse(errorCode: ErrorCode.notController.rawValue, remainingPartitions: []) }
         let controller = self.controller
         do {
-            let remaining = try await session.run { zk in try controller.controlledShutdown(zk, broker: request.brokerId) }
-            return ControlledShutdownResponse(errorCode: 0, remainingPartitions: remaining.map { .init(topicName: $0.topic, partitionIndex: $0.partition) })
+            let result = try await session.run { zk in try controller.controlledShutdown(zk, broker: request.brokerId) }
+            // Answer once the new leaders have applied their LeaderAndIsr, so the stopping broker never
+            // leaves its partitions without a serving leader (bounded: a paused new leader must not
+            // hold the shutdown past the requester's own timeout).
+            let bound = min(5000, config.controllerSocketTimeoutMs / 2)
+            if !(await controller.channel.awaitDelivery(to: result.newLeaders, timeoutMs: bound)) {
+                logger.warning("controlled shutdown of broker \(request.brokerId): new leaders \(result.newLeaders.sorted()) did not confirm within \(bound) ms")
+            }
+            return ControlledShutdownResponse(errorCode: 0, remainingPartitions: result.remaining.map { .init(topicName: $0.topic, partitionIndex: $0.partition) })
         } catch {
             logger.error("controlled shutdown of broker \(request.brokerId) failed: \(error)")
             return ControlledShutdownResponse(errorCode: ErrorCode.unknownServerError.rawValue, remainingPartitions: [])

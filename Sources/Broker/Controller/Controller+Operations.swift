@@ -54,18 +54,23 @@ extension Controller {
     }
 
     /// A broker asked to shut down: move leadership of its partitions to other ISR members and take
-    /// it out of every ISR. Returns the partitions it still leads (no other replica could take over).
-    func controlledShutdown(_ zk: any CoordinationClient, broker id: Int32) throws -> [TopicPartition] {
-        guard context.liveBrokers[id] != nil else { return [] }
+    /// it out of every ISR. Returns the partitions it still leads (no other replica could take over)
+    /// and the brokers that were made leaders, whose LeaderAndIsr the answer should wait for.
+    func controlledShutdown(_ zk: any CoordinationClient, broker id: Int32) throws -> (remaining: [TopicPartition], newLeaders: Set<Int32>) {
+        guard context.liveBrokers[id] != nil else { return ([], []) }
         context.shuttingDown.insert(id)
         var changed: [TopicPartition] = []
         var remaining: [TopicPartition] = []
+        var newLeaders: Set<Int32> = []
         for tp in context.allPartitions {
             guard let entry = context.states[tp], context.replicas(of: tp).contains(id) else { continue }
             if entry.state.leader == id {
                 if let result = LeaderElection.controlledShutdown(assignment: context.replicas(of: tp), isr: entry.state.isr,
                                                                  live: Set(context.liveBrokers.keys), shuttingDown: context.shuttingDown) {
-                    if try writeState(zk, tp, leader: result.leader, isr: result.isr) { changed.append(tp) }
+                    if try writeState(zk, tp, leader: result.leader, isr: result.isr) {
+                        changed.append(tp)
+                        newLeaders.insert(result.leader)
+                    }
                 } else {
                     remaining.append(tp)
                 }
@@ -75,7 +80,7 @@ extension Controller {
         }
         propagate(changed)
         logger.info("controller: controlled shutdown of broker \(id): moved \(changed.count) partition(s), \(remaining.count) left")
-        return remaining
+        return (remaining, newLeaders)
     }
 
     /// Kafka's auto leader rebalance: for each broker whose share of preferred partitions led by

@@ -12,7 +12,7 @@ final class ControllerChannelManager: ControllerChannel {
     private final class BrokerQueue: Sendable {
         let endpoint: BrokerEndpoint
         let address: (host: String, port: Int)
-        private let state = NIOLockedValueBox<(queue: [ControllerRequest], running: Bool, removed: Bool)>(([], false, false))
+        private let state = NIOLockedValueBox<(queue: [ControllerRequest], running: Bool, removed: Bool, enqueued: Int, finished: Int)>(([], false, false, 0, 0))
 
         init(endpoint: BrokerEndpoint, address: (host: String, port: Int)) {
             self.endpoint = endpoint
@@ -23,6 +23,7 @@ final class ControllerChannelManager: ControllerChannel {
             state.withLockedValue { state in
                 guard !state.removed else { return false }
                 state.queue.append(request)
+                state.enqueued += 1
                 if state.running { return false }
                 state.running = true
                 return true
@@ -38,6 +39,15 @@ final class ControllerChannelManager: ControllerChannel {
                 return state.queue.removeFirst()
             }
         }
+
+        /// A request left the queue's hands: answered, dropped as stale, or abandoned with the broker.
+        func finished() { state.withLockedValue { $0.finished += 1 } }
+
+        /// How many requests were handed to this queue so far.
+        var enqueued: Int { state.withLockedValue { $0.enqueued } }
+
+        /// Whether every request up to the `count`-th one has been answered (or the queue was dropped).
+        func settled(upTo count: Int) -> Bool { state.withLockedValue { $0.removed || $0.finished >= count } }
 
         var removed: Bool { state.withLockedValue { $0.removed } }
         func remove() { state.withLockedValue { $0.removed = true; $0.queue = [] } }
@@ -72,6 +82,16 @@ final class ControllerChannelManager: ControllerChannel {
         }
     }
 
+    func awaitDelivery(to brokers: Set<Int32>, timeoutMs: Int64) async -> Bool {
+        let marks = queues.withLockedValue { queues in queues.filter { brokers.contains($0.key) }.values.map { ($0, $0.enqueued) } }
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
+        while !marks.allSatisfy({ queue, mark in queue.settled(upTo: mark) }) {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
     func removeBroker(_ id: Int32) {
         queues.withLockedValue { $0.removeValue(forKey: id) }?.remove()
     }
@@ -96,6 +116,7 @@ final class ControllerChannelManager: ControllerChannel {
                                                                        connectTimeoutMs: min(timeoutMs, 3000), requestTimeoutMs: timeoutMs)
                     }
                     try await deliver(request, over: connection!)
+                    queue.finished()
                     break
                 } catch {
                     attempt += 1

@@ -25,5 +25,8 @@ public protocol ControllerChannel: Sendable {
     func send(_ request: ControllerRequest, to broker: BrokerEndpoint)
     /// The broker left (or the controller resigned): drop its queue.
     func removeBroker(_ id: Int32)
+    /// Waits until every request sent so far to `brokers` has been answered (or dropped with its
+    /// broker), at most `timeoutMs`; false when the bound ran out first.
+    func awaitDelivery(to brokers: Set<Int32>, timeoutMs: Int64) async -> Bool
     func removeAll()
 }
