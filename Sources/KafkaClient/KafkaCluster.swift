@@ -14,6 +14,9 @@ public final class KafkaCluster: Sendable {
         public var clientId: String = "samsa"
         public var connectTimeoutMs: Int64 = 3000
         public var requestTimeoutMs: Int64 = 10000
+        /// Where to reach a broker instead of the address it advertises (the lab reaches brokers on
+        /// their own listeners, behind the proxies its faults act on).
+        public var addressOverrides: [Int32: (host: String, port: Int)] = [:]
         public init() {}
     }
 
@@ -57,6 +60,10 @@ public final class KafkaCluster: Sendable {
         var metadata: Metadata?
         var connections: [String: KafkaConnection] = [:]
         var closed = false
+        /// The address that last answered a metadata request, asked first next time.
+        var lastAnswered: String?
+        /// Addresses whose metadata request failed, and when: asked last for a while.
+        var failedAt: [String: ContinuousClock.Instant] = [:]
     }
 
     public let bootstrap: [(host: String, port: Int)]
@@ -129,16 +136,53 @@ public final class KafkaCluster: Sendable {
         throw lastError
     }
 
-    /// Fetches metadata for `topics` (nil = all) from any broker and caches it.
+    /// The addresses a metadata request may go to, best first: the one that answered last, then the
+    /// known brokers and the bootstrap list, with those that failed in the last few seconds at the end.
+    func metadataCandidates() -> [(host: String, port: Int)] {
+        let (known, preferred, failed) = state.withLockedValue { state in
+            (state.metadata.map { $0.brokers.values.sorted { $0.id < $1.id }.map { (host: $0.host, port: $0.port) } } ?? [],
+             state.lastAnswered, state.failedAt)
+        }
+        var seen: Set<String> = []
+        let all = (known + bootstrap).filter { seen.insert("\($0.host):\($0.port)").inserted }
+        let recent = ContinuousClock.now - .seconds(5)
+        func rank(_ address: (host: String, port: Int)) -> Int {
+            let key = "\(address.host):\(address.port)"
+            if let failed = failed[key], failed > recent { return 2 }
+            return key == preferred ? 0 : 1
+        }
+        return all.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
+    }
+
+    /// Fetches metadata for `topics` (nil = all) and caches it. Each known broker is asked in turn
+    /// (each bounded by the request timeout) until one answers: a paused broker still accepts
+    /// connections, so one that does not answer must not hide the others.
     @discardableResult
     public func refreshMetadata(topics: [String]?, allowAutoCreate: Bool = false) async throws -> Metadata {
-        let connection = try await anyConnection()
         let request = MetadataRequest(topics: topics.map { $0.map { MetadataRequest.Topic(name: $0) } },
                                       allowAutoTopicCreation: allowAutoCreate)
-        let response: MetadataResponse = try await connection.send(request, timeoutMs: options.requestTimeoutMs)
+        var lastError: Error = KafkaClientError.noBrokers
+        var answer: (MetadataResponse, KafkaConnection)?
+        for address in metadataCandidates() {
+            let key = "\(address.host):\(address.port)"
+            var connection: KafkaConnection?
+            do {
+                connection = try await self.connection(host: address.host, port: address.port)
+                let response: MetadataResponse = try await connection!.send(request, timeoutMs: options.requestTimeoutMs)
+                state.withLockedValue { $0.lastAnswered = key; $0.failedAt[key] = nil }
+                answer = (response, connection!)
+                break
+            } catch {
+                lastError = error
+                if let connection { invalidate(connection) }
+                state.withLockedValue { $0.failedAt[key] = .now }
+            }
+        }
+        guard let (response, connection) = answer else { throw lastError }
         var brokers: [Int32: BrokerInfo] = [:]
         for broker in response.brokers {
-            brokers[broker.nodeId] = BrokerInfo(id: broker.nodeId, host: broker.host, port: Int(broker.port))
+            let address = options.addressOverrides[broker.nodeId] ?? (host: broker.host, port: Int(broker.port))
+            brokers[broker.nodeId] = BrokerInfo(id: broker.nodeId, host: address.host, port: address.port)
         }
         var topicInfos: [String: TopicInfo] = [:]
         for topic in response.topics {

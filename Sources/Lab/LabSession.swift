@@ -58,6 +58,7 @@ public final class LabSession: Sendable {
         clientOptions.clientId = "samsa-lab"
         clientOptions.connectTimeoutMs = 1000
         clientOptions.requestTimeoutMs = 2000
+        clientOptions.addressOverrides = Dictionary(uniqueKeysWithValues: cluster.brokerIds.map { ($0, (host: "127.0.0.1", port: cluster.internalPort($0))) })
         let direct = cluster.brokerIds.map { "127.0.0.1:\(cluster.internalPort($0))" }.joined(separator: ",")
         let client = try KafkaCluster(bootstrap: direct, options: clientOptions, group: group)
         let resolver = TargetResolver(cluster: client, brokerIds: cluster.brokerIds, seed: options.seed) {

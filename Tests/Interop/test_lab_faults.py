@@ -156,6 +156,21 @@ def test_role_targets_resolve_to_the_right_broker(lab_factory):
     assert lab.status()["processes"][crashed[0]]["state"] == "running"
 
 
+def test_role_targets_resolve_while_the_first_brokers_are_paused(lab_factory):
+    """A paused broker still accepts connections and never answers: the lab must go on to the next
+    broker for its metadata instead of refusing the fault."""
+    lab = lab_factory(3, {"zookeeper.session.timeout.ms": "10000"})
+    topic = unique_topic("paused")
+    lab.create_topic(topic)
+    state = lab.partition(topic)
+    lab.fault("pause", "1")
+    lab.fault("pause", "2")
+    assert lab.fault("slow", f"leader_of {topic}/0", "--latency", "1ms")["fault"]["brokers"] == [state.leader]
+    assert lab.fault("isolate", f"followers_of {topic}/0")["fault"]["brokers"] == sorted(r for r in state.replicas if r != state.leader)
+    lab.fault("heal")
+    assert all(p["state"] == "running" for p in lab.status()["processes"] if p["name"].startswith("broker-"))
+
+
 def test_lossy_links_reset_connections_until_healed(lab_factory):
     lab = lab_factory(3)
     base = lab.base_port
