@@ -93,7 +93,7 @@ class MetadataReader:
                     raise ConnectionError(f"broker on {port} closed the connection")
                 data += chunk
         r = MetadataReader(data[8:])  # size, correlation id
-        r.array(lambda: (r.take(">i"), r.string(), r.take(">i"), r.string()))
+        brokers = r.array(lambda: (r.take(">i"), r.string(), r.take(">i"), r.string()))
         cluster_id = r.string()
         controller = r.take(">i")
 
@@ -107,7 +107,7 @@ class MetadataReader:
             error, name, _internal = r.take(">h"), r.string(), r.take(">?")
             return name, (error, dict(r.array(partition)))
 
-        return {"cluster_id": cluster_id, "controller": controller, "topics": dict(r.array(topic))}
+        return {"cluster_id": cluster_id, "controller": controller, "brokers": sorted(b[0] for b in brokers), "topics": dict(r.array(topic))}
 
 
 class LabCluster:

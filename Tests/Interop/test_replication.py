@@ -305,3 +305,27 @@ def alive_broker(lab, broker: int) -> bool:
         return alive(lab.pid(broker))
     except KeyError:
         return False
+
+
+def test_a_restarted_broker_answers_clients_only_with_the_cluster_view(lab_factory):
+    """From the moment a restarted broker accepts connections, a Metadata answer lists every live
+    broker: one sent before the controller's first UpdateMetadata would list none, and librdkafka
+    drops its connection to every broker missing from an answer."""
+    from labcluster import MetadataReader
+    lab = lab_factory(3)
+    topic = unique_topic("restart-view")
+    lab.create_topic(topic)
+    lab.kill9(2)
+    lab.wait_for(lambda: lab.partition(topic).leader != 2, 30, "leadership off broker 2")
+    lab.restart(2)
+    answers = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(answers) < 3:
+        try:
+            answers.append(MetadataReader.request(lab.base_port + 1, [topic], 10))
+        except OSError:
+            time.sleep(0.005)
+    assert answers, "the restarted broker never answered"
+    assert [a["brokers"] for a in answers] == [[1, 2, 3]] * len(answers), answers
+    assert all(a["topics"][topic][0] == 0 for a in answers), answers
+

@@ -52,6 +52,20 @@ public final class RequestRouter: Sendable {
             return eventLoop.makeSucceededFuture(.close("malformed request header: \(error)"))
         }
         let context = RequestContext(header: header, apiKey: apiKey, connection: connection, eventLoop: eventLoop)
+        if let cluster = broker.cluster, !apiKey.isServedBeforeMetadata {
+            let request = body
+            return cluster.whenServing(on: eventLoop).flatMap { [self] in
+                var body = request
+                return respond(context, body: &body, correlationId: correlationId)
+            }
+        }
+        return respond(context, body: &body, correlationId: correlationId)
+    }
+
+    private func respond(_ context: RequestContext, body: inout ByteBuffer, correlationId: Int32) -> EventLoopFuture<RequestOutcome> {
+        let apiKey = context.apiKey
+        let version = context.version
+        let eventLoop = context.eventLoop
         let response: EventLoopFuture<(any KafkaMessage)?>
         do {
             response = try dispatch(context, body: &body)
@@ -107,8 +121,17 @@ public final class RequestRouter: Sendable {
             return now(handleOffsetForLeaderEpoch(try OffsetForLeaderEpochRequest(from: &body, version: version)))
         case .leaderAndIsr, .updateMetadata, .stopReplica, .controlledShutdown:
             return try handleControllerRequest(context, body: &body)
-        default:
-            throw ProtocolError.unsupportedVersion(apiKey: context.apiKey.rawValue, version: version)
+        }
+    }
+}
+
+private extension ApiKey {
+    /// ApiVersions (the connection handshake) and the controller's own requests are served at once;
+    /// every other request waits until the broker holds the cluster's metadata.
+    var isServedBeforeMetadata: Bool {
+        switch self {
+        case .apiVersions, .leaderAndIsr, .updateMetadata, .stopReplica, .controlledShutdown: return true
+        default: return false
         }
     }
 }

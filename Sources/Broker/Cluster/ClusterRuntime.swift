@@ -23,6 +23,10 @@ final class ClusterRuntime: Sendable {
     /// The highest controller epoch seen: requests from older controllers are refused (STALE_CONTROLLER_EPOCH).
     private let controllerEpochSeen = NIOLockedValueBox<Int32>(0)
     private let rebalanceTask = NIOLockedValueBox<RepeatedTask?>(nil)
+    /// Client requests wait for the controller's first UpdateMetadata (see `whenServing`).
+    private let serving: NIOLockedValueBox<(ready: Bool, deadline: NIODeadline, waiters: [EventLoopPromise<Void>])>
+    /// How long client requests may wait for the first UpdateMetadata after the broker joined.
+    static let firstMetadataWaitMs: Int64 = 5000
 
     init(config: BrokerConfig, advertised: HostPort, replicaManager: ReplicaManager, metadata: MetadataCache, events: EventLog,
          metrics: BrokerMetrics, logger: Logger, group: EventLoopGroup) {
@@ -32,6 +36,8 @@ final class ClusterRuntime: Sendable {
         self.events = events
         self.logger = logger
         self.group = group
+        // Until `start` sets the real deadline: its ZooKeeper connection may take this long.
+        serving = NIOLockedValueBox((false, .now() + .milliseconds(Int64(config.zookeeperConnectionTimeoutMs) + Self.firstMetadataWaitMs), []))
         session = ZkSession(connectString: config.zookeeperConnect!, sessionTimeoutMs: config.zookeeperSessionTimeoutMs,
                             connectTimeoutMs: config.zookeeperConnectionTimeoutMs, logger: logger)
         let channel = ControllerChannelManager(controllerId: config.brokerId, peers: config.peerAddresses, group: group,
@@ -46,6 +52,7 @@ final class ClusterRuntime: Sendable {
     func start() async throws {
         let agent = self.agent
         session.setHandler { event in agent.handle(event) }
+        serving.withLockedValue { $0.deadline = .now() + .milliseconds(Self.firstMetadataWaitMs) }
         try await session.start()
         let interval = config.leaderImbalanceCheckIntervalMs
         let task = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(interval), delay: .milliseconds(interval)) { [self] _ in
@@ -59,6 +66,35 @@ final class ClusterRuntime: Sendable {
     }
 
     var controllerId: Int32 { agent.controllerId }
+
+    // MARK: Serving clients
+
+    /// Completes once the broker can answer clients with the cluster's view: when the controller's
+    /// first UpdateMetadata arrived, or `firstMetadataWaitMs` after joining, whichever comes first.
+    /// Kafka opens its request processing only at the end of startup; answering before the first
+    /// UpdateMetadata would tell clients the cluster has no brokers, and librdkafka then drops its
+    /// connections to every broker missing from that answer.
+    func whenServing(on loop: any EventLoop) -> EventLoopFuture<Void> {
+        let wait = serving.withLockedValue { state -> (EventLoopPromise<Void>, NIODeadline)? in
+            guard !state.ready, NIODeadline.now() < state.deadline else { return nil }
+            let promise = loop.makePromise(of: Void.self)
+            state.waiters.append(promise)
+            return (promise, state.deadline)
+        }
+        guard let (promise, deadline) = wait else { return loop.makeSucceededVoidFuture() }
+        loop.scheduleTask(deadline: deadline) { [self] in openToClients(metadataArrived: false) }
+        return promise.futureResult
+    }
+
+    private func openToClients(metadataArrived: Bool) {
+        let waiters = serving.withLockedValue { state -> [EventLoopPromise<Void>] in
+            state.ready = state.ready || metadataArrived || NIODeadline.now() >= state.deadline
+            guard state.ready else { return [] }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.succeed(()) }
+    }
 
     // MARK: Controller requests
 
@@ -152,6 +188,7 @@ final class ClusterRuntime: Sendable {
                 }
             }
         }
+        openToClients(metadataArrived: true)
         return UpdateMetadataResponse(errorCode: 0)
     }
 
