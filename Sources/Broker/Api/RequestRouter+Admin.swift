@@ -6,9 +6,8 @@ extension RequestRouter {
     /// Kafka's error codes. Any broker accepts it.
     func handleCreateTopics(_ request: CreateTopicsRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
         let version = context.version
-        var duplicates: Set<String> = []
         var seen: Set<String> = []
-        for topic in request.topics where !seen.insert(topic.name).inserted { duplicates.insert(topic.name) }
+        let duplicates = Set(request.topics.map(\.name).filter { !seen.insert($0).inserted })
         let creations = request.topics.filter { !duplicates.contains($0.name) }.map { topic in
             TopicCreation(
                 name: topic.name,

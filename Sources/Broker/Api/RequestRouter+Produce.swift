@@ -55,8 +55,9 @@ extension RequestRouter {
         }
         if waiting.isEmpty { return context.eventLoop.makeSucceededFuture(assemble(results)) }
         let timeoutMs = Int64(max(0, request.timeoutMs))
+        let appended = results
         return DelayedProduce.wait(for: waiting, timeoutMs: timeoutMs, eventLoop: context.eventLoop).map { errors in
-            var final = results
+            var final = appended
             for (tp, code) in errors where code != .none {
                 final[tp]?.errorCode = code.rawValue
             }

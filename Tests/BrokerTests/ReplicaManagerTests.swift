@@ -1,0 +1,44 @@
+import Foundation
+import KafkaProtocol
+import Logging
+import Testing
+@testable import Broker
+
+/// How the replica manager applies the controller's leadership decisions.
+@Suite struct ReplicaManagerTests {
+    let directory = NSTemporaryDirectory() + "samsa-replicas-" + UUID().uuidString
+
+    func makeManager(id: Int32) throws -> ReplicaManager {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let config = try BrokerConfig(file: try PropertiesFile.parse("broker.id=\(id)\nlog.dirs=\(directory)/data\n", source: "test"))
+        let events = try EventLog(path: "\(directory)/events.jsonl", brokerId: id)
+        return try ReplicaManager(config: config, logger: Logger(label: "test"), events: events, metrics: BrokerMetrics())
+    }
+
+    func decision(leader: Int32, epoch: Int32, version: Int32) -> PartitionLeadership {
+        PartitionLeadership(topicPartition: TopicPartition("orders", 0), leader: leader, leaderEpoch: epoch, isr: [1, 2],
+                            replicas: [1, 2], controllerEpoch: 1, stateVersion: version)
+    }
+
+    /// Two LeaderAndIsr requests in flight may be applied out of order: the older one, applied last,
+    /// must not take the partition back to an older epoch.
+    @Test func anOlderLeaderEpochAppliedLastChangesNothing() throws {
+        let manager = try makeManager(id: 1)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        manager.applyLeadership([decision(leader: 1, epoch: 5, version: 7)], topicConfigs: [:])
+        let followers = manager.applyLeadership([decision(leader: 2, epoch: 4, version: 6)], topicConfigs: [:])
+        #expect(followers.isEmpty)
+        let state = try #require(manager.partition(TopicPartition("orders", 0))).replicaState
+        #expect(state.role == .leader && state.leaderEpoch == 5)
+    }
+
+    @Test func aNewerLeaderEpochMovesLeadership() throws {
+        let manager = try makeManager(id: 1)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        manager.applyLeadership([decision(leader: 1, epoch: 5, version: 7)], topicConfigs: [:])
+        let followers = manager.applyLeadership([decision(leader: 2, epoch: 6, version: 8)], topicConfigs: [:])
+        #expect(followers.map(\.leader) == [2])
+        let state = try #require(manager.partition(TopicPartition("orders", 0))).replicaState
+        #expect(state.role == .follower && state.leaderEpoch == 6 && state.leaderId == 2)
+    }
+}
