@@ -4,16 +4,17 @@ Every mode prints one JSON object on stdout when it ends. Modes:
   create   --topic T --partitions N --replication R [--config k=v ...]: create, wait for every leader
   produce  --topic T --count N --size S --acks A: as fast as the broker acknowledges
   consume  --topic T --count N: assign every partition from the start, read N records
-  latency  --topic T --rate R --seconds D --size S: produce at R/s with the send time in each value while
-           a consumer reads from the end; end-to-end latencies (microseconds) go to --out, one per line
+  latency  --topic T --rate R --seconds D --size S: produce at R/s (acks=all, idempotent, linger.ms=0) with
+           the send time in each value while a consumer in a second process (latency-reader) reads from
+           the end; end-to-end latencies (microseconds) go to --out, one per line
   probe    --topic T --seconds D --out F: one acks=all record every 5 ms to partition 0; each
            acknowledgement's wall time (ns) and leader epoch go to F, one line each, as they arrive
   leader   --topic T: partition 0's leader and its ISR
 """
 import argparse
 import json
+import subprocess
 import sys
-import threading
 import time
 
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -89,18 +90,17 @@ def consume(args):
 
 
 def latency(args):
-    consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": f"bench-{time.time_ns()}", "enable.auto.commit": False,
-                         "fetch.wait.max.ms": 5, "fetch.min.bytes": 1})
-    metadata = consumer.list_topics(args.topic, timeout=30)
-    consumer.assign([TopicPartition(args.topic, p, -1) for p in metadata.topics[args.topic].partitions])
-    consumer.consume(num_messages=1, timeout=2.0)  # joins the partitions at their end
-    producer = Producer({**producer_config(args, "all"), "linger.ms": 0})
-    producer.produce(args.topic, b"warm")
-    producer.flush(30)
-    stop = threading.Event()
-    sent = [0]
-
-    def send():
+    """The producer here, the consumer in a second process (latency-reader), so neither waits on the
+    other's interpreter lock; both on this machine's clock."""
+    reader = subprocess.Popen([sys.executable, __file__, "latency-reader", "--bootstrap", args.bootstrap, "--topic", args.topic,
+                               "--seconds", str(args.seconds + 60), "--out", args.out], stdout=subprocess.PIPE, text=True)
+    try:
+        if reader.stdout.readline().strip() != "ready":
+            raise SystemExit("latency: the reader did not start")
+        producer = Producer({**producer_config(args, "all"), "linger.ms": 0, "enable.idempotence": True})
+        producer.produce(args.topic, b"warm")
+        producer.flush(30)
+        sent = 0
         interval = 1.0 / args.rate
         next_send = time.monotonic()
         end = next_send + args.seconds
@@ -111,31 +111,47 @@ def latency(args):
                 producer.poll(min(next_send - now, 0.001))
                 continue
             producer.produce(args.topic, str(time.time_ns()).encode().ljust(20, b" ") + filler)
-            sent[0] += 1
+            sent += 1
             next_send += interval
             producer.poll(0)
         producer.flush(60)
-        stop.set()
+        partitions = len(producer.list_topics(args.topic, timeout=30).topics[args.topic].partitions)
+        for partition in range(partitions):
+            producer.produce(args.topic, b"stop", partition=partition)
+        producer.flush(60)
+        result = json.loads(reader.communicate(timeout=args.seconds + 90)[0].strip().splitlines()[-1])
+        return {"sent": sent, "received": result["received"]}
+    finally:
+        if reader.poll() is None:
+            reader.kill()
 
-    thread = threading.Thread(target=send)
-    thread.start()
+
+def latency_reader(args):
+    """Reads from the end of every partition until each has delivered its stop record; writes
+    receive - send in microseconds, one per line."""
+    consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": f"bench-{time.time_ns()}", "enable.auto.commit": False,
+                         "fetch.wait.max.ms": 5, "fetch.min.bytes": 1})
+    metadata = consumer.list_topics(args.topic, timeout=30)
+    partitions = list(metadata.topics[args.topic].partitions)
+    consumer.assign([TopicPartition(args.topic, p, -1) for p in partitions])
+    consumer.consume(num_messages=1, timeout=2.0)  # joins the partitions at their end
+    print("ready", flush=True)
     samples = []
-    linger_until = None
-    while True:
+    stopped = set()
+    deadline = time.monotonic() + args.seconds
+    while len(stopped) < len(partitions) and time.monotonic() < deadline:
         for message in consumer.consume(num_messages=1000, timeout=0.05):
             if message.error() or not message.value() or message.value() == b"warm":
                 continue
             received = time.time_ns()
+            if message.value() == b"stop":
+                stopped.add(message.partition())
+                continue
             samples.append((received - int(message.value()[:20])) // 1000)
-        if stop.is_set():
-            linger_until = linger_until or time.monotonic() + 5
-            if len(samples) >= sent[0] or time.monotonic() > linger_until:
-                break
-    thread.join()
     consumer.close()
     with open(args.out, "w") as out:
         out.write("\n".join(str(s) for s in samples) + "\n")
-    return {"sent": sent[0], "received": len(samples)}
+    return {"received": len(samples)}
 
 
 def probe(args):
@@ -167,7 +183,7 @@ def leader(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["create", "produce", "consume", "latency", "probe", "leader"])
+    parser.add_argument("mode", choices=["create", "produce", "consume", "latency", "latency-reader", "probe", "leader"])
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--topic", required=True)
     parser.add_argument("--partitions", type=int, default=1)
@@ -180,7 +196,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--out")
     args = parser.parse_args()
-    result = globals()[args.mode](args)
+    result = globals()[args.mode.replace("-", "_")](args)
     print(json.dumps(result))
     sys.stdout.flush()
 
