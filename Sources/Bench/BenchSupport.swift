@@ -101,9 +101,9 @@ final class BenchProcess {
     private var exited = false
 
     /// `samsa cluster up`: ZooKeeper and N brokers; returns when READY (bounded).
-    static func lab(samsa: String, brokers: Int, directory: String, config: [String] = []) throws -> BenchProcess {
+    static func lab(samsa: String, brokers: Int, directory: String, config: [String] = [], options: [String] = []) throws -> BenchProcess {
         let base = try LocalCluster.freeBasePort(brokers: brokers)
-        var arguments = ["cluster", "up", "--brokers", String(brokers), "--base-port", String(base), "--dir", directory]
+        var arguments = ["cluster", "up", "--brokers", String(brokers), "--base-port", String(base), "--dir", directory] + options
         for item in config { arguments += ["--broker-config", item] }
         let lab = try BenchProcess(executable: samsa, arguments: arguments, directory: directory)
         do {
@@ -210,6 +210,27 @@ enum ProcStats {
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
         return (user + system) / ticksPerSecond
+    }
+
+    /// The machine's CPU time counters (all CPUs, in ticks) from /proc/stat: total and stolen by
+    /// the hypervisor. Two readings give the share of CPU time other guests took in between.
+    struct MachineTicks {
+        var total: Double
+        var steal: Double
+
+        static func now() -> MachineTicks? {
+            guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+                  let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return nil }
+            let values = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+            guard values.count >= 8 else { return nil }
+            return MachineTicks(total: values.prefix(8).reduce(0, +), steal: values[7])
+        }
+
+        /// Percent of CPU time stolen between `self` and `later`.
+        func stealPercent(until later: MachineTicks) -> Double {
+            let total = later.total - self.total
+            return total > 0 ? (later.steal - steal) / total * 100 : 0
+        }
     }
 
     static func residentMiB(_ pid: Int32) -> Double? {

@@ -140,7 +140,10 @@ def latency_reader(args):
     stopped = set()
     deadline = time.monotonic() + args.seconds
     while len(stopped) < len(partitions) and time.monotonic() < deadline:
-        for message in consumer.consume(num_messages=1000, timeout=0.05):
+        # poll() returns with the first record; consume() with a timeout would hold records until it
+        # has num_messages of them or the timeout passed, adding that wait to every latency.
+        first = consumer.poll(0.05)
+        for message in ([first] if first is not None else []) + consumer.consume(num_messages=1000, timeout=0):
             if message.error() or not message.value() or message.value() == b"warm":
                 continue
             received = time.time_ns()
