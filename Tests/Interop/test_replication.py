@@ -2,6 +2,8 @@
 confluent-kafka: leader failover without loss, ISR shrink and expand, min.insync.replicas, controlled
 shutdown, controller failover, and an unsafe setting that really loses acknowledged records."""
 import signal
+import socket
+import struct
 import threading
 import time
 
@@ -329,3 +331,74 @@ def test_a_restarted_broker_answers_clients_only_with_the_cluster_view(lab_facto
     assert [a["brokers"] for a in answers] == [[1, 2, 3]] * len(answers), answers
     assert all(a["topics"][topic][0] == 0 for a in answers), answers
 
+
+
+def _crc32c(data: bytes) -> int:
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def _varint(value: int) -> bytes:
+    value = (value << 1) ^ (value >> 63)
+    out = b""
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out += bytes([byte | 0x80])
+        else:
+            return out + bytes([byte])
+
+
+def _produce_v3(correlation: int, topic: str, value: bytes) -> bytes:
+    """A Produce v3 request, acks=all, carrying one RecordBatch v2 with one record."""
+    record = b"\x00" + _varint(0) + _varint(0) + _varint(-1) + _varint(len(value)) + value + _varint(0)
+    record = _varint(len(record)) + record
+    now = int(time.time() * 1000)
+    after_crc = struct.pack(">hiqqqhii", 0, 0, now, now, -1, -1, -1, 1) + record
+    batch_tail = struct.pack(">ibI", -1, 2, _crc32c(after_crc)) + after_crc
+    batch = struct.pack(">qi", 0, len(batch_tail)) + batch_tail
+    body = struct.pack(">hhi", -1, -1, 10000) + struct.pack(">i", 1) + struct.pack(">h", len(topic)) + topic.encode()
+    body += struct.pack(">i", 1) + struct.pack(">i", 0) + struct.pack(">i", len(batch)) + batch
+    header = struct.pack(">hhih", 0, 3, correlation, 4) + b"test"
+    return struct.pack(">i", len(header) + len(body)) + header + body
+
+
+def test_pipelined_requests_on_one_connection_are_answered_in_order(lab_factory):
+    """Answers leave in request order, whatever each request waits for: five acks=all Produce
+    requests (each waits for replication), then Metadata and ApiVersions (answered at once), sent back
+    to back on one connection to the leader."""
+    from labcluster import MetadataReader
+    lab = lab_factory(3)
+    topic = unique_topic("pipeline")
+    lab.create_topic(topic, config={"min.insync.replicas": "2"})
+    leader = lab.partition(topic).leader
+    metadata = struct.pack(">hhih", 3, 1, 6, 4) + b"test" + struct.pack(">i", 0)
+    versions = struct.pack(">hhih", 18, 0, 7, 4) + b"test"
+    payload = b"".join(_produce_v3(c, topic, f"v{c}".encode()) for c in range(1, 6))
+    payload += struct.pack(">i", len(metadata)) + metadata + struct.pack(">i", len(versions)) + versions
+    with socket.create_connection(("127.0.0.1", lab.base_port + leader - 1), timeout=20) as s:
+        s.sendall(payload)
+        data = b""
+        answers = []
+        while len(answers) < 7:
+            chunk = s.recv(65536)
+            assert chunk, f"connection closed after {len(answers)} answers"
+            data += chunk
+            while len(data) >= 4 and len(data) >= 4 + struct.unpack(">i", data[:4])[0]:
+                size = struct.unpack(">i", data[:4])[0]
+                answers.append(data[4:4 + size])
+                data = data[4 + size:]
+    assert [struct.unpack(">i", a[:4])[0] for a in answers] == [1, 2, 3, 4, 5, 6, 7]
+    offsets = []
+    for answer in answers[:5]:
+        r = MetadataReader(answer[4:])
+        r.array(lambda: (r.string(), r.array(lambda: offsets.append(r.take(">ihqq")))))
+    assert [o[1] for o in offsets] == [0] * 5, offsets
+    assert [o[2] for o in offsets] == sorted(o[2] for o in offsets) and len({o[2] for o in offsets}) == 5, offsets
+    read = read_partition(lab.bootstrap, topic)
+    assert sorted(read, key=read.get) == [f"v{c}".encode() for c in range(1, 6)], read
