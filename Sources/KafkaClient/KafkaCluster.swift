@@ -124,21 +124,16 @@ public final class KafkaCluster: Sendable {
 
     /// Any reachable broker: known brokers first, then the bootstrap list.
     public func anyConnection() async throws -> KafkaConnection {
-        var candidates: [(String, Int)] = []
-        if let brokers = state.withLockedValue({ $0.metadata?.brokers.values }) {
-            candidates += brokers.sorted { $0.id < $1.id }.map { ($0.host, $0.port) }
-        }
-        candidates += bootstrap.map { ($0.host, $0.port) }
         var lastError: Error = KafkaClientError.noBrokers
-        for (host, port) in candidates {
+        for (host, port) in candidates() {
             do { return try await connection(host: host, port: port) } catch { lastError = error }
         }
         throw lastError
     }
 
-    /// The addresses a metadata request may go to, best first: the one that answered last, then the
+    /// The addresses to try, best first: the one that last answered a metadata request, then the
     /// known brokers and the bootstrap list, with those that failed in the last few seconds at the end.
-    func metadataCandidates() -> [(host: String, port: Int)] {
+    func candidates() -> [(host: String, port: Int)] {
         let (known, preferred, failed) = state.withLockedValue { state in
             (state.metadata.map { $0.brokers.values.sorted { $0.id < $1.id }.map { (host: $0.host, port: $0.port) } } ?? [],
              state.lastAnswered, state.failedAt)
@@ -163,7 +158,7 @@ public final class KafkaCluster: Sendable {
                                       allowAutoTopicCreation: allowAutoCreate)
         var lastError: Error = KafkaClientError.noBrokers
         var answer: (MetadataResponse, KafkaConnection)?
-        for address in metadataCandidates() {
+        for address in candidates() {
             let key = "\(address.host):\(address.port)"
             var connection: KafkaConnection?
             do {
