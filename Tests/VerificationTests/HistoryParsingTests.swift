@@ -55,6 +55,41 @@ import Testing
         #expect(history.problems.listed.contains { $0.line == Self.agreeing.count + 1 })
     }
 
+    /// Blocks split the file anywhere between lines: whatever the block size, every line is read
+    /// once and each problem keeps its line number in the whole file.
+    @Test(arguments: [1, 7, 64, 200, 4 << 20])
+    func lineNumbersSurviveBlockBoundaries(blockBytes: Int) throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("blocks-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var lines: [String] = []
+        var broken: [Int] = []
+        for index in 0..<60 {
+            switch index % 9 {
+            case 4: lines.append("{broken"); broken.append(lines.count)
+            case 7: lines.append("  \t")
+            default:
+                lines.append(#"{"index":\#(index),"time_ns":\#(index),"process":"p","type":"invoke","f":"poll","value":null}"#
+                             + (index % 2 == 0 ? "\r" : ""))
+            }
+        }
+        lines.append(#"{"index":999,"time_ns":1,"process":"p","type":"invoke","f":"poll"}"#)
+        try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: path))
+        let history = History.load(path: path, maxLineBytes: 1 << 20, blockBytes: blockBytes)
+        #expect(history.ops.map(\.index) == (0..<60).filter { $0 % 9 != 4 && $0 % 9 != 7 } + [999])
+        #expect(history.problems.listed.compactMap(\.line) == broken)
+    }
+
+    @Test func aLineLongerThanTheLimitIsAProblemNamingIt() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("long-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let good = #"{"index":0,"time_ns":1,"process":"p","type":"invoke","f":"poll"}"#
+        try Data((good + "\n" + good.replacingOccurrences(of: "0", with: "1") + "\n" + String(repeating: "x", count: 5000) + "\n").utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let history = History.load(path: path, maxLineBytes: 1000, blockBytes: 256)
+        #expect(history.ops.count == 2)
+        #expect(history.problems.listed.map(\.message).contains { $0.contains(":3: line longer than 1000 bytes") })
+    }
+
     @Test func syntheticHistoryIsCleanAfterAFileRoundTrip() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("synthetic-\(UUID()).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }

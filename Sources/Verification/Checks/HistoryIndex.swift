@@ -4,6 +4,11 @@ import KafkaProtocol
 struct PartitionOffset: Hashable {
     var partition: Int32
     var offset: Int64
+
+    /// One word to hash instead of two: the index looks places up millions of times.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(UInt32(bitPattern: partition)) &<< 40 ^ UInt64(bitPattern: offset))
+    }
 }
 
 /// A value seen at an offset, and the history line that reported it.

@@ -2,89 +2,87 @@ import Dispatch
 import Foundation
 
 extension History {
-    /// Bytes of lines gathered into one batch before batches are parsed side by side.
+    /// Bytes read per block before blocks are parsed side by side.
     static let loadBatchBytes = 4 << 20
 
     /// Reads `history.jsonl` as a stream of lines; never throws: an unreadable file is a history
     /// with a problem, and each line that does not parse is a problem with its line number.
     ///
-    /// Parsing dominates loading, so lines are gathered into batches of a few MiB and as many
-    /// batches as there are processors are parsed at once; at most that many batches (a few tens
-    /// of MiB) are held as text at any time.
+    /// Parsing dominates loading, so the file is read in blocks of whole lines (a few MiB each,
+    /// one `read(2)` per block, no copy per line) and each block is parsed on a worker thread
+    /// while the next ones are read: every processor parses. At most a few blocks per processor
+    /// are held as text at any time, and their buffers are reused.
     public static func load(path: String, maxLineBytes: Int = LineReader.defaultMaxLineBytes) -> History {
+        load(path: path, maxLineBytes: maxLineBytes, blockBytes: loadBatchBytes)
+    }
+
+    static func load(path: String, maxLineBytes: Int, blockBytes: Int) -> History {
         let name = (path as NSString).lastPathComponent
         let parallelism = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        let parsed = ParsedBlocks()
+        let buffers = DispatchSemaphore(value: parallelism + 1)
+        let workers = DispatchGroup()
+        let queue = DispatchQueue(label: "samsa.history-parse", attributes: .concurrent)
         var ops: [HistoryOp] = []
         var problems = InputProblems()
-        var pending: [LineBatch] = []
-        var current = LineBatch()
-        func parsePending() {
-            for parsed in parseConcurrently(pending, source: name) {
-                ops.append(contentsOf: parsed.ops)
-                problems.append(contentsOf: parsed.problems)
-            }
-            pending.removeAll(keepingCapacity: true)
-        }
+        var readProblem: InputProblem?
+        var blocks = 0
         do {
-            let reader = try LineReader(path: path, maxLineBytes: maxLineBytes)
-            while let line = try reader.next() {
-                guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { continue }
-                current.append(line, number: reader.lineNumber)
-                guard current.bytes.count >= loadBatchBytes else { continue }
-                pending.append(current)
-                current = LineBatch()
-                if pending.count >= parallelism { parsePending() }
+            let reader = try LineBlockReader(path: path, blockBytes: blockBytes, maxLineBytes: maxLineBytes)
+            while true {
+                buffers.wait()
+                var block = parsed.takeBuffer()
+                let more: Bool
+                do {
+                    more = try reader.next(into: &block)
+                } catch {
+                    buffers.signal()
+                    throw error
+                }
+                guard more else {
+                    buffers.signal()
+                    break
+                }
+                let number = blocks
+                blocks += 1
+                queue.async(group: workers) { [block] in
+                    parsed.store(parse(block: block, source: name), number: number, buffer: block)
+                    buffers.signal()
+                }
+                parsed.drain(into: &ops, &problems)
             }
+        } catch is LineBlockReader.LineTooLong {
+            workers.wait()
+            let line = parsed.drain(into: &ops, &problems) + 1
+            readProblem = InputProblem(source: name, message: "\(LineReader.Failure.lineTooLong(path: path, line: line, maxBytes: maxLineBytes))")
         } catch {
-            problems.append(InputProblem(source: name, message: "\(error)"))
+            readProblem = InputProblem(source: name, message: "\(error)")
         }
-        pending.append(current)
-        parsePending()
+        workers.wait()
+        parsed.drain(into: &ops, &problems)
+        if let readProblem { problems.append(readProblem) }
         return History(ops: ops, problems: problems, source: name)
     }
 
-    private static func parseConcurrently(_ batches: [LineBatch], source: String) -> [ParsedBatch] {
-        if batches.count == 1 { return [batches[0].parse(source: source)] }
-        let slots = UnsafeMutableBufferPointer<ParsedBatch>.allocate(capacity: batches.count)
-        defer { slots.deallocate() }
-        // Safe: iteration i initializes only slot i, and concurrentPerform returns after every
-        // iteration has finished, before the slots are read.
-        nonisolated(unsafe) let shared = slots
-        DispatchQueue.concurrentPerform(iterations: batches.count) { number in
-            (shared.baseAddress! + number).initialize(to: batches[number].parse(source: source))
-        }
-        let parsed = Array(slots)
-        _ = slots.deinitialize()
-        return parsed
-    }
-}
-
-/// Lines copied out of the reader's buffer, with their line numbers, to be parsed elsewhere.
-struct LineBatch: Sendable {
-    var bytes: [UInt8] = []
-    /// Per line: where it ends in `bytes` (it starts where the previous one ended).
-    var ends: [Int] = []
-    var numbers: [Int] = []
-
-    init() { bytes.reserveCapacity(History.loadBatchBytes + (64 << 10)) }
-
-    mutating func append(_ line: ArraySlice<UInt8>, number: Int) {
-        bytes.append(contentsOf: line)
-        ends.append(bytes.count)
-        numbers.append(number)
-    }
-
-    func parse(source: String) -> ParsedBatch {
-        var parsed = ParsedBatch()
-        parsed.ops.reserveCapacity(ends.count)
-        bytes.withUnsafeBufferPointer { all in
+    /// Parses every line of one block; problems carry line numbers counted from the block's start.
+    static func parse(block: [UInt8], source: String) -> ParsedBlock {
+        var parsed = ParsedBlock()
+        block.withUnsafeBufferPointer { all in
+            guard let base = all.baseAddress else { return }
             var start = 0
-            for (end, number) in zip(ends, numbers) {
-                defer { start = end }
+            while start < all.count {
+                let newline = memchr(base + start, 0x0A, all.count - start)
+                    .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? all.count
+                parsed.lines += 1
+                var end = newline
+                if end > start && all[end - 1] == 0x0D { end -= 1 }
+                let line = UnsafeBufferPointer(rebasing: all[start..<end])
+                start = newline + 1
+                guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { continue }
                 do {
-                    parsed.ops.append(try HistoryOp.parse(line: UnsafeBufferPointer(rebasing: all[start..<end])))
+                    parsed.ops.append(try HistoryOp.parse(line: line))
                 } catch {
-                    parsed.problems.append(InputProblem(source: source, line: number, message: "\(error)"))
+                    parsed.problems.append(InputProblem(source: source, line: parsed.lines, message: "\(error)"))
                 }
             }
         }
@@ -92,7 +90,53 @@ struct LineBatch: Sendable {
     }
 }
 
-struct ParsedBatch: Sendable {
+/// One block's operations, its problems (line numbers within the block) and how many lines it had.
+struct ParsedBlock: Sendable {
     var ops: [HistoryOp] = []
     var problems = InputProblems()
+    var lines = 0
+}
+
+/// Parsed blocks by number, as workers finish them, and the block buffers free for reuse.
+///
+/// Owner: `blocks` and `free` behind `lock` (workers store, the reading thread takes and drains);
+/// `drained` and `linesDrained` belong to the reading thread.
+final class ParsedBlocks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var blocks: [Int: ParsedBlock] = [:]
+    private var free: [[UInt8]] = []
+    private var drained = 0
+    private var linesDrained = 0
+
+    func store(_ block: ParsedBlock, number: Int, buffer: [UInt8]) {
+        lock.withLock {
+            blocks[number] = block
+            free.append(buffer)
+        }
+    }
+
+    func takeBuffer() -> [UInt8] {
+        lock.withLock { free.popLast() ?? [] }
+    }
+
+    /// Moves the blocks finished in file order so far onto `ops` and `problems` (line numbers
+    /// made file-wide), freeing them; returns the lines of every block moved so far.
+    @discardableResult
+    func drain(into ops: inout [HistoryOp], _ problems: inout InputProblems) -> Int {
+        let ready: [ParsedBlock] = lock.withLock {
+            var ready: [ParsedBlock] = []
+            while let block = blocks.removeValue(forKey: drained) {
+                ready.append(block)
+                drained += 1
+            }
+            return ready
+        }
+        for var block in ready {
+            ops.append(contentsOf: block.ops)
+            block.problems.offsetLines(by: linesDrained)
+            problems.append(contentsOf: block.problems)
+            linesDrained += block.lines
+        }
+        return linesDrained
+    }
 }

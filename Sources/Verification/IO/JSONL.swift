@@ -39,6 +39,13 @@ public struct InputProblems: Sendable, Hashable, Codable {
         if listed.count < Self.listLimit { listed.append(problem) }
     }
 
+    /// Adds `count` to every listed problem's line number: problems found in a part of a file,
+    /// placed in the whole.
+    mutating func offsetLines(by count: Int) {
+        guard count != 0 else { return }
+        for index in listed.indices { listed[index].line = listed[index].line.map { $0 + count } }
+    }
+
     public mutating func append(contentsOf other: InputProblems) {
         for problem in other.listed { append(problem) }
         total += other.total - other.listed.count
