@@ -113,11 +113,14 @@ def test_other_clients_consume_as_a_group(broker_factory, members, client):
     group = unique_topic("g")
     members.append(Member(broker.bootstrap, group, topic, "only", client=client, seconds=40))
     wait_for(lambda: len(members[0].records()) >= 200, 60, f"{client} group consumer read everything")
-    members[0].stop()
+    # The member prints a batch's records before it commits them: wait for the commit, not the print.
     consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": group})
-    committed = consumer.committed([TopicPartition(topic, 0)], timeout=10)
-    consumer.close()
-    assert committed[0].offset == 200
+    try:
+        committed = lambda: consumer.committed([TopicPartition(topic, 0)], timeout=10)[0].offset
+        wait_for(lambda: committed() == 200, 30, f"{client} group consumer committed offset 200")
+    finally:
+        consumer.close()
+    members[0].stop()
 
 
 def test_committed_offsets_survive_coordinator_restart_and_move(lab_factory):
