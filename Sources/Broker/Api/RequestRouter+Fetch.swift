@@ -13,16 +13,25 @@ extension RequestRouter {
         if version >= 7 && request.sessionId != 0 && request.sessionEpoch > 0 {
             return context.eventLoop.makeSucceededFuture(FetchResponse(errorCode: ErrorCode.fetchSessionIdNotFound.rawValue, responses: []))
         }
-        let firstRead = readFetch(request, version: version, recordFollowerFetch: true)
-        if request.maxWaitMs <= 0 || firstRead.bytes >= Int(max(1, request.minBytes)) || firstRead.hasError || request.topics.isEmpty {
-            return context.eventLoop.makeSucceededFuture(firstRead.response)
+        if request.maxWaitMs <= 0 || request.topics.isEmpty {
+            return context.eventLoop.makeSucceededFuture(readFetch(request, version: version, recordFollowerFetch: true).response)
         }
         let partitions = request.topics.flatMap { topic in
             topic.partitions.compactMap { broker.replicaManager.partition(TopicPartition(topic.topic, $0.partition)) }
         }
-        return DelayedFetch.wait(on: partitions, timeoutMs: Int64(request.maxWaitMs), eventLoop: context.eventLoop, initial: firstRead.response) { [self] in
-            let again = readFetch(request, version: version, recordFollowerFetch: false)
-            return (again.bytes >= Int(max(1, request.minBytes)) || again.hasError) ? again.response : nil
+        if partitions.isEmpty {
+            return context.eventLoop.makeSucceededFuture(readFetch(request, version: version, recordFollowerFetch: true).response)
+        }
+        // The waiters are registered before the first read, so a change after it always wakes the
+        // fetch and the read need not be repeated. Only the first read records where a follower is.
+        let recorded = NIOLockedValueBox(false)
+        return DelayedFetch.wait(on: partitions, timeoutMs: Int64(request.maxWaitMs), eventLoop: context.eventLoop) { [self] in
+            let first = recorded.withLockedValue { recorded in
+                defer { recorded = true }
+                return !recorded
+            }
+            let read = readFetch(request, version: version, recordFollowerFetch: first)
+            return (read.bytes >= Int(max(1, request.minBytes)) || read.hasError) ? read.response : nil
         } final: { [self] in
             readFetch(request, version: version, recordFollowerFetch: false).response
         }
@@ -68,8 +77,9 @@ extension RequestRouter {
     }
 }
 
-/// A fetch waiting for data. Each wake-up re-runs `attempt`; the first non-nil answer completes it;
-/// at `timeoutMs` `final` builds the answer from whatever is there.
+/// A fetch waiting for data. The first attempt runs once it is registered; each wake-up re-runs
+/// `attempt`; the first non-nil answer completes it; at `timeoutMs` `final` builds the answer from
+/// whatever is there.
 ///
 /// Owner: `state` (lock-guarded); `attempt` and `final` run outside the lock.
 final class DelayedFetch: Sendable {
@@ -92,14 +102,11 @@ final class DelayedFetch: Sendable {
         self.final = final
     }
 
-    static func wait(on partitions: [Partition], timeoutMs: Int64, eventLoop: any EventLoop, initial: FetchResponse,
+    /// Registers on every partition, then makes the first attempt.
+    static func wait(on partitions: [Partition], timeoutMs: Int64, eventLoop: any EventLoop,
                      attempt: @escaping @Sendable () -> FetchResponse?, final: @escaping @Sendable () -> FetchResponse) -> EventLoopFuture<any KafkaMessage> {
         let promise = eventLoop.makePromise(of: (any KafkaMessage).self)
         let operation = DelayedFetch(promise: promise, attempt: attempt, final: final)
-        if partitions.isEmpty {
-            promise.succeed(initial)
-            return promise.futureResult
-        }
         let waiters = partitions.map { partition in
             (partition, partition.addWaiter { [weak operation] in
                 guard let operation else { return }
