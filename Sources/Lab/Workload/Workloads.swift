@@ -40,8 +40,8 @@ public struct ConsumerSpec: Sendable, Equatable {
 }
 
 /// Runs the workload processes of a run: each a real Kafka client (confluent-kafka) writing its own
-/// history file under `directory/histories/`; `mergeHistories` then writes the run's `history.jsonl`
-/// in time order with one global index. Processes are started through `ChildProcess` (they die with
+/// history file under `directory/histories/` (`HistoryMerge` then writes the run's `history.jsonl`
+/// in time order with one global index). Processes are started through `ChildProcess` (they die with
 /// the lab) and are bounded by their duration; `stopAll` ends them with SIGTERM, then SIGKILL.
 public final class Workloads: @unchecked Sendable {
     // `lock` guards `processes`.
@@ -134,30 +134,5 @@ public final class Workloads: @unchecked Sendable {
 
     public func stopAll(graceMs: Int = 10_000) {
         for process in lock.withLock({ processes }) { ChildProcess.terminate(process.pid, graceMs: graceMs) }
-    }
-
-    /// Merges every process's history into `path`, ordered by time (ties keep each file's order),
-    /// renumbering `index` globally. Returns the number of operations.
-    public func mergeHistories(into path: String) throws -> Int {
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory + "/histories").filter { $0.hasSuffix(".jsonl") }.sorted()
-        var entries: [(time: Int64, file: Int, line: Int, object: [String: Any])] = []
-        for (fileIndex, file) in files.enumerated() {
-            guard let text = try? String(contentsOfFile: directory + "/histories/" + file, encoding: .utf8) else { continue }
-            for (lineIndex, line) in text.split(separator: "\n").enumerated() {
-                guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-                      let time = (object["time_ns"] as? NSNumber)?.int64Value else { continue }
-                entries.append((time, fileIndex, lineIndex, object))
-            }
-        }
-        entries.sort { ($0.time, $0.file, $0.line) < ($1.time, $1.file, $1.line) }
-        var output = Data()
-        for (index, entry) in entries.enumerated() {
-            var object = entry.object
-            object["index"] = index
-            output.append(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
-            output.append(0x0A)
-        }
-        try output.write(to: URL(fileURLWithPath: path), options: .atomic)
-        return entries.count
     }
 }

@@ -57,7 +57,7 @@ public final class PlaybookRunner: Sendable {
             try Task.checkCancellation()
             progress.phase("stopping the cluster")
             await session.stop()
-            _ = try workloads.mergeHistories(into: directory + "/history.jsonl")
+            try HistoryMerge.merge(directory: workloads.directory + "/histories", into: directory + "/history.jsonl")
         } catch {
             // Interrupted or failed: the workload processes and the cluster go first, always.
             if let started { await Blocking.run { started.stopAll(graceMs: 2000) } }

@@ -29,7 +29,7 @@ extension ShellSession {
         let status = try await Blocking.run { try workloads.finalRead(topics: topics, timeoutSeconds: 60) }
         if status != 0 { say("  the final read did not reach every high watermark (status \(status)); what it missed is unknown, not lost") }
         let historyPath = lab.workloads.directory + "/history.jsonl"
-        _ = try lab.workloads.mergeHistories(into: historyPath)
+        try HistoryMerge.merge(directory: lab.workloads.directory + "/histories", into: historyPath)
         let history = History.load(path: historyPath)
         let timeline = Timeline.load(path: lab.directory + "/timeline.jsonl")
         let checks = CheckReport(history: history, timeline: timeline, parameters: parameters)
