@@ -13,10 +13,7 @@ extension RequestRouter {
         if version >= 7 && request.sessionId != 0 && request.sessionEpoch > 0 {
             return context.eventLoop.makeSucceededFuture(FetchResponse(errorCode: ErrorCode.fetchSessionIdNotFound.rawValue, responses: []))
         }
-        if request.maxWaitMs <= 0 || request.topics.isEmpty {
-            return context.eventLoop.makeSucceededFuture(readFetch(request, version: version, recordFollowerFetch: true).response)
-        }
-        let partitions = request.topics.flatMap { topic in
+        let partitions = request.maxWaitMs <= 0 ? [] : request.topics.flatMap { topic in
             topic.partitions.compactMap { broker.replicaManager.partition(TopicPartition(topic.topic, $0.partition)) }
         }
         if partitions.isEmpty {
