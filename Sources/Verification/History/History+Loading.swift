@@ -2,8 +2,8 @@ import Dispatch
 import Foundation
 
 extension History {
-    /// Bytes read per block before blocks are parsed side by side.
-    static let loadBatchBytes = 4 << 20
+    /// Bytes read per block; each block is parsed on a worker.
+    static let loadBlockBytes = 4 << 20
 
     /// Reads `history.jsonl` as a stream of lines; never throws: an unreadable file is a history
     /// with a problem, and each line that does not parse is a problem with its line number.
@@ -13,7 +13,7 @@ extension History {
     /// while the next ones are read: every processor parses. At most a few blocks per processor
     /// are held as text at any time, and their buffers are reused.
     public static func load(path: String, maxLineBytes: Int = LineReader.defaultMaxLineBytes) -> History {
-        load(path: path, maxLineBytes: maxLineBytes, blockBytes: loadBatchBytes)
+        load(path: path, maxLineBytes: maxLineBytes, blockBytes: loadBlockBytes)
     }
 
     static func load(path: String, maxLineBytes: Int, blockBytes: Int) -> History {
