@@ -8,7 +8,6 @@ public enum LabDefaults {
             ("zookeeper.session.timeout.ms", "1000"),
             ("zookeeper.connection.timeout.ms", "10000"),
             ("replica.lag.time.max.ms", "2000"),
-            ("replica.fetch.wait.max.ms", "200"),
             ("replica.fetch.backoff.ms", "100"),
             ("replica.socket.timeout.ms", "3000"),
             ("controller.socket.timeout.ms", "3000"),
