@@ -15,8 +15,8 @@ import Testing
         return try ReplicaManager(config: config, logger: Logger(label: "test"), events: events, metrics: BrokerMetrics())
     }
 
-    func decision(leader: Int32, epoch: Int32, version: Int32) -> PartitionLeadership {
-        PartitionLeadership(topicPartition: TopicPartition("orders", 0), leader: leader, leaderEpoch: epoch, isr: [1, 2],
+    func decision(leader: Int32, epoch: Int32, version: Int32, isr: [Int32] = [1, 2]) -> PartitionLeadership {
+        PartitionLeadership(topicPartition: TopicPartition("orders", 0), leader: leader, leaderEpoch: epoch, isr: isr,
                             replicas: [1, 2], controllerEpoch: 1, stateVersion: version)
     }
 
@@ -40,5 +40,28 @@ import Testing
         #expect(followers.map(\.leader) == [2])
         let state = try #require(manager.partition(TopicPartition("orders", 0))).replicaState
         #expect(state.role == .follower && state.leaderEpoch == 6 && state.leaderId == 2)
+    }
+
+    /// The controller may send a LeaderAndIsr built before the leader changed the ISR in ZooKeeper (same
+    /// leader epoch, older state version). Applying it would take the leader back to the old ISR and
+    /// version, fence its next ISR write, and leave the partition without an acting leader.
+    @Test func anOlderStateVersionAtTheSameEpochChangesNothing() throws {
+        let manager = try makeManager(id: 1)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        manager.applyLeadership([decision(leader: 1, epoch: 5, version: 7, isr: [1, 2])], topicConfigs: [:])
+        manager.applyLeadership([decision(leader: 1, epoch: 5, version: 9, isr: [1])], topicConfigs: [:])
+        manager.applyLeadership([decision(leader: 1, epoch: 5, version: 8, isr: [1, 2])], topicConfigs: [:])
+        let state = try #require(manager.partition(TopicPartition("orders", 0))).replicaState
+        #expect(state.role == .leader && state.leaderEpoch == 5)
+        #expect(state.stateVersion == 9 && state.isr == [1])
+    }
+
+    @Test func aNewerStateVersionAtTheSameEpochSetsTheIsr() throws {
+        let manager = try makeManager(id: 1)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        manager.applyLeadership([decision(leader: 1, epoch: 5, version: 7, isr: [1, 2])], topicConfigs: [:])
+        manager.applyLeadership([decision(leader: 1, epoch: 5, version: 8, isr: [1])], topicConfigs: [:])
+        let state = try #require(manager.partition(TopicPartition("orders", 0))).replicaState
+        #expect(state.stateVersion == 8 && state.isr == [1])
     }
 }

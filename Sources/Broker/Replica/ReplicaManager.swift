@@ -91,8 +91,11 @@ public final class ReplicaManager: Sendable {
                 continue
             }
             if decision.leader == brokerId {
+                // At the same leader epoch only a newer partition state applies: a request built before
+                // this leader last wrote the ISR carries an older version and the old ISR, and applying it
+                // would fence the leader's next ISR write (Kafka's "cached zkVersion" stuck partitions).
                 if current.role != .leader || current.leaderEpoch != decision.leaderEpoch || current.fenced
-                    || current.stateVersion != decision.stateVersion {
+                    || decision.stateVersion > current.stateVersion {
                     if current.role == .leader && !current.fenced && Set(current.isr) != Set(decision.isr) {
                         recordControllerIsrChange(partition.topicPartition, old: current.isr, new: decision.isr, epoch: decision.leaderEpoch)
                     }
