@@ -52,7 +52,7 @@ struct ClusterCommand: AsyncParsableCommand {
             guard (1024...65000).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 65000") }
             for item in brokerConfig where !item.contains("=") { throw ValidationError("--broker-config '\(item)' is not key=value") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
-            guard (20...60_000).contains(observerIntervalMs) else { throw ValidationError("--observer-interval-ms must be between 20 and 60000") }
+            guard (20...3_600_000).contains(observerIntervalMs) else { throw ValidationError("--observer-interval-ms must be between 20 and 3600000") }
         }
 
         func run() async throws {

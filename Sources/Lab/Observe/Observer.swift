@@ -119,7 +119,7 @@ public final class Observer: Sendable {
         var unreachable: [String] = []
         var leaders: [TopicPartition: MetricsScrape.PartitionFigures] = [:]
         for id in cluster.brokerIds {
-            guard let body = MetricsScrape.fetch(port: cluster.metricsPort(id), timeoutMs: Int(max(50, intervalMs / 2))) else {
+            guard let body = MetricsScrape.fetch(port: cluster.metricsPort(id), timeoutMs: Int(min(2000, max(50, intervalMs / 2)))) else {
                 unreachable.append("broker-\(id)")
                 continue
             }
