@@ -20,8 +20,8 @@ struct Observation: Hashable {
 /// Everything the history checkers share, built in one pass over the history: values and
 /// partitions numbered, who wrote and who read each value, what each offset held.
 ///
-/// Built with dictionaries keyed by partition and offset and flat arrays keyed by value number,
-/// so a million operations index in linear time.
+/// Built with per-partition arrays indexed by offset and flat arrays keyed by value number, so a
+/// million operations index in linear time.
 struct HistoryIndex {
     let history: History
     /// Every send, numbered; partitions are numbered in `sends.partitions`, reads' partitions too.
@@ -52,7 +52,7 @@ struct HistoryIndex {
     private(set) var existingOffsets: [[Int64]] = []
 
     /// The first value seen at each offset.
-    private(set) var observed: [PartitionOffset: Observation] = [:]
+    private(set) var observed = OffsetTable()
     /// Further, different values seen at an offset.
     private(set) var conflicts: [PartitionOffset: [Observation]] = [:]
 
@@ -64,7 +64,6 @@ struct HistoryIndex {
         sends = SendTable(history)
         sendValue.reserveCapacity(sends.entries.count)
         valueIds.reserveCapacity(sends.entries.count)
-        observed.reserveCapacity(sends.entries.count)
         for number in sends.entries.indices { indexSend(number) }
         for operation in history.operations where operation.f.isRead {
             if let position = operation.completionPosition { indexRead(at: position) }
@@ -180,7 +179,7 @@ struct HistoryIndex {
                 conflicts[place, default: []].append(observation)
             }
         } else {
-            observed[place] = observation
+            observed.insert(observation, at: place)
         }
         let value = Int(observation.value)
         if let location = firstLocation[value] {

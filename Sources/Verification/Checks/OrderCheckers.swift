@@ -109,8 +109,9 @@ enum OrderCheckers {
             var offset: Int64
             var index: Int
         }
-        // Per process number: the last record returned, per partition number.
-        var positions = [[Int32: Last]](repeating: [:], count: history.processNames.count)
+        // Per process number: the last record returned, per partition number (arrays, not
+        // dictionaries: this runs for every record read).
+        var positions = [[Last?]](repeating: [], count: history.processNames.count)
         var backwards: [NonmonotonicPoll] = []
         var skips: [PollSkip] = []
         var lastPartition: (topic: String, partition: Int32, id: Int32)?
@@ -118,11 +119,11 @@ enum OrderCheckers {
             let op = history.ops[position]
             let process = Int(history.processOf[position])
             if op.f.isAssignment {
-                if op.type != .fail { positions[process].removeAll() }
+                if op.type != .fail { positions[process] = [] }
                 continue
             }
             guard op.f.isRead else { continue }
-            if op.type == .info { positions[process].removeAll() }
+            if op.type == .info { positions[process] = [] }
             guard op.type == .ok, case .poll(let poll) = op.value else { continue }
             for record in poll.records {
                 let partition: Int32
@@ -133,8 +134,13 @@ enum OrderCheckers {
                     partition = id
                     lastPartition = (record.topic, record.partition, id)
                 }
-                defer { positions[process][partition] = Last(offset: record.offset, index: op.index) }
-                guard let previous = positions[process][partition] else { continue }
+                let slot = Int(partition)
+                if slot >= positions[process].count {
+                    positions[process].append(contentsOf: repeatElement(nil, count: slot - positions[process].count + 1))
+                }
+                let last = positions[process][slot]
+                positions[process][slot] = Last(offset: record.offset, index: op.index)
+                guard let previous = last else { continue }
                 if record.offset <= previous.offset {
                     backwards.append(NonmonotonicPoll(
                         process: op.process, topic: record.topic, partition: record.partition,

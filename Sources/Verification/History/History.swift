@@ -44,7 +44,11 @@ public struct History: Sendable {
         processOf.reserveCapacity(ops.count)
         for position in ops.indices {
             let name = ops[position].process
-            if let number = numbers[name] {
+            // A run has a handful of processes with short names: comparing against each is cheaper
+            // than hashing the name for every line.
+            if names.count <= 16, let number = names.firstIndex(of: name) {
+                processOf.append(Int32(number))
+            } else if names.count > 16, let number = numbers[name] {
                 processOf.append(number)
             } else {
                 let number = Int32(names.count)
