@@ -279,7 +279,9 @@ public struct Benchmarks: Sendable {
             let answer = try BenchClient.run("create", bootstrap: lab.bootstrap, topic: "bench-scale",
                                              ["--partitions", String(partitions), "--replication", "3"], timeoutSeconds: 900)
             let created = answer["seconds"] as? Double ?? .nan
+            let inSync = answer["isr_seconds"] as? Double ?? .nan
             result.figures["scale.create_s"] = created
+            result.figures["scale.isr_s"] = inSync
             Thread.sleep(forTimeInterval: quick ? 1 : 10)
             let pids = lab.brokerPids
             let before = pids.map { ProcStats.cpuSeconds($0) ?? 0 }
@@ -298,7 +300,7 @@ public struct Benchmarks: Sendable {
                 result.figures["scale.broker\(index + 1).idle_cpu_percent"] = cpu
                 result.figures["scale.broker\(index + 1).rss_mib"] = rss
             }
-            result.notes.append("created with every leader elected in \(format(created, 2)) s; lab observers every 10 min; targets: idle CPU < 5 %, RSS < 150 MB per broker")
+            result.notes.append("created with every leader elected in \(format(created, 2)) s, every replica in sync in \(format(inSync, 2)) s; lab observers every 10 min; targets: idle CPU < 5 %, RSS < 150 MB per broker")
         }
         return result
     }

@@ -1,7 +1,8 @@
 """The benchmarks' load generator: a real confluent-kafka (librdkafka) client in its own process.
 
 Every mode prints one JSON object on stdout when it ends. Modes:
-  create   --topic T --partitions N --replication R [--config k=v ...]: create, wait for every leader
+  create   --topic T --partitions N --replication R [--config k=v ...]: create, wait for every leader and then
+           for every partition's full ISR
   produce  --topic T --count N --size S --acks A: as fast as the broker acknowledges
   consume  --topic T --count N: assign every partition from the start, read N records
   latency  --topic T --rate R --seconds D --size S: produce at R/s (acks=all, idempotent, linger.ms=0) with
@@ -29,12 +30,18 @@ def create(args):
                                             config=config)], request_timeout=120)
     futures[args.topic].result(timeout=300)
     deadline = time.monotonic() + 300
+    led = None
     while time.monotonic() < deadline:
         topic = admin.list_topics(args.topic, timeout=30).topics.get(args.topic)
         if topic and len(topic.partitions) == args.partitions and all(p.leader >= 0 for p in topic.partitions.values()):
-            return {"seconds": time.monotonic() - started, "partitions": args.partitions}
-        time.sleep(0.05)
-    raise SystemExit(f"{args.topic}: not every partition had a leader within 300 s")
+            led = led or time.monotonic() - started
+            # Then every replica in sync: until then the brokers are still catching up, not idle.
+            if all(len(p.isrs) == args.replication for p in topic.partitions.values()):
+                return {"seconds": led, "isr_seconds": time.monotonic() - started, "partitions": args.partitions}
+        time.sleep(0.05 if led is None else 0.5)
+    if led is None:
+        raise SystemExit(f"{args.topic}: not every partition had a leader within 300 s")
+    raise SystemExit(f"{args.topic}: not every partition had its full ISR within 300 s")
 
 
 def producer_config(args, acks):
