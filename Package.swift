@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "Lab",
             dependencies: [
-                "KafkaClient", "Coordination",
+                "KafkaClient", "Coordination", "Verification",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -164,3 +164,47 @@ def test_interrupted_run_stops_its_cluster_and_workload(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+
+
+def test_a_client_that_dies_fails_the_run_and_is_named(tmp_path):
+    """A workload process killed mid-run: its history simply stops, which no history checker can
+    notice; the run must fail on the clients check, naming the process and how it ended."""
+    playbook = tmp_path / "dying-client.yaml"
+    playbook.write_text(
+        "name: dying-client\n"
+        "cluster: {brokers: 1}\n"
+        "topics: [{name: orders, partitions: 1, replication_factor: 1}]\n"
+        "workload:\n"
+        "  duration: 12s\n"
+        "  settle: 5s\n"
+        "  producers: [{topic: orders, rate: 100}, {topic: orders, rate: 100}]\n"
+        "expectations: {no_lost_writes: true}\n"
+    )
+    out = tmp_path / "run"
+    process = subprocess.Popen([SAMSA, "run", str(playbook), "--out", str(out), "--quiet"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        victim = None
+        deadline = time.monotonic() + 90
+        while victim is None and time.monotonic() < deadline and process.poll() is None:
+            for line in processes_mentioning(str(out)):
+                if "--process producer-2-1" in line:
+                    victim = int(line.split(":", 1)[0])
+            time.sleep(0.2)
+        assert victim is not None, "the second producer never started"
+        time.sleep(3)
+        os.kill(victim, signal.SIGKILL)
+        stdout, stderr = process.communicate(timeout=180)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode == 1, stdout[-3000:] + stderr[-3000:]
+    assert "FAIL" in stdout and "client producer-2-1: killed by signal 9" in stdout, stdout[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    clients = report["checks"]["clients"]
+    assert clients["valid"] is False and clients["count"] == 1
+    assert clients["evidence"][0]["process"] == "producer-2-1" and clients["evidence"][0]["signal"] == 9
+    assert report["checks"]["lost_write"]["valid"] is True, "the other producer's writes are all there"
+    exits = [json.loads(line) for line in (out / "clients.jsonl").read_text().splitlines()]
+    assert {e["process"] for e in exits} == {"producer-1-1", "producer-2-1", "final-reader"}

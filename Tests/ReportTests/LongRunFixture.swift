@@ -72,7 +72,7 @@ enum LongRunFixture {
         let history = History(ops: ops)
         let timeline = Timeline(records: records)
         let parameters = RunParameters(topics: [topic: TopicSettings(partitions: partitions, replicationFactor: 3, minInSyncReplicas: 2)])
-        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters)
+        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters, clients: cleanExits(history))
         let figures = Figures(history: history, timeline: timeline, parameters: parameters, report: checks)
         return RunReport(
             runName: "long-run", playbook: PlaybookSummary(name: "long", description: "three hours of pauses and partitions"),

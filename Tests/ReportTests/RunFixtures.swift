@@ -79,7 +79,7 @@ struct RunFixture {
         runName: String = "fixture-run", description: String? = "leader keeps running while broker 2 crashes",
         expectations: [Expectation]? = nil, evidenceLimit: Int = 100
     ) -> RunReport {
-        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters)
+        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters, clients: cleanExits(history))
         let figures = Figures(history: history, timeline: timeline, parameters: parameters, report: checks)
         let lost = checks.lostWrite.count
         let judged = expectations ?? [

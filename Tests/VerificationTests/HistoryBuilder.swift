@@ -58,13 +58,31 @@ struct HistoryBuilder {
         poll("final-reader", records, topic: topic, partition: partition, f: .finalRead)
     }
 
+    /// The final reader's targets: each partition's log start and end before it read.
+    mutating func finalReadBounds(_ bounds: [(partition: Int32, start: Int64, end: Int64?)], topic: String = "t") {
+        let value = AssignmentValue(
+            partitions: bounds.map { .init(topic, $0.partition) },
+            ends: bounds.map { PartitionBounds(topic: topic, partition: $0.partition, start: $0.start, end: $0.end) })
+        line("final-reader", .invoke, .assign)
+        line("final-reader", .ok, .assign, .assignment(value))
+    }
+
+    /// A clean exit for every process of the history, as the lab records them.
+    var cleanExits: (exits: [ClientExit], problems: InputProblems) { VerificationTests.cleanExits(history) }
+
     mutating func assign(_ process: String, _ partitions: [Int32], topic: String = "t") {
         line(process, .invoke, .assign)
         line(process, .ok, .assign, .assignment(AssignmentValue(partitions: partitions.map { .init(topic, $0) })))
     }
 }
 
-/// Runs every checker on a history with an empty timeline.
+/// Runs every checker on a history with an empty timeline, every process having exited cleanly.
 func check(_ builder: HistoryBuilder, timeline: Timeline = Timeline(records: [])) -> CheckReport {
-    CheckReport(history: builder.history, timeline: timeline)
+    CheckReport(history: builder.history, timeline: timeline, clients: builder.cleanExits)
+}
+
+/// A clean exit for every process of `history`, as the lab records them when each ends by itself.
+func cleanExits(_ history: History) -> (exits: [ClientExit], problems: InputProblems) {
+    (history.processNames.map { ClientExit(process: $0, pid: 1, startedNs: 0, endedNs: 0, exitCode: 0, signal: nil, overran: false, error: nil) },
+     InputProblems())
 }

@@ -98,7 +98,7 @@ import Testing
         let history = History.load(path: path)
         #expect(history.problems.isEmpty, "\(history.problems.listed)")
         #expect(history.operations.count == operations)
-        let report = CheckReport(history: history, timeline: Timeline(records: []))
+        let report = CheckReport(history: history, timeline: Timeline(records: []), clients: cleanExits(history))
         for (checker, verdict) in report.verdicts where checker != "single-leader" {
             #expect(verdict == .valid, "\(checker)")
         }

@@ -48,7 +48,7 @@ import Testing
         #expect(history.problems.isEmpty, "\(history.problems.listed)")
         #expect(timeline.problems.isEmpty, "\(timeline.problems.listed)")
         #expect(history.finalReadComplete)
-        let report = CheckReport(history: history, timeline: timeline)
+        let report = CheckReport(history: history, timeline: timeline, clients: cleanExits(history))
         for (checker, verdict) in report.verdicts {
             #expect(verdict == .valid, "\(checker)")
         }

@@ -55,30 +55,95 @@ import Testing
         #expect(report.unseen.count == 0)
     }
 
-    @Test func writeToAPartitionTheFinalReadFoundEmptyIsUnseen() {
+    @Test func writeToAPartitionACompleteFinalReadFoundEmptyIsLost() {
         var h = HistoryBuilder()
         h.send("producer-1", "a", offset: 0)
         h.send("producer-1", "b", partition: 1, offset: 0)
         h.finalRead([(0, "a")])
         let report = check(h)
-        #expect(report.unseen.verdict == .invalid)
-        #expect(report.unseen.anomalies.map(\.partition) == [1])
-        #expect(report.unseen.anomalies.first?.maxReadOffset == -1)
-        #expect(report.lostWrite.verdict == .valid)
+        #expect(report.lostWrite.verdict == .invalid)
+        #expect(report.lostWrite.anomalies.map(\.partition) == [1])
+        #expect(report.lostWrite.anomalies.first?.reason == .beyondLogEnd)
+        #expect(report.unseen.verdict == .valid)
     }
 
-    @Test func acknowledgedWriteAboveTheHighestReadIsUnseenNotLost() {
+    @Test func acknowledgedWriteAboveTheEndOfACompleteFinalReadIsLostWhateverItsOffset() {
+        // A leader acknowledged 1 and 2, then a follower without them took over: nothing was written
+        // after the hole, so no read ever passed offsets 1 and 2. The final read reached the end the
+        // leader gave (1): they are gone, not merely unseen.
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", offset: 1, broker: 3, epoch: 2)
+        h.send("producer-1", "c", offset: 2, broker: 3, epoch: 2)
+        h.finalReadBounds([(0, 0, 1)])
+        h.finalRead([(0, "a")])
+        let report = check(h)
+        #expect(report.lostWrite.verdict == .invalid)
+        #expect(report.lostWrite.anomalies.map(\.value) == ["b", "c"])
+        #expect(report.lostWrite.anomalies.allSatisfy { $0.reason == .beyondLogEnd && $0.finalEnd == 1 })
+        #expect(report.unseen.verdict == .valid)
+        #expect(report.lostRanges.count == 1)
+        #expect(report.lostRanges.first?.firstOffset == 1)
+        #expect(report.lostRanges.first?.lastOffset == 2)
+        #expect(report.lostRanges.first?.count == 2)
+    }
+
+    @Test func aPartitionWhoseFinalReadStoppedBeforeItsEndLeavesItsWritesUnseenAndUnknown() {
         var h = HistoryBuilder()
         h.send("producer-1", "a", offset: 0)
         h.send("producer-1", "b", offset: 1)
+        h.send("producer-1", "c", partition: 1, offset: 0)
+        h.send("producer-1", "d", partition: 1, offset: 1)
+        h.finalReadBounds([(0, 0, 2), (1, 0, 2)])
+        h.finalRead([(0, "a")])  // partition 0 stops at 1, before its end 2
+        h.finalRead([(0, "c"), (1, "x")], partition: 1)
+        let report = check(h)
+        // Partition 1 is complete: "d" at 1 was read as "x" instead, lost. Partition 0 is not: "b" is unseen.
+        #expect(report.lostWrite.anomalies.map(\.value) == ["d"])
+        #expect(report.unseen.verdict == .unknown)
+        #expect(report.unseen.anomalies.map(\.value) == ["b"])
+        #expect(report.unseen.notes.contains { $0.contains("stopped at 1, before its end 2") })
+    }
+
+    @Test func aPartitionTheFinalReadDidNotCoverLeavesItsWritesUnseen() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.send("producer-1", "b", partition: 1, offset: 0)
+        h.finalReadBounds([(0, 0, 1)])
         h.finalRead([(0, "a")])
         let report = check(h)
         #expect(report.lostWrite.verdict == .valid)
-        #expect(report.unseen.verdict == .invalid)
-        #expect(report.unseen.anomalies.map(\.value) == ["b"])
-        #expect(report.unseen.anomalies.first?.offset == 1)
-        #expect(report.unseen.anomalies.first?.maxReadOffset == 0)
-        #expect(report.unseen.anomalies.first?.ackedBeforeFinalRead == true)
+        #expect(report.unseen.verdict == .unknown)
+        #expect(report.unseen.anomalies.first?.why?.contains("did not cover t/1") == true)
+    }
+
+    @Test func aPartitionWhoseEndTheFinalReaderCouldNotLearnIsNotJudged() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.finalReadBounds([(0, 0, nil)])
+        let report = check(h)
+        #expect(report.lostWrite.verdict == .valid)
+        #expect(report.unseen.verdict == .unknown)
+    }
+
+    @Test func anEmptyPartitionWithARecordedEndIsCompleteWithoutAnyRead() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.finalReadBounds([(0, 0, 0)])
+        let report = check(h)
+        #expect(report.lostWrite.anomalies.map(\.reason) == [.beyondLogEnd])
+    }
+
+    @Test func aWriteAcknowledgedAfterTheFinalReadBeganIsUnseenNotLost() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.finalReadBounds([(0, 0, 1)])
+        h.finalRead([(0, "a")])
+        h.send("producer-2", "b", offset: 1)
+        let report = check(h)
+        #expect(report.lostWrite.verdict == .valid)
+        #expect(report.unseen.verdict == .unknown)
+        #expect(report.unseen.anomalies.first?.why == "acknowledged after the final read began")
     }
 
     @Test func incompleteFinalReadProvesNothingMissing() {

@@ -1,4 +1,5 @@
 import Coordination
+import Verification
 import Foundation
 import Logging
 
@@ -43,10 +44,21 @@ public struct ConsumerSpec: Sendable, Equatable {
 /// history file under `directory/histories/` (`HistoryMerge` then writes the run's `history.jsonl`
 /// in time order with one global index). Processes are started through `ChildProcess` (they die with
 /// the lab) and are bounded by their duration; `stopAll` ends them with SIGTERM, then SIGKILL.
+///
+/// How each process ended goes to `directory/clients.jsonl` (`ClientExit`, one line per process,
+/// written when it is reaped): a client that died, was killed, overran its bound or reported a
+/// fatal client error fails the run's `clients` check. Reap workload processes only through
+/// `reap(_:)`, `waitAll` or `stopAll`, never with `ChildProcess` directly, or their end is lost.
 public final class Workloads: @unchecked Sendable {
-    // `lock` guards `processes`.
+    private struct Running {
+        var name: String
+        var history: String
+        var startedNs: Int64
+    }
+
+    // `lock` guards `processes` and the writes to `clients.jsonl`.
     private let lock = NSLock()
-    private var processes: [(name: String, pid: pid_t, history: String)] = []
+    private var processes: [pid_t: Running] = [:]
     public let directory: String
     public let bootstrap: String
     let script: String
@@ -56,6 +68,8 @@ public final class Workloads: @unchecked Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
+
+    public static let clientsFile = "clients.jsonl"
 
     public init(directory: String, bootstrap: String, logger: Logger) throws {
         self.directory = directory
@@ -91,15 +105,22 @@ public final class Workloads: @unchecked Sendable {
         return try start(name, arguments)
     }
 
+    /// Exit status of the final reader when it could not read every partition to its end.
+    public static let finalReadIncompleteStatus: Int32 = 3
+
     /// The final read: every partition of `topics` from the start to the high watermark. Blocks
     /// until it ends (bounded by `timeoutSeconds`); returns its exit status (0 when complete).
     public func finalRead(topics: [String], timeoutSeconds: Double) throws -> Int32 {
         let pid = try start("final-reader", ["--role", "final-reader", "--topics"] + topics + ["--duration", String(timeoutSeconds)])
-        let status = ChildProcess.waitForExit(pid, timeoutMs: Int(timeoutSeconds * 1000) + 30_000) ?? {
+        var overran = false
+        var status = waitReaping(pid, timeoutMs: Int(timeoutSeconds * 1000) + 30_000)
+        if status == nil {
+            overran = true
             kill(pid, SIGKILL)
-            return ChildProcess.waitForExit(pid, timeoutMs: 5000) ?? -1
-        }()
-        forget(pid)
+            status = waitReaping(pid, timeoutMs: 5000)
+        }
+        if overran, let status { record(pid, status: status, overran: true) }
+        guard let status else { return -1 }
         return status & 0x7f == 0 ? (status >> 8) & 0xff : -1
     }
 
@@ -107,32 +128,98 @@ public final class Workloads: @unchecked Sendable {
         let history = "\(directory)/histories/\(name).jsonl"
         var options = ChildProcess.Options(outputPath: "\(directory)/histories/\(name).log")
         options.environment = ["PYTHONUNBUFFERED": "1"]
+        let started = Self.nowNs()
         let pid = try ChildProcess.spawn(executable: python,
                                          arguments: pythonArguments + ["--bootstrap", bootstrap, "--process", name, "--history", history] + arguments,
                                          options: options)
-        lock.withLock { processes.append((name, pid, history)) }
+        lock.withLock { processes[pid] = Running(name: name, history: history, startedNs: started) }
         return pid
     }
 
-    private func forget(_ pid: pid_t) { lock.withLock { processes.removeAll { $0.pid == pid } } }
-
-    public var running: [String] {
-        lock.withLock { processes.filter { ChildProcess.exitStatus(of: $0.pid) == nil }.map(\.name) }
+    /// The process's wait status if it has ended (recording how), nil while it runs.
+    public func reap(_ pid: pid_t) -> Int32? {
+        guard let status = ChildProcess.exitStatus(of: pid) else { return nil }
+        record(pid, status: status, overran: false)
+        return status
     }
 
-    /// Waits (bounded) for every workload process to end by itself.
+    private func waitReaping(_ pid: pid_t, timeoutMs: Int) -> Int32? {
+        let deadline = Date(timeIntervalSinceNow: Double(timeoutMs) / 1000)
+        while true {
+            if let status = reap(pid) { return status }
+            if Date() >= deadline { return nil }
+            usleep(20_000)
+        }
+    }
+
+    /// Writes how a process ended to `clients.jsonl`, once.
+    private func record(_ pid: pid_t, status: Int32, overran: Bool) {
+        guard let process = lock.withLock({ processes.removeValue(forKey: pid) }) else { return }
+        let signal = status >= 0 ? status & 0x7f : 0
+        let exit = ClientExit(
+            process: process.name, pid: pid, startedNs: process.startedNs, endedNs: Self.nowNs(),
+            exitCode: status >= 0 && signal == 0 ? (status >> 8) & 0xff : nil, signal: signal != 0 ? signal : nil,
+            overran: overran, error: Self.fatalLine(in: "\(directory)/histories/\(process.name).log"))
+        guard var line = try? JSONEncoder.sortedKeys.encode(exit) else { return }
+        line.append(0x0A)
+        lock.withLock {
+            let path = directory + "/" + Self.clientsFile
+            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            guard let handle = FileHandle(forWritingAtPath: path) else { return }
+            defer { try? handle.close() }
+            _ = try? handle.seekToEnd()
+            try? handle.write(contentsOf: line)
+        }
+        if exit.failed { logger.warning("workload \(process.name): \(exit.summary)") }
+    }
+
+    /// The workload script prints one line starting "FATAL client error:" when its client reports a
+    /// fatal error; it is near the end of the process's output.
+    static func fatalLine(in path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 65_536 ? size - 65_536 : 0)
+        guard let data = try? handle.readToEnd(), let text = String(data: data, encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").last { $0.hasPrefix("FATAL client error:") }.map(String.init)
+    }
+
+    static func nowNs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    public var running: [String] {
+        lock.withLock { Array(processes.keys) }.filter { reap($0) == nil }.compactMap { pid in lock.withLock { processes[pid]?.name } }
+    }
+
+    /// Waits (bounded) for every workload process to end by itself; one that overruns is stopped and
+    /// recorded as having overrun its bound.
     public func waitAll(timeoutMs: Int) {
         let deadline = Date(timeIntervalSinceNow: Double(timeoutMs) / 1000)
-        for process in lock.withLock({ processes }) {
+        for (pid, process) in lock.withLock({ processes }) {
             let left = max(0, Int(deadline.timeIntervalSinceNow * 1000))
-            if ChildProcess.waitForExit(process.pid, timeoutMs: left) == nil {
+            if waitReaping(pid, timeoutMs: left) == nil {
                 logger.warning("workload \(process.name) did not end in time; stopping it")
-                ChildProcess.terminate(process.pid, graceMs: 10_000)
+                let status = ChildProcess.terminate(pid, graceMs: 10_000)
+                record(pid, status: status, overran: true)
             }
         }
     }
 
     public func stopAll(graceMs: Int = 10_000) {
-        for process in lock.withLock({ processes }) { ChildProcess.terminate(process.pid, graceMs: graceMs) }
+        for pid in lock.withLock({ Array(processes.keys) }) {
+            let status = ChildProcess.terminate(pid, graceMs: graceMs)
+            record(pid, status: status, overran: false)
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var sortedKeys: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 }

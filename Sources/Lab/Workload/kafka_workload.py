@@ -20,6 +20,18 @@ import time
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 
 STOP = False
+# A fatal client error (librdkafka's err.fatal(), e.g. an idempotent producer's OUT_OF_ORDER_SEQUENCE_NUMBER):
+# the process stops its workload and exits with FATAL_EXIT after recording what it knows.
+FATAL = None
+FATAL_EXIT = 4
+
+
+def on_client_error(error):
+    global FATAL, STOP
+    if error.fatal() and FATAL is None:
+        FATAL = f"{error.name()}: {error.str()}"
+        STOP = True
+        print(f"FATAL client error: {FATAL}", file=sys.stderr, flush=True)
 
 
 def on_term(signum, frame):
@@ -79,6 +91,7 @@ def run_producer(args, history: History):
         "reconnect.backoff.max.ms": 200,
         "topic.metadata.refresh.fast.interval.ms": 50,
         "client.id": args.process,
+        "error_cb": on_client_error,
     }
     producer = Producer(config)
     pending = {}
@@ -148,7 +161,7 @@ def run_producer(args, history: History):
     # Sends still undecided when the flush bound passes are indeterminate.
     for op_id, value in list(pending.items()):
         history.write("info", "send", {"topic": args.topic, "value": value}, error="no answer before the workload ended", op_id=op_id)
-    return 0
+    return FATAL_EXIT if FATAL else 0
 
 
 def read_records(messages):
@@ -188,6 +201,7 @@ def run_consumer(args, history: History):
         "client.id": args.process,
         "topic.metadata.refresh.fast.interval.ms": 50,
         "reconnect.backoff.max.ms": 200,
+        "error_cb": on_client_error,
     }
     consumer = Consumer(config)
     op = 0
@@ -248,7 +262,7 @@ def run_consumer(args, history: History):
         consumer.close()
     except Exception:
         pass
-    return 0
+    return FATAL_EXIT if FATAL else 0
 
 
 def run_final_reader(args, history: History):
@@ -264,10 +278,13 @@ def run_final_reader(args, history: History):
         for partition in sorted(metadata.topics[topic].partitions):
             targets.append(TopicPartition(topic, partition, OFFSET_BEGINNING))
     ends = {}
+    starts = {}
     for tp in targets:
         while True:
             try:
+                # Asked of the partition's leader: its log start and its high watermark.
                 low, high = consumer.get_watermark_offsets(tp, timeout=5)
+                starts[(tp.topic, tp.partition)] = low
                 ends[(tp.topic, tp.partition)] = high
                 break
             except Exception:
@@ -275,11 +292,15 @@ def run_final_reader(args, history: History):
                     ends[(tp.topic, tp.partition)] = None
                     break
                 time.sleep(0.2)
-    value = {"partitions": [{"topic": tp.topic, "partition": tp.partition} for tp in targets]}
+    # The targets go into the history: the checkers judge a partition's final read complete only
+    # once it has read up to the end recorded here.
+    value = {"partitions": [{"topic": tp.topic, "partition": tp.partition} for tp in targets],
+             "ends": [{"topic": tp.topic, "partition": tp.partition, "start": starts.get((tp.topic, tp.partition)),
+                       "end": ends[(tp.topic, tp.partition)]} for tp in targets]}
     history.write("invoke", "assign", value, op_id=0)
     history.write("ok", "assign", value, op_id=0)
     consumer.assign(targets)
-    positions = {key: 0 for key in ends}
+    positions = {key: starts.get(key, 0) for key in ends}
     op = 1
     while time.monotonic() < deadline and any(ends[k] is not None and positions[k] < ends[k] for k in ends):
         history.write("invoke", "final_read", None, op_id=op)

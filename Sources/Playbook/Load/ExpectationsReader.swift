@@ -3,7 +3,7 @@ import Yams
 /// Reads a playbook's `expectations:` block.
 enum ExpectationsReader {
     static let keys = ["no_lost_writes", "no_duplicates", "order", "single_leader", "lost_writes_detected", "isr_shrinks",
-                       "max_consumer_lag", "lag_recovers_within", "min_acknowledged", "max_unavailable", "errors_seen"]
+                       "max_consumer_lag", "lag_recovers_within", "min_acknowledged", "max_unavailable", "errors_seen", "allowed_anomalies"]
     static let boundKeys = ["min", "max"]
 
     static func read(_ node: Node, _ r: YAMLReader, plan: RunPlan) -> Expectations {
@@ -51,6 +51,20 @@ enum ExpectationsReader {
                     expectations.errorsSeen.append(name)
                 }
             }
+        }
+        if let node = fields["allowed_anomalies"], let items = r.sequence(node, "allowed_anomalies") {
+            var names: [String] = []
+            for item in items {
+                guard let name = r.string(item, "a checker name") else { continue }
+                let normalized = name.replacingOccurrences(of: "-", with: "_")
+                if CheckNames.all.contains(normalized) {
+                    if !names.contains(normalized) { names.append(normalized) }
+                } else {
+                    let hint = CheckNames.nearest(normalized).map { "did you mean '\($0)'? " } ?? ""
+                    r.report(item, "'\(name)' is not a checker; \(hint)(checkers: \(CheckNames.all.joined(separator: ", ")))")
+                }
+            }
+            expectations.allowedAnomalies = names
         }
         return expectations
     }

@@ -20,19 +20,22 @@ public enum ExpectationEvaluation {
             results.append(ExpectationResult(name: name, expected: expected ? "none" : "some", observed: verdict == .unknown ? "unknown" : "\(count) \(what)",
                                              passed: passed, evidence: "checker verdict: \(verdict)"))
         }
-        verdict("no_lost_writes", expectations.noLostWrites, report.lostWrite.verdict, count: report.lostWrite.count, what: "lost")
+        // Unseen writes are where the final read could not decide: no loss is proven, none ruled out.
+        verdict("no_lost_writes", expectations.noLostWrites, Verdict.combine([report.lostWrite.verdict, report.unseen.verdict]),
+                count: report.lostWrite.count, what: "lost")
         verdict("no_duplicates", expectations.noDuplicates, Verdict.combine([report.duplicate.verdict, report.inconsistentOffsets.verdict]),
                 count: report.duplicate.count + report.inconsistentOffsets.count, what: "duplicate or inconsistent")
         verdict("order", expectations.order, Verdict.combine([report.nonmonotonicSend.verdict, report.nonmonotonicPoll.verdict, report.pollSkip.verdict]),
                 count: report.nonmonotonicSend.count + report.nonmonotonicPoll.count + report.pollSkip.count, what: "order anomalies")
         verdict("single_leader", expectations.singleLeader, report.singleLeader.verdict, count: report.singleLeader.count, what: "leadership violations")
         if let detected = expectations.lostWritesDetected {
-            let verdict = report.lostWrite.verdict
+            // Loss found is loss found; no loss found only counts when nothing went unseen.
+            let verdict = report.lostWrite.verdict == .invalid ? .invalid : Verdict.combine([report.lostWrite.verdict, report.unseen.verdict])
             let sawLoss = verdict == .invalid
             results.append(ExpectationResult(name: "lost_writes_detected", expected: detected ? "loss detected" : "no loss",
                                              observed: verdict == .unknown ? "unknown" : "\(report.lostWrite.count) lost",
                                              passed: verdict == .unknown ? nil : sawLoss == detected,
-                                             evidence: "lost-write checker verdict: \(verdict)"))
+                                             evidence: "lost-write checker verdict: \(report.lostWrite.verdict), unseen: \(report.unseen.verdict)"))
         }
         let shrinks = figures.isr.reduce(0) { $0 + $1.shrinks }
         if let minimum = expectations.isrShrinksMin {
@@ -88,7 +91,27 @@ public enum ExpectationEvaluation {
                                                  passed: count > 0, evidence: others.isEmpty ? "no other send errors" : "other send errors: " + others.joined(separator: ", ")))
             }
         }
+        results.append(everyCheck(expectations, report))
         return results
+    }
+
+    /// Every checker must be valid, except those the playbook expects to fire: a run never passes
+    /// with a checker that found something or could not judge, whichever expectations it states.
+    static func everyCheck(_ expectations: Expectations, _ report: CheckReport) -> ExpectationResult {
+        var allowed = Set(expectations.allowedAnomalies ?? [])
+        if expectations.lostWritesDetected == true { allowed.insert("lost_write") }
+        let judged = report.verdicts.filter { !allowed.contains(CheckNames.key($0.checker)) }
+        let invalid = judged.filter { $0.verdict == .invalid }.map(\.checker)
+        let unknown = judged.filter { $0.verdict == .unknown }.map(\.checker)
+        let expected = "every check valid" + (allowed.isEmpty ? "" : " (findings allowed: \(allowed.sorted().joined(separator: ", ")))")
+        var observed: [String] = []
+        if !invalid.isEmpty { observed.append("invalid: " + invalid.joined(separator: ", ")) }
+        if !unknown.isEmpty { observed.append("unknown: " + unknown.joined(separator: ", ")) }
+        let notes = report.verdicts.filter { !$0.verdict.isValid }.map { "\($0.checker) \($0.verdict)" }
+        return ExpectationResult(
+            name: "checks", expected: expected, observed: observed.isEmpty ? "all \(judged.count) valid" : observed.joined(separator: "; "),
+            passed: !invalid.isEmpty ? false : (unknown.isEmpty ? true : nil),
+            evidence: notes.isEmpty ? "every checker valid" : notes.joined(separator: ", "))
     }
 
     static func isrEvidence(_ figures: Figures) -> String {

@@ -98,5 +98,9 @@ public struct Expectations: Sendable, Codable, Equatable {
     /// failed or indeterminate sends: proof that a safe configuration refused writes instead of
     /// losing them.
     public var errorsSeen: [String] = []
+    /// Checkers (report names, `inconsistent_offsets`) whose findings this playbook expects, so
+    /// they do not fail the run: an unsafe configuration that loses writes also shows the reads of
+    /// them that later vanished. Every other checker must be valid for the run to pass.
+    public var allowedAnomalies: [String]?
     public init() {}
 }

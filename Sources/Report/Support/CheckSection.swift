@@ -40,7 +40,7 @@ extension RunReport {
             CheckSection(checks.duplicate, limit: limit), CheckSection(checks.inconsistentOffsets, limit: limit),
             CheckSection(checks.abortedRead, limit: limit), CheckSection(checks.nonmonotonicSend, limit: limit),
             CheckSection(checks.nonmonotonicPoll, limit: limit), CheckSection(checks.pollSkip, limit: limit),
-            CheckSection(checks.singleLeader, limit: limit),
+            CheckSection(checks.singleLeader, limit: limit), CheckSection(checks.clients, limit: limit),
         ]
     }
 }

@@ -86,6 +86,7 @@ public enum JSONReport {
                 "windows": JSONValue(report.checks.leadershipWindows.count),
                 "overlaps": capped(report.checks.leadershipOverlaps, limit: report.evidenceLimit),
             ]),
+            "lost_ranges": capped(report.checks.lostRanges, limit: report.evidenceLimit),
             "faults": .array(report.faults.map(fault)),
             "input_problems": .object([
                 "history": JSONText.tree(report.checks.historyProblems),

@@ -32,6 +32,13 @@ public enum TerminalSummary {
             }
         }
         lines.append("  " + checksLine(report, paint))
+        // What went wrong, in words: the lost ranges and the clients that failed.
+        let ranges = report.checks.lostRanges
+        for range in ranges.prefix(evidenceLines) { lines.append("    " + paint.dim(clean("lost: " + range.words(startNs: report.startNs)))) }
+        if ranges.count > evidenceLines { lines.append("    " + paint.dim("(\(ranges.count - evidenceLines) more lost ranges in report.md)")) }
+        for failure in report.checks.clients.anomalies.prefix(evidenceLines) {
+            lines.append("    " + paint.dim(clean("client \(failure.process): \(failure.summary)")))
+        }
         lines.append(contentsOf: figureLines(report).map { "  " + $0 })
         return lines.joined(separator: "\n") + "\n"
     }

@@ -32,7 +32,8 @@ extension ShellSession {
         try HistoryMerge.merge(directory: lab.workloads.directory + "/histories", into: historyPath)
         let history = History.load(path: historyPath)
         let timeline = Timeline.load(path: lab.directory + "/timeline.jsonl")
-        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters)
+        let clients = ClientExit.load(path: lab.workloads.directory + "/" + Workloads.clientsFile)
+        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters, clients: clients)
         let figures = Figures(history: history, timeline: timeline, parameters: parameters, report: checks)
         let times = history.ops.map(\.timeNs) + timeline.records.map(\.timeNs)
         let report = RunReport(

@@ -87,7 +87,7 @@ extension ShellSession {
         let pid = try lab.workloads.startProducer(name, spec, durationSeconds: 3600)
         let history = lab.workloads.directory + "/histories/\(name).jsonl"
         var interrupted = false
-        while ChildProcess.exitStatus(of: pid) == nil {
+        while lab.workloads.reap(pid) == nil {
             if Interrupts.pending && !interrupted {
                 interrupted = true
                 kill(pid, SIGTERM)
@@ -141,7 +141,7 @@ extension ShellSession {
         var reader = HistoryTail(path: history)
         var printed = 0
         var stopped = false
-        while ChildProcess.exitStatus(of: pid) == nil {
+        while lab.workloads.reap(pid) == nil {
             for record in reader.newRecords() {
                 say("\(request.topic)/\(record.partition)@\(record.offset)  \(record.value)")
                 printed += 1

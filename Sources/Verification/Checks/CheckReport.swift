@@ -13,6 +13,11 @@ public struct CheckReport: Sendable, Hashable, Codable {
     public var nonmonotonicPoll: CheckResult<NonmonotonicPoll>
     public var pollSkip: CheckResult<PollSkip>
     public var singleLeader: CheckResult<LeadershipViolation>
+    /// Every workload process ended cleanly (no death, kill, overrun or fatal client error).
+    public var clients: CheckResult<ClientFailure>
+    /// The lost writes as ranges of offsets with who acknowledged them, who took over and what
+    /// truncated them (at most the evidence limit).
+    public var lostRanges: [LostRange]
     /// Leadership windows and zombie-leader overlaps: figures, not verdicts.
     public var leadershipWindows: [LeadershipWindow]
     public var leadershipOverlaps: [LeadershipOverlap]
@@ -23,12 +28,14 @@ public struct CheckReport: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case valid, unseen, duplicate
         case lostWrite = "lost_write"
+        case lostRanges = "lost_ranges"
         case inconsistentOffsets = "inconsistent_offsets"
         case abortedRead = "aborted_read"
         case nonmonotonicSend = "nonmonotonic_send"
         case nonmonotonicPoll = "nonmonotonic_poll"
         case pollSkip = "poll_skip"
         case singleLeader = "single_leader"
+        case clients
         case leadershipWindows = "leadership_windows"
         case leadershipOverlaps = "leadership_overlaps"
         case historyProblems = "history_problems"
@@ -43,16 +50,23 @@ public struct CheckReport: Sendable, Hashable, Codable {
             (abortedRead.checker, abortedRead.verdict), (nonmonotonicSend.checker, nonmonotonicSend.verdict),
             (nonmonotonicPoll.checker, nonmonotonicPoll.verdict), (pollSkip.checker, pollSkip.verdict),
             (singleLeader.checker, singleLeader.verdict),
+            (clients.checker, clients.verdict),
         ]
     }
 
     /// Runs every checker. Each runs guarded: an error inside one makes that check `unknown`.
-    public init(history: History, timeline: Timeline, parameters: RunParameters = RunParameters()) {
+    /// `clients`: how each workload process ended (`clients.jsonl`); nil when not recorded, which
+    /// makes the clients check unknown.
+    public init(history: History, timeline: Timeline, parameters: RunParameters = RunParameters(),
+                clients: (exits: [ClientExit], problems: InputProblems)? = nil) {
         let limit = parameters.evidenceLimit
         let index = HistoryIndex(history)
         let writes = Result { try LostWriteChecker.check(index, limit: limit) }
         lostWrite = .guarded("lost-write") { try writes.get().lost }
         unseen = .guarded("unseen") { try writes.get().unseen }
+        lostRanges = (try? writes.get()).map { outcome in
+            LostRange.build(outcome.allLost, survivingOffsets: outcome.survivingOffsets, timeline: timeline, limit: limit)
+        } ?? []
         duplicate = .guarded("duplicate") { try OffsetValueCheckers.duplicates(index, limit: limit) }
         inconsistentOffsets = .guarded("inconsistent-offsets") {
             try OffsetValueCheckers.inconsistentOffsets(index, limit: limit)
@@ -64,6 +78,11 @@ public struct CheckReport: Sendable, Hashable, Codable {
         pollSkip = .guarded("poll-skip") { polls.skip }
         let leadership = SingleLeaderChecker.check(timeline, limit: limit)
         singleLeader = .guarded("single-leader") { leadership.verdict }
+        self.clients = ClientChecker.check(history: history, clients: clients, limit: limit)
+        // Each range of lost writes in words, where every report shows the checker's notes.
+        let startNs = [history.ops.first?.timeNs, timeline.records.first?.timeNs].compactMap { $0 }.min() ?? 0
+        lostWrite.notes += lostRanges.prefix(10).map { $0.words(startNs: startNs) }
+        if lostRanges.count > 10 { lostWrite.notes.append("\(lostRanges.count - 10) more range(s) in report.json (lost_ranges)") }
         leadershipWindows = leadership.windows
         leadershipOverlaps = leadership.overlaps
         historyProblems = history.problems

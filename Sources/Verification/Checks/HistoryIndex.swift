@@ -11,6 +11,18 @@ struct PartitionOffset: Hashable {
     }
 }
 
+/// Whether the final read of a partition read everything up to the partition's end.
+enum FinalReadStatus: Equatable {
+    /// `end`: the recorded end, when the history has one.
+    case complete(end: Int64?)
+    case incomplete(String)
+
+    var isComplete: Bool {
+        if case .complete = self { return true }
+        return false
+    }
+}
+
 /// A value seen at an offset, and the history line that reported it.
 struct Observation: Hashable {
     var value: Int32
@@ -44,6 +56,8 @@ struct HistoryIndex {
     /// Values seen at more than one place: the other places.
     private(set) var otherLocations: [Int32: [PartitionOffset]] = [:]
 
+    /// Per partition: one past the highest offset an `ok` final read returned (0 for none).
+    private(set) var finalReached: [Int64] = []
     /// Per partition: the highest offset an `ok` read returned (-1 for none) and the line.
     private(set) var maxReadOffset: [Int64] = []
     private(set) var maxReadPosition: [Int32] = []
@@ -85,6 +99,33 @@ struct HistoryIndex {
         history.send(of: history.operations[Int(entry.operation)])
     }
 
+    /// Whether the final read is complete for a partition: it read up to the end its leader gave
+    /// when the final read began. Histories that predate recorded ends count the final read
+    /// complete when every part of it completed `ok` (the final reader reads to the high
+    /// watermark and says so otherwise).
+    func finalReadStatus(_ partition: Int32) -> FinalReadStatus {
+        guard partition >= 0 else { return .incomplete("the partition is not known") }
+        let bounds = history.finalReadBounds
+        if bounds.isEmpty {
+            guard history.hasFinalRead else { return .incomplete("the history has no final read") }
+            guard history.finalReadComplete else { return .incomplete("the final read did not complete") }
+            return .complete(end: nil)
+        }
+        let topicPartition = self.partition(partition)
+        guard let bound = bounds[topicPartition] else {
+            return .incomplete("the final read did not cover \(topicPartition)")
+        }
+        guard let end = bound.end else {
+            return .incomplete("the final reader could not learn where \(topicPartition) ends")
+        }
+        let start = bound.start ?? 0
+        let reached = finalReached[Int(partition)]
+        if end > start && reached < end {
+            return .incomplete("the final read of \(topicPartition) stopped at \(reached), before its end \(end)")
+        }
+        return .complete(end: end)
+    }
+
     /// The history line at a position, as evidence.
     func sighting(at position: Int32) throws -> Sighting {
         guard history.ops.indices.contains(Int(position)) else {
@@ -106,6 +147,7 @@ struct HistoryIndex {
 
     private mutating func growPartitions() {
         while maxReadOffset.count < sends.partitions.count {
+            finalReached.append(0)
             maxReadOffset.append(-1)
             maxReadPosition.append(-1)
             existingOffsets.append([])
@@ -162,7 +204,10 @@ struct HistoryIndex {
             if firstRead[Int(value)] < 0 { firstRead[Int(value)] = Int32(position) }
             guard ok else { continue }
             readOk[Int(value)] = true
-            if finalRead { readByFinal[Int(value)] = true }
+            if finalRead {
+                readByFinal[Int(value)] = true
+                finalReached[Int(partition)] = max(finalReached[Int(partition)], record.offset + 1)
+            }
             if record.offset > maxReadOffset[Int(partition)] {
                 maxReadOffset[Int(partition)] = record.offset
                 maxReadPosition[Int(partition)] = Int32(position)

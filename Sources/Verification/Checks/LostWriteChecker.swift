@@ -6,6 +6,9 @@ public struct LostWrite: Sendable, Hashable, Codable {
         /// Reads returned it before the final read began, but the final read, which reads every
         /// partition from its start to its end, did not: it was visible, then it was gone.
         case missingFromFinalRead = "missing_from_final_read"
+        /// No read ever returned it, and a complete final read found the partition's log ending
+        /// at or below its acknowledged offset: the log no longer reaches it.
+        case beyondLogEnd = "beyond_log_end"
     }
 
     public var reason: Reason
@@ -30,6 +33,9 @@ public struct LostWrite: Sendable, Hashable, Codable {
     public var maxRead: Sighting?
     /// For `missing_from_final_read`: a read that did return the value.
     public var readBy: Sighting?
+    /// Where the final read found the partition's log to end (its high watermark then), when the
+    /// history recorded it.
+    public var finalEnd: Int64?
 
     enum CodingKeys: String, CodingKey {
         case reason, topic, partition, offset, value, process, outcome, broker
@@ -40,11 +46,12 @@ public struct LostWrite: Sendable, Hashable, Codable {
         case maxReadOffset = "max_read_offset"
         case maxRead = "max_read"
         case readBy = "read_by"
+        case finalEnd = "final_end"
     }
 }
 
-/// An acknowledged write no read returned, above the highest offset read: lost or merely never
-/// reached, which a history alone cannot tell apart.
+/// An acknowledged write no read returned, above the highest offset read, in a partition whose
+/// final read did not complete: lost or merely never reached, which the history cannot tell apart.
 public struct UnseenWrite: Sendable, Hashable, Codable {
     public var topic: String
     public var partition: Int32
@@ -59,6 +66,8 @@ public struct UnseenWrite: Sendable, Hashable, Codable {
     public var maxReadOffset: Int64
     /// Acknowledged before the final read started, which then should have returned it.
     public var ackedBeforeFinalRead: Bool
+    /// Why the final read cannot decide: it did not complete for this partition, or there was none.
+    public var why: String?
 
     enum CodingKeys: String, CodingKey {
         case topic, partition, offset, value, process, broker
@@ -67,6 +76,7 @@ public struct UnseenWrite: Sendable, Hashable, Codable {
         case leaderEpoch = "leader_epoch"
         case maxReadOffset = "max_read_offset"
         case ackedBeforeFinalRead = "acked_before_final_read"
+        case why
     }
 }
 
@@ -88,30 +98,44 @@ public struct ValueSighting: Sendable, Hashable, Codable {
 /// returned its value (proven visible). Such a write is lost when
 /// - no `ok` read returned it and its acknowledged offset is at or below the highest offset any
 ///   `ok` read returned for its partition (a reader passed its place: `unread`), or
-/// - reads returned it before the final read began, yet the final read did not, though the
-///   final read started at or below its offset (a higher start is retention deleting old
-///   segments, not loss): `missing_from_final_read`.
-/// An acknowledged write no read returned, above the highest offset read, is *unseen*. An
-/// `info` write never read is neither: it may never have happened.
-///
-/// Unseen is invalid only for writes acknowledged before a complete final read began: the final
-/// read reads every partition to its end, so it should have returned them. Without a final read,
-/// with one that did not complete, or for writes acknowledged later, unseen writes make the
-/// verdict unknown; an incomplete final read also proves nothing missing from it.
+/// - no `ok` read returned it and the final read of its partition was complete — it read every
+///   record from the log's start up to the end (high watermark) the partition's leader gave when
+///   the final read began — so whatever its offset, the log no longer holds it: `beyond_log_end`,
+/// - or reads returned it before the final read began, yet a complete final read did not, though
+///   it started at or below its offset (a higher start is retention deleting old segments, not
+///   loss): `missing_from_final_read`.
+/// An acknowledged write no read returned is *unseen* only where the final read of its partition
+/// did not complete (or there was none), or it was acknowledged after the final read began: the
+/// history cannot tell loss from delay there, so unseen writes make that verdict `unknown`, never
+/// `valid` and never a pass. An `info` write never read is neither: it may never have happened.
 enum LostWriteChecker {
-    static func check(_ index: HistoryIndex, limit: Int) throws
-        -> (lost: CheckResult<LostWrite>, unseen: CheckResult<UnseenWrite>)
-    {
+    struct Outcome {
+        var lost: CheckResult<LostWrite>
+        var unseen: CheckResult<UnseenWrite>
+        /// Every lost write, not only the listed ones: the ranges are built from all of them.
+        var allLost: [LostWrite]
+        /// Per partition, the offsets of acknowledged writes that were not lost.
+        var survivingOffsets: [TopicPartitionKey: [Int64]]
+    }
+
+    static func check(_ index: HistoryIndex, limit: Int) throws -> Outcome {
         let history = index.history
-        let finalReadStartNs = history.ops.first { $0.f == .finalRead }?.timeNs
+        let finalReadStartNs = history.ops.first { $0.f == .finalRead || ($0.f == .assign && $0.value.assignment?.ends != nil) }?.timeNs
         var lost: [LostWrite] = []
         var unseen: [UnseenWrite] = []
+        var statuses: [Int32: FinalReadStatus] = [:]
+        func status(_ partition: Int32) -> FinalReadStatus {
+            if let known = statuses[partition] { return known }
+            let computed = index.finalReadStatus(partition)
+            statuses[partition] = computed
+            return computed
+        }
         for (number, entry) in index.sends.entries.enumerated() {
             let value = index.sendValue[number]
             guard value >= 0 else { continue }
             if index.readOk[Int(value)] {
-                if history.finalReadComplete, let finalReadStartNs, let missing = try missingFromFinalRead(
-                    index, entry: entry, value: value, finalReadStartNs: finalReadStartNs)
+                if let finalReadStartNs, let missing = try missingFromFinalRead(
+                    index, entry: entry, value: value, finalReadStartNs: finalReadStartNs, status: status)
                 {
                     lost.append(missing)
                 }
@@ -121,42 +145,68 @@ enum LostWriteChecker {
             let completion = history.ops[Int(entry.completionPosition)]
             let partition = entry.partition
             let maxRead = partition >= 0 ? index.maxReadOffset[Int(partition)] : -1
+            let finalRead = status(partition)
+            let ackedBeforeFinalRead = finalReadStartNs.map { completion.timeNs < $0 } ?? false
+            var reason: LostWrite.Reason?
+            var finalEnd: Int64?
             if entry.offset >= 0, entry.offset <= maxRead {
+                reason = .unread
+            } else if case .complete(let end) = finalRead, ackedBeforeFinalRead {
+                reason = .beyondLogEnd
+                finalEnd = end
+            }
+            if let reason {
                 lost.append(LostWrite(
-                    reason: .unread, topic: send.topic, partition: partitionNumber, offset: entry.offset,
+                    reason: reason, topic: send.topic, partition: partitionNumber, offset: entry.offset,
                     value: send.value, process: completion.process, outcome: .ok, ackIndex: completion.index,
                     ackTimeNs: completion.timeNs, broker: send.broker, leaderEpoch: send.leaderEpoch,
                     readInstead: [],
-                    maxReadOffset: maxRead, maxRead: try index.sighting(at: index.maxReadPosition[Int(partition)])))
+                    maxReadOffset: maxRead,
+                    maxRead: maxRead >= 0 ? try index.sighting(at: index.maxReadPosition[Int(partition)]) : nil,
+                    finalEnd: finalEnd))
             } else {
+                var why: String
+                switch finalRead {
+                case .incomplete(let text): why = text
+                case .complete: why = "acknowledged after the final read began"
+                }
+                if !ackedBeforeFinalRead, finalReadStartNs != nil { why = "acknowledged after the final read began" }
                 unseen.append(UnseenWrite(
                     topic: send.topic, partition: partitionNumber, offset: send.offset, value: send.value,
                     process: completion.process, ackIndex: completion.index, ackTimeNs: completion.timeNs,
                     broker: send.broker, leaderEpoch: send.leaderEpoch, maxReadOffset: maxRead,
-                    ackedBeforeFinalRead: finalReadStartNs.map { completion.timeNs < $0 } ?? false))
+                    ackedBeforeFinalRead: ackedBeforeFinalRead, why: why))
             }
         }
-        lost = try withReadsInstead(index, Array(lost.prefix(max(0, limit)))) + lost.dropFirst(max(0, limit))
-        let lostResult = CheckResult.judge("lost-write", anomalies: lost, limit: limit, problems: history.problems)
+        var surviving: [TopicPartitionKey: [Int64]] = [:]
+        if !lost.isEmpty {
+            let lostPlaces = Set(lost.map { TopicPartitionKey(topic: $0.topic, partition: $0.partition).place($0.offset) })
+            for entry in index.sends.entries where entry.outcome == .ok && entry.partition >= 0 && entry.offset >= 0 {
+                let partition = index.partition(entry.partition)
+                let key = TopicPartitionKey(topic: partition.topic, partition: partition.partition)
+                if !lostPlaces.contains(key.place(entry.offset)) { surviving[key, default: []].append(entry.offset) }
+            }
+        }
+        let listed = try withReadsInstead(index, Array(lost.prefix(max(0, limit))))
+        let lostResult = CheckResult.judge(
+            "lost-write", anomalies: listed, count: lost.count, limit: limit, problems: history.problems)
         var unseenResult = CheckResult.judge("unseen", anomalies: unseen, limit: limit, problems: history.problems)
         if unseenResult.verdict == .invalid {
-            if finalReadStartNs == nil {
-                unseenResult.verdict = .unknown
-                unseenResult.notes.append("the history has no final read: unseen writes may simply not have been read yet")
-            } else if !history.finalReadComplete {
-                unseenResult.verdict = .unknown
-                unseenResult.notes.append("the final read did not complete: it may have stopped before unseen writes")
-            } else if !unseen.contains(where: \.ackedBeforeFinalRead) {
-                unseenResult.verdict = .unknown
-                unseenResult.notes.append("every unseen write was acknowledged after the final read began")
+            // Unseen writes are where the history cannot decide: never a pass, never a proven loss.
+            unseenResult.verdict = .unknown
+            var reasons: [String: Int] = [:]
+            for write in unseen { reasons[write.why ?? "unknown", default: 0] += 1 }
+            for (why, count) in reasons.sorted(by: { $0.value > $1.value }) {
+                unseenResult.notes.append("\(count) acknowledged write(s) never read: \(why)")
             }
         }
-        return (lostResult, unseenResult)
+        return Outcome(lost: lostResult, unseen: unseenResult, allLost: lost, survivingOffsets: surviving)
     }
 
-    /// A write reads returned before the final read began that the final read did not return.
+    /// A write reads returned before the final read began that a complete final read did not return.
     private static func missingFromFinalRead(
-        _ index: HistoryIndex, entry: SendTable.Entry, value: Int32, finalReadStartNs: Int64
+        _ index: HistoryIndex, entry: SendTable.Entry, value: Int32, finalReadStartNs: Int64,
+        status: (Int32) -> FinalReadStatus
     ) throws -> LostWrite? {
         let history = index.history
         guard history.hasFinalRead, !index.readByFinal[Int(value)], entry.outcome != .fail,
@@ -173,8 +223,10 @@ enum LostWriteChecker {
         } else {
             return nil
         }
+        guard case .complete(let end) = status(place.partition) else { return nil }
         let finalOffsets = index.existingOffsets[Int(place.partition)]
         if let start = finalOffsets.first, place.offset < start { return nil }
+        if let start = history.finalReadBounds[index.partition(place.partition)]?.start, place.offset < start { return nil }
         let partition = index.partition(place.partition)
         let completion = entry.completionPosition >= 0 ? history.ops[Int(entry.completionPosition)] : nil
         let acknowledged = entry.outcome == .ok ? completion : nil
@@ -186,9 +238,8 @@ enum LostWriteChecker {
             broker: send.broker, leaderEpoch: send.leaderEpoch, readInstead: [],
             maxReadOffset: index.maxReadOffset[Int(place.partition)],
             maxRead: maxReadPosition >= 0 ? try index.sighting(at: maxReadPosition) : nil,
-            readBy: try index.sighting(at: firstRead))
+            readBy: try index.sighting(at: firstRead), finalEnd: end)
     }
-
     /// Fills in what reads returned at each listed write's place instead of its value, with one
     /// pass over the reads (made only when something was lost).
     private static func withReadsInstead(_ index: HistoryIndex, _ listed: [LostWrite]) throws -> [LostWrite] {

@@ -16,6 +16,8 @@ public enum Verdict: String, Sendable, Hashable, Codable, CustomStringConvertibl
     }
 
     public var description: String { rawValue }
+
+    public var isValid: Bool { self == .valid }
 }
 
 /// One checker's verdict with its evidence.

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaProtocol
 
 /// A run's history: every line of `history.jsonl` in index order, paired into operations, with
 /// every problem found while reading and pairing.
@@ -20,6 +21,9 @@ public struct History: Sendable {
     /// up (an `info` or `fail` final read, or one never completed) may have missed records, so
     /// its absence of a record proves nothing.
     public let finalReadComplete: Bool
+    /// Where the final reader found each partition's log to start and end (from its leader) before
+    /// reading, when the final reader recorded it; empty for histories that predate it.
+    public let finalReadBounds: [TopicPartition: PartitionBounds]
     /// Process names, numbered in order of appearance, and each line's process number: checkers
     /// key their per-process state by number instead of hashing names line after line.
     public let processNames: [String]
@@ -70,6 +74,11 @@ public struct History: Sendable {
         self.finalReadComplete = hasFinalRead && !operations.contains { operation in
             operation.f == .finalRead && (operation.completionPosition.map { ops[$0].type != .ok } ?? true)
         }
+        var bounds: [TopicPartition: PartitionBounds] = [:]
+        for op in ops where op.f == .assign && op.type == .ok {
+            for bound in op.value.assignment?.ends ?? [] { bounds[bound.topicPartition] = bound }
+        }
+        self.finalReadBounds = bounds
         problems.append(contentsOf: Self.validate(ops: ops, operations: operations, source: source))
         self.problems = problems
     }

@@ -193,10 +193,39 @@ extension AssignmentValue {
                 var list: [String] = []
                 try scanner.array { scanner in list.append(try scanner.string()) }
                 assignment.topics = list
+            } else if key.is("ends") {
+                if scanner.null() { return }
+                var list: [PartitionBounds] = []
+                try scanner.array { scanner in list.append(try PartitionBounds.parse(&scanner)) }
+                assignment.ends = list
             } else {
                 _ = try scanner.skipValue()
             }
         }
         return assignment
+    }
+}
+
+extension PartitionBounds {
+    static func parse(_ scanner: inout JSONScanner) throws -> PartitionBounds {
+        var topic: String?
+        var partition: Int32?
+        var start: Int64?
+        var end: Int64?
+        try scanner.object { scanner, key in
+            if key.is("topic") {
+                topic = try scanner.string()
+            } else if key.is("partition") {
+                partition = try scanner.int32()
+            } else if key.is("start") {
+                start = scanner.null() ? nil : try scanner.int64()
+            } else if key.is("end") {
+                end = scanner.null() ? nil : try scanner.int64()
+            } else {
+                _ = try scanner.skipValue()
+            }
+        }
+        guard let topic, let partition else { throw scanner.failure("a partition's bounds need topic and partition") }
+        return PartitionBounds(topic: topic, partition: partition, start: start, end: end)
     }
 }

@@ -67,11 +67,33 @@ public struct PollValue: Sendable, Hashable, Codable {
 public struct AssignmentValue: Sendable, Hashable, Codable {
     public var partitions: [TopicPartition]?
     public var topics: [String]?
+    /// The final reader's targets: where each partition's log started and ended (its high
+    /// watermark, asked of the partition's leader) when the final read began. A final read is
+    /// complete for a partition once it has read up to that end.
+    public var ends: [PartitionBounds]?
 
-    public init(partitions: [TopicPartition]? = nil, topics: [String]? = nil) {
+    public init(partitions: [TopicPartition]? = nil, topics: [String]? = nil, ends: [PartitionBounds]? = nil) {
         self.partitions = partitions
         self.topics = topics
+        self.ends = ends
     }
+}
+
+/// A partition's log start and end as its leader reported them; nil where it could not be asked.
+public struct PartitionBounds: Sendable, Hashable, Codable {
+    public var topic: String
+    public var partition: Int32
+    public var start: Int64?
+    public var end: Int64?
+
+    public init(topic: String, partition: Int32, start: Int64?, end: Int64?) {
+        self.topic = topic
+        self.partition = partition
+        self.start = start
+        self.end = end
+    }
+
+    public var topicPartition: TopicPartition { TopicPartition(topic, partition) }
 }
 
 /// The `value` of an operation, typed by its function so checkers need no casts.
