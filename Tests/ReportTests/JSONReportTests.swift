@@ -16,7 +16,7 @@ private func parse(_ text: String) throws -> [String: Any] {
         let checks = try #require(json["checks"] as? [String: [String: Any]])
         #expect(Set(checks.keys) == [
             "lost_write", "unseen", "duplicate", "inconsistent_offsets", "aborted_read", "nonmonotonic_send",
-            "nonmonotonic_poll", "poll_skip", "single_leader",
+            "nonmonotonic_poll", "poll_skip", "single_leader", "replica_agreement", "stale_leader", "hw_monotonic",
         ])
         for (name, check) in checks {
             #expect(check["valid"] as? Bool == true, "\(name): \(check)")

@@ -64,6 +64,10 @@ struct HistoryBuilder {
     }
 }
 
+/// The checkers that judge the timeline or the replica digest: with a history alone they can only
+/// say unknown.
+let checkersBeyondTheHistory: Set<String> = ["single-leader", "replica-agreement", "stale-leader", "hw-monotonic"]
+
 /// Runs every checker on a history with an empty timeline.
 func check(_ builder: HistoryBuilder, timeline: Timeline = Timeline(records: [])) -> CheckReport {
     CheckReport(history: builder.history, timeline: timeline)

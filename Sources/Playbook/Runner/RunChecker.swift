@@ -1,4 +1,5 @@
 import Foundation
+import Lab
 import Report
 import Verification
 
@@ -46,7 +47,8 @@ public enum RunChecker {
         let history = History.load(path: directory + "/history.jsonl")
         let timeline = Timeline.load(path: directory + "/timeline.jsonl")
         let parameters = self.parameters(plan)
-        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters)
+        let replicas = ReplicaDigestCollector.refresh(runDirectory: directory, topics: plan.topics.map(\.name))
+        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters, replicas: replicas)
         let figures = Figures(history: history, timeline: timeline, parameters: parameters, report: checks)
         let results = ExpectationEvaluation.evaluate(plan.expectations, history: history, report: checks, figures: figures)
         let times = history.ops.map(\.timeNs) + timeline.records.map(\.timeNs)

@@ -1,6 +1,7 @@
 import Coordination
 import Foundation
 import KafkaClient
+import KafkaProtocol
 import Lab
 import Report
 import Verification
@@ -31,8 +32,10 @@ extension ShellSession {
         let historyPath = lab.workloads.directory + "/history.jsonl"
         try HistoryMerge.merge(directory: lab.workloads.directory + "/histories", into: historyPath)
         let history = History.load(path: historyPath)
-        let timeline = Timeline.load(path: lab.directory + "/timeline.jsonl")
-        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters)
+        let evidence = await liveEvidence(lab, partitions: partitions.map { TopicPartition($0.topic, $0.partition) },
+                                          timeline: Timeline.load(path: lab.directory + "/timeline.jsonl"))
+        let timeline = evidence.timeline
+        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters, replicas: evidence.replicas)
         let figures = Figures(history: history, timeline: timeline, parameters: parameters, report: checks)
         let times = history.ops.map(\.timeNs) + timeline.records.map(\.timeNs)
         let report = RunReport(

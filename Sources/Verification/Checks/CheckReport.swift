@@ -13,6 +13,9 @@ public struct CheckReport: Sendable, Hashable, Codable {
     public var nonmonotonicPoll: CheckResult<NonmonotonicPoll>
     public var pollSkip: CheckResult<PollSkip>
     public var singleLeader: CheckResult<LeadershipViolation>
+    public var replicaAgreement: CheckResult<ReplicaDisagreement>
+    public var staleLeader: CheckResult<StaleLeadership>
+    public var hwMonotonic: CheckResult<HighWatermarkRegression>
     /// Leadership windows and zombie-leader overlaps: figures, not verdicts.
     public var leadershipWindows: [LeadershipWindow]
     public var leadershipOverlaps: [LeadershipOverlap]
@@ -29,6 +32,9 @@ public struct CheckReport: Sendable, Hashable, Codable {
         case nonmonotonicPoll = "nonmonotonic_poll"
         case pollSkip = "poll_skip"
         case singleLeader = "single_leader"
+        case replicaAgreement = "replica_agreement"
+        case staleLeader = "stale_leader"
+        case hwMonotonic = "hw_monotonic"
         case leadershipWindows = "leadership_windows"
         case leadershipOverlaps = "leadership_overlaps"
         case historyProblems = "history_problems"
@@ -43,11 +49,15 @@ public struct CheckReport: Sendable, Hashable, Codable {
             (abortedRead.checker, abortedRead.verdict), (nonmonotonicSend.checker, nonmonotonicSend.verdict),
             (nonmonotonicPoll.checker, nonmonotonicPoll.verdict), (pollSkip.checker, pollSkip.verdict),
             (singleLeader.checker, singleLeader.verdict),
+            (replicaAgreement.checker, replicaAgreement.verdict), (staleLeader.checker, staleLeader.verdict),
+            (hwMonotonic.checker, hwMonotonic.verdict),
         ]
     }
 
     /// Runs every checker. Each runs guarded: an error inside one makes that check `unknown`.
-    public init(history: History, timeline: Timeline, parameters: RunParameters = RunParameters()) {
+    /// `replicas` is the run's `replicas.json`; without it replica agreement is unknown.
+    public init(history: History, timeline: Timeline, parameters: RunParameters = RunParameters(),
+                replicas: ReplicaDigestInput = .absent) {
         let limit = parameters.evidenceLimit
         let index = HistoryIndex(history)
         let writes = Result { try LostWriteChecker.check(index, limit: limit) }
@@ -66,6 +76,9 @@ public struct CheckReport: Sendable, Hashable, Codable {
         singleLeader = .guarded("single-leader") { leadership.verdict }
         leadershipWindows = leadership.windows
         leadershipOverlaps = leadership.overlaps
+        replicaAgreement = .guarded("replica-agreement") { ReplicaAgreementChecker.check(replicas, timeline: timeline, limit: limit) }
+        staleLeader = .guarded("stale-leader") { StaleLeaderChecker.check(timeline, limit: limit) }
+        hwMonotonic = .guarded("hw-monotonic") { HighWatermarkChecker.check(timeline, limit: limit) }
         historyProblems = history.problems
         timelineProblems = timeline.problems
         valid = .valid
