@@ -73,6 +73,17 @@ private func check(_ input: ReplicaDigestInput, isr: [Int32] = [1, 2, 3]) -> Che
         #expect(result.anomalies.contains { $0.kind == .epochCheckpoint && $0.broker == 2 })
     }
 
+    @Test func aLoneDivergingLeaderIsTheOneBlamed() {
+        var rewritten = log
+        rewritten[3].crc ^= 1
+        let result = check(digest([replica(1, rewritten, hw: 40), replica(2, log, hw: 40), replica(3, log, hw: 40)]))
+        #expect(result.verdict == .invalid)
+        let divergent = result.anomalies.filter { $0.kind == .divergentBatch }
+        #expect(divergent.map(\.broker) == [1])
+        #expect(divergent.first?.referenceBroker == 2)
+        #expect(divergent.first?.firstOffset == 15)
+    }
+
     @Test func missingBatchInAnIsrReplicaIsInvalid() {
         let short = Array(log.prefix(6))  // ends at 30
         let result = check(digest([replica(1, log, hw: 40), replica(2, log, hw: 40), replica(3, short, hw: 30)]))

@@ -47,8 +47,9 @@ public final class Observer: Sendable {
     private let snapshotBox = NIOLockedValueBox(Snapshot())
     private let eventOffsets = NIOLockedValueBox<[Int32: UInt64]>([:])
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
-    /// The partitions several brokers claimed at the last scrape, as last recorded.
-    private let contested = NIOLockedValueBox<[TopicPartition: [Int32: Int32]]>([:])
+    /// The partitions several brokers claimed at the last scrape, as last recorded (nil before
+    /// the first scrape, which is always recorded so the timeline shows the census ran).
+    private let contested = NIOLockedValueBox<[TopicPartition: [Int32: Int32]]?>(nil)
 
     public init(cluster: LocalCluster, client: KafkaCluster, timeline: TimelineLog, intervalMs: Int64 = 200, lagIntervalMs: Int64 = 1000, logger: Logger) {
         self.cluster = cluster

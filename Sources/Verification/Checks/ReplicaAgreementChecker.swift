@@ -138,8 +138,8 @@ struct PartitionComparison {
         if bound == 0 && replicas.contains(where: { !$0.batches.isEmpty }) && replicas.allSatisfy({ $0.highWatermark == nil }) {
             unknown.append("\(tp): no replica checkpointed a high watermark, so nothing is known to be committed")
         }
-        guard let reference = Self.reference(replicas, bound: bound, leader: state?.leader) else { return }
         let isr = state.map { Set($0.isr) }
+        guard let reference = Self.reference(replicas, bound: bound, leader: state?.leader, isr: isr) else { return }
         if isr == nil { unknown.append("\(tp): no metadata sample names its ISR at the end; completeness not checked") }
         for replica in replicas {
             checkCorrupt(replica, bound: bound, inIsr: isr?.contains(replica.broker) ?? false)
@@ -154,15 +154,33 @@ struct PartitionComparison {
         if let isr, isr.contains(reference.broker) { checkComplete(reference, replicas: replicas, bound: bound) }
     }
 
-    /// The copy the others are compared with: the last leader if it reached the bound, else the
-    /// replica with the highest high watermark (then the longest log, then the lowest id).
-    static func reference(_ replicas: [ReplicaLog], bound: Int64, leader: Int32?) -> ReplicaLog? {
-        if let leader, let copy = replicas.first(where: { $0.broker == leader }), (copy.highWatermark ?? 0) == bound, copy.problems.isEmpty {
-            return copy
+    /// The copy the others are compared with: the one that agrees with the most other replicas
+    /// below the bound (so that with three replicas a single diverging one, even the leader, is
+    /// the one blamed); among equals the last leader if it reached the bound, then the highest
+    /// high watermark, the longest log, the lowest id.
+    static func reference(_ replicas: [ReplicaLog], bound: Int64, leader: Int32?, isr: Set<Int32>?) -> ReplicaLog? {
+        let ranked = replicas.sorted { a, b in
+            let aLeads = a.broker == leader && (a.highWatermark ?? 0) == bound && a.problems.isEmpty
+            let bLeads = b.broker == leader && (b.highWatermark ?? 0) == bound && b.problems.isEmpty
+            if aLeads != bLeads { return aLeads }
+            return ((a.highWatermark ?? -1), a.logEnd, -a.broker) > ((b.highWatermark ?? -1), b.logEnd, -b.broker)
         }
-        return replicas.min { a, b in
-            ((a.highWatermark ?? -1), a.logEnd, -a.broker) > ((b.highWatermark ?? -1), b.logEnd, -b.broker)
+        // Only a copy that holds everything up to the bound can stand for the committed log.
+        let candidates = ranked.filter { $0.logEnd >= bound }
+        guard ranked.count > 2, candidates.count > 1 else { return candidates.first ?? ranked.first }
+        func limit(_ replica: ReplicaLog) -> Int64 {
+            isr?.contains(replica.broker) == true ? bound : min(bound, replica.highWatermark ?? 0)
         }
+        var best: (replica: ReplicaLog, agreeing: Int)?
+        for candidate in candidates {
+            let agreeing = ranked.filter { other in
+                guard other.broker != candidate.broker else { return false }
+                let outcome = divergentRuns(other, candidate, below: min(limit(other), limit(candidate)))
+                return outcome.compared > 0 && outcome.runs.isEmpty
+            }.count
+            if agreeing > best?.agreeing ?? -1 { best = (candidate, agreeing) }
+        }
+        return best?.replica
     }
 
     /// Batches of `replica` that overlap [from, below), in order.
@@ -185,41 +203,59 @@ struct PartitionComparison {
                                              count: count, detail: detail))
     }
 
-    /// Identical batches below `bound` wherever both hold them; one anomaly per run of divergent batches.
-    mutating func compare(_ replica: ReplicaLog, with reference: ReplicaLog, below bound: Int64) {
-        let from = max(Self.start(replica), Self.start(reference))
-        let mine = Self.batches(replica, from: from, below: bound)
-        let theirs = Self.batches(reference, from: from, below: bound)
+    /// A stretch of offsets where two replicas hold different batches: the first pair that differs
+    /// and how many pairs differ.
+    struct DivergentRun {
+        var first: Int64
+        var last: Int64
+        var held: BatchDigest
+        var expected: BatchDigest
+        var count: Int
+    }
+
+    /// Walks both replicas' batches over [their common log start, bound) in step; batch
+    /// boundaries may differ, so each step passes whichever batch ends first.
+    static func divergentRuns(_ replica: ReplicaLog, _ reference: ReplicaLog, below bound: Int64) -> (runs: [DivergentRun], compared: Int) {
+        let from = max(start(replica), start(reference))
+        let mine = batches(replica, from: from, below: bound)
+        let theirs = batches(reference, from: from, below: bound)
         var i = mine.startIndex, j = theirs.startIndex
-        var run: (first: Int64, last: Int64, held: BatchDigest, expected: BatchDigest, count: Int)?
-        func flush(_ comparison: inout PartitionComparison) {
-            guard let open = run else { return }
-            comparison.record(.divergentBatch, replica, first: open.first, last: open.last, reference: reference,
-                              held: open.held.description, expected: open.expected.description, count: open.count,
-                              detail: "broker \(replica.broker) holds other batches than broker \(reference.broker) at offsets \(open.first)-\(open.last), below the committed offset \(bound)")
-            run = nil
-        }
+        var runs: [DivergentRun] = []
+        var open: DivergentRun?
+        var compared = 0
         while i < mine.endIndex && j < theirs.endIndex {
             let a = mine[i], b = theirs[j]
-            batchesCompared += 1
+            compared += 1
             if a == b {
-                flush(&self)
+                if let run = open { runs.append(run) }
+                open = nil
                 i += 1
                 j += 1
                 continue
             }
-            let first = max(a.baseOffset, b.baseOffset), last = min(min(a.lastOffset, b.lastOffset), bound - 1)
-            if run == nil {
-                run = (first, max(first, last), a, b, 1)
+            let first = max(a.baseOffset, b.baseOffset), last = max(first, min(min(a.lastOffset, b.lastOffset), bound - 1))
+            if open == nil {
+                open = DivergentRun(first: first, last: last, held: a, expected: b, count: 1)
             } else {
-                run!.last = max(run!.last, last)
-                run!.count += 1
+                open!.last = max(open!.last, last)
+                open!.count += 1
             }
-            // Batch boundaries may differ: step past whichever batch ends first.
             if a.lastOffset <= b.lastOffset { i += 1 }
             if b.lastOffset <= a.lastOffset { j += 1 }
         }
-        flush(&self)
+        if let run = open { runs.append(run) }
+        return (runs, compared)
+    }
+
+    /// Identical batches below `bound` wherever both hold them; one anomaly per run of divergent batches.
+    mutating func compare(_ replica: ReplicaLog, with reference: ReplicaLog, below bound: Int64) {
+        let outcome = Self.divergentRuns(replica, reference, below: bound)
+        batchesCompared += outcome.compared
+        for run in outcome.runs {
+            record(.divergentBatch, replica, first: run.first, last: run.last, reference: reference,
+                   held: run.held.description, expected: run.expected.description, count: run.count,
+                   detail: "broker \(replica.broker) holds other batches than broker \(reference.broker) at offsets \(run.first)-\(run.last), below the committed offset \(bound)")
+        }
     }
 
     /// A replica in the final ISR holds every batch from the common log start up to the bound.
