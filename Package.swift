@@ -3,7 +3,8 @@ import PackageDescription
 
 /// One executable (`samsa`) over library targets whose imports follow DESIGN.md §2:
 /// KafkaProtocol ← LogStore, Replication ← Broker; KafkaClient, Coordination, Verification ← Lab ←
-/// Playbook ← Shell. Swift packages come from the local mirror by their GitHub URL.
+/// Playbook ← Shell; Lab also reads brokers' data directories through LogStore (the replica digest).
+/// Swift packages come from the local mirror by their GitHub URL.
 let package = Package(
     name: "samsa",
     platforms: [.macOS(.v14)],
@@ -46,7 +47,7 @@ let package = Package(
         .target(
             name: "Lab",
             dependencies: [
-                "KafkaClient", "Coordination", "Verification",
+                "KafkaClient", "Coordination", "LogStore", "Verification",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -54,7 +55,7 @@ let package = Package(
             resources: [.copy("Workload/kafka_workload.py")]
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "Coordination"]),
-        .testTarget(name: "LabTests", dependencies: ["Lab", .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "LogStore", "Verification", .product(name: "NIOPosix", package: "swift-nio")]),
         .target(
             name: "Playbook",
             dependencies: ["Lab", "Broker", "Verification", "Report", "KafkaClient", "Yams", .product(name: "Logging", package: "swift-log")]

@@ -8,6 +8,11 @@ public struct LeaderEpochCache: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var epoch: Int32
         public var startOffset: Int64
+
+        public init(epoch: Int32, startOffset: Int64) {
+            self.epoch = epoch
+            self.startOffset = startOffset
+        }
     }
 
     public private(set) var entries: [Entry] = []
@@ -67,15 +72,24 @@ public struct LeaderEpochCache: Sendable, Equatable {
 
     static func load(path: String) -> LeaderEpochCache {
         var cache = LeaderEpochCache(path: path)
-        guard let text = AtomicFile.read(path) else { return cache }
+        guard let text = AtomicFile.read(path), let entries = parse(text) else { return cache }
+        cache.entries = entries
+        return cache
+    }
+
+    /// The entries of a `leader-epoch-checkpoint` file's text; nil when it is not in that format
+    /// (version 0, a count, then that many `epoch offset` lines). The broker starts over from an
+    /// empty cache then; an audit reports the file as unreadable.
+    public static func parse(_ text: String) -> [Entry]? {
         let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard lines.count >= 2, lines[0] == "0", let count = Int(lines[1]), lines.count >= 2 + count else { return cache }
+        guard lines.count >= 2, lines[0] == "0", let count = Int(lines[1]), count >= 0, lines.count >= 2 + count else { return nil }
+        var entries: [Entry] = []
         for line in lines[2..<(2 + count)] {
             let parts = line.split(separator: " ")
-            guard parts.count == 2, let epoch = Int32(parts[0]), let offset = Int64(parts[1]) else { return LeaderEpochCache(path: path) }
-            cache.entries.append(Entry(epoch: epoch, startOffset: offset))
+            guard parts.count == 2, let epoch = Int32(parts[0]), let offset = Int64(parts[1]) else { return nil }
+            entries.append(Entry(epoch: epoch, startOffset: offset))
         }
-        return cache
+        return entries
     }
 
     private func persist() throws {

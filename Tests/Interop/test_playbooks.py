@@ -6,6 +6,7 @@ leaves no process behind.
 import json
 import os
 import signal
+import struct
 import subprocess
 import time
 import xml.etree.ElementTree as ElementTree
@@ -104,6 +105,31 @@ def test_check_reruns_the_checkers_and_catches_a_tampered_history(quickstart_run
     lost = report["checks"]["lost_write"]
     assert lost["valid"] is False and lost["count"] == 1
     assert lost["evidence"][0]["value"] == victim
+
+
+def test_check_recomputes_the_replica_digest_and_catches_a_rewritten_follower(quickstart_run, tmp_path):
+    out, result = quickstart_run
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads((out / "report.json").read_text())["checks"]["replica_agreement"]["valid"] is True
+    tampered = tmp_path / "replica"
+    subprocess.run(["cp", "-r", str(out), str(tampered)], check=True)
+    # Give broker 2's copy of orders/0 another leader epoch on its third batch: the epoch lies
+    # outside the CRC, so the file stays valid and only a comparison with the other replicas sees it.
+    segment = tampered / "broker-2" / "data" / "orders-0" / "00000000000000000000.log"
+    data = bytearray(segment.read_bytes())
+    position = 0
+    for _ in range(2):
+        position += 12 + struct.unpack(">i", data[position + 8:position + 12])[0]
+    base, epoch = struct.unpack(">q", data[position:position + 8])[0], struct.unpack(">i", data[position + 12:position + 16])[0]
+    data[position + 12:position + 16] = struct.pack(">i", epoch + 7)
+    segment.write_bytes(bytes(data))
+    subprocess.run([SAMSA, "check", str(tampered)], capture_output=True, text=True, timeout=120)
+    check = json.loads((tampered / "report.json").read_text())["checks"]["replica_agreement"]
+    assert check["valid"] is False, check
+    divergent = [e for e in check["evidence"] if e["kind"] == "divergent_batch"]
+    assert divergent and divergent[0]["broker"] == 2 and divergent[0]["first_offset"] == base, check
+    digest = json.loads((tampered / "replicas.json").read_text())
+    assert digest["source"] == "stopped" and digest["topics"] == ["orders"]
 
 
 def test_check_refuses_a_directory_that_is_not_a_run(tmp_path):

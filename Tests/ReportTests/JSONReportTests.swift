@@ -18,7 +18,7 @@ private func parse(_ text: String) throws -> [String: Any] {
         #expect(Set(checks.keys) == Set(report.checks.verdicts.map { $0.checker.replacingOccurrences(of: "-", with: "_") }))
         #expect(Set(checks.keys).isSuperset(of: [
             "lost_write", "unseen", "duplicate", "inconsistent_offsets", "aborted_read", "nonmonotonic_send",
-            "nonmonotonic_poll", "poll_skip", "single_leader", "clients",
+            "nonmonotonic_poll", "poll_skip", "single_leader", "clients", "replica_agreement", "stale_leader", "hw_monotonic",
         ]))
         for (name, check) in checks {
             #expect(check["valid"] as? Bool == true, "\(name): \(check)")

@@ -52,6 +52,21 @@ struct RunFixture {
                 controller: 1, brokers: [1, 2, 3],
                 partitions: [0, 1].map { PartitionState(topic: "t", partition: $0, leader: 1, leaderEpoch: 1, replicas: [1, 2, 3], isr: isr) }))))
         }
+        for step in 0...17 {
+            for partition: Int32 in [0, 1] {
+                let hw = Int64(min(20, step + 2))
+                records.append(TimelineRecord(timeNs: Self.startNs + Int64(step * 250 + 10) * Self.ms, observer: "offsets", .offsets(OffsetsSample(
+                    topic: "t", partition: partition, hw: hw, leo: hw, logStart: 0, leader: 1, leaderEpoch: 1))))
+            }
+        }
+        records.append(TimelineRecord(timeNs: Self.startNs + 4_100 * Self.ms, observer: "census", .leadershipCensus(LeadershipCensus(
+            phase: .end, attempt: 1, method: "list_offsets", partitions: [0, 1].map { partition in
+                PartitionCensus(topic: "t", partition: partition, answers: [
+                    CensusAnswer(broker: 1, status: .leader, leaderEpoch: 1, hw: 20),
+                    CensusAnswer(broker: 2, status: .notLeader, error: "NOT_LEADER_OR_FOLLOWER"),
+                    CensusAnswer(broker: 3, status: .notLeader, error: "NOT_LEADER_OR_FOLLOWER"),
+                ])
+            }))))
         for (timeMs, lag) in [(500, 2), (1_000, 3), (1_500, 12), (2_000, 25), (2_500, 30), (3_000, 9), (3_500, 0), (4_000, 0)] {
             for partition: Int32 in [0, 1] {
                 records.append(TimelineRecord(timeNs: Self.startNs + Int64(timeMs) * Self.ms, observer: "lag", .lag(LagSample(
@@ -70,6 +85,17 @@ struct RunFixture {
         })
     }
     var timeline: Timeline { Timeline(records: records) }
+    /// Three identical copies of each partition: 20 batches in epoch 1, all committed.
+    var replicas: ReplicaDigestInput {
+        let batches = (0..<20).map { BatchDigest(baseOffset: Int64($0), lastOffset: Int64($0), leaderEpoch: 1, crc: UInt32($0 * 7919)) }
+        return .digest(ReplicaDigest(source: .stopped, createdNs: Self.startNs + 4_500 * Self.ms, topics: ["t"], brokers: [1, 2, 3],
+                                     partitions: [0, 1].map { partition in
+            PartitionReplicas(topic: "t", partition: partition, replicas: [1, 2, 3].map {
+                ReplicaLog(broker: $0, logStart: 0, logEnd: 20, highWatermark: 20, leaderEpochs: [EpochStart(epoch: 1, startOffset: 0)],
+                           batches: batches)
+            })
+        }))
+    }
     var parameters: RunParameters {
         RunParameters(topics: ["t": TopicSettings(partitions: 2, replicationFactor: 3, minInSyncReplicas: 2)])
     }
@@ -79,7 +105,7 @@ struct RunFixture {
         runName: String = "fixture-run", description: String? = "leader keeps running while broker 2 crashes",
         expectations: [Expectation]? = nil, evidenceLimit: Int = 100
     ) -> RunReport {
-        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters, clients: cleanExits(history))
+        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters, clients: cleanExits(history), replicas: replicas)
         let figures = Figures(history: history, timeline: timeline, parameters: parameters, report: checks)
         let lost = checks.lostWrite.count
         let judged = expectations ?? [

@@ -28,10 +28,48 @@ import Testing
         {"action":"start","description":"pause 2","fault":"pause","id":"1","kind":"fault","targets":["broker-2"],"time_ns":1000,"links":["broker-1->broker-2"]}
         {"kind":"process","name":"broker-2","pid":4242,"state":"paused","time_ns":1001}
         {"error":"metrics endpoint did not answer","kind":"unreachable","observer":"offsets","target":"broker-2","time_ns":1100}
-        {"hw":1,"kind":"offsets","leo":2,"log_start":0,"observer":"offsets","partition":0,"time_ns":1200,"topic":"t"}
+        {"hw":1,"kind":"offsets","leader":1,"leader_epoch":3,"leo":2,"log_start":0,"observer":"offsets","partition":0,"time_ns":1200,"topic":"t"}
         {"committed":1,"end":2,"group":"g","kind":"lag","lag":1,"observer":"lag","partition":0,"time_ns":1300,"topic":"t"}
         {"action":"end","description":"pause 2","fault":"pause","id":"1","kind":"fault","targets":["broker-2"],"time_ns":1500}
         {"committed":2,"end":2,"group":"g","kind":"lag","lag":0,"observer":"lag","partition":0,"time_ns":1700,"topic":"t"}
+        {"attempt":1,"kind":"leadership_census","method":"list_offsets","observer":"census","partitions":[{"answers":[{"broker":1,"hw":2,"leader_epoch":3,"status":"leader"},{"broker":2,"error":"NOT_LEADER_OR_FOLLOWER","status":"not_leader"},{"broker":3,"error":"NOT_LEADER_OR_FOLLOWER","status":"not_leader"}],"partition":0,"topic":"t"}],"phase":"end","time_ns":1900}
+        """
+
+    /// `replicas.json` as the lab writes it (Sources/Lab/Replicas/ReplicaDigestText.swift).
+    static let replicas = """
+        {
+          "schema": 1,
+          "source": "stopped",
+          "created_ns": 3000,
+          "topics": ["t"],
+          "brokers": [1, 2, 3],
+          "problems": [],
+          "partitions": [
+            {"topic": "t", "partition": 0, "replicas": [
+              {"broker": 1, "log_start": 0, "log_end": 2, "high_watermark": 2, "recovery_point": 2, "clean_shutdown": true,
+               "leader_epochs": [[3, 0]], "segments": [0], "corrupt": [],
+               "problems": [],
+               "batches": [
+                [0, 0, 3, 1000, 0, 0, 2712847316],
+                [1, 1, 3, 1000, 0, 1, 1541120541]
+               ]},
+              {"broker": 2, "log_start": 0, "log_end": 2, "high_watermark": 2, "recovery_point": 2, "clean_shutdown": true,
+               "leader_epochs": [[3, 0]], "segments": [0], "corrupt": [],
+               "problems": [],
+               "batches": [
+                [0, 0, 3, 1000, 0, 0, 2712847316],
+                [1, 1, 3, 1000, 0, 1, 1541120541]
+               ]},
+              {"broker": 3, "log_start": 0, "log_end": 2, "high_watermark": 1, "recovery_point": 2, "clean_shutdown": true,
+               "leader_epochs": [[3, 0]], "segments": [0], "corrupt": [],
+               "problems": [],
+               "batches": [
+                [0, 0, 3, 1000, 0, 0, 2712847316],
+                [1, 1, 3, 1000, 0, 1, 1541120541]
+               ]}
+            ]}
+          ]
+        }
         """
 
     @Test func labHistoryAndTimelineReadCleanAndCheckValid() throws {
@@ -48,7 +86,10 @@ import Testing
         #expect(history.problems.isEmpty, "\(history.problems.listed)")
         #expect(timeline.problems.isEmpty, "\(timeline.problems.listed)")
         #expect(history.finalReadComplete)
-        let report = CheckReport(history: history, timeline: timeline, clients: cleanExits(history))
+        let replicasPath = directory.appendingPathComponent("replicas.json").path
+        try Data(Self.replicas.utf8).write(to: URL(fileURLWithPath: replicasPath))
+        let report = CheckReport(history: history, timeline: timeline, clients: cleanExits(history),
+                                 replicas: ReplicaDigestInput.load(path: replicasPath))
         for (checker, verdict) in report.verdicts {
             #expect(verdict == .valid, "\(checker)")
         }

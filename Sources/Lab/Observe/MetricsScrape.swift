@@ -11,6 +11,7 @@ enum MetricsScrape {
         var logEndOffset: Int64?
         var logStartOffset: Int64?
         var isrSize: Int64?
+        var leaderEpoch: Int32?
     }
 
     /// The body of GET /metrics, or nil when the broker does not answer within `timeoutMs`.
@@ -58,6 +59,7 @@ enum MetricsScrape {
             case "samsa_partition_log_end_offset": entry.logEndOffset = value
             case "samsa_partition_log_start_offset": entry.logStartOffset = value
             case "samsa_partition_isr_size": entry.isrSize = value
+            case "samsa_partition_leader_epoch": entry.leaderEpoch = Int32(exactly: value)
             default: break
             }
             figures[key] = entry

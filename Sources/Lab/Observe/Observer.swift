@@ -3,6 +3,7 @@ import KafkaClient
 import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
+import Verification
 
 /// The lab's live view, sampled about every `intervalMs`: Metadata from the cluster (leader, epoch,
 /// ISR per partition, controller), each leader's HW and LEO from its metrics endpoint, consumer-group
@@ -46,6 +47,9 @@ public final class Observer: Sendable {
     private let snapshotBox = NIOLockedValueBox(Snapshot())
     private let eventOffsets = NIOLockedValueBox<[Int32: UInt64]>([:])
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// The partitions several brokers claimed at the last scrape, as last recorded (nil before
+    /// the first scrape, which is always recorded so the timeline shows the census ran).
+    private let contested = NIOLockedValueBox<[TopicPartition: [Int32: Int32]]?>(nil)
 
     public init(cluster: LocalCluster, client: KafkaCluster, timeline: TimelineLog, intervalMs: Int64 = 200, lagIntervalMs: Int64 = 1000, logger: Logger) {
         self.cluster = cluster
@@ -114,29 +118,38 @@ public final class Observer: Sendable {
         }
     }
 
-    /// HW and LEO of each partition from its leader's metrics endpoint.
+    /// HW and LEO of each partition from its leader's metrics endpoint, with that leader's id and
+    /// epoch (the gauges come from one snapshot of the partition, so HW and epoch belong together).
+    /// When several brokers report themselves leader, the sample is the highest epoch's, and the
+    /// claims go to the periodic leadership census.
     private func sampleOffsets() {
         var unreachable: [String] = []
-        var leaders: [TopicPartition: MetricsScrape.PartitionFigures] = [:]
+        var claims: [TopicPartition: [(broker: Int32, figures: MetricsScrape.PartitionFigures)]] = [:]
         for id in cluster.brokerIds {
             guard let body = MetricsScrape.fetch(port: cluster.metricsPort(id), timeoutMs: Int(min(2000, max(50, intervalMs / 2)))) else {
                 unreachable.append("broker-\(id)")
                 continue
             }
             for figures in MetricsScrape.partitions(body) where figures.role == "leader" {
-                leaders[TopicPartition(figures.topic, figures.partition)] = figures
+                claims[TopicPartition(figures.topic, figures.partition), default: []].append((id, figures))
             }
         }
         for name in unreachable {
             timeline.append(kind: "unreachable", observer: "offsets", ["target": name, "error": "metrics endpoint did not answer"])
         }
-        for (tp, figures) in leaders.sorted(by: { $0.key < $1.key }) {
+        var leaders: [TopicPartition: MetricsScrape.PartitionFigures] = [:]
+        for (tp, claimants) in claims.sorted(by: { $0.key < $1.key }) {
+            let newest = claimants.max { ($0.figures.leaderEpoch ?? -1, -$0.broker) < ($1.figures.leaderEpoch ?? -1, -$1.broker) }!
+            let figures = newest.figures
+            leaders[tp] = figures
             guard let hw = figures.highWatermark else { continue }
-            var fields: [String: Any] = ["topic": tp.topic, "partition": Int(tp.partition), "hw": Int(hw)]
+            var fields: [String: Any] = ["topic": tp.topic, "partition": Int(tp.partition), "hw": Int(hw), "leader": Int(newest.broker)]
             if let leo = figures.logEndOffset { fields["leo"] = Int(leo) }
             if let start = figures.logStartOffset { fields["log_start"] = Int(start) }
+            if let epoch = figures.leaderEpoch { fields["leader_epoch"] = Int(epoch) }
             timeline.append(kind: "offsets", observer: "offsets", fields)
         }
+        recordContestedLeadership(claims)
         snapshotBox.withLockedValue { snapshot in
             snapshot.unreachable = unreachable
             for index in snapshot.partitions.indices {
@@ -147,6 +160,29 @@ public final class Observer: Sendable {
                 }
             }
         }
+    }
+
+    /// The periodic leadership census, from the same scrape: a `leadership_census` record (phase
+    /// `periodic`, method `metrics`) listing every partition two or more brokers claim to lead,
+    /// written only when that set changes (an empty list when it ends), so overlapping leadership
+    /// is measured to the observer's interval at no extra request and almost no timeline space.
+    private func recordContestedLeadership(_ claims: [TopicPartition: [(broker: Int32, figures: MetricsScrape.PartitionFigures)]]) {
+        let now = claims.filter { $0.value.count > 1 }.mapValues { claimants in
+            Dictionary(claimants.map { ($0.broker, $0.figures.leaderEpoch ?? -1) }, uniquingKeysWith: { a, _ in a })
+        }
+        let changed = contested.withLockedValue { last -> Bool in
+            guard last != now else { return false }
+            last = now
+            return true
+        }
+        guard changed else { return }
+        let partitions = now.keys.sorted().map { tp in
+            PartitionCensus(topic: tp.topic, partition: tp.partition, answers: claims[tp]!.sorted { $0.broker < $1.broker }.map {
+                CensusAnswer(broker: $0.broker, status: .leader, leaderEpoch: $0.figures.leaderEpoch, hw: $0.figures.highWatermark)
+            })
+        }
+        timeline.append(TimelineRecord(timeNs: TimelineLog.nowNs(), observer: "offsets",
+                                       .leadershipCensus(LeadershipCensus(phase: .periodic, method: "metrics", partitions: partitions))))
     }
 
     private func sampleLag() async {

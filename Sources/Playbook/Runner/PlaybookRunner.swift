@@ -49,6 +49,7 @@ public final class PlaybookRunner: Sendable {
             await Blocking.run { workloads.waitAll(timeoutMs: 60_000) }
             try Task.checkCancellation()
             await settle(session)
+            await session.recordLeadershipCensus(topics: plan.topics.map(\.name))
             progress.phase("reading every partition from the start")
             let status = try await Blocking.run {
                 try workloads.finalRead(topics: self.plan.topics.map(\.name), timeoutSeconds: Double(max(30_000, self.plan.settleMs)) / 1000)

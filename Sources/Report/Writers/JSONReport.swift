@@ -18,7 +18,8 @@ import Verification
 ///   "checks": {
 ///     "<checker>": {                        // lost_write, unseen, duplicate, inconsistent_offsets,
 ///                                           // aborted_read, nonmonotonic_send, nonmonotonic_poll,
-///                                           // poll_skip, single_leader
+///                                           // poll_skip, single_leader, replica_agreement,
+///                                           // stale_leader, hw_monotonic
 ///       "checker": "lost-write", "valid": true | false | null,
 ///       "verdict": "valid" | "invalid" | "unknown",
 ///       "count": <anomalies found>, "evidence": [<anomaly>, …], "truncated": <found, not listed>,

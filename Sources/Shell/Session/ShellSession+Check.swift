@@ -1,6 +1,7 @@
 import Coordination
 import Foundation
 import KafkaClient
+import KafkaProtocol
 import Lab
 import Report
 import Verification
@@ -31,9 +32,11 @@ extension ShellSession {
         let historyPath = lab.workloads.directory + "/history.jsonl"
         try HistoryMerge.merge(directory: lab.workloads.directory + "/histories", into: historyPath)
         let history = History.load(path: historyPath)
-        let timeline = Timeline.load(path: lab.directory + "/timeline.jsonl")
+        let evidence = await liveEvidence(lab, partitions: partitions.map { TopicPartition($0.topic, $0.partition) },
+                                          timeline: Timeline.load(path: lab.directory + "/timeline.jsonl"))
+        let timeline = evidence.timeline
         let clients = ClientExit.load(path: lab.workloads.directory + "/" + Workloads.clientsFile)
-        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters, clients: clients)
+        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters, clients: clients, replicas: evidence.replicas)
         let figures = Figures(history: history, timeline: timeline, parameters: parameters, report: checks)
         let times = history.ops.map(\.timeNs) + timeline.records.map(\.timeNs)
         let report = RunReport(

@@ -18,6 +18,9 @@ public struct CheckReport: Sendable, Hashable, Codable {
     /// The lost writes as ranges of offsets with who acknowledged them, who took over and what
     /// truncated them (at most the evidence limit).
     public var lostRanges: [LostRange]
+    public var replicaAgreement: CheckResult<ReplicaDisagreement>
+    public var staleLeader: CheckResult<StaleLeadership>
+    public var hwMonotonic: CheckResult<HighWatermarkRegression>
     /// Leadership windows and zombie-leader overlaps: figures, not verdicts.
     public var leadershipWindows: [LeadershipWindow]
     public var leadershipOverlaps: [LeadershipOverlap]
@@ -36,6 +39,9 @@ public struct CheckReport: Sendable, Hashable, Codable {
         case pollSkip = "poll_skip"
         case singleLeader = "single_leader"
         case clients
+        case replicaAgreement = "replica_agreement"
+        case staleLeader = "stale_leader"
+        case hwMonotonic = "hw_monotonic"
         case leadershipWindows = "leadership_windows"
         case leadershipOverlaps = "leadership_overlaps"
         case historyProblems = "history_problems"
@@ -51,14 +57,17 @@ public struct CheckReport: Sendable, Hashable, Codable {
             (nonmonotonicPoll.checker, nonmonotonicPoll.verdict), (pollSkip.checker, pollSkip.verdict),
             (singleLeader.checker, singleLeader.verdict),
             (clients.checker, clients.verdict),
+            (replicaAgreement.checker, replicaAgreement.verdict), (staleLeader.checker, staleLeader.verdict),
+            (hwMonotonic.checker, hwMonotonic.verdict),
         ]
     }
 
     /// Runs every checker. Each runs guarded: an error inside one makes that check `unknown`.
     /// `clients`: how each workload process ended (`clients.jsonl`); nil when not recorded, which
     /// makes the clients check unknown.
+    /// `replicas` is the run's `replicas.json`; without it replica agreement is unknown.
     public init(history: History, timeline: Timeline, parameters: RunParameters = RunParameters(),
-                clients: (exits: [ClientExit], problems: InputProblems)? = nil) {
+                clients: (exits: [ClientExit], problems: InputProblems)? = nil, replicas: ReplicaDigestInput = .absent) {
         let limit = parameters.evidenceLimit
         let index = HistoryIndex(history)
         let writes = Result { try LostWriteChecker.check(index, limit: limit) }
@@ -85,6 +94,9 @@ public struct CheckReport: Sendable, Hashable, Codable {
         if lostRanges.count > 10 { lostWrite.notes.append("\(lostRanges.count - 10) more range(s) in report.json (lost_ranges)") }
         leadershipWindows = leadership.windows
         leadershipOverlaps = leadership.overlaps
+        replicaAgreement = .guarded("replica-agreement") { ReplicaAgreementChecker.check(replicas, timeline: timeline, limit: limit) }
+        staleLeader = .guarded("stale-leader") { StaleLeaderChecker.check(timeline, limit: limit) }
+        hwMonotonic = .guarded("hw-monotonic") { HighWatermarkChecker.check(timeline, limit: limit) }
         historyProblems = history.problems
         timelineProblems = timeline.problems
         valid = .valid

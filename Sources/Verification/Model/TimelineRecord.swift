@@ -10,6 +10,7 @@ public struct TimelineKind: OpenName {
     public static let fault: TimelineKind = "fault"
     public static let brokerEvent: TimelineKind = "broker_event"
     public static let process: TimelineKind = "process"
+    public static let leadershipCensus: TimelineKind = "leadership_census"
 }
 
 /// What a timeline record says.
@@ -21,6 +22,7 @@ public enum TimelineBody: Sendable, Hashable {
     case fault(FaultRecord)
     case brokerEvent(BrokerEvent)
     case process(ProcessRecord)
+    case leadershipCensus(LeadershipCensus)
     /// A kind this checker does not know, kept whole (every field but `time_ns`, `kind`,
     /// `observer`) so it survives a round trip.
     case unknown(TimelineKind, [String: JSONValue])
@@ -34,6 +36,7 @@ public enum TimelineBody: Sendable, Hashable {
         case .fault: return .fault
         case .brokerEvent: return .brokerEvent
         case .process: return .process
+        case .leadershipCensus: return .leadershipCensus
         case .unknown(let kind, _): return kind
         }
     }
@@ -82,6 +85,7 @@ extension TimelineRecord: Codable {
         case .fault: body = .fault(try FaultRecord(from: decoder))
         case .brokerEvent: body = .brokerEvent(try BrokerEvent(from: decoder))
         case .process: body = .process(try ProcessRecord(from: decoder))
+        case .leadershipCensus: body = .leadershipCensus(try LeadershipCensus(from: decoder))
         default:
             var fields: [String: JSONValue] = [:]
             if case .object(let all) = try JSONValue(from: decoder) { fields = all }
@@ -103,6 +107,7 @@ extension TimelineRecord: Codable {
         case .fault(let record): try record.encode(to: encoder)
         case .brokerEvent(let event): try event.encode(to: encoder)
         case .process(let record): try record.encode(to: encoder)
+        case .leadershipCensus(let census): try census.encode(to: encoder)
         case .unknown(_, let fields): try JSONValue.object(fields).encode(to: encoder)
         }
     }

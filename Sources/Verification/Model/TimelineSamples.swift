@@ -66,18 +66,26 @@ public struct OffsetsSample: Sendable, Hashable, Codable {
     public var hw: Int64
     public var leo: Int64?
     public var logStart: Int64?
+    /// The broker that reported these figures as leader, and its leader epoch then (absent in
+    /// runs recorded before the observers noted them).
+    public var leader: Int32?
+    public var leaderEpoch: Int32?
 
-    public init(topic: String, partition: Int32, hw: Int64, leo: Int64? = nil, logStart: Int64? = nil) {
+    public init(topic: String, partition: Int32, hw: Int64, leo: Int64? = nil, logStart: Int64? = nil, leader: Int32? = nil,
+                leaderEpoch: Int32? = nil) {
         self.topic = topic
         self.partition = partition
         self.hw = hw
         self.leo = leo
         self.logStart = logStart
+        self.leader = leader
+        self.leaderEpoch = leaderEpoch
     }
 
     enum CodingKeys: String, CodingKey {
-        case topic, partition, hw, leo
+        case topic, partition, hw, leo, leader
         case logStart = "log_start"
+        case leaderEpoch = "leader_epoch"
     }
 }
 

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import Verification
+
+private func offsets(_ timeMs: Int64, hw: Int64, leader: Int32? = 1, epoch: Int32? = 3) -> TimelineRecord {
+    TimelineRecord(timeNs: timeMs * 1_000_000, .offsets(OffsetsSample(topic: "t", partition: 0, hw: hw, leo: hw + 5, logStart: 0,
+                                                                      leader: leader, leaderEpoch: epoch)))
+}
+
+private func hwCheck(_ records: [TimelineRecord]) -> CheckResult<HighWatermarkRegression> {
+    HighWatermarkChecker.check(Timeline(records: records), limit: 100)
+}
+
+@Suite struct HighWatermarkTests {
+    @Test func growingHighWatermarkIsValid() {
+        #expect(hwCheck([offsets(0, hw: 10), offsets(200, hw: 10), offsets(400, hw: 25)]).verdict == .valid)
+    }
+
+    @Test func highWatermarkGoingBackWithinAnEpochIsInvalid() {
+        let result = hwCheck([offsets(0, hw: 10), offsets(200, hw: 40), offsets(400, hw: 31), offsets(600, hw: 45)])
+        #expect(result.verdict == .invalid)
+        #expect(result.count == 1)
+        let regression = result.anomalies[0]
+        #expect(regression.leader == 1)
+        #expect(regression.leaderEpoch == 3)
+        #expect(regression.earlierHw == 40)
+        #expect(regression.earlierNs == 200_000_000)
+        #expect(regression.laterHw == 31)
+        #expect(regression.laterNs == 400_000_000)
+    }
+
+    @Test func newLeaderLaggingTheOldHighWatermarkIsValid() {
+        let result = hwCheck([offsets(0, hw: 40, leader: 1, epoch: 3), offsets(200, hw: 31, leader: 2, epoch: 4), offsets(400, hw: 41, leader: 2, epoch: 4)])
+        #expect(result.verdict == .valid)
+    }
+
+    @Test func deposedLeaderReturningInItsOldEpochIsStillJudgedByItsOwnPeak() {
+        let result = hwCheck([offsets(0, hw: 40, leader: 1, epoch: 3), offsets(200, hw: 41, leader: 2, epoch: 4), offsets(400, hw: 35, leader: 1, epoch: 3)])
+        #expect(result.verdict == .invalid)
+    }
+
+    @Test func samplesWithoutEpochsAreUnknown() {
+        let result = hwCheck([offsets(0, hw: 10, leader: nil, epoch: nil), offsets(200, hw: 5, leader: nil, epoch: nil)])
+        #expect(result.verdict == .unknown)
+        #expect(result.notes.contains { $0.contains("no leader or leader epoch") })
+    }
+
+    @Test func noSamplesIsUnknown() {
+        #expect(hwCheck([]).verdict == .unknown)
+    }
+
+    @Test func offsetsSampleKeepsLeaderAndEpochThroughJSON() throws {
+        let line = #"{"time_ns": 5, "kind": "offsets", "topic": "t", "partition": 0, "hw": 10, "leo": 12, "leader": 2, "leader_epoch": 7}"#
+        let record = try JSONDecoder().decode(TimelineRecord.self, from: Data(line.utf8))
+        guard case .offsets(let sample) = record.body else { Issue.record("not an offsets sample"); return }
+        #expect(sample.leader == 2)
+        #expect(sample.leaderEpoch == 7)
+    }
+
+    @Test func censusRecordRoundTrips() throws {
+        let census = LeadershipCensus(phase: .end, attempt: 2, method: "list_offsets", partitions: [
+            PartitionCensus(topic: "t", partition: 1, answers: [
+                CensusAnswer(broker: 1, status: .leader, leaderEpoch: 4, hw: 99),
+                CensusAnswer(broker: 2, status: .notLeader, error: "NOT_LEADER_OR_FOLLOWER"),
+            ]),
+        ])
+        let record = TimelineRecord(timeNs: 42, observer: "census", .leadershipCensus(census))
+        let decoded = try JSONDecoder().decode(TimelineRecord.self, from: try JSONEncoder().encode(record))
+        #expect(decoded == record)
+        #expect(String(decoding: try JSONEncoder().encode(record), as: UTF8.self).contains(#""kind":"leadership_census""#))
+    }
+}
