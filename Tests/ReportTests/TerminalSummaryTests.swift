@@ -22,7 +22,7 @@ import Verification
     @Test func cleanRunSaysPassAndAllChecksValid() {
         let text = TerminalSummary.render(RunFixture().report(), colour: false)
         #expect(text.hasPrefix("PASS  fixture-run (playbook fixture): all 2 expectations held\n"))
-        #expect(text.contains("  checks: all 9 valid\n"))
+        #expect(text.contains("  checks: all 14 valid\n"))
     }
 
     @Test func colourIsANSIOnlyWhenAsked() {

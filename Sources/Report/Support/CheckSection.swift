@@ -41,6 +41,9 @@ extension RunReport {
             CheckSection(checks.abortedRead, limit: limit), CheckSection(checks.nonmonotonicSend, limit: limit),
             CheckSection(checks.nonmonotonicPoll, limit: limit), CheckSection(checks.pollSkip, limit: limit),
             CheckSection(checks.singleLeader, limit: limit),
+            CheckSection(checks.uncleanElection, limit: limit), CheckSection(checks.leaderOutsideIsr, limit: limit),
+            CheckSection(checks.acksUnderMinIsr, limit: limit), CheckSection(checks.stalledFollowerInIsr, limit: limit),
+            CheckSection(checks.pollAboveHw, limit: limit),
         ]
     }
 }

@@ -18,7 +18,9 @@ import Verification
 ///   "checks": {
 ///     "<checker>": {                        // lost_write, unseen, duplicate, inconsistent_offsets,
 ///                                           // aborted_read, nonmonotonic_send, nonmonotonic_poll,
-///                                           // poll_skip, single_leader
+///                                           // poll_skip, single_leader, unclean_election,
+///                                           // leader_outside_isr, acks_under_min_isr,
+///                                           // stalled_follower_in_isr, poll_above_hw
 ///       "checker": "lost-write", "valid": true | false | null,
 ///       "verdict": "valid" | "invalid" | "unknown",
 ///       "count": <anomalies found>, "evidence": [<anomaly>, …], "truncated": <found, not listed>,

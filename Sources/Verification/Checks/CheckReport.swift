@@ -13,6 +13,12 @@ public struct CheckReport: Sendable, Hashable, Codable {
     public var nonmonotonicPoll: CheckResult<NonmonotonicPoll>
     public var pollSkip: CheckResult<PollSkip>
     public var singleLeader: CheckResult<LeadershipViolation>
+    /// Event invariants, from the brokers' event logs and the timeline.
+    public var uncleanElection: CheckResult<UncleanElection>
+    public var leaderOutsideIsr: CheckResult<LeaderOutsideIsr>
+    public var acksUnderMinIsr: CheckResult<AcksUnderMinIsr>
+    public var stalledFollowerInIsr: CheckResult<StalledFollowerInIsr>
+    public var pollAboveHw: CheckResult<PollAboveHighWatermark>
     /// Leadership windows and zombie-leader overlaps: figures, not verdicts.
     public var leadershipWindows: [LeadershipWindow]
     public var leadershipOverlaps: [LeadershipOverlap]
@@ -29,6 +35,11 @@ public struct CheckReport: Sendable, Hashable, Codable {
         case nonmonotonicPoll = "nonmonotonic_poll"
         case pollSkip = "poll_skip"
         case singleLeader = "single_leader"
+        case uncleanElection = "unclean_election"
+        case leaderOutsideIsr = "leader_outside_isr"
+        case acksUnderMinIsr = "acks_under_min_isr"
+        case stalledFollowerInIsr = "stalled_follower_in_isr"
+        case pollAboveHw = "poll_above_hw"
         case leadershipWindows = "leadership_windows"
         case leadershipOverlaps = "leadership_overlaps"
         case historyProblems = "history_problems"
@@ -43,6 +54,9 @@ public struct CheckReport: Sendable, Hashable, Codable {
             (abortedRead.checker, abortedRead.verdict), (nonmonotonicSend.checker, nonmonotonicSend.verdict),
             (nonmonotonicPoll.checker, nonmonotonicPoll.verdict), (pollSkip.checker, pollSkip.verdict),
             (singleLeader.checker, singleLeader.verdict),
+            (uncleanElection.checker, uncleanElection.verdict), (leaderOutsideIsr.checker, leaderOutsideIsr.verdict),
+            (acksUnderMinIsr.checker, acksUnderMinIsr.verdict), (stalledFollowerInIsr.checker, stalledFollowerInIsr.verdict),
+            (pollAboveHw.checker, pollAboveHw.verdict),
         ]
     }
 
@@ -66,6 +80,20 @@ public struct CheckReport: Sendable, Hashable, Codable {
         singleLeader = .guarded("single-leader") { leadership.verdict }
         leadershipWindows = leadership.windows
         leadershipOverlaps = leadership.overlaps
+        let chain = PartitionStateChain(timeline)
+        uncleanElection = .guarded("unclean-election") {
+            LeaderElectionCheckers.uncleanElections(timeline, parameters: parameters, limit: limit)
+        }
+        leaderOutsideIsr = .guarded("leader-outside-isr") {
+            LeaderElectionCheckers.leaderOutsideIsr(chain, timeline: timeline, parameters: parameters, limit: limit)
+        }
+        acksUnderMinIsr = .guarded("acks-under-min-isr") {
+            AcksUnderMinIsrChecker.check(index, timeline: timeline, parameters: parameters, limit: limit)
+        }
+        stalledFollowerInIsr = .guarded("stalled-follower-in-isr") {
+            StalledFollowerChecker.check(timeline, chain: chain, parameters: parameters, limit: limit)
+        }
+        pollAboveHw = .guarded("poll-above-hw") { PollAboveHighWatermarkChecker.check(history, timeline: timeline, limit: limit) }
         historyProblems = history.problems
         timelineProblems = timeline.problems
         valid = .valid
