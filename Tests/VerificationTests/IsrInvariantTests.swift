@@ -211,7 +211,14 @@ private func leaderOneWith(isr: @escaping (Int64) -> [Int32], extra: [TimelineRe
         // The same poll long after the change is not excused.
         var later = HistoryBuilder()
         later.poll("consumer-1-1", atMs: 9000, [(6, "b")], hw: 5)
-        #expect(check(later, [F.becameLeader(1000, broker: 2, epoch: 1, isr: [2], version: 1)]).verdict == .invalid)
+        #expect(check(later, [F.becameLeader(0, broker: 1, epoch: 0, isr: [1], version: 0),
+                              F.becameLeader(1000, broker: 2, epoch: 1, isr: [2], version: 1)]).verdict == .invalid)
+    }
+
+    @Test func aPartitionsFirstLeaderIsNoLeaderChange() {
+        var history = HistoryBuilder()
+        history.poll("consumer-1-1", atMs: 1000, [(6, "b")], hw: 5)
+        #expect(check(history, [F.becameLeader(500, broker: 1, epoch: 0, isr: [1], version: 0)]).verdict == .invalid)
     }
 
     @Test func aHighWatermarkThatWentBackInTheConsumersViewExcusesTheRecord() {

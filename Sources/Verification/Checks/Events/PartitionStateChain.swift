@@ -86,38 +86,37 @@ struct PartitionStateChain {
     private(set) var generations: [TopicPartition: [Generation]] = [:]
     /// Events that would report a state but carry no `state_version` (a broker from before the field).
     private(set) var reportsWithoutVersion = 0
-    /// Whether the timeline had any broker event at all.
-    private(set) var sawBrokerEvents = false
 
     init(_ timeline: Timeline) {
+        // Generations live in one flat array while reports come in, so each report updates its
+        // generation in place (a dictionary of arrays of dictionaries would be copied per report).
+        var storage: [Generation] = []
+        var current: [TopicPartition: Int] = [:]
+        var order: [TopicPartition: [Int]] = [:]
         for record in timeline.records {
-            guard case .brokerEvent(let event) = record.body else { continue }
-            sawBrokerEvents = true
-            guard let topic = event.topic, let number = event.partition else { continue }
-            let reportsState = [.becameLeader, .isrShrink, .isrExpand, .leaderElected].contains(event.event)
-            guard reportsState else { continue }
+            guard case .brokerEvent(let event) = record.body, let topic = event.topic, let number = event.partition,
+                  [.becameLeader, .isrShrink, .isrExpand, .leaderElected].contains(event.event) else { continue }
             guard let report = StateReport(event, at: record.timeNs) else {
                 reportsWithoutVersion += 1
                 continue
             }
-            add(report, to: TopicPartition(topic, number))
+            let partition = TopicPartition(topic, number)
+            var index = current[partition]
+            if index == nil || (report.event == .leaderElected && report.priorVersion == -1) {
+                storage.append(Generation(startNs: report.timeNs))
+                index = storage.count - 1
+                current[partition] = index
+                order[partition, default: []].append(index!)
+            }
+            let position = index!
+            if let first = storage[position].versions[report.version] {
+                if !first.sameState(report) { storage[position].conflicting.insert(report.version) }
+            } else {
+                storage[position].versions[report.version] = report
+            }
+            storage[position].reports.append(report)
         }
-    }
-
-    private mutating func add(_ report: StateReport, to partition: TopicPartition) {
-        var list = generations[partition] ?? []
-        if list.isEmpty || (report.event == .leaderElected && report.priorVersion == -1) {
-            list.append(Generation(startNs: report.timeNs))
-        }
-        var generation = list.removeLast()
-        if let first = generation.versions[report.version] {
-            if !first.sameState(report) { generation.conflicting.insert(report.version) }
-        } else {
-            generation.versions[report.version] = report
-        }
-        generation.reports.append(report)
-        list.append(generation)
-        generations[partition] = list
+        generations = order.mapValues { indices in indices.map { storage[$0] } }
     }
 
     /// Whether any report carried a version.

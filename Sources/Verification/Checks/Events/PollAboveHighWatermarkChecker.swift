@@ -118,7 +118,8 @@ enum PollAboveHighWatermarkChecker {
         return result
     }
 
-    /// Per partition, the times a new leader epoch began (`became_leader` with a higher epoch), sorted.
+    /// Per partition, the times a leader replaced another (`became_leader` with a higher epoch than
+    /// the partition's first), sorted. A partition's first leader replaced nobody: no HW lagged then.
     static func leaderChanges(_ timeline: Timeline) -> [TopicPartition: [Int64]] {
         var epochs: [TopicPartition: Int32] = [:]
         var times: [TopicPartition: [Int64]] = [:]
@@ -127,7 +128,11 @@ enum PollAboveHighWatermarkChecker {
                   let partition = event.partition else { continue }
             let tp = TopicPartition(topic, partition)
             let epoch = event.leaderEpoch ?? Int32.max
-            guard epoch > epochs[tp] ?? Int32.min || event.leaderEpoch == nil else { continue }
+            guard let previous = epochs[tp] else {
+                epochs[tp] = epoch
+                continue
+            }
+            guard epoch > previous || event.leaderEpoch == nil else { continue }
             epochs[tp] = epoch
             times[tp, default: []].append(record.timeNs)
         }

@@ -75,8 +75,9 @@ enum StalledFollowerChecker {
             guard let metadata else { continue }
             for state in metadata.partitions {
                 samples[state.topicPartition, default: []].append(Sample(timeNs: time, leader: state.leader, isr: state.isr))
-                let known = replicas[state.topicPartition] ?? []
-                replicas[state.topicPartition] = known + state.replicas.filter { !known.contains($0) }
+                for replica in state.replicas where !(replicas[state.topicPartition]?.contains(replica) ?? false) {
+                    replicas[state.topicPartition, default: []].append(replica)
+                }
             }
         }
         let committed = committedIsr(chain)
@@ -149,11 +150,9 @@ enum StalledFollowerChecker {
         for (time, event) in timeline.brokerEvents where event.event == .becameLeader {
             guard let topic = event.topic, let number = event.partition, let epoch = event.leaderEpoch else { continue }
             let tp = TopicPartition(topic, number)
-            var list = result[tp] ?? []
-            if let last = list.last, epoch <= last.epoch { continue }
-            if !list.isEmpty { list[list.count - 1].endNs = time }
-            list.append(Segment(startNs: time, endNs: max(time, endNs), leader: event.broker, epoch: epoch))
-            result[tp] = list
+            if let last = result[tp]?.last, epoch <= last.epoch { continue }
+            if let count = result[tp]?.count { result[tp]![count - 1].endNs = time }
+            result[tp, default: []].append(Segment(startNs: time, endNs: max(time, endNs), leader: event.broker, epoch: epoch))
         }
         return result
     }
