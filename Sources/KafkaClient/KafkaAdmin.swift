@@ -112,6 +112,19 @@ public struct KafkaAdmin: Sendable {
         return result
     }
 
+    /// The values of `keys` for each named resource, from DescribeConfigs: topics (resource type 2,
+    /// their effective values) or brokers (type 4; the name "" is the broker that answers).
+    public func configs(resourceType: Int8, names: [String], keys: [String]) async throws -> [String: [String: String]] {
+        let connection = try await cluster.anyConnection()
+        let request = DescribeConfigsRequest(resources: names.map { .init(resourceType: resourceType, resourceName: $0, configurationKeys: keys) })
+        let response: DescribeConfigsResponse = try await connection.send(request, timeoutMs: cluster.options.requestTimeoutMs)
+        var result: [String: [String: String]] = [:]
+        for entry in response.results where entry.errorCode == 0 {
+            for config in entry.configs { if let value = config.value { result[entry.resourceName, default: [:]][config.name] = value } }
+        }
+        return result
+    }
+
     public func deleteTopic(_ name: String) async throws {
         let connection = try await controllerConnection()
         let response: DeleteTopicsResponse = try await connection.send(DeleteTopicsRequest(topicNames: [name], timeoutMs: Int32(cluster.options.requestTimeoutMs)),

@@ -100,7 +100,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
                 followers[replica] = FollowerState(lastCaughtUpTimeMs: isr.contains(replica) ? nowMs : 0)
             }
         }
-        var directives: [ReplicaDirective] = [.becameLeader(epoch: epoch, isr: isr)]
+        var directives: [ReplicaDirective] = [.becameLeader(epoch: epoch, isr: isr, stateVersion: stateVersion)]
         directives += maybeAdvanceHighWatermark()
         return directives
     }
@@ -194,7 +194,9 @@ public struct PartitionReplicaState: Sendable, Equatable {
         isr = committed
         stateVersion = newVersion
         pendingIsrChange = nil
-        var directives: [ReplicaDirective] = [.isrChanged(old: old, new: committed, reason: pending.reason)]
+        var directives: [ReplicaDirective] = [
+            .isrChanged(old: old, new: committed, reason: pending.reason, leaderEpoch: leaderEpoch, stateVersion: newVersion),
+        ]
         directives += maybeAdvanceHighWatermark()
         if isr.count < minInsyncReplicas { directives.append(.underMinIsr(isr: isr)) }
         return directives
@@ -270,14 +272,17 @@ public enum IsrChangeReason: Sendable, Equatable, CustomStringConvertible {
 
 /// What the broker must do after a state change.
 public enum ReplicaDirective: Sendable, Equatable {
-    case becameLeader(epoch: Int32, isr: [Int32])
+    /// `stateVersion` is the partition-state version the ISR was read at: the event log reports it so
+    /// checkers can rebuild the chain of committed states from every broker's reports.
+    case becameLeader(epoch: Int32, isr: [Int32], stateVersion: Int32)
     case becameFollower(leader: Int32, epoch: Int32, wasLeader: Bool)
     /// Wake produce requests waiting for this HW and consumers waiting for data.
     case highWatermarkAdvanced(Int64)
     /// Write this ISR to the partition-state node, conditional on `expectedVersion`; then call
     /// `onIsrCommitted` or `onIsrRejected`.
     case proposeIsr([Int32], expectedVersion: Int32, reason: IsrChangeReason)
-    case isrChanged(old: [Int32], new: [Int32], reason: IsrChangeReason)
+    /// The ISR change was committed as partition-state version `stateVersion` in `leaderEpoch`.
+    case isrChanged(old: [Int32], new: [Int32], reason: IsrChangeReason, leaderEpoch: Int32, stateVersion: Int32)
     /// The committed ISR fell below min.insync.replicas: waiting acks=all requests fail with
     /// NOT_ENOUGH_REPLICAS_AFTER_APPEND.
     case underMinIsr(isr: [Int32])

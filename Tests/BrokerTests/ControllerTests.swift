@@ -118,7 +118,7 @@ final class RecordingChannel: ControllerChannel {
         try second.activate(zkSecond)
         #expect(second.context.epoch == 2)
         #expect(throws: ControllerFenced.self) {
-            try first.writeState(zkFirst, TopicPartition("orders", 0), leader: 2, isr: [2])
+            try first.writeState(zkFirst, TopicPartition("orders", 0), reason: "test") { _ in StateDecision(leader: 2, isr: [2]) }
         }
         #expect(try state(zkSecond, TopicPartition("orders", 0)).leader == 1, "the fenced write changed nothing")
     }

@@ -60,7 +60,7 @@ import Testing
         #expect(state.maximalIsr == [1, 2, 3])
         #expect(state.onTick(nowMs: 5000).isEmpty, "one change in flight at a time")
         let committed = state.onIsrCommitted([1, 2], newVersion: 8)
-        #expect(committed.contains(.isrChanged(old: [1, 2, 3], new: [1, 2], reason: .lagging(replicas: [3], lagTimeMaxMs: 1000))))
+        #expect(committed.contains(.isrChanged(old: [1, 2, 3], new: [1, 2], reason: .lagging(replicas: [3], lagTimeMaxMs: 1000), leaderEpoch: state.leaderEpoch, stateVersion: 8)))
         #expect(state.isr == [1, 2])
         #expect(state.stateVersion == 8)
     }

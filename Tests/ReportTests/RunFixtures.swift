@@ -41,7 +41,8 @@ struct RunFixture {
         }
         for partition: Int32 in [0, 1] {
             records.append(TimelineRecord(timeNs: Self.startNs, observer: "broker-1", .brokerEvent(BrokerEvent(
-                broker: 1, event: .becameLeader, topic: "t", partition: partition, leaderEpoch: 1, leader: 1))))
+                broker: 1, event: .becameLeader, topic: "t", partition: partition, leaderEpoch: 1, leader: 1, isr: [1, 2, 3],
+                stateVersion: 0))))
         }
         records.append(fault(atMs: 1_000, action: .start))
         records.append(fault(atMs: 2_500, action: .end))
@@ -97,7 +98,8 @@ struct RunFixture {
         }))
     }
     var parameters: RunParameters {
-        RunParameters(topics: ["t": TopicSettings(partitions: 2, replicationFactor: 3, minInSyncReplicas: 2)])
+        RunParameters(topics: ["t": TopicSettings(partitions: 2, replicationFactor: 3, minInSyncReplicas: 2)],
+                      replicaLagTimeMaxMs: 2000, producerAcks: ["producer-1": "all"])
     }
 
     /// The run's report, with the expectations a runner would judge from it.
@@ -143,7 +145,8 @@ struct RunFixture {
     ) {
         line(atMs: timeMs, process, .invoke, f, .none)
         let read = records.map { ReadRecord(topic: "t", partition: partition, offset: $0.offset, value: $0.value) }
-        line(atMs: timeMs + 5, process, .ok, f, .poll(PollValue(records: read)))
+        let hw = f == .poll ? [PartitionHighWatermark(topic: "t", partition: partition, hw: (records.last?.offset ?? -1) + 1)] : nil
+        line(atMs: timeMs + 5, process, .ok, f, .poll(PollValue(records: read, hw: hw)))
     }
 
     private func fault(atMs timeMs: Int64, action: FaultRecord.Action) -> TimelineRecord {

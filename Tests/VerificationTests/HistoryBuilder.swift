@@ -79,7 +79,7 @@ struct HistoryBuilder {
 /// Runs every checker on a history with an empty timeline, every process having exited cleanly.
 /// The checkers that judge the timeline or the replica digest: with a history alone they can only
 /// say unknown.
-let checkersBeyondTheHistory: Set<String> = ["single-leader", "replica-agreement", "stale-leader", "hw-monotonic"]
+let checkersBeyondTheHistory: Set<String> = timelineCheckers.union(["replica-agreement", "stale-leader", "hw-monotonic"])
 
 /// Runs every checker on a history with an empty timeline.
 func check(_ builder: HistoryBuilder, timeline: Timeline = Timeline(records: [])) -> CheckReport {

@@ -13,7 +13,7 @@ import Testing
         {"index":4,"time_ns":1260,"process":"consumer-0","type":"ok","f":"assign","value":{"partitions":[{"topic":"t","partition":0}]},"error":null,"op_id":1}
         {"index":5,"time_ns":1300,"process":"producer-0","type":"ok","f":"send","value":{"topic":"t","value":"producer-0-0","partition":0,"offset":0,"key":"k0","leader_epoch":3},"error":null,"op_id":0}
         {"index":6,"time_ns":1400,"process":"producer-0","type":"info","f":"send","value":{"topic":"t","value":"producer-0-1","key":"k1"},"error":"_MSG_TIMED_OUT","op_id":1}
-        {"index":7,"time_ns":1500,"process":"consumer-0","type":"ok","f":"poll","value":{"records":[{"topic":"t","partition":0,"offset":0,"value":"producer-0-0","key":"k0"}]},"error":null,"op_id":0}
+        {"index":7,"time_ns":1500,"process":"consumer-0","type":"ok","f":"poll","value":{"records":[{"topic":"t","partition":0,"offset":0,"value":"producer-0-0","key":"k0"}],"hw":[{"topic":"t","partition":0,"hw":1}]},"error":null,"op_id":0}
         {"index":8,"time_ns":1600,"process":"consumer-0","type":"invoke","f":"commit","value":null,"error":null,"op_id":2}
         {"index":9,"time_ns":1700,"process":"consumer-0","type":"ok","f":"commit","value":null,"error":null,"op_id":2}
         {"index":10,"time_ns":2000,"process":"final-reader","type":"invoke","f":"assign","value":{"partitions":[{"topic":"t","partition":0}]},"error":null,"op_id":0}
@@ -24,7 +24,9 @@ import Testing
 
     static let timeline = """
         {"brokers":[1,2,3],"controller":1,"kind":"metadata","observer":"metadata","partitions":[{"isr":[1,2,3],"leader":1,"leader_epoch":3,"offline":[],"partition":0,"replicas":[1,2,3],"topic":"t"}],"time_ns":900}
-        {"broker":1,"event":"became_leader","kind":"broker_event","leader_epoch":3,"observer":"broker-1","partition":0,"time_ns":950,"topic":"t","isr":[1,2,3]}
+        {"broker":1,"event":"became_leader","kind":"broker_event","leader_epoch":3,"observer":"broker-1","partition":0,"time_ns":950,"topic":"t","isr":[1,2,3],"state_version":5}
+        {"broker":2,"event":"became_leader","kind":"broker_event","leader_epoch":2,"observer":"broker-2","partition":0,"time_ns":890,"topic":"t","isr":[2,1,3],"state_version":4}
+        {"broker":2,"controller_epoch":1,"event":"leader_elected","kind":"broker_event","leader":1,"leader_epoch":3,"new_isr":[1,2,3],"observer":"broker-2","old_isr":[2,1,3],"old_leader":2,"partition":0,"prior_state_version":4,"reason":"preferred replica 1","state_version":5,"time_ns":940,"topic":"t","unclean":false}
         {"action":"start","description":"pause 2","fault":"pause","id":"1","kind":"fault","targets":["broker-2"],"time_ns":1000,"links":["broker-1->broker-2"]}
         {"kind":"process","name":"broker-2","pid":4242,"state":"paused","time_ns":1001}
         {"error":"metrics endpoint did not answer","kind":"unreachable","observer":"offsets","target":"broker-2","time_ns":1100}
@@ -88,7 +90,8 @@ import Testing
         #expect(history.finalReadComplete)
         let replicasPath = directory.appendingPathComponent("replicas.json").path
         try Data(Self.replicas.utf8).write(to: URL(fileURLWithPath: replicasPath))
-        let report = CheckReport(history: history, timeline: timeline, clients: cleanExits(history),
+        let parameters = RunParameters(replicaLagTimeMaxMs: 2000, producerAcks: ["producer-0": "all"])
+        let report = CheckReport(history: history, timeline: timeline, parameters: parameters, clients: cleanExits(history),
                                  replicas: ReplicaDigestInput.load(path: replicasPath))
         for (checker, verdict) in report.verdicts {
             #expect(verdict == .valid, "\(checker)")

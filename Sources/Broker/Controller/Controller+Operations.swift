@@ -64,18 +64,28 @@ extension Controller {
         var newLeaders: Set<Int32> = []
         for tp in context.allPartitions {
             guard let entry = context.states[tp], context.replicas(of: tp).contains(id) else { continue }
+            let assignment = context.replicas(of: tp)
+            let live = Set(context.liveBrokers.keys)
+            let shuttingDown = context.shuttingDown
             if entry.state.leader == id {
-                if let result = LeaderElection.controlledShutdown(assignment: context.replicas(of: tp), isr: entry.state.isr,
-                                                                 live: Set(context.liveBrokers.keys), shuttingDown: context.shuttingDown) {
-                    if try writeState(zk, tp, leader: result.leader, isr: result.isr) {
-                        changed.append(tp)
-                        newLeaders.insert(result.leader)
-                    }
-                } else {
+                let moved = try writeState(zk, tp, reason: "controlled shutdown of broker \(id)") { state in
+                    guard state.leader == id,
+                          let result = LeaderElection.controlledShutdown(assignment: assignment, isr: state.isr, live: live,
+                                                                         shuttingDown: shuttingDown) else { return nil }
+                    return StateDecision(leader: result.leader, isr: result.isr)
+                }
+                if moved, let leader = context.states[tp]?.state.leader {
+                    changed.append(tp)
+                    newLeaders.insert(leader)
+                } else if context.states[tp]?.state.leader == id {
                     remaining.append(tp)
                 }
             } else if entry.state.isr.contains(id), entry.state.isr.count > 1 {
-                if try writeState(zk, tp, leader: entry.state.leader, isr: entry.state.isr.filter { $0 != id }) { changed.append(tp) }
+                let written = try writeState(zk, tp, reason: "controlled shutdown of broker \(id)") { state in
+                    guard state.leader != id, state.isr.contains(id), state.isr.count > 1 else { return nil }
+                    return StateDecision(leader: state.leader, isr: state.isr.filter { $0 != id })
+                }
+                if written { changed.append(tp) }
             }
         }
         propagate(changed)
@@ -96,10 +106,14 @@ extension Controller {
             let share = LeaderElection.imbalancePercentage(preferredLed: pairs.map { ($0.preferred, $0.leader) }, broker: broker)
             guard share > config.leaderImbalancePerBrokerPercentage else { continue }
             for pair in pairs where pair.preferred == broker && pair.leader != broker {
-                guard let entry = context.states[pair.tp],
-                      let result = LeaderElection.preferredReplica(assignment: context.replicas(of: pair.tp), isr: entry.state.isr,
-                                                                   live: context.liveIds) else { continue }
-                if try writeState(zk, pair.tp, leader: result.leader, isr: result.isr) { changed.append(pair.tp) }
+                let assignment = context.replicas(of: pair.tp)
+                let live = context.liveIds
+                let written = try writeState(zk, pair.tp, reason: "preferred replica \(broker)") { state in
+                    guard state.leader != broker,
+                          let result = LeaderElection.preferredReplica(assignment: assignment, isr: state.isr, live: live) else { return nil }
+                    return StateDecision(leader: result.leader, isr: result.isr)
+                }
+                if written { changed.append(pair.tp) }
             }
         }
         if !changed.isEmpty { logger.info("controller: moved \(changed.count) partition(s) back to their preferred leaders") }

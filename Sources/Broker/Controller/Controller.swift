@@ -169,8 +169,12 @@ final class Controller: @unchecked Sendable {
             if dead.contains(entry.state.leader) || entry.state.leader < 0 {
                 if try electLeader(zk, tp, reason: "leader \(entry.state.leader) failed") { changed.append(tp) }
             } else if entry.state.isr.contains(where: dead.contains) {
-                let isr = entry.state.isr.filter { !dead.contains($0) }
-                if try writeState(zk, tp, leader: entry.state.leader, isr: isr) { changed.append(tp) }
+                let written = try writeState(zk, tp, reason: "broker(s) \(dead.sorted()) failed") { state in
+                    let isr = state.isr.filter { !dead.contains($0) }
+                    guard isr != state.isr, !isr.isEmpty, !dead.contains(state.leader) else { return nil }
+                    return StateDecision(leader: state.leader, isr: isr)
+                }
+                if written { changed.append(tp) }
             }
         }
         propagate(changed)
@@ -217,6 +221,7 @@ final class Controller: @unchecked Sendable {
                                             .create(path: path, data: ZkJSON.encode(state), mode: .persistent)])
                 _ = results
                 context.states[tp] = (state, 0)
+                recordStateWrite(tp, replaced: nil, written: state, version: 0, unclean: false, reason: "new partition")
                 created.append(tp)
             } catch CoordinationError.multiFailed(_, .nodeExists) {
                 let (data, stat) = try zk.get(path, watch: false)
@@ -241,52 +246,20 @@ final class Controller: @unchecked Sendable {
     }
 
     /// Offline-partition election for `tp`; writes the new state. Returns whether anything changed.
+    /// The election is made on the state the write replaces: on a version conflict it is made
+    /// again on the fresh state (see `writeState`).
     @discardableResult
     private func electLeader(_ zk: any CoordinationClient, _ tp: TopicPartition, reason: String) throws -> Bool {
-        guard let entry = context.states[tp] else { return false }
         let unclean = context.uncleanAllowed(tp.topic, brokerDefault: config.uncleanLeaderElection)
-        guard let result = LeaderElection.offlinePartition(assignment: context.replicas(of: tp), isr: entry.state.isr,
-                                                          live: context.liveIds, uncleanEnabled: unclean) else {
-            if entry.state.leader >= 0 {
-                // No eligible leader: the partition goes offline, keeping its last ISR as Kafka does.
-                logger.warning("controller: \(tp) is offline (\(reason)); ISR \(entry.state.isr) has no live member")
-                return try writeState(zk, tp, leader: -1, isr: entry.state.isr)
+        let assignment = context.replicas(of: tp)
+        let live = context.liveIds
+        return try writeState(zk, tp, reason: reason) { state in
+            if let result = LeaderElection.offlinePartition(assignment: assignment, isr: state.isr, live: live, uncleanEnabled: unclean) {
+                return StateDecision(leader: result.leader, isr: result.isr, unclean: result.unclean)
             }
-            return false
-        }
-        if result.unclean {
-            metrics.uncleanLeaderElections.add(1)
-            logger.warning("controller: UNCLEAN election of \(result.leader) for \(tp) (ISR was \(entry.state.isr)): acknowledged records may be lost")
-            events.record("unclean_election", ["topic": tp.topic, "partition": Int(tp.partition), "leader": Int(result.leader),
-                                               "old_isr": entry.state.isr.map(Int.init)])
-        }
-        logger.info("controller: \(tp) leader \(entry.state.leader) -> \(result.leader) (\(reason))")
-        return try writeState(zk, tp, leader: result.leader, isr: result.isr)
-    }
-
-    /// Writes a new leader/ISR with a bumped leader epoch, conditional on the state's version and the
-    /// controller epoch. On a version conflict (a leader changed the ISR meanwhile) it re-reads and
-    /// applies the same decision to the fresh state once more.
-    @discardableResult
-    func writeState(_ zk: any CoordinationClient, _ tp: TopicPartition, leader: Int32, isr: [Int32], attempt: Int = 0) throws -> Bool {
-        guard let entry = context.states[tp] else { return false }
-        let state = ZkPartitionState(controllerEpoch: context.epoch, leader: leader, leaderEpoch: entry.state.leaderEpoch + 1,
-                                     isr: isr.isEmpty ? entry.state.isr : isr)
-        let path = ZkPaths.partitionState(tp)
-        do {
-            let results = try zk.multi([.check(path: ZkPaths.controllerEpoch, expectedVersion: context.epochZkVersion),
-                                        .set(path: path, data: ZkJSON.encode(state), expectedVersion: entry.version)])
-            guard case .set(let stat) = results[1] else { return false }
-            context.states[tp] = (state, stat.version)
-            return true
-        } catch CoordinationError.multiFailed(0, _) {
-            throw ControllerFenced()
-        } catch CoordinationError.multiFailed(1, .badVersion) where attempt < 3 {
-            let (data, stat) = try zk.get(path, watch: false)
-            let fresh = try ZkJSON.decode(ZkPartitionState.self, data, path: path)
-            context.states[tp] = (fresh, stat.version)
-            let keptIsr = isr.filter { fresh.isr.contains($0) || $0 == leader }
-            return try writeState(zk, tp, leader: leader, isr: keptIsr.isEmpty ? fresh.isr : keptIsr, attempt: attempt + 1)
+            // No eligible leader: the partition goes offline, keeping its last ISR as Kafka does.
+            guard state.leader >= 0 else { return nil }
+            return StateDecision(leader: -1, isr: state.isr)
         }
     }
 

@@ -97,7 +97,8 @@ public final class ReplicaManager: Sendable {
                 if current.role != .leader || current.leaderEpoch != decision.leaderEpoch || current.fenced
                     || decision.stateVersion > current.stateVersion {
                     if current.role == .leader && !current.fenced && Set(current.isr) != Set(decision.isr) {
-                        recordControllerIsrChange(partition.topicPartition, old: current.isr, new: decision.isr, epoch: decision.leaderEpoch)
+                        recordControllerIsrChange(partition.topicPartition, old: current.isr, new: decision.isr, epoch: decision.leaderEpoch,
+                                                  stateVersion: decision.stateVersion)
                     }
                     partition.becomeLeader(decision, nowMs: now)
                 }
@@ -113,14 +114,14 @@ public final class ReplicaManager: Sendable {
 
     /// The controller changed the ISR of a partition this broker keeps leading (it removed a dead
     /// broker, or a controlled shutdown): the same shrink or expand a leader would report itself.
-    private func recordControllerIsrChange(_ tp: TopicPartition, old: [Int32], new: [Int32], epoch: Int32) {
+    private func recordControllerIsrChange(_ tp: TopicPartition, old: [Int32], new: [Int32], epoch: Int32, stateVersion: Int32) {
         let shrink = new.count < old.count
         if shrink { metrics.isrShrinks.add(1) } else { metrics.isrExpands.add(1) }
         let reason = "controller set the ISR at leader epoch \(epoch)"
         logger.info("ISR of \(tp) \(shrink ? "shrank" : "expanded") from \(old) to \(new): \(reason)")
         events.record(shrink ? "isr_shrink" : "isr_expand", [
             "topic": tp.topic, "partition": Int(tp.partition), "old_isr": old.map(Int.init), "new_isr": new.map(Int.init),
-            "reason": reason, "leader_epoch": Int(epoch),
+            "reason": reason, "leader_epoch": Int(epoch), "state_version": Int(stateVersion),
         ])
     }
 
@@ -160,10 +161,10 @@ public final class ReplicaManager: Sendable {
         let tp = partition.topicPartition
         for directive in directives {
             switch directive {
-            case .becameLeader(let epoch, let isr):
+            case .becameLeader(let epoch, let isr, let stateVersion):
                 logger.info("became leader of \(tp) at epoch \(epoch) with ISR \(isr)")
                 events.record("became_leader", ["topic": tp.topic, "partition": Int(tp.partition), "leader_epoch": Int(epoch),
-                                                "isr": isr.map(Int.init)])
+                                                "isr": isr.map(Int.init), "state_version": Int(stateVersion)])
                 leadershipChanged(tp, leading: true)
             case .becameFollower(let leader, let epoch, let wasLeader):
                 logger.info("became follower of \(tp) under leader \(leader) at epoch \(epoch)")
@@ -177,13 +178,14 @@ public final class ReplicaManager: Sendable {
                 break
             case .proposeIsr(let isr, let expectedVersion, _):
                 proposeIsr(isr, expectedVersion: expectedVersion, partition: partition)
-            case .isrChanged(let old, let new, let reason):
+            case .isrChanged(let old, let new, let reason, let epoch, let stateVersion):
                 let shrink = new.count < old.count
                 if shrink { metrics.isrShrinks.add(1) } else { metrics.isrExpands.add(1) }
                 logger.info("ISR of \(tp) \(shrink ? "shrank" : "expanded") from \(old) to \(new): \(reason)")
                 events.record(shrink ? "isr_shrink" : "isr_expand", [
                     "topic": tp.topic, "partition": Int(tp.partition), "old_isr": old.map(Int.init), "new_isr": new.map(Int.init),
-                    "reason": reason.description, "leader_epoch": Int(partition.replicaState.leaderEpoch),
+                    "reason": reason.description, "leader_epoch": Int(epoch),
+                    "state_version": Int(stateVersion),
                 ])
             case .underMinIsr(let isr):
                 logger.warning("\(tp) is under min.insync.replicas with ISR \(isr)")

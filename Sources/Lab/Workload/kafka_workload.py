@@ -226,6 +226,23 @@ def run_consumer(args, history: History):
         consumer.assign(partitions)
         on_assign(consumer, partitions)
 
+    def cached_high_watermarks():
+        """The high watermark of each assigned partition as the last fetch response gave it (no request
+        is sent): a record a poll returned must lie below it, unless the partition's leader changed."""
+        marks = []
+        try:
+            assignment = consumer.assignment()
+        except Exception:
+            return marks
+        for tp in assignment:
+            try:
+                watermarks = consumer.get_watermark_offsets(tp, cached=True)
+            except Exception:
+                continue
+            if watermarks is not None and watermarks[1] is not None and watermarks[1] >= 0:
+                marks.append({"topic": tp.topic, "partition": tp.partition, "hw": watermarks[1]})
+        return marks
+
     def poll_once() -> int:
         nonlocal op
         # The id is taken before consume(): rebalance callbacks run inside it and record their own
@@ -236,7 +253,10 @@ def run_consumer(args, history: History):
         messages = consumer.consume(num_messages=500, timeout=0.2)
         records = read_records(messages)
         errors = [m.error() for m in messages if m.error() is not None and m.error().code() != KafkaError._PARTITION_EOF]
-        history.write("ok", "poll", {"records": records}, error=str(errors[0].name()) if errors and not records else None, op_id=poll_id)
+        value = {"records": records}
+        if records:
+            value["hw"] = cached_high_watermarks()
+        history.write("ok", "poll", value, error=str(errors[0].name()) if errors and not records else None, op_id=poll_id)
         if records and args.commit in ("sync", "async"):
             commit_id = op
             op += 1

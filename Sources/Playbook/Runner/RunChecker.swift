@@ -67,10 +67,20 @@ public enum RunChecker {
 
     static func parameters(_ plan: RunPlan) -> RunParameters {
         var parameters = RunParameters()
+        let unclean = "unclean.leader.election.enable"
+        parameters.uncleanLeaderElectionDefault = plan.brokerConfig[unclean]?.lowercased() == "true"
         for topic in plan.topics {
             let minIsr = Int32(topic.config["min.insync.replicas"] ?? plan.brokerConfig["min.insync.replicas"] ?? "1") ?? 1
             parameters.topics[topic.name] = TopicSettings(partitions: topic.partitions, replicationFactor: Int32(topic.replicationFactor),
-                                                          minInSyncReplicas: minIsr)
+                                                          minInSyncReplicas: minIsr,
+                                                          uncleanLeaderElection: (topic.config[unclean] ?? plan.brokerConfig[unclean])?.lowercased() == "true")
+        }
+        let lagKey = "replica.lag.time.max.ms"
+        let labLag = LabDefaults.brokerProperties(brokers: plan.brokers).first { $0.0 == lagKey }?.1
+        parameters.replicaLagTimeMaxMs = (plan.brokerConfig[lagKey] ?? labLag).flatMap { Int64($0) }
+        // Process names as `PlaybookRunner.startWorkloads` gives them.
+        for (index, producer) in plan.producers.enumerated() {
+            for instance in 1...max(1, producer.instances) { parameters.producerAcks["producer-\(index + 1)-\(instance)"] = producer.acks }
         }
         return parameters
     }

@@ -43,6 +43,9 @@ extension RunReport {
             CheckSection(checks.singleLeader, limit: limit), CheckSection(checks.clients, limit: limit),
             CheckSection(checks.replicaAgreement, limit: limit), CheckSection(checks.staleLeader, limit: limit),
             CheckSection(checks.hwMonotonic, limit: limit),
+            CheckSection(checks.uncleanElection, limit: limit), CheckSection(checks.leaderOutsideIsr, limit: limit),
+            CheckSection(checks.acksUnderMinIsr, limit: limit), CheckSection(checks.stalledFollowerInIsr, limit: limit),
+            CheckSection(checks.pollAboveHw, limit: limit),
         ]
     }
 }

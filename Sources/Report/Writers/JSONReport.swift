@@ -20,6 +20,9 @@ import Verification
 ///                                           // aborted_read, nonmonotonic_send, nonmonotonic_poll,
 ///                                           // poll_skip, single_leader, replica_agreement,
 ///                                           // stale_leader, hw_monotonic
+///                                           // poll_skip, single_leader, unclean_election,
+///                                           // leader_outside_isr, acks_under_min_isr,
+///                                           // stalled_follower_in_isr, poll_above_hw
 ///       "checker": "lost-write", "valid": true | false | null,
 ///       "verdict": "valid" | "invalid" | "unknown",
 ///       "count": <anomalies found>, "evidence": [<anomaly>, …], "truncated": <found, not listed>,

@@ -17,11 +17,17 @@ extension ShellSession {
         let topics = Set(partitions.map(\.topic)).sorted()
         guard !topics.isEmpty else { throw Failure("no topics to check", hint: "topics create ..., produce ..., then check") }
         let minIsr = (try? await admin.minInsyncReplicas(Set(topics))) ?? [:]
-        var parameters = RunParameters()
+        let unclean = "unclean.leader.election.enable"
+        let topicConfigs = (try? await admin.configs(resourceType: 2, names: topics, keys: [unclean])) ?? [:]
+        let brokerConfig = (try? await admin.configs(resourceType: 4, names: [""], keys: [unclean, "replica.lag.time.max.ms"]))?.values.first ?? [:]
+        var parameters = RunParameters(uncleanLeaderElectionDefault: brokerConfig[unclean] == "true",
+                                       replicaLagTimeMaxMs: brokerConfig["replica.lag.time.max.ms"].flatMap { Int64($0) },
+                                       producerAcks: producerAcks)
         for topic in topics {
             let own = partitions.filter { $0.topic == topic }
             parameters.topics[topic] = TopicSettings(partitions: Int32(own.count), replicationFactor: Int32(own.map(\.replicas.count).max() ?? 1),
-                                                     minInSyncReplicas: Int32(minIsr[topic] ?? 1))
+                                                     minInSyncReplicas: Int32(minIsr[topic] ?? 1),
+                                                     uncleanLeaderElection: (topicConfigs[topic]?[unclean] ?? brokerConfig[unclean]) == "true")
         }
         let histories = lab.workloads.directory + "/histories"
         try? FileManager.default.removeItem(atPath: histories + "/final-reader.jsonl")

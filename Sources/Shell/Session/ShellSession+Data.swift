@@ -68,6 +68,7 @@ extension ShellSession {
         let name = "shell-producer-\(producers)"
         var spec = ProducerSpec(topic: request.topic)
         spec.acks = request.acks
+        producerAcks[name] = request.acks
         spec.idempotence = request.idempotence
         spec.rate = request.rate
         spec.keys = request.keys

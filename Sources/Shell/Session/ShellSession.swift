@@ -50,6 +50,8 @@ public final class ShellSession {
     let options: Options
     var lab: Lab?
     var producers = 0
+    /// Each `produce`'s workload process and its acks, for `check`'s acks=all invariants.
+    var producerAcks: [String: String] = [:]
     var consumers = 0
     var lastReport: RunReport?
     var completion = CompletionState()

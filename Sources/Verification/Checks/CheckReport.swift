@@ -21,6 +21,12 @@ public struct CheckReport: Sendable, Hashable, Codable {
     public var replicaAgreement: CheckResult<ReplicaDisagreement>
     public var staleLeader: CheckResult<StaleLeadership>
     public var hwMonotonic: CheckResult<HighWatermarkRegression>
+    /// Event invariants, from the brokers' event logs and the timeline.
+    public var uncleanElection: CheckResult<UncleanElection>
+    public var leaderOutsideIsr: CheckResult<LeaderOutsideIsr>
+    public var acksUnderMinIsr: CheckResult<AcksUnderMinIsr>
+    public var stalledFollowerInIsr: CheckResult<StalledFollowerInIsr>
+    public var pollAboveHw: CheckResult<PollAboveHighWatermark>
     /// Leadership windows and zombie-leader overlaps: figures, not verdicts.
     public var leadershipWindows: [LeadershipWindow]
     public var leadershipOverlaps: [LeadershipOverlap]
@@ -42,6 +48,11 @@ public struct CheckReport: Sendable, Hashable, Codable {
         case replicaAgreement = "replica_agreement"
         case staleLeader = "stale_leader"
         case hwMonotonic = "hw_monotonic"
+        case uncleanElection = "unclean_election"
+        case leaderOutsideIsr = "leader_outside_isr"
+        case acksUnderMinIsr = "acks_under_min_isr"
+        case stalledFollowerInIsr = "stalled_follower_in_isr"
+        case pollAboveHw = "poll_above_hw"
         case leadershipWindows = "leadership_windows"
         case leadershipOverlaps = "leadership_overlaps"
         case historyProblems = "history_problems"
@@ -59,6 +70,9 @@ public struct CheckReport: Sendable, Hashable, Codable {
             (clients.checker, clients.verdict),
             (replicaAgreement.checker, replicaAgreement.verdict), (staleLeader.checker, staleLeader.verdict),
             (hwMonotonic.checker, hwMonotonic.verdict),
+            (uncleanElection.checker, uncleanElection.verdict), (leaderOutsideIsr.checker, leaderOutsideIsr.verdict),
+            (acksUnderMinIsr.checker, acksUnderMinIsr.verdict), (stalledFollowerInIsr.checker, stalledFollowerInIsr.verdict),
+            (pollAboveHw.checker, pollAboveHw.verdict),
         ]
     }
 
@@ -97,6 +111,20 @@ public struct CheckReport: Sendable, Hashable, Codable {
         replicaAgreement = .guarded("replica-agreement") { ReplicaAgreementChecker.check(replicas, timeline: timeline, limit: limit) }
         staleLeader = .guarded("stale-leader") { StaleLeaderChecker.check(timeline, limit: limit) }
         hwMonotonic = .guarded("hw-monotonic") { HighWatermarkChecker.check(timeline, limit: limit) }
+        let chain = PartitionStateChain(timeline)
+        uncleanElection = .guarded("unclean-election") {
+            LeaderElectionCheckers.uncleanElections(timeline, parameters: parameters, limit: limit)
+        }
+        leaderOutsideIsr = .guarded("leader-outside-isr") {
+            LeaderElectionCheckers.leaderOutsideIsr(chain, timeline: timeline, parameters: parameters, limit: limit)
+        }
+        acksUnderMinIsr = .guarded("acks-under-min-isr") {
+            AcksUnderMinIsrChecker.check(index, timeline: timeline, parameters: parameters, limit: limit)
+        }
+        stalledFollowerInIsr = .guarded("stalled-follower-in-isr") {
+            StalledFollowerChecker.check(timeline, chain: chain, parameters: parameters, limit: limit)
+        }
+        pollAboveHw = .guarded("poll-above-hw") { PollAboveHighWatermarkChecker.check(history, timeline: timeline, limit: limit) }
         historyProblems = history.problems
         timelineProblems = timeline.problems
         valid = .valid

@@ -122,17 +122,44 @@ extension SendValue {
 extension PollValue {
     static func parse(_ scanner: inout JSONScanner) throws -> PollValue {
         var records: [ReadRecord]?
+        var hw: [PartitionHighWatermark]?
         try scanner.object { scanner, key in
-            guard key.is("records") else {
+            if key.is("records") {
+                var list: [ReadRecord] = []
+                try scanner.array { scanner in list.append(try ReadRecord.parse(&scanner)) }
+                records = list
+            } else if key.is("hw") {
+                if scanner.null() { return }
+                var list: [PartitionHighWatermark] = []
+                try scanner.array { scanner in list.append(try PartitionHighWatermark.parse(&scanner)) }
+                hw = list
+            } else {
                 _ = try scanner.skipValue()
-                return
             }
-            var list: [ReadRecord] = []
-            try scanner.array { scanner in list.append(try ReadRecord.parse(&scanner)) }
-            records = list
         }
         guard let records else { throw scanner.failure("missing field \"records\" in poll value") }
-        return PollValue(records: records)
+        return PollValue(records: records, hw: hw)
+    }
+}
+
+extension PartitionHighWatermark {
+    static func parse(_ scanner: inout JSONScanner) throws -> PartitionHighWatermark {
+        var topic: String?
+        var partition: Int32?
+        var hw: Int64?
+        try scanner.object { scanner, name in
+            if name.is("topic") {
+                topic = try scanner.string()
+            } else if name.is("partition") {
+                partition = try scanner.int32()
+            } else if name.is("hw") {
+                hw = try scanner.int64()
+            } else {
+                _ = try scanner.skipValue()
+            }
+        }
+        guard let topic, let partition, let hw else { throw scanner.failure("a high watermark needs topic, partition and hw") }
+        return PartitionHighWatermark(topic: topic, partition: partition, hw: hw)
     }
 }
 

@@ -58,8 +58,27 @@ public struct ReadRecord: Sendable, Hashable, Codable {
 /// (possibly none).
 public struct PollValue: Sendable, Hashable, Codable {
     public var records: [ReadRecord]
+    /// The consumer's cached high watermark of each partition it held, right after the poll (what
+    /// the last fetch response said). Absent in histories written before the workload recorded it.
+    public var hw: [PartitionHighWatermark]?
 
-    public init(records: [ReadRecord]) { self.records = records }
+    public init(records: [ReadRecord], hw: [PartitionHighWatermark]? = nil) {
+        self.records = records
+        self.hw = hw
+    }
+}
+
+/// One partition's high watermark as a consumer last heard it from the partition's leader.
+public struct PartitionHighWatermark: Sendable, Hashable, Codable {
+    public var topic: String
+    public var partition: Int32
+    public var hw: Int64
+
+    public init(topic: String, partition: Int32, hw: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.hw = hw
+    }
 }
 
 /// What an `assign` or `subscribe` names: partitions for an assignment (manual, or handed out by a

@@ -42,19 +42,23 @@ public struct FaultRecord: Sendable, Hashable {
     /// What the fault hit: "broker-2", "zookeeper", "broker-1->broker-3", …
     public var targets: [String]
     public var description: String?
+    /// For a network fault's `start`: the links it changed, as `1->2`, `3->zk`, `clients->1`.
+    public var links: [String]?
 
-    public init(id: String, action: Action, fault: FaultKind, targets: [String], description: String? = nil) {
+    public init(id: String, action: Action, fault: FaultKind, targets: [String], description: String? = nil,
+                links: [String]? = nil) {
         self.id = id
         self.action = action
         self.fault = fault
         self.targets = targets
         self.description = description
+        self.links = links
     }
 }
 
 extension FaultRecord: Codable {
     enum CodingKeys: String, CodingKey {
-        case id, action, fault, targets, description
+        case id, action, fault, targets, description, links
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,6 +72,7 @@ extension FaultRecord: Codable {
         fault = try container.decode(FaultKind.self, forKey: .fault)
         targets = try container.decodeIfPresent([String].self, forKey: .targets) ?? []
         description = try container.decodeIfPresent(String.self, forKey: .description)
+        links = try container.decodeIfPresent([String].self, forKey: .links)
     }
 }
 
@@ -87,6 +92,9 @@ public struct BrokerEventKind: OpenName {
     public static let fencedWrite: BrokerEventKind = "fenced_write"
     public static let started: BrokerEventKind = "started"
     public static let stopped: BrokerEventKind = "stopped"
+    /// The controller wrote a partition's state (an election, an ISR change, a new partition).
+    public static let leaderElected: BrokerEventKind = "leader_elected"
+    public static let uncleanElection: BrokerEventKind = "unclean_election"
 }
 
 /// One entry of a broker's own JSONL event log: what the broker believed, when.
@@ -103,11 +111,24 @@ public struct BrokerEvent: Sendable, Hashable, Codable {
     public var fromOffset: Int64?
     public var toOffset: Int64?
     public var controllerEpoch: Int32?
+    /// The ISR a `became_leader` was given.
+    public var isr: [Int32]?
+    /// The partition-state version this event reports as committed: the version a `became_leader`
+    /// was given, the version an `isr_shrink`/`isr_expand` or a `leader_elected` wrote.
+    public var stateVersion: Int32?
+    /// For `leader_elected`: the version the write replaced (-1 for a new partition).
+    public var priorStateVersion: Int32?
+    /// For `leader_elected`: the leader came from outside the ISR.
+    public var unclean: Bool?
+    /// For `leader_elected`: the leader of the state it replaced.
+    public var oldLeader: Int32?
 
     public init(
         broker: Int32, event: BrokerEventKind, topic: String? = nil, partition: Int32? = nil,
         leaderEpoch: Int32? = nil, leader: Int32? = nil, oldIsr: [Int32]? = nil, newIsr: [Int32]? = nil,
-        reason: String? = nil, fromOffset: Int64? = nil, toOffset: Int64? = nil, controllerEpoch: Int32? = nil
+        reason: String? = nil, fromOffset: Int64? = nil, toOffset: Int64? = nil, controllerEpoch: Int32? = nil,
+        isr: [Int32]? = nil, stateVersion: Int32? = nil, priorStateVersion: Int32? = nil, unclean: Bool? = nil,
+        oldLeader: Int32? = nil
     ) {
         self.broker = broker
         self.event = event
@@ -121,6 +142,11 @@ public struct BrokerEvent: Sendable, Hashable, Codable {
         self.fromOffset = fromOffset
         self.toOffset = toOffset
         self.controllerEpoch = controllerEpoch
+        self.isr = isr
+        self.stateVersion = stateVersion
+        self.priorStateVersion = priorStateVersion
+        self.unclean = unclean
+        self.oldLeader = oldLeader
     }
 
     enum CodingKeys: String, CodingKey {
@@ -131,6 +157,10 @@ public struct BrokerEvent: Sendable, Hashable, Codable {
         case fromOffset = "from_offset"
         case toOffset = "to_offset"
         case controllerEpoch = "controller_epoch"
+        case isr, unclean
+        case stateVersion = "state_version"
+        case priorStateVersion = "prior_state_version"
+        case oldLeader = "old_leader"
     }
 }
 
