@@ -11,8 +11,9 @@ import Lab
 /// Every step's fate is on the timeline as `kind: "step"` records with its `index` (1-based, in
 /// schedule order), `at_ms`, `command`, `condition` and `event`: `wait` (began waiting), `held`
 /// (with `waited_ms`, `value`, `observed`), `timeout` (the same, and `action`: skipped|ran),
-/// `applied` (with `message`, `fault_id`), `refused` (with `error`), `not_reached` (the workload
-/// ended first). `elapsed_ms` is the time since the workload started. Reports read them back
+/// `applied` (with `message`, `fault_id`, `fired_ms`: when the lab was asked), `refused` (with
+/// `error`, `fired_ms`), `not_reached` (the workload ended first). `elapsed_ms` is the time since
+/// the workload started when the record was written. Reports read them back
 /// (`Timeline.stepOutcomes`).
 ///
 /// Owner: the runner's schedule task; never shared.
@@ -115,7 +116,7 @@ final class ScheduleExecution {
         let response = await session.handle(ControlRequest(op: "fault", command: pending.step.command))
         let at = "at \(Double(firedMs) / 1000)s"
         if response.ok {
-            var fields: [String: Any] = ["message": response.message ?? ""]
+            var fields: [String: Any] = ["message": response.message ?? "", "fired_ms": Int(firedMs)]
             if let id = response.fault?.id { fields["fault_id"] = String(id) }
             record(pending, "applied", fields)
             progress.event("step \(pending.index)/\(total) \(at): \(pending.step.command) — \(response.message ?? "")")
@@ -124,7 +125,7 @@ final class ScheduleExecution {
             }
         } else {
             // A step that cannot apply now (a target that no longer exists) is reported, not fatal.
-            record(pending, "refused", ["error": response.error ?? ""])
+            record(pending, "refused", ["error": response.error ?? "", "fired_ms": Int(firedMs)])
             progress.event("step \(pending.index)/\(total) \(at): \(pending.step.command) — refused: \(response.error ?? "")")
             session.timeline.append(kind: "fault_refused", ["command": pending.step.command, "error": response.error ?? ""])
         }

@@ -115,11 +115,11 @@ extension Timeline {
                 outcome.observed = Self.string(fields["observed"])
                 outcome.status = Self.string(fields["action"]) == "ran" ? .timedOutApplied : .timedOutSkipped
             case "applied":
-                outcome.firedAtMs = elapsed
+                outcome.firedAtMs = Self.int(fields["fired_ms"]) ?? elapsed
                 outcome.message = Self.string(fields["message"])
                 if outcome.status != .timedOutApplied { outcome.status = .applied }
             case "refused":
-                outcome.firedAtMs = elapsed
+                outcome.firedAtMs = Self.int(fields["fired_ms"]) ?? elapsed
                 outcome.message = Self.string(fields["error"])
                 outcome.status = .refused
             case "not_reached":
