@@ -59,6 +59,7 @@ import Verification
         #expect(markdown.contains("## Schedule steps"))
         #expect(markdown.contains("2 step(s) waited for a condition; 1 timed out."))
         #expect(markdown.contains("held at +1.4 s after waiting 406 ms"))
+        #expect(TerminalSummary.render(report, colour: false).contains("conditions: 1 held (waited 406 ms), 1 timed out (skipped)"))
         let html = HTMLReport.render(report)
         #expect(html.contains("<section id=\"steps\">"))
         #expect(XMLCounter(html).error == nil)

@@ -37,6 +37,26 @@ enum StepsSection {
         }
     }
 
+    /// "conditions: 2 held (waited 252-406 ms), 1 timed out (skipped)"; nil without condition steps.
+    static func terminalLine(_ report: RunReport) -> String? {
+        let waited = report.steps.filter { $0.condition != nil }
+        guard !waited.isEmpty else { return nil }
+        let held = waited.filter { $0.heldAtMs != nil }
+        var parts: [String] = []
+        if !held.isEmpty {
+            let waits = held.compactMap(\.waitedMs)
+            let range = waits.min() == waits.max() ? "\(waits.first ?? 0) ms" : "\(waits.min() ?? 0)-\(waits.max() ?? 0) ms"
+            parts.append("\(held.count) held (waited \(range))")
+        }
+        let skipped = waited.filter { $0.status == .timedOutSkipped }.count
+        let ran = waited.filter { $0.status == .timedOutApplied }.count
+        if skipped > 0 { parts.append("\(skipped) timed out (skipped)") }
+        if ran > 0 { parts.append("\(ran) timed out (applied anyway)") }
+        let unreached = waited.filter { $0.status == .notReached || $0.status == .unfinished }.count
+        if unreached > 0 { parts.append("\(unreached) not reached") }
+        return "conditions: " + parts.joined(separator: ", ")
+    }
+
     static func json(_ report: RunReport) -> JSONValue {
         JSONText.tree(report.steps)
     }
