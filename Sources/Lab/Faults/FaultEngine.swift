@@ -224,7 +224,9 @@ public actor FaultEngine {
                     try await Blocking.run { try self.cluster.restartBroker(broker) }
                 }
             case "pause":
-                for broker in fault.brokers { try cluster.resumeBroker(broker) }
+                // A paused broker crashed or powered off since is no longer paused: heal restarts it
+                // through that fault, not here.
+                for broker in fault.brokers where cluster.state(of: broker) == .paused { try cluster.resumeBroker(broker) }
             default:
                 break
             }

@@ -120,8 +120,8 @@ extension ShellSession {
         let lab = try requireLab()
         let command = try FaultParser.parse(line)
         let before = (try? await KafkaAdmin(cluster: lab.client).describeTopics(nil)) ?? []
-        if case .awaitCondition(_, let timeoutMs) = command {
-            say("waiting up to \(timeoutMs / 1000) s for \(line.dropFirst("await".count).trimmingCharacters(in: .whitespaces))")
+        if case .awaitCondition(let condition, let timeoutMs) = command {
+            say("waiting up to \(Double(timeoutMs) / 1000) s for \(condition)")
         }
         let timeoutMs: Int
         if case .awaitCondition(_, let waitMs) = command { timeoutMs = waitMs + 15_000 } else { timeoutMs = 60_000 }
@@ -129,7 +129,10 @@ extension ShellSession {
         say(response.message ?? "ok")
         switch command {
         case .crash, .stop, .pause, .isolate, .isolateZookeeper, .powerLoss:
-            if let brokers = response.fault?.brokers { await awaitLeadershipMoves(lab, away: Set(brokers), before: before) }
+            // With every broker down there is no controller to move anything: nothing to wait for.
+            if let brokers = response.fault?.brokers, !Set(lab.brokers).isSubset(of: Set(brokers)) {
+                await awaitLeadershipMoves(lab, away: Set(brokers), before: before)
+            }
         default:
             break
         }
