@@ -26,6 +26,9 @@ final class ScheduleExecution {
         var onTimeout: RunPlan.Step.TimeoutAction
         /// false for `await`: it only waits.
         var fires: Bool
+        /// A `when:` that does not parse (a hand-edited run.json): the step is refused, never fired
+        /// without its condition.
+        var conditionProblem: String?
     }
 
     private var queue: [Pending]
@@ -43,8 +46,10 @@ final class ScheduleExecution {
         let ordered = steps.enumerated().sorted { ($0.element.atMs, $0.offset) < ($1.element.atMs, $1.offset) }.map(\.element)
         queue = ordered.enumerated().map { offset, step in
             var pending = Pending(index: offset + 1, step: step, condition: nil, timeoutMs: step.timeoutMs ?? RunPlan.Step.defaultTimeoutMs,
-                                  onTimeout: step.onTimeout ?? .skip, fires: true)
-            if let text = step.condition { pending.condition = try? ConditionParser.parse(text) }
+                                  onTimeout: step.onTimeout ?? .skip, fires: true, conditionProblem: nil)
+            if let text = step.condition {
+                do { pending.condition = try ConditionParser.parse(text) } catch { pending.conditionProblem = "when '\(text)': \(error)" }
+            }
             if case .awaitCondition(let condition, let timeoutMs)? = try? FaultParser.parse(step.command) {
                 pending.condition = condition
                 pending.timeoutMs = Int64(timeoutMs)
@@ -61,6 +66,12 @@ final class ScheduleExecution {
     /// Fires every step that is due, evaluates the waiting one once, and applies due heals.
     func advance() async {
         while let head = queue.first, head.step.atMs <= elapsedMs() {
+            if let problem = head.conditionProblem {
+                queue.removeFirst()
+                record(head, "refused", ["error": problem, "fired_ms": Int(elapsedMs())])
+                progress.event("step \(head.index)/\(total): \(head.step.command) — refused: \(problem)")
+                continue
+            }
             guard let condition = head.condition else {
                 queue.removeFirst()
                 await fire(head)
