@@ -8,6 +8,12 @@ import PackageDescription
 let package = Package(
     name: "samsa",
     platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "samsa", targets: ["samsa"]),
+        /// The lab's durability tracker, injected with LD_PRELOAD into brokers of a cluster that
+        /// can suffer `power-loss` (see Sources/SamsaDurability/shim.c); found next to `samsa`.
+        .library(name: "SamsaDurability", type: .dynamic, targets: ["SamsaDurability"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -87,6 +93,7 @@ let package = Package(
         .target(name: "Report", dependencies: ["Verification"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Verification"]),
         .systemLibrary(name: "CZooKeeper", path: "Sources/CZooKeeper"),
+        .target(name: "SamsaDurability", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .target(name: "Coordination", dependencies: ["CZooKeeper", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"]),
         .testTarget(

@@ -22,13 +22,16 @@ public final class LabSession: Sendable {
     public let observer: Observer
     public let timeline: TimelineLog
     public let client: KafkaCluster
+    /// Fresh reads of the cluster's state for conditions (`await`, playbook `when:`).
+    public let conditions: ConditionProbe
     let group: MultiThreadedEventLoopGroup
     let control: ControlServer?
     let logger: Logger
 
     private init(cluster: LocalCluster, faults: FaultEngine, observer: Observer, timeline: TimelineLog, client: KafkaCluster,
-                 group: MultiThreadedEventLoopGroup, control: ControlServer?, logger: Logger) {
+                 conditions: ConditionProbe, group: MultiThreadedEventLoopGroup, control: ControlServer?, logger: Logger) {
         self.cluster = cluster
+        self.conditions = conditions
         self.faults = faults
         self.observer = observer
         self.timeline = timeline
@@ -61,7 +64,9 @@ public final class LabSession: Sendable {
         clientOptions.addressOverrides = Dictionary(uniqueKeysWithValues: cluster.brokerIds.map { ($0, (host: "127.0.0.1", port: cluster.internalPort($0))) })
         let direct = cluster.brokerIds.map { "127.0.0.1:\(cluster.internalPort($0))" }.joined(separator: ",")
         let client = try KafkaCluster(bootstrap: direct, options: clientOptions, group: group)
-        let resolver = TargetResolver(cluster: client, brokerIds: cluster.brokerIds, seed: options.seed) {
+        let conditions = ConditionProbe(cluster: cluster, logger: logger)
+        let resolver = TargetResolver(cluster: client, brokerIds: cluster.brokerIds, seed: options.seed,
+                                      partitionState: { topic, partition in try await conditions.state(topic: topic, partition: partition) }) {
             Set(cluster.brokers.filter { $0.state == .running }.map(\.id))
         }
         let faults = FaultEngine(cluster: cluster, resolver: resolver, timeline: timeline, logger: logger)
@@ -85,7 +90,8 @@ public final class LabSession: Sendable {
                 return await session.handle(request)
             }
         }
-        let session = LabSession(cluster: cluster, faults: faults, observer: observer, timeline: timeline, client: client, group: group,
+        let session = LabSession(cluster: cluster, faults: faults, observer: observer, timeline: timeline, client: client,
+                                 conditions: conditions, group: group,
                                  control: control, logger: logger)
         holder.session = session
         return session
@@ -98,6 +104,7 @@ public final class LabSession: Sendable {
             guard let line = request.command else { return .failure("a fault request needs a command") }
             do {
                 let command = try FaultParser.parse(line)
+                if case .awaitCondition(let condition, let timeoutMs) = command { return await awaitCondition(condition, timeoutMs: timeoutMs) }
                 let outcome = try await faults.apply(command)
                 return ControlResponse(ok: true, message: outcome.message, error: nil, fault: outcome.fault, ended: outcome.ended, status: nil)
             } catch let error as CommandParseError {
@@ -110,6 +117,21 @@ public final class LabSession: Sendable {
         default:
             return .failure("unknown op '\(request.op)'; ops are fault, status, shutdown, detach")
         }
+    }
+
+    /// `await`: ok when the condition held within the timeout, a failure naming what was seen when
+    /// it did not. Either way the wait is on the timeline (`kind: "await"`).
+    func awaitCondition(_ condition: Condition, timeoutMs: Int) async -> ControlResponse {
+        timeline.append(kind: "await", ["condition": condition.description, "event": "wait", "timeout_ms": timeoutMs])
+        let outcome = await conditions.wait(for: condition, timeoutMs: timeoutMs)
+        var fields: [String: Any] = ["condition": condition.description, "event": outcome.held ? "held" : "timeout",
+                                     "waited_ms": Int(outcome.waitedMs), "observed": outcome.sample.observed]
+        if let value = outcome.sample.value { fields["value"] = Int(value) }
+        timeline.append(kind: "await", fields)
+        var response = outcome.held ? ControlResponse(ok: true, message: outcome.summary, error: nil, fault: nil, ended: nil, status: nil)
+                                    : ControlResponse.failure(outcome.summary)
+        response.condition = outcome
+        return response
     }
 
     public func status() async -> LabStatus {
@@ -134,6 +156,7 @@ public final class LabSession: Sendable {
         _ = try? await faults.apply(.heal(faultId: nil))
         await control?.close()
         await observer.stop()
+        conditions.close()
         await cluster.stop()
         timeline.close()
         await client.close()

@@ -20,6 +20,8 @@ public struct RunReport: Sendable {
     public var checks: CheckReport
     public var figures: Figures
     public var faults: [FaultWindow]
+    /// The schedule's steps as they ran (conditions held or timed out), from the timeline.
+    public var steps: [StepOutcome] = []
     /// The playbook's expectations as the runner judged them, in playbook order.
     public var expectations: [Expectation]
     /// Anomalies listed per checker in report.json, report.html and junit.xml; the rest are

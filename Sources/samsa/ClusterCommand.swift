@@ -47,6 +47,9 @@ struct ClusterCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Stop the lab when the process that started it exits (until a detach request over the control socket).")
         var stopWithParent = false
 
+        @Flag(name: .long, help: "Preload the durability tracker into the brokers so that `power-loss` can drop what they never fsynced.")
+        var trackDurability = false
+
         func validate() throws {
             guard (1...9).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 9") }
             guard (1024...65000).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 65000") }
@@ -63,8 +66,14 @@ struct ClusterCommand: AsyncParsableCommand {
                 return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
             }
             let shutdown = shutdownSignal
-            let spec = LocalCluster.Spec(brokers: brokers, basePort: basePort, directory: dir, brokerProperties: properties,
+            var spec = LocalCluster.Spec(brokers: brokers, basePort: basePort, directory: dir, brokerProperties: properties,
                                          samsaBinary: samsaExecutablePath())
+            if trackDurability {
+                do { spec.durabilityLibrary = try DurabilityTracking.locateLibrary(samsaBinary: spec.samsaBinary) } catch {
+                    FileHandle.standardError.write(Data("samsa cluster up: \(error)\n".utf8))
+                    throw ExitCode(1)
+                }
+            }
             var options = LabSession.Options()
             options.seed = seed
             options.observerIntervalMs = observerIntervalMs

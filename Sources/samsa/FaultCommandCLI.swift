@@ -8,18 +8,23 @@ struct FaultCLI: AsyncParsableCommand {
         abstract: "Inject or heal a fault in a running lab (see `samsa cluster up`).",
         discussion: """
         FAULT is one of:
-          crash|stop|restart|pause|resume|isolate|isolate-zk TARGET
+          crash|stop|restart|pause|resume|isolate|isolate-zk|power-loss TARGET
           partition GROUP | GROUP [| GROUP]      partition GROUP -> GROUP   (one way)
           slow TARGET [--latency 300ms] [--jitter 50ms] [--bandwidth 100kb]
           lossy TARGET --reset-probability 0.1
-          heal [FAULT-ID]
-        TARGET: a broker id, leader_of T/P, followers_of T/P, controller, coordinator_of G, random, all;
-        partition groups may also name zk and clients.
+          heal [FAULT-ID | network]
+          await CONDITION [--timeout 10s]        (blocks; exits 1 if it did not hold in time)
+        TARGET: a broker id, leader_of T/P, followers_of T/P, in_sync_follower_of T/P, controller,
+        coordinator_of G, random, all; partition groups may also name zk and clients.
+        CONDITION: isr T/P OP N, under_min_isr T/P, lag followers_of T/P OP N, leader T/P == N|none,
+        leader T/P != N|none; OP is one of == != < <= > >=.
+        power-loss needs a lab started with --track-durability.
         Examples:
           samsa fault --dir D crash 2
           samsa fault --dir D isolate leader_of orders/0
           samsa fault --dir D partition '1 | 2 3'
           samsa fault --dir D slow 3 --latency 300ms --jitter 50ms
+          samsa fault --dir D await isr orders/0 == 1 --timeout 15s
           samsa fault --dir D heal
         """
     )
@@ -38,7 +43,10 @@ struct FaultCLI: AsyncParsableCommand {
 
     func run() async throws {
         let response: ControlResponse
-        do { response = try ControlClient.send(ControlRequest(op: "fault", command: line), directory: dir) } catch { throw fail("fault", error) }
+        // An await may take its whole timeout; the lab answers when it ends.
+        var timeoutMs = 60_000
+        if case .awaitCondition(_, let waitMs) = try FaultParser.parse(line) { timeoutMs = waitMs + 15_000 }
+        do { response = try ControlClient.send(ControlRequest(op: "fault", command: line), directory: dir, timeoutMs: timeoutMs) } catch { throw fail("fault", error) }
         if json {
             try printJSON(response)
             if !response.ok { throw ExitCode(1) }

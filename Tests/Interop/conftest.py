@@ -120,10 +120,10 @@ def lab_factory(tmp_path):
     from labcluster import LabCluster, alive
     created = []
 
-    def make(brokers: int = 3, properties: dict[str, str] | None = None):
+    def make(brokers: int = 3, properties: dict[str, str] | None = None, extra_args: list[str] | None = None):
         workdir = tmp_path / f"lab{len(created)}"
         workdir.mkdir()
-        cluster = LabCluster(workdir, brokers, properties)
+        cluster = LabCluster(workdir, brokers, properties, extra_args)
         created.append(cluster)
         return cluster
 

@@ -111,13 +111,15 @@ class MetadataReader:
 
 
 class LabCluster:
-    def __init__(self, workdir: Path, brokers: int = 3, properties: dict[str, str] | None = None):
+    def __init__(self, workdir: Path, brokers: int = 3, properties: dict[str, str] | None = None,
+                 extra_args: list[str] | None = None):
         self.dir = workdir / "lab"
         self.brokers = brokers
         self.base_port = pick_base_port(brokers)
         args = [SAMSA, "cluster", "up", "--brokers", str(brokers), "--base-port", str(self.base_port), "--dir", str(self.dir)]
         for key, value in (properties or {}).items():
             args += ["--broker-config", f"{key}={value}"]
+        args += extra_args or []
         self.out = open(workdir / "lab.out", "wb")
         self.err = open(workdir / "lab.err", "wb")
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.err, start_new_session=True)

@@ -21,7 +21,7 @@ import Testing
     @Test func subcommandsAndOptions() {
         #expect(complete("cluster ") == ["down", "status", "up"])
         #expect(complete("topics c") == ["create"])
-        #expect(complete("cluster up --") == ["--brokers", "--config", "--dir"])
+        #expect(complete("cluster up --") == ["--brokers", "--config", "--dir", "--track-durability"])
         #expect(complete("topics create orders2 --p") == ["--partitions"])
         #expect(complete("produce orders --count 5 --") == ["--acks", "--idempotence", "--keys", "--partition", "--rate"])
         #expect(complete("produce orders --acks ") == ["0", "1", "all"])
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func faultTargets() {
-        #expect(complete("crash ") == ["1", "2", "3", "all", "controller", "coordinator_of", "followers_of", "leader_of", "random"])
+        #expect(complete("crash ") == ["1", "2", "3", "all", "controller", "coordinator_of", "followers_of", "in_sync_follower_of", "leader_of", "random"])
         #expect(complete("crash leader_of ") == ["audit/0", "orders/0", "orders/1"])
         #expect(complete("isolate-zk leader_of or") == ["orders/0", "orders/1"])
         #expect(complete("pause coordinator_of ") == ["billing"])
@@ -53,7 +53,20 @@ import Testing
         #expect(complete("slow 3 ") == ["--bandwidth", "--jitter", "--latency"])
         #expect(complete("slow 3 --latency ") == ["100ms", "1s", "300ms", "50ms"])
         #expect(complete("lossy 2 ") == ["--reset-probability"])
-        #expect(complete("heal ") == ["4"])
+        #expect(complete("heal ") == ["4", "network"])
+        #expect(complete("power-loss ").contains("all"))
+    }
+
+    @Test func awaitCompletesTheConditionGrammar() {
+        #expect(complete("await ") == ["isr", "lag", "leader", "under_min_isr"])
+        #expect(complete("await isr ") == ["audit/0", "orders/0", "orders/1"])
+        #expect(complete("await isr orders/0 ") == ["!=", "<", "<=", "==", ">", ">="])
+        #expect(complete("await lag ") == ["followers_of"])
+        #expect(complete("await lag followers_of ") == ["audit/0", "orders/0", "orders/1"])
+        #expect(complete("await leader orders/0 ") == ["!=", "=="])
+        #expect(complete("await leader orders/0 == ") == ["1", "2", "3", "none"])
+        #expect(complete("await isr orders/0 == 1 ") == ["--timeout"])
+        #expect(complete("await isr orders/0 == 1 --timeout ") == ["10s", "30s", "5s"])
     }
 
     @Test func partialAndMalformedInputNeverFails() {

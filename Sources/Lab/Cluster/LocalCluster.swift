@@ -26,6 +26,9 @@ public final class LocalCluster: Sendable {
         public var brokerProperties: [(String, String)]
         public var samsaBinary: String
         public var readyTimeoutMs: Int = 60_000
+        /// The durability tracker (`DurabilityTracking.locateLibrary`), preloaded into every broker
+        /// so that `power-loss` can drop what was never fsynced; nil: untracked.
+        public var durabilityLibrary: String?
 
         public init(brokers: Int, basePort: Int, directory: String, brokerProperties: [(String, String)] = [], samsaBinary: String) {
             self.brokers = brokers
@@ -90,6 +93,11 @@ public final class LocalCluster: Sendable {
     public var zookeeperPid: Int32? { state.withLockedValue { $0.zookeeper?.pid } }
 
     public func brokerDirectory(_ id: Int32) -> String { run.path + "/broker-\(id)" }
+
+    /// Where broker `id`'s durability tracker writes (see `DurabilityJournal`).
+    public func durabilityJournal(_ id: Int32) -> String { brokerDirectory(id) + "/" + DurabilityTracking.journalName }
+
+    public var tracksDurability: Bool { spec.durabilityLibrary != nil }
 
     /// Broker i serves Prometheus metrics at base-port + 100 + i - 1.
     public func metricsPort(_ id: Int32) -> Int { spec.basePort + 100 + Int(id) - 1 }
@@ -180,7 +188,10 @@ public final class LocalCluster: Sendable {
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         let config = properties(for: id).map { "\($0.0)=\($0.1)" }.joined(separator: "\n") + "\n"
         try config.write(toFile: directory + "/server.properties", atomically: true, encoding: .utf8)
-        let options = ChildProcess.Options(outputPath: directory + "/broker.log")
+        var options = ChildProcess.Options(outputPath: directory + "/broker.log")
+        if let library = spec.durabilityLibrary {
+            options.environment = DurabilityTracking.environment(library: library, dataDirectory: directory + "/data", journal: durabilityJournal(id))
+        }
         let pid = try ChildProcess.spawn(executable: spec.samsaBinary, arguments: ["broker", "--config", directory + "/server.properties"], options: options)
         state.withLockedValue {
             $0.brokers[id] = BrokerInfo(id: id, pid: pid, clientPort: spec.basePort + Int(id) - 1, directory: directory, state: .running)
@@ -271,6 +282,29 @@ public final class LocalCluster: Sendable {
         let exitCode: Int32? = status >= 0 && status & 0x7f == 0 ? (status >> 8) & 0xff : nil
         recordProcess(id, clean ? "exited" : "killed", pid: broker.pid, exitCode: exitCode)
     }
+
+    /// SIGKILL several brokers at one instant (a correlated failure: every signal is sent before
+    /// any exit is awaited), then reap them. Each must be running or paused.
+    public func crashBrokers(_ ids: [Int32]) throws {
+        let targets = try ids.map { id -> BrokerInfo in
+            guard let broker = state.withLockedValue({ $0.brokers[id] }) else { throw Failure(description: "no broker \(id)") }
+            guard broker.state == .running || broker.state == .paused else {
+                throw Failure(description: "broker \(id) is not running (\(broker.state.rawValue))")
+            }
+            return broker
+        }
+        state.withLockedValue { state in for broker in targets { state.brokers[broker.id]?.state = .stopping } }
+        for broker in targets { kill(broker.pid, SIGKILL) }
+        for broker in targets {
+            let status = ChildProcess.waitForExit(broker.pid, timeoutMs: 10_000) ?? -1
+            state.withLockedValue { $0.brokers[broker.id]?.state = .crashed }
+            let exitCode: Int32? = status >= 0 && status & 0x7f == 0 ? (status >> 8) & 0xff : nil
+            recordProcess(broker.id, "killed", pid: broker.pid, exitCode: exitCode)
+        }
+    }
+
+    /// The process state of broker `id`, nil for an unknown id.
+    public func state(of id: Int32) -> ProcessState? { state.withLockedValue { $0.brokers[id]?.state } }
 
     /// SIGSTOP: the process stays alive but does nothing, as a long GC pause or a frozen VM.
     public func pauseBroker(_ id: Int32) throws {

@@ -51,17 +51,20 @@ public struct CommandLexer {
 
 /// Parses the fault grammar:
 ///
-///     crash|stop|restart|pause|resume|isolate|isolate-zk TARGET
+///     crash|stop|restart|pause|resume|isolate|isolate-zk|power-loss TARGET
 ///     partition GROUP | GROUP [| GROUP ...]        partition GROUP -> GROUP
 ///     slow TARGET [--latency 300ms] [--jitter 50ms] [--bandwidth 100kb]
 ///     lossy TARGET --reset-probability 0.2
-///     heal [FAULT-ID]
+///     heal [FAULT-ID | network]
+///     await CONDITION [--timeout 10s]              (see `ConditionParser`)
 ///
-/// TARGET is a broker id, `leader_of T/P`, `followers_of T/P`, `controller`, `coordinator_of G`,
-/// `random` or `all`; partition groups may also name `zk` and `clients`.
+/// TARGET is a broker id, `leader_of T/P`, `followers_of T/P`, `in_sync_follower_of T/P`,
+/// `controller`, `coordinator_of G`, `random` or `all`; partition groups may also name `zk` and
+/// `clients`.
 public enum FaultParser {
-    public static let faultNames = ["crash", "stop", "restart", "pause", "resume", "partition", "isolate", "isolate-zk", "slow", "lossy", "heal"]
-    public static let targetKeywords = ["leader_of", "followers_of", "controller", "coordinator_of", "random", "all"]
+    public static let faultNames = ["crash", "stop", "restart", "pause", "resume", "partition", "isolate", "isolate-zk", "slow", "lossy", "heal",
+                                    "power-loss", "await"]
+    public static let targetKeywords = ["leader_of", "followers_of", "in_sync_follower_of", "controller", "coordinator_of", "random", "all"]
 
     public static func parse(_ line: String) throws -> FaultCommand {
         let words = try CommandLexer.split(line)
@@ -81,10 +84,11 @@ public enum FaultParser {
             if let extra = rest.first { throw CommandParseError(message: "unexpected '\(extra.text)'", offset: extra.offset) }
         }
         switch name.text {
-        case "crash", "stop", "restart", "pause", "resume", "isolate", "isolate-zk":
+        case "crash", "stop", "restart", "pause", "resume", "isolate", "isolate-zk", "power-loss":
             let target = try needTarget()
             try noMore()
             switch name.text {
+            case "power-loss": return .powerLoss(target)
             case "crash": return .crash(target)
             case "stop": return .stop(target)
             case "restart": return .restart(target)
@@ -132,19 +136,40 @@ public enum FaultParser {
         case "heal":
             guard let id = rest.first else { return .heal(faultId: nil) }
             if id.text == "all" && rest.count == 1 { return .heal(faultId: nil) }
+            if id.text == "network" && rest.count == 1 { return .healNetwork }
             guard let number = Int(id.text), number > 0 else {
-                throw CommandParseError(message: "heal takes a fault id or nothing, got '\(id.text)'", offset: id.offset)
+                throw CommandParseError(message: "heal takes a fault id, network, or nothing, got '\(id.text)'", offset: id.offset)
             }
             rest.removeFirst()
             try noMore()
             return .heal(faultId: number)
+        case "await":
+            return try parseAwait(rest, endOffset: endOffset)
         default:
             let guess = closest(name.text, faultNames)
             throw CommandParseError(message: "unknown fault '\(name.text)'", offset: name.offset, hint: guess.map { "did you mean '\($0)'?" })
         }
     }
 
-    static let targetHint = "a broker id, leader_of T/P, followers_of T/P, controller, coordinator_of G, random or all"
+    static let targetHint = "a broker id, leader_of T/P, followers_of T/P, in_sync_follower_of T/P, controller, coordinator_of G, random or all"
+
+    /// `await CONDITION [--timeout D]`.
+    static func parseAwait(_ words: [CommandLexer.Word], endOffset: Int) throws -> FaultCommand {
+        var rest = words[...]
+        let condition = try ConditionParser.parse(&rest, endOffset: endOffset)
+        var timeoutMs = FaultCommand.defaultAwaitTimeoutMs
+        while let option = rest.popFirst() {
+            guard option.text == "--timeout" else {
+                throw CommandParseError(message: "unexpected '\(option.text)'", offset: option.offset, hint: "await takes --timeout D after the condition")
+            }
+            guard let value = rest.popFirst() else { throw CommandParseError(message: "--timeout needs a value", offset: endOffset, hint: "e.g. --timeout 15s") }
+            timeoutMs = try duration(value)
+            guard timeoutMs > 0, timeoutMs <= FaultCommand.maxAwaitTimeoutMs else {
+                throw CommandParseError(message: "--timeout must be more than 0 and at most 10m", offset: value.offset)
+            }
+        }
+        return .awaitCondition(condition, timeoutMs: timeoutMs)
+    }
 
     /// Reads one target from the front of `words`.
     static func parseTarget(_ words: inout [CommandLexer.Word], allowSpecial: Bool) throws -> Target {
@@ -163,7 +188,7 @@ public enum FaultParser {
         case "clients":
             guard allowSpecial else { throw CommandParseError(message: "'clients' is only allowed in partition groups", offset: word.offset) }
             return .clients
-        case "leader_of", "followers_of":
+        case "leader_of", "followers_of", "in_sync_follower_of":
             guard let argument = words.first else {
                 throw CommandParseError(message: "\(word.text) needs topic/partition", offset: word.offset + word.text.count + 1, hint: "e.g. \(word.text) orders/0")
             }
@@ -173,7 +198,11 @@ public enum FaultParser {
                 throw CommandParseError(message: "'\(argument.text)' is not topic/partition", offset: argument.offset, hint: "e.g. orders/0")
             }
             let topic = String(argument.text[..<slash])
-            return word.text == "leader_of" ? .leaderOf(topic: topic, partition: partition) : .followersOf(topic: topic, partition: partition)
+            switch word.text {
+            case "leader_of": return .leaderOf(topic: topic, partition: partition)
+            case "followers_of": return .followersOf(topic: topic, partition: partition)
+            default: return .inSyncFollowerOf(topic: topic, partition: partition)
+            }
         case "coordinator_of":
             guard let group = words.first else { throw CommandParseError(message: "coordinator_of needs a group id", offset: word.offset) }
             words.removeFirst()

@@ -3,6 +3,9 @@ public enum Target: Sendable, Equatable, CustomStringConvertible {
     case broker(Int32)
     case leaderOf(topic: String, partition: Int32)
     case followersOf(topic: String, partition: Int32)
+    /// One follower now in the ISR (the lowest id), as ZooKeeper records it: cutting or crashing
+    /// it step by step shrinks the ISR one replica at a time.
+    case inSyncFollowerOf(topic: String, partition: Int32)
     case controller
     case coordinatorOf(group: String)
     case random
@@ -18,6 +21,7 @@ public enum Target: Sendable, Equatable, CustomStringConvertible {
         case .broker(let id): return String(id)
         case .leaderOf(let topic, let partition): return "leader_of \(topic)/\(partition)"
         case .followersOf(let topic, let partition): return "followers_of \(topic)/\(partition)"
+        case .inSyncFollowerOf(let topic, let partition): return "in_sync_follower_of \(topic)/\(partition)"
         case .controller: return "controller"
         case .coordinatorOf(let group): return "coordinator_of \(group)"
         case .random: return "random"
@@ -80,6 +84,20 @@ public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
     case lossy(Target, LinkDegradation)
     /// End one fault (by id) or all.
     case heal(faultId: Int?)
+    /// `heal network`: end every network fault, leaving crashed, stopped, paused and powered-off
+    /// brokers as they are.
+    case healNetwork
+    /// SIGKILL the broker(s), then roll every file under their data directories back to what was
+    /// last made durable by fsync (needs a cluster started with durability tracking); heal or
+    /// restart starts them again on what survived.
+    case powerLoss(Target)
+    /// `await CONDITION [--timeout D]`: no fault; blocks until the condition holds or the
+    /// timeout passes.
+    case awaitCondition(Condition, timeoutMs: Int)
+
+    /// How long `await` waits when no `--timeout` is given, and the longest it may wait.
+    public static let defaultAwaitTimeoutMs = 10_000
+    public static let maxAwaitTimeoutMs = 600_000
 
     public var name: String {
         switch self {
@@ -93,13 +111,16 @@ public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
         case .isolateZookeeper: return "isolate-zk"
         case .slow: return "slow"
         case .lossy: return "lossy"
-        case .heal: return "heal"
+        case .heal, .healNetwork: return "heal"
+        case .powerLoss: return "power-loss"
+        case .awaitCondition: return "await"
         }
     }
 
     public var description: String {
         switch self {
-        case .crash(let t), .stop(let t), .restart(let t), .pause(let t), .resume(let t), .isolate(let t), .isolateZookeeper(let t):
+        case .crash(let t), .stop(let t), .restart(let t), .pause(let t), .resume(let t), .isolate(let t), .isolateZookeeper(let t),
+             .powerLoss(let t):
             return "\(name) \(t)"
         case .partition(let groups):
             return "partition " + groups.map { $0.map(\.description).joined(separator: " ") }.joined(separator: " | ")
@@ -113,6 +134,8 @@ public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
             return text
         case .lossy(let t, let d): return "lossy \(t) --reset-probability \(d.resetProbability)"
         case .heal(let id): return id.map { "heal \($0)" } ?? "heal"
+        case .healNetwork: return "heal network"
+        case .awaitCondition(let condition, let timeoutMs): return "await \(condition) --timeout \(timeoutMs)ms"
         }
     }
 

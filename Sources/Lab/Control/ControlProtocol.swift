@@ -3,7 +3,7 @@ import Foundation
 /// The lab's control API: one JSON object per line over the Unix socket `control.sock` in the run
 /// directory. Requests:
 ///
-///     {"op": "fault", "command": "crash leader_of orders/0"}   any fault of the grammar, heal included
+///     {"op": "fault", "command": "crash leader_of orders/0"}   any fault of the grammar, heal and await included
 ///     {"op": "status"}                                         processes, active faults, links, latest samples
 ///     {"op": "shutdown"}                                       stop the lab (like SIGTERM to `cluster up`)
 ///     {"op": "detach"}                                         `cluster up --stop-with-parent` no longer stops with its parent
@@ -50,6 +50,8 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var fault: ActiveFault?
     public var ended: [ActiveFault]?
     public var status: LabStatus?
+    /// How an `await` ended.
+    public var condition: ConditionOutcome? = nil
 
     public static func failure(_ error: String) -> ControlResponse {
         ControlResponse(ok: false, message: nil, error: error, fault: nil, ended: nil, status: nil)

@@ -45,11 +45,14 @@ public actor FaultEngine {
 
     public func apply(_ command: FaultCommand) async throws -> FaultOutcome {
         switch command {
-        case .crash(let target): return try await processFault(command, target) { try self.cluster.stopBroker($0, clean: false) }
-        case .stop(let target): return try await processFault(command, target) { try self.cluster.stopBroker($0, clean: true) }
-        case .pause(let target): return try await processFault(command, target) { try self.cluster.pauseBroker($0) }
+        case .crash(let target): return try await processFault(command, target) { ids in try self.cluster.crashBrokers(ids) }
+        case .stop(let target): return try await processFault(command, target) { ids in for id in ids { try self.cluster.stopBroker(id, clean: true) } }
+        case .pause(let target): return try await processFault(command, target) { ids in for id in ids { try self.cluster.pauseBroker(id) } }
+        case .powerLoss(let target): return try await powerLoss(command, target)
         case .resume(let target):
-            let brokers = Set(try await resolver.brokers(target))
+            var brokers = Set(try await resolver.brokers(target))
+            // `resume all` resumes the paused ones; naming one broker that is not paused is an error.
+            if brokers.count > 1 { brokers = brokers.filter { cluster.state(of: $0) == .paused } }
             var ended: [ActiveFault] = []
             for id in brokers.sorted() {
                 try cluster.resumeBroker(id)
@@ -61,7 +64,7 @@ public actor FaultEngine {
             var ended: [ActiveFault] = []
             for id in brokers {
                 try await Blocking.run { try self.cluster.restartBroker(id) }
-                ended += end { ["crash", "stop", "pause"].contains($0.kind) && $0.brokers.contains(id) }
+                ended += end { Self.processKinds.contains($0.kind) && $0.brokers.contains(id) }
             }
             timelineFault(id: nextId, action: "start", kind: "restart", brokers: brokers, description: command.description)
             timelineFault(id: nextId, action: "end", kind: "restart", brokers: brokers, description: command.description)
@@ -71,20 +74,72 @@ public actor FaultEngine {
             return try await networkFault(command)
         case .heal(let id):
             return try await heal(id)
+        case .healNetwork:
+            return try await healNetwork()
+        case .awaitCondition:
+            throw TargetResolver.Failure(description: "await is not a fault: the lab session answers it (LabSession.handle)")
         }
     }
 
-    /// crash, stop, pause: one fault over the resolved brokers.
-    private func processFault(_ command: FaultCommand, _ target: Target, _ action: @escaping @Sendable (Int32) throws -> Void) async throws -> FaultOutcome {
-        let brokers = try await resolver.brokers(target)
+    /// Fault kinds that take broker processes away; `restart` ends them.
+    static let processKinds: Set<String> = ["crash", "stop", "pause", "power_loss"]
+
+    /// crash, stop, pause: one fault over the resolved brokers. A target naming several brokers
+    /// (`all`, `followers_of`) skips those already down; naming one that is down is an error.
+    private func processFault(_ command: FaultCommand, _ target: Target, _ action: @escaping @Sendable ([Int32]) throws -> Void) async throws -> FaultOutcome {
+        var brokers = try await resolver.brokers(target)
         guard !brokers.isEmpty else { throw TargetResolver.Failure(description: "\(command): \(target) names no broker") }
-        for id in brokers { try await Blocking.run { try action(id) } }
+        if brokers.count > 1 {
+            let up: Set<LocalCluster.ProcessState> = command.name == "pause" ? [.running] : [.running, .paused]
+            brokers = brokers.filter { up.contains(cluster.state(of: $0) ?? .stopped) }
+            guard !brokers.isEmpty else { throw TargetResolver.Failure(description: "\(command): every broker \(target) names is already down") }
+        }
+        let targets = brokers
+        try await Blocking.run { try action(targets) }
         let fault = ActiveFault(id: nextId, command: command.description, kind: command.name, brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
         nextId += 1
         faults[fault.id] = (fault, [:])
         timelineFault(id: fault.id, action: "start", kind: fault.kind, brokers: brokers, description: command.description)
         logger.info("fault \(fault.id): \(command) -> broker(s) \(brokers)")
         return FaultOutcome(fault: fault, ended: [], message: "\(command.name) broker(s) \(brokers.map(String.init).joined(separator: ", ")) (fault \(fault.id))")
+    }
+
+    /// SIGKILL every target at once (a running one; one already down only loses its files), then
+    /// cut each one's files back to what was fsynced. One fault over them; heal restarts them.
+    private func powerLoss(_ command: FaultCommand, _ target: Target) async throws -> FaultOutcome {
+        guard cluster.tracksDurability else {
+            throw TargetResolver.Failure(description: "power-loss needs a cluster started with durability tracking "
+                + "(samsa run starts one when a step uses power-loss; samsa cluster up and the shell's cluster up take --track-durability)")
+        }
+        let brokers = try await resolver.brokers(target)
+        guard !brokers.isEmpty else { throw TargetResolver.Failure(description: "\(command): \(target) names no broker") }
+        let running = brokers.filter { [.running, .paused].contains(cluster.state(of: $0) ?? .stopped) }
+        let rollBacks = try await Blocking.run { () -> [DurabilityTracking.RollBack] in
+            if !running.isEmpty { try self.cluster.crashBrokers(running) }
+            return try brokers.map { try DurabilityTracking.rollBack(broker: $0, journalPath: self.cluster.durabilityJournal($0)) }
+        }
+        let fault = ActiveFault(id: nextId, command: command.description, kind: "power_loss", brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
+        nextId += 1
+        faults[fault.id] = (fault, [:])
+        timelineFault(id: fault.id, action: "start", kind: fault.kind, brokers: brokers, description: command.description)
+        let runPath = cluster.run.path + "/"
+        for rollBack in rollBacks {
+            var fields: [String: Any] = [
+                "fault_id": String(fault.id), "broker": Int(rollBack.broker), "files_known": rollBack.plan.filesKnown,
+                "files_cut": rollBack.plan.cuts.count, "bytes_dropped": Int(rollBack.plan.droppedBytes),
+                "cuts": rollBack.plan.cuts.prefix(50).map { cut -> [String: Any] in
+                    ["path": cut.path.hasPrefix(runPath) ? String(cut.path.dropFirst(runPath.count)) : cut.path,
+                     "length": Int(cut.length), "durable_length": Int(cut.durableLength)]
+                },
+            ]
+            if !rollBack.journalProblems.isEmpty { fields["journal_problems"] = Array(rollBack.journalProblems.prefix(10)) }
+            timeline.append(kind: "power_loss", fields)
+        }
+        let files = rollBacks.reduce(0) { $0 + $1.plan.cuts.count }
+        let bytes = rollBacks.reduce(Int64(0)) { $0 + $1.plan.droppedBytes }
+        logger.info("fault \(fault.id): \(command) -> broker(s) \(brokers): cut \(files) file(s), \(bytes) byte(s) never fsynced")
+        return FaultOutcome(fault: fault, ended: [],
+                            message: "power-loss broker(s) \(brokers.map(String.init).joined(separator: ", ")): cut \(files) file(s), dropped \(bytes) byte(s) never fsynced (fault \(fault.id))")
     }
 
     private func networkFault(_ command: FaultCommand) async throws -> FaultOutcome {
@@ -163,10 +218,15 @@ public actor FaultEngine {
         var ended: [ActiveFault] = []
         for fault in doomed {
             switch fault.kind {
-            case "crash", "stop":
-                for broker in fault.brokers { try await Blocking.run { try self.cluster.restartBroker(broker) } }
+            case "crash", "stop", "power_loss":
+                // A broker two faults took down (crash, then power-loss) is started once.
+                for broker in fault.brokers where cluster.state(of: broker) != .running {
+                    try await Blocking.run { try self.cluster.restartBroker(broker) }
+                }
             case "pause":
-                for broker in fault.brokers { try cluster.resumeBroker(broker) }
+                // A paused broker crashed or powered off since is no longer paused: heal restarts it
+                // through that fault, not here.
+                for broker in fault.brokers where cluster.state(of: broker) == .paused { try cluster.resumeBroker(broker) }
             default:
                 break
             }
@@ -175,6 +235,15 @@ public actor FaultEngine {
         let links = doomed.flatMap { fault in fault.links.keys.compactMap(LinkID.init(_:)) }
         try await applyNetwork(links)
         return FaultOutcome(fault: nil, ended: ended, message: ended.isEmpty ? "nothing to heal" : "healed \(ended.count) fault(s)")
+    }
+
+    /// `heal network`: ends partitions, isolations, slow and lossy links; process faults stay.
+    private func healNetwork() async throws -> FaultOutcome {
+        let doomed = active.filter { !$0.links.isEmpty }
+        let ids = Set(doomed.map(\.id))
+        let ended = end { ids.contains($0.id) }
+        try await applyNetwork(doomed.flatMap { fault in fault.links.keys.compactMap(LinkID.init(_:)) })
+        return FaultOutcome(fault: nil, ended: ended, message: ended.isEmpty ? "no network fault to heal" : "healed \(ended.count) network fault(s)")
     }
 
     /// Removes the matching faults and logs their end.

@@ -14,11 +14,17 @@ public final class TargetResolver: Sendable {
     let brokerIds: [Int32]
     private let random: NIOLockedValueBox<SeededRandom>
     private let runningBrokers: @Sendable () -> Set<Int32>
+    /// ZooKeeper's view of a partition, for `in_sync_follower_of` (the same source conditions
+    /// read, so a step that waited for `isr T/P == 2` picks the follower still in it).
+    private let partitionState: (@Sendable (String, Int32) async throws -> PartitionFacts?)?
 
-    public init(cluster: KafkaCluster, brokerIds: [Int32], seed: UInt64, runningBrokers: @escaping @Sendable () -> Set<Int32>) {
+    public init(cluster: KafkaCluster, brokerIds: [Int32], seed: UInt64,
+                partitionState: (@Sendable (String, Int32) async throws -> PartitionFacts?)? = nil,
+                runningBrokers: @escaping @Sendable () -> Set<Int32>) {
         self.cluster = cluster
         self.brokerIds = brokerIds
         self.random = NIOLockedValueBox(SeededRandom(seed: seed))
+        self.partitionState = partitionState
         self.runningBrokers = runningBrokers
     }
 
@@ -50,6 +56,15 @@ public final class TargetResolver: Sendable {
                 return [info.leader]
             }
             return info.replicas.filter { $0 != info.leader }.sorted()
+        case .inSyncFollowerOf(let topic, let partition):
+            guard let partitionState else { throw Failure(description: "\(target): this lab cannot read partition state") }
+            guard let facts = try await partitionState(topic, partition) else {
+                throw Failure(description: "\(target): ZooKeeper has no state for \(topic)/\(partition)")
+            }
+            guard let follower = facts.isr.filter({ $0 != facts.leader }).min() else {
+                throw Failure(description: "\(target): no follower is in the ISR [\(facts.isr.map(String.init).joined(separator: ", "))] (leader \(facts.leader))")
+            }
+            return [follower]
         case .coordinatorOf(let group):
             do {
                 return [try await KafkaAdmin(cluster: cluster).coordinator(of: group).id]

@@ -8,7 +8,7 @@ import Yams
 enum ScheduleLoader {
     static let faultsKeys = ["schedule", "with", "steps", "random"]
     static let fileKeys = ["name", "description", "steps", "random"]
-    static let stepKeys = ["at", "do", "heal_after"]
+    static let stepKeys = ["at", "do", "heal_after", "when", "timeout", "on_timeout"]
     static let randomKeys = ["start", "every", "jitter", "heal_after", "until", "faults"]
 
     /// The playbook's `faults:` block.
@@ -36,7 +36,7 @@ enum ScheduleLoader {
         var steps: [RunPlan.Step] = []
         if let node = fields["steps"] { steps += readSteps(node, r, parameters: parameters, context: context) }
         if let node = fields["random"] { steps += readRandom(node, r, parameters: parameters, context: context, seed: seed) }
-        return (steps.sorted { $0.atMs < $1.atMs }, nil)
+        return (stableByTime(steps), nil)
     }
 
     /// A schedule file (`Chaos/*.yaml`), with its own diagnostics appended to `diagnostics`.
@@ -53,7 +53,13 @@ enum ScheduleLoader {
         if let node = fields["steps"] { steps += readSteps(node, r, parameters: parameters, context: context) }
         if let node = fields["random"] { steps += readRandom(node, r, parameters: parameters, context: context, seed: seed) }
         if fields["steps"] == nil && fields["random"] == nil { r.report(root, "a schedule needs steps or random") }
-        return steps.sorted { $0.atMs < $1.atMs }
+        return stableByTime(steps)
+    }
+
+    /// Steps by time; steps at the same time keep their order in the file (a condition step and
+    /// the one after it often share `at`).
+    static func stableByTime(_ steps: [RunPlan.Step]) -> [RunPlan.Step] {
+        steps.enumerated().sorted { ($0.element.atMs, $0.offset) < ($1.element.atMs, $1.offset) }.map(\.element)
     }
 
     static func resolve(_ path: String, baseDirectory: String) -> String? {
@@ -79,14 +85,90 @@ enum ScheduleLoader {
                     r.report(node, "heal_after applies to faults that last until healed, not to '\(command.name)'")
                 }
             }
-            guard let at, let command else { continue }
+            let wait = readWait(fields, r, parameters: parameters, context: context)
+            guard let at, let command, let wait else { continue }
+            if case .awaitCondition = command, wait.condition != nil, let key = fields.key("when") {
+                r.report(key, "a step either waits with 'when' and does something, or does 'await'; not both")
+                continue
+            }
             if at >= context.durationMs {
                 r.report(atNode, "at \(YAMLReader.formatDuration(at)) is not before the end of the workload (duration \(YAMLReader.formatDuration(context.durationMs)))")
                 continue
             }
-            steps.append(RunPlan.Step(atMs: at, command: command.description, healAfterMs: healAfter))
+            steps.append(RunPlan.Step(atMs: at, command: command.description, healAfterMs: healAfter, condition: wait.condition?.description,
+                                      timeoutMs: wait.timeoutMs, onTimeout: wait.onTimeout))
         }
         return steps
+    }
+
+    /// A step's `when:`, `timeout:` and `on_timeout:`; nil when one of them is wrong (reported).
+    static func readWait(_ fields: Fields, _ r: YAMLReader, parameters: [String: String], context: StepContext)
+        -> (condition: Condition?, timeoutMs: Int64?, onTimeout: RunPlan.Step.TimeoutAction?)? {
+        var valid = true
+        var condition: Condition?
+        if let node = fields["when"] {
+            condition = self.condition(node, r, parameters: parameters, context: context)
+            if condition == nil { valid = false }
+        }
+        var timeoutMs: Int64?
+        if let node = fields["timeout"] {
+            timeoutMs = r.duration(node, "timeout", in: 1...Int64(FaultCommand.maxAwaitTimeoutMs))
+            if timeoutMs == nil { valid = false }
+            if fields["when"] == nil, let key = fields.key("timeout") {
+                r.report(key, "timeout bounds the wait of a step with 'when'; this step has none")
+                valid = false
+            }
+        }
+        var onTimeout: RunPlan.Step.TimeoutAction?
+        if let node = fields["on_timeout"] {
+            if let text = r.string(node, "on_timeout") {
+                onTimeout = RunPlan.Step.TimeoutAction(rawValue: text)
+                if onTimeout == nil { r.report(node, "on_timeout must be skip (do not fire the step) or run (fire it anyway), not '\(text)'") }
+            }
+            if onTimeout == nil { valid = false }
+            if fields["when"] == nil, let key = fields.key("on_timeout") {
+                r.report(key, "on_timeout applies to a step with 'when'; this step has none")
+                valid = false
+            }
+        }
+        guard valid else { return nil }
+        return (condition, condition == nil ? nil : timeoutMs ?? RunPlan.Step.defaultTimeoutMs, condition == nil ? nil : onTimeout ?? .skip)
+    }
+
+    /// Parses a `when:` condition after substituting parameters, reporting a problem at the column
+    /// of the offending word.
+    static func condition(_ node: Node, _ r: YAMLReader, parameters: [String: String], context: StepContext) -> Condition? {
+        guard let raw = r.string(node, "a step's 'when'") else { return nil }
+        let text: String
+        switch substitute(raw, parameters) {
+        case .success(let substituted): text = substituted
+        case .failure(let missing):
+            let known = parameters.keys.sorted().map { "${\($0)}" }.joined(separator: ", ")
+            r.report(node, "unknown parameter ${\(missing.name)} (known: \(known.isEmpty ? "none" : known))")
+            return nil
+        }
+        do {
+            let condition = try ConditionParser.parse(text)
+            if let problem = context.problem(with: condition) {
+                r.report(node, "'\(text)': \(problem)")
+                return nil
+            }
+            return condition
+        } catch let error as CommandParseError {
+            reportParseError(error, node, r, text: text, raw: raw)
+            return nil
+        } catch {
+            r.report(node, "'\(text)': \(error)")
+            return nil
+        }
+    }
+
+    static func reportParseError(_ error: CommandParseError, _ node: Node, _ r: YAMLReader, text: String, raw: String) {
+        let mark = node.mark
+        let quoted = node.scalar.map { $0.style == .singleQuoted || $0.style == .doubleQuoted } ?? false
+        // Columns inside the text are exact only when no parameter was substituted before them.
+        let offset = text == raw ? error.offset : 0
+        r.report(line: mark?.line ?? 0, column: (mark?.column ?? 0) + (quoted ? 1 : 0) + offset, "'\(text)': \(error)")
     }
 
     /// Parses one step in the shared grammar, after substituting parameters, reporting a problem at
@@ -109,11 +191,7 @@ enum ScheduleLoader {
             }
             return command
         } catch let error as CommandParseError {
-            let mark = node.mark
-            let quoted = node.scalar.map { $0.style == .singleQuoted || $0.style == .doubleQuoted } ?? false
-            // Columns inside the text are exact only when no parameter was substituted before them.
-            let offset = text == raw ? error.offset : 0
-            r.report(line: mark?.line ?? 0, column: (mark?.column ?? 0) + (quoted ? 1 : 0) + offset, "'\(text)': \(error)")
+            reportParseError(error, node, r, text: text, raw: raw)
             return nil
         } catch {
             r.report(node, "'\(text)': \(error)")

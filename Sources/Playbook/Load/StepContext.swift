@@ -7,6 +7,7 @@ import Lab
 struct StepContext {
     var brokers: Int
     var partitions: [String: Int32]
+    var replicationFactors: [String: Int16]
     var topicOrder: [String]
     var groups: [String]
     var durationMs: Int64
@@ -14,6 +15,7 @@ struct StepContext {
     init(plan: RunPlan) {
         brokers = plan.brokers
         partitions = Dictionary(plan.topics.map { ($0.name, $0.partitions) }, uniquingKeysWith: { first, _ in first })
+        replicationFactors = Dictionary(plan.topics.map { ($0.name, $0.replicationFactor) }, uniquingKeysWith: { first, _ in first })
         topicOrder = plan.topics.map(\.name)
         groups = plan.consumers.compactMap(\.group)
         durationMs = plan.durationMs
@@ -27,18 +29,40 @@ struct StepContext {
         return parameters
     }
 
+    /// Why `condition` cannot be judged on this playbook's cluster, or nil.
+    func problem(with condition: Condition) -> String? {
+        if let problem = partitionProblem(condition.topic, condition.partition) { return problem }
+        switch condition {
+        case .isrSize(let topic, _, let op, let size):
+            guard let factor = replicationFactors[topic].map(Int64.init) else { return nil }
+            let impossible = (op == .equal && size > factor) || (op == .greaterOrEqual && size > factor) || (op == .greater && size >= factor)
+                || (op == .less && size <= 0)
+            return impossible ? "'\(condition)' can never hold: topic '\(topic)' has replication factor \(factor)" : nil
+        case .leader(_, _, _, let id) where Int(id) > brokers:
+            return "broker \(id) does not exist: the cluster has brokers 1 to \(brokers)"
+        default:
+            return nil
+        }
+    }
+
+    func partitionProblem(_ topic: String, _ partition: Int32) -> String? {
+        guard let count = partitions[topic] else {
+            let hint = BrokerConfig.closest(to: topic, among: topicOrder).map { "; did you mean '\($0)'?" } ?? ""
+            return "topic '\(topic)' is not declared under topics\(hint)"
+        }
+        if partition >= count { return "partition \(partition) does not exist: topic '\(topic)' has \(count) partition(s)" }
+        return nil
+    }
+
     /// Why `command` cannot apply to this playbook's cluster, or nil.
     func problem(with command: FaultCommand) -> String? {
+        if case .awaitCondition(let condition, _) = command { return problem(with: condition) }
         for target in Self.targets(of: command) {
             switch target {
             case .broker(let id) where Int(id) > brokers:
                 return "broker \(id) does not exist: the cluster has brokers 1 to \(brokers)"
-            case .leaderOf(let topic, let partition), .followersOf(let topic, let partition):
-                guard let count = partitions[topic] else {
-                    let hint = BrokerConfig.closest(to: topic, among: topicOrder).map { "; did you mean '\($0)'?" } ?? ""
-                    return "topic '\(topic)' is not declared under topics\(hint)"
-                }
-                if partition >= count { return "partition \(partition) does not exist: topic '\(topic)' has \(count) partition(s)" }
+            case .leaderOf(let topic, let partition), .followersOf(let topic, let partition), .inSyncFollowerOf(let topic, let partition):
+                if let problem = partitionProblem(topic, partition) { return problem }
             case .coordinatorOf(let group) where !groups.contains(group):
                 return "group '\(group)' is not the group of any consumer in the workload" + (groups.isEmpty ? "" : " (groups: \(groups.joined(separator: ", ")))")
             default:
@@ -55,19 +79,19 @@ struct StepContext {
     static func targets(of command: FaultCommand) -> [Target] {
         switch command {
         case .crash(let t), .stop(let t), .restart(let t), .pause(let t), .resume(let t), .isolate(let t), .isolateZookeeper(let t),
-             .slow(let t, _), .lossy(let t, _):
+             .slow(let t, _), .lossy(let t, _), .powerLoss(let t):
             return [t]
         case .partition(let groups): return groups.flatMap { $0 }
         case .partitionOneWay(let from, let to): return from + to
-        case .heal: return []
+        case .heal, .healNetwork, .awaitCondition: return []
         }
     }
 
     /// Whether a fault lasts until healed, so that `heal_after` means something for it.
     static func lasts(_ command: FaultCommand) -> Bool {
         switch command {
-        case .crash, .stop, .pause: return true
-        case .resume, .restart, .heal: return false
+        case .crash, .stop, .pause, .powerLoss: return true
+        case .resume, .restart, .heal, .healNetwork, .awaitCondition: return false
         default: return command.isNetworkFault
         }
     }

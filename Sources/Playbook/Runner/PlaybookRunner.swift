@@ -32,6 +32,7 @@ public final class PlaybookRunner: Sendable {
         var spec = LocalCluster.Spec(brokers: plan.brokers, basePort: basePort, directory: directory,
                                      brokerProperties: plan.brokerConfig.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, samsaBinary: samsaBinary)
         spec.readyTimeoutMs = 60_000
+        if plan.usesPowerLoss { spec.durabilityLibrary = try DurabilityTracking.locateLibrary(samsaBinary: samsaBinary) }
         var options = LabSession.Options()
         options.seed = plan.seed
         progress.phase("starting \(plan.brokers) broker(s) and ZooKeeper in \(directory)")
@@ -122,38 +123,22 @@ public final class PlaybookRunner: Sendable {
         }
     }
 
-    /// Injects each step at its time; heals timed faults when their time is up.
+    /// Injects each step at its time (after its condition, if it has one: `ScheduleExecution`);
+    /// heals timed faults when their time is up.
     private func runSchedule(_ session: LabSession, _ workloads: Workloads) async throws {
         let start = ContinuousClock.now
-        var pending = plan.steps.sorted { $0.atMs < $1.atMs }.enumerated().map { (index: $0.offset + 1, step: $0.element) }
-        var heals: [(atMs: Int64, faultId: Int, text: String)] = []
-        let total = pending.count
-        while true {
-            let elapsedMs = Int64((ContinuousClock.now - start).components.seconds * 1000) + Int64((ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000)
-            if elapsedMs >= plan.durationMs { break }
-            while let next = pending.first, next.step.atMs <= elapsedMs {
-                pending.removeFirst()
-                let response = await session.handle(ControlRequest(op: "fault", command: next.step.command))
-                if response.ok {
-                    progress.event("step \(next.index)/\(total) at \(next.step.atMs / 1000)s: \(next.step.command) — \(response.message ?? "")")
-                    if let healAfter = next.step.healAfterMs, let id = response.fault?.id {
-                        heals.append((next.step.atMs + healAfter, id, next.step.command))
-                    }
-                } else {
-                    // A step that cannot apply now (a target that no longer exists) is reported, not fatal.
-                    progress.event("step \(next.index)/\(total) at \(next.step.atMs / 1000)s: \(next.step.command) — refused: \(response.error ?? "")")
-                    session.timeline.append(kind: "fault_refused", ["command": next.step.command, "error": response.error ?? ""])
-                }
-            }
-            for heal in heals where heal.atMs <= elapsedMs {
-                let response = await session.handle(ControlRequest(op: "fault", command: "heal \(heal.faultId)"))
-                progress.event("healed fault \(heal.faultId) (\(heal.text))" + (response.ok ? "" : ": \(response.error ?? "")"))
-            }
-            heals.removeAll { $0.atMs <= elapsedMs }
-            await progress.tick(elapsedMs: elapsedMs, durationMs: plan.durationMs, stepsDone: total - pending.count, stepsTotal: total,
+        let elapsed = { () -> Int64 in
+            let duration = ContinuousClock.now - start
+            return duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        }
+        let schedule = ScheduleExecution(steps: plan.steps, session: session, progress: progress, elapsedMs: elapsed)
+        while elapsed() < plan.durationMs {
+            await schedule.advance()
+            await progress.tick(elapsedMs: elapsed(), durationMs: plan.durationMs, stepsDone: schedule.done, stepsTotal: schedule.total,
                                 session: session, histories: workloads.directory + "/histories")
             try await Task.sleep(for: .milliseconds(100))
         }
+        schedule.finish()
     }
 
     /// Waits until every partition has a leader and a full ISR, bounded by the settle time.

@@ -54,13 +54,14 @@ public enum RunChecker {
         let results = ExpectationEvaluation.evaluate(plan.expectations, history: history, report: checks, figures: figures)
         let times = history.ops.map(\.timeNs) + timeline.records.map(\.timeNs)
         let startNs = times.min() ?? 0
-        let report = RunReport(
+        var report = RunReport(
             runName: URL(fileURLWithPath: directory).lastPathComponent,
             playbook: PlaybookSummary(name: plan.name, description: plan.description.isEmpty ? nil : plan.description),
             seed: plan.seed, startNs: startNs, endNs: times.max() ?? startNs,
             cluster: ClusterSummary(brokers: (1...max(1, plan.brokers)).map { Int32($0) }, parameters: parameters),
             checks: checks, figures: figures, faults: timeline.faultWindows,
             expectations: results.map { Expectation(name: $0.name, expected: $0.expected, observed: $0.observed, passed: $0.passed, evidence: $0.evidence) })
+        report.steps = timeline.stepOutcomes
         let files = try report.write(to: URL(fileURLWithPath: directory))
         return RunOutcome(directory: directory, expectations: results, passed: ExpectationEvaluation.overall(results), report: report, files: files)
     }

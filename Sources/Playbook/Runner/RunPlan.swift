@@ -50,12 +50,31 @@ public struct RunPlan: Sendable, Codable, Equatable {
         public var atMs: Int64
         /// The step in the fault grammar (`crash leader_of orders/0`).
         public var command: String
-        /// Heal this fault after so long.
+        /// Heal this fault after so long (counted from when the step fired).
         public var healAfterMs: Int64?
-        public init(atMs: Int64, command: String, healAfterMs: Int64? = nil) {
+        /// `when:`: a condition (`isr orders/0 == 1`) the step waits for, from `at`, before it fires.
+        public var condition: String?
+        /// `timeout:`: how long it waits (default `Step.defaultTimeoutMs`).
+        public var timeoutMs: Int64?
+        /// `on_timeout:`: `skip` (the default: the step does not fire) or `run` (it fires anyway).
+        public var onTimeout: TimeoutAction?
+
+        /// What a step whose condition did not hold in time does.
+        public enum TimeoutAction: String, Sendable, Codable, Equatable {
+            case skip, run
+        }
+
+        /// A condition's wait when the step gives no `timeout:`.
+        public static let defaultTimeoutMs: Int64 = 10_000
+
+        public init(atMs: Int64, command: String, healAfterMs: Int64? = nil, condition: String? = nil, timeoutMs: Int64? = nil,
+                    onTimeout: TimeoutAction? = nil) {
             self.atMs = atMs
             self.command = command
             self.healAfterMs = healAfterMs
+            self.condition = condition
+            self.timeoutMs = timeoutMs
+            self.onTimeout = onTimeout
         }
     }
 

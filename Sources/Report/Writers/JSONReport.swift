@@ -51,6 +51,10 @@ import Verification
 ///                               "second", "start_ns", "end_ns", "duration_ms"}]}},
 ///   "faults": [{"id", "fault", "targets", "description", "start_ns", "end_ns", "duration_ms",
 ///               "ongoing"}],
+///   "steps": [{"index", "at_ms", "command", "condition", "status", "wait_started_ms", "waited_ms",
+///              "held_at_ms", "value", "observed", "fired_at_ms", "message"}],  // status: applied,
+///              // held, refused, timed_out_skipped, timed_out_applied, not_reached, unfinished;
+///              // *_ms after the start of the workload; absent fields were not measured
 ///   "input_problems": {"history": {"total", "listed": [{"source", "line", "message"}]},
 ///                      "timeline": {…}}
 /// }
@@ -92,6 +96,7 @@ public enum JSONReport {
             ]),
             "lost_ranges": capped(report.checks.lostRanges, limit: report.evidenceLimit),
             "faults": .array(report.faults.map(fault)),
+            "steps": StepsSection.json(report),
             "input_problems": .object([
                 "history": JSONText.tree(report.checks.historyProblems),
                 "timeline": JSONText.tree(report.checks.timelineProblems),

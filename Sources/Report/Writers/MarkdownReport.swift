@@ -25,6 +25,7 @@ public enum MarkdownReport {
         out += checks(report)
         out += figures(report)
         out += faults(report)
+        out += StepsSection.markdown(report)
         return out
     }
 

@@ -94,6 +94,7 @@ public enum TerminalSummary {
             let more = report.faults.count > 5 ? ", and \(report.faults.count - 5) more" : ""
             lines.append("faults: " + shown.joined(separator: "; ") + more)
         }
+        if let steps = StepsSection.terminalLine(report) { lines.append(steps) }
         return lines
     }
 }

@@ -61,9 +61,10 @@ public enum ShellCommands {
         CommandSpec(path: ["cluster", "up"], positionals: [],
                     options: [option("--brokers", .integer, "number of brokers (1-9, default 3)"),
                               option("--config", .property, "a broker property, repeatable"),
-                              option("--dir", .directory, "the lab directory (default runs/shell-<time>)")],
+                              option("--dir", .directory, "the lab directory (default runs/shell-<time>)"),
+                              flag("--track-durability", "preload the durability tracker so that power-loss works")],
                     summary: "Start ZooKeeper and the brokers behind the lab's proxies.",
-                    examples: ["cluster up --brokers 3", "cluster up --config min.insync.replicas=2"]),
+                    examples: ["cluster up --brokers 3", "cluster up --config min.insync.replicas=2", "cluster up --track-durability"]),
         CommandSpec(path: ["cluster", "down"], positionals: [], options: [],
                     summary: "Stop the lab this shell started (or ask an attached one to stop).", examples: ["cluster down"]),
         CommandSpec(path: ["cluster", "status"], positionals: [], options: [],
@@ -128,7 +129,13 @@ public enum ShellCommands {
         ("isolate-zk", "isolate-zk TARGET", "cut the broker from ZooKeeper only", "isolate-zk leader_of orders/0"),
         ("slow", "slow TARGET --latency D [--jitter D] [--bandwidth B]", "delay or throttle the broker's links", "slow 3 --latency 300ms"),
         ("lossy", "lossy TARGET --reset-probability P", "reset connections at random", "lossy 2 --reset-probability 0.1"),
-        ("heal", "heal [FAULT-ID]", "end every fault (or one): links restored, crashed brokers restarted", "heal"),
+        ("power-loss", "power-loss TARGET", "SIGKILL, then drop what was never fsynced (cluster up --track-durability); heal restarts",
+         "power-loss all"),
+        ("heal", "heal [FAULT-ID | network]", "end every fault (or one, or the network ones): links restored, crashed brokers restarted",
+         "heal"),
+        ("await", "await CONDITION [--timeout D]",
+         "wait until isr T/P OP N, under_min_isr T/P, lag followers_of T/P OP N or leader T/P ==|!= N|none holds (default 10s)",
+         "await isr orders/0 == 1 --timeout 15s"),
     ]
 
     /// First words: command groups, single commands and faults.

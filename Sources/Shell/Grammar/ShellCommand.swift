@@ -2,7 +2,7 @@ import Lab
 
 /// One parsed shell line. Faults keep the fault grammar shared with `samsa fault` and playbook steps.
 public enum ShellCommand: Equatable, Sendable {
-    case clusterUp(brokers: Int, config: [Property], directory: String?)
+    case clusterUp(brokers: Int, config: [Property], directory: String?, trackDurability: Bool = false)
     case clusterDown
     case clusterStatus
     case attach(directory: String)

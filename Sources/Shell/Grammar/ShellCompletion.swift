@@ -103,7 +103,7 @@ public enum ShellCompletion {
         let brokers = state.brokers.map(String.init)
         let targets = brokers + FaultParser.targetKeywords
         switch rest.last {
-        case "leader_of", "followers_of": return partitions(state)
+        case "leader_of", "followers_of", "in_sync_follower_of": return partitions(state)
         case "coordinator_of": return state.groups
         case "--latency", "--jitter": return ["50ms", "100ms", "300ms", "1s"]
         case "--bandwidth": return ["10kb", "100kb", "1mb"]
@@ -111,7 +111,8 @@ public enum ShellCompletion {
         default: break
         }
         switch name {
-        case "heal": return rest.isEmpty ? state.faultIds : []
+        case "heal": return rest.isEmpty ? state.faultIds + ["network"] : []
+        case "await": return awaitCandidates(rest, state)
         case "partition":
             let special = ["zk", "clients"]
             if rest.isEmpty { return targets + special }
@@ -122,6 +123,21 @@ public enum ShellCompletion {
             return options.filter { !rest.contains($0) }
         default:
             return rest.isEmpty ? targets : []
+        }
+    }
+
+    /// `await isr T/P OP N`, `await lag followers_of T/P OP N`, … then `--timeout`.
+    static func awaitCandidates(_ rest: [String], _ state: CompletionState) -> [String] {
+        guard let name = rest.first else { return Condition.names }
+        if rest.last == "--timeout" { return ["5s", "10s", "30s"] }
+        let words = name == "lag" ? Array(rest.dropFirst()) : Array(rest)
+        switch (name, rest.count) {
+        case ("lag", 1): return ["followers_of"]
+        case ("under_min_isr", 1), ("isr", 1), ("leader", 1), ("lag", 2): return partitions(state)
+        case ("leader", 2): return ["==", "!="]
+        case ("isr", 2), ("lag", 3): return ComparisonOperator.allCases.map(\.rawValue)
+        case ("leader", 3): return state.brokers.map(String.init) + ["none"]
+        default: return words.contains("--timeout") ? [] : ["--timeout"]
         }
     }
 }

@@ -44,7 +44,8 @@ public enum ShellParser {
         switch spec.name {
         case "cluster up":
             let brokers = try a.integer("--brokers", range: 1...9) ?? 3
-            return .clusterUp(brokers: brokers, config: try a.properties("--config"), directory: a.value("--dir"))
+            return .clusterUp(brokers: brokers, config: try a.properties("--config"), directory: a.value("--dir"),
+                              trackDurability: a.flag("--track-durability"))
         case "cluster down": return .clusterDown
         case "cluster status": return .clusterStatus
         case "attach": return .attach(directory: a.positional(0)!)

@@ -8,7 +8,7 @@ extension ShellSession {
     /// How long `cluster up` may take before the shell gives up on it.
     static let clusterStartTimeoutMs = 120_000
 
-    func clusterUp(brokers: Int, config: [ShellCommand.Property], directory: String?) async throws {
+    func clusterUp(brokers: Int, config: [ShellCommand.Property], directory: String?, trackDurability: Bool = false) async throws {
         if let lab { throw Failure("a cluster is already up in \(lab.directory)", hint: "`cluster down` first, or `exit --keep` and attach") }
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
         let directory = directory ?? options.runsDirectory + "/shell-" + stamp.replacingOccurrences(of: ":", with: "")
@@ -22,6 +22,7 @@ extension ShellSession {
         let basePort = try LocalCluster.freeBasePort(brokers: brokers)
         var arguments = ["cluster", "up", "--brokers", String(brokers), "--base-port", String(basePort), "--dir", directory, "--stop-with-parent"]
         for property in config { arguments += ["--broker-config", "\(property.key)=\(property.value)"] }
+        if trackDurability { arguments.append("--track-durability") }
         // No parent-death signal: `--stop-with-parent` stops the lab (cleanly) when this shell ends,
         // however it ends, unless `exit --keep` detached it first.
         var spawnOptions = ChildProcess.Options(outputPath: logPath)
@@ -119,11 +120,19 @@ extension ShellSession {
         let lab = try requireLab()
         let command = try FaultParser.parse(line)
         let before = (try? await KafkaAdmin(cluster: lab.client).describeTopics(nil)) ?? []
-        let response = try await control(ControlRequest(op: "fault", command: line), directory: lab.directory)
+        if case .awaitCondition(let condition, let timeoutMs) = command {
+            say("waiting up to \(Double(timeoutMs) / 1000) s for \(condition)")
+        }
+        let timeoutMs: Int
+        if case .awaitCondition(_, let waitMs) = command { timeoutMs = waitMs + 15_000 } else { timeoutMs = 60_000 }
+        let response = try await control(ControlRequest(op: "fault", command: line), directory: lab.directory, timeoutMs: timeoutMs)
         say(response.message ?? "ok")
         switch command {
-        case .crash, .stop, .pause, .isolate, .isolateZookeeper:
-            if let brokers = response.fault?.brokers { await awaitLeadershipMoves(lab, away: Set(brokers), before: before) }
+        case .crash, .stop, .pause, .isolate, .isolateZookeeper, .powerLoss:
+            // With every broker down there is no controller to move anything: nothing to wait for.
+            if let brokers = response.fault?.brokers, !Set(lab.brokers).isSubset(of: Set(brokers)) {
+                await awaitLeadershipMoves(lab, away: Set(brokers), before: before)
+            }
         default:
             break
         }

@@ -127,7 +127,8 @@ public final class ShellSession {
 
     func perform(_ command: ShellCommand) async throws {
         switch command {
-        case .clusterUp(let brokers, let config, let directory): try await clusterUp(brokers: brokers, config: config, directory: directory)
+        case .clusterUp(let brokers, let config, let directory, let track):
+            try await clusterUp(brokers: brokers, config: config, directory: directory, trackDurability: track)
         case .clusterDown: try await clusterDown()
         case .clusterStatus: try await clusterStatus()
         case .attach(let directory): try await attach(directory)

@@ -1,0 +1,148 @@
+import Foundation
+
+/// What became of one step of a run's fault schedule, from the runner's `kind: "step"` timeline
+/// records: when it was due, whether it waited for a condition and how that ended, and whether
+/// its fault was applied. A step whose condition timed out is never `applied` unless the record
+/// says it ran anyway (`on_timeout: run`).
+public struct StepOutcome: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        /// The fault was applied (after its condition held, when it had one).
+        case applied
+        /// `await` step whose condition held: nothing to apply.
+        case held
+        /// The lab refused the fault (e.g. a target that did not exist at that moment).
+        case refused
+        /// The condition did not hold in time and the step was dropped.
+        case timedOutSkipped = "timed_out_skipped"
+        /// The condition did not hold in time and the step fired anyway (`on_timeout: run`).
+        case timedOutApplied = "timed_out_applied"
+        /// The workload ended before the step's time (or while it waited).
+        case notReached = "not_reached"
+        /// The records stop without an ending (the run was interrupted).
+        case unfinished
+    }
+
+    /// 1-based, in schedule order.
+    public var index: Int
+    /// When the step was due, from the start of the workload.
+    public var atMs: Int64
+    public var command: String
+    public var condition: String?
+    public var status: Status
+    /// When the wait began and when it ended (held or timed out), from the start of the workload.
+    public var waitStartedMs: Int64?
+    public var waitedMs: Int64?
+    /// When the condition held, from the start of the workload.
+    public var heldAtMs: Int64?
+    /// The condition's measured value at the end of the wait, and what was seen.
+    public var value: Int64?
+    public var observed: String?
+    /// When the fault was applied (or refused), from the start of the workload.
+    public var firedAtMs: Int64?
+    /// The lab's answer (applied) or its refusal.
+    public var message: String?
+
+    public init(index: Int, atMs: Int64, command: String, condition: String? = nil, status: Status) {
+        self.index = index
+        self.atMs = atMs
+        self.command = command
+        self.condition = condition
+        self.status = status
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case index, command, condition, status, value, observed, message
+        case atMs = "at_ms"
+        case waitStartedMs = "wait_started_ms"
+        case waitedMs = "waited_ms"
+        case heldAtMs = "held_at_ms"
+        case firedAtMs = "fired_at_ms"
+    }
+
+    /// One line: "held at +6.1 s after waiting 1200 ms (ISR [2] (1)); applied: crash broker(s) 2".
+    public var summary: String {
+        func seconds(_ ms: Int64) -> String { String(format: "+%.1f s", Double(ms) / 1000) }
+        var parts: [String] = []
+        if condition != nil {
+            switch status {
+            case .applied, .held, .refused:
+                if let heldAtMs, let waitedMs { parts.append("held at \(seconds(heldAtMs)) after waiting \(waitedMs) ms") }
+            case .timedOutSkipped, .timedOutApplied:
+                parts.append("timed out after \(waitedMs ?? 0) ms")
+            case .notReached, .unfinished:
+                if let waitedMs { parts.append("still waiting after \(waitedMs) ms") }
+            }
+            if let observed { parts.append("(\(observed))") }
+        }
+        switch status {
+        case .applied: parts.append("applied" + (firedAtMs.map { " at \(seconds($0))" } ?? ""))
+        case .held: break
+        case .refused: parts.append("refused: \(message ?? "")")
+        case .timedOutSkipped: parts.append("step skipped")
+        case .timedOutApplied: parts.append("applied anyway" + (firedAtMs.map { " at \(seconds($0))" } ?? ""))
+        case .notReached: parts.append("not reached before the workload ended")
+        case .unfinished: parts.append("no outcome recorded")
+        }
+        return parts.joined(separator: " ")
+    }
+}
+
+extension Timeline {
+    /// Every schedule step the runner recorded, by index. Empty for runs recorded before step
+    /// records existed, or started outside `samsa run`.
+    public var stepOutcomes: [StepOutcome] {
+        var outcomes: [Int: StepOutcome] = [:]
+        for record in records {
+            guard case .unknown(let kind, let fields) = record.body, kind.rawValue == "step",
+                  case .int(let index)? = fields["index"], case .string(let event)? = fields["event"] else { continue }
+            let key = Int(index)
+            var outcome = outcomes[key] ?? StepOutcome(
+                index: key, atMs: Self.int(fields["at_ms"]) ?? 0, command: Self.string(fields["command"]) ?? "",
+                condition: Self.string(fields["condition"]), status: .unfinished)
+            let elapsed = Self.int(fields["elapsed_ms"])
+            switch event {
+            case "wait":
+                outcome.waitStartedMs = elapsed
+            case "held":
+                outcome.waitedMs = Self.int(fields["waited_ms"])
+                outcome.heldAtMs = elapsed
+                outcome.value = Self.int(fields["value"])
+                outcome.observed = Self.string(fields["observed"])
+                outcome.status = .held
+            case "timeout":
+                outcome.waitedMs = Self.int(fields["waited_ms"])
+                outcome.value = Self.int(fields["value"])
+                outcome.observed = Self.string(fields["observed"])
+                outcome.status = Self.string(fields["action"]) == "ran" ? .timedOutApplied : .timedOutSkipped
+            case "applied":
+                outcome.firedAtMs = Self.int(fields["fired_ms"]) ?? elapsed
+                outcome.message = Self.string(fields["message"])
+                if outcome.status != .timedOutApplied { outcome.status = .applied }
+            case "refused":
+                outcome.firedAtMs = Self.int(fields["fired_ms"]) ?? elapsed
+                outcome.message = Self.string(fields["error"])
+                outcome.status = .refused
+            case "not_reached":
+                if let waited = Self.int(fields["waited_ms"]) { outcome.waitedMs = waited }
+                outcome.status = .notReached
+            default:
+                continue
+            }
+            outcomes[key] = outcome
+        }
+        return outcomes.keys.sorted().map { outcomes[$0]! }
+    }
+
+    private static func int(_ value: JSONValue?) -> Int64? {
+        switch value {
+        case .int(let number)?: return number
+        case .double(let number)?: return Int64(number)
+        default: return nil
+        }
+    }
+
+    private static func string(_ value: JSONValue?) -> String? {
+        if case .string(let text)? = value { return text }
+        return nil
+    }
+}
