@@ -245,8 +245,10 @@ final class Controller: @unchecked Sendable {
     private func electLeader(_ zk: any CoordinationClient, _ tp: TopicPartition, reason: String) throws -> Bool {
         guard let entry = context.states[tp] else { return false }
         let unclean = context.uncleanAllowed(tp.topic, brokerDefault: config.uncleanLeaderElection)
-        guard let result = LeaderElection.offlinePartition(assignment: context.replicas(of: tp), isr: entry.state.isr,
-                                                          live: context.liveIds, uncleanEnabled: unclean) else {
+        // Seeded bug unclean-always.v2: the assigned replicas are handed over as if they were the ISR.
+        let isr = config.seededBugs.contains(.uncleanAlwaysV2) ? context.replicas(of: tp) : entry.state.isr
+        guard let result = LeaderElection.offlinePartition(assignment: context.replicas(of: tp), isr: isr,
+                                                          live: context.liveIds, uncleanEnabled: unclean, seededBugs: config.seededBugs) else {
             if entry.state.leader >= 0 {
                 // No eligible leader: the partition goes offline, keeping its last ISR as Kafka does.
                 logger.warning("controller: \(tp) is offline (\(reason)); ISR \(entry.state.isr) has no live member")
@@ -270,7 +272,9 @@ final class Controller: @unchecked Sendable {
     @discardableResult
     func writeState(_ zk: any CoordinationClient, _ tp: TopicPartition, leader: Int32, isr: [Int32], attempt: Int = 0) throws -> Bool {
         guard let entry = context.states[tp] else { return false }
-        let state = ZkPartitionState(controllerEpoch: context.epoch, leader: leader, leaderEpoch: entry.state.leaderEpoch + 1,
+        // Seeded bug no-epoch-bump: a change of leader keeps the epoch (ISR-only changes still bump it).
+        let keepEpoch = config.seededBugs.contains(.noEpochBump) && leader != entry.state.leader
+        let state = ZkPartitionState(controllerEpoch: context.epoch, leader: leader, leaderEpoch: entry.state.leaderEpoch + (keepEpoch ? 0 : 1),
                                      isr: isr.isEmpty ? entry.state.isr : isr)
         let path = ZkPaths.partitionState(tp)
         do {
