@@ -26,6 +26,8 @@ public final class LocalCluster: Sendable {
         public var brokerProperties: [(String, String)]
         public var samsaBinary: String
         public var readyTimeoutMs: Int = 60_000
+        /// Extra environment variables for the broker processes only (not ZooKeeper, not clients).
+        public var brokerEnvironment: [String: String] = [:]
 
         public init(brokers: Int, basePort: Int, directory: String, brokerProperties: [(String, String)] = [], samsaBinary: String) {
             self.brokers = brokers
@@ -180,7 +182,8 @@ public final class LocalCluster: Sendable {
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         let config = properties(for: id).map { "\($0.0)=\($0.1)" }.joined(separator: "\n") + "\n"
         try config.write(toFile: directory + "/server.properties", atomically: true, encoding: .utf8)
-        let options = ChildProcess.Options(outputPath: directory + "/broker.log")
+        var options = ChildProcess.Options(outputPath: directory + "/broker.log")
+        options.environment = spec.brokerEnvironment
         let pid = try ChildProcess.spawn(executable: spec.samsaBinary, arguments: ["broker", "--config", directory + "/server.properties"], options: options)
         state.withLockedValue {
             $0.brokers[id] = BrokerInfo(id: id, pid: pid, clientPort: spec.basePort + Int(id) - 1, directory: directory, state: .running)

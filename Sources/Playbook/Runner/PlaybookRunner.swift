@@ -32,6 +32,7 @@ public final class PlaybookRunner: Sendable {
         var spec = LocalCluster.Spec(brokers: plan.brokers, basePort: basePort, directory: directory,
                                      brokerProperties: plan.brokerConfig.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, samsaBinary: samsaBinary)
         spec.readyTimeoutMs = 60_000
+        spec.brokerEnvironment = plan.brokerEnvironment ?? [:]
         var options = LabSession.Options()
         options.seed = plan.seed
         progress.phase("starting \(plan.brokers) broker(s) and ZooKeeper in \(directory)")

@@ -42,6 +42,6 @@ public enum RunDirectories {
     /// A suite file has a top-level `cases:` key; a playbook never does.
     public static func looksLikeSuite(_ path: String) -> Bool {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else { return false }
-        return text.split(separator: "\n").contains { $0.hasPrefix("cases:") }
+        return text.split(separator: "\n").contains { $0.hasPrefix("cases:") || $0.hasPrefix("bugs:") }
     }
 }
