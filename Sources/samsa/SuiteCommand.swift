@@ -18,7 +18,7 @@ struct SuiteCommand: AsyncParsableCommand {
         OUT/junit.xml (one test case per suite case) sum them up.
 
         A suite with a `bugs:` section (Chaos/seeded-bugs.yaml) also runs each seeded bug against
-        its cases (OUT/bug-<bug>/<case>), with the broker property samsa.test.seeded.bugs and
+        its cases (OUT/<bug>/<case>), with the broker property samsa.test.seeded.bugs and
         SAMSA_ALLOW_SEEDED_BUGS=1 for the broker processes. A run catches the bug when a safety
         checker's verdict is invalid; a bug is caught when at least min_caught (default 2) of its
         cases catch it. The catch rate is bugs caught over bugs run. The cases a bug names also run
@@ -30,7 +30,7 @@ struct SuiteCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output directory (default: runs/suite-<time>).") var out: String?
     @Option(name: .long, help: "Seed for every case (overrides the cases' seeds).") var seed: UInt64?
     @Option(name: .long, help: "Run only the named case(s), with and without bugs. Repeatable.") var only: [String] = []
-    @Option(name: .long, help: "Run only the named seeded bug(s). Repeatable.") var bug: [String] = []
+    @Option(name: .long, help: "Run only the named seeded bug(s) (and the baselines of their cases). Repeatable.") var bug: [String] = []
     @Flag(name: .long, help: "Skip the runs without a bug (the baseline); only bug runs decide the exit status.") var skipBaseline = false
     @Flag(name: .long, help: "No progress display.") var quiet = false
     @Option(name: .long, help: "Log level of the lab.") var logLevel: String = "warning"
@@ -84,7 +84,7 @@ struct SuiteCommand: AsyncParsableCommand {
             .map { entry in Suite.Bug(name: entry.name, cases: entry.cases.filter { only.isEmpty || only.contains($0) }, minCaught: entry.minCaught) }
             .filter { !$0.cases.isEmpty }
         let baselines = skipBaseline ? [] : loaded.baselineCases.filter { entry in
-            (only.isEmpty || only.contains(entry.name)) && (bug.isEmpty || loaded.cases.contains(entry) || bugs.contains { $0.cases.contains(entry.name) })
+            (only.isEmpty || only.contains(entry.name)) && (bug.isEmpty || bugs.contains { $0.cases.contains(entry.name) })
         }
         let root: String
         do { root = try RunDirectories.prepare(out, name: "suite-" + loaded.name) } catch {
@@ -103,7 +103,7 @@ struct SuiteCommand: AsyncParsableCommand {
             for name in seeded.cases {
                 guard let entry = loaded.lookup(name) else { continue }
                 FileHandle.standardError.write(Data("» run \(results.count + 1)/\(total): seeded bug \(seeded.name) × \(name)\n".utf8))
-                let result = try await runCase(entry, bug: seeded.name, directory: root + "/bug-" + seeded.name + "/" + name, shutdown: shutdown)
+                let result = try await runCase(entry, bug: seeded.name, directory: root + "/" + seeded.name + "/" + name, shutdown: shutdown)
                 results.append(result)
                 let fired = (result.checkers ?? []).isEmpty ? "" : " by " + (result.checkers ?? []).joined(separator: ", ")
                 FileHandle.standardError.write(Data("  \(seeded.name) × \(name): \(BugRunResult(rawValue: result.result ?? "")?.label ?? "error")\(fired)\(result.note.isEmpty ? "" : " — \(result.note)")\n".utf8))
