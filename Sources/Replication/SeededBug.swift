@@ -108,7 +108,8 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
         var bugs: Set<SeededBug> = []
         var unknown: [String] = []
         for item in text.split(separator: ",") {
-            let name = String(item.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+            let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+            let name = String(item.drop(while: blank).reversed().drop(while: blank).reversed())
             if name.isEmpty { continue }
             if let bug = SeededBug(rawValue: name) { bugs.insert(bug) } else { unknown.append(name) }
         }

@@ -105,7 +105,7 @@ enum SuiteOutput {
                 return "\(run.name): \(label)\(checkers)\(run.note.isEmpty ? "" : " — \(run.note)"); run directory: \(run.directory)"
             }
             let seconds = runs.reduce(0) { $0 + $1.durationSeconds }
-            xml += "  <testcase classname=\"samsa.suite.\(escape(suiteName)).seeded-bugs\" name=\"\(escape(summary.bug))\" time=\"\(String(format: "%.1f", seconds))\">\n"
+            xml += "  <testcase classname=\"samsa.suite.\(escape(suiteName)).bugs\" name=\"\(escape(summary.bug))\" time=\"\(String(format: "%.1f", seconds))\">\n"
             let message = "caught by \(summary.casesCaught) of \(summary.casesRun) case(s), \(summary.minCaught) required"
             if summary.caught {
                 xml += "    <system-out>\(escape(message + "\n" + lines.joined(separator: "\n")))</system-out>\n"
