@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Replication
 
 /// A running Samsa broker: the listener, the partitions, the control plane and the periodic work
 /// (ISR checks, HW checkpoints, retention, flushes). `start` returns once the broker serves requests;
@@ -17,7 +18,10 @@ public final class Broker: Sendable {
     private let metricsServer: NIOLockedValueBox<MetricsServer?> = NIOLockedValueBox(nil)
     private let timers = NIOLockedValueBox<[RepeatedTask]>([])
 
-    public init(config: BrokerConfig, logger: Logger) throws {
+    /// Refuses a configuration with seeded bugs unless `environment` allows them (see
+    /// `seededBugsEnvironmentVariable`).
+    public init(config: BrokerConfig, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        if let refusal = config.seededBugsRefusal(environment: environment) { throw BrokerStartupError(refusal) }
         self.config = config
         self.logger = logger
         try FileManager.default.createDirectory(atPath: config.logDir, withIntermediateDirectories: true)
@@ -54,6 +58,11 @@ public final class Broker: Sendable {
     public func start() async throws {
         for key in config.ignoredKeys { logger.warning("property \(key) is accepted for compatibility and has no effect in Samsa") }
         services.events.record("started", ["listener": config.listener.description])
+        let bugs = config.seededBugs.sorted().map(\.rawValue)
+        if !bugs.isEmpty {
+            logger.warning("SEEDED BUGS ON (test only): \(bugs.joined(separator: ", ")); this broker deliberately breaks replication rules")
+            services.events.record("seeded_bugs", ["bugs": bugs])
+        }
         let router = RequestRouter(broker: services, logger: logger)
         let listener = config.listener
         let kafkaServer: KafkaServer

@@ -7,10 +7,13 @@ import Logging
 public struct LogDirectory: Sendable {
     public let path: String
     let logger: Logger
+    /// Seeded bug lossy-recovery, handed to every log opened here (test-only; false in real use).
+    public let seededLossyRecovery: Bool
 
-    public init(path: String, logger: Logger) throws {
+    public init(path: String, logger: Logger, seededLossyRecovery: Bool = false) throws {
         self.path = path
         self.logger = logger
+        self.seededLossyRecovery = seededLossyRecovery
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
@@ -33,7 +36,7 @@ public struct LogDirectory: Sendable {
     }
 
     public func open(_ tp: TopicPartition, config: LogConfig) throws -> PartitionLog {
-        try PartitionLog(directory: path + "/" + Self.directoryName(tp), config: config, logger: logger)
+        try PartitionLog(directory: path + "/" + Self.directoryName(tp), config: config, logger: logger, seededLossyRecovery: seededLossyRecovery)
     }
 
     /// Deletes a partition's directory: renamed first (so a crash mid-delete never leaves a

@@ -62,6 +62,10 @@ extension PartitionLog {
             logger.info("\(directory): recovered \(recoveredSegments) segment(s), log [\(logStartOffset), \(logEndOffset))")
         }
         try writeCheckpoint(Self.recoveryPointFile, recoveryPoint)
+        if seededLossyRecovery && !clean && checkpointedHighWatermark < logEndOffset {
+            logger.warning("\(directory): seeded bug lossy-recovery: cutting the log from \(logEndOffset) to the checkpointed HW \(checkpointedHighWatermark)")
+            try truncate(to: checkpointedHighWatermark)
+        }
     }
 
     // MARK: Truncation

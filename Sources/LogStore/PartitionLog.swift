@@ -42,6 +42,9 @@ public final class PartitionLog {
     public internal(set) var recoveredTruncatedBytes = 0
     public internal(set) var recoveredSegments = 0
     let nowMs: @Sendable () -> Int64
+    /// Seeded bug lossy-recovery (test-only, see the broker's `SeededBug`): after an unclean
+    /// shutdown the log is cut back to the checkpointed HW instead of keeping every valid batch.
+    let seededLossyRecovery: Bool
 
     static let recoveryPointFile = "recovery-point-offset-checkpoint"
     static let logStartFile = "log-start-offset-checkpoint"
@@ -50,11 +53,13 @@ public final class PartitionLog {
     static let cleanShutdownFile = ".samsa_cleanshutdown"
 
     public init(directory: String, config: LogConfig, logger: Logger,
-                nowMs: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) throws {
+                nowMs: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
+                seededLossyRecovery: Bool = false) throws {
         self.directory = directory
         self.config = config
         self.logger = logger
         self.nowMs = nowMs
+        self.seededLossyRecovery = seededLossyRecovery
         lastFlushMs = nowMs()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         leaderEpochCache = LeaderEpochCache.load(path: directory + "/" + Self.leaderEpochFile)

@@ -12,12 +12,14 @@ public enum LeaderElection {
     /// A partition whose leader died (or that has none): the first live ISR member in assignment
     /// order; failing that, with unclean election enabled, the first live replica, whose ISR becomes
     /// just itself. Nil when no replica may lead: the partition goes offline.
-    public static func offlinePartition(assignment: [Int32], isr: [Int32], live: Set<Int32>, uncleanEnabled: Bool) -> Result? {
+    public static func offlinePartition(assignment: [Int32], isr: [Int32], live: Set<Int32>, uncleanEnabled: Bool,
+                                        seededBugs: SeededBugs = []) -> Result? {
         let liveIsr = isr.filter { live.contains($0) }
         if let leader = assignment.first(where: { liveIsr.contains($0) }) {
             return Result(leader: leader, isr: liveIsr, unclean: false)
         }
-        if uncleanEnabled, let leader = assignment.first(where: { live.contains($0) }) {
+        // Seeded bug unclean-always: the setting is not consulted.
+        if uncleanEnabled || seededBugs.contains(.uncleanAlways), let leader = assignment.first(where: { live.contains($0) }) {
             return Result(leader: leader, isr: [leader], unclean: true)
         }
         return nil

@@ -57,6 +57,8 @@ public struct PartitionReplicaState: Sendable, Equatable {
     public private(set) var fenced = false
     public var minInsyncReplicas: Int
     public var lagTimeMaxMs: Int64
+    /// Deliberate bugs switched on for testing the lab's checks (`SeededBug`); empty otherwise.
+    public var seededBugs: SeededBugs = []
 
     public init(brokerId: Int32, highWatermark: Int64, logEndOffset: Int64, minInsyncReplicas: Int, lagTimeMaxMs: Int64) {
         precondition(highWatermark <= logEndOffset, "HW \(highWatermark) above LEO \(logEndOffset)")
@@ -75,7 +77,15 @@ public struct PartitionReplicaState: Sendable, Equatable {
 
     public var isLeader: Bool { role == .leader && !fenced }
     public var isUnderReplicated: Bool { isLeader && isr.count < replicas.count }
-    public var isUnderMinIsr: Bool { isLeader && isr.count < minInsyncReplicas }
+    public var isUnderMinIsr: Bool { isLeader && isrBelowMinimum }
+
+    /// The one min.insync.replicas test every rule uses: appends with acks=all, HW advances and
+    /// waiting acknowledgements all stop while it holds.
+    public var isrBelowMinimum: Bool {
+        // Seeded bug ignore-min-isr: counts the assigned replicas, which never shrink.
+        let inSync = seededBugs.contains(.ignoreMinIsr) ? replicas.count : isr.count
+        return inSync < minInsyncReplicas
+    }
     public var isAtMinIsr: Bool { isLeader && isr.count == minInsyncReplicas }
 
     // MARK: Role changes
@@ -132,7 +142,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
     /// Whether a produce may append now, and if not, the Kafka error to answer with.
     public func appendCheck(requiredAcks: Int16) -> AppendCheck {
         guard isLeader else { return .reject(.notLeaderOrFollower) }
-        if requiredAcks == -1 && isr.count < minInsyncReplicas { return .reject(.notEnoughReplicas) }
+        if requiredAcks == -1 && isrBelowMinimum { return .reject(.notEnoughReplicas) }
         return .allowed
     }
 
@@ -175,7 +185,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
     /// Periodic check (Kafka runs it every lagTimeMaxMs / 2): propose dropping followers that have not
     /// been caught up for longer than `lagTimeMaxMs`.
     public mutating func onTick(nowMs: Int64) -> [ReplicaDirective] {
-        guard isLeader, pendingIsrChange == nil else { return [] }
+        guard isLeader, pendingIsrChange == nil, !seededBugs.contains(.noIsrShrink) else { return [] }
         let lagging = isr.filter { replica in
             guard replica != brokerId, let follower = followers[replica] else { return false }
             return nowMs - follower.lastCaughtUpTimeMs > lagTimeMaxMs
@@ -198,7 +208,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
             .isrChanged(old: old, new: committed, reason: pending.reason, leaderEpoch: leaderEpoch, stateVersion: newVersion),
         ]
         directives += maybeAdvanceHighWatermark()
-        if isr.count < minInsyncReplicas { directives.append(.underMinIsr(isr: isr)) }
+        if isrBelowMinimum { directives.append(.underMinIsr(isr: isr)) }
         return directives
     }
 
@@ -218,9 +228,12 @@ public struct PartitionReplicaState: Sendable, Equatable {
     }
 
     mutating func maybeAdvanceHighWatermark() -> [ReplicaDirective] {
-        guard role == .leader, !fenced, isr.count >= minInsyncReplicas else { return [] }
+        // Seeded bug ignore-min-isr.v2: the KIP-966 gate is skipped.
+        guard role == .leader, !fenced, !isrBelowMinimum || seededBugs.contains(.ignoreMinIsrV2) else { return [] }
         var candidate = logEndOffset
-        for replica in maximalIsr where replica != brokerId {
+        // Seeded bug ack-before-replication.v2: the followers' LEOs are left out of the minimum.
+        let followersCount = !seededBugs.contains(.ackBeforeReplicationV2)
+        for replica in maximalIsr where replica != brokerId && followersCount {
             guard let follower = followers[replica], follower.logEndOffset >= 0 else { return [] }
             candidate = min(candidate, follower.logEndOffset)
         }

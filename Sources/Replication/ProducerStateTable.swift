@@ -34,7 +34,7 @@ public struct ProducerStateTable: Sendable, Equatable {
     public init() {}
 
     /// Kafka's sequence rules (`ProducerAppendInfo`).
-    public func check(producerId: Int64, epoch: Int16, firstSequence: Int32, lastSequence: Int32) -> Check {
+    public func check(producerId: Int64, epoch: Int16, firstSequence: Int32, lastSequence: Int32, seededBugs: SeededBugs = []) -> Check {
         guard let entry = producers[producerId] else {
             if firstSequence != 0 {
                 return .reject(.unknownProducerId, "producer \(producerId) has no state here and sent sequence \(firstSequence)")
@@ -49,6 +49,8 @@ public struct ProducerStateTable: Sendable, Equatable {
                 : .reject(.outOfOrderSequenceNumber, "new epoch \(epoch) of producer \(producerId) must start at sequence 0, got \(firstSequence)")
         }
         if let duplicate = entry.batches.first(where: { $0.firstSequence == firstSequence && $0.lastSequence == lastSequence }) {
+            // Seeded bug no-dedup: the retry is appended again.
+            if seededBugs.contains(.noDedup) { return .append }
             return .duplicate(firstOffset: duplicate.firstOffset, lastOffset: duplicate.lastOffset)
         }
         let expected = entry.lastSequence == Int32.max ? 0 : entry.lastSequence + 1

@@ -44,7 +44,10 @@ public enum Truncation {
     public static func firstQuery(_ local: LocalEpochs) -> Int32? { local.latestEpoch }
 
     /// Decides from the leader's answer `(leaderEpoch, endOffset)` to a query about `askedEpoch`.
-    public static func decide(local: LocalEpochs, askedEpoch: Int32, leaderEpoch: Int32, leaderEndOffset: Int64) -> Decision {
+    public static func decide(local: LocalEpochs, askedEpoch: Int32, leaderEpoch: Int32, leaderEndOffset: Int64,
+                              seededBugs: SeededBugs = []) -> Decision {
+        // Seeded bug skip-truncation: the answer is ignored and the divergent tail kept.
+        if seededBugs.contains(.skipTruncation) { return .truncate(to: local.logEndOffset) }
         if leaderEpoch < 0 || leaderEndOffset < 0 {
             // The leader knows no epoch at or below ours: it has nothing of our history. Keep
             // nothing we cannot prove it has: truncate to its end offset if given, else to our start.

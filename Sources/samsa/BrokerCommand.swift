@@ -35,6 +35,10 @@ struct BrokerCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("samsa broker: \(error)\n".utf8))
             throw ExitCode(2)
         }
+        if let refusal = brokerConfig.seededBugsRefusal(environment: ProcessInfo.processInfo.environment) {
+            FileHandle.standardError.write(Data("samsa broker: \(refusal)\n".utf8))
+            throw ExitCode(2)
+        }
         let level = Logger.Level(rawValue: logLevel)!
         let brokerId = brokerConfig.brokerId
         LoggingSystem.bootstrap { label in

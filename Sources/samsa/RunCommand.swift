@@ -86,7 +86,8 @@ struct ValidateCommand: ParsableCommand {
             do {
                 if RunDirectories.looksLikeSuite(file) {
                     let suite = try Suite.load(path: file, seedOverride: seed)
-                    print("\(file): suite '\(suite.name)', \(suite.cases.count) case(s), valid")
+                    let bugs = suite.bugs.isEmpty ? "" : ", \(suite.bugs.count) seeded bug(s) × \(suite.bugs.reduce(0) { $0 + $1.cases.count }) run(s)"
+                    print("\(file): suite '\(suite.name)', \(suite.cases.count) case(s)\(bugs), valid")
                     if plan { for entry in suite.cases { try printJSON(entry.plan) } }
                 } else {
                     let loaded = try PlaybookLoader.load(path: file, seedOverride: seed)

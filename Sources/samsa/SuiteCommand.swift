@@ -6,7 +6,8 @@ import Report
 import Verification
 
 /// `samsa suite`: every playbook × schedule case of a suite, each compared with its expected
-/// verdict. Exit status: 0 every case as expected, 1 one differed, 2 invalid suite or lab failure.
+/// verdict, then every seeded bug × case run of its `bugs:` section. Exit status: 0 every case as
+/// expected and every bug caught by enough of its cases, 1 otherwise, 2 invalid suite or lab failure.
 struct SuiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "suite",
@@ -15,18 +16,29 @@ struct SuiteCommand: AsyncParsableCommand {
         A case passes when the checkers' verdict equals its `expect` (valid or invalid) and every
         expectation of its playbook holds. Each case runs in OUT/<case>; OUT/suite.json and
         OUT/junit.xml (one test case per suite case) sum them up.
+
+        A suite with a `bugs:` section (Chaos/seeded-bugs.yaml) also runs each seeded bug against
+        its cases (OUT/<bug>/<case>), with the broker property samsa.test.seeded.bugs and
+        SAMSA_ALLOW_SEEDED_BUGS=1 for the broker processes. A run catches the bug when a safety
+        checker's verdict is invalid; a bug is caught when at least min_caught (default 2) of its
+        cases catch it. The catch rate is bugs caught over bugs run. The cases a bug names also run
+        once without it (the baseline), and must come out as expected.
         """
     )
 
     @Argument(help: "The suite file.") var suite: String
     @Option(name: .long, help: "Output directory (default: runs/suite-<time>).") var out: String?
     @Option(name: .long, help: "Seed for every case (overrides the cases' seeds).") var seed: UInt64?
-    @Option(name: .long, help: "Run only the named case(s). Repeatable.") var only: [String] = []
+    @Option(name: .long, help: "Run only the named case(s), with and without bugs. Repeatable.") var only: [String] = []
+    @Option(name: .long, help: "Run only the named seeded bug(s) (and the baselines of their cases). Repeatable.") var bug: [String] = []
+    @Flag(name: .long, help: "Skip the runs without a bug (the baseline); only bug runs decide the exit status.") var skipBaseline = false
     @Flag(name: .long, help: "No progress display.") var quiet = false
     @Option(name: .long, help: "Log level of the lab.") var logLevel: String = "warning"
 
+    /// One run: a case as it is (`bug` nil, judged against `expect`) or with a seeded bug.
     struct CaseResult: Codable {
         var name: String
+        var bug: String?
         var playbook: String
         var schedule: String?
         var seed: UInt64
@@ -34,12 +46,16 @@ struct SuiteCommand: AsyncParsableCommand {
         var verdict: String
         var expectationsPassed: Bool?
         var passed: Bool
+        /// Bug runs: caught, missed, missed-liveness-only, unknown or error.
+        var result: String?
+        /// Bug runs: the checkers that fired (or answered unknown).
+        var checkers: [String]?
         var durationSeconds: Double
         var directory: String
         var note: String
 
         enum CodingKeys: String, CodingKey {
-            case name, playbook, schedule, seed, expected, verdict, passed, directory, note
+            case name, bug, playbook, schedule, seed, expected, verdict, passed, result, checkers, directory, note
             case expectationsPassed = "expectations_passed"
             case durationSeconds = "duration_s"
         }
@@ -53,75 +69,108 @@ struct SuiteCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
-        let unknown = only.filter { name in !loaded.cases.contains { $0.name == name } }
+        let allCases = (loaded.cases + loaded.library).map(\.name)
+        let unknown = only.filter { !allCases.contains($0) }
         guard unknown.isEmpty else {
-            FileHandle.standardError.write(Data("samsa suite: no case named \(unknown.joined(separator: ", ")); cases: \(loaded.cases.map(\.name).joined(separator: ", "))\n".utf8))
+            FileHandle.standardError.write(Data("samsa suite: no case named \(unknown.joined(separator: ", ")); cases: \(allCases.joined(separator: ", "))\n".utf8))
             throw ExitCode(2)
         }
-        let cases = only.isEmpty ? loaded.cases : loaded.cases.filter { only.contains($0.name) }
+        let unknownBugs = bug.filter { name in !loaded.bugs.contains { $0.name == name } }
+        guard unknownBugs.isEmpty else {
+            FileHandle.standardError.write(Data("samsa suite: no bug named \(unknownBugs.joined(separator: ", ")) in this suite; bugs: \(loaded.bugs.map(\.name).joined(separator: ", "))\n".utf8))
+            throw ExitCode(2)
+        }
+        let bugs = loaded.bugs.filter { bug.isEmpty || bug.contains($0.name) }
+            .map { entry in Suite.Bug(name: entry.name, cases: entry.cases.filter { only.isEmpty || only.contains($0) }, minCaught: entry.minCaught) }
+            .filter { !$0.cases.isEmpty }
+        let baselines = skipBaseline ? [] : loaded.baselineCases.filter { entry in
+            (only.isEmpty || only.contains(entry.name)) && (bug.isEmpty || bugs.contains { $0.cases.contains(entry.name) })
+        }
         let root: String
         do { root = try RunDirectories.prepare(out, name: "suite-" + loaded.name) } catch {
             FileHandle.standardError.write(Data("samsa suite: \(error)\n".utf8))
             throw ExitCode(2)
         }
+        let total = baselines.count + bugs.reduce(0) { $0 + $1.cases.count }
         var results: [CaseResult] = []
-        for (index, entry) in cases.enumerated() {
-            FileHandle.standardError.write(Data("» case \(index + 1)/\(cases.count): \(entry.name) (expect \(entry.expect))\n".utf8))
-            let directory = root + "/" + entry.name
-            let started = Date()
-            var result = CaseResult(name: entry.name, playbook: entry.playbook, schedule: entry.schedule, seed: entry.plan.seed,
-                                    expected: "\(entry.expect)", verdict: "error", expectationsPassed: nil, passed: false,
-                                    durationSeconds: 0, directory: directory, note: "")
-            do {
-                _ = try RunDirectories.prepare(directory, name: entry.name)
-                let outcome = try await RunExecution.execute(entry.plan, directory: directory, quiet: quiet, logLevel: logLevel, shutdown: shutdown)
-                let verdict = outcome.report.checks.valid
-                result.verdict = "\(verdict)"
-                result.expectationsPassed = outcome.passed
-                result.passed = verdict == entry.expect && outcome.passed == true
-                let failed = outcome.expectations.filter { $0.passed != true }.map { "\($0.name): expected \($0.expected), observed \($0.observed)" }
-                result.note = verdict != entry.expect ? "checkers said \(verdict), expected \(entry.expect)" : failed.joined(separator: "; ")
-            } catch let exit as ExitCode where exit.rawValue == 130 {
-                throw exit
-            } catch {
-                result.note = "the run failed: \(error)"
-            }
-            result.durationSeconds = Date().timeIntervalSince(started)
+        for entry in baselines {
+            FileHandle.standardError.write(Data("» run \(results.count + 1)/\(total): \(entry.name) (expect \(entry.expect))\n".utf8))
+            let result = try await runCase(entry, bug: nil, directory: root + "/" + entry.name, shutdown: shutdown)
             results.append(result)
             FileHandle.standardError.write(Data("  \(result.passed ? "PASS" : "FAIL") \(entry.name): verdict \(result.verdict) (expected \(entry.expect))\(result.note.isEmpty ? "" : " — \(result.note)")\n".utf8))
         }
-        try writeSummary(results, root: root, suiteName: loaded.name)
-        var table = TextTable(["CASE", "EXPECT", "VERDICT", "EXPECTATIONS", "RESULT", "TIME"])
-        for result in results {
-            table.add([result.name, result.expected, result.verdict, result.expectationsPassed.map { $0 ? "held" : "failed" } ?? "unknown",
-                       result.passed ? "PASS" : "FAIL", String(format: "%.0fs", result.durationSeconds)])
+        for seeded in bugs {
+            for name in seeded.cases {
+                guard let entry = loaded.lookup(name) else { continue }
+                FileHandle.standardError.write(Data("» run \(results.count + 1)/\(total): seeded bug \(seeded.name) × \(name)\n".utf8))
+                let result = try await runCase(entry, bug: seeded.name, directory: root + "/" + seeded.name + "/" + name, shutdown: shutdown)
+                results.append(result)
+                let fired = (result.checkers ?? []).isEmpty ? "" : " by " + (result.checkers ?? []).joined(separator: ", ")
+                FileHandle.standardError.write(Data("  \(seeded.name) × \(name): \(BugRunResult(rawValue: result.result ?? "")?.label ?? "error")\(fired)\(result.note.isEmpty ? "" : " — \(result.note)")\n".utf8))
+            }
         }
-        print(table.render())
-        let failures = results.filter { !$0.passed }.count
-        print(failures == 0 ? "suite \(loaded.name): all \(results.count) case(s) as expected" : "suite \(loaded.name): \(failures) of \(results.count) case(s) differ")
+        let summaries = bugs.map { seeded in
+            BugSummary(bug: seeded.name, results: results.filter { $0.bug == seeded.name }.map {
+                (BugRunResult(rawValue: $0.result ?? "") ?? .error, $0.checkers ?? [])
+            }, minCaught: seeded.minCaught)
+        }
+        let baselineResults = results.filter { $0.bug == nil }
+        let passed = baselineResults.allSatisfy { $0.passed } && summaries.allSatisfy { $0.caught }
+        try SuiteOutput.writeSummary(results, summaries: summaries, passed: passed, root: root, suiteName: loaded.name)
+        print(SuiteOutput.render(results, summaries: summaries))
+        let failures = baselineResults.filter { !$0.passed }.count
+        if !baselineResults.isEmpty {
+            print(failures == 0 ? "suite \(loaded.name): all \(baselineResults.count) case(s) as expected"
+                  : "suite \(loaded.name): \(failures) of \(baselineResults.count) case(s) differ")
+        }
+        if !summaries.isEmpty {
+            let rate = BugSummary.catchRate(summaries)
+            let missed = summaries.filter { !$0.caught }.map { $0.bug }
+            print("catch rate: \(rate.text) seeded bug(s) caught by at least their required number of cases" + (missed.isEmpty ? "" : "; not caught: \(missed.joined(separator: ", "))"))
+        }
         print("results: \(root)/suite.json \(root)/junit.xml")
-        throw ExitCode(failures == 0 ? 0 : 1)
+        throw ExitCode(passed ? 0 : 1)
     }
 
-    func writeSummary(_ results: [CaseResult], root: String, suiteName: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(results).write(to: URL(fileURLWithPath: root + "/suite.json"))
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    /// Runs one case, with `bug` switched on when given, and judges it. Only an interruption
+    /// (exit 130) escapes; a failed run is recorded as an error result.
+    func runCase(_ entry: Suite.Case, bug: String?, directory: String, shutdown: ShutdownSignal) async throws -> CaseResult {
+        let plan = bug.map { Suite.bugPlan(entry.plan, bug: $0) } ?? entry.plan
+        let started = Date()
+        var result = CaseResult(name: entry.name, bug: bug, playbook: entry.playbook, schedule: entry.schedule, seed: plan.seed,
+                                expected: bug == nil ? "\(entry.expect)" : "invalid", verdict: "error", expectationsPassed: nil,
+                                passed: false, result: bug == nil ? nil : BugRunResult.error.rawValue, checkers: bug == nil ? nil : [],
+                                durationSeconds: 0, directory: directory, note: "")
+        do {
+            _ = try RunDirectories.prepare(directory, name: entry.name)
+            let outcome = try await RunExecution.execute(plan, directory: directory, quiet: quiet, logLevel: logLevel, shutdown: shutdown)
+            Self.judge(outcome, expect: entry.expect, bug: bug, into: &result)
+        } catch let exit as ExitCode where exit.rawValue == 130 {
+            throw exit
+        } catch {
+            result.note = "the run failed: \(error)"
         }
-        let failures = results.filter { !$0.passed }.count
-        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        xml += "<testsuite name=\"\(escape(suiteName))\" tests=\"\(results.count)\" failures=\"\(failures)\" time=\"\(String(format: "%.1f", results.reduce(0) { $0 + $1.durationSeconds }))\">\n"
-        for result in results {
-            xml += "  <testcase classname=\"samsa.suite.\(escape(suiteName))\" name=\"\(escape(result.name))\" time=\"\(String(format: "%.1f", result.durationSeconds))\">\n"
-            if !result.passed {
-                xml += "    <failure message=\"\(escape("verdict \(result.verdict), expected \(result.expected)"))\">\(escape(result.note + "\nrun directory: " + result.directory))</failure>\n"
-            }
-            xml += "  </testcase>\n"
+        result.durationSeconds = Date().timeIntervalSince(started)
+        return result
+    }
+
+    /// The one place a run's outcome becomes a suite result. A case without a bug passes when the
+    /// checkers' overall verdict equals its expectation and every expectation held; a bug run
+    /// passes when it is caught (`BugRunJudgement`).
+    static func judge(_ outcome: RunOutcome, expect: Verdict, bug: String?, into result: inout CaseResult) {
+        let verdict = outcome.report.checks.valid
+        result.verdict = "\(verdict)"
+        result.expectationsPassed = outcome.passed
+        let failed = outcome.expectations.filter { $0.passed != true }.map { "\($0.name): expected \($0.expected), observed \($0.observed)" }
+        guard bug != nil else {
+            result.passed = verdict == expect && outcome.passed == true
+            result.note = verdict != expect ? "checkers said \(verdict), expected \(expect)" : failed.joined(separator: "; ")
+            return
         }
-        xml += "</testsuite>\n"
-        try xml.write(toFile: root + "/junit.xml", atomically: true, encoding: .utf8)
+        let judgement = BugRunJudgement.judge(verdicts: outcome.report.checks.verdicts, expectationsPassed: outcome.passed)
+        result.result = judgement.result.rawValue
+        result.checkers = judgement.checkers
+        result.passed = judgement.result == .caught
+        result.note = judgement.result == .missedLivenessOnly ? failed.joined(separator: "; ") : ""
     }
 }

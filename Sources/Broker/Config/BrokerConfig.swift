@@ -165,6 +165,12 @@ public struct BrokerConfig: Sendable {
             guard parseListener(value) != nil else { return type.expectation }
         case .peerAddresses:
             guard parsePeers(value) != nil else { return type.expectation }
+        case .names(let known):
+            let unknown = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !known.contains($0) }
+            guard unknown.isEmpty else {
+                return "\(type.expectation) (unknown: \(unknown.joined(separator: ", ")))"
+            }
         }
         return nil
     }

@@ -1,3 +1,5 @@
+import Replication
+
 /// The type and range of one configuration property, checked when the broker starts so that a typo
 /// or an impossible value stops it with the key and line instead of misbehaving later.
 public enum PropertyType: Sendable, Equatable {
@@ -10,6 +12,8 @@ public enum PropertyType: Sendable, Equatable {
     case listener
     /// `id=host:port,id=host:port`: where this broker reaches each peer (the lab points these at proxies).
     case peerAddresses
+    /// A comma-separated list of names from a fixed set (possibly empty).
+    case names([String])
 
     var expectation: String {
         switch self {
@@ -20,6 +24,7 @@ public enum PropertyType: Sendable, Equatable {
         case .choice(let values): return "one of \(values.joined(separator: ", "))"
         case .listener: return "PLAINTEXT://host:port"
         case .peerAddresses: return "id=host:port[,id=host:port...]"
+        case .names(let known): return "a comma-separated list of: \(known.joined(separator: ", "))"
         }
     }
 }
@@ -106,6 +111,8 @@ public let brokerPropertyDefinitions: [PropertyDefinition] = [
     .init("samsa.metrics.port", .int(0...65535), nil, "Port of the Prometheus text endpoint on the listener's host; unset disables it."),
     .init("samsa.event.log", .string, nil, "Path of the JSONL event log; defaults to <log dir>/events.jsonl."),
     .init("samsa.peer.addresses", .peerAddresses, "", "How this broker reaches each peer, overriding their registered addresses."),
+    .init(seededBugsProperty, .names(SeededBug.allCases.map(\.rawValue)), "",
+          "TEST ONLY: deliberate replication bugs to switch on (see SeededBug); refused unless \(seededBugsEnvironmentVariable)=1 is set."),
 ]
 
 /// Kafka properties Samsa accepts so that a stock server.properties starts, but which tune parts of

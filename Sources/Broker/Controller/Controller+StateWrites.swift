@@ -23,7 +23,10 @@ extension Controller {
     func writeState(_ zk: any CoordinationClient, _ tp: TopicPartition, reason: String, attempt: Int = 0,
                     decide: (ZkPartitionState) -> StateDecision?) throws -> Bool {
         guard let entry = context.states[tp], let decision = decide(entry.state) else { return false }
-        let state = ZkPartitionState(controllerEpoch: context.epoch, leader: decision.leader, leaderEpoch: entry.state.leaderEpoch + 1,
+        // Seeded bug no-epoch-bump: a change of leader keeps the epoch (ISR-only changes still bump it).
+        let keepEpoch = config.seededBugs.contains(.noEpochBump) && decision.leader != entry.state.leader
+        let state = ZkPartitionState(controllerEpoch: context.epoch, leader: decision.leader,
+                                     leaderEpoch: entry.state.leaderEpoch + (keepEpoch ? 0 : 1),
                                      isr: decision.isr.isEmpty ? entry.state.isr : decision.isr)
         let path = ZkPaths.partitionState(tp)
         do {

@@ -253,8 +253,12 @@ final class Controller: @unchecked Sendable {
         let unclean = context.uncleanAllowed(tp.topic, brokerDefault: config.uncleanLeaderElection)
         let assignment = context.replicas(of: tp)
         let live = context.liveIds
+        let seededBugs = config.seededBugs
         return try writeState(zk, tp, reason: reason) { state in
-            if let result = LeaderElection.offlinePartition(assignment: assignment, isr: state.isr, live: live, uncleanEnabled: unclean) {
+            // Seeded bug unclean-always.v2: the assigned replicas are handed over as if they were the ISR.
+            let isr = seededBugs.contains(.uncleanAlwaysV2) ? assignment : state.isr
+            if let result = LeaderElection.offlinePartition(assignment: assignment, isr: isr, live: live, uncleanEnabled: unclean,
+                                                            seededBugs: seededBugs) {
                 return StateDecision(leader: result.leader, isr: result.isr, unclean: result.unclean)
             }
             // No eligible leader: the partition goes offline, keeping its last ISR as Kafka does.

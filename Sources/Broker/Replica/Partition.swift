@@ -21,16 +21,20 @@ public final class Partition: @unchecked Sendable {
     private var waiters: [Int: @Sendable () -> Void] = [:]
     private var nextWaiterId = 0
     private let directiveHandler: @Sendable (Partition, [ReplicaDirective]) -> Void
+    /// Deliberate bugs for testing the lab's checks (`SeededBug`); empty in real use.
+    let seededBugs: SeededBugs
 
     init(topicPartition: TopicPartition, log: PartitionLog, brokerId: Int32, config: TopicConfig, lagTimeMaxMs: Int64,
-         directiveHandler: @escaping @Sendable (Partition, [ReplicaDirective]) -> Void) {
+         seededBugs: SeededBugs = [], directiveHandler: @escaping @Sendable (Partition, [ReplicaDirective]) -> Void) {
         self.topicPartition = topicPartition
         self.log = log
         self.config = config
         self.directiveHandler = directiveHandler
+        self.seededBugs = seededBugs
         let leo = log.logEndOffset
         var state = PartitionReplicaState(brokerId: brokerId, highWatermark: 0, logEndOffset: leo,
                                           minInsyncReplicas: config.minInsyncReplicas, lagTimeMaxMs: lagTimeMaxMs)
+        state.seededBugs = seededBugs
         state.restoreHighWatermark(log.checkpointedHighWatermark)
         self.state = state
         rebuildProducerState()
@@ -143,7 +147,7 @@ public final class Partition: @unchecked Sendable {
                 let header = RecordBatchHeader(batch, at: batch.readerIndex)!
                 guard header.hasProducerId, header.baseSequence >= 0 else { toAppend.append(batch); continue }
                 switch producers.check(producerId: header.producerId, epoch: header.producerEpoch,
-                                       firstSequence: header.baseSequence, lastSequence: header.lastSequence) {
+                                       firstSequence: header.baseSequence, lastSequence: header.lastSequence, seededBugs: seededBugs) {
                 case .append: toAppend.append(batch)
                 case .duplicate(let first, let last): duplicate = (first, last)
                 case .reject(let code, let message): return .rejected(code, message)
@@ -180,8 +184,10 @@ public final class Partition: @unchecked Sendable {
     public func produceCompletion(requiredOffset: Int64) -> ErrorCode? {
         lock.withLock {
             guard state.isLeader else { return .notLeaderOrFollower }
-            if state.highWatermark >= requiredOffset { return ErrorCode.none }
-            if state.isr.count < state.minInsyncReplicas { return .notEnoughReplicasAfterAppend }
+            // Seeded bug ack-before-replication: the leader's own log end stands in for the HW.
+            let replicated = seededBugs.contains(.ackBeforeReplication) ? log.logEndOffset : state.highWatermark
+            if replicated >= requiredOffset { return ErrorCode.none }
+            if state.isrBelowMinimum { return .notEnoughReplicasAfterAppend }
             return nil
         }
     }
@@ -220,7 +226,8 @@ public final class Partition: @unchecked Sendable {
                     directives = state.onFollowerFetch(replica: replicaId, fetchOffset: fetchOffset, nowMs: nowMs)
                 }
             }
-            let maxOffset = isFollower ? log.logEndOffset : state.highWatermark
+            // Seeded bug fetch-above-hw: consumers read to the LEO, as followers do.
+            let maxOffset = isFollower || seededBugs.contains(.fetchAboveHighWatermark) ? log.logEndOffset : state.highWatermark
             if fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset { return failure(.offsetOutOfRange) }
             if fetchOffset >= maxOffset {
                 return ReadResult(errorCode: .none, highWatermark: state.highWatermark, logStartOffset: log.logStartOffset,
@@ -291,7 +298,12 @@ public final class Partition: @unchecked Sendable {
     // MARK: ISR writes
 
     func isrCommitted(_ isr: [Int32], newVersion: Int32) {
-        finish(lock.withLock { state.onIsrCommitted(isr, newVersion: newVersion) })
+        finish(lock.withLock {
+            let directives = state.onIsrCommitted(isr, newVersion: newVersion)
+            // Seeded bug hw-regression: the HW is reloaded from the checkpoint after an ISR change.
+            if seededBugs.contains(.highWatermarkRegression), state.isLeader { state.restoreHighWatermark(log.checkpointedHighWatermark) }
+            return directives
+        })
     }
 
     func isrRejected(currentVersion: Int32?) {

@@ -61,7 +61,9 @@ final class ReplicaFetcher: Sendable {
 
     func add(_ tp: TopicPartition, leaderEpoch: Int32) {
         let wake = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
-            state.partitions[tp] = PartitionFetchState(leaderEpoch: leaderEpoch, truncationEpoch: nil, needsTruncation: true)
+            // Seeded bug skip-truncation.v2: fetching starts at the LEO without OffsetForLeaderEpoch.
+            let truncate = !config.seededBugs.contains(.skipTruncationV2)
+            state.partitions[tp] = PartitionFetchState(leaderEpoch: leaderEpoch, truncationEpoch: nil, needsTruncation: truncate)
             defer { state.wake = nil }
             return state.wake
         }
@@ -73,6 +75,9 @@ final class ReplicaFetcher: Sendable {
     }
 
     var isEmpty: Bool { state.withLockedValue { $0.partitions.isEmpty } }
+
+    /// Whether `tp` still has to ask the leader where to truncate before fetching (nil: not here).
+    func needsTruncation(_ tp: TopicPartition) -> Bool? { state.withLockedValue { $0.partitions[tp]?.needsTruncation } }
     var partitions: [TopicPartition] { state.withLockedValue { Array($0.partitions.keys) } }
 
     func stop() {
@@ -160,7 +165,8 @@ final class ReplicaFetcher: Sendable {
                         continue
                     }
                     let decision = Truncation.decide(local: partition.localEpochs, askedEpoch: asked,
-                                                     leaderEpoch: answer.leaderEpoch, leaderEndOffset: answer.endOffset)
+                                                     leaderEpoch: answer.leaderEpoch, leaderEndOffset: answer.endOffset,
+                                                     seededBugs: config.seededBugs)
                     switch decision {
                     case .noTruncation:
                         finishTruncation(tp)

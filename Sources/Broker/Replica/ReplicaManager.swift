@@ -43,7 +43,7 @@ public final class ReplicaManager: Sendable {
         self.logger = logger
         self.events = events
         self.metrics = metrics
-        self.logDirectory = try LogDirectory(path: config.logDir, logger: logger)
+        self.logDirectory = try LogDirectory(path: config.logDir, logger: logger, seededLossyRecovery: config.seededBugs.contains(.lossyRecovery))
     }
 
     public func setIsrWriter(_ writer: any IsrWriter) { isrWriter.withLockedValue { $0 = writer } }
@@ -103,6 +103,12 @@ public final class ReplicaManager: Sendable {
                     partition.becomeLeader(decision, nowMs: now)
                 }
             } else if decision.leader >= 0 {
+                // Seeded bug stale-leader-keeps-serving: the demotion is dropped while this broker
+                // believes it leads; only a fenced ISR write makes it accept the new leader.
+                if config.seededBugs.contains(.staleLeaderKeepsServing), current.role == .leader, !current.fenced {
+                    logger.warning("seeded bug stale-leader-keeps-serving: ignoring leader \(decision.leader) at epoch \(decision.leaderEpoch) for \(decision.topicPartition)")
+                    continue
+                }
                 if current.role != .follower || current.leaderEpoch != decision.leaderEpoch || current.leaderId != decision.leader {
                     partition.becomeFollower(decision)
                     followers.append(decision)
@@ -132,7 +138,7 @@ public final class ReplicaManager: Sendable {
         }
         let log = try logDirectory.open(topicPartition, config: topicConfig.log)
         let created = Partition(topicPartition: topicPartition, log: log, brokerId: brokerId, config: topicConfig,
-                                lagTimeMaxMs: config.replicaLagTimeMaxMs) { [weak self] partition, directives in
+                                lagTimeMaxMs: config.replicaLagTimeMaxMs, seededBugs: config.seededBugs) { [weak self] partition, directives in
             self?.handle(directives, for: partition)
         }
         return partitions.withLockedValue { map in

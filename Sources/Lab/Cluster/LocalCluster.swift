@@ -29,6 +29,8 @@ public final class LocalCluster: Sendable {
         /// The durability tracker (`DurabilityTracking.locateLibrary`), preloaded into every broker
         /// so that `power-loss` can drop what was never fsynced; nil: untracked.
         public var durabilityLibrary: String?
+        /// Extra environment variables for the broker processes only (not ZooKeeper, not clients).
+        public var brokerEnvironment: [String: String] = [:]
 
         public init(brokers: Int, basePort: Int, directory: String, brokerProperties: [(String, String)] = [], samsaBinary: String) {
             self.brokers = brokers
@@ -189,8 +191,10 @@ public final class LocalCluster: Sendable {
         let config = properties(for: id).map { "\($0.0)=\($0.1)" }.joined(separator: "\n") + "\n"
         try config.write(toFile: directory + "/server.properties", atomically: true, encoding: .utf8)
         var options = ChildProcess.Options(outputPath: directory + "/broker.log")
+        options.environment = spec.brokerEnvironment
         if let library = spec.durabilityLibrary {
-            options.environment = DurabilityTracking.environment(library: library, dataDirectory: directory + "/data", journal: durabilityJournal(id))
+            options.environment.merge(DurabilityTracking.environment(library: library, dataDirectory: directory + "/data",
+                                                                     journal: durabilityJournal(id))) { $1 }
         }
         let pid = try ChildProcess.spawn(executable: spec.samsaBinary, arguments: ["broker", "--config", directory + "/server.properties"], options: options)
         state.withLockedValue {

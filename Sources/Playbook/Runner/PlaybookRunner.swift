@@ -33,6 +33,7 @@ public final class PlaybookRunner: Sendable {
                                      brokerProperties: plan.brokerConfig.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, samsaBinary: samsaBinary)
         spec.readyTimeoutMs = 60_000
         if plan.usesPowerLoss { spec.durabilityLibrary = try DurabilityTracking.locateLibrary(samsaBinary: samsaBinary) }
+        spec.brokerEnvironment = plan.brokerEnvironment ?? [:]
         var options = LabSession.Options()
         options.seed = plan.seed
         progress.phase("starting \(plan.brokers) broker(s) and ZooKeeper in \(directory)")

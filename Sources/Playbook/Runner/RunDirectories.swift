@@ -39,9 +39,9 @@ public enum RunDirectories {
         return formatter.string(from: date)
     }
 
-    /// A suite file has a top-level `cases:` key; a playbook never does.
+    /// A suite file has a top-level `cases:` or `bugs:` key; a playbook never does.
     public static func looksLikeSuite(_ path: String) -> Bool {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else { return false }
-        return text.split(separator: "\n").contains { $0.hasPrefix("cases:") }
+        return text.split(separator: "\n").contains { $0.hasPrefix("cases:") || $0.hasPrefix("bugs:") }
     }
 }

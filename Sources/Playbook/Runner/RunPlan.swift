@@ -82,6 +82,9 @@ public struct RunPlan: Sendable, Codable, Equatable {
     public var description: String = ""
     public var brokers: Int = 3
     public var brokerConfig: [String: String] = [:]
+    /// Environment variables set for the broker processes only (a seeded-bug run sets
+    /// `SAMSA_ALLOW_SEEDED_BUGS=1` here). Optional so that run.json files written before it decode.
+    public var brokerEnvironment: [String: String]?
     public var topics: [Topic] = []
     public var producers: [Producer] = []
     public var consumers: [Consumer] = []
