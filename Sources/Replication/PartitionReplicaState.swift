@@ -217,6 +217,9 @@ public struct PartitionReplicaState: Sendable, Equatable {
     public mutating func onIsrRejected(currentVersion: Int32?) -> [ReplicaDirective] {
         guard role == .leader else { return [] }
         pendingIsrChange = nil
+        // Seeded bug stale-leader-keeps-serving: a rejected ISR write does not stop a deposed leader
+        // either (with the ignored demotion in ReplicaManager.applyLeadership, it leads on as a zombie).
+        if seededBugs.contains(.staleLeaderKeepsServing) { return [] }
         fenced = true
         return [.fenced(expectedVersion: stateVersion, actualVersion: currentVersion)]
     }

@@ -44,7 +44,7 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
         case .fetchAboveHighWatermark: return "Broker: Partition.read"
         case .noIsrShrink: return "Replication: PartitionReplicaState.onTick"
         case .lossyRecovery: return "LogStore: PartitionLog.open"
-        case .staleLeaderKeepsServing: return "Broker: ReplicaManager.applyLeadership"
+        case .staleLeaderKeepsServing: return "Broker: ReplicaManager.applyLeadership; Replication: PartitionReplicaState.onIsrRejected"
         case .highWatermarkRegression: return "Broker: Partition.isrCommitted"
         }
     }
@@ -79,7 +79,7 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
         case .lossyRecovery:
             return "a log opened after an unclean shutdown is truncated to the last checkpointed HW"
         case .staleLeaderKeepsServing:
-            return "a leader told by LeaderAndIsr that another broker leads keeps leading at its old epoch (until fenced)"
+            return "a leader told by LeaderAndIsr that another broker leads keeps leading at its old epoch, and a fenced ISR write does not stop it"
         case .highWatermarkRegression:
             return "after an ISR change the leader's HW is reset to the last checkpointed value"
         }

@@ -70,3 +70,52 @@ private func hwCheck(_ records: [TimelineRecord]) -> CheckResult<HighWatermarkRe
         #expect(String(decoding: try JSONEncoder().encode(record), as: UTF8.self).contains(#""kind":"leadership_census""#))
     }
 }
+
+@Suite struct ConsumerHighWatermarkTests {
+    func poll(_ h: inout HistoryBuilder, _ process: String, hw: Int64) {
+        h.line(process, .invoke, .poll)
+        h.line(process, .ok, .poll, .poll(PollValue(records: [], hw: [PartitionHighWatermark(topic: "t", partition: 0, hw: hw)])))
+    }
+
+    func leader(_ timeNs: Int64, epoch: Int32) -> TimelineRecord {
+        TimelineRecord(timeNs: timeNs, .brokerEvent(BrokerEvent(broker: 1, event: .becameLeader, topic: "t", partition: 0, leaderEpoch: epoch)))
+    }
+
+    @Test func aConsumersHighWatermarkGoingBackWithoutALeaderChangeIsInvalid() {
+        var h = HistoryBuilder()
+        h.stepNs = 100_000_000  // 100 ms per line
+        poll(&h, "consumer-1", hw: 10)
+        poll(&h, "consumer-1", hw: 40)
+        poll(&h, "consumer-1", hw: 31)
+        poll(&h, "consumer-1", hw: 45)
+        let result = HighWatermarkChecker.check(Timeline(records: [leader(0, epoch: 0)]), history: h.history, limit: 10)
+        #expect(result.verdict == .invalid)
+        #expect(result.count == 1)
+        #expect(result.anomalies.first?.process == "consumer-1")
+        #expect(result.anomalies.first?.earlierHw == 40)
+        #expect(result.anomalies.first?.laterHw == 31)
+    }
+
+    @Test func aDropAcrossALeaderChangeIsExplained() {
+        var h = HistoryBuilder()
+        h.stepNs = 2_000_000_000  // 2 s per line: the change must fall inside the window, not near it
+        poll(&h, "consumer-1", hw: 40)   // ok at 4 s
+        poll(&h, "consumer-1", hw: 31)   // ok at 8 s
+        let change = leader(7_000_000_000, epoch: 1)
+        let result = HighWatermarkChecker.check(Timeline(records: [leader(0, epoch: 0), change]), history: h.history, limit: 10)
+        #expect(result.count == 0)
+        #expect(result.notes.contains { $0.contains("1 drop(s) explained by a leader change") })
+        let unexplained = HighWatermarkChecker.check(Timeline(records: [leader(0, epoch: 0), leader(20_000_000_000, epoch: 1)]),
+                                                     history: h.history, limit: 10)
+        #expect(unexplained.verdict == .invalid)
+    }
+
+    @Test func anAssignmentStartsTheConsumersViewAfresh() {
+        var h = HistoryBuilder()
+        h.stepNs = 100_000_000
+        poll(&h, "consumer-1", hw: 40)
+        h.assign("consumer-1", [0])
+        poll(&h, "consumer-1", hw: 31)
+        #expect(HighWatermarkChecker.check(Timeline(records: []), history: h.history, limit: 10).count == 0)
+    }
+}

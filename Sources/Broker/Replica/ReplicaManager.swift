@@ -104,7 +104,7 @@ public final class ReplicaManager: Sendable {
                 }
             } else if decision.leader >= 0 {
                 // Seeded bug stale-leader-keeps-serving: the demotion is dropped while this broker
-                // believes it leads; only a fenced ISR write makes it accept the new leader.
+                // believes it leads (and PartitionReplicaState.onIsrRejected ignores the fence).
                 if config.seededBugs.contains(.staleLeaderKeepsServing), current.role == .leader, !current.fenced {
                     logger.warning("seeded bug stale-leader-keeps-serving: ignoring leader \(decision.leader) at epoch \(decision.leaderEpoch) for \(decision.topicPartition)")
                     continue

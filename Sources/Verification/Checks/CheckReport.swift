@@ -110,7 +110,7 @@ public struct CheckReport: Sendable, Hashable, Codable {
         leadershipOverlaps = leadership.overlaps
         replicaAgreement = .guarded("replica-agreement") { ReplicaAgreementChecker.check(replicas, timeline: timeline, limit: limit) }
         staleLeader = .guarded("stale-leader") { StaleLeaderChecker.check(timeline, limit: limit) }
-        hwMonotonic = .guarded("hw-monotonic") { HighWatermarkChecker.check(timeline, limit: limit) }
+        hwMonotonic = .guarded("hw-monotonic") { HighWatermarkChecker.check(timeline, history: history, limit: limit) }
         let chain = PartitionStateChain(timeline)
         uncleanElection = .guarded("unclean-election") {
             LeaderElectionCheckers.uncleanElections(timeline, parameters: parameters, limit: limit)
