@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 STOP = False
 # A fatal client error (librdkafka's err.fatal(), e.g. an idempotent producer's OUT_OF_ORDER_SEQUENCE_NUMBER):
@@ -119,9 +119,35 @@ def run_producer(args, history: History):
         args.count = len(typed)
     started = time.monotonic()
     deadline = started + args.duration
-    sequence = 0
     interval = 1.0 / args.rate if args.rate > 0 else 0.0
     next_send = started
+    try:
+        produce_loop(args, history, producer, pending, delivered, typed, interval, deadline, next_send)
+    except KafkaException as error:
+        note_fatal(error)
+    try:
+        producer.flush(args.flush_timeout)
+    except KafkaException as error:
+        note_fatal(error)
+    # Sends still undecided when the flush bound passes (or a fatal error stopped the client) are
+    # indeterminate.
+    for op_id, value in list(pending.items()):
+        history.write("info", "send", {"topic": args.topic, "value": value}, error=FATAL or "no answer before the workload ended",
+                      op_id=op_id)
+    return FATAL_EXIT if FATAL else 0
+
+
+def note_fatal(error: "KafkaException"):
+    """A fatal client error raised from a call (poll, flush, produce) rather than reported to error_cb."""
+    inner = error.args[0] if error.args else None
+    if inner is not None and hasattr(inner, "fatal") and inner.fatal():
+        on_client_error(inner)
+    else:
+        raise error
+
+
+def produce_loop(args, history, producer, pending, delivered, typed, interval, deadline, next_send):
+    sequence = 0
     while not STOP and time.monotonic() < deadline and (args.count <= 0 or sequence < args.count):
         now = time.monotonic()
         if interval and now < next_send:
@@ -150,6 +176,12 @@ def run_producer(args, history: History):
                     kwargs["partition"] = args.partition
                 producer.produce(args.topic, **kwargs)
                 break
+            except KafkaException as error:
+                # Not enqueued: certainly not written. Then the fatal error ends the loop.
+                history.write("fail", "send", invoke, error=str(error.args[0].name()) if error.args else "KafkaException",
+                              op_id=op_id)
+                pending.pop(op_id, None)
+                raise
             except BufferError:
                 producer.poll(0.05)
                 if STOP or time.monotonic() > deadline + args.flush_timeout:
@@ -157,11 +189,7 @@ def run_producer(args, history: History):
                     pending.pop(op_id, None)
                     break
         producer.poll(0)
-    producer.flush(args.flush_timeout)
-    # Sends still undecided when the flush bound passes are indeterminate.
-    for op_id, value in list(pending.items()):
-        history.write("info", "send", {"topic": args.topic, "value": value}, error="no answer before the workload ended", op_id=op_id)
-    return FATAL_EXIT if FATAL else 0
+    return sequence
 
 
 def read_records(messages):
