@@ -205,7 +205,8 @@ public struct PartitionReplicaState: Sendable, Equatable {
         stateVersion = newVersion
         pendingIsrChange = nil
         var directives: [ReplicaDirective] = [
-            .isrChanged(old: old, new: committed, reason: pending.reason, leaderEpoch: leaderEpoch, stateVersion: newVersion),
+            .isrChanged(old: old, new: committed, reason: pending.reason, leaderEpoch: leaderEpoch, stateVersion: newVersion,
+                        highWatermark: highWatermark),
         ]
         directives += maybeAdvanceHighWatermark()
         if isrBelowMinimum { directives.append(.underMinIsr(isr: isr)) }
@@ -298,7 +299,9 @@ public enum ReplicaDirective: Sendable, Equatable {
     /// `onIsrCommitted` or `onIsrRejected`.
     case proposeIsr([Int32], expectedVersion: Int32, reason: IsrChangeReason)
     /// The ISR change was committed as partition-state version `stateVersion` in `leaderEpoch`.
-    case isrChanged(old: [Int32], new: [Int32], reason: IsrChangeReason, leaderEpoch: Int32, stateVersion: Int32)
+    /// `highWatermark`: the HW when the change took effect, before any advance it allowed. Nothing at
+    /// or above it was committed under the old ISR, which is what the acks-under-min-ISR check uses.
+    case isrChanged(old: [Int32], new: [Int32], reason: IsrChangeReason, leaderEpoch: Int32, stateVersion: Int32, highWatermark: Int64)
     /// The committed ISR fell below min.insync.replicas: waiting acks=all requests fail with
     /// NOT_ENOUGH_REPLICAS_AFTER_APPEND.
     case underMinIsr(isr: [Int32])

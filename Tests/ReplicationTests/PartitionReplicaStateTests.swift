@@ -59,8 +59,12 @@ import Testing
         #expect(state.isr == [1, 2, 3], "not acted on before it is committed")
         #expect(state.maximalIsr == [1, 2, 3])
         #expect(state.onTick(nowMs: 5000).isEmpty, "one change in flight at a time")
+        let hwBefore = state.highWatermark
         let committed = state.onIsrCommitted([1, 2], newVersion: 8)
-        #expect(committed.contains(.isrChanged(old: [1, 2, 3], new: [1, 2], reason: .lagging(replicas: [3], lagTimeMaxMs: 1000), leaderEpoch: state.leaderEpoch, stateVersion: 8)))
+        // The change reports the HW it found, before the advance the smaller ISR allows.
+        #expect(committed.contains(.isrChanged(old: [1, 2, 3], new: [1, 2], reason: .lagging(replicas: [3], lagTimeMaxMs: 1000), leaderEpoch: state.leaderEpoch, stateVersion: 8,
+                                                  highWatermark: hwBefore)))
+        #expect(state.highWatermark > hwBefore)
         #expect(state.isr == [1, 2])
         #expect(state.stateVersion == 8)
     }

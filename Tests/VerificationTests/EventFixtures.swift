@@ -21,9 +21,9 @@ enum EventFixtures {
     }
 
     static func isrChange(_ timeMs: Int64, broker id: Int32, epoch: Int32, old: [Int32], new: [Int32], version: Int32?,
-                          partition: Int32 = 0) -> TimelineRecord {
+                          partition: Int32 = 0, hw: Int64? = nil) -> TimelineRecord {
         broker(timeMs, BrokerEvent(broker: id, event: new.count < old.count ? .isrShrink : .isrExpand, topic: "t",
-                                   partition: partition, leaderEpoch: epoch, oldIsr: old, newIsr: new, stateVersion: version))
+                                   partition: partition, leaderEpoch: epoch, oldIsr: old, newIsr: new, stateVersion: version, hw: hw))
     }
 
     static func elected(_ timeMs: Int64, controller: Int32, leader: Int32, epoch: Int32, oldIsr: [Int32], newIsr: [Int32],

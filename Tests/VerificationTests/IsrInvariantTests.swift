@@ -44,6 +44,26 @@ private let underMinFrom1To5: [TimelineRecord] = [
         #expect(found.interval.minInSyncReplicas == 2 && found.interval.leader == 1)
     }
 
+    @Test func aProduceWaitingWhenTheIsrShrankAndCompletedAfterIsInvalid() {
+        // Both sent before the shrink at 1 s, when the leader's HW was 1: offset 0 was committed
+        // then (a late answer is fine); offset 1 was not, so its acknowledgement at 1.2 s was decided
+        // with the ISR below min.
+        let records = [
+            F.becameLeader(0, broker: 1, epoch: 0, isr: [1, 2, 3], version: 0),
+            F.isrChange(1000, broker: 1, epoch: 0, old: [1, 2, 3], new: [1], version: 1, hw: 1),
+            F.isrChange(5000, broker: 1, epoch: 0, old: [1], new: [1, 2], version: 2, hw: 1),
+        ]
+        var history = HistoryBuilder()
+        history.send("producer-1-1", "a", invokeMs: 900, ackMs: 1100, offset: 0)
+        history.send("producer-1-1", "b", invokeMs: 950, ackMs: 1200, offset: 1)
+        let result = acks(history, records)
+        #expect(result.verdict == .invalid)
+        #expect(result.anomalies.map(\.value) == ["b"])
+        #expect(result.anomalies.first?.interval.hwAtStart == 1)
+        // Without the HW on the shrink, a send made before it is not judged.
+        #expect(acks(history, underMinFrom1To5).verdict == .valid)
+    }
+
     @Test func sendsOutsideUnderMinIsrSpansAreValid() {
         var history = HistoryBuilder()
         history.send("producer-1-1", "a", invokeMs: 500, ackMs: 900, offset: 0)

@@ -98,7 +98,7 @@ public final class ReplicaManager: Sendable {
                     || decision.stateVersion > current.stateVersion {
                     if current.role == .leader && !current.fenced && Set(current.isr) != Set(decision.isr) {
                         recordControllerIsrChange(partition.topicPartition, old: current.isr, new: decision.isr, epoch: decision.leaderEpoch,
-                                                  stateVersion: decision.stateVersion)
+                                                  stateVersion: decision.stateVersion, highWatermark: current.highWatermark)
                     }
                     partition.becomeLeader(decision, nowMs: now)
                 }
@@ -120,14 +120,15 @@ public final class ReplicaManager: Sendable {
 
     /// The controller changed the ISR of a partition this broker keeps leading (it removed a dead
     /// broker, or a controlled shutdown): the same shrink or expand a leader would report itself.
-    private func recordControllerIsrChange(_ tp: TopicPartition, old: [Int32], new: [Int32], epoch: Int32, stateVersion: Int32) {
+    private func recordControllerIsrChange(_ tp: TopicPartition, old: [Int32], new: [Int32], epoch: Int32, stateVersion: Int32,
+                                           highWatermark: Int64) {
         let shrink = new.count < old.count
         if shrink { metrics.isrShrinks.add(1) } else { metrics.isrExpands.add(1) }
         let reason = "controller set the ISR at leader epoch \(epoch)"
         logger.info("ISR of \(tp) \(shrink ? "shrank" : "expanded") from \(old) to \(new): \(reason)")
         events.record(shrink ? "isr_shrink" : "isr_expand", [
             "topic": tp.topic, "partition": Int(tp.partition), "old_isr": old.map(Int.init), "new_isr": new.map(Int.init),
-            "reason": reason, "leader_epoch": Int(epoch), "state_version": Int(stateVersion),
+            "reason": reason, "leader_epoch": Int(epoch), "state_version": Int(stateVersion), "hw": Int(highWatermark),
         ])
     }
 
@@ -184,14 +185,14 @@ public final class ReplicaManager: Sendable {
                 break
             case .proposeIsr(let isr, let expectedVersion, _):
                 proposeIsr(isr, expectedVersion: expectedVersion, partition: partition)
-            case .isrChanged(let old, let new, let reason, let epoch, let stateVersion):
+            case .isrChanged(let old, let new, let reason, let epoch, let stateVersion, let highWatermark):
                 let shrink = new.count < old.count
                 if shrink { metrics.isrShrinks.add(1) } else { metrics.isrExpands.add(1) }
                 logger.info("ISR of \(tp) \(shrink ? "shrank" : "expanded") from \(old) to \(new): \(reason)")
                 events.record(shrink ? "isr_shrink" : "isr_expand", [
                     "topic": tp.topic, "partition": Int(tp.partition), "old_isr": old.map(Int.init), "new_isr": new.map(Int.init),
                     "reason": reason.description, "leader_epoch": Int(epoch),
-                    "state_version": Int(stateVersion),
+                    "state_version": Int(stateVersion), "hw": Int(highWatermark),
                 ])
             case .underMinIsr(let isr):
                 logger.warning("\(tp) is under min.insync.replicas with ISR \(isr)")

@@ -122,13 +122,15 @@ public struct BrokerEvent: Sendable, Hashable, Codable {
     public var unclean: Bool?
     /// For `leader_elected`: the leader of the state it replaced.
     public var oldLeader: Int32?
+    /// For `isr_shrink`/`isr_expand`: the leader's high watermark when the change took effect.
+    public var hw: Int64?
 
     public init(
         broker: Int32, event: BrokerEventKind, topic: String? = nil, partition: Int32? = nil,
         leaderEpoch: Int32? = nil, leader: Int32? = nil, oldIsr: [Int32]? = nil, newIsr: [Int32]? = nil,
         reason: String? = nil, fromOffset: Int64? = nil, toOffset: Int64? = nil, controllerEpoch: Int32? = nil,
         isr: [Int32]? = nil, stateVersion: Int32? = nil, priorStateVersion: Int32? = nil, unclean: Bool? = nil,
-        oldLeader: Int32? = nil
+        oldLeader: Int32? = nil, hw: Int64? = nil
     ) {
         self.broker = broker
         self.event = event
@@ -147,6 +149,7 @@ public struct BrokerEvent: Sendable, Hashable, Codable {
         self.priorStateVersion = priorStateVersion
         self.unclean = unclean
         self.oldLeader = oldLeader
+        self.hw = hw
     }
 
     enum CodingKeys: String, CodingKey {
@@ -157,7 +160,7 @@ public struct BrokerEvent: Sendable, Hashable, Codable {
         case fromOffset = "from_offset"
         case toOffset = "to_offset"
         case controllerEpoch = "controller_epoch"
-        case isr, unclean
+        case isr, unclean, hw
         case stateVersion = "state_version"
         case priorStateVersion = "prior_state_version"
         case oldLeader = "old_leader"

@@ -30,8 +30,12 @@ public struct AcksUnderMinIsr: Sendable, Hashable, Codable {
 /// opening a span reached the leader after its ISR had shrunk: no slack is needed at the start.
 /// At the end, the ISR grows (or a new leader takes over) a moment *before* the event line is
 /// written, and a produce completed by another thread in that moment may be answered before the
-/// line: the span's end is moved `endSlackNs` earlier. Sends invoked before a span are never
-/// judged by it (they may have been appended before the shrink and committed legitimately).
+/// line: the span's end is moved `endSlackNs` earlier. A send invoked before a span may have been
+/// appended and committed before the shrink, legitimately acknowledged later: it is judged by the
+/// span only when the leader opened it by shrinking its own ISR and said what its HW was then
+/// (`hwAtStart`) — an acknowledgement of an offset at or above that HW, arriving within the span,
+/// was decided after the shrink (the HW had not reached it before) and so under min ISR. This is
+/// what catches a broker that completes produces already waiting when the ISR shrank.
 enum AcksUnderMinIsrChecker {
     /// 500 ms: the scheduling delay between a leader's state change and its event line on a loaded
     /// two-core machine is milliseconds; the margin is generous because a broker that ignores
@@ -64,17 +68,27 @@ enum AcksUnderMinIsrChecker {
             guard let spans = intervals[partition] else { continue }
             let invokeNs = history.timeNs(at: entry.invokePosition)
             let ackNs = history.timeNs(at: entry.completionPosition)
-            // The last span that began before the invoke.
-            var low = 0
-            var high = spans.count
-            while low < high {
-                let middle = (low + high) / 2
-                if spans[middle].startNs < invokeNs { low = middle + 1 } else { high = middle }
+            // The last span that began before the invoke, or else the last that began before the ack
+            // with its HW known and this offset at or above it.
+            func lastSpan(before timeNs: Int64) -> Int {
+                var low = 0
+                var high = spans.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if spans[middle].startNs < timeNs { low = middle + 1 } else { high = middle }
+                }
+                return low - 1
             }
-            guard low > 0 else { continue }
-            let span = spans[low - 1]
-            let end = span.endNs.map { $0 - endSlackNs } ?? Int64.max
-            guard ackNs < end else { continue }
+            func within(_ span: UnderMinIsrInterval) -> Bool { ackNs < (span.endNs.map { $0 - endSlackNs } ?? Int64.max) }
+            let beforeInvoke = lastSpan(before: invokeNs)
+            var span: UnderMinIsrInterval?
+            if beforeInvoke >= 0, within(spans[beforeInvoke]) {
+                span = spans[beforeInvoke]
+            } else if case let beforeAck = lastSpan(before: ackNs), beforeAck > beforeInvoke, let hw = spans[beforeAck].hwAtStart,
+                      entry.offset >= hw, within(spans[beforeAck]) {
+                span = spans[beforeAck]
+            }
+            guard let span else { continue }
             count += 1
             if found.count < limit, let send = index.send(entry) {
                 found.append(AcksUnderMinIsr(

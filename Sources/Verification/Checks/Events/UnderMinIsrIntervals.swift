@@ -14,6 +14,10 @@ public struct UnderMinIsrInterval: Sendable, Hashable, Codable {
     /// The report that showed an ISR of at least min again (from this leader or a newer one);
     /// nil when none came before the timeline ended.
     public var endNs: Int64?
+    /// For a span a leader opened by shrinking its own ISR: its HW at that moment (from the
+    /// `isr_shrink` line). Nothing at or above it was committed before the shrink, so an acks=all
+    /// acknowledgement of such an offset within the span was decided under min ISR.
+    public var hwAtStart: Int64?
 
     enum CodingKeys: String, CodingKey {
         case topic, partition, leader, isr
@@ -21,6 +25,7 @@ public struct UnderMinIsrInterval: Sendable, Hashable, Codable {
         case minInSyncReplicas = "min_insync_replicas"
         case startNs = "start_ns"
         case endNs = "end_ns"
+        case hwAtStart = "hw_at_start"
     }
 }
 
@@ -67,7 +72,8 @@ extension UnderMinIsrInterval {
                 if state.open == nil {
                     state.open = UnderMinIsrInterval(
                         topic: topic, partition: number, leader: event.broker, leaderEpoch: epoch, isr: isr,
-                        minInSyncReplicas: minIsr, startNs: record.timeNs, endNs: nil)
+                        minInSyncReplicas: minIsr, startNs: record.timeNs, endNs: nil,
+                        hwAtStart: event.event == .isrShrink ? event.hw : nil)
                 }
             } else if var open = state.open {
                 open.endNs = record.timeNs
