@@ -81,7 +81,7 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
         case .staleLeaderKeepsServing:
             return "a leader told by LeaderAndIsr that another broker leads keeps leading at its old epoch, and a fenced ISR write does not stop it"
         case .highWatermarkRegression:
-            return "after an ISR change the leader's HW is reset to the last checkpointed value"
+            return "an ISR change re-initialises the leader's HW at the log start; it stays there while the ISR is under min"
         }
     }
 

@@ -83,6 +83,7 @@ private func hwCheck(_ records: [TimelineRecord]) -> CheckResult<HighWatermarkRe
 
     @Test func aConsumersHighWatermarkGoingBackWithoutALeaderChangeIsInvalid() {
         var h = HistoryBuilder()
+        h.timeNs = 5_000_000_000  // well after the partition's first leader took office
         h.stepNs = 100_000_000  // 100 ms per line
         poll(&h, "consumer-1", hw: 10)
         poll(&h, "consumer-1", hw: 40)
@@ -117,5 +118,23 @@ private func hwCheck(_ records: [TimelineRecord]) -> CheckResult<HighWatermarkRe
         h.assign("consumer-1", [0])
         poll(&h, "consumer-1", hw: 31)
         #expect(HighWatermarkChecker.check(Timeline(records: []), history: h.history, limit: 10).count == 0)
+    }
+}
+
+@Suite struct HighWatermarkRestartTests {
+    private func offsets(_ timeMs: Int64, hw: Int64) -> TimelineRecord {
+        TimelineRecord(timeNs: timeMs * 1_000_000, .offsets(OffsetsSample(topic: "t", partition: 0, hw: hw, leo: hw, logStart: 0,
+                                                                          leader: 1, leaderEpoch: 1)))
+    }
+
+    @Test func aLeaderRestartedAtTheSameEpochStartsFromItsCheckpoint() {
+        // Every broker crashed and came back; the controller kept broker 1 as leader at epoch 1, and
+        // its HW restarted from the checkpoint, below what it had served before.
+        let restart = TimelineRecord(timeNs: 500_000_000, .process(ProcessRecord(name: "broker-1", state: .started, pid: 9)))
+        let result = HighWatermarkChecker.check(Timeline(records: [offsets(0, hw: 1262), restart, offsets(1000, hw: 1188)]), limit: 10)
+        #expect(result.verdict == .valid)
+        #expect(result.notes.contains { $0.contains("measured afresh after their broker restarted") })
+        let withoutRestart = HighWatermarkChecker.check(Timeline(records: [offsets(0, hw: 1262), offsets(1000, hw: 1188)]), limit: 10)
+        #expect(withoutRestart.verdict == .invalid)
     }
 }

@@ -300,8 +300,9 @@ public final class Partition: @unchecked Sendable {
     func isrCommitted(_ isr: [Int32], newVersion: Int32) {
         finish(lock.withLock {
             let directives = state.onIsrCommitted(isr, newVersion: newVersion)
-            // Seeded bug hw-regression: the HW is reloaded from the checkpoint after an ISR change.
-            if seededBugs.contains(.highWatermarkRegression), state.isLeader { state.restoreHighWatermark(log.checkpointedHighWatermark) }
+            // Seeded bug hw-regression: an ISR change re-initialises the HW as a fresh leader's, at the
+            // log start; the next follower fetch moves it up again, unless the ISR is under min.
+            if seededBugs.contains(.highWatermarkRegression), state.isLeader { state.restoreHighWatermark(log.logStartOffset) }
             return directives
         })
     }

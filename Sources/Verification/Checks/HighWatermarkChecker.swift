@@ -73,7 +73,7 @@ enum HighWatermarkChecker {
 
     /// Drops of a consumer's recorded HW that no leader change explains.
     static func consumerView(_ history: History, timeline: Timeline) -> (regressions: [HighWatermarkRegression], polls: Int, excused: Int) {
-        let changes = PollAboveHighWatermarkChecker.leaderChanges(timeline)
+        let changes = leadershipStarts(timeline)
         struct Peak {
             var hw: Int64
             /// The poll before the one that first recorded `hw`: the fetch that brought it came after.
@@ -120,12 +120,46 @@ enum HighWatermarkChecker {
         return (regressions, polls, excused)
     }
 
+    /// Per partition, every time a broker took up its leadership — a new leader, or the same one again
+    /// after a restart at the same epoch — plus every broker start (the lines may lag the restart):
+    /// each may begin with a lower HW than the consumer last saw.
+    static func leadershipStarts(_ timeline: Timeline) -> [TopicPartition: [Int64]] {
+        var starts: [TopicPartition: [Int64]] = [:]
+        var brokerStarts: [Int64] = []
+        for record in timeline.records {
+            switch record.body {
+            case .brokerEvent(let event) where event.event == .becameLeader:
+                if let topic = event.topic, let partition = event.partition {
+                    starts[TopicPartition(topic, partition), default: []].append(record.timeNs)
+                }
+            case .process(let process) where process.state == .started && BrokerName.id(process.name) != nil:
+                brokerStarts.append(record.timeNs)
+            default:
+                break
+            }
+        }
+        guard !brokerStarts.isEmpty else { return starts }
+        for key in starts.keys { starts[key] = (starts[key]! + brokerStarts).sorted() }
+        return starts
+    }
+
     static func observerView(_ timeline: Timeline, limit: Int) -> CheckResult<HighWatermarkRegression> {
         var last: [Key: (hw: Int64, timeNs: Int64)] = [:]
         var regressions: [HighWatermarkRegression] = []
         var samples = 0
         var withoutEpoch = 0
+        var restartsSeen = 0
         for record in timeline.records {
+            // A broker that starts again (a restart, after a crash or a power loss) restores its HW
+            // from its checkpoint, and may be given its old partitions back at the same leader epoch
+            // (the controller changes nothing when the leader it recorded is alive again): a new
+            // term, measured from scratch, as Kafka's brokers do after a restart.
+            if case .process(let process) = record.body, process.state == .started, let broker = BrokerName.id(process.name) {
+                let before = last.count
+                last = last.filter { $0.key.leader != broker }
+                restartsSeen += before - last.count
+                continue
+            }
             guard case .offsets(let sample) = record.body else { continue }
             samples += 1
             guard let leader = sample.leader, let epoch = sample.leaderEpoch else {
@@ -143,6 +177,7 @@ enum HighWatermarkChecker {
         }
         var notes = ["\(samples) offsets sample(s) over \(Set(last.keys.map { $0.partition }).count) partition(s) and \(last.count) leader epoch(s)"]
         if withoutEpoch > 0 { notes.append("\(withoutEpoch) offsets sample(s) carry no leader or leader epoch (recorded by an older observer): not checked") }
+        if restartsSeen > 0 { notes.append("\(restartsSeen) leader term(s) measured afresh after their broker restarted") }
         var result = CheckResult.judge(name, anomalies: regressions, limit: limit, problems: timeline.problems, notes: notes)
         if result.verdict == .valid && (samples == 0 || withoutEpoch > 0) {
             result.verdict = .unknown
