@@ -248,6 +248,14 @@ private func leaderOneWith(isr: @escaping (Int64) -> [Int32], extra: [TimelineRe
         #expect(check(history).verdict == .valid)
     }
 
+    @Test func aRunWithoutConsumerReadsHasNothingToJudge() {
+        var history = HistoryBuilder()
+        history.poll("consumer-1-1", atMs: 1000, [], hw: nil)
+        let result = check(history)
+        #expect(result.verdict == .valid)
+        #expect(result.notes.contains("no consumer poll returned a record: nothing to judge"))
+    }
+
     @Test func pollsWithoutHighWatermarksAreUnknown() {
         var history = HistoryBuilder()
         history.poll("consumer-1-1", atMs: 1000, [(5, "a")], hw: nil)

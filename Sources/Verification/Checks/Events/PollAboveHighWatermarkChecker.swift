@@ -64,9 +64,14 @@ enum PollAboveHighWatermarkChecker {
             last = (topic, partition, id)
             return id
         }
+        // Polls that returned records: with none, no consumer read anything and there is nothing
+        // to judge (valid); with some but no recorded HW, the check cannot say (unknown).
+        var pollsWithRecords = 0
         for position in history.ops.indices {
             let op = history.ops[position]
-            guard op.f == .poll, op.type == .ok, case .poll(let poll) = op.value, let marks = poll.hw else { continue }
+            guard op.f == .poll, op.type == .ok, case .poll(let poll) = op.value else { continue }
+            if !poll.records.isEmpty { pollsWithRecords += 1 }
+            guard let marks = poll.hw else { continue }
             pollsJudged += 1
             let process = Int(history.processOf[position])
             var recorded: [(id: Int, hw: Int64)] = []
@@ -109,7 +114,9 @@ enum PollAboveHighWatermarkChecker {
         if withoutHw > 0 { notes.append("\(withoutHw) record(s) of partitions without a recorded HW were not judged") }
         var result = CheckResult.judge("poll-above-hw", anomalies: found, count: count, limit: limit, problems: history.problems,
                                        notes: notes)
-        if result.verdict == .valid && recordsJudged == 0 {
+        if result.verdict == .valid && pollsWithRecords == 0 {
+            result.notes.append("no consumer poll returned a record: nothing to judge")
+        } else if result.verdict == .valid && recordsJudged == 0 {
             result.verdict = .unknown
             result.notes.append(pollsJudged == 0
                 ? "no poll records the consumer's high watermark (a workload from before the `hw` field)"
