@@ -17,7 +17,9 @@ final class ControlServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(ControlLineHandler(handler: handler, logger: logger))
                 }
             }
-        let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+        let channel = try await SocketPath.reachable(path) { reachable in
+            try await bootstrap.bind(unixDomainSocketPath: reachable, cleanupExistingSocketFile: true).get()
+        }
         return ControlServer(channel: channel, path: path)
     }
 
