@@ -1,10 +1,11 @@
 import Foundation
 
-/// A Unix socket address holds at most 107 bytes of path, and run directories nest deeper than
-/// that (`.build/suite-…/bug/case/control.sock`). A longer path is reached through the directory's
-/// descriptor instead: `/proc/self/fd/N/control.sock` names the same file in a few bytes.
+/// A Unix socket address holds at most 107 bytes of path (SwiftNIO accepts 103, the portable
+/// limit), and run directories nest deeper than that (`.build/suite-…/bug/case/control.sock`). A
+/// longer path is reached through the directory's descriptor instead: `/proc/self/fd/N/control.sock`
+/// names the same file in a few bytes.
 enum SocketPath {
-    static let limit = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+    static let limit = min(103, MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1)
 
     /// Runs `body` with a path no longer than `limit` that names the socket file at `path`; the
     /// short form is valid only until `body` returns.
