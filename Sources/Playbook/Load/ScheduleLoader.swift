@@ -138,29 +138,7 @@ enum ScheduleLoader {
     /// Parses a `when:` condition after substituting parameters, reporting a problem at the column
     /// of the offending word.
     static func condition(_ node: Node, _ r: YAMLReader, parameters: [String: String], context: StepContext) -> Condition? {
-        guard let raw = r.string(node, "a step's 'when'") else { return nil }
-        let text: String
-        switch substitute(raw, parameters) {
-        case .success(let substituted): text = substituted
-        case .failure(let missing):
-            let known = parameters.keys.sorted().map { "${\($0)}" }.joined(separator: ", ")
-            r.report(node, "unknown parameter ${\(missing.name)} (known: \(known.isEmpty ? "none" : known))")
-            return nil
-        }
-        do {
-            let condition = try ConditionParser.parse(text)
-            if let problem = context.problem(with: condition) {
-                r.report(node, "'\(text)': \(problem)")
-                return nil
-            }
-            return condition
-        } catch let error as CommandParseError {
-            reportParseError(error, node, r, text: text, raw: raw)
-            return nil
-        } catch {
-            r.report(node, "'\(text)': \(error)")
-            return nil
-        }
+        substitutedParse(node, r, "a step's 'when'", parameters: parameters, parse: ConditionParser.parse, problem: context.problem(with:))
     }
 
     static func reportParseError(_ error: CommandParseError, _ node: Node, _ r: YAMLReader, text: String, raw: String) {
@@ -174,7 +152,14 @@ enum ScheduleLoader {
     /// Parses one step in the shared grammar, after substituting parameters, reporting a problem at
     /// the column of the offending word.
     static func command(_ node: Node, _ r: YAMLReader, parameters: [String: String], context: StepContext) -> FaultCommand? {
-        guard let raw = r.string(node, "a step's 'do'") else { return nil }
+        substitutedParse(node, r, "a step's 'do'", parameters: parameters, parse: FaultParser.parse, problem: context.problem(with:))
+    }
+
+    /// Substitutes parameters in a scalar, parses it and asks `problem` about the result, reporting
+    /// at the node (and, for a parse error, at the column of the offending word).
+    private static func substitutedParse<T>(_ node: Node, _ r: YAMLReader, _ what: String, parameters: [String: String],
+                                            parse: (String) throws -> T, problem: (T) -> String?) -> T? {
+        guard let raw = r.string(node, what) else { return nil }
         let text: String
         switch substitute(raw, parameters) {
         case .success(let substituted): text = substituted
@@ -184,12 +169,12 @@ enum ScheduleLoader {
             return nil
         }
         do {
-            let command = try FaultParser.parse(text)
-            if let problem = context.problem(with: command) {
+            let parsed = try parse(text)
+            if let problem = problem(parsed) {
                 r.report(node, "'\(text)': \(problem)")
                 return nil
             }
-            return command
+            return parsed
         } catch let error as CommandParseError {
             reportParseError(error, node, r, text: text, raw: raw)
             return nil
