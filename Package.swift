@@ -24,8 +24,14 @@ let package = Package(
     targets: [
         .target(
             name: "KafkaProtocol",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["CZlib", "CSnappy", "CLZ4", "CZstd", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        /// The four codecs Kafka batches use, from Debian's libraries (scripts/setup installs the
+        /// -dev packages); KafkaProtocol's Compression wraps them.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy"),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .target(
             name: "LogStore",
             dependencies: ["KafkaProtocol", .product(name: "Logging", package: "swift-log")]
