@@ -1,6 +1,9 @@
 import NIOCore
 
-/// What is wrong with a batch a producer sent, mapped to the Kafka error the broker answers with.
+/// What is wrong with a batch a producer sent, mapped to the Kafka error the broker answers with:
+/// bytes that do not parse are CORRUPT_MESSAGE (2), a batch that parses but breaks a rule of the
+/// format or of the broker is INVALID_RECORD (87), a producer-set LogAppendTime is INVALID_TIMESTAMP
+/// (32), as Kafka's LogValidator answers it.
 public enum BatchValidationError: Error, Equatable, CustomStringConvertible {
     case truncated(needed: Int, available: Int)
     case unsupportedMagic(Int8)
@@ -9,13 +12,45 @@ public enum BatchValidationError: Error, Equatable, CustomStringConvertible {
     case noRecords
     case offsetDeltaMismatch(lastOffsetDelta: Int32, recordsCount: Int32)
     case unknownCompression(Int16)
+    /// Transaction markers are written by brokers; a client may not produce one.
+    case controlBatchFromClient
+    case transactionalWithoutProducerId
+    /// An idempotent batch (producer id set) without a base sequence.
+    case sequenceMissing(producerId: Int64, baseSequence: Int32)
+    /// The producer set the LogAppendTime bit, which only the broker may set.
+    case logAppendTimeFromProducer
+    /// The compressed payload does not inflate, or inflates beyond the broker's bound.
+    case decompression(CompressionError)
+    /// Record `index` (0-based) does not parse: a varint that runs on, a length that disagrees with
+    /// the bytes, a key or value length below -1, a null header key.
+    case malformedRecord(index: Int, reason: String)
+    /// The records end before `recordsCount` of them were read.
+    case missingRecords(declared: Int32, present: Int)
+    /// Bytes remain after the declared number of records.
+    case trailingBytes(Int, afterRecords: Int32)
+    /// Inner offsets must run 0, 1, 2, ...: consumers compute each record's offset from them.
+    case offsetDeltaOutOfSequence(index: Int, offsetDelta: Int32)
 
     public var errorCode: ErrorCode {
         switch self {
         case .unsupportedMagic: return .unsupportedForMessageFormat
         case .unknownCompression: return .unsupportedCompressionType
-        case .noRecords, .offsetDeltaMismatch: return .invalidRecord
-        case .truncated, .badLength, .crcMismatch: return .corruptMessage
+        case .noRecords, .offsetDeltaMismatch, .controlBatchFromClient, .transactionalWithoutProducerId, .sequenceMissing,
+             .offsetDeltaOutOfSequence:
+            return .invalidRecord
+        case .logAppendTimeFromProducer: return .invalidTimestamp
+        case .decompression(.outputTooLarge): return .invalidRecord
+        case .decompression(.unsupported): return .unsupportedCompressionType
+        case .truncated, .badLength, .crcMismatch, .decompression(.malformed), .malformedRecord, .missingRecords, .trailingBytes:
+            return .corruptMessage
+        }
+    }
+
+    /// The record the error is about, for Produce v8's `record_errors`; nil when it is the batch's.
+    public var recordIndex: Int? {
+        switch self {
+        case .malformedRecord(let index, _), .offsetDeltaOutOfSequence(let index, _): return index
+        default: return nil
         }
     }
 
@@ -28,6 +63,15 @@ public enum BatchValidationError: Error, Equatable, CustomStringConvertible {
         case .noRecords: return "batch holds no records"
         case .offsetDeltaMismatch(let delta, let count): return "lastOffsetDelta \(delta) with \(count) records"
         case .unknownCompression(let attributes): return "unknown compression in attributes \(attributes)"
+        case .controlBatchFromClient: return "clients may not write control batches"
+        case .transactionalWithoutProducerId: return "transactional batch without a producer id"
+        case .sequenceMissing(let producerId, let sequence): return "batch of producer id \(producerId) has base sequence \(sequence)"
+        case .logAppendTimeFromProducer: return "producer set the LogAppendTime timestamp type, which only the broker sets"
+        case .decompression(let error): return "\(error)"
+        case .malformedRecord(let index, let reason): return "record \(index) is malformed: \(reason)"
+        case .missingRecords(let declared, let present): return "batch declares \(declared) records, holds \(present)"
+        case .trailingBytes(let count, let records): return "\(count) bytes follow the declared \(records) records"
+        case .offsetDeltaOutOfSequence(let index, let delta): return "record \(index) has offset delta \(delta), expected \(index)"
         }
     }
 }
@@ -61,8 +105,9 @@ public enum RecordBatches {
         return (batches, 0)
     }
 
-    /// Checks one batch as a broker must before appending it: magic 2, a consistent length, a
-    /// CRC-32C that matches, at least one record, a known codec.
+    /// Checks one batch's header and checksum: magic 2, a consistent length, a CRC-32C that matches,
+    /// at least one record, a known codec. A leader appending a producer's batch also checks its
+    /// records with `validateProduced(_:rules:)`.
     public static func validate(_ batch: ByteBuffer) throws -> RecordBatchHeader {
         guard let header = RecordBatchHeader(batch, at: batch.readerIndex) else {
             throw BatchValidationError.truncated(needed: RecordBatchHeader.size, available: batch.readableBytes)
