@@ -1,4 +1,5 @@
 import KafkaProtocol
+import Logging
 import NIOCore
 import Replication
 
@@ -29,9 +30,9 @@ extension RequestRouter {
                 let tp = TopicPartition(topic.name, data.index)
                 let outcome = appendPartition(tp, records: data.records, acks: acks, nowMs: now)
                 switch outcome {
-                case .failed(let code, let message):
+                case .failed(let code, let message, let recordErrors):
                     anyFailure = true
-                    results[tp] = .init(index: data.index, errorCode: code.rawValue, errorMessage: message)
+                    results[tp] = .init(index: data.index, errorCode: code.rawValue, recordErrors: recordErrors, errorMessage: message)
                 case .appended(let partition, let first, let last, let appendTime, let logStart):
                     results[tp] = .init(index: data.index, errorCode: 0, baseOffset: first, logAppendTimeMs: appendTime, logStartOffset: logStart)
                     if acks == -1 { waiting.append((partition, last + 1)) }
@@ -67,7 +68,9 @@ extension RequestRouter {
 
     enum PartitionAppend {
         case appended(Partition, first: Int64, last: Int64, appendTime: Int64, logStart: Int64)
-        case failed(ErrorCode, String?)
+        /// Nothing of the partition's records was appended. `recordErrors` name the record a
+        /// validation error is about (Produce v8+ carries them).
+        case failed(ErrorCode, String?, recordErrors: [ProduceResponse.RecordError] = [])
     }
 
     func appendPartition(_ tp: TopicPartition, records: ByteBuffer?, acks: Int16, nowMs: Int64) -> PartitionAppend {
@@ -75,25 +78,54 @@ extension RequestRouter {
             let known = broker.metadata.snapshot.partitions[tp] != nil
             return .failed(known ? .notLeaderOrFollower : .unknownTopicOrPartition, nil)
         }
-        guard let records, records.readableBytes > 0 else { return .failed(.corruptMessage, "empty records") }
+        guard let records, records.readableBytes > 0 else { return reject(tp, .corruptMessage, "empty records") }
+        let config = partition.topicConfig
         let batches: [ByteBuffer]
         do {
             let split = try RecordBatches.split(records)
             guard split.partialTailBytes == 0 else {
-                return .failed(.corruptMessage, "records end with a partial batch of \(split.partialTailBytes) bytes")
+                return reject(tp, .corruptMessage, "records end with a partial batch of \(split.partialTailBytes) bytes")
             }
-            for batch in split.batches { _ = try RecordBatches.validate(batch.bytes) }
+            // Before inflating anything: an oversized batch is refused on its size alone.
+            for batch in split.batches where batch.bytes.readableBytes > Int(config.maxMessageBytes) {
+                return .failed(.messageTooLarge, "batch of \(batch.bytes.readableBytes) bytes exceeds max.message.bytes=\(config.maxMessageBytes)")
+            }
+            let rules = ProducedBatchRules(logAppendTime: config.logAppendTime,
+                                           maxUncompressedBytes: ProducedBatchRules.uncompressedLimit(maxMessageBytes: config.maxMessageBytes))
+            for (index, batch) in split.batches.enumerated() {
+                do {
+                    _ = try RecordBatches.validateProduced(batch.bytes, rules: rules)
+                } catch let error as BatchValidationError {
+                    let message = split.batches.count > 1 ? "batch \(index): \(error)" : "\(error)"
+                    let recordErrors = error.recordIndex.map { [ProduceResponse.RecordError(batchIndex: Int32(clamping: $0), message: message)] } ?? []
+                    return reject(tp, error.errorCode, message, recordErrors: recordErrors)
+                }
+            }
             batches = split.batches.map(\.bytes)
         } catch let error as BatchValidationError {
-            return .failed(error.errorCode, error.description)
+            return reject(tp, error.errorCode, error.description)
         } catch {
-            return .failed(.corruptMessage, "\(error)")
+            return reject(tp, .corruptMessage, "\(error)")
         }
         switch partition.appendAsLeader(batches, requiredAcks: acks, nowMs: nowMs) {
         case .rejected(let code, let message): return .failed(code, message)
         case .appended(let first, let last, let appendTime, let logStart):
             return .appended(partition, first: first, last: last, appendTime: appendTime, logStart: logStart)
         }
+    }
+
+    /// Refuses a partition's records that failed validation: counted, logged within the budget
+    /// (one line per refusal naming the partition and the reason), answered with `code`.
+    func reject(_ tp: TopicPartition, _ code: ErrorCode, _ reason: String,
+                recordErrors: [ProduceResponse.RecordError] = []) -> PartitionAppend {
+        broker.metrics.rejectedProduceBatches.add(1)
+        let decision = produceRejectionLog.withLockedValue { $0.admit(nowMs: BrokerClock.monotonicMs()) }
+        if case .log(let suppressed) = decision {
+            var metadata: Logger.Metadata = ["topic": "\(tp.topic)", "partition": "\(tp.partition)", "error": "\(code.name)"]
+            if suppressed > 0 { metadata["unlogged_rejections_before"] = "\(suppressed)" }
+            logger.warning("refused produced records for \(tp.topic)-\(tp.partition): \(code.name): \(reason)", metadata: metadata)
+        }
+        return .failed(code, reason, recordErrors: recordErrors)
     }
 
     static func produceResponse(_ request: ProduceRequest, error: ErrorCode, message: String? = nil) -> ProduceResponse {

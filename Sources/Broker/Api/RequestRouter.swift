@@ -1,5 +1,6 @@
 import KafkaProtocol
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// A request after its header was read: what the handlers receive.
@@ -21,6 +22,8 @@ public struct RequestContext: Sendable {
 public final class RequestRouter: Sendable {
     let broker: BrokerServices
     let logger: Logger
+    /// One warning per refused produce batch, at most 10 a minute (see `LogBudget`).
+    let produceRejectionLog = NIOLockedValueBox(LogBudget(linesPerWindow: 10, windowMs: 60_000))
 
     init(broker: BrokerServices, logger: Logger) {
         self.broker = broker

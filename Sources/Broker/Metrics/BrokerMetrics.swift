@@ -19,5 +19,7 @@ public final class BrokerMetrics: Sendable {
     public let fetchRequests = Counter()
     public let bytesIn = Counter()
     public let bytesOut = Counter()
+    /// Produced batches refused by validation (CORRUPT_MESSAGE, INVALID_RECORD, INVALID_TIMESTAMP, ...).
+    public let rejectedProduceBatches = Counter()
     public init() {}
 }

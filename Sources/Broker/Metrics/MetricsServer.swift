@@ -54,6 +54,8 @@ final class MetricsServer: Sendable {
             ("kafka_network_requests_total", "Requests received.", metrics.requests.value),
             ("kafka_server_brokertopicmetrics_bytesin_total", "Request bytes received.", metrics.bytesIn.value),
             ("kafka_server_brokertopicmetrics_bytesout_total", "Response bytes sent.", metrics.bytesOut.value),
+            ("samsa_produce_rejected_batches_total", "Produced batches refused by validation, nothing of them appended.",
+             metrics.rejectedProduceBatches.value),
         ]
         var text = ""
         for (name, help, value) in lines {
