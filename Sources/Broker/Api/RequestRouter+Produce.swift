@@ -1,5 +1,4 @@
 import KafkaProtocol
-import Logging
 import NIOCore
 import Replication
 
@@ -121,9 +120,8 @@ extension RequestRouter {
         broker.metrics.rejectedProduceBatches.add(1)
         let decision = produceRejectionLog.withLockedValue { $0.admit(nowMs: BrokerClock.monotonicMs()) }
         if case .log(let suppressed) = decision {
-            var metadata: Logger.Metadata = ["topic": "\(tp.topic)", "partition": "\(tp.partition)", "error": "\(code.name)"]
-            if suppressed > 0 { metadata["unlogged_rejections_before"] = "\(suppressed)" }
-            logger.warning("refused produced records for \(tp.topic)-\(tp.partition): \(code.name): \(reason)", metadata: metadata)
+            let unlogged = suppressed > 0 ? " (\(suppressed) earlier refusals were not logged)" : ""
+            logger.warning("refused produced records for \(tp.topic)-\(tp.partition): \(code.name): \(reason)\(unlogged)")
         }
         return .failed(code, reason, recordErrors: recordErrors)
     }
