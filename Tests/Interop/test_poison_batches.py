@@ -151,6 +151,10 @@ def test_poison_batches_are_refused_and_the_partition_keeps_serving(broker):
         assert watermarks(broker.bootstrap, topic) == (0, 4), f"{name}: the high watermark moved"
     # Produce v3 has no error message but the same error code.
     assert produce_raw(broker.port, topic, batch(record(0, b"x"), 1, attributes=1), version=3)[0] == CORRUPT_MESSAGE
+    # A valid batch followed by an invalid one in the same partition: neither is appended.
+    error, message, _ = produce_raw(broker.port, topic, batch(record(0, b"fine"), 1) + batch(record(0, b"a") + record(2, b"b"), 2))
+    assert error == INVALID_RECORD and message.startswith("batch 1:")
+    assert watermarks(broker.bootstrap, topic) == (0, 4)
     # A malformed record is named in record_errors.
     _, _, record_errors = produce_raw(broker.port, topic, batch(record(0, b"ok") + b"\x7f" * 8, 2))
     assert [index for index, _ in record_errors] == [1]
@@ -164,7 +168,7 @@ def test_poison_batches_are_refused_and_the_partition_keeps_serving(broker):
     assert [m.offset() for m in received] == list(range(24))
 
     metrics = urllib.request.urlopen(f"http://127.0.0.1:{broker.metrics_port}/metrics", timeout=10).read().decode()
-    assert 'samsa_produce_rejected_batches_total{broker="1"} 8' in metrics
+    assert 'samsa_produce_rejected_batches_total{broker="1"} 9' in metrics
     assert f"refused produced records for {topic}-0: CORRUPT_MESSAGE" in broker.log_text()
     assert broker.process.poll() is None
 
