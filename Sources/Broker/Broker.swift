@@ -38,7 +38,8 @@ public final class Broker: Sendable {
             }
             let runtime = ClusterRuntime(config: config, advertised: config.advertisedListener, replicaManager: replicaManager,
                                          metadata: metadata, events: events, metrics: metrics, logger: logger, group: group)
-            controlPlane = ZooKeeperControlPlane(session: runtime.session, metadata: metadata, brokerId: config.brokerId, logger: logger)
+            controlPlane = ZooKeeperControlPlane(session: runtime.session, metadata: metadata, brokerId: config.brokerId,
+                                                 limits: config.partitionLimits, logger: logger)
             cluster = runtime
         } else {
             controlPlane = try LocalControlPlane(config: config, replicaManager: replicaManager, metadata: metadata, logger: logger)
