@@ -77,6 +77,11 @@ public final class Broker: Sendable {
         var advertised = config.advertisedListener
         if advertised.port == 0 { advertised.port = kafkaServer.localPort }
         if let control = services.controlPlane as? LocalControlPlane { control.start(advertised: advertised) }
+        // A standalone broker has loaded every log and published its topics by now; a broker in a
+        // cluster must accept before joining, as the controller's requests come through this listener.
+        do { try await kafkaServer.startAccepting() } catch {
+            throw BrokerStartupError("cannot accept connections on \(listener): \(error)")
+        }
         if let cluster = services.cluster {
             do { try await cluster.start() } catch {
                 throw BrokerStartupError("cannot join the cluster through ZooKeeper at \(config.zookeeperConnect ?? ""): \(error)")

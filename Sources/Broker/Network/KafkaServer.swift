@@ -5,15 +5,32 @@ import NIOPosix
 
 /// The broker's client-facing TCP listener: Kafka framing in front of a `RequestRouter`, one
 /// `ConnectionHandler` per connection.
+///
+/// The socket is bound at `start` but connections are accepted only after `startAccepting`: the
+/// broker first loads its logs and publishes its partitions, so no client is told that a partition
+/// it hosts is unknown (connections made meanwhile wait in the kernel's backlog).
 public final class KafkaServer: Sendable {
     private let channel: any Channel
     public let localPort: Int
+
+    /// How long the listener pauses accepting after accept(2) failed, e.g. with EMFILE: long enough
+    /// not to spin on a connection it cannot take, short enough to resume soon after descriptors free up.
+    static let acceptBackoff = TimeAmount.milliseconds(200)
 
     public static func start(host: String, port: Int, group: EventLoopGroup, maxFrameBytes: Int,
                              router: RequestRouter, logger: Logger) async throws -> KafkaServer {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.autoRead, value: false)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // Accept failures (EMFILE, ENFILE...) never close the server channel; the backoff
+                    // keeps it from spinning on them and the logger reports each episode once.
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler { _ in acceptBackoff })
+                    try channel.pipeline.syncOperations.addHandler(AcceptFailureLogger(logger: logger))
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
@@ -33,8 +50,51 @@ public final class KafkaServer: Sendable {
         self.localPort = localPort
     }
 
+    /// Starts accepting connections (those already waiting in the backlog first).
+    public func startAccepting() async throws {
+        try await channel.setOption(.autoRead, value: true).get()
+    }
+
     public func close() async {
         try? await channel.close()
+    }
+}
+
+/// Reports accept failures on the listener once per episode instead of once per attempt (a broker
+/// out of descriptors fails every accept until some close), and swallows them so that nothing
+/// further down closes the server channel. Sits behind NIO's `AcceptBackoffHandler`.
+final class AcceptFailureLogger: ChannelInboundHandler {
+    typealias InboundIn = Channel
+    typealias InboundOut = Channel
+
+    private let logger: Logger
+    private var failingSince: NIODeadline?
+    private var failures = 0
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if let since = failingSince {
+            let milliseconds = (NIODeadline.now() - since).nanoseconds / 1_000_000
+            logger.warning("accepting connections again after \(failures) failed accept(s) over \(milliseconds) ms")
+            failingSince = nil
+            failures = 0
+        }
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard let ioError = error as? IOError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        failures += 1
+        if failingSince == nil {
+            failingSince = .now()
+            logger.error("cannot accept connections: \(ioError); retrying every \(KafkaServer.acceptBackoff.nanoseconds / 1_000_000) ms until descriptors free up (reported once)")
+        }
     }
 }
 
