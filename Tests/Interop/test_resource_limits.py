@@ -6,6 +6,7 @@ The brokers here run with RLIMIT_NOFILE lowered to 512 (stock systems often have
 topic of 300 partitions (600 segment files) is already more than a broker holding every segment file
 open could manage.
 """
+import re
 import resource
 import socket
 import struct
@@ -211,3 +212,26 @@ def test_list_offsets_right_after_kill9_restart_never_answers_unknown_partition(
         unknown = sorted(p for p, (error, _) in answers.items() if error == UNKNOWN_TOPIC_OR_PARTITION)
         assert not unknown, f"restart {restart}: UNKNOWN_TOPIC_OR_PARTITION for {len(unknown)} hosted partition(s)"
         assert answers == {p: (0, 1) for p in range(partitions)}, f"restart {restart}: {answers}"
+
+
+def test_listener_survives_running_out_of_descriptors(limited_broker):
+    """Connections past the descriptor limit make accept fail with EMFILE: the listener reports it
+    once, keeps running, and serves again once the connections are gone."""
+    clients = []
+    try:
+        for _ in range(FD_LIMIT + 8):
+            clients.append(socket.create_connection(("127.0.0.1", limited_broker.port), timeout=5))
+        deadline = time.monotonic() + 10
+        while "cannot accept connections" not in limited_broker.log_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # a few more failed accepts, which must not be logged again
+    finally:
+        for client in clients:
+            client.close()
+    round_trip(limited_broker, unique_topic("recovered"))
+    log = limited_broker.log_text()
+    assert log.count("cannot accept connections") == 1, log[-2000:]
+    recovered = re.search(r"accepting connections again after (\d+) failed accept", log)
+    assert recovered, log[-2000:]
+    assert int(recovered.group(1)) < 100, "the listener retried accept without backing off"
+    assert limited_broker.process.poll() is None

@@ -25,10 +25,7 @@ public final class KafkaServer: Sendable {
             .serverChannelOption(.autoRead, value: false)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Accept failures (EMFILE, ENFILE...) never close the server channel; the backoff
-                    // keeps it from spinning on them and the logger reports each episode once.
-                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler { _ in acceptBackoff })
-                    try channel.pipeline.syncOperations.addHandler(AcceptFailureLogger(logger: logger))
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoff(logger: logger))
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -60,16 +57,26 @@ public final class KafkaServer: Sendable {
     }
 }
 
-/// Reports accept failures on the listener once per episode instead of once per attempt (a broker
-/// out of descriptors fails every accept until some close), and swallows them so that nothing
-/// further down closes the server channel. Sits behind NIO's `AcceptBackoffHandler`.
-final class AcceptFailureLogger: ChannelInboundHandler {
+/// Keeps the listener alive through accept failures such as EMFILE (out of descriptors): NIO leaves
+/// the server channel open but, as the failed connection stays in the backlog, would retry the
+/// accept at once, forever (NIO's `AcceptBackoffHandler` never sees a read request in that state:
+/// the channel's read stays pending). This handler stops reading from the listening socket for
+/// `KafkaServer.acceptBackoff`, then tries again, and reports each episode once instead of once per
+/// attempt (an episode starting within `quietPeriod` of the last report, as when descriptors hover at
+/// the limit, is reported only if it is still going after it); the connections waiting meanwhile stay
+/// in the kernel's backlog.
+final class AcceptBackoff: ChannelInboundHandler {
     typealias InboundIn = Channel
     typealias InboundOut = Channel
+
+    static let quietPeriod = TimeAmount.seconds(10)
 
     private let logger: Logger
     private var failingSince: NIODeadline?
     private var failures = 0
+    private var episodeReported = false
+    private var lastReport: NIODeadline?
+    private var resume: Scheduled<Void>?
 
     init(logger: Logger) {
         self.logger = logger
@@ -77,10 +84,13 @@ final class AcceptFailureLogger: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if let since = failingSince {
-            let milliseconds = (NIODeadline.now() - since).nanoseconds / 1_000_000
-            logger.warning("accepting connections again after \(failures) failed accept(s) over \(milliseconds) ms")
+            if episodeReported {
+                let milliseconds = (NIODeadline.now() - since).nanoseconds / 1_000_000
+                logger.warning("accepting connections again after \(failures) failed accept(s) over \(milliseconds) ms")
+            }
             failingSince = nil
             failures = 0
+            episodeReported = false
         }
         context.fireChannelRead(data)
     }
@@ -91,10 +101,27 @@ final class AcceptFailureLogger: ChannelInboundHandler {
             return
         }
         failures += 1
-        if failingSince == nil {
-            failingSince = .now()
+        let now = NIODeadline.now()
+        if failingSince == nil { failingSince = now }
+        if !episodeReported, lastReport.map({ now - $0 >= Self.quietPeriod }) ?? true {
+            episodeReported = true
+            lastReport = now
             logger.error("cannot accept connections: \(ioError); retrying every \(KafkaServer.acceptBackoff.nanoseconds / 1_000_000) ms until descriptors free up (reported once)")
         }
+        guard resume == nil else { return }
+        let channel = context.channel
+        channel.setOption(.autoRead, value: false).whenFailure { _ in }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        resume = context.eventLoop.scheduleTask(in: KafkaServer.acceptBackoff) {
+            handler.value.resume = nil
+            channel.setOption(.autoRead, value: true).whenFailure { _ in }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        resume?.cancel()
+        resume = nil
+        context.fireChannelInactive()
     }
 }
 
