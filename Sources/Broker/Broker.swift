@@ -38,7 +38,8 @@ public final class Broker: Sendable {
             }
             let runtime = ClusterRuntime(config: config, advertised: config.advertisedListener, replicaManager: replicaManager,
                                          metadata: metadata, events: events, metrics: metrics, logger: logger, group: group)
-            controlPlane = ZooKeeperControlPlane(session: runtime.session, metadata: metadata, brokerId: config.brokerId, logger: logger)
+            controlPlane = ZooKeeperControlPlane(session: runtime.session, metadata: metadata, brokerId: config.brokerId,
+                                                 limits: config.partitionLimits, logger: logger)
             cluster = runtime
         } else {
             controlPlane = try LocalControlPlane(config: config, replicaManager: replicaManager, metadata: metadata, logger: logger)
@@ -76,6 +77,11 @@ public final class Broker: Sendable {
         var advertised = config.advertisedListener
         if advertised.port == 0 { advertised.port = kafkaServer.localPort }
         if let control = services.controlPlane as? LocalControlPlane { control.start(advertised: advertised) }
+        // A standalone broker has loaded every log and published its topics by now; a broker in a
+        // cluster must accept before joining, as the controller's requests come through this listener.
+        do { try await kafkaServer.startAccepting() } catch {
+            throw BrokerStartupError("cannot accept connections on \(listener): \(error)")
+        }
         if let cluster = services.cluster {
             do { try await cluster.start() } catch {
                 throw BrokerStartupError("cannot join the cluster through ZooKeeper at \(config.zookeeperConnect ?? ""): \(error)")

@@ -9,11 +9,14 @@ public struct LogDirectory: Sendable {
     let logger: Logger
     /// Seeded bug lossy-recovery, handed to every log opened here (test-only; false in real use).
     public let seededLossyRecovery: Bool
+    /// Shared by every log opened here: how many segment files may be open at once.
+    public let fileBudget: FileDescriptorBudget
 
-    public init(path: String, logger: Logger, seededLossyRecovery: Bool = false) throws {
+    public init(path: String, logger: Logger, seededLossyRecovery: Bool = false, fileBudget: FileDescriptorBudget = .shared) throws {
         self.path = path
         self.logger = logger
         self.seededLossyRecovery = seededLossyRecovery
+        self.fileBudget = fileBudget
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
@@ -36,7 +39,8 @@ public struct LogDirectory: Sendable {
     }
 
     public func open(_ tp: TopicPartition, config: LogConfig) throws -> PartitionLog {
-        try PartitionLog(directory: path + "/" + Self.directoryName(tp), config: config, logger: logger, seededLossyRecovery: seededLossyRecovery)
+        try PartitionLog(directory: path + "/" + Self.directoryName(tp), config: config, logger: logger, seededLossyRecovery: seededLossyRecovery,
+                         fileBudget: fileBudget)
     }
 
     /// Deletes a partition's directory: renamed first (so a crash mid-delete never leaves a

@@ -16,7 +16,7 @@ extension PartitionLog {
         let clean = FileManager.default.fileExists(atPath: cleanMarker)
         var segments: [Segment] = []
         for (position, base) in bases.enumerated() {
-            let segment = try Segment(directory: directory, baseOffset: base, createdMs: nowMs())
+            let segment = try Segment(directory: directory, baseOffset: base, createdMs: nowMs(), budget: fileBudget)
             let nextBase = position + 1 < bases.count ? bases[position + 1] : Int64.max
             if let previous = segments.last, previous.nextOffset != base {
                 // A gap or overlap between segments: everything from here on is unusable.
@@ -110,7 +110,7 @@ extension PartitionLog {
         logStartOffset = offset
         recoveryPoint = offset
         checkpointedHighWatermark = min(checkpointedHighWatermark, offset)
-        segments.append(try Segment(directory: directory, baseOffset: offset, createdMs: nowMs()))
+        segments.append(try Segment(directory: directory, baseOffset: offset, createdMs: nowMs(), budget: fileBudget))
         try leaderEpochCache.clear()
         try writeCheckpoint(Self.logStartFile, logStartOffset)
         try writeCheckpoint(Self.recoveryPointFile, recoveryPoint)

@@ -42,6 +42,8 @@ public final class PartitionLog {
     public internal(set) var recoveredTruncatedBytes = 0
     public internal(set) var recoveredSegments = 0
     let nowMs: @Sendable () -> Int64
+    /// Limits how many segment files are open at once, across every log sharing it.
+    let fileBudget: FileDescriptorBudget
     /// Seeded bug lossy-recovery (test-only, see the broker's `SeededBug`): after an unclean
     /// shutdown the log is cut back to the checkpointed HW instead of keeping every valid batch.
     let seededLossyRecovery: Bool
@@ -54,8 +56,9 @@ public final class PartitionLog {
 
     public init(directory: String, config: LogConfig, logger: Logger,
                 nowMs: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
-                seededLossyRecovery: Bool = false) throws {
+                seededLossyRecovery: Bool = false, fileBudget: FileDescriptorBudget = .shared) throws {
         self.directory = directory
+        self.fileBudget = fileBudget
         self.config = config
         self.logger = logger
         self.nowMs = nowMs
@@ -165,7 +168,7 @@ public final class PartitionLog {
             recoveryPoint = max(recoveryPoint, base)
             try writeCheckpoint(Self.recoveryPointFile, recoveryPoint)
         }
-        segments.append(try Segment(directory: directory, baseOffset: base, createdMs: nowMs()))
+        segments.append(try Segment(directory: directory, baseOffset: base, createdMs: nowMs(), budget: fileBudget))
         FileIO.syncDirectory(directory)
     }
 

@@ -3,19 +3,19 @@ import KafkaProtocol
 import NIOCore
 
 /// One `<baseOffset>.log` file of RecordBatch v2 bytes and its sparse index. Not thread-safe: owned
-/// by its `PartitionLog`.
+/// by its `PartitionLog`. Its files are opened on demand through `files`, which the process's
+/// `FileDescriptorBudget` may close while the segment is idle.
 final class Segment {
     let baseOffset: Int64
     let logPath: String
     let indexPath: String
-    private(set) var fd: Int32
+    let files: SegmentFiles
     private(set) var size: Int
     /// The offset after the last batch (equals `baseOffset` when empty).
     private(set) var nextOffset: Int64
     private(set) var largestTimestamp: Int64 = -1
     private(set) var index = SparseIndex()
     private var bytesSinceIndexEntry = 0
-    private var indexFd: Int32
     /// Bytes of the index file already written.
     private var indexFileEntries = 0
     let createdMs: Int64
@@ -27,13 +27,12 @@ final class Segment {
     }
 
     /// Opens (or creates) the segment files. The caller then either `recover()`s it or `loadIndex()`es it.
-    init(directory: String, baseOffset: Int64, createdMs: Int64) throws {
+    init(directory: String, baseOffset: Int64, createdMs: Int64, budget: FileDescriptorBudget) throws {
         self.baseOffset = baseOffset
         logPath = directory + "/" + Self.fileName(baseOffset, ".log")
         indexPath = directory + "/" + Self.fileName(baseOffset, ".index")
-        fd = try FileIO.open(logPath, create: true)
-        indexFd = try FileIO.open(indexPath, create: true)
-        size = try FileIO.size(fd)
+        files = SegmentFiles(logPath: logPath, indexPath: indexPath, budget: budget)
+        size = try files.withDescriptors { log, _ in try FileIO.size(log) }
         nextOffset = baseOffset
         self.createdMs = createdMs
     }
@@ -44,7 +43,14 @@ final class Segment {
 
     /// Appends batches whose offsets are already assigned; `headers` describe `bytes` in order.
     func append(_ bytes: ByteBuffer, headers: [(header: RecordBatchHeader, offsetInBytes: Int)], indexIntervalBytes: Int) throws {
-        try FileIO.write(fd, bytes, at: size)
+        try files.withDescriptors(writes: true) { log, indexFd in
+            try FileIO.write(log, bytes, at: size)
+            try recordAppended(bytes.readableBytes, headers: headers, indexIntervalBytes: indexIntervalBytes, indexFd: indexFd)
+        }
+    }
+
+    private func recordAppended(_ byteCount: Int, headers: [(header: RecordBatchHeader, offsetInBytes: Int)], indexIntervalBytes: Int,
+                                indexFd: Int32) throws {
         var timestampBefore = largestTimestamp
         for (header, offsetInBytes) in headers {
             let position = size + offsetInBytes
@@ -58,18 +64,18 @@ final class Segment {
             bytesSinceIndexEntry += header.totalSize
             timestampBefore = max(timestampBefore, header.maxTimestamp)
         }
-        size += bytes.readableBytes
+        size += byteCount
         if let last = headers.last { nextOffset = last.header.nextOffset }
         largestTimestamp = timestampBefore
         unflushed = true
-        try writePendingIndexEntries()
+        try writePendingIndexEntries(indexFd: indexFd)
     }
 
     private func addIndexEntry(_ entry: SparseIndex.Entry) {
         index.append(entry)
     }
 
-    private func writePendingIndexEntries() throws {
+    private func writePendingIndexEntries(indexFd: Int32) throws {
         guard indexFileEntries < index.entries.count else { return }
         var buffer = ByteBuffer()
         for entry in index.entries[indexFileEntries...] { SparseIndex.encode(entry, into: &buffer) }
@@ -82,7 +88,7 @@ final class Segment {
     /// The batch header at `position`, nil at the end of the file or when fewer than a header's bytes remain.
     func header(at position: Int) throws -> RecordBatchHeader? {
         guard position + RecordBatchHeader.size <= size else { return nil }
-        let bytes = try FileIO.read(fd, at: position, length: RecordBatchHeader.size)
+        let bytes = try files.withDescriptors { log, _ in try FileIO.read(log, at: position, length: RecordBatchHeader.size) }
         return RecordBatchHeader(bytes, at: bytes.readerIndex)
     }
 
@@ -107,37 +113,36 @@ final class Segment {
     }
 
     func read(at position: Int, length: Int) throws -> ByteBuffer {
-        try FileIO.read(fd, at: position, length: min(length, size - position))
+        try files.withDescriptors { log, _ in try FileIO.read(log, at: position, length: min(length, size - position)) }
     }
 
     // MARK: Truncate, flush, close
 
     /// Cuts the file at `position` (a batch boundary) and drops index entries past it.
     func truncate(toPosition position: Int, nextOffset: Int64, largestTimestamp: Int64) throws {
-        try FileIO.truncate(fd, to: position)
-        size = position
-        self.nextOffset = nextOffset
-        self.largestTimestamp = largestTimestamp
-        index.truncate(toPosition: position)
-        indexFileEntries = min(indexFileEntries, index.entries.count)
-        try FileIO.truncate(indexFd, to: index.entries.count * SparseIndex.entrySize)
-        indexFileEntries = index.entries.count
+        try files.withDescriptors(writes: true) { log, indexFd in
+            try FileIO.truncate(log, to: position)
+            size = position
+            self.nextOffset = nextOffset
+            self.largestTimestamp = largestTimestamp
+            index.truncate(toPosition: position)
+            indexFileEntries = min(indexFileEntries, index.entries.count)
+            try FileIO.truncate(indexFd, to: index.entries.count * SparseIndex.entrySize)
+            indexFileEntries = index.entries.count
+        }
         bytesSinceIndexEntry = position - Int(index.entries.last?.position ?? 0)
         unflushed = true
     }
 
     func flush() throws {
         guard unflushed else { return }
-        try FileIO.sync(fd)
-        try FileIO.sync(indexFd)
+        try files.sync()
         unflushed = false
     }
 
+    /// Closes the files without syncing; `flush` first to keep unsynced writes.
     func close() {
-        FileIO.close(fd)
-        FileIO.close(indexFd)
-        fd = -1
-        indexFd = -1
+        files.close()
     }
 
     func deleteFiles() {
@@ -151,7 +156,7 @@ final class Segment {
     /// Trusts the segment (it is below the recovery point): loads the index file, or rebuilds it by
     /// scanning headers if it is missing or damaged, and finds the end from the last indexed batch.
     func loadIndex(indexIntervalBytes: Int) throws {
-        let bytes = try FileIO.read(indexFd, at: 0, length: try FileIO.size(indexFd))
+        let bytes = try files.withDescriptors { _, indexFd in try FileIO.read(indexFd, at: 0, length: try FileIO.size(indexFd)) }
         if let loaded = SparseIndex.decode(bytes, segmentSize: size) {
             index = loaded
             indexFileEntries = loaded.entries.count
@@ -174,6 +179,14 @@ final class Segment {
     /// Scans every batch from the start, validating lengths, contiguous offsets and (when asked)
     /// CRCs; rebuilds the index; truncates at the first invalid batch. Returns the bytes cut.
     func recover(expectedBaseOffset: Int64, indexIntervalBytes: Int, validateCRC: Bool) throws -> Int {
+        // Like the scan itself, the rewritten index is not fsynced here: the next flush or roll does it.
+        try files.withDescriptors { fd, indexFd in
+            try recover(fd: fd, indexFd: indexFd, expectedBaseOffset: expectedBaseOffset, indexIntervalBytes: indexIntervalBytes,
+                        validateCRC: validateCRC)
+        }
+    }
+
+    private func recover(fd: Int32, indexFd: Int32, expectedBaseOffset: Int64, indexIntervalBytes: Int, validateCRC: Bool) throws -> Int {
         index.removeAll()
         indexFileEntries = 0
         try FileIO.truncate(indexFd, to: 0)
@@ -223,7 +236,7 @@ final class Segment {
         nextOffset = expected
         largestTimestamp = timestamp
         bytesSinceIndexEntry = sinceEntry
-        try writePendingIndexEntries()
+        try writePendingIndexEntries(indexFd: indexFd)
         return cut
     }
 }

@@ -55,7 +55,7 @@ extension RequestRouter {
                 if version < SupportedApis.firstRecordBatchFetchVersion { return failed(.unsupportedForMessageFormat) }
                 let tp = TopicPartition(topic.topic, wanted.partition)
                 guard let partition = broker.replicaManager.partition(tp) else {
-                    return failed(broker.metadata.snapshot.partitions[tp] != nil ? .notLeaderOrFollower : .unknownTopicOrPartition)
+                    return failed(missingPartitionError(tp))
                 }
                 let maxBytes = min(Int(max(0, wanted.partitionMaxBytes)), budget)
                 let result = partition.read(fetchOffset: wanted.fetchOffset, maxBytes: maxBytes, replicaId: request.replicaId,

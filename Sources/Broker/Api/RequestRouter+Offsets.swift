@@ -11,8 +11,7 @@ extension RequestRouter {
                 let tp = TopicPartition(topic.name, wanted.partitionIndex)
                 var answer = ListOffsetsResponse.Partition(partitionIndex: wanted.partitionIndex, errorCode: 0)
                 guard let partition = broker.replicaManager.partition(tp) else {
-                    let known = broker.metadata.snapshot.partitions[tp] != nil
-                    answer.errorCode = (known ? ErrorCode.notLeaderOrFollower : .unknownTopicOrPartition).rawValue
+                    answer.errorCode = missingPartitionError(tp).rawValue
                     return answer
                 }
                 switch partition.lookupOffset(timestamp: wanted.timestamp, currentLeaderEpoch: wanted.currentLeaderEpoch) {
@@ -33,5 +32,14 @@ extension RequestRouter {
             })
         }
         return ListOffsetsResponse(topics: topics)
+    }
+
+    /// The error for a partition this broker does not host: NOT_LEADER_OR_FOLLOWER when the cluster
+    /// knows it, or while this broker has no cluster metadata yet (just started, before the
+    /// controller's first update), so a client retries instead of concluding that the partition does
+    /// not exist; UNKNOWN_TOPIC_OR_PARTITION otherwise.
+    func missingPartitionError(_ tp: TopicPartition) -> ErrorCode {
+        let cluster = broker.metadata.snapshot
+        return cluster.partitions[tp] != nil || cluster.brokers.isEmpty ? .notLeaderOrFollower : .unknownTopicOrPartition
     }
 }

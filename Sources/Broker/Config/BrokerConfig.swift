@@ -77,6 +77,10 @@ public struct BrokerConfig: Sendable {
     public var groupMaxSessionTimeoutMs: Int32 { Int32(int("group.max.session.timeout.ms")) }
     public var retentionCheckIntervalMs: Int64 { int("log.retention.check.interval.ms") }
     public var flushSchedulerIntervalMs: Int64 { int("log.flush.scheduler.interval.ms") }
+    public var partitionLimits: PartitionLimits {
+        PartitionLimits(maxPartitionsPerTopic: Int(int("samsa.max.partitions.per.topic")),
+                        maxPartitionsPerBroker: Int(int("samsa.max.partitions.per.broker")))
+    }
     public var metricsPort: Int? { optionalInt("samsa.metrics.port").map(Int.init) }
     public var eventLogPath: String { values["samsa.event.log"].flatMap { $0.isEmpty ? nil : $0 } ?? logDir + "/events.jsonl" }
     public var peerAddresses: [Int32: HostPort] { Self.parsePeers(values["samsa.peer.addresses"] ?? "") ?? [:] }

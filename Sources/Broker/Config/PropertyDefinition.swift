@@ -108,6 +108,12 @@ public let brokerPropertyDefinitions: [PropertyDefinition] = [
     .init("group.initial.rebalance.delay.ms", .int(0...Int64(Int32.max)), "3000", "Wait for more members before the first rebalance of an empty group."),
     .init("group.min.session.timeout.ms", .int(0...Int64(Int32.max)), "6000", "Smallest session timeout a member may ask for."),
     .init("group.max.session.timeout.ms", .int(0...Int64(Int32.max)), "1800000", "Largest session timeout a member may ask for."),
+    // A partition costs a directory, files, memory and work at every start; past these the control
+    // plane refuses CreateTopics (and auto-creation) instead of accepting what it cannot keep.
+    .init("samsa.max.partitions.per.topic", .int(positiveInt32), "4096",
+          "Most partitions one topic may have; CreateTopics asking for more answers INVALID_PARTITIONS."),
+    .init("samsa.max.partitions.per.broker", .int(positiveInt32), "10000",
+          "Most partition replicas one broker may host, all topics counted; a topic that would exceed it on any broker gets POLICY_VIOLATION."),
     .init("samsa.metrics.port", .int(0...65535), nil, "Port of the Prometheus text endpoint on the listener's host; unset disables it."),
     .init("samsa.event.log", .string, nil, "Path of the JSONL event log; defaults to <log dir>/events.jsonl."),
     .init("samsa.peer.addresses", .peerAddresses, "", "How this broker reaches each peer, overriding their registered addresses."),

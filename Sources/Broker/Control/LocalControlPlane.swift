@@ -26,6 +26,7 @@ public final class LocalControlPlane: ControlPlane {
     private let state: NIOLockedValueBox<Document>
     private let path: String
     private let brokerId: Int32
+    private let limits: PartitionLimits
     private let replicaManager: ReplicaManager
     private let metadata: MetadataCache
     private let logger: Logger
@@ -33,6 +34,7 @@ public final class LocalControlPlane: ControlPlane {
     public init(config: BrokerConfig, replicaManager: ReplicaManager, metadata: MetadataCache, logger: Logger) throws {
         path = config.logDir + "/standalone-metadata.json"
         brokerId = config.brokerId
+        limits = config.partitionLimits
         self.replicaManager = replicaManager
         self.metadata = metadata
         self.logger = logger
@@ -45,8 +47,22 @@ public final class LocalControlPlane: ControlPlane {
             document = Document(clusterId: Self.newClusterId(), topics: [:], nextProducerId: 1000)
         }
         for name in document.topics.keys { document.topics[name]!.leaderEpoch += 1 }
+        Self.warnAboutLimits(document, limits: config.partitionLimits, logger: logger)
         state = NIOLockedValueBox(document)
         try Self.persist(document, to: path)
+    }
+
+    /// Topics persisted before the limits were lowered (or by an older version) still load: their
+    /// segment files open on demand within the descriptor budget. The broker says so, and refuses
+    /// new topics until it is back under the limits.
+    static func warnAboutLimits(_ document: Document, limits: PartitionLimits, logger: Logger) {
+        for (name, topic) in document.topics.sorted(by: { $0.key < $1.key }) where Int(topic.partitions) > limits.maxPartitionsPerTopic {
+            logger.warning("topic \(name) has \(topic.partitions) partitions, above samsa.max.partitions.per.topic=\(limits.maxPartitionsPerTopic); loading it anyway")
+        }
+        let total = document.topics.values.reduce(0) { $0 + Int($1.partitions) }
+        if total > limits.maxPartitionsPerBroker {
+            logger.warning("this broker hosts \(total) partitions, above samsa.max.partitions.per.broker=\(limits.maxPartitionsPerBroker); loading them anyway, new topics will be refused")
+        }
     }
 
     static func newClusterId() -> String {
@@ -83,9 +99,14 @@ public final class LocalControlPlane: ControlPlane {
                 if document.topics[topic.name] != nil {
                     return TopicOperationResult(name: topic.name, errorCode: .topicAlreadyExists, message: "topic '\(topic.name)' already exists")
                 }
-                if let failure = TopicValidation.validate(topic, liveBrokers: [brokerId]) { return failure }
-                if validateOnly { return TopicOperationResult(name: topic.name, errorCode: .none) }
+                if let failure = TopicValidation.validate(topic, liveBrokers: [brokerId], limits: limits) { return failure }
                 let partitions = topic.assignment.map { Int32($0.count) } ?? topic.numPartitions
+                let hosted = document.topics.values.reduce(0) { $0 + Int($1.partitions) }
+                let assignment = Dictionary(uniqueKeysWithValues: (0..<partitions).map { ($0, [brokerId]) })
+                if let failure = TopicValidation.checkCapacity(topic.name, assignment: assignment, hosted: [brokerId: hosted], limits: limits) {
+                    return failure
+                }
+                if validateOnly { return TopicOperationResult(name: topic.name, errorCode: .none) }
                 let entry = Document.Topic(partitions: partitions, configs: topic.configs, leaderEpoch: 0)
                 var updated = document
                 updated.topics[topic.name] = entry

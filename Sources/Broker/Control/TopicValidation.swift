@@ -1,10 +1,29 @@
 import KafkaProtocol
 
+/// How many partitions a broker agrees to take on. Every partition costs memory, a directory, files
+/// and work at each start, so the control plane refuses a topic that would go past these at request
+/// time rather than accepting it and failing later (out of descriptors, an unusable restart).
+public struct PartitionLimits: Sendable, Equatable {
+    /// `samsa.max.partitions.per.topic`: partitions of one topic (CreateTopics answers INVALID_PARTITIONS).
+    public var maxPartitionsPerTopic: Int
+    /// `samsa.max.partitions.per.broker`: partition replicas one broker hosts, every topic counted
+    /// (CreateTopics answers POLICY_VIOLATION).
+    public var maxPartitionsPerBroker: Int
+
+    public init(maxPartitionsPerTopic: Int, maxPartitionsPerBroker: Int) {
+        self.maxPartitionsPerTopic = maxPartitionsPerTopic
+        self.maxPartitionsPerBroker = maxPartitionsPerBroker
+    }
+
+    /// No limit (for tests that exercise other checks).
+    public static let unlimited = PartitionLimits(maxPartitionsPerTopic: Int.max, maxPartitionsPerBroker: Int.max)
+}
+
 /// Checks on a CreateTopics entry that every control plane applies the same way, with Kafka's
 /// error codes: INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR,
-/// INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG.
+/// INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG, and POLICY_VIOLATION for the broker's capacity.
 public enum TopicValidation {
-    public static func validate(_ topic: TopicCreation, liveBrokers: Set<Int32>) -> TopicOperationResult? {
+    public static func validate(_ topic: TopicCreation, liveBrokers: Set<Int32>, limits: PartitionLimits) -> TopicOperationResult? {
         func fail(_ code: ErrorCode, _ message: String) -> TopicOperationResult {
             TopicOperationResult(name: topic.name, errorCode: code, message: message)
         }
@@ -14,6 +33,11 @@ public enum TopicValidation {
         }
         for (key, value) in topic.configs {
             if let problem = TopicConfig.validate(name: key, value: value) { return fail(.invalidConfig, problem) }
+        }
+        let partitionCount = topic.assignment.map(\.count) ?? Int(topic.numPartitions)
+        if partitionCount > limits.maxPartitionsPerTopic {
+            return fail(.invalidPartitions, "topic '\(topic.name)' asks for \(partitionCount) partitions; this broker allows at most "
+                        + "\(limits.maxPartitionsPerTopic) per topic (samsa.max.partitions.per.topic)")
         }
         if let assignment = topic.assignment {
             guard !assignment.isEmpty else { return fail(.invalidReplicaAssignment, "replica assignment is empty") }
@@ -37,6 +61,23 @@ public enum TopicValidation {
         }
         if let minIsr = topic.configs["min.insync.replicas"].flatMap(Int.init), minIsr > Int(topic.replicationFactor) {
             return fail(.invalidConfig, "min.insync.replicas=\(minIsr) is larger than the replication factor \(topic.replicationFactor)")
+        }
+        return nil
+    }
+
+    /// Refuses an assignment that would make any broker host more than `limits.maxPartitionsPerBroker`
+    /// partition replicas, counting the `hosted` ones (replicas per broker id) already there.
+    public static func checkCapacity(_ name: String, assignment: [Int32: [Int32]], hosted: [Int32: Int],
+                                     limits: PartitionLimits) -> TopicOperationResult? {
+        var added: [Int32: Int] = [:]
+        for replicas in assignment.values { for broker in replicas { added[broker, default: 0] += 1 } }
+        for broker in added.keys.sorted() {
+            let total = hosted[broker, default: 0] + added[broker]!
+            guard total > limits.maxPartitionsPerBroker else { continue }
+            return TopicOperationResult(
+                name: name, errorCode: .policyViolation,
+                message: "topic '\(name)' would bring broker \(broker) to \(total) partition replicas (it hosts \(hosted[broker, default: 0])); "
+                    + "the limit is \(limits.maxPartitionsPerBroker) per broker (samsa.max.partitions.per.broker)")
         }
         return nil
     }

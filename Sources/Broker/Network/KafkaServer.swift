@@ -5,15 +5,29 @@ import NIOPosix
 
 /// The broker's client-facing TCP listener: Kafka framing in front of a `RequestRouter`, one
 /// `ConnectionHandler` per connection.
+///
+/// The socket is bound at `start` but connections are accepted only after `startAccepting`: the
+/// broker first loads its logs and publishes its partitions, so no client is told that a partition
+/// it hosts is unknown (connections made meanwhile wait in the kernel's backlog).
 public final class KafkaServer: Sendable {
     private let channel: any Channel
     public let localPort: Int
+
+    /// How long the listener pauses accepting after accept(2) failed, e.g. with EMFILE: long enough
+    /// not to spin on a connection it cannot take, short enough to resume soon after descriptors free up.
+    static let acceptBackoff = TimeAmount.milliseconds(200)
 
     public static func start(host: String, port: Int, group: EventLoopGroup, maxFrameBytes: Int,
                              router: RequestRouter, logger: Logger) async throws -> KafkaServer {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.autoRead, value: false)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoff(logger: logger))
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
@@ -33,8 +47,81 @@ public final class KafkaServer: Sendable {
         self.localPort = localPort
     }
 
+    /// Starts accepting connections (those already waiting in the backlog first).
+    public func startAccepting() async throws {
+        try await channel.setOption(.autoRead, value: true).get()
+    }
+
     public func close() async {
         try? await channel.close()
+    }
+}
+
+/// Keeps the listener alive through accept failures such as EMFILE (out of descriptors): NIO leaves
+/// the server channel open but, as the failed connection stays in the backlog, would retry the
+/// accept at once, forever (NIO's `AcceptBackoffHandler` never sees a read request in that state:
+/// the channel's read stays pending). This handler stops reading from the listening socket for
+/// `KafkaServer.acceptBackoff`, then tries again, and reports each episode once instead of once per
+/// attempt (an episode starting within `quietPeriod` of the last report, as when descriptors hover at
+/// the limit, is reported only if it is still going after it); the connections waiting meanwhile stay
+/// in the kernel's backlog.
+final class AcceptBackoff: ChannelInboundHandler {
+    typealias InboundIn = Channel
+    typealias InboundOut = Channel
+
+    static let quietPeriod = TimeAmount.seconds(10)
+
+    private let logger: Logger
+    private var failingSince: NIODeadline?
+    private var failures = 0
+    private var episodeReported = false
+    private var lastReport: NIODeadline?
+    private var resume: Scheduled<Void>?
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if let since = failingSince {
+            if episodeReported {
+                let milliseconds = (NIODeadline.now() - since).nanoseconds / 1_000_000
+                logger.warning("accepting connections again after \(failures) failed accept(s) over \(milliseconds) ms")
+            }
+            failingSince = nil
+            failures = 0
+            episodeReported = false
+        }
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard let ioError = error as? IOError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        failures += 1
+        let now = NIODeadline.now()
+        if failingSince == nil { failingSince = now }
+        if !episodeReported, lastReport.map({ now - $0 >= Self.quietPeriod }) ?? true {
+            episodeReported = true
+            lastReport = now
+            logger.error("cannot accept connections: \(ioError); retrying every \(KafkaServer.acceptBackoff.nanoseconds / 1_000_000) ms until descriptors free up (reported once)")
+        }
+        guard resume == nil else { return }
+        let channel = context.channel
+        channel.setOption(.autoRead, value: false).whenFailure { _ in }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        resume = context.eventLoop.scheduleTask(in: KafkaServer.acceptBackoff) {
+            handler.value.resume = nil
+            channel.setOption(.autoRead, value: true).whenFailure { _ in }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        resume?.cancel()
+        resume = nil
+        context.fireChannelInactive()
     }
 }
 

@@ -253,12 +253,34 @@ public final class ReplicaManager: Sendable {
         for partition in allPartitions { partition.maybeFlush(nowMs: now) }
     }
 
+    /// Threads closing partitions at shutdown. Closing a log fsyncs its segments and writes its
+    /// checkpoints and clean-shutdown marker, each fsynced with its directory: about ten fsyncs per
+    /// partition, which one after another made SIGTERM of a broker with thousands of partitions take
+    /// minutes. fsyncs of different files overlap well, so a few threads share the work.
+    static let shutdownThreads = 8
+
     public func shutdown() {
         let all = partitions.withLockedValue { map -> [Partition] in
             let values = Array(map.values)
             map = [:]
             return values
         }
-        for partition in all { partition.close() }
+        let next = NIOLockedValueBox(0)
+        let done = DispatchGroup()
+        for _ in 0..<min(Self.shutdownThreads, all.count) {
+            done.enter()
+            Thread.detachNewThread {
+                defer { done.leave() }
+                while true {
+                    let index = next.withLockedValue { value -> Int in
+                        defer { value += 1 }
+                        return value
+                    }
+                    guard index < all.count else { return }
+                    all[index].close()
+                }
+            }
+        }
+        done.wait()
     }
 }

@@ -12,15 +12,17 @@ final class ZooKeeperControlPlane: ControlPlane {
     let session: ZkSession
     let metadata: MetadataCache
     let brokerId: Int32
+    let limits: PartitionLimits
     let logger: Logger
     /// Ids left in this broker's current block.
     private let block = NIOLockedValueBox<(next: Int64, end: Int64)>((0, -1))
     static let producerIdBlockSize: Int64 = 1000
 
-    init(session: ZkSession, metadata: MetadataCache, brokerId: Int32, logger: Logger) {
+    init(session: ZkSession, metadata: MetadataCache, brokerId: Int32, limits: PartitionLimits, logger: Logger) {
         self.session = session
         self.metadata = metadata
         self.brokerId = brokerId
+        self.limits = limits
         self.logger = logger
     }
 
@@ -28,17 +30,24 @@ final class ZooKeeperControlPlane: ControlPlane {
         let cluster = metadata.snapshot
         let live = Set(cluster.brokers.keys)
         let sorted = live.sorted()
+        var hosted: [Int32: Int] = [:]
+        for leadership in cluster.partitions.values { for broker in leadership.replicas { hosted[broker, default: 0] += 1 } }
         var results: [TopicOperationResult] = []
         for topic in topics {
             if cluster.hasTopic(topic.name) {
                 results.append(.init(name: topic.name, errorCode: .topicAlreadyExists, message: "topic '\(topic.name)' already exists"))
                 continue
             }
-            if let failure = TopicValidation.validate(topic, liveBrokers: live) { results.append(failure); continue }
-            if validateOnly { results.append(.init(name: topic.name, errorCode: .none)); continue }
+            if let failure = TopicValidation.validate(topic, liveBrokers: live, limits: limits) { results.append(failure); continue }
             let assignment = topic.assignment ?? TopicValidation.assignReplicas(
                 partitions: topic.numPartitions, replicationFactor: topic.replicationFactor, brokers: sorted,
                 startIndex: Int.random(in: 0..<sorted.count), shift: Int.random(in: 0..<sorted.count))
+            // Every broker's replicas count, as the controller will ask each to host its share.
+            if let failure = TopicValidation.checkCapacity(topic.name, assignment: assignment, hosted: hosted, limits: limits) {
+                results.append(failure)
+                continue
+            }
+            if validateOnly { results.append(.init(name: topic.name, errorCode: .none)); continue }
             do {
                 try await session.run { zk in
                     try zk.ensurePath(ZkPaths.topicConfigs)
@@ -52,6 +61,7 @@ final class ZooKeeperControlPlane: ControlPlane {
                     _ = try zk.multi(ops)
                 }
                 results.append(.init(name: topic.name, errorCode: .none))
+                for replicas in assignment.values { for broker in replicas { hosted[broker, default: 0] += 1 } }
             } catch CoordinationError.multiFailed(_, .nodeExists) {
                 results.append(.init(name: topic.name, errorCode: .topicAlreadyExists, message: "topic '\(topic.name)' already exists"))
             } catch {
