@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Lab
 import KafkaClient
 import KafkaProtocol
 
@@ -40,7 +41,7 @@ struct ProduceCommand: AsyncParsableCommand {
         try await client.run("produce") { cluster in
             let acked = try await SimpleProducer(cluster: cluster, acks: acksValue).send(topic: topic, records: records)
             if !quiet && acksValue != 0 { for ack in acked { print("\(topic)/\(ack.partition)@\(ack.offset)") } }
-            FileHandle.standardError.write(Data("produced \(records.count) record(s) to \(topic)\n".utf8))
+            StandardStreams.writeError("produced \(records.count) record(s) to \(topic)\n")
         }
     }
 }
