@@ -107,7 +107,7 @@ struct SuiteCommand: AsyncParsableCommand {
             StandardStreams.writeError("» run \(results.count + 1)/\(total): \(entry.name) (expect \(entry.expect))\n")
             let result = try await runCase(entry, bug: nil, directory: root + "/" + entry.name, shutdown: shutdown)
             results.append(result)
-            StandardStreams.writeError("  \(result.passed ? "PASS" : "FAIL") \(entry.name): verdict \(result.verdict) (expected \(entry.expect))\(result.note.isEmpty ? "" : " — \(result.note)")\n")
+            StandardStreams.writeError("  \(result.interruptedBy != nil ? "INTERRUPTED" : result.passed ? "PASS" : "FAIL") \(entry.name): verdict \(result.verdict) (expected \(entry.expect))\(result.note.isEmpty ? "" : " — \(result.note)")\n")
         }
         for seeded in bugs where !shutdown.hasFired {
             for name in seeded.cases where !shutdown.hasFired {

@@ -14,7 +14,7 @@ enum SuiteOutput {
             var table = TextTable(["CASE", "EXPECT", "VERDICT", "EXPECTATIONS", "RESULT", "TIME"])
             for result in baseline {
                 table.add([result.name, result.expected, result.verdict, result.expectationsPassed.map { $0 ? "held" : "failed" } ?? "unknown",
-                           result.passed ? "PASS" : "FAIL", String(format: "%.0fs", result.durationSeconds)])
+                           result.interruptedBy != nil ? "INTERRUPTED" : result.passed ? "PASS" : "FAIL", String(format: "%.0fs", result.durationSeconds)])
             }
             sections.append(table.render())
         }
@@ -105,12 +105,13 @@ enum SuiteOutput {
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
         }
         let baseline = results.filter { $0.bug == nil }
-        let failures = baseline.filter { !$0.passed }.count + summaries.filter { !$0.caught }.count
+        let failures = baseline.filter { !$0.passed && $0.interruptedBy == nil }.count + summaries.filter { !$0.caught }.count
         let time = results.reduce(0) { $0 + $1.durationSeconds }
         let extra = interruptedBy == nil ? 0 : 1
+        let errors = extra + baseline.filter { $0.interruptedBy != nil }.count
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         xml += "<testsuite name=\"\(escape(suiteName))\" tests=\"\(baseline.count + summaries.count + extra)\" failures=\"\(failures)\" "
-            + "errors=\"\(extra)\" time=\"\(String(format: "%.1f", time))\">\n"
+            + "errors=\"\(errors)\" time=\"\(String(format: "%.1f", time))\">\n"
         if !summaries.isEmpty {
             let rate = BugSummary.catchRate(summaries)
             xml += "  <properties>\n"
@@ -126,7 +127,9 @@ enum SuiteOutput {
         }
         for result in baseline {
             xml += "  <testcase classname=\"samsa.suite.\(escape(suiteName))\" name=\"\(escape(result.name))\" time=\"\(String(format: "%.1f", result.durationSeconds))\">\n"
-            if !result.passed {
+            if let signal = result.interruptedBy {
+                xml += "    <error message=\"\(escape("interrupted by \(signal); verdict unknown"))\">\(escape(result.note + "\nrun directory: " + result.directory))</error>\n"
+            } else if !result.passed {
                 xml += "    <failure message=\"\(escape("verdict \(result.verdict), expected \(result.expected)"))\">\(escape(result.note + "\nrun directory: " + result.directory))</failure>\n"
             }
             xml += "  </testcase>\n"
