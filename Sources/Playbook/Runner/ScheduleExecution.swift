@@ -2,8 +2,9 @@ import Lab
 
 /// A run's fault schedule, stepped by the runner's loop. Steps fire in order, each no earlier than
 /// its `at` and only while the workload runs (`durationMs`): a step still queued when the workload
-/// ends, however late the steps before it made it, is recorded as not reached and never fired. A step with a condition (`when:`) waits from `at` — evaluating it on fresh reads at
-/// every turn of the loop, about every 100 ms — until it holds (the step fires) or its timeout
+/// ends, however late the steps before it made it, is recorded as not reached and never fired. A
+/// step with a condition (`when:`) waits from `at` — evaluating it on fresh reads at every turn of
+/// the loop, about every 100 ms — until it holds (the step fires) or its timeout
 /// passes (`on_timeout: skip`, the default, drops the step; `run` fires it anyway); the steps
 /// after it wait with it, so a schedule reads as a sequence. `do: await CONDITION` is a wait with
 /// nothing to fire. Timed heals (`heal_after`) count from when their step fired and go on while a
