@@ -208,6 +208,49 @@ def test_interrupted_run_stops_its_cluster_and_workload_and_writes_reports_marke
     assert 'errors="0"' not in (out / "junit.xml").read_text()
 
 
+def test_interrupted_suite_writes_its_summary_marked_interrupted_and_starts_no_other_case(tmp_path):
+    playbook = tmp_path / "small.yaml"
+    playbook.write_text(
+        "name: small\n"
+        "cluster: {brokers: 1}\n"
+        "topics: [{name: orders, partitions: 1, replication_factor: 1}]\n"
+        "workload: {duration: 20s, settle: 5s, producers: [{topic: orders, rate: 50}]}\n"
+        "expectations: {no_lost_writes: true}\n")
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(f"name: small\ncases:\n  - {{name: first, playbook: {playbook}, expect: valid}}\n"
+                     f"  - {{name: second, playbook: {playbook}, expect: valid}}\n")
+    out = tmp_path / "suite"
+    process = subprocess.Popen([SAMSA, "suite", str(suite), "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        seen = ""
+        while time.monotonic() < deadline and "creating topic" not in seen:
+            line = process.stderr.readline()
+            if not line and process.poll() is not None:
+                break
+            seen += line
+        assert "creating topic" in seen, seen[-3000:]
+        time.sleep(2)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 130, stdout[-3000:] + stderr[-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    summary = json.loads((out / "suite.json").read_text())
+    assert summary["interrupted"] is True and summary["valid"] is None and summary["passed"] is False
+    assert summary["interrupted_by"] == "SIGTERM" and summary["runs_planned"] == 2
+    assert [case["name"] for case in summary["cases"]] == ["first"], "no case starts after the signal"
+    assert summary["cases"][0]["interrupted_by"] == "SIGTERM" and summary["cases"][0]["verdict"] == "unknown"
+    report = json.loads((out / "first" / "report.json").read_text())
+    assert report["interrupted"] is True and report["valid"] is None
+    junit = ElementTree.parse(out / "junit.xml").getroot()
+    assert any(case.get("name") == "interrupted" and case.find("error") is not None for case in junit.iter("testcase"))
+    assert not (out / "second").exists()
+    assert not processes_mentioning(str(out)), processes_mentioning(str(out))
+
+
 def test_a_playbook_with_more_steps_than_the_limit_is_refused_at_validation(tmp_path):
     """Thousands of steps in a 10 s workload: refused before anything starts, at the steps list,
     instead of running a few and passing. 100,000 steps are past the file size limit already."""
