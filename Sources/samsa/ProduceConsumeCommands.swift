@@ -80,7 +80,8 @@ struct ConsumeCommand: AsyncParsableCommand {
                 for p in partitions {
                     let result = try await consumer.fetch(TopicPartition(topic, p), offset: positions[p]!)
                     for record in result.records {
-                        print(render(record, partition: p))
+                        // Unbuffered, so a reader that went away (`| head -3`) ends the command at once.
+                        StandardStreams.writeOutput(render(record, partition: p) + "\n")
                         printed += 1
                         if let count, printed >= count { return }
                     }

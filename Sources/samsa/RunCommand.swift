@@ -70,6 +70,8 @@ struct CheckCommand: AsyncParsableCommand {
     @Argument(help: "A run directory written by samsa run.") var directory: String
 
     func run() async throws {
+        // The exit status is the verdict: a closed output must not turn it into 0.
+        StandardStreams.exitOnClosedOutput = false
         let outcome: RunOutcome
         do { outcome = try RunChecker.check(directory: directory) } catch {
             StandardStreams.writeError("samsa check: \(error)\n")
@@ -91,6 +93,8 @@ struct ValidateCommand: ParsableCommand {
     @Flag(name: .long, help: "Print each plan (with randomized schedules expanded) as JSON.") var plan = false
 
     func run() throws {
+        // The exit status says whether every file is valid: a closed output must not turn it into 0.
+        StandardStreams.exitOnClosedOutput = false
         var failed = false
         for file in files {
             do {

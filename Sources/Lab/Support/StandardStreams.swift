@@ -13,7 +13,8 @@ import Foundation
 public enum StandardStreams {
     /// Whether a closed standard output ends the process (status 0). Long-running commands that own
     /// child processes (`cluster up`, `run`, `suite`, `shell`, `broker`) set it to false at startup,
-    /// so their shutdown still runs; their later output is dropped.
+    /// so their shutdown still runs, and so do commands whose exit status is their answer (`check`,
+    /// `validate`, `fault`); their later output is dropped and they exit as they would have.
     // nonisolated(unsafe): written once at startup, before any other thread writes, then only read.
     public nonisolated(unsafe) static var exitOnClosedOutput = true
 
