@@ -22,6 +22,9 @@ public struct RunReport: Sendable {
     public var faults: [FaultWindow]
     /// The schedule's steps as they ran (conditions held or timed out), from the timeline.
     public var steps: [StepOutcome] = []
+    /// Set when a signal stopped the run before it ended by itself: its verdict is unknown,
+    /// whatever the checkers found in what was recorded.
+    public var interruption: RunInterruption?
     /// The playbook's expectations as the runner judged them, in playbook order.
     public var expectations: [Expectation]
     /// Anomalies listed per checker in report.json, report.html and junit.xml; the rest are
@@ -49,8 +52,9 @@ public struct RunReport: Sendable {
 
     /// The run's verdict: valid when every expectation passed, invalid when one failed, unknown
     /// when none failed but some could not be judged. A run without expectations is judged by
-    /// its checkers alone (every one valid).
+    /// its checkers alone (every one valid). An interrupted run is unknown.
     public var verdict: Verdict {
+        if interruption != nil { return .unknown }
         guard !expectations.isEmpty else { return checks.valid }
         if expectations.contains(where: { $0.passed == false }) { return .invalid }
         if expectations.contains(where: { $0.passed == nil }) { return .unknown }

@@ -33,7 +33,7 @@ struct BenchCommand: AsyncParsableCommand {
         let json = self.json
         let started = Date()
         let benchmarks = Benchmarks(samsa: samsaExecutablePath(), workDirectory: work, quick: quick) { message in
-            FileHandle.standardError.write(Data(String(format: "bench %6.1fs: %@\n", Date().timeIntervalSince(started), message).utf8))
+            StandardStreams.writeError(String(format: "bench %6.1fs: %@\n", Date().timeIntervalSince(started), message))
         }
         if !json { print("machine: \(BenchMachine.summary)\n") }
         var failed = false
@@ -52,7 +52,7 @@ struct BenchCommand: AsyncParsableCommand {
                 }
             } catch {
                 failed = true
-                FileHandle.standardError.write(Data("samsa bench \(name): \(error)\n".utf8))
+                StandardStreams.writeError("samsa bench \(name): \(error)\n")
             }
         }
         if failed { throw ExitCode(1) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Broker
 import Foundation
+import Lab
 import Logging
 
 struct BrokerCommand: AsyncParsableCommand {
@@ -27,16 +28,17 @@ struct BrokerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        StandardStreams.exitOnClosedOutput = false
         let shutdown = ShutdownSignal.install()
         let brokerConfig: BrokerConfig
         do {
             brokerConfig = try BrokerConfig.load(path: config, overrides: override)
         } catch {
-            FileHandle.standardError.write(Data("samsa broker: \(error)\n".utf8))
+            StandardStreams.writeError("samsa broker: \(error)\n")
             throw ExitCode(2)
         }
         if let refusal = brokerConfig.seededBugsRefusal(environment: ProcessInfo.processInfo.environment) {
-            FileHandle.standardError.write(Data("samsa broker: \(refusal)\n".utf8))
+            StandardStreams.writeError("samsa broker: \(refusal)\n")
             throw ExitCode(2)
         }
         let level = Logger.Level(rawValue: logLevel)!

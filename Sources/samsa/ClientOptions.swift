@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Lab
 import KafkaClient
 
 /// Options shared by the commands that talk to a running cluster.
@@ -45,13 +46,14 @@ struct ClientOptions: ParsableArguments {
 
 /// Prints a one-line error to stderr and exits 1: the CLI's answer to a failed operation.
 func fail(_ command: String, _ error: Error) -> ExitCode {
-    FileHandle.standardError.write(Data("samsa \(command): \(error)\n".utf8))
+    StandardStreams.writeError("samsa \(command): \(error)\n")
     return ExitCode(1)
 }
 
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    FileHandle.standardOutput.write(try encoder.encode(value))
-    FileHandle.standardOutput.write(Data("\n".utf8))
+    var data = try encoder.encode(value)
+    data.append(0x0A)
+    StandardStreams.writeOutput(data)
 }

@@ -59,6 +59,7 @@ struct ClusterCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            StandardStreams.exitOnClosedOutput = false
             let shutdownSignal = ShutdownSignal.install()
             bootstrapLogging(level: Logger.Level(rawValue: logLevel)!)
             let properties = brokerConfig.map { item -> (String, String) in
@@ -70,7 +71,7 @@ struct ClusterCommand: AsyncParsableCommand {
                                          samsaBinary: samsaExecutablePath())
             if trackDurability {
                 do { spec.durabilityLibrary = try DurabilityTracking.locateLibrary(samsaBinary: spec.samsaBinary) } catch {
-                    FileHandle.standardError.write(Data("samsa cluster up: \(error)\n".utf8))
+                    StandardStreams.writeError("samsa cluster up: \(error)\n")
                     throw ExitCode(1)
                 }
             }
@@ -97,7 +98,7 @@ struct ClusterCommand: AsyncParsableCommand {
                                                      onShutdownRequest: { shutdown.trigger("shutdown request") },
                                                      onDetachRequest: { detached.set() })
             } catch {
-                FileHandle.standardError.write(Data("samsa cluster up: \(error)\n".utf8))
+                StandardStreams.writeError("samsa cluster up: \(error)\n")
                 throw ExitCode(1)
             }
             if shutdown.hasFired {
@@ -105,11 +106,11 @@ struct ClusterCommand: AsyncParsableCommand {
                 return
             }
             let elapsed = Date().timeIntervalSince(started)
-            FileHandle.standardOutput.write(Data("READY bootstrap=\(session.cluster.bootstrap)\n".utf8))
-            FileHandle.standardError.write(Data(String(format: "cluster ready in %.2f s; run directory %@; control: samsa fault --dir %@ ...\n",
-                                                       elapsed, session.cluster.run.path, session.cluster.run.path).utf8))
+            StandardStreams.writeOutput("READY bootstrap=\(session.cluster.bootstrap)\n")
+            StandardStreams.writeError(String(format: "cluster ready in %.2f s; run directory %@; control: samsa fault --dir %@ ...\n",
+                                              elapsed, session.cluster.run.path, session.cluster.run.path))
             let signal = await shutdown.wait()
-            FileHandle.standardError.write(Data("\(signal): healing faults and stopping the cluster\n".utf8))
+            StandardStreams.writeError("\(signal): healing faults and stopping the cluster\n")
             await session.stop()
         }
     }

@@ -42,6 +42,8 @@ struct FaultCLI: AsyncParsableCommand {
     var line: String { words.joined(separator: " ") }
 
     func run() async throws {
+        // The exit status says whether the fault was applied: a closed output must not turn it into 0.
+        StandardStreams.exitOnClosedOutput = false
         let response: ControlResponse
         // An await may take its whole timeout; the lab answers when it ends.
         var timeoutMs = 60_000

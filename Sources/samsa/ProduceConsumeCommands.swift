@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Lab
 import KafkaClient
 import KafkaProtocol
 
@@ -40,7 +41,7 @@ struct ProduceCommand: AsyncParsableCommand {
         try await client.run("produce") { cluster in
             let acked = try await SimpleProducer(cluster: cluster, acks: acksValue).send(topic: topic, records: records)
             if !quiet && acksValue != 0 { for ack in acked { print("\(topic)/\(ack.partition)@\(ack.offset)") } }
-            FileHandle.standardError.write(Data("produced \(records.count) record(s) to \(topic)\n".utf8))
+            StandardStreams.writeError("produced \(records.count) record(s) to \(topic)\n")
         }
     }
 }
@@ -79,7 +80,8 @@ struct ConsumeCommand: AsyncParsableCommand {
                 for p in partitions {
                     let result = try await consumer.fetch(TopicPartition(topic, p), offset: positions[p]!)
                     for record in result.records {
-                        print(render(record, partition: p))
+                        // Unbuffered, so a reader that went away (`| head -3`) ends the command at once.
+                        StandardStreams.writeOutput(render(record, partition: p) + "\n")
                         printed += 1
                         if let count, printed >= count { return }
                     }

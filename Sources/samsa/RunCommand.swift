@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
+import Lab
 import Logging
 import Playbook
 import Report
 
 /// `samsa run`: one playbook against a fresh local cluster, then the checkers and the reports.
 /// Exit status: 0 every expectation held, 1 one failed (or could not be judged), 2 the playbook is
-/// invalid or the lab could not run.
+/// invalid or the lab could not run, 130 interrupted by SIGINT or SIGTERM (the reports are written,
+/// marked interrupted, verdict unknown).
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -16,8 +18,11 @@ struct RunCommand: AsyncParsableCommand {
         brokers start in the run directory, the topics are created, the workload runs with the fault
         schedule, every fault is healed, the cluster settles, a final reader reads every partition,
         and the checkers judge the history. Reports: report.json, report.md, report.html, junit.xml.
-        Exit status: 0 every expectation held; 1 one failed or could not be judged; 2 invalid
-        playbook or the lab could not run.
+        Exit status: 0 every expectation held; 1 one failed or could not be judged (a scheduled step
+        that did not run makes the verdict unknown); 2 invalid playbook or the lab could not run;
+        130 interrupted by SIGINT or SIGTERM: the workload and the cluster stop, the checkers judge
+        what was recorded and the reports are written, marked interrupted (valid: null). A second
+        signal kills the lab's processes at once (the reports are still written).
         """
     )
 
@@ -29,23 +34,28 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level of the lab (debug, info, warning, error).") var logLevel: String = "warning"
 
     func run() async throws {
+        StandardStreams.exitOnClosedOutput = false
         let shutdown = ShutdownSignal.install()
         bootstrapLogging(level: Logger.Level(rawValue: logLevel) ?? .warning)
         let plan: RunPlan
         do {
             plan = try PlaybookLoader.load(path: playbook, seedOverride: seed, scheduleOverride: schedule)
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            StandardStreams.writeError("\(error)\n")
             throw ExitCode(2)
         }
         let directory: String
         do { directory = try RunDirectories.prepare(out, name: plan.name) } catch {
-            FileHandle.standardError.write(Data("samsa run: \(error)\n".utf8))
+            StandardStreams.writeError("samsa run: \(error)\n")
             throw ExitCode(2)
         }
-        let outcome = try await RunExecution.execute(plan, directory: directory, quiet: quiet, logLevel: logLevel, shutdown: shutdown)
-        RunExecution.printSummary(outcome)
-        throw ExitCode(outcome.passed == true ? 0 : 1)
+        let result = try await RunExecution.execute(plan, directory: directory, quiet: quiet, logLevel: logLevel, shutdown: shutdown)
+        RunExecution.printSummary(result.outcome)
+        if let signal = result.interruptedBy {
+            StandardStreams.writeError("interrupted by \(signal): the reports in \(directory) judge what was recorded until then (verdict unknown)\n")
+            throw ExitCode(130)
+        }
+        throw ExitCode(result.outcome.passed == true ? 0 : 1)
     }
 }
 
@@ -60,9 +70,11 @@ struct CheckCommand: AsyncParsableCommand {
     @Argument(help: "A run directory written by samsa run.") var directory: String
 
     func run() async throws {
+        // The exit status is the verdict: a closed output must not turn it into 0.
+        StandardStreams.exitOnClosedOutput = false
         let outcome: RunOutcome
         do { outcome = try RunChecker.check(directory: directory) } catch {
-            FileHandle.standardError.write(Data("samsa check: \(error)\n".utf8))
+            StandardStreams.writeError("samsa check: \(error)\n")
             throw ExitCode(2)
         }
         RunExecution.printSummary(outcome)
@@ -81,6 +93,8 @@ struct ValidateCommand: ParsableCommand {
     @Flag(name: .long, help: "Print each plan (with randomized schedules expanded) as JSON.") var plan = false
 
     func run() throws {
+        // The exit status says whether every file is valid: a closed output must not turn it into 0.
+        StandardStreams.exitOnClosedOutput = false
         var failed = false
         for file in files {
             do {
@@ -95,7 +109,7 @@ struct ValidateCommand: ParsableCommand {
                     if plan { try printJSON(loaded) }
                 }
             } catch {
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                StandardStreams.writeError("\(error)\n")
                 failed = true
             }
         }

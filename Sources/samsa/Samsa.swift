@@ -1,4 +1,5 @@
 import ArgumentParser
+import Lab
 
 /// The one executable. Each subcommand validates its input and delegates to a library target.
 @main
@@ -10,4 +11,11 @@ struct Samsa: AsyncParsableCommand {
                       ProduceCommand.self, ConsumeCommand.self, FaultCLI.self, RunCommand.self, CheckCommand.self,
                       ValidateCommand.self, SuiteCommand.self, ShellCLI.self, BenchCommand.self]
     )
+
+    /// SIGPIPE is ignored before anything runs, so a reader that closes early (`| head`) shows up
+    /// as EPIPE on a write, which `StandardStreams` treats as the end of the output.
+    static func main() async {
+        StandardStreams.ignoreBrokenPipes()
+        await main(nil)
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Lab
 import Shell
 
 struct ShellCLI: AsyncParsableCommand {
@@ -16,6 +17,7 @@ struct ShellCLI: AsyncParsableCommand {
     @Option(name: .long, help: "Where `cluster up` puts lab directories (runs/shell-<time>).") var runs: String = "runs"
 
     func run() async throws {
+        StandardStreams.exitOnClosedOutput = false
         let code = await ShellMain.run(failFast: failFast, historyPath: history, runsDirectory: runs, samsaBinary: samsaExecutablePath())
         if code != 0 { throw ExitCode(code) }
     }

@@ -4,13 +4,13 @@ import Foundation
 /// Turns SIGTERM and SIGINT into an awaitable event. `install()` must run before anything a user
 /// might interrupt (the default handlers are replaced at once, so a signal during startup is not
 /// lost and does not kill the process); `wait()` returns the first signal, even one that arrived
-/// before it was called.
+/// before it was called, and `wait(count:)` the n-th (a second Ctrl-C that asks to abort faster).
 final class ShutdownSignal: @unchecked Sendable {
-    // `lock` guards `received` and `continuations` (every waiter is resumed by the first signal);
-    // the signal sources are retained for the process lifetime (it is exiting when they fire).
+    // `lock` guards `received` and `waiters` (each is resumed by the signal it waits for); the
+    // signal sources are retained for the process lifetime (it is exiting when they fire).
     private let lock = NSLock()
-    private var received: String?
-    private var continuations: [CheckedContinuation<String, Never>] = []
+    private var received: [String] = []
+    private var waiters: [(count: Int, continuation: CheckedContinuation<String, Never>)] = []
     private var sources: [DispatchSourceSignal] = []
 
     static func install() -> ShutdownSignal {
@@ -31,29 +31,48 @@ final class ShutdownSignal: @unchecked Sendable {
 
     private func deliver(_ name: String) {
         lock.lock()
-        if received == nil { received = name }
-        let pending = continuations
-        continuations = []
+        received.append(name)
+        let count = received.count
+        let due = waiters.filter { $0.count <= count }
+        waiters.removeAll { $0.count <= count }
         lock.unlock()
-        for continuation in pending { continuation.resume(returning: name) }
+        for waiter in due { waiter.continuation.resume(returning: name) }
     }
 
     /// Whether a signal has arrived (for startup code that checks between steps).
     var hasFired: Bool {
         lock.lock()
         defer { lock.unlock() }
-        return received != nil
+        return !received.isEmpty
     }
 
-    func wait() async -> String {
+    /// How many signals have arrived.
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return received.count
+    }
+
+    /// The first signal's name, once one has arrived.
+    var first: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return received.first
+    }
+
+    func wait() async -> String { await wait(count: 1) }
+
+    /// Returns when `count` signals have arrived, with the name of the `count`-th.
+    func wait(count: Int) async -> String {
         await withCheckedContinuation { continuation in
             lock.lock()
-            if let received {
+            if received.count >= count {
+                let name = received[count - 1]
                 lock.unlock()
-                continuation.resume(returning: received)
+                continuation.resume(returning: name)
                 return
             }
-            continuations.append(continuation)
+            waiters.append((count, continuation))
             lock.unlock()
         }
     }

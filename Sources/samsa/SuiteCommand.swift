@@ -7,7 +7,9 @@ import Verification
 
 /// `samsa suite`: every playbook × schedule case of a suite, each compared with its expected
 /// verdict, then every seeded bug × case run of its `bugs:` section. Exit status: 0 every case as
-/// expected and every bug caught by enough of its cases, 1 otherwise, 2 invalid suite or lab failure.
+/// expected and every bug caught by enough of its cases, 1 otherwise, 2 invalid suite or lab failure,
+/// 130 interrupted (the running case's reports, suite.json and junit.xml are written, marked
+/// interrupted; the cases not started are not listed).
 struct SuiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "suite",
@@ -23,6 +25,10 @@ struct SuiteCommand: AsyncParsableCommand {
         checker's verdict is invalid; a bug is caught when at least min_caught (default 2) of its
         cases catch it. The catch rate is bugs caught over bugs run. The cases a bug names also run
         once without it (the baseline), and must come out as expected.
+
+        SIGINT or SIGTERM stops the running case as `samsa run` does (its reports are written, marked
+        interrupted), starts no other case, writes suite.json (interrupted: true, valid: null) and
+        junit.xml (an error test case for the interruption) and exits 130.
         """
     )
 
@@ -53,31 +59,35 @@ struct SuiteCommand: AsyncParsableCommand {
         var durationSeconds: Double
         var directory: String
         var note: String
+        /// The signal that stopped this run; nil for a run that ended by itself.
+        var interruptedBy: String?
 
         enum CodingKeys: String, CodingKey {
             case name, bug, playbook, schedule, seed, expected, verdict, passed, result, checkers, directory, note
+            case interruptedBy = "interrupted_by"
             case expectationsPassed = "expectations_passed"
             case durationSeconds = "duration_s"
         }
     }
 
     func run() async throws {
+        StandardStreams.exitOnClosedOutput = false
         let shutdown = ShutdownSignal.install()
         bootstrapLogging(level: .warning)
         let loaded: Suite
         do { loaded = try Suite.load(path: suite, seedOverride: seed) } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            StandardStreams.writeError("\(error)\n")
             throw ExitCode(2)
         }
         let allCases = (loaded.cases + loaded.library).map(\.name)
         let unknown = only.filter { !allCases.contains($0) }
         guard unknown.isEmpty else {
-            FileHandle.standardError.write(Data("samsa suite: no case named \(unknown.joined(separator: ", ")); cases: \(allCases.joined(separator: ", "))\n".utf8))
+            StandardStreams.writeError("samsa suite: no case named \(unknown.joined(separator: ", ")); cases: \(allCases.joined(separator: ", "))\n")
             throw ExitCode(2)
         }
         let unknownBugs = bug.filter { name in !loaded.bugs.contains { $0.name == name } }
         guard unknownBugs.isEmpty else {
-            FileHandle.standardError.write(Data("samsa suite: no bug named \(unknownBugs.joined(separator: ", ")) in this suite; bugs: \(loaded.bugs.map(\.name).joined(separator: ", "))\n".utf8))
+            StandardStreams.writeError("samsa suite: no bug named \(unknownBugs.joined(separator: ", ")) in this suite; bugs: \(loaded.bugs.map(\.name).joined(separator: ", "))\n")
             throw ExitCode(2)
         }
         let bugs = loaded.bugs.filter { bug.isEmpty || bug.contains($0.name) }
@@ -88,25 +98,25 @@ struct SuiteCommand: AsyncParsableCommand {
         }
         let root: String
         do { root = try RunDirectories.prepare(out, name: "suite-" + loaded.name) } catch {
-            FileHandle.standardError.write(Data("samsa suite: \(error)\n".utf8))
+            StandardStreams.writeError("samsa suite: \(error)\n")
             throw ExitCode(2)
         }
         let total = baselines.count + bugs.reduce(0) { $0 + $1.cases.count }
         var results: [CaseResult] = []
-        for entry in baselines {
-            FileHandle.standardError.write(Data("» run \(results.count + 1)/\(total): \(entry.name) (expect \(entry.expect))\n".utf8))
+        for entry in baselines where !shutdown.hasFired {
+            StandardStreams.writeError("» run \(results.count + 1)/\(total): \(entry.name) (expect \(entry.expect))\n")
             let result = try await runCase(entry, bug: nil, directory: root + "/" + entry.name, shutdown: shutdown)
             results.append(result)
-            FileHandle.standardError.write(Data("  \(result.passed ? "PASS" : "FAIL") \(entry.name): verdict \(result.verdict) (expected \(entry.expect))\(result.note.isEmpty ? "" : " — \(result.note)")\n".utf8))
+            StandardStreams.writeError("  \(result.interruptedBy != nil ? "INTERRUPTED" : result.passed ? "PASS" : "FAIL") \(entry.name): verdict \(result.verdict) (expected \(entry.expect))\(result.note.isEmpty ? "" : " — \(result.note)")\n")
         }
-        for seeded in bugs {
-            for name in seeded.cases {
+        for seeded in bugs where !shutdown.hasFired {
+            for name in seeded.cases where !shutdown.hasFired {
                 guard let entry = loaded.lookup(name) else { continue }
-                FileHandle.standardError.write(Data("» run \(results.count + 1)/\(total): seeded bug \(seeded.name) × \(name)\n".utf8))
+                StandardStreams.writeError("» run \(results.count + 1)/\(total): seeded bug \(seeded.name) × \(name)\n")
                 let result = try await runCase(entry, bug: seeded.name, directory: root + "/" + seeded.name + "/" + name, shutdown: shutdown)
                 results.append(result)
                 let fired = (result.checkers ?? []).isEmpty ? "" : " by " + (result.checkers ?? []).joined(separator: ", ")
-                FileHandle.standardError.write(Data("  \(seeded.name) × \(name): \(BugRunResult(rawValue: result.result ?? "")?.label ?? "error")\(fired)\(result.note.isEmpty ? "" : " — \(result.note)")\n".utf8))
+                StandardStreams.writeError("  \(seeded.name) × \(name): \(BugRunResult(rawValue: result.result ?? "")?.label ?? "error")\(fired)\(result.note.isEmpty ? "" : " — \(result.note)")\n")
             }
         }
         let summaries = bugs.map { seeded in
@@ -115,9 +125,16 @@ struct SuiteCommand: AsyncParsableCommand {
             }, minCaught: seeded.minCaught)
         }
         let baselineResults = results.filter { $0.bug == nil }
-        let passed = baselineResults.allSatisfy { $0.passed } && summaries.allSatisfy { $0.caught }
-        try SuiteOutput.writeSummary(results, summaries: summaries, passed: passed, root: root, suiteName: loaded.name)
+        let interruptedBy = shutdown.first
+        let passed = interruptedBy == nil && baselineResults.allSatisfy { $0.passed } && summaries.allSatisfy { $0.caught }
+        try SuiteOutput.writeSummary(results, summaries: summaries, passed: passed, root: root, suiteName: loaded.name,
+                                     interruptedBy: interruptedBy, runsPlanned: total)
         print(SuiteOutput.render(results, summaries: summaries))
+        if let interruptedBy {
+            print("suite \(loaded.name): interrupted by \(interruptedBy) after \(results.count) of \(total) run(s); verdict unknown")
+            print("results: \(root)/suite.json \(root)/junit.xml")
+            throw ExitCode(130)
+        }
         let failures = baselineResults.filter { !$0.passed }.count
         if !baselineResults.isEmpty {
             print(failures == 0 ? "suite \(loaded.name): all \(baselineResults.count) case(s) as expected"
@@ -132,8 +149,8 @@ struct SuiteCommand: AsyncParsableCommand {
         throw ExitCode(passed ? 0 : 1)
     }
 
-    /// Runs one case, with `bug` switched on when given, and judges it. Only an interruption
-    /// (exit 130) escapes; a failed run is recorded as an error result.
+    /// Runs one case, with `bug` switched on when given, and judges it. A failed run is recorded as
+    /// an error result, an interrupted one as unknown with the signal.
     func runCase(_ entry: Suite.Case, bug: String?, directory: String, shutdown: ShutdownSignal) async throws -> CaseResult {
         let plan = bug.map { Suite.bugPlan(entry.plan, bug: $0) } ?? entry.plan
         let started = Date()
@@ -143,15 +160,26 @@ struct SuiteCommand: AsyncParsableCommand {
                                 durationSeconds: 0, directory: directory, note: "")
         do {
             _ = try RunDirectories.prepare(directory, name: entry.name)
-            let outcome = try await RunExecution.execute(plan, directory: directory, quiet: quiet, logLevel: logLevel, shutdown: shutdown)
-            Self.judge(outcome, expect: entry.expect, bug: bug, into: &result)
+            let run = try await RunExecution.execute(plan, directory: directory, quiet: quiet, logLevel: logLevel, shutdown: shutdown)
+            Self.judge(run.outcome, expect: entry.expect, bug: bug, into: &result)
+            if let signal = run.interruptedBy { Self.markInterrupted(&result, signal) }
         } catch let exit as ExitCode where exit.rawValue == 130 {
-            throw exit
+            Self.markInterrupted(&result, shutdown.first ?? "a signal")
         } catch {
             result.note = "the run failed: \(error)"
         }
         result.durationSeconds = Date().timeIntervalSince(started)
         return result
+    }
+
+    /// An interrupted run neither passes nor fails: its verdict is unknown.
+    static func markInterrupted(_ result: inout CaseResult, _ signal: String) {
+        result.interruptedBy = signal
+        result.verdict = "unknown"
+        result.expectationsPassed = nil
+        result.passed = false
+        if result.bug != nil { result.result = BugRunResult.unknown.rawValue }
+        result.note = "interrupted by \(signal)" + (result.note.isEmpty ? "" : "; \(result.note)")
     }
 
     /// The one place a run's outcome becomes a suite result. A case without a bug passes when the

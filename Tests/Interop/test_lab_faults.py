@@ -1,13 +1,16 @@
 """Every fault of the lab, injected from a second process with `samsa fault` against a running
 `samsa cluster up`, and measured from outside: through the timeline, the cluster's metadata and
 round trips over the proxied links."""
+import json
+import os
 import socket
 import struct
+import subprocess
 import time
 
 from confluent_kafka import Producer
 
-from conftest import unique_topic
+from conftest import SAMSA, unique_topic
 
 FAST_ISR = {"replica.lag.time.max.ms": "1500"}
 
@@ -154,6 +157,35 @@ def test_role_targets_resolve_to_the_right_broker(lab_factory):
     assert lab.status()["processes"][crashed[0]]["state"] == "crashed"
     lab.fault("restart", str(crashed[0]))
     assert lab.status()["processes"][crashed[0]]["state"] == "running"
+
+
+def refused(lab, *words: str) -> str:
+    """The error of a fault the lab must refuse; asserts it changed nothing."""
+    out = subprocess.run([SAMSA, "fault", "--dir", str(lab.dir), "--json", *words], capture_output=True, text=True, timeout=120)
+    answer = json.loads(out.stdout)
+    assert out.returncode == 1 and not answer["ok"], answer
+    assert not lab.status()["faults"], "a refused fault must not be active"
+    return answer["error"]
+
+
+def test_targets_naming_nothing_are_refused_and_json_into_a_closed_pipe_ends_quietly(lab_factory):
+    lab = lab_factory(3)
+    topic = unique_topic("names")
+    lab.create_topic(topic)
+    assert refused(lab, "pause", "coordinator_of", "nosuchgroup") == "coordinator_of nosuchgroup: the cluster has no consumer group 'nosuchgroup'"
+    assert refused(lab, "crash", "leader_of", "nosuchtopic/0") == "leader_of nosuchtopic/0: the cluster has no topic 'nosuchtopic'"
+    assert "has 1 partition(s); there is no partition 7" in refused(lab, "isolate", f"followers_of {topic}/7")
+    assert all(p["state"] == "running" for p in lab.status()["processes"] if p["name"].startswith("broker-"))
+
+    # `samsa topics describe --json | head -c 1`, with the reader gone before the first write.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run([SAMSA, "topics", "describe", "--bootstrap", lab.bootstrap, "--json"],
+                                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 0 and "Fatal error" not in result.stderr, result.stderr[-2000:]
 
 
 def test_role_targets_resolve_while_the_first_brokers_are_paused(lab_factory):

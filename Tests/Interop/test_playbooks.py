@@ -165,7 +165,9 @@ def test_invalid_playbook_exits_2_naming_every_problem_with_its_position(tmp_pat
     assert not (tmp_path / "run").exists(), "nothing may start for an invalid playbook"
 
 
-def test_interrupted_run_stops_its_cluster_and_workload(tmp_path):
+def test_interrupted_run_stops_its_cluster_and_workload_and_writes_reports_marked_interrupted(tmp_path):
+    """SIGINT mid-workload: the workload and the cluster stop, the checkers judge what was recorded,
+    the reports are written and say so (valid null: never a pass), exit 130, nothing left running."""
     out = tmp_path / "run"
     process = subprocess.Popen([SAMSA, "run", str(ROOT / "Playbooks" / "acks-all-safe.yaml"), "--out", str(out)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -180,8 +182,8 @@ def test_interrupted_run_stops_its_cluster_and_workload(tmp_path):
         assert "step 1/" in seen, f"the run never reached its first fault:\n{seen[-3000:]}"
         assert processes_mentioning(str(out)), "the lab's processes should be running"
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
-        assert process.returncode == 130
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 130, stdout[-3000:] + stderr[-3000:]
         deadline = time.monotonic() + 10
         while processes_mentioning(str(out)) and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -190,6 +192,109 @@ def test_interrupted_run_stops_its_cluster_and_workload(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+    assert "did not stop within" not in stderr, stderr[-3000:]
+    assert "UNKNOWN" in stdout and "interrupted by SIGINT" in stdout, stdout[-3000:]
+    assert "PASS" not in stdout.split("\n")[0]
+    report = json.loads((out / "report.json").read_text())
+    assert report["interrupted"] is True and report["valid"] is None and report["verdict"] == "unknown"
+    assert report["interruption"]["signal"] == "SIGINT" and report["interruption"]["elapsed_ms"] > 0
+    statuses = [step["status"] for step in report["steps"]]
+    assert statuses == ["applied", "interrupted"], report["steps"]
+    assert report["stats"]["attempted"] > 0, "the history recorded until the signal is checked"
+    names = {e["name"]: e for e in report["expectations"]}
+    assert names["run_completed"]["passed"] is None and names["steps_run"]["passed"] is None
+    for name in ("report.md", "report.html", "junit.xml", "history.jsonl"):
+        assert (out / name).exists(), name
+    assert 'errors="0"' not in (out / "junit.xml").read_text()
+
+
+def test_interrupted_suite_writes_its_summary_marked_interrupted_and_starts_no_other_case(tmp_path):
+    playbook = tmp_path / "small.yaml"
+    playbook.write_text(
+        "name: small\n"
+        "cluster: {brokers: 1}\n"
+        "topics: [{name: orders, partitions: 1, replication_factor: 1}]\n"
+        "workload: {duration: 20s, settle: 5s, producers: [{topic: orders, rate: 50}]}\n"
+        "expectations: {no_lost_writes: true}\n")
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(f"name: small\ncases:\n  - {{name: first, playbook: {playbook}, expect: valid}}\n"
+                     f"  - {{name: second, playbook: {playbook}, expect: valid}}\n")
+    out = tmp_path / "suite"
+    process = subprocess.Popen([SAMSA, "suite", str(suite), "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        seen = ""
+        while time.monotonic() < deadline and "creating topic" not in seen:
+            line = process.stderr.readline()
+            if not line and process.poll() is not None:
+                break
+            seen += line
+        assert "creating topic" in seen, seen[-3000:]
+        time.sleep(2)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 130, stdout[-3000:] + stderr[-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    summary = json.loads((out / "suite.json").read_text())
+    assert summary["interrupted"] is True and summary["valid"] is None and summary["passed"] is False
+    assert summary["interrupted_by"] == "SIGTERM" and summary["runs_planned"] == 2
+    assert [case["name"] for case in summary["cases"]] == ["first"], "no case starts after the signal"
+    assert summary["cases"][0]["interrupted_by"] == "SIGTERM" and summary["cases"][0]["verdict"] == "unknown"
+    report = json.loads((out / "first" / "report.json").read_text())
+    assert report["interrupted"] is True and report["valid"] is None
+    junit = ElementTree.parse(out / "junit.xml").getroot()
+    assert any(case.get("name") == "interrupted" and case.find("error") is not None for case in junit.iter("testcase"))
+    assert not (out / "second").exists()
+    assert not processes_mentioning(str(out)), processes_mentioning(str(out))
+
+
+def test_a_playbook_with_more_steps_than_the_limit_is_refused_at_validation(tmp_path):
+    """Thousands of steps in a 10 s workload: refused before anything starts, at the steps list,
+    instead of running a few and passing. 100,000 steps are past the file size limit already."""
+    def playbook(name: str, count: int) -> Path:
+        path = tmp_path / f"{name}.yaml"
+        steps = "".join(f"    - {{at: {1000 + i * 8000 // count}ms, do: isolate 2}}\n" for i in range(count))
+        path.write_text(
+            f"name: {name}\n"
+            "cluster: {brokers: 3}\n"
+            "topics: [{name: orders, partitions: 1, replication_factor: 3}]\n"
+            "workload: {duration: 10s, producers: [{topic: orders, rate: 10}]}\n"
+            "faults:\n"
+            "  steps:\n" + steps)
+        return path
+
+    many = playbook("many", 5_000)
+    result = subprocess.run([SAMSA, "run", str(many), "--out", str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [f"{many}:7:5: steps lists 5000 steps; at most 1000 are allowed"]
+    assert not (tmp_path / "run").exists(), "nothing may start for a refused playbook"
+
+    huge = playbook("huge", 100_000)
+    result = subprocess.run([SAMSA, "validate", str(huge)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    assert result.stderr.startswith(f"{huge}: the playbook is ") and "at most 1048576 are read" in result.stderr
+
+    dense = playbook("dense", 200)
+    result = subprocess.run([SAMSA, "validate", str(dense)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{dense}:17:7: step 11 ('isolate 2' at 1.40s) would start 2.10s late"), result.stderr[-2000:]
+
+
+def test_json_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    """A reader that is gone before samsa writes (`samsa validate --plan … | head -c 1`): exit 0, no
+    crash, no backtrace."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run([SAMSA, "validate", "--plan", str(ROOT / "Playbooks" / "quickstart.yaml")],
+                                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Fatal error" not in result.stderr and "Broken pipe" not in result.stderr, result.stderr[-2000:]
 
 
 def test_a_client_that_dies_fails_the_run_and_is_named(tmp_path):

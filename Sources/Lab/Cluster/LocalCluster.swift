@@ -64,6 +64,8 @@ public final class LocalCluster: Sendable {
         var brokers: [Int32: BrokerInfo] = [:]
         /// Proxy ports of links i->j and i->zk, fixed for the life of the lab so restarts reuse them.
         var linkPorts: [LinkID: Int] = [:]
+        /// Set by `killAll`: no broker starts again, and stopping waits for no controlled shutdown.
+        var killed = false
     }
 
     public let spec: Spec
@@ -186,6 +188,7 @@ public final class LocalCluster: Sendable {
 
     /// Starts (or restarts) broker `id` with its existing data.
     public func startBroker(_ id: Int32) throws {
+        if state.withLockedValue({ $0.killed }) { throw Failure(description: "the lab was killed; broker \(id) is not started again") }
         let directory = brokerDirectory(id)
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         let config = properties(for: id).map { "\($0.0)=\($0.1)" }.joined(separator: "\n") + "\n"
@@ -359,7 +362,8 @@ public final class LocalCluster: Sendable {
         await network.shutdown()
     }
 
-    func stopProcesses(graceMs: Int) {
+    func stopProcesses(graceMs requestedGraceMs: Int) {
+        let graceMs = state.withLockedValue { $0.killed } ? 0 : requestedGraceMs
         let running = brokers
         for broker in running {
             kill(broker.pid, SIGCONT)
@@ -377,6 +381,21 @@ public final class LocalCluster: Sendable {
             for id in state.brokers.keys { state.brokers[id]?.state = .stopped }
         }
         run.release()
+    }
+
+    /// SIGKILLs every broker's process group and ZooKeeper at once, without waiting: an aborted
+    /// run (a second Ctrl-C) that cannot wait for controlled shutdowns. A `stop` still running
+    /// reaps them, and returns as soon as they are gone.
+    public func killAll() {
+        state.withLockedValue { $0.killed = true }
+        for broker in brokers {
+            kill(-broker.pid, SIGKILL)
+            kill(broker.pid, SIGKILL)
+        }
+        if let zookeeper = zookeeperPid {
+            kill(-zookeeper, SIGKILL)
+            kill(zookeeper, SIGKILL)
+        }
     }
 
     func recordProcesses() {

@@ -29,6 +29,9 @@ public final class TargetResolver: Sendable {
     }
 
     /// Broker ids for a target. ZooKeeper and clients are not brokers and resolve to nothing here.
+    /// A name that resolves to nothing — a topic, partition or consumer group the cluster does not
+    /// have, a partition without followers — is refused with an error naming what is missing,
+    /// never resolved to some broker anyway.
     public func brokers(_ target: Target) async throws -> [Int32] {
         switch target {
         case .broker(let id):
@@ -49,13 +52,19 @@ public final class TargetResolver: Sendable {
         case .leaderOf(let topic, let partition), .followersOf(let topic, let partition):
             let metadata = try await metadata(topic: topic)
             guard let info = metadata.partition(TopicPartition(topic, partition)) else {
-                throw Failure(description: "\(target): no partition \(topic)/\(partition)")
+                let count = metadata.topics[topic]?.partitions.count ?? 0
+                throw Failure(description: count == 0 ? "\(target): the cluster has no topic '\(topic)'"
+                                  : "\(target): topic '\(topic)' has \(count) partition(s); there is no partition \(partition)")
             }
             if case .leaderOf = target {
                 guard info.leader >= 0 else { throw Failure(description: "\(target): \(topic)/\(partition) has no leader now") }
                 return [info.leader]
             }
-            return info.replicas.filter { $0 != info.leader }.sorted()
+            let followers = info.replicas.filter { $0 != info.leader }.sorted()
+            guard !followers.isEmpty else {
+                throw Failure(description: "\(target): \(topic)/\(partition) has no followers (replicas [\(info.replicas.map(String.init).joined(separator: ", "))])")
+            }
+            return followers
         case .inSyncFollowerOf(let topic, let partition):
             guard let partitionState else { throw Failure(description: "\(target): this lab cannot read partition state") }
             guard let facts = try await partitionState(topic, partition) else {
@@ -66,14 +75,35 @@ public final class TargetResolver: Sendable {
             }
             return [follower]
         case .coordinatorOf(let group):
-            do {
-                return [try await KafkaAdmin(cluster: cluster).coordinator(of: group).id]
-            } catch {
-                throw Failure(description: "coordinator_of \(group): \(error)")
-            }
+            return [try await coordinator(of: group)]
         case .zookeeper, .clients:
             return []
         }
+    }
+
+    /// The coordinator of an existing group. Any name has a coordinator (FindCoordinator hashes
+    /// it), so the group is described there first: a coordinator that does not know it (`Dead`,
+    /// as Kafka answers for unknown groups) means there is no such group.
+    func coordinator(of group: String) async throws -> Int32 {
+        let found: (id: Int32, connection: KafkaConnection)
+        do { found = try await KafkaAdmin(cluster: cluster).coordinator(of: group) } catch {
+            throw Failure(description: "coordinator_of \(group): \(error)")
+        }
+        let described: DescribeGroupsResponse
+        do {
+            described = try await found.connection.send(DescribeGroupsRequest(groups: [group]), timeoutMs: cluster.options.requestTimeoutMs)
+        } catch {
+            throw Failure(description: "coordinator_of \(group): broker \(found.id) did not describe the group: \(error)")
+        }
+        guard let info = described.groups.first else { throw Failure(description: "coordinator_of \(group): empty DescribeGroups answer") }
+        if info.errorCode != 0 {
+            let name = ErrorCode(rawValue: info.errorCode).map { "\($0)" } ?? "error \(info.errorCode)"
+            throw Failure(description: "coordinator_of \(group): broker \(found.id) answered \(name)")
+        }
+        guard info.groupState != "Dead" else {
+            throw Failure(description: "coordinator_of \(group): the cluster has no consumer group '\(group)'")
+        }
+        return found.id
     }
 
     func metadata(topic: String? = nil) async throws -> KafkaCluster.Metadata {

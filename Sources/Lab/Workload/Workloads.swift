@@ -110,12 +110,14 @@ public final class Workloads: @unchecked Sendable {
 
     /// The final read: every partition of `topics` from the start to the high watermark. Blocks
     /// until it ends (bounded by `timeoutSeconds`); returns its exit status (0 when complete).
-    public func finalRead(topics: [String], timeoutSeconds: Double) throws -> Int32 {
+    /// `shouldStop` is asked every 20 ms: when it answers true (the run was interrupted) the
+    /// reader is stopped at once.
+    public func finalRead(topics: [String], timeoutSeconds: Double, shouldStop: @escaping () -> Bool = { false }) throws -> Int32 {
         let pid = try start("final-reader", ["--role", "final-reader", "--topics"] + topics + ["--duration", String(timeoutSeconds)])
         var overran = false
-        var status = waitReaping(pid, timeoutMs: Int(timeoutSeconds * 1000) + 30_000)
+        var status = waitReaping(pid, timeoutMs: Int(timeoutSeconds * 1000) + 30_000, shouldStop: shouldStop)
         if status == nil {
-            overran = true
+            overran = !shouldStop()
             kill(pid, SIGKILL)
             status = waitReaping(pid, timeoutMs: 5000)
         }
@@ -143,11 +145,11 @@ public final class Workloads: @unchecked Sendable {
         return status
     }
 
-    private func waitReaping(_ pid: pid_t, timeoutMs: Int) -> Int32? {
+    private func waitReaping(_ pid: pid_t, timeoutMs: Int, shouldStop: () -> Bool = { false }) -> Int32? {
         let deadline = Date(timeIntervalSinceNow: Double(timeoutMs) / 1000)
         while true {
             if let status = reap(pid) { return status }
-            if Date() >= deadline { return nil }
+            if Date() >= deadline || shouldStop() { return nil }
             usleep(20_000)
         }
     }
@@ -205,6 +207,15 @@ public final class Workloads: @unchecked Sendable {
                 let status = ChildProcess.terminate(pid, graceMs: 10_000)
                 record(pid, status: status, overran: true)
             }
+        }
+    }
+
+    /// SIGKILLs every workload process still running, without waiting; `stopAll` (or `waitAll`)
+    /// then reaps them and records how they ended.
+    public func killAll() {
+        for pid in lock.withLock({ Array(processes.keys) }) {
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
         }
     }
 

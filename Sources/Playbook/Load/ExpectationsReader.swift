@@ -3,7 +3,8 @@ import Yams
 /// Reads a playbook's `expectations:` block.
 enum ExpectationsReader {
     static let keys = ["no_lost_writes", "no_duplicates", "order", "single_leader", "lost_writes_detected", "isr_shrinks",
-                       "max_consumer_lag", "lag_recovers_within", "min_acknowledged", "max_unavailable", "errors_seen", "allowed_anomalies"]
+                       "max_consumer_lag", "lag_recovers_within", "min_acknowledged", "max_unavailable", "errors_seen", "allowed_anomalies",
+                       "max_steps_not_run"]
     static let boundKeys = ["min", "max"]
 
     static func read(_ node: Node, _ r: YAMLReader, plan: RunPlan) -> Expectations {
@@ -65,6 +66,9 @@ enum ExpectationsReader {
                 }
             }
             expectations.allowedAnomalies = names
+        }
+        if let node = fields["max_steps_not_run"], let value = r.int(node, "max_steps_not_run", in: 0...StepBudget.maxSteps) {
+            expectations.maxStepsNotRun = value
         }
         return expectations
     }

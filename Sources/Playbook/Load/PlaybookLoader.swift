@@ -22,13 +22,11 @@ public enum PlaybookLoader {
     /// Loads and validates `path`. `seedOverride` replaces the playbook's `seed` (randomized
     /// schedules expand from it); `scheduleOverride` replaces the playbook's fault schedule with a
     /// schedule file (as a suite case does).
+    /// The file must pass `SourceFile`'s rule (a .yaml or .yml name, a YAML mapping with playbook
+    /// keys) before any of it is quoted in a diagnostic.
     public static func load(path: String, seedOverride: UInt64? = nil, scheduleOverride: String? = nil) throws -> RunPlan {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PlaybookError([PlaybookDiagnostic(file: path, line: 0, column: 0, message: "cannot read the playbook (no such file, or not readable)")])
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PlaybookError([PlaybookDiagnostic(file: path, line: 0, column: 0, message: "the playbook is not UTF-8 text")])
-        }
+        let r = YAMLReader(file: path)
+        guard let text = SourceFile.read(path, "playbook", r) else { throw PlaybookError(r.diagnostics) }
         return try parse(text, file: path, seedOverride: seedOverride, scheduleOverride: scheduleOverride)
     }
 
@@ -46,7 +44,9 @@ public enum PlaybookLoader {
 
     private static func build(_ text: String, reader r: YAMLReader, seedOverride: UInt64?, scheduleOverride: String?,
                               extra: inout [PlaybookDiagnostic]) -> RunPlan? {
-        guard let root = r.compose(text), let top = r.mapping(root, "the playbook", allowed: topKeys) else { return nil }
+        guard let root = SourceFile.document(text, "playbook", keys: topKeys, r), let top = r.mapping(root, "the playbook", allowed: topKeys) else {
+            return nil
+        }
         let fallbackName = URL(fileURLWithPath: r.file).deletingPathExtension().lastPathComponent
         var plan = RunPlan(name: top["name"].flatMap { r.string($0, "name") } ?? fallbackName)
         plan.source = r.file

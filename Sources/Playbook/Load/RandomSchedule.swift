@@ -21,6 +21,12 @@ public struct RandomSchedule: Sendable, Equatable {
         self.commands = commands
     }
 
+    /// How many steps `steps(seed:)` gives, without drawing them.
+    public var stepCount: Int {
+        guard !commands.isEmpty, everyMs > 0, untilMs > startMs else { return 0 }
+        return Int((untilMs - startMs + everyMs - 1) / everyMs)
+    }
+
     public func steps(seed: UInt64) -> [RunPlan.Step] {
         guard !commands.isEmpty, everyMs > 0 else { return [] }
         var random = SeededRandom(seed: seed)

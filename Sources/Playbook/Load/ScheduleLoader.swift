@@ -33,33 +33,47 @@ enum ScheduleLoader {
             return (steps ?? [], resolved)
         }
         if fields["with"] != nil, let key = fields.key("with") { r.report(key, "'with' sets the parameters of a schedule file; there is no schedule") }
-        var steps: [RunPlan.Step] = []
-        if let node = fields["steps"] { steps += readSteps(node, r, parameters: parameters, context: context) }
-        if let node = fields["random"] { steps += readRandom(node, r, parameters: parameters, context: context, seed: seed) }
-        return (stableByTime(steps), nil)
+        return (readStepsAndRandom(fields, node, r, parameters: parameters, context: context, seed: seed), nil)
     }
 
-    /// A schedule file (`Chaos/*.yaml`), with its own diagnostics appended to `diagnostics`.
+    /// The `steps` and `random` of a faults block or schedule file, in the order they run, checked
+    /// against `StepBudget`: too many steps, or steps too dense to apply before the workload ends,
+    /// are reported at the step (or the `random` block) that does not fit.
+    static func readStepsAndRandom(_ fields: Fields, _ node: Node, _ r: YAMLReader, parameters: [String: String], context: StepContext,
+                                   seed: UInt64) -> [RunPlan.Step] {
+        var located: [(step: RunPlan.Step, node: Node)] = []
+        if let node = fields["steps"] { located += readSteps(node, r, parameters: parameters, context: context) }
+        if let node = fields["random"] {
+            located += readRandom(node, r, parameters: parameters, context: context, seed: seed, budget: StepBudget.maxSteps - located.count)
+                .map { (step: $0, node: node) }
+        }
+        let ordered = located.enumerated().sorted { ($0.element.step.atMs, $0.offset) < ($1.element.step.atMs, $1.offset) }.map(\.element)
+        if ordered.count > StepBudget.maxSteps {
+            r.report(fields.key("random") ?? fields.key("steps") ?? node,
+                     "the schedule has \(ordered.count) steps; at most \(StepBudget.maxSteps) are allowed")
+            return []
+        }
+        if let problem = StepBudget.check(ordered.map(\.step), durationMs: context.durationMs) {
+            r.report(ordered[problem.index].node, problem.message)
+            return []
+        }
+        return ordered.map(\.step)
+    }
+
+    /// A schedule file (`Chaos/*.yaml`), with its own diagnostics appended to `diagnostics`. The
+    /// file must pass `SourceFile`'s rule before any of it is quoted.
     static func loadFile(_ path: String, parameters: [String: String], context: StepContext, seed: UInt64, durationMs: Int64,
                          diagnostics: inout [PlaybookDiagnostic]) -> [RunPlan.Step]? {
         let r = YAMLReader(file: path)
         defer { diagnostics += r.diagnostics }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            r.report(line: 0, column: 0, "cannot read the schedule file")
+        guard let text = SourceFile.read(path, "schedule", r),
+              let root = SourceFile.document(text, "schedule", keys: ["steps", "random"], r),
+              let fields = r.mapping(root, "the schedule", allowed: fileKeys) else { return nil }
+        if fields["steps"] == nil && fields["random"] == nil {
+            r.report(root, "a schedule needs steps or random")
             return nil
         }
-        guard let root = r.compose(text), let fields = r.mapping(root, "the schedule", allowed: fileKeys) else { return nil }
-        var steps: [RunPlan.Step] = []
-        if let node = fields["steps"] { steps += readSteps(node, r, parameters: parameters, context: context) }
-        if let node = fields["random"] { steps += readRandom(node, r, parameters: parameters, context: context, seed: seed) }
-        if fields["steps"] == nil && fields["random"] == nil { r.report(root, "a schedule needs steps or random") }
-        return stableByTime(steps)
-    }
-
-    /// Steps by time; steps at the same time keep their order in the file (a condition step and
-    /// the one after it often share `at`).
-    static func stableByTime(_ steps: [RunPlan.Step]) -> [RunPlan.Step] {
-        steps.enumerated().sorted { ($0.element.atMs, $0.offset) < ($1.element.atMs, $1.offset) }.map(\.element)
+        return readStepsAndRandom(fields, root, r, parameters: parameters, context: context, seed: seed)
     }
 
     static func resolve(_ path: String, baseDirectory: String) -> String? {
@@ -67,9 +81,15 @@ enum ScheduleLoader {
         return candidates.first { FileManager.default.isReadableFile(atPath: $0) }.map { URL(fileURLWithPath: $0).standardized.path }
     }
 
-    static func readSteps(_ node: Node, _ r: YAMLReader, parameters: [String: String], context: StepContext) -> [RunPlan.Step] {
+    /// Each step with its node (for positions). A list longer than `StepBudget.maxSteps` is
+    /// refused before any of it is read.
+    static func readSteps(_ node: Node, _ r: YAMLReader, parameters: [String: String], context: StepContext) -> [(step: RunPlan.Step, node: Node)] {
         guard let items = r.sequence(node, "steps") else { return [] }
-        var steps: [RunPlan.Step] = []
+        guard items.count <= StepBudget.maxSteps else {
+            r.report(node, "steps lists \(items.count) steps; at most \(StepBudget.maxSteps) are allowed")
+            return []
+        }
+        var steps: [(step: RunPlan.Step, node: Node)] = []
         for item in items {
             guard let fields = r.mapping(item, "a step", allowed: stepKeys) else { continue }
             guard let atNode = fields["at"], let doNode = fields["do"] else {
@@ -95,8 +115,8 @@ enum ScheduleLoader {
                 r.report(atNode, "at \(YAMLReader.formatDuration(at)) is not before the end of the workload (duration \(YAMLReader.formatDuration(context.durationMs)))")
                 continue
             }
-            steps.append(RunPlan.Step(atMs: at, command: command.description, healAfterMs: healAfter, condition: wait.condition?.description,
-                                      timeoutMs: wait.timeoutMs, onTimeout: wait.onTimeout))
+            steps.append((RunPlan.Step(atMs: at, command: command.description, healAfterMs: healAfter, condition: wait.condition?.description,
+                                       timeoutMs: wait.timeoutMs, onTimeout: wait.onTimeout), item))
         }
         return steps
     }
@@ -203,7 +223,9 @@ enum ScheduleLoader {
         return .success(result + rest)
     }
 
-    static func readRandom(_ node: Node, _ r: YAMLReader, parameters: [String: String], context: StepContext, seed: UInt64) -> [RunPlan.Step] {
+    /// A `random:` block's steps; more than `budget` of them is refused before they are drawn.
+    static func readRandom(_ node: Node, _ r: YAMLReader, parameters: [String: String], context: StepContext, seed: UInt64,
+                           budget: Int) -> [RunPlan.Step] {
         guard let fields = r.mapping(node, "random", allowed: randomKeys) else { return [] }
         guard let everyNode = fields["every"], let facesNode = fields["faults"] else {
             r.report(node, "random needs 'every' (e.g. 10s) and 'faults' (a list of steps to choose from)")
@@ -247,6 +269,12 @@ enum ScheduleLoader {
             schedule.commands.append(command.description)
         }
         guard valid, !schedule.commands.isEmpty else { return [] }
+        guard schedule.stepCount <= budget else {
+            r.report(everyNode, "random gives \(schedule.stepCount) steps (one every \(YAMLReader.formatDuration(schedule.everyMs)) from "
+                     + "\(YAMLReader.formatDuration(schedule.startMs)) to \(YAMLReader.formatDuration(schedule.untilMs))); "
+                     + "with the other steps at most \(StepBudget.maxSteps) are allowed")
+            return []
+        }
         return schedule.steps(seed: seed)
     }
 }

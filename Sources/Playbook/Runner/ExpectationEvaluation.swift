@@ -12,7 +12,8 @@ public struct ExpectationResult: Sendable, Codable, Equatable {
 
 /// Decides each expectation from the check report and the figures.
 public enum ExpectationEvaluation {
-    public static func evaluate(_ expectations: Expectations, history: History, report: CheckReport, figures: Figures) -> [ExpectationResult] {
+    public static func evaluate(_ expectations: Expectations, history: History, report: CheckReport, figures: Figures,
+                                steps: [StepOutcome] = [], plannedSteps: Int = 0) -> [ExpectationResult] {
         var results: [ExpectationResult] = []
         func verdict(_ name: String, _ expected: Bool?, _ verdict: Verdict, count: Int, what: String) {
             guard let expected else { return }
@@ -92,7 +93,30 @@ public enum ExpectationEvaluation {
             }
         }
         results.append(everyCheck(expectations, report))
+        if let stepsRun = stepsRun(steps, plannedSteps: plannedSteps, maxNotRun: expectations.maxStepsNotRun ?? 0) { results.append(stepsRun) }
         return results
+    }
+
+    /// Every scheduled step must run, or the run did not test what its playbook describes: a step
+    /// that was refused, skipped after its condition timed out, not reached before the workload
+    /// ended or cut off by an interruption makes this unknown (never failed: nothing was shown to
+    /// be wrong, and never passed: what was asked for did not happen), unless the playbook allows
+    /// that many (`max_steps_not_run`). A planned step without any record counts as not run. Nil
+    /// for a run without steps.
+    public static func stepsRun(_ steps: [StepOutcome], plannedSteps: Int, maxNotRun: Int) -> ExpectationResult? {
+        let total = max(plannedSteps, steps.count)
+        guard total > 0 else { return nil }
+        let notRun = steps.filter { !$0.ran }
+        let unrecorded = total - steps.count
+        let count = notRun.count + unrecorded
+        let expected = maxNotRun == 0 ? "every step runs" : "at most \(maxNotRun) step(s) not run"
+        var evidence = notRun.prefix(10).map { "step \($0.index) (\($0.command) at \(Double($0.atMs) / 1000) s): \($0.summary)" }
+        if notRun.count > 10 { evidence.append("and \(notRun.count - 10) more") }
+        if unrecorded > 0 { evidence.append("\(unrecorded) planned step(s) have no record on the timeline") }
+        return ExpectationResult(name: "steps_run", expected: expected,
+                                 observed: count == 0 ? "all \(total) ran" : "\(count) of \(total) did not run",
+                                 passed: count <= maxNotRun ? true : nil,
+                                 evidence: evidence.isEmpty ? "every step ran" : evidence.joined(separator: "\n"))
     }
 
     /// Every checker must be valid, except those the playbook expects to fire: a run never passes

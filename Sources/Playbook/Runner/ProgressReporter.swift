@@ -35,7 +35,7 @@ public final class ProgressReporter: Sendable {
             defer { state.statusShown = false }
             return state.statusShown && interactive
         }
-        FileHandle.standardError.write(Data(((clear ? "\r\u{1B}[2K" : "") + text + "\n").utf8))
+        StandardStreams.writeError(((clear ? "\r\u{1B}[2K" : "") + text + "\n"))
     }
 
     func tick(elapsedMs: Int64, durationMs: Int64, stepsDone: Int, stepsTotal: Int, session: LabSession, histories: String) async {
@@ -59,10 +59,10 @@ public final class ProgressReporter: Sendable {
                           counts.sent, counts.acked, counts.failed, counts.indeterminate, counts.read, isr,
                           maxLag.map { " | lag \($0)" } ?? "")
         if interactive {
-            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + String(text.prefix(terminalWidth()))).utf8))
+            StandardStreams.writeError(("\r\u{1B}[2K" + String(text.prefix(terminalWidth()))))
             state.withLockedValue { $0.statusShown = true }
         } else {
-            FileHandle.standardError.write(Data((text + "\n").utf8))
+            StandardStreams.writeError((text + "\n"))
         }
     }
 

@@ -7,7 +7,8 @@ import Verification
 public struct RunOutcome: Sendable {
     public var directory: String
     public var expectations: [ExpectationResult]
-    /// true: every expectation held; false: one failed; nil: some could not be decided.
+    /// true: every expectation held; false: one failed; nil: some could not be decided, or the
+    /// run was interrupted.
     public var passed: Bool?
     public var report: RunReport
     /// The report files written into the run directory.
@@ -51,7 +52,15 @@ public enum RunChecker {
         let replicas = ReplicaDigestCollector.refresh(runDirectory: directory, topics: plan.topics.map(\.name))
         let checks = CheckReport(history: history, timeline: timeline, parameters: parameters, clients: clients, replicas: replicas)
         let figures = Figures(history: history, timeline: timeline, parameters: parameters, report: checks)
-        let results = ExpectationEvaluation.evaluate(plan.expectations, history: history, report: checks, figures: figures)
+        let steps = timeline.stepOutcomes
+        let interruption = timeline.interruption
+        var results = ExpectationEvaluation.evaluate(plan.expectations, history: history, report: checks, figures: figures,
+                                                     steps: steps, plannedSteps: plan.steps.count)
+        if let interruption {
+            results.append(ExpectationResult(name: "run_completed", expected: "the run ends by itself", observed: interruption.summary,
+                                             passed: nil, evidence: "the workload, the cluster and the checkers were stopped early; "
+                                                 + "the checkers judged the history recorded until then"))
+        }
         let times = history.ops.map(\.timeNs) + timeline.records.map(\.timeNs)
         let startNs = times.min() ?? 0
         var report = RunReport(
@@ -61,9 +70,11 @@ public enum RunChecker {
             cluster: ClusterSummary(brokers: (1...max(1, plan.brokers)).map { Int32($0) }, parameters: parameters),
             checks: checks, figures: figures, faults: timeline.faultWindows,
             expectations: results.map { Expectation(name: $0.name, expected: $0.expected, observed: $0.observed, passed: $0.passed, evidence: $0.evidence) })
-        report.steps = timeline.stepOutcomes
+        report.steps = steps
+        report.interruption = interruption
         let files = try report.write(to: URL(fileURLWithPath: directory))
-        return RunOutcome(directory: directory, expectations: results, passed: ExpectationEvaluation.overall(results), report: report, files: files)
+        return RunOutcome(directory: directory, expectations: results, passed: interruption == nil ? ExpectationEvaluation.overall(results) : nil,
+                          report: report, files: files)
     }
 
     static func parameters(_ plan: RunPlan) -> RunParameters {

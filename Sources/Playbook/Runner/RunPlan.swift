@@ -124,5 +124,9 @@ public struct Expectations: Sendable, Codable, Equatable {
     /// they do not fail the run: an unsafe configuration that loses writes also shows the reads of
     /// them that later vanished. Every other checker must be valid for the run to pass.
     public var allowedAnomalies: [String]?
+    /// How many schedule steps may end without running (refused, skipped after their condition
+    /// timed out, not reached before the workload ended) before the run's verdict becomes unknown
+    /// (`steps_run`). Nil: none may.
+    public var maxStepsNotRun: Int?
     public init() {}
 }

@@ -1,8 +1,10 @@
 import Lab
 
 /// A run's fault schedule, stepped by the runner's loop. Steps fire in order, each no earlier than
-/// its `at`. A step with a condition (`when:`) waits from `at` — evaluating it on fresh reads at
-/// every turn of the loop, about every 100 ms — until it holds (the step fires) or its timeout
+/// its `at` and only while the workload runs (`durationMs`): a step still queued when the workload
+/// ends, however late the steps before it made it, is recorded as not reached and never fired. A
+/// step with a condition (`when:`) waits from `at` — evaluating it on fresh reads at every turn of
+/// the loop, about every 100 ms — until it holds (the step fires) or its timeout
 /// passes (`on_timeout: skip`, the default, drops the step; `run` fires it anyway); the steps
 /// after it wait with it, so a schedule reads as a sequence. `do: await CONDITION` is a wait with
 /// nothing to fire. Timed heals (`heal_after`) count from when their step fired and go on while a
@@ -12,7 +14,8 @@ import Lab
 /// schedule order), `at_ms`, `command`, `condition` and `event`: `wait` (began waiting), `held`
 /// (with `waited_ms`, `value`, `observed`), `timeout` (the same, and `action`: skipped|ran),
 /// `applied` (with `message`, `fault_id`, `fired_ms`: when the lab was asked), `refused` (with
-/// `error`, `fired_ms`), `not_reached` (the workload ended first). `elapsed_ms` is the time since
+/// `error`, `fired_ms`), `not_reached` (the workload ended first), `interrupted` (the run was
+/// stopped by a signal first, with `signal`). `elapsed_ms` is the time since
 /// the workload started when the record was written. Reports read them back
 /// (`Timeline.stepOutcomes`).
 ///
@@ -35,6 +38,8 @@ final class ScheduleExecution {
     private var waitStartedMs: Int64?
     private var heals: [(atMs: Int64, faultId: Int, text: String)] = []
     let total: Int
+    /// The workload's length: no step fires at or after it.
+    let durationMs: Int64
     let session: LabSession
     let progress: ProgressReporter
     /// Milliseconds since the workload started.
@@ -42,7 +47,7 @@ final class ScheduleExecution {
 
     var done: Int { total - queue.count }
 
-    init(steps: [RunPlan.Step], session: LabSession, progress: ProgressReporter, elapsedMs: @escaping () -> Int64) {
+    init(steps: [RunPlan.Step], durationMs: Int64, session: LabSession, progress: ProgressReporter, elapsedMs: @escaping () -> Int64) {
         let ordered = steps.enumerated().sorted { ($0.element.atMs, $0.offset) < ($1.element.atMs, $1.offset) }.map(\.element)
         queue = ordered.enumerated().map { offset, step in
             var pending = Pending(index: offset + 1, step: step, condition: nil, timeoutMs: step.timeoutMs ?? RunPlan.Step.defaultTimeoutMs,
@@ -58,6 +63,7 @@ final class ScheduleExecution {
             return pending
         }
         total = queue.count
+        self.durationMs = durationMs
         self.session = session
         self.progress = progress
         self.elapsedMs = elapsedMs
@@ -65,7 +71,7 @@ final class ScheduleExecution {
 
     /// Fires every step that is due, evaluates the waiting one once, and applies due heals.
     func advance() async {
-        while let head = queue.first, head.step.atMs <= elapsedMs() {
+        while let head = queue.first, head.step.atMs <= elapsedMs(), elapsedMs() < durationMs {
             if let problem = head.conditionProblem {
                 queue.removeFirst()
                 record(head, "refused", ["error": problem, "fired_ms": Int(elapsedMs())])
@@ -111,13 +117,20 @@ final class ScheduleExecution {
         heals.removeAll { $0.atMs <= now }
     }
 
-    /// The workload ended: steps still queued never ran.
-    func finish() {
-        for pending in queue {
+    /// The workload ended (`interruptedBy` nil) or a signal stopped the run: steps still queued
+    /// never ran. Each is recorded; the terminal gets one line per step for a few, then a count.
+    func finish(interruptedBy signal: String? = nil) {
+        let shownMax = 5
+        for (position, pending) in queue.enumerated() {
             var fields: [String: Any] = [:]
             if pending.index == queue.first?.index, let started = waitStartedMs { fields["waited_ms"] = Int(elapsedMs() - started) }
-            record(pending, "not_reached", fields)
-            progress.event("step \(pending.index)/\(total): \(pending.step.command) — not reached before the workload ended")
+            if let signal { fields["signal"] = signal }
+            record(pending, signal == nil ? "not_reached" : "interrupted", fields)
+            let why = signal.map { "not run: the run was interrupted by \($0)" } ?? "not run: the workload ended first"
+            if position < shownMax { progress.event("step \(pending.index)/\(total): \(pending.step.command) — \(why)") }
+        }
+        if queue.count > shownMax {
+            progress.event("\(queue.count - shownMax) more step(s) not run (\(signal.map { "interrupted by \($0)" } ?? "the workload ended first"))")
         }
         queue.removeAll()
     }

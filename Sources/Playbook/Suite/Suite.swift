@@ -48,12 +48,10 @@ public struct Suite: Sendable, Equatable {
     public static func load(path: String, seedOverride: UInt64? = nil) throws -> Suite {
         let r = YAMLReader(file: path)
         var extra: [PlaybookDiagnostic] = []
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw PlaybookError([PlaybookDiagnostic(file: path, line: 0, column: 0, message: "cannot read the suite file")])
-        }
+        guard let text = SourceFile.read(path, "suite", r) else { throw PlaybookError(r.diagnostics) }
         let baseDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var suite = Suite(name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, path: path, cases: [])
-        if let root = r.compose(text), let top = r.mapping(root, "the suite", allowed: topKeys) {
+        if let root = SourceFile.document(text, "suite", keys: ["cases", "bugs"], r), let top = r.mapping(root, "the suite", allowed: topKeys) {
             if let node = top["name"], let name = r.string(node, "name") { suite.name = name }
             if let node = top["cases_from"] {
                 suite.library = readLibrary(node, r, baseDirectory: baseDirectory, seedOverride: seedOverride, extra: &extra)

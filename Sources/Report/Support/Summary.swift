@@ -21,6 +21,9 @@ enum Summary {
 
     /// "all 4 expectations held", "1 of 4 expectations failed, 1 could not be judged", …
     static func verdictSentence(_ report: RunReport) -> String {
+        if let interruption = report.interruption {
+            return interruption.summary + "; the checkers judged what was recorded until then, and the verdict is unknown"
+        }
         let expectations = report.expectations
         guard !expectations.isEmpty else {
             let verdicts = report.checks.verdicts.map(\.verdict)

@@ -11,6 +11,8 @@ import Verification
 ///   "schema": 1,
 ///   "valid": true | false | null,           // every expectation passed | one failed | unknown
 ///   "verdict": "pass" | "fail" | "unknown",
+///   "interrupted": true | false,             // a signal stopped the run (valid is then null)
+///   "interruption": {"signal", "phase", "elapsed_ms"} | null,
 ///   "run": {"name", "playbook", "description", "seed", "start_ns", "end_ns", "duration_ms"},
 ///   "cluster": {"brokers": [1, 2, 3],
 ///               "topics": {"<topic>": {"partitions", "replication_factor", "min_insync_replicas"}}},
@@ -80,6 +82,8 @@ public enum JSONReport {
             "schema": .int(Int64(schemaVersion)),
             "valid": JSONValue(verdict),
             "verdict": .string(Format.verdictWord(verdict).lowercased()),
+            "interrupted": .bool(report.interruption != nil),
+            "interruption": interruption(report.interruption),
             "run": run(report),
             "cluster": cluster(report.cluster),
             "expectations": .array(report.expectations.map(expectation)),
@@ -102,6 +106,12 @@ public enum JSONReport {
                 "timeline": JSONText.tree(report.checks.timelineProblems),
             ]),
         ])
+    }
+
+    private static func interruption(_ interruption: RunInterruption?) -> JSONValue {
+        guard let interruption else { return .null }
+        let elapsed: JSONValue = interruption.elapsedMs.map { .int($0) } ?? .null
+        return .object(["signal": .string(interruption.signal), "phase": JSONValue(interruption.phase), "elapsed_ms": elapsed])
     }
 
     private static func run(_ report: RunReport) -> JSONValue {

@@ -14,7 +14,7 @@ enum StepsSection {
 
     static func markdown(_ report: RunReport) -> String {
         guard !report.steps.isEmpty else { return "" }
-        var out = "## Schedule steps\n\n"
+        var out = "## Schedule steps\n\n" + (notRunSentence(report).map { $0 + "\n\n" } ?? "")
         let waited = report.steps.filter { $0.condition != nil }
         if !waited.isEmpty {
             let timedOut = waited.filter { $0.status == .timedOutSkipped || $0.status == .timedOutApplied }.count
@@ -27,6 +27,7 @@ enum StepsSection {
         guard !report.steps.isEmpty else { return }
         body.within("section", [("id", "steps")]) { section in
             section.element("h2", text: "Schedule steps")
+            if let sentence = notRunSentence(report) { section.element("p", text: sentence) }
             let classes = report.steps.map { step -> String in
                 switch step.status {
                 case .applied, .held: return ""
@@ -35,6 +36,30 @@ enum StepsSection {
             }
             HTMLReport.table(&section, headers, rows(report), rowClasses: classes)
         }
+    }
+
+    /// "steps: 3 of 5 ran; 2 did not run: 1 refused, 1 not reached (the workload ended first)";
+    /// nil for a run without steps.
+    static func stepsLine(_ report: RunReport) -> String? {
+        guard !report.steps.isEmpty else { return nil }
+        return "steps: " + (notRunSentence(report) ?? "all \(report.steps.count) ran")
+    }
+
+    /// "2 of 5 steps did not run: 1 refused, 1 not reached (the workload ended first)"; nil when
+    /// every step ran.
+    static func notRunSentence(_ report: RunReport) -> String? {
+        let notRun = report.steps.filter { !$0.ran }
+        guard !notRun.isEmpty else { return nil }
+        let kinds: [(StepOutcome.Status, String)] = [
+            (.refused, "refused by the lab"), (.timedOutSkipped, "skipped (condition timed out)"),
+            (.notReached, "not reached (the workload ended first)"), (.interrupted, "not run (the run was interrupted)"),
+            (.unfinished, "without an outcome"),
+        ]
+        let parts = kinds.compactMap { kind -> String? in
+            let count = notRun.filter { $0.status == kind.0 }.count
+            return count == 0 ? nil : "\(count) \(kind.1)"
+        }
+        return "\(notRun.count) of \(report.steps.count) steps did not run: " + parts.joined(separator: ", ")
     }
 
     /// "conditions: 2 held (waited 252-406 ms), 1 timed out (skipped)"; nil without condition steps.
@@ -52,7 +77,7 @@ enum StepsSection {
         let ran = waited.filter { $0.status == .timedOutApplied }.count
         if skipped > 0 { parts.append("\(skipped) timed out (skipped)") }
         if ran > 0 { parts.append("\(ran) timed out (applied anyway)") }
-        let unreached = waited.filter { $0.status == .notReached || $0.status == .unfinished }.count
+        let unreached = waited.filter { $0.status == .notReached || $0.status == .interrupted || $0.status == .unfinished }.count
         if unreached > 0 { parts.append("\(unreached) not reached") }
         return "conditions: " + parts.joined(separator: ", ")
     }

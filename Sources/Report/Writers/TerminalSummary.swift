@@ -94,7 +94,8 @@ public enum TerminalSummary {
             let more = report.faults.count > 5 ? ", and \(report.faults.count - 5) more" : ""
             lines.append("faults: " + shown.joined(separator: "; ") + more)
         }
-        if let steps = StepsSection.terminalLine(report) { lines.append(steps) }
+        if let steps = StepsSection.stepsLine(report) { lines.append(steps) }
+        if let conditions = StepsSection.terminalLine(report) { lines.append(conditions) }
         return lines
     }
 }

@@ -160,7 +160,7 @@ extension ShellSession {
                 return
             }
             // Up over the last drawing and clear below it: the table is redrawn in place.
-            if printedLines > 0 { FileHandle.standardOutput.write(Data("\u{1B}[\(printedLines)A\u{1B}[J".utf8)) }
+            if printedLines > 0 { StandardStreams.writeOutput("\u{1B}[\(printedLines)A\u{1B}[J") }
             let text = "watch \(kind.rawValue) every \(Double(intervalMs) / 1000) s at \(stamp); any key stops\n" + table
             say(text)
             printedLines = text.split(separator: "\n", omittingEmptySubsequences: false).count

@@ -95,10 +95,10 @@ extension ShellSession {
             }
             _ = Interrupts.sleep(ms: 200)
             if options.interactive && !interrupted, let tally = SendTally(path: history) {
-                FileHandle.standardError.write(Data("\r  \(tally.acknowledged)/\(expected) acknowledged".utf8))
+                StandardStreams.writeError("\r  \(tally.acknowledged)/\(expected) acknowledged")
             }
         }
-        if options.interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if options.interactive { StandardStreams.writeError("\r\u{1B}[K") }
         let tally = SendTally(path: history) ?? SendTally()
         let seconds = Date().timeIntervalSince(started)
         var line = "\(interrupted ? "interrupted: " : "")produced to \(request.topic): \(tally.acknowledged) acknowledged"

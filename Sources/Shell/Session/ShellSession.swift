@@ -157,7 +157,7 @@ public final class ShellSession {
     // MARK: Output
 
     func say(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        StandardStreams.writeOutput((text + "\n"))
     }
 
     func paint(_ text: String, _ code: String) -> String { options.colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
@@ -168,7 +168,7 @@ public final class ShellSession {
         if let column, let line, options.interactive, !line.isEmpty {
             text = "  " + line + "\n  " + String(repeating: " ", count: min(column, line.count)) + "^\n" + text
         }
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        StandardStreams.writeError((text + "\n"))
     }
 
     func requireLab() throws -> Lab {

@@ -18,9 +18,17 @@ public struct StepOutcome: Sendable, Hashable, Codable {
         case timedOutApplied = "timed_out_applied"
         /// The workload ended before the step's time (or while it waited).
         case notReached = "not_reached"
-        /// The records stop without an ending (the run was interrupted).
+        /// A signal (SIGINT, SIGTERM) stopped the run before the step ran.
+        case interrupted
+        /// The records stop without an ending (the run was killed).
         case unfinished
     }
+
+    /// Whether the step ran as the schedule says: its fault was applied (after its condition held,
+    /// or anyway when its condition timed out and it says `on_timeout: run`), or, for `await`, its
+    /// condition held. A refused step, one skipped because its condition timed out, a step the
+    /// workload or an interruption ended first, and one without an ending did not run.
+    public var ran: Bool { status == .applied || status == .held || status == .timedOutApplied }
 
     /// 1-based, in schedule order.
     public var index: Int
@@ -69,7 +77,7 @@ public struct StepOutcome: Sendable, Hashable, Codable {
                 if let heldAtMs, let waitedMs { parts.append("held at \(seconds(heldAtMs)) after waiting \(waitedMs) ms") }
             case .timedOutSkipped, .timedOutApplied:
                 parts.append("timed out after \(waitedMs ?? 0) ms")
-            case .notReached, .unfinished:
+            case .notReached, .interrupted, .unfinished:
                 if let waitedMs { parts.append("still waiting after \(waitedMs) ms") }
             }
             if let observed { parts.append("(\(observed))") }
@@ -80,7 +88,8 @@ public struct StepOutcome: Sendable, Hashable, Codable {
         case .refused: parts.append("refused: \(message ?? "")")
         case .timedOutSkipped: parts.append("step skipped")
         case .timedOutApplied: parts.append("applied anyway" + (firedAtMs.map { " at \(seconds($0))" } ?? ""))
-        case .notReached: parts.append("not reached before the workload ended")
+        case .notReached: parts.append("not run: the workload ended first")
+        case .interrupted: parts.append("not run: the run was interrupted")
         case .unfinished: parts.append("no outcome recorded")
         }
         return parts.joined(separator: " ")
@@ -122,9 +131,9 @@ extension Timeline {
                 outcome.firedAtMs = Self.int(fields["fired_ms"]) ?? elapsed
                 outcome.message = Self.string(fields["error"])
                 outcome.status = .refused
-            case "not_reached":
+            case "not_reached", "interrupted":
                 if let waited = Self.int(fields["waited_ms"]) { outcome.waitedMs = waited }
-                outcome.status = .notReached
+                outcome.status = event == "interrupted" ? .interrupted : .notReached
             default:
                 continue
             }
