@@ -9,6 +9,8 @@ public struct LogDirectory: Sendable {
     let logger: Logger
     /// Seeded bug lossy-recovery, handed to every log opened here (test-only; false in real use).
     public let seededLossyRecovery: Bool
+    /// Storage problems met by every log opened here (for the broker's metrics).
+    public let health = StorageHealth()
 
     public init(path: String, logger: Logger, seededLossyRecovery: Bool = false) throws {
         self.path = path
@@ -36,7 +38,8 @@ public struct LogDirectory: Sendable {
     }
 
     public func open(_ tp: TopicPartition, config: LogConfig) throws -> PartitionLog {
-        try PartitionLog(directory: path + "/" + Self.directoryName(tp), config: config, logger: logger, seededLossyRecovery: seededLossyRecovery)
+        try PartitionLog(directory: path + "/" + Self.directoryName(tp), config: config, logger: logger, seededLossyRecovery: seededLossyRecovery,
+                         health: health)
     }
 
     /// Deletes a partition's directory: renamed first (so a crash mid-delete never leaves a

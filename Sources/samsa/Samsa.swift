@@ -8,6 +8,6 @@ struct Samsa: AsyncParsableCommand {
         abstract: "A Kafka-compatible broker and a chaos laboratory around it.",
         subcommands: [BrokerCommand.self, ClusterCommand.self, TopicsCommand.self, GroupsCommand.self,
                       ProduceCommand.self, ConsumeCommand.self, FaultCLI.self, RunCommand.self, CheckCommand.self,
-                      ValidateCommand.self, SuiteCommand.self, ShellCLI.self, BenchCommand.self]
+                      ValidateCommand.self, SuiteCommand.self, ShellCLI.self, BenchCommand.self, LogCommand.self]
     )
 }
