@@ -3,7 +3,8 @@ import KafkaProtocol
 import NIOCore
 
 /// Reading a segment that may hold damaged bytes. Every batch is checked before it is served
-/// (plausible length, contiguous offsets, CRC-32C); damage is recorded once per place, with where
+/// (plausible length, contiguous offsets; its CRC-32C unless this process already checked it, see
+/// `checksumVerifiedEnd`); damage is recorded once per place, with where
 /// the next valid batch starts, so that reads past it go on and reads into it fail with the
 /// damage rather than serving garbage or stopping without a word.
 extension Segment {
@@ -73,10 +74,13 @@ extension Segment {
             }
             let total = header.totalSize
             guard length + total <= chunk.readableBytes else { break }  // the read's byte limit, not damage
-            guard RecordBatches.checksumMatches(chunk.getSlice(at: chunk.readerIndex + length, length: total)!) else {
-                let damage = try noteDamage(at: at, expectedOffset: expected, kind: .crcMismatch,
-                                            detail: "the stored CRC-32C does not match the batch's \(total) bytes")
-                return (length, length == 0 ? damage : nil)
+            if at + total > checksumVerifiedEnd {
+                guard RecordBatches.checksumMatches(chunk.getSlice(at: chunk.readerIndex + length, length: total)!) else {
+                    let damage = try noteDamage(at: at, expectedOffset: expected, kind: .crcMismatch,
+                                                detail: "the stored CRC-32C does not match the batch's \(total) bytes")
+                    return (length, length == 0 ? damage : nil)
+                }
+                if at == checksumVerifiedEnd { checksumVerifiedEnd = at + total }
             }
             length += total
             expected = header.nextOffset
