@@ -53,10 +53,11 @@ struct LogVerifyCommand: ParsableCommand {
 
     static func text(_ report: LogVerify.Report) -> String {
         var text = ""
-        for partition in report.partitions {
+        // Clean partitions are counted, not listed: a broker's dir holds 50 empty __consumer_offsets logs.
+        for partition in report.partitions where !partition.problems.isEmpty {
             let name = (partition.directory as NSString).lastPathComponent
             let end = partition.endOffset.map { "log ends at offset \($0)" } ?? "empty"
-            let state = partition.problems.isEmpty ? "ok" : "\(partition.problems.count) problem(s)"
+            let state = "\(partition.problems.count) problem(s)"
             text += "\(name): \(state) — \(partition.segments) segment(s), \(partition.batches) valid batch(es), \(end)"
                 + (partition.cleanShutdown ? ", closed cleanly" : ", not closed cleanly") + "\n"
             for problem in partition.problems {
@@ -67,7 +68,8 @@ struct LogVerifyCommand: ParsableCommand {
             }
             for line in partition.recovery { text += "  recovery \(line)\n" }
         }
-        if report.partitions.isEmpty { text += "no partition directories found\n" }
+        let clean = report.partitions.filter(\.problems.isEmpty).count
+        text += report.partitions.isEmpty ? "no partition directories found\n" : "\(clean) of \(report.partitions.count) partition(s) clean\n"
         text += report.clean ? "clean\n" : "problems found\n"
         return text
     }
