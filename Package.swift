@@ -88,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "samsa",
             dependencies: [
-                "Bench", "Broker", "Lab", "KafkaClient", "KafkaProtocol", "Playbook", "Report", "Shell", "Verification",
+                "Bench", "Broker", "Lab", "KafkaClient", "KafkaProtocol", "LogStore", "Playbook", "Report", "Shell", "Verification",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -83,8 +83,31 @@ enum FileIO {
         Foundation.close(fd)
     }
 
-    static func error(_ what: String) -> LogError {
-        .io("\(what): \(String(cString: strerror(errno)))")
+    static func error(_ what: String) -> LogIOError {
+        LogIOError(operation: what, errno: errno)
+    }
+}
+
+/// A failed file call, with its errno, so that callers can tell a full disk (ENOSPC) from other
+/// I/O errors and report each condition once.
+public struct LogIOError: Error, Equatable, CustomStringConvertible {
+    public var operation: String
+    public var errno: Int32
+
+    public var description: String { "I/O error: \(operation): \(String(cString: strerror(errno))) (errno \(errno))" }
+}
+
+/// An append that failed: where, why, and whether the partial write was cut back. When
+/// `rolledBack` is false the files may hold part of the append until the next append cuts it,
+/// so the outcome is indeterminate rather than failed.
+public struct AppendFailure: Error, Equatable, CustomStringConvertible {
+    public var path: String
+    public var errno: Int32
+    public var message: String
+    public var rolledBack: Bool
+
+    public var description: String {
+        "append to \(path) failed: \(message)" + (rolledBack ? "; nothing was appended" : "; the partial write could not be cut back")
     }
 }
 

@@ -24,6 +24,8 @@ public enum LogError: Error, Equatable, CustomStringConvertible {
     case nonContiguousAppend(expected: Int64, got: Int64)
     case invalidBatch(String)
     case io(String)
+    /// A read started in damaged data (Kafka's CORRUPT_MESSAGE).
+    case corrupt(LogDamage)
 
     public var description: String {
         switch self {
@@ -31,6 +33,7 @@ public enum LogError: Error, Equatable, CustomStringConvertible {
         case .nonContiguousAppend(let expected, let got): return "append must start at offset \(expected), got \(got)"
         case .invalidBatch(let why): return "invalid batch: \(why)"
         case .io(let why): return "I/O error: \(why)"
+        case .corrupt(let damage): return "corrupt data: \(damage)"
         }
     }
 }

@@ -11,6 +11,8 @@ public struct LogDirectory: Sendable {
     public let seededLossyRecovery: Bool
     /// Shared by every log opened here: how many segment files may be open at once.
     public let fileBudget: FileDescriptorBudget
+    /// Storage problems met by every log opened here (for the broker's metrics).
+    public let health = StorageHealth()
 
     public init(path: String, logger: Logger, seededLossyRecovery: Bool = false, fileBudget: FileDescriptorBudget = .shared) throws {
         self.path = path
@@ -40,7 +42,7 @@ public struct LogDirectory: Sendable {
 
     public func open(_ tp: TopicPartition, config: LogConfig) throws -> PartitionLog {
         try PartitionLog(directory: path + "/" + Self.directoryName(tp), config: config, logger: logger, seededLossyRecovery: seededLossyRecovery,
-                         fileBudget: fileBudget)
+                         fileBudget: fileBudget, health: health)
     }
 
     /// Deletes a partition's directory: renamed first (so a crash mid-delete never leaves a

@@ -25,23 +25,32 @@ extension PartitionLog {
                 for later in bases[(position + 1)...] { Segment.removeFiles(directory: directory, baseOffset: later) }
                 break
             }
+            // After an unclean shutdown, segments from the recovery point on may hold unsynced
+            // writes and are scanned whole; the rest (and all after a clean shutdown) get the cheap
+            // check of `Segment.loadIndex`. Only the log's last segment is ever cut: damage in an
+            // earlier one has valid data after it, which stays and is served around the damage.
+            let isLast = position == bases.count - 1
             let needsScan = !clean && nextBase > recoveryPoint
-            if needsScan {
+            if needsScan && isLast {
                 let cut = try segment.recover(expectedBaseOffset: base, indexIntervalBytes: config.indexIntervalBytes, validateCRC: true)
                 recoveredSegments += 1
-                if cut > 0 {
-                    recoveredTruncatedBytes += cut
-                    logger.warning("\(directory): recovery cut \(cut) byte(s) of torn or corrupt data from segment \(base); log ends at \(segment.nextOffset)")
-                    segments.append(segment)
-                    for later in bases[(position + 1)...] {
-                        logger.warning("\(directory): removing segment \(later), which follows the corrupt data")
-                        Segment.removeFiles(directory: directory, baseOffset: later)
-                    }
-                    break
+                if cut > 0 { reportCut(cut, of: segment) }
+            } else if needsScan {
+                _ = try segment.recover(expectedBaseOffset: base, indexIntervalBytes: config.indexIntervalBytes, validateCRC: true,
+                                        isLastFile: false, cut: false)
+                recoveredSegments += 1
+                if segment.recoveryStop != nil { segment.assumeEnd(nextOffset: nextBase) }
+            } else if let damage = try segment.loadIndex(indexIntervalBytes: config.indexIntervalBytes, isLastFile: isLast) {
+                if isLast {
+                    let cut = try segment.recover(expectedBaseOffset: base, indexIntervalBytes: config.indexIntervalBytes, validateCRC: true)
+                    recoveredSegments += 1
+                    if cut > 0 { reportCut(cut, of: segment) }
+                } else {
+                    _ = try segment.noteDamage(at: damage.position, expectedOffset: damage.offset, kind: damage.kind, detail: damage.detail)
+                    segment.assumeEnd(nextOffset: nextBase)
                 }
-            } else {
-                try segment.loadIndex(indexIntervalBytes: config.indexIntervalBytes)
             }
+            reportDamages(of: segment)
             segments.append(segment)
         }
         // A segment emptied by recovery (other than the first) adds nothing.
@@ -65,6 +74,27 @@ extension PartitionLog {
         if seededLossyRecovery && !clean && checkpointedHighWatermark < logEndOffset {
             logger.warning("\(directory): seeded bug lossy-recovery: cutting the log from \(logEndOffset) to the checkpointed HW \(checkpointedHighWatermark)")
             try truncate(to: checkpointedHighWatermark)
+        }
+    }
+
+    /// Says what a cutting recovery removed: where, why, and whether valid (possibly acknowledged)
+    /// batches followed the damage and went with it, as Kafka's recovery also drops them.
+    private func reportCut(_ cut: Int, of segment: Segment) {
+        recoveredTruncatedBytes += cut
+        var message = "\(directory): recovery cut \(cut) byte(s) from \(segment.logPath)"
+        if let stop = segment.recoveryStop {
+            message += " at byte \(stop.position) (offset \(stop.offset), \(stop.kind.rawValue): \(stop.detail))"
+        }
+        message += "; log ends at \(segment.nextOffset)"
+        if let dropped = segment.recoveryDroppedOffsets {
+            health.count { $0.corruptionsFound += 1 }
+            message += "; valid batches for offsets [\(dropped.lowerBound), \(dropped.upperBound)) followed the damage and are dropped"
+            if dropped.lowerBound < checkpointedHighWatermark {
+                message += ", some below the checkpointed high watermark \(checkpointedHighWatermark) (acknowledged)"
+            }
+            logger.error("\(message)")
+        } else {
+            logger.warning("\(message)")
         }
     }
 

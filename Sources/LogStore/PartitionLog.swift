@@ -47,6 +47,8 @@ public final class PartitionLog {
     /// Seeded bug lossy-recovery (test-only, see the broker's `SeededBug`): after an unclean
     /// shutdown the log is cut back to the checkpointed HW instead of keeping every valid batch.
     let seededLossyRecovery: Bool
+    /// Counters and error conditions shared with the other logs of the directory.
+    public let health: StorageHealth
 
     static let recoveryPointFile = "recovery-point-offset-checkpoint"
     static let logStartFile = "log-start-offset-checkpoint"
@@ -56,9 +58,11 @@ public final class PartitionLog {
 
     public init(directory: String, config: LogConfig, logger: Logger,
                 nowMs: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
-                seededLossyRecovery: Bool = false, fileBudget: FileDescriptorBudget = .shared) throws {
+                seededLossyRecovery: Bool = false, fileBudget: FileDescriptorBudget = .shared,
+                health: StorageHealth = StorageHealth()) throws {
         self.directory = directory
         self.fileBudget = fileBudget
+        self.health = health
         self.config = config
         self.logger = logger
         self.nowMs = nowMs
@@ -136,15 +140,46 @@ public final class PartitionLog {
         return try write(bytes, headers: headers)
     }
 
+    /// Writes to the active segment. A failed write is rolled back by the segment (nothing of it
+    /// stays in the files or in memory) and rethrown as `AppendFailure`; the error condition (its
+    /// errno) is logged once when it starts and once when appends work again. A failed fsync after
+    /// a successful write does not fail the append: the batches are in the log.
     private func write(_ bytes: ByteBuffer, headers: [(header: RecordBatchHeader, offsetInBytes: Int)]) throws -> AppendInfo {
-        try maybeRoll(incomingBytes: bytes.readableBytes)
-        let segment = segments.last!
-        try segment.append(bytes, headers: headers, indexIntervalBytes: config.indexIntervalBytes)
+        do {
+            if let active = segments.last, !active.cutBackToKnownEnd() {
+                throw AppendFailure(path: active.logPath, errno: 0, message: "an earlier failed append could not be cut back",
+                                    rolledBack: false)
+            }
+            try maybeRoll(incomingBytes: bytes.readableBytes)
+            try segments.last!.append(bytes, headers: headers, indexIntervalBytes: config.indexIntervalBytes)
+        } catch let failure as AppendFailure {
+            noteAppendFailure(failure)
+            throw failure
+        } catch {
+            // Rolling a new segment failed (creating it, syncing the old one, its checkpoint): nothing was written.
+            let failure = AppendFailure(path: directory, errno: (error as? LogIOError)?.errno ?? 0, message: "\(error)", rolledBack: true)
+            noteAppendFailure(failure)
+            throw failure
+        }
+        for (code, path) in health.appendSucceeded() {
+            logger.notice("\(directory): appends work again after errno \(code) (\(String(cString: strerror(code)))), first seen on \(path)")
+        }
         let records = headers.reduce(Int64(0)) { $0 + Int64($1.header.recordsCount) }
         unflushedMessages += records
-        if unflushedMessages >= config.flushIntervalMessages { try flush() }
+        if unflushedMessages >= config.flushIntervalMessages {
+            do { try flush() } catch { logger.error("\(directory): flush after append failed: \(error)") }
+        }
         return AppendInfo(firstOffset: headers.first!.header.baseOffset, lastOffset: headers.last!.header.lastOffset,
                           maxTimestamp: headers.map(\.header.maxTimestamp).max()!, bytes: bytes.readableBytes)
+    }
+
+    private func noteAppendFailure(_ failure: AppendFailure) {
+        if !failure.rolledBack { health.count { $0.appendRollbackFailures += 1 } }
+        if health.appendFailed(errno: failure.errno, path: failure.path) {
+            logger.error("\(directory): appends fail with errno \(failure.errno) (\(String(cString: strerror(failure.errno)))) on \(failure.path): \(failure); logged once until an append succeeds")
+        } else if !failure.rolledBack {
+            logger.error("\(failure)")
+        }
     }
 
     private func maybeRoll(incomingBytes: Int) throws {
@@ -189,22 +224,41 @@ public final class PartitionLog {
         var segmentIndex = indexOfSegment(containing: offset)
         while segmentIndex < segments.count {
             let segment = segments[segmentIndex]
-            guard let (start, firstHeader) = try segment.position(of: offset) else {
+            defer { reportDamages(of: segment) }
+            let start: Int, firstHeader: RecordBatchHeader
+            switch try segment.locate(offset) {
+            case .end:
                 segmentIndex += 1
                 continue
+            case .damaged(let damage):
+                health.count { $0.corruptReads += 1 }
+                throw LogError.corrupt(damage)
+            case .found(let position, let header):
+                (start, firstHeader) = (position, header)
             }
             if firstHeader.lastOffset >= maxOffset { return LogReadResult(records: ByteBuffer(), firstBatchOffset: nil) }
             let wanted = max(maxBytes, minOneBatch ? firstHeader.totalSize : 0)
             guard wanted >= firstHeader.totalSize else { return LogReadResult(records: ByteBuffer(), firstBatchOffset: nil) }
             let chunk = try segment.read(at: start, length: wanted)
-            var length = 0
-            while let header = RecordBatchHeader(chunk, at: chunk.readerIndex + length),
-                  length + header.totalSize <= chunk.readableBytes, header.lastOffset < maxOffset {
-                length += header.totalSize
+            let valid = try segment.validPrefix(of: chunk, at: start, first: firstHeader, maxOffset: maxOffset)
+            if let damage = valid.damage {
+                health.count { $0.corruptReads += 1 }
+                throw LogError.corrupt(damage)
             }
-            return LogReadResult(records: chunk.getSlice(at: chunk.readerIndex, length: length)!, firstBatchOffset: firstHeader.baseOffset)
+            return LogReadResult(records: chunk.getSlice(at: chunk.readerIndex, length: valid.length)!,
+                                 firstBatchOffset: valid.length > 0 ? firstHeader.baseOffset : nil)
         }
         return LogReadResult(records: ByteBuffer(), firstBatchOffset: nil)
+    }
+
+    /// Logs and counts damage a segment found since the last call (each place once).
+    func reportDamages(of segment: Segment) {
+        guard !segment.unreportedDamages.isEmpty else { return }
+        for damage in segment.unreportedDamages {
+            health.count { $0.corruptionsFound += 1 }
+            logger.error("\(directory): corrupt data: \(damage)")
+        }
+        segment.unreportedDamages.removeAll()
     }
 
     /// The segment that holds `offset`: the last one whose base offset is not above it.

@@ -20,6 +20,21 @@ final class Segment {
     private var indexFileEntries = 0
     let createdMs: Int64
     private(set) var unflushed = false
+    /// Damaged stretches found in this file, by starting byte; reads step over them (Segment+Damage).
+    var damages: [Int: LogDamage] = [:]
+    /// Damage found since the owner last looked, for it to log and count once.
+    var unreportedDamages: [LogDamage] = []
+    /// Bytes [0, this) hold batches whose CRC-32C this process has checked: written by it (every
+    /// appended batch was checked or built here) or read and checked once. Reads check lengths and
+    /// offsets everywhere but skip recomputing CRCs below it, which halves the cost of checking.
+    var checksumVerifiedEnd = 0
+    /// Test seam: called with the path before each append's write; an errno makes that write fail
+    /// (for the log file, after half the bytes were written, as a disk filling up mid-write does).
+    var writeFault: ((String) -> Int32?)?
+    /// Where the last `recover` scan stopped short of the file's end, and why.
+    private(set) var recoveryStop: LogDamage?
+    /// Valid offsets that followed the damage a cutting `recover` removed (they are lost here).
+    private(set) var recoveryDroppedOffsets: Range<Int64>?
 
     static func fileName(_ baseOffset: Int64, _ suffix: String) -> String {
         let digits = String(baseOffset)
@@ -42,33 +57,77 @@ final class Segment {
     // MARK: Append
 
     /// Appends batches whose offsets are already assigned; `headers` describe `bytes` in order.
+    ///
+    /// All or nothing: when the log write or the index write fails (a full disk, an I/O error),
+    /// both files are cut back to where they ended and the in-memory state is left as it was, so a
+    /// failed append never leaves a partial batch that recovery would later keep. Throws
+    /// `AppendFailure`, which says whether that rollback worked.
     func append(_ bytes: ByteBuffer, headers: [(header: RecordBatchHeader, offsetInBytes: Int)], indexIntervalBytes: Int) throws {
-        try files.withDescriptors(writes: true) { log, indexFd in
-            try FileIO.write(log, bytes, at: size)
-            try recordAppended(bytes.readableBytes, headers: headers, indexIntervalBytes: indexIntervalBytes, indexFd: indexFd)
+        try files.withDescriptors(writes: true) { fd, indexFd in
+            let before = (size: size, nextOffset: nextOffset, largestTimestamp: largestTimestamp,
+                          bytesSinceIndexEntry: bytesSinceIndexEntry, indexFileEntries: indexFileEntries)
+            var failedPath = logPath
+            do {
+                if let code = writeFault?(logPath) {
+                    try FileIO.write(fd, bytes.getSlice(at: bytes.readerIndex, length: bytes.readableBytes / 2)!, at: size)
+                    throw LogIOError(operation: "pwrite \(logPath)", errno: code)
+                }
+                try FileIO.write(fd, bytes, at: size)
+                var timestampBefore = largestTimestamp
+                for (header, offsetInBytes) in headers {
+                    let position = size + offsetInBytes
+                    if index.entries.isEmpty && position == 0 {
+                        bytesSinceIndexEntry = 0
+                    } else if bytesSinceIndexEntry >= indexIntervalBytes {
+                        addIndexEntry(.init(relativeOffset: UInt32(header.baseOffset - baseOffset), position: UInt32(position),
+                                            maxTimestampBefore: timestampBefore))
+                        bytesSinceIndexEntry = 0
+                    }
+                    bytesSinceIndexEntry += header.totalSize
+                    timestampBefore = max(timestampBefore, header.maxTimestamp)
+                }
+                size += bytes.readableBytes
+                if let last = headers.last { nextOffset = last.header.nextOffset }
+                largestTimestamp = timestampBefore
+                unflushed = true
+                failedPath = indexPath
+                if let code = writeFault?(indexPath) { throw LogIOError(operation: "pwrite \(indexPath)", errno: code) }
+                try writePendingIndexEntries(indexFd: indexFd)
+                if checksumVerifiedEnd == before.size { checksumVerifiedEnd = size }
+            } catch {
+                let code = (error as? LogIOError)?.errno ?? 0
+                size = before.size
+                nextOffset = before.nextOffset
+                largestTimestamp = before.largestTimestamp
+                index.truncate(toPosition: before.size)
+                bytesSinceIndexEntry = before.bytesSinceIndexEntry
+                indexFileEntries = before.indexFileEntries
+                var rolledBack = true
+                do {
+                    try FileIO.truncate(fd, to: before.size)
+                    try FileIO.truncate(indexFd, to: before.indexFileEntries * SparseIndex.entrySize)
+                } catch {
+                    rolledBack = false
+                }
+                throw AppendFailure(path: failedPath, errno: code, message: "\(error)", rolledBack: rolledBack)
+            }
         }
     }
 
-    private func recordAppended(_ byteCount: Int, headers: [(header: RecordBatchHeader, offsetInBytes: Int)], indexIntervalBytes: Int,
-                                indexFd: Int32) throws {
-        var timestampBefore = largestTimestamp
-        for (header, offsetInBytes) in headers {
-            let position = size + offsetInBytes
-            if index.entries.isEmpty && position == 0 {
-                bytesSinceIndexEntry = 0
-            } else if bytesSinceIndexEntry >= indexIntervalBytes {
-                addIndexEntry(.init(relativeOffset: UInt32(header.baseOffset - baseOffset), position: UInt32(position),
-                                    maxTimestampBefore: timestampBefore))
-                bytesSinceIndexEntry = 0
+    /// Cuts the files back to the in-memory ends after an append whose rollback failed; true when
+    /// the files are clean again (checked before every append).
+    func cutBackToKnownEnd() -> Bool {
+        do {
+            try files.withDescriptors(writes: true) { fd, indexFd in
+                if try FileIO.size(fd) != size { try FileIO.truncate(fd, to: size) }
+                if try FileIO.size(indexFd) != indexFileEntries * SparseIndex.entrySize {
+                    try FileIO.truncate(indexFd, to: indexFileEntries * SparseIndex.entrySize)
+                }
             }
-            bytesSinceIndexEntry += header.totalSize
-            timestampBefore = max(timestampBefore, header.maxTimestamp)
+            return true
+        } catch {
+            return false
         }
-        size += byteCount
-        if let last = headers.last { nextOffset = last.header.nextOffset }
-        largestTimestamp = timestampBefore
-        unflushed = true
-        try writePendingIndexEntries(indexFd: indexFd)
     }
 
     private func addIndexEntry(_ entry: SparseIndex.Entry) {
@@ -120,9 +179,10 @@ final class Segment {
 
     /// Cuts the file at `position` (a batch boundary) and drops index entries past it.
     func truncate(toPosition position: Int, nextOffset: Int64, largestTimestamp: Int64) throws {
-        try files.withDescriptors(writes: true) { log, indexFd in
-            try FileIO.truncate(log, to: position)
+        try files.withDescriptors(writes: true) { fd, indexFd in
+            try FileIO.truncate(fd, to: position)
             size = position
+            checksumVerifiedEnd = min(checksumVerifiedEnd, position)
             self.nextOffset = nextOffset
             self.largestTimestamp = largestTimestamp
             index.truncate(toPosition: position)
@@ -153,90 +213,147 @@ final class Segment {
 
     // MARK: Opening
 
-    /// Trusts the segment (it is below the recovery point): loads the index file, or rebuilds it by
-    /// scanning headers if it is missing or damaged, and finds the end from the last indexed batch.
-    func loadIndex(indexIntervalBytes: Int) throws {
-        let bytes = try files.withDescriptors { _, indexFd in try FileIO.read(indexFd, at: 0, length: try FileIO.size(indexFd)) }
-        if let loaded = SparseIndex.decode(bytes, segmentSize: size) {
-            index = loaded
-            indexFileEntries = loaded.entries.count
-            var position = Int(loaded.entries.last?.position ?? 0)
-            var timestamp = loaded.entries.last?.maxTimestampBefore ?? -1
-            nextOffset = baseOffset
-            if let last = loaded.entries.last { nextOffset = baseOffset + Int64(last.relativeOffset) }
-            while let header = try header(at: position), position + header.totalSize <= size {
-                nextOffset = header.nextOffset
-                timestamp = max(timestamp, header.maxTimestamp)
-                position += header.totalSize
-            }
-            largestTimestamp = timestamp
-            bytesSinceIndexEntry = position - Int(loaded.entries.last?.position ?? 0)
-            if position == size { return }
+    /// The cheap check at startup after a clean shutdown, or for a segment below the recovery point:
+    /// loads the index file (strictly increasing, inside the file), checks that its last entry points
+    /// at the batch it names, and validates every batch after that entry to the end of the file
+    /// (length, contiguous offsets, CRC-32C). That tail is at most `index.interval.bytes` plus one
+    /// batch, so the last batch of every segment is checked for the price of a few KiB of reading.
+    /// A missing or inconsistent index is rebuilt by a full scan. Nothing is cut here: the damage
+    /// found, if any, is returned (without `resume*`) for the owner to decide.
+    func loadIndex(indexIntervalBytes: Int, isLastFile: Bool = true) throws -> LogDamage? {
+        let (bytes, fileSize) = try files.withDescriptors { fd, indexFd in
+            (try FileIO.read(indexFd, at: 0, length: try FileIO.size(indexFd)), try FileIO.size(fd))
         }
-        _ = try recover(expectedBaseOffset: baseOffset, indexIntervalBytes: indexIntervalBytes, validateCRC: false)
+        guard let loaded = SparseIndex.decode(bytes, segmentSize: fileSize) else { return try rebuild(indexIntervalBytes, isLastFile) }
+        let start = Int(loaded.entries.last?.position ?? 0)
+        let startOffset = baseOffset + Int64(loaded.entries.last?.relativeOffset ?? 0)
+        if start > 0 {
+            guard let header = try header(at: start), header.magic == 2, header.baseOffset == startOffset else {
+                return try rebuild(indexIntervalBytes, isLastFile)
+            }
+        }
+        index = loaded
+        indexFileEntries = loaded.entries.count
+        let tail = try scan(from: start, expectedOffset: startOffset, timestamp: loaded.entries.last?.maxTimestampBefore ?? -1,
+                            fileSize: fileSize, validateCRC: true, isLastFile: isLastFile, indexIntervalBytes: nil)
+        size = fileSize
+        nextOffset = tail.nextOffset
+        largestTimestamp = tail.largestTimestamp
+        bytesSinceIndexEntry = tail.bytesSinceIndexEntry
+        guard let stop = tail.stop else { return nil }
+        return LogDamage(path: logPath, position: stop.position, offset: tail.nextOffset, kind: stop.kind, detail: stop.detail)
     }
+
+    private func rebuild(_ indexIntervalBytes: Int, _ isLastFile: Bool) throws -> LogDamage? {
+        _ = try recover(expectedBaseOffset: baseOffset, indexIntervalBytes: indexIntervalBytes, validateCRC: true,
+                        isLastFile: isLastFile, cut: false)
+        return recoveryStop
+    }
+
+    /// Takes `offset` as the offset after this file's last batch: for a damaged segment that is not
+    /// the log's last, the next segment's base offset says where it ends.
+    func assumeEnd(nextOffset offset: Int64) { nextOffset = offset }
 
     /// Scans every batch from the start, validating lengths, contiguous offsets and (when asked)
-    /// CRCs; rebuilds the index; truncates at the first invalid batch. Returns the bytes cut.
-    func recover(expectedBaseOffset: Int64, indexIntervalBytes: Int, validateCRC: Bool) throws -> Int {
-        // Like the scan itself, the rewritten index is not fsynced here: the next flush or roll does it.
-        try files.withDescriptors { fd, indexFd in
-            try recover(fd: fd, indexFd: indexFd, expectedBaseOffset: expectedBaseOffset, indexIntervalBytes: indexIntervalBytes,
-                        validateCRC: validateCRC)
-        }
-    }
-
-    private func recover(fd: Int32, indexFd: Int32, expectedBaseOffset: Int64, indexIntervalBytes: Int, validateCRC: Bool) throws -> Int {
+    /// CRCs, and rebuilds the index. At the first invalid batch, with `cut` the file is truncated
+    /// there (Kafka's recovery of an unflushed tail) and the bytes cut are returned; without it the
+    /// damage is recorded for reads to step over and nothing is cut. `recoveryStop` says where and
+    /// why the scan stopped, with where valid batches resume, if they do.
+    func recover(expectedBaseOffset: Int64, indexIntervalBytes: Int, validateCRC: Bool,
+                 isLastFile: Bool = true, cut: Bool = true) throws -> Int {
         index.removeAll()
         indexFileEntries = 0
-        try FileIO.truncate(indexFd, to: 0)
-        let fileSize = try FileIO.size(fd)
-        var position = 0
-        var validEnd = 0
-        var expected = expectedBaseOffset
-        var timestamp: Int64 = -1
-        var sinceEntry = 0
+        damages = [:]
+        unreportedDamages = []
+        let fileSize = try files.withDescriptors(writes: true) { fd, indexFd in
+            try FileIO.truncate(indexFd, to: 0)
+            return try FileIO.size(fd)
+        }
+        let result = try scan(from: 0, expectedOffset: expectedBaseOffset, timestamp: -1, fileSize: fileSize,
+                              validateCRC: validateCRC, isLastFile: isLastFile, indexIntervalBytes: indexIntervalBytes)
+        recoveryStop = nil
+        recoveryDroppedOffsets = nil
+        var removed = 0
+        size = fileSize
+        if let stop = result.stop {
+            if cut {
+                let resume = try resync(after: stop.position, expectedOffset: result.nextOffset, fileSize: fileSize)
+                recoveryStop = LogDamage(path: logPath, position: stop.position, offset: result.nextOffset, kind: stop.kind,
+                                         detail: stop.detail, resumePosition: resume?.position, resumeOffset: resume?.offset)
+                if let resume {
+                    let after = try scan(from: resume.position, expectedOffset: resume.offset, timestamp: -1, fileSize: fileSize,
+                                         validateCRC: true, isLastFile: isLastFile, indexIntervalBytes: nil)
+                    recoveryDroppedOffsets = resume.offset..<after.nextOffset
+                }
+                removed = fileSize - result.validEnd
+                try files.withDescriptors(writes: true) { fd, _ in try FileIO.truncate(fd, to: result.validEnd) }
+                size = result.validEnd
+            } else {
+                recoveryStop = try noteDamage(at: stop.position, expectedOffset: result.nextOffset, kind: stop.kind, detail: stop.detail)
+            }
+        }
+        nextOffset = result.nextOffset
+        largestTimestamp = result.largestTimestamp
+        bytesSinceIndexEntry = result.bytesSinceIndexEntry
+        checksumVerifiedEnd = validateCRC ? result.validEnd : 0
+        // Like the scan itself, the rewritten index is not fsynced here: the next flush or roll does it.
+        try files.withDescriptors(writes: true) { _, indexFd in try writePendingIndexEntries(indexFd: indexFd) }
+        return removed
+    }
+
+    struct ScanResult {
+        var validEnd: Int
+        var nextOffset: Int64
+        var largestTimestamp: Int64
+        var bytesSinceIndexEntry: Int
+        var stop: (kind: LogDamage.Kind, detail: String, position: Int)?
+    }
+
+    /// Walks batches from `start` (a batch boundary holding `expectedOffset`) in 1 MiB reads until
+    /// the file's end or the first invalid batch. With `indexIntervalBytes` it adds index entries.
+    func scan(from start: Int, expectedOffset: Int64, timestamp: Int64, fileSize: Int, validateCRC: Bool,
+              isLastFile: Bool, indexIntervalBytes: Int?) throws -> ScanResult {
+        var result = ScanResult(validEnd: start, nextOffset: expectedOffset, largestTimestamp: timestamp, bytesSinceIndexEntry: 0)
+        var position = start
         let chunkBytes = 1 << 20
         scan: while position < fileSize {
-            var chunk = try FileIO.read(fd, at: position, length: min(chunkBytes, fileSize - position))
+            var chunk = try files.withDescriptors { fd, _ in try FileIO.read(fd, at: position, length: min(chunkBytes, fileSize - position)) }
             var consumed = 0
-            while true {
+            while position + consumed < fileSize {
+                let at = position + consumed
                 guard let header = RecordBatchHeader(chunk, at: chunk.readerIndex + consumed) else {
-                    if consumed == 0 { break scan }
-                    break
+                    if at + RecordBatchHeader.size <= fileSize { break }  // the header runs past this read
+                    result.stop = (isLastFile ? .tornTail : .badLength,
+                                   "\(fileSize - at) byte(s) at the end of the file are not a whole batch header", at)
+                    break scan
                 }
-                guard header.magic == 2, header.batchLength >= Int32(RecordBatchHeader.size - RecordBatchHeader.logOverhead),
-                      header.baseOffset == expected, header.lastOffsetDelta >= 0 else { break scan }
+                if let (kind, detail) = LogDamage.problem(header, at: at, fileSize: fileSize, expectedOffset: result.nextOffset,
+                                                          isLastFile: isLastFile) {
+                    result.stop = (kind, detail, at)
+                    break scan
+                }
                 let total = header.totalSize
                 if consumed + total > chunk.readableBytes {
                     if consumed > 0 { break }
-                    guard position + total <= fileSize else { break scan }
-                    chunk = try FileIO.read(fd, at: position, length: total)
+                    chunk = try files.withDescriptors { fd, _ in try FileIO.read(fd, at: at, length: total) }
                 }
-                if validateCRC {
-                    let batch = chunk.getSlice(at: chunk.readerIndex + consumed, length: total)!
-                    guard RecordBatches.checksumMatches(batch) else { break scan }
+                if validateCRC, !RecordBatches.checksumMatches(chunk.getSlice(at: chunk.readerIndex + consumed, length: total)!) {
+                    result.stop = (.crcMismatch, "the stored CRC-32C does not match the batch's \(total) bytes", at)
+                    break scan
                 }
-                let at = position + consumed
-                if at > 0 && sinceEntry >= indexIntervalBytes {
-                    index.append(.init(relativeOffset: UInt32(header.baseOffset - baseOffset), position: UInt32(at), maxTimestampBefore: timestamp))
-                    sinceEntry = 0
+                if let interval = indexIntervalBytes, at > 0, result.bytesSinceIndexEntry >= interval {
+                    index.append(.init(relativeOffset: UInt32(header.baseOffset - baseOffset), position: UInt32(at),
+                                       maxTimestampBefore: result.largestTimestamp))
+                    result.bytesSinceIndexEntry = 0
                 }
-                sinceEntry += total
-                timestamp = max(timestamp, header.maxTimestamp)
-                expected = header.nextOffset
+                result.bytesSinceIndexEntry += total
+                result.largestTimestamp = max(result.largestTimestamp, header.maxTimestamp)
+                result.nextOffset = header.nextOffset
                 consumed += total
-                validEnd = position + consumed
+                result.validEnd = at + total
             }
             position += consumed
         }
-        let cut = fileSize - validEnd
-        if cut > 0 { try FileIO.truncate(fd, to: validEnd) }
-        size = validEnd
-        nextOffset = expected
-        largestTimestamp = timestamp
-        bytesSinceIndexEntry = sinceEntry
-        try writePendingIndexEntries(indexFd: indexFd)
-        return cut
+        return result
     }
 }

@@ -44,6 +44,16 @@ struct SparseIndex {
         return low == 0 ? 0 : Int(entries[low - 1].position)
     }
 
+    /// The last entry at or before `relativeOffset` (nil: scan from the segment's start).
+    func entry(for relativeOffset: UInt32) -> Entry? {
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].relativeOffset <= relativeOffset { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? nil : entries[low - 1]
+    }
+
     /// The position to start scanning for the first batch with timestamp ≥ `timestamp`.
     func position(forTimestamp timestamp: Int64) -> Int {
         var low = 0, high = entries.count

@@ -9,7 +9,7 @@ struct Samsa: AsyncParsableCommand {
         abstract: "A Kafka-compatible broker and a chaos laboratory around it.",
         subcommands: [BrokerCommand.self, ClusterCommand.self, TopicsCommand.self, GroupsCommand.self,
                       ProduceCommand.self, ConsumeCommand.self, FaultCLI.self, RunCommand.self, CheckCommand.self,
-                      ValidateCommand.self, SuiteCommand.self, ShellCLI.self, BenchCommand.self]
+                      ValidateCommand.self, SuiteCommand.self, ShellCLI.self, BenchCommand.self, LogCommand.self]
     )
 
     /// SIGPIPE is ignored before anything runs, so a reader that closes early (`| head`) shows up

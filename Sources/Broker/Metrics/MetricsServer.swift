@@ -40,6 +40,8 @@ final class MetricsServer: Sendable {
         let isController = cluster.controllerId == brokerId
         let offline = isController ? cluster.partitions.values.filter { $0.leader < 0 }.count : 0
         let metrics = services.metrics
+        let storage = services.replicaManager.logDirectory.health.counts
+        let appendConditions = services.replicaManager.logDirectory.health.activeAppendConditions.count
         let lines: [(String, String, Int64)] = [
             ("kafka_server_replicamanager_underreplicatedpartitions", "Leader partitions whose ISR is smaller than the replica set.", Int64(underReplicated)),
             ("kafka_server_replicamanager_underminisrpartitioncount", "Leader partitions whose ISR is below min.insync.replicas.", Int64(underMinIsr)),
@@ -56,6 +58,12 @@ final class MetricsServer: Sendable {
             ("kafka_server_brokertopicmetrics_bytesout_total", "Response bytes sent.", metrics.bytesOut.value),
             ("samsa_produce_rejected_batches_total", "Produced batches refused by validation, nothing of them appended.",
              metrics.rejectedProduceBatches.value),
+            ("samsa_log_corruptions_found_total", "Damaged stretches found in segment files (each once), at startup or on read.", storage.corruptionsFound),
+            ("samsa_log_corrupt_reads_total", "Fetch reads answered CORRUPT_MESSAGE because they started in damaged data.", storage.corruptReads),
+            ("samsa_log_append_errors_total", "Appends that failed with an I/O error (answered KAFKA_STORAGE_ERROR when rolled back).", storage.appendErrors),
+            ("samsa_log_append_rollback_failures_total", "Failed appends whose partial write could not be cut back (answered REQUEST_TIMED_OUT).", storage.appendRollbackFailures),
+            ("samsa_log_read_errors_total", "Fetch reads that failed with an I/O error (KAFKA_STORAGE_ERROR).", storage.readErrors),
+            ("samsa_log_append_error_conditions", "I/O error conditions (distinct errno) under way on appends; 0 once an append succeeds.", Int64(appendConditions)),
         ]
         var text = ""
         for (name, help, value) in lines {

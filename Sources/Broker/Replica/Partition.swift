@@ -170,6 +170,10 @@ public final class Partition: @unchecked Sendable {
                 directives = state.onLocalAppend(logEndOffset: log.logEndOffset)
                 return .appended(firstOffset: info.firstOffset, lastOffset: info.lastOffset,
                                  logAppendTimeMs: appendTime ?? -1, logStartOffset: log.logStartOffset)
+            } catch let failure as AppendFailure where !failure.rolledBack {
+                // Part of the write may still be in the file: the outcome is unknown, which clients
+                // learn from a timeout, never from an error that says nothing was written.
+                return .rejected(.requestTimedOut, "\(failure)")
             } catch {
                 return .rejected(.kafkaStorageError, "\(error)")
             }
@@ -237,7 +241,12 @@ public final class Partition: @unchecked Sendable {
                 let read = try log.read(from: fetchOffset, maxBytes: maxBytes, maxOffset: maxOffset, minOneBatch: minOneBatch)
                 return ReadResult(errorCode: .none, highWatermark: state.highWatermark, logStartOffset: log.logStartOffset,
                                   records: read.records, leaderEpoch: state.leaderEpoch)
+            } catch LogError.corrupt {
+                // Kafka answers a read that meets a corrupt batch with CORRUPT_MESSAGE; the log has
+                // logged and counted the damage where it found it.
+                return failure(.corruptMessage)
             } catch {
+                log.health.count { $0.readErrors += 1 }  // the log cannot tell an I/O error from others
                 return failure(.kafkaStorageError)
             }
         }

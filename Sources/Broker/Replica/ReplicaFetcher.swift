@@ -27,6 +27,8 @@ final class ReplicaFetcher: Sendable {
         var truncationEpoch: Int32?
         var needsTruncation: Bool
         var delayedUntilMs: Int64 = 0
+        /// The fetch offset at which the leader last answered CORRUPT_MESSAGE (logged once per offset).
+        var corruptAtOffset: Int64?
     }
 
     struct State {
@@ -249,6 +251,17 @@ final class ReplicaFetcher: Sendable {
                     } else {
                         state.withLockedValue { $0.partitions[tp]?.needsTruncation = true }
                     }
+                case .corruptMessage:
+                    // The leader's copy is damaged at this offset: this replica cannot get past it
+                    // from this leader, and retries after the backoff (as Kafka's fetcher does).
+                    let first = state.withLockedValue { states -> Bool in
+                        defer { states.partitions[tp]?.corruptAtOffset = fetchOffset }
+                        return states.partitions[tp]?.corruptAtOffset != fetchOffset
+                    }
+                    if first {
+                        logger.error("leader \(source.brokerId) answers CORRUPT_MESSAGE for \(tp) at offset \(fetchOffset): its log is damaged there; retrying every \(max(10, config.replicaFetchBackoffMs)) ms")
+                    }
+                    delay(tp, because: ErrorCode.describe(answer.errorCode))
                 default:
                     delay(tp, because: ErrorCode.describe(answer.errorCode))
                 }
