@@ -104,7 +104,14 @@ extension PartitionLog {
     /// Returns the new log end offset.
     @discardableResult
     public func truncate(to offset: Int64) throws -> Int64 {
-        guard offset < logEndOffset else { return logEndOffset }
+        guard offset < logEndOffset else {
+            // Nothing to cut from the log, but the epoch cache may still end with an entry at the log
+            // end: this broker became leader at that offset and lost leadership before appending in
+            // that epoch. Its successor's batches from an older epoch then land at that offset and the
+            // entry would claim them (Kafka's UnifiedLog.truncateTo drops it for the same reason).
+            try leaderEpochCache.truncateFromEnd(endOffset: logEndOffset)
+            return logEndOffset
+        }
         if offset <= logStartOffset {
             try truncateFullyAndStart(at: offset < logStartOffset ? offset : logStartOffset)
             return logEndOffset

@@ -223,6 +223,24 @@ import Testing
         #expect(again.logEndOffset == 31)
     }
 
+    @Test func truncateAtTheLogEndDropsAnEpochThatNeverAppended() throws {
+        // Leader at epoch 4 from offset 5, deposed before appending; the next leader's log holds a
+        // batch of epoch 3 at offset 5 that this broker lacked.
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        try log.assignLeaderEpoch(3, startOffset: 0)
+        try fill(log, count: 5, epoch: 3)
+        try log.assignLeaderEpoch(4, startOffset: 5)
+        #expect(try log.truncate(to: 7) == 5, "nothing of the log goes")
+        #expect(log.leaderEpochCache.entries == [.init(epoch: 3, startOffset: 0)])
+        let otherDir = TemporaryDirectory()
+        let other = try openLog(otherDir)
+        try other.assignLeaderEpoch(3, startOffset: 0)
+        try fill(other, count: 6, epoch: 3)
+        _ = try log.appendAsFollower(try other.read(from: 5, maxBytes: 1 << 20, maxOffset: 6, minOneBatch: true).records)
+        #expect(log.leaderEpochCache.entries == [.init(epoch: 3, startOffset: 0)], "epoch 4 claims no batch of epoch 3")
+    }
+
     @Test func truncateFullyAndStartAtALaterOffset() throws {
         let dir = TemporaryDirectory()
         let log = try openLog(dir)
