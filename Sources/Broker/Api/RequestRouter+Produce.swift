@@ -73,10 +73,7 @@ extension RequestRouter {
     }
 
     func appendPartition(_ tp: TopicPartition, records: ByteBuffer?, acks: Int16, nowMs: Int64) -> PartitionAppend {
-        guard let partition = broker.replicaManager.partition(tp) else {
-            let known = broker.metadata.snapshot.partitions[tp] != nil
-            return .failed(known ? .notLeaderOrFollower : .unknownTopicOrPartition, nil)
-        }
+        guard let partition = broker.replicaManager.partition(tp) else { return .failed(missingPartitionError(tp), nil) }
         guard let records, records.readableBytes > 0 else { return reject(tp, .corruptMessage, "empty records") }
         let config = partition.topicConfig
         let batches: [ByteBuffer]
