@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
@@ -218,6 +219,59 @@ def caught_up(consumer) -> bool:
         return False
 
 
+def bounded(call, seconds: float):
+    """Runs call() on a daemon thread and waits at most `seconds` for it: librdkafka's synchronous
+    commit and close wait without a bound while the group coordinator is unreachable. Returns whether
+    call finished; its exception, if any, is raised here."""
+    outcome = {}
+
+    def run():
+        try:
+            call()
+        except BaseException as error:  # handed to the waiting thread
+            outcome["error"] = error
+        finally:
+            outcome["done"] = True
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("done", False)
+
+
+class BoundedCommits:
+    """Synchronous commits that give up waiting after a bound. A commit still running after it is
+    reported as unfinished (an info op: it may yet land) and no other commit starts until it ends."""
+
+    def __init__(self, consumer):
+        self.consumer = consumer
+        self.running = None
+
+    def pending(self) -> bool:
+        return self.running is not None and self.running.is_alive()
+
+    def commit(self, seconds: float):
+        done = threading.Event()
+        failure = {}
+
+        def run():
+            try:
+                self.consumer.commit(asynchronous=False)
+            except BaseException as error:
+                failure["error"] = error
+            finally:
+                done.set()
+
+        self.running = threading.Thread(target=run, daemon=True)
+        self.running.start()
+        if not done.wait(seconds):
+            raise TimeoutError(f"commit unfinished after {seconds:g} s (the group coordinator did not answer)")
+        if "error" in failure:
+            raise failure["error"]
+
+
 def run_consumer(args, history: History):
     config = {
         "bootstrap.servers": args.bootstrap,
@@ -232,6 +286,7 @@ def run_consumer(args, history: History):
         "error_cb": on_client_error,
     }
     consumer = Consumer(config)
+    commits = BoundedCommits(consumer)
     op = 0
 
     def on_assign(c, partitions):
@@ -285,14 +340,17 @@ def run_consumer(args, history: History):
         if records:
             value["hw"] = cached_high_watermarks()
         history.write("ok", "poll", value, error=str(errors[0].name()) if errors and not records else None, op_id=poll_id)
-        if records and args.commit in ("sync", "async"):
+        if records and args.commit in ("sync", "async") and not commits.pending():
             commit_id = op
             op += 1
             history.write("invoke", "commit", None, op_id=commit_id)
             try:
-                consumer.commit(asynchronous=(args.commit == "async"))
+                if args.commit == "async":
+                    consumer.commit(asynchronous=True)
+                else:
+                    commits.commit(args.commit_timeout)
                 history.write("ok", "commit", None, op_id=commit_id)
-            except Exception as error:  # a failed commit is recorded, not fatal
+            except Exception as error:  # a failed or unfinished commit is recorded, not fatal
                 history.write("info", "commit", None, error=str(error), op_id=commit_id)
         return len(records)
 
@@ -307,8 +365,8 @@ def run_consumer(args, history: History):
         if poll_once() == 0 and caught_up(consumer):
             break
     try:
-        consumer.close()
-    except Exception:
+        bounded(consumer.close, args.commit_timeout)
+    except Exception:  # leaving the group failed: the group outlives us by a session, nothing is lost
         pass
     return FATAL_EXIT if FATAL else 0
 
@@ -392,6 +450,7 @@ def main():
     parser.add_argument("--group")
     parser.add_argument("--assign", type=int, nargs="*", default=[])
     parser.add_argument("--commit", choices=["sync", "async", "auto", "none"], default="sync")
+    parser.add_argument("--commit-timeout", type=float, default=5, help="consumers: seconds a synchronous commit (or close) may take")
     parser.add_argument("--session-timeout-ms", type=int, default=6000)
     parser.add_argument("--flush-timeout", type=float, default=30)
     parser.add_argument("--values-file", help="producers: send these values, one per line, instead of generated ones")
