@@ -26,12 +26,16 @@ public final class SimpleProducer: Sendable {
     public let acks: Int16
     public let timeoutMs: Int32
     public let maxAttempts: Int
+    /// The codec of every batch sent (as a Kafka producer's `compression.type`).
+    public let compression: CompressionCodec
 
-    public init(cluster: KafkaCluster, acks: Int16 = -1, timeoutMs: Int32 = 10_000, maxAttempts: Int = 8) {
+    public init(cluster: KafkaCluster, acks: Int16 = -1, timeoutMs: Int32 = 10_000, maxAttempts: Int = 8,
+                compression: CompressionCodec = .none) {
         self.cluster = cluster
         self.acks = acks
         self.timeoutMs = timeoutMs
         self.maxAttempts = maxAttempts
+        self.compression = compression
     }
 
     /// Sends `records` to `topic` and returns each record's partition and offset, in order.
@@ -62,9 +66,10 @@ public final class SimpleProducer: Sendable {
 
     private func sendBatch(_ tp: TopicPartition, _ records: [Record]) async throws -> Int64 {
         let timestamp = wallClockMs()
-        let batch = RecordBatchBuilder().build(records.map {
+        let inputs: [RecordBatchBuilder.Input] = records.map {
             .init(key: $0.key.map { ByteBuffer(bytes: $0) }, value: $0.value.map { ByteBuffer(bytes: $0) }, timestampMs: timestamp)
-        })
+        }
+        let batch = try RecordBatchBuilder().build(inputs, compression: compression)
         var lastError: Error = KafkaClientError.noLeader(tp)
         for attempt in 0..<maxAttempts {
             do {

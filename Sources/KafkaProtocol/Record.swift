@@ -109,21 +109,38 @@ public struct ConsumedRecord: Sendable, Equatable {
 
 extension RecordBatches {
     public enum DecodeError: Error, Equatable, CustomStringConvertible {
-        case compressed(CompressionCodec)
+        /// The batch's length runs past its bytes.
+        case truncated(declared: Int, present: Int)
+        /// The compressed payload could not be inflated within the bound.
+        case decompression(CompressionError)
         public var description: String {
             switch self {
-            case .compressed(let codec): return "batch is \(codec)-compressed; only uncompressed batches are decoded"
+            case .truncated(let declared, let present): return "batch declares \(declared) bytes but \(present) are present"
+            case .decompression(let error): return "\(error)"
             }
         }
     }
 
-    /// Decodes the records of one uncompressed batch. Control batches (transaction markers) yield none.
-    public static func records(of batch: Batch) throws -> [ConsumedRecord] {
+    /// The most a client inflates one batch to: 64 times its stored size, at least 16 MiB, at most
+    /// 1 GiB (the broker's bound for what producers send, applied to what a fetch returns).
+    public static func clientUncompressedLimit(batchBytes: Int) -> Int {
+        min(max(64 * batchBytes, 16 << 20), 1 << 30)
+    }
+
+    /// Decodes the records of one batch, inflating a compressed payload (gzip, snappy, lz4, zstd) up to
+    /// `maxUncompressedBytes`. Control batches (transaction markers) yield none.
+    public static func records(of batch: Batch, maxUncompressedBytes: Int? = nil) throws -> [ConsumedRecord] {
         let header = batch.header
         if header.isControl { return [] }
-        guard header.compression == .none else { throw DecodeError.compressed(header.compression) }
-        var body = batch.bytes.getSlice(at: batch.bytes.readerIndex + RecordBatchHeader.size,
-                                        length: header.totalSize - RecordBatchHeader.size)!
+        var body = try payload(of: batch.bytes, header: header)
+        if header.compression != .none {
+            let limit = maxUncompressedBytes ?? clientUncompressedLimit(batchBytes: header.totalSize)
+            do {
+                body = try Compression.decompress(header.compression, body, maxOutputBytes: limit)
+            } catch let error as CompressionError {
+                throw DecodeError.decompression(error)
+            }
+        }
         var out: [ConsumedRecord] = []
         out.reserveCapacity(Int(max(0, min(header.recordsCount, 1 << 16))))
         for _ in 0..<max(0, header.recordsCount) {
@@ -134,6 +151,42 @@ extension RecordBatches {
                                       key: record.key, value: record.value, headers: record.headers,
                                       leaderEpoch: header.partitionLeaderEpoch))
         }
+        return out
+    }
+
+    /// The bytes after the 61-byte header, as the header's length declares them.
+    static func payload(of bytes: ByteBuffer, header: RecordBatchHeader) throws -> ByteBuffer {
+        let length = header.totalSize - RecordBatchHeader.size
+        guard length >= 0, let body = bytes.getSlice(at: bytes.readerIndex + RecordBatchHeader.size, length: length) else {
+            throw DecodeError.truncated(declared: header.totalSize, present: bytes.readableBytes)
+        }
+        return body
+    }
+
+    /// The batch with its records re-encoded in `codec` (a topic's `compression.type` other than
+    /// `producer`): every header field but the codec bits, the length and the CRC is kept, so offsets,
+    /// timestamps and the producer's id, epoch and sequence mean what they did. The same bytes when the
+    /// batch already uses `codec`.
+    public static func recoded(_ bytes: ByteBuffer, to codec: CompressionCodec, maxUncompressedBytes: Int) throws -> ByteBuffer {
+        guard var header = RecordBatchHeader(bytes, at: bytes.readerIndex) else {
+            throw DecodeError.truncated(declared: RecordBatchHeader.size, present: bytes.readableBytes)
+        }
+        guard header.compression != codec else { return bytes }
+        let encoded: ByteBuffer
+        do {
+            let plain = try Compression.decompress(header.compression, try payload(of: bytes, header: header), maxOutputBytes: maxUncompressedBytes)
+            encoded = try Compression.compress(codec, plain)
+        } catch let error as CompressionError {
+            throw DecodeError.decompression(error)
+        }
+        header.attributes = (header.attributes & ~0x07) | Int16(codec.rawValue)
+        header.batchLength = Int32(clamping: RecordBatchHeader.size - RecordBatchHeader.logOverhead + encoded.readableBytes)
+        header.crc = 0
+        var out = ByteBufferAllocator().buffer(capacity: RecordBatchHeader.size + encoded.readableBytes)
+        header.encode(into: &out)
+        out.writeImmutableBuffer(encoded)
+        let crc = CRC32C.checksum(out, at: RecordBatchHeader.attributesOffset, length: out.readableBytes - RecordBatchHeader.attributesOffset) ?? 0
+        out.setInteger(crc, at: RecordBatchHeader.crcOffset, endianness: .big)
         return out
     }
 }

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Builds an uncompressed RecordBatch v2, for Samsa's own producer and for tests.
+/// Builds a RecordBatch v2, uncompressed or in one of Kafka's codecs, for Samsa's own producer and for tests.
 public struct RecordBatchBuilder: Sendable {
     public struct Input: Sendable {
         public var key: ByteBuffer?
@@ -49,5 +49,13 @@ public struct RecordBatchBuilder: Sendable {
                                   length: buffer.readableBytes - RecordBatchHeader.attributesOffset)!
         buffer.setInteger(crc, at: RecordBatchHeader.crcOffset, endianness: .big)
         return buffer
+    }
+
+    /// Encodes `records` as one batch whose payload is compressed with `codec`, as a Kafka client
+    /// compresses it (snappy as one raw block, as librdkafka writes it).
+    public func build(_ records: [Input], compression codec: CompressionCodec,
+                      allocator: ByteBufferAllocator = ByteBufferAllocator()) throws -> ByteBuffer {
+        let plain = build(records, allocator: allocator)
+        return try RecordBatches.recoded(plain, to: codec, maxUncompressedBytes: plain.readableBytes)
     }
 }

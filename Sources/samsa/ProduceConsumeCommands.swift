@@ -17,10 +17,15 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(name: .customShort("K"), help: "Key delimiter in input lines.") var keyDelimiter: String?
     @Option(name: .long, help: "Send every record to this partition.") var partition: Int32?
     @Option(name: .long, help: "acks: 0, 1 or all.") var acks: String = "all"
+    @Option(name: [.customShort("z"), .long], help: "Compress batches: none, gzip, snappy, lz4 or zstd (as kcat -z).") var compression: String = "none"
     @Flag(name: .long, help: "Print nothing per record, only a summary.") var quiet = false
+
+    /// kcat's and Kafka's codec names.
+    static let codecs: [String: CompressionCodec] = ["none": .none, "gzip": .gzip, "snappy": .snappy, "lz4": .lz4, "zstd": .zstd]
 
     func validate() throws {
         guard ["0", "1", "all", "-1"].contains(acks) else { throw ValidationError("--acks must be 0, 1 or all") }
+        guard Self.codecs[compression] != nil else { throw ValidationError("--compression must be none, gzip, snappy, lz4 or zstd, not '\(compression)'") }
         if let count, count <= 0 || count > 10_000_000 { throw ValidationError("--count must be between 1 and 10000000") }
     }
 
@@ -39,7 +44,7 @@ struct ProduceCommand: AsyncParsableCommand {
         }
         let acksValue: Int16 = acks == "all" || acks == "-1" ? -1 : Int16(acks)!
         try await client.run("produce") { cluster in
-            let acked = try await SimpleProducer(cluster: cluster, acks: acksValue).send(topic: topic, records: records)
+            let acked = try await SimpleProducer(cluster: cluster, acks: acksValue, compression: Self.codecs[compression] ?? .none).send(topic: topic, records: records)
             if !quiet && acksValue != 0 { for ack in acked { print("\(topic)/\(ack.partition)@\(ack.offset)") } }
             StandardStreams.writeError("produced \(records.count) record(s) to \(topic)\n")
         }

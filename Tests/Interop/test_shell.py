@@ -254,7 +254,7 @@ first typed record
 second typed record
 .
 produce audit --count 100 --acks 1 --partition 0
-produce audit --count 100 --keys 4
+produce audit --count 100 --keys 4 --compression zstd
 consume audit --group billing --count 202 --timeout 60
 groups describe billing
 watch isr
@@ -289,3 +289,16 @@ exit
         assert (report / name).exists(), name
     lab = next(p for p in (tmp_path / "runs").iterdir() if p.is_dir())
     assert not wait_gone(lab)
+    assert 4 in stored_codecs(lab, "audit"), "the --compression zstd batches are stored as zstd"
+
+
+def stored_codecs(lab: Path, topic: str) -> set[int]:
+    """The codec bits of every batch of `topic` in the lab's brokers' segment files."""
+    codecs = set()
+    for segment in lab.glob(f"**/{topic}-*/*.log"):
+        data = segment.read_bytes()
+        position = 0
+        while position + 61 <= len(data):
+            codecs.add(int.from_bytes(data[position + 21:position + 23], "big") & 0x07)
+            position += 12 + int.from_bytes(data[position + 8:position + 12], "big", signed=True)
+    return codecs

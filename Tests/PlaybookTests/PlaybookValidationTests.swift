@@ -74,6 +74,14 @@ func breaking(_ old: String, with new: String) -> String {
         #expect(found.first?.description.hasPrefix("test.yaml:11:3: ") == true)
     }
 
+    @Test func aProducerCompressionIsOneOfTheClientCodecs() throws {
+        let plan = try PlaybookLoader.parse(breaking("      acks: all", with: "      acks: all\n      compression: zstd"), file: "test.yaml")
+        #expect(plan.producers.first?.compression == "zstd")
+        let found = problems(breaking("      acks: all", with: "      acks: all\n      compression: brotli"))
+        #expect(found.map(\.line) == [15])
+        #expect(found.first?.message == "compression must be one of none, gzip, snappy, lz4, zstd, not 'brotli'")
+    }
+
     @Test func wrongTypeNamesTheValue() {
         let found = problems(breaking("  brokers: 3", with: "  brokers: three"))
         #expect(found.map(\.line) == [3])

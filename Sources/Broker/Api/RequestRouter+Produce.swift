@@ -97,7 +97,9 @@ extension RequestRouter {
                     return reject(tp, error.errorCode, message, recordErrors: recordErrors)
                 }
             }
-            batches = split.batches.map(\.bytes)
+            batches = try split.batches.map { try recoded($0.bytes, config: config, limit: rules.maxUncompressedBytes) }
+        } catch let error as OversizedRecoding {
+            return .failed(.messageTooLarge, error.description)
         } catch let error as BatchValidationError {
             return reject(tp, error.errorCode, error.description)
         } catch {
@@ -108,6 +110,25 @@ extension RequestRouter {
         case .appended(let first, let last, let appendTime, let logStart):
             return .appended(partition, first: first, last: last, appendTime: appendTime, logStart: logStart)
         }
+    }
+
+    /// A valid batch in the codec of the topic's `compression.type` (as sent when that is `producer` or
+    /// the batch's own): re-encoded on the leader, as Kafka's LogValidator does, so followers copy the
+    /// stored bytes. A batch that grows past `max.message.bytes` in the new codec is refused.
+    func recoded(_ batch: ByteBuffer, config: TopicConfig, limit: Int) throws -> ByteBuffer {
+        guard let codec = config.compression, codec != RecordBatchHeader(batch, at: batch.readerIndex)?.compression else { return batch }
+        let bytes = try RecordBatches.recoded(batch, to: codec, maxUncompressedBytes: limit)
+        guard bytes.readableBytes <= Int(config.maxMessageBytes) else {
+            throw OversizedRecoding(bytes: bytes.readableBytes, codec: codec, limit: config.maxMessageBytes)
+        }
+        return bytes
+    }
+
+    struct OversizedRecoding: Error, CustomStringConvertible {
+        var bytes: Int
+        var codec: CompressionCodec
+        var limit: Int32
+        var description: String { "batch re-encoded as \(codec) (compression.type) is \(bytes) bytes, over max.message.bytes=\(limit)" }
     }
 
     /// Refuses a partition's records that failed validation: counted, logged within the budget

@@ -1,3 +1,4 @@
+import KafkaProtocol
 import LogStore
 
 /// A host and port, as in `PLAINTEXT://127.0.0.1:9092` or `127.0.0.1:2181`.
@@ -85,6 +86,20 @@ public struct BrokerConfig: Sendable {
     public var eventLogPath: String { values["samsa.event.log"].flatMap { $0.isEmpty ? nil : $0 } ?? logDir + "/events.jsonl" }
     public var peerAddresses: [Int32: HostPort] { Self.parsePeers(values["samsa.peer.addresses"] ?? "") ?? [:] }
     public var logAppendTime: Bool { values["log.message.timestamp.type"] == "LogAppendTime" }
+    /// The codec a leader re-encodes produced batches in; nil keeps the producer's (`producer`).
+    public var compression: CompressionCodec? { Self.codec(named: values["compression.type"] ?? "producer") }
+
+    /// Kafka's `compression.type` names; nil for `producer` (or anything else).
+    static func codec(named name: String) -> CompressionCodec? {
+        switch name {
+        case "uncompressed": return CompressionCodec.none
+        case "gzip": return .gzip
+        case "snappy": return .snappy
+        case "lz4": return .lz4
+        case "zstd": return .zstd
+        default: return nil
+        }
+    }
 
     /// Retention in ms with Kafka's precedence: ms, then minutes, then hours; -1 means unlimited.
     public var retentionMs: Int64 {

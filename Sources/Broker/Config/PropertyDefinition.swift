@@ -80,6 +80,7 @@ public let brokerPropertyDefinitions: [PropertyDefinition] = [
     .init("log.flush.scheduler.interval.ms", .int(1...Int64.max), "1000", "How often the flush policy is evaluated."),
     .init("log.index.interval.bytes", .int(0...Int64(Int32.max)), "4096", topic: "index.interval.bytes", "Bytes between offset index entries."),
     .init("log.message.timestamp.type", .choice(["CreateTime", "LogAppendTime"]), "CreateTime", topic: "message.timestamp.type", "Which timestamp a batch carries."),
+    .init("compression.type", .choice(["producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"]), "producer", topic: "compression.type", "Codec the leader stores batches in; producer keeps each batch as sent."),
     .init("log.cleanup.policy", .list, "delete", topic: "cleanup.policy", "Only delete is implemented; compact is rejected."),
     .init("zookeeper.connect", .string, nil, "host:port of ZooKeeper; without it the broker runs standalone."),
     .init("zookeeper.session.timeout.ms", .int(1...Int64(Int32.max)), "18000", "ZooKeeper session timeout."),

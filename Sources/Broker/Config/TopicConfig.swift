@@ -1,3 +1,4 @@
+import KafkaProtocol
 import LogStore
 
 /// The settings of one topic: the broker's defaults with the topic's own overrides applied, using
@@ -10,6 +11,8 @@ public struct TopicConfig: Sendable, Equatable {
     public var uncleanLeaderElection: Bool
     public var maxMessageBytes: Int32
     public var logAppendTime: Bool
+    /// `compression.type`: the codec the leader stores batches in; nil keeps each producer's.
+    public var compression: CompressionCodec?
 
     public init(overrides: [String: String], broker: BrokerConfig) {
         self.overrides = overrides
@@ -27,6 +30,7 @@ public struct TopicConfig: Sendable, Equatable {
         uncleanLeaderElection = overrides["unclean.leader.election.enable"].map { $0 == "true" } ?? broker.uncleanLeaderElection
         maxMessageBytes = int("max.message.bytes").map { Int32(clamping: $0) } ?? broker.messageMaxBytes
         logAppendTime = overrides["message.timestamp.type"].map { $0 == "LogAppendTime" } ?? broker.logAppendTime
+        compression = overrides["compression.type"].map(BrokerConfig.codec(named:)) ?? broker.compression
     }
 
     /// Topic-level name → the broker property it overrides.

@@ -19,8 +19,13 @@ public struct ProducerSpec: Sendable, Equatable {
     public var partition: Int32?
     /// Send these values (one per line of the file) instead of generated ones.
     public var valuesFile: String?
+    /// The producer's `compression.type`: none, gzip, snappy, lz4 or zstd.
+    public var compression = "none"
 
     public init(topic: String) { self.topic = topic }
+
+    /// The `compression.type` values a workload producer takes (librdkafka's names).
+    public static let codecs = ["none", "gzip", "snappy", "lz4", "zstd"]
 }
 
 /// A consumer instance: a group member (subscribe) or an assignment.
@@ -94,6 +99,7 @@ public final class Workloads: @unchecked Sendable {
                          "--duration", String(durationSeconds), "--flush-timeout", String(max(5, Double(spec.deliveryTimeoutMs) / 1000 + 5))]
         if let partition = spec.partition { arguments += ["--partition", String(partition)] }
         if let valuesFile = spec.valuesFile { arguments += ["--values-file", valuesFile] }
+        if spec.compression != "none" { arguments += ["--compression", spec.compression] }
         return try start(name, arguments)
     }
 

@@ -87,6 +87,7 @@ def run_producer(args, history: History):
         "message.timeout.ms": args.delivery_timeout_ms,
         "request.timeout.ms": args.request_timeout_ms,
         "linger.ms": args.linger_ms,
+        "compression.type": args.compression,
         "retry.backoff.ms": 50,
         "retry.backoff.max.ms": 200,
         "reconnect.backoff.max.ms": 200,
@@ -443,6 +444,7 @@ def main():
     parser.add_argument("--delivery-timeout-ms", type=int, default=30000)
     parser.add_argument("--request-timeout-ms", type=int, default=10000)
     parser.add_argument("--linger-ms", type=int, default=5)
+    parser.add_argument("--compression", choices=["none", "gzip", "snappy", "lz4", "zstd"], default="none")
     parser.add_argument("--rate", type=float, default=0)
     parser.add_argument("--keys", type=int, default=0)
     parser.add_argument("--value-size", type=int, default=32)

@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import Lab
 import Yams
 
 /// Reads a playbook file into a `RunPlan`, validating everything before anything starts: unknown
@@ -12,7 +13,7 @@ public enum PlaybookLoader {
     static let topicKeys = ["name", "partitions", "replication_factor", "config"]
     static let workloadKeys = ["duration", "settle", "producers", "consumers"]
     static let producerKeys = ["topic", "instances", "acks", "idempotence", "max_in_flight", "retries", "delivery_timeout",
-                               "request_timeout", "rate", "count", "keys", "value_size", "partition"]
+                               "request_timeout", "rate", "count", "keys", "value_size", "partition", "compression"]
     static let consumerKeys = ["topic", "group", "assign", "instances", "commit"]
     /// Properties the lab sets for each broker itself (ports, directories, ZooKeeper address).
     static let labManagedProperties = ["broker.id", "listeners", "advertised.listeners", "log.dirs", "log.dir", "zookeeper.connect",
@@ -196,6 +197,11 @@ public enum PlaybookLoader {
                 r.report(node, "partition \(value) does not exist: topic '\(topic.name)' has \(topic.partitions) partition(s)")
             } else {
                 producer.partition = Int32(value)
+            }
+        }
+        if let node = fields["compression"], let value = r.string(node, "compression") {
+            if ProducerSpec.codecs.contains(value) { producer.compression = value == "none" ? nil : value } else {
+                r.report(node, "compression must be one of \(ProducerSpec.codecs.joined(separator: ", ")), not '\(value)'")
             }
         }
         if producer.idempotence && producer.acks != "all", let node = fields["idempotence"] {

@@ -152,6 +152,7 @@ public final class PlaybookRunner: Sendable {
                 spec.keys = producer.keys
                 spec.valueSize = producer.valueSize
                 spec.partition = producer.partition
+                spec.compression = producer.compression ?? "none"
                 try workloads.startProducer("producer-\(index + 1)-\(instance)", spec, durationSeconds: seconds)
             }
         }

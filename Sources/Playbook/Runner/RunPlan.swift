@@ -30,6 +30,8 @@ public struct RunPlan: Sendable, Codable, Equatable {
         public var keys = 0
         public var valueSize = 32
         public var partition: Int32?
+        /// The producer's `compression.type` (gzip, snappy, lz4, zstd); nil sends uncompressed batches.
+        public var compression: String?
         public init(topic: String) { self.topic = topic }
     }
 

@@ -3,7 +3,7 @@ import Lab
 /// What a word of a command stands for: drives parsing, completion and help alike.
 public enum WordKind: Equatable, Sendable {
     case topic, newTopic, group, directory, playbook, file, watchKind, helpTopic
-    case integer, number, acks, property, none
+    case integer, number, acks, codec, property, none
 }
 
 public struct OptionSpec: Equatable, Sendable {
@@ -43,6 +43,7 @@ extension WordKind {
         case .integer: return "N"
         case .number: return "X"
         case .acks: return "0|1|all"
+        case .codec: return "none|gzip|snappy|lz4|zstd"
         case .property: return "KEY=VALUE"
         case .directory: return "DIR"
         case .topic, .newTopic: return "TOPIC"
@@ -86,9 +87,10 @@ public enum ShellCommands {
                     options: [option("--count", .integer, "generate N records; without it, type lines and end with a lone '.'"),
                               option("--acks", .acks, "0, 1 or all (default all)"), flag("--idempotence", "enable.idempotence=true"),
                               option("--rate", .number, "records per second (default as fast as acknowledged)"),
-                              option("--keys", .integer, "spread records over N keys"), option("--partition", .integer, "one partition")],
+                              option("--keys", .integer, "spread records over N keys"), option("--partition", .integer, "one partition"),
+                              option("--compression", .codec, "the producer's compression.type (default none)")],
                     summary: "Produce with a real confluent-kafka producer; every send is recorded for `check`.",
-                    examples: ["produce orders --count 500", "produce orders --count 1000 --acks 1 --rate 200", "produce orders"]),
+                    examples: ["produce orders --count 500", "produce orders --count 1000 --acks 1 --rate 200", "produce orders --count 200 --compression zstd", "produce orders"]),
         CommandSpec(path: ["consume"], positionals: [PositionalSpec(name: "TOPIC", kind: .topic)],
                     options: [option("--group", .group, "consume as a member of GROUP (offsets committed)"),
                               option("--count", .integer, "stop after N records"), option("--timeout", .number, "stop after X seconds")],

@@ -37,6 +37,7 @@ public enum ShellCommand: Equatable, Sendable {
         public var rate: Double = 0
         public var keys = 0
         public var partition: Int32?
+        public var compression = "none"
     }
 
     public struct Consume: Equatable, Sendable {

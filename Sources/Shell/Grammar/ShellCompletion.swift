@@ -90,6 +90,7 @@ public enum ShellCompletion {
         case .watchKind: return ShellCommand.WatchKind.allCases.map(\.rawValue)
         case .helpTopic: return ShellCommands.firstWords
         case .acks: return ["0", "1", "all"]
+        case .codec: return ProducerSpec.codecs
         case .property: return ["min.insync.replicas=", "unclean.leader.election.enable=", "replica.lag.time.max.ms=", "retention.ms="]
         case .newTopic, .integer, .number, .none: return []
         }

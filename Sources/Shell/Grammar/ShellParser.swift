@@ -71,6 +71,13 @@ public enum ShellParser {
             produce.rate = try a.number("--rate", minimum: 0) ?? 0
             produce.keys = try a.integer("--keys", range: 0...1_000_000) ?? 0
             produce.partition = try a.integer("--partition", range: 0...10_000).map { Int32($0) }
+            if let codec = a.value("--compression") {
+                guard ProducerSpec.codecs.contains(codec) else {
+                    throw CommandParseError(message: "--compression must be one of \(ProducerSpec.codecs.joined(separator: ", ")), got '\(codec)'",
+                                            offset: a.offset(of: "--compression"))
+                }
+                produce.compression = codec
+            }
             return .produce(produce)
         case "consume":
             return .consume(ShellCommand.Consume(topic: a.positional(0)!, group: a.value("--group"),

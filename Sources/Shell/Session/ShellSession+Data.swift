@@ -73,6 +73,7 @@ extension ShellSession {
         spec.rate = request.rate
         spec.keys = request.keys
         spec.partition = request.partition
+        spec.compression = request.compression
         if let count = request.count {
             spec.count = count
         } else {
