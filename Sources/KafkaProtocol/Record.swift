@@ -105,6 +105,15 @@ public struct ConsumedRecord: Sendable, Equatable {
     public var value: ByteBuffer?
     public var headers: [Record.Header]
     public var leaderEpoch: Int32
+
+    public init(offset: Int64, timestampMs: Int64, key: ByteBuffer?, value: ByteBuffer?, headers: [Record.Header] = [], leaderEpoch: Int32 = -1) {
+        self.offset = offset
+        self.timestampMs = timestampMs
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.leaderEpoch = leaderEpoch
+    }
 }
 
 extension RecordBatches {

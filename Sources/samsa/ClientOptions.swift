@@ -5,15 +5,28 @@ import KafkaClient
 
 /// Options shared by the commands that talk to a running cluster.
 struct ClientOptions: ParsableArguments {
-    @Option(name: .long, help: "Bootstrap brokers, host:port[,host:port...].")
-    var bootstrap: String = "127.0.0.1:9092"
+    /// Where the bootstrap list comes from when no flag gives it.
+    static let environmentVariable = "SAMSA_BOOTSTRAP"
+    static let defaultBootstrap = "127.0.0.1:9092"
+
+    @Option(name: [.customShort("b"), .customLong("bootstrap"), .customLong("bootstrap-server")],
+            help: "Bootstrap brokers, host:port[,host:port...] (default: $SAMSA_BOOTSTRAP, else 127.0.0.1:9092).")
+    var bootstrapFlag: String?
 
     @Option(name: .long, help: "Request timeout in milliseconds.")
     var timeoutMs: Int64 = 10_000
 
+    /// The flag's list, else the environment's, else Kafka's default address.
+    var bootstrap: String {
+        if let bootstrapFlag { return bootstrapFlag }
+        if let value = ProcessInfo.processInfo.environment[Self.environmentVariable], !value.isEmpty { return value }
+        return Self.defaultBootstrap
+    }
+
     func validate() throws {
         guard bootstrap.split(separator: ",").allSatisfy({ $0.contains(":") }) else {
-            throw ValidationError("--bootstrap '\(bootstrap)' is not host:port[,host:port...]")
+            let source = bootstrapFlag == nil ? "$\(Self.environmentVariable)" : "--bootstrap"
+            throw ValidationError("\(source) '\(bootstrap)' is not host:port[,host:port...]")
         }
         guard timeoutMs > 0 else { throw ValidationError("--timeout-ms must be positive") }
     }

@@ -58,31 +58,17 @@ struct GroupsCommand: AsyncParsableCommand {
                     try printJSON(["groups": descriptions])
                     return
                 }
+                if let group, let d = descriptions.first, GroupTables.isUnknown(d) {
+                    StandardStreams.writeError("samsa groups describe: \(GroupTables.unknownMessage(group))\n")
+                    throw ExitCode(1)
+                }
                 let metadata = cluster.cachedMetadata
                 if state {
-                    var table = TextTable(["GROUP", "COORDINATOR (ID)", "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS"])
-                    for d in descriptions {
-                        let node = metadata?.brokers[d.coordinator].map { "\($0.host):\($0.port)" } ?? "?"
-                        table.add([d.group, "\(node) (\(d.coordinator))", d.assignmentStrategy, d.state, String(d.members.count)])
-                    }
-                    print(table.render())
+                    print(GroupTables.state(descriptions) { id in metadata?.brokers[id].map { "\($0.host):\($0.port)" } }.render())
                 } else if members {
-                    var table = TextTable(["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS"])
-                    for d in descriptions {
-                        for m in d.members { table.add([d.group, m.memberId, m.host, m.clientId, String(m.partitions.count)]) }
-                    }
-                    print(table.render())
+                    print(GroupTables.members(descriptions).render())
                 } else {
-                    var table = TextTable(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"])
-                    for d in descriptions {
-                        for p in d.partitions {
-                            table.add([d.group, p.topic, String(p.partition), p.currentOffset.map(String.init) ?? "-",
-                                       p.logEndOffset.map(String.init) ?? "-", p.lag.map(String.init) ?? "-",
-                                       p.consumerId ?? "-", p.host ?? "-", p.clientId ?? "-"])
-                        }
-                        if d.partitions.isEmpty { table.add([d.group, "-", "-", "-", "-", "-", "-", "-", "-"]) }
-                    }
-                    print(table.render())
+                    print(GroupTables.offsets(descriptions).render())
                 }
             }
         }

@@ -55,7 +55,7 @@ struct ConsumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consume",
         abstract: "Consume records (as kcat -C) by assignment, from every partition or one.",
-        discussion: "Format tokens: %t topic, %p partition, %o offset, %k key, %s value, %T timestamp. Stops at --count, at the end with --exit, or on Ctrl-C."
+        discussion: "Format (as kcat -f): %t topic, %p partition, %o offset, %k key, %s value, %K and %S their sizes, %T timestamp, %h headers, %% a percent sign; \\n \\t \\r \\\\ escapes; nothing is added, so end it with \\n for one record per line. Stops at --count, at the end with -e, or on Ctrl-C."
     )
     @OptionGroup var client: ClientOptions
     @Argument(help: "Topic.") var topic: String
@@ -63,14 +63,18 @@ struct ConsumeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Start: beginning, end, or an offset.") var offset: String = "beginning"
     @Option(name: .long, help: "Stop after this many records.") var count: Int?
     @Flag(name: .customShort("e"), help: "Exit when the end of every partition is reached.") var exitAtEnd = false
-    @Option(name: .long, help: "Output format.") var format: String = "%s"
+    @Option(name: [.customShort("f"), .long], help: "Output format, as kcat -f (default: each value and a newline).") var format: String?
 
     func validate() throws {
         guard offset == "beginning" || offset == "end" || Int64(offset) != nil else { throw ValidationError("--offset must be beginning, end or a number") }
+        if let format {
+            do { _ = try RecordFormat(format) } catch { throw ValidationError("--format: \(error)") }
+        }
     }
 
     func run() async throws {
         let start: SimpleConsumer.Start = offset == "beginning" ? .beginning : offset == "end" ? .end : .offset(Int64(offset)!)
+        let output = try format.map(RecordFormat.init) ?? RecordFormat.values
         try await client.run("consume") { cluster in
             let metadata = try await cluster.refreshMetadata(topics: [topic])
             guard let info = metadata.topics[topic], !info.partitions.isEmpty else { throw KafkaClientError.unknownTopic(topic) }
@@ -86,7 +90,7 @@ struct ConsumeCommand: AsyncParsableCommand {
                     let result = try await consumer.fetch(TopicPartition(topic, p), offset: positions[p]!)
                     for record in result.records {
                         // Unbuffered, so a reader that went away (`| head -3`) ends the command at once.
-                        StandardStreams.writeOutput(render(record, partition: p) + "\n")
+                        StandardStreams.writeOutput(output.render(record, topic: topic, partition: p))
                         printed += 1
                         if let count, printed >= count { return }
                     }
@@ -96,16 +100,5 @@ struct ConsumeCommand: AsyncParsableCommand {
                 if exitAtEnd && atEnd.count == partitions.count { return }
             }
         }
-    }
-
-    func render(_ record: ConsumedRecord, partition: Int32) -> String {
-        var out = format
-        out = out.replacingOccurrences(of: "%t", with: topic)
-        out = out.replacingOccurrences(of: "%p", with: String(partition))
-        out = out.replacingOccurrences(of: "%o", with: String(record.offset))
-        out = out.replacingOccurrences(of: "%T", with: String(record.timestampMs))
-        out = out.replacingOccurrences(of: "%k", with: record.key.map { String(buffer: $0) } ?? "")
-        out = out.replacingOccurrences(of: "%s", with: record.value.map { String(buffer: $0) } ?? "")
-        return out
     }
 }

@@ -29,11 +29,20 @@ struct TopicsCommand: AsyncParsableCommand {
             abstract: "Partitions with leader, leader epoch, replicas, ISR and high watermark.",
             discussion: "Columns as kafka-topics --describe (Topic, Partition, Leader, Replicas, Isr) plus EPOCH and HW.")
         @OptionGroup var client: ClientOptions
-        @Option(name: .long, help: "Only this topic.") var topic: String?
+        @Argument(help: "Only this topic (the same as --topic).") var name: String?
+        @Option(name: .customLong("topic"), help: "Only this topic.") var topicFlag: String?
         @Flag(name: .long, help: "Only partitions whose ISR is smaller than the replica set.") var underReplicated = false
         @Flag(name: .long, help: "Only partitions whose ISR is smaller than min.insync.replicas.") var underMinIsr = false
         @Flag(name: .long, help: "Only partitions without a leader.") var unavailable = false
         @Flag(name: .long, help: "JSON for scripts.") var json = false
+
+        var topic: String? { name ?? topicFlag }
+
+        func validate() throws {
+            if let name, let topicFlag, name != topicFlag {
+                throw ValidationError("two topics given: '\(name)' and --topic '\(topicFlag)'")
+            }
+        }
 
         func run() async throws {
             try await client.run("topics describe") { cluster in

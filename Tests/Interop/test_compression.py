@@ -39,7 +39,7 @@ def test_samsa_consume_reads_batches_a_real_client_compressed(broker, codec):
     reports = produce(broker.bootstrap, topic, records, **{"compression.type": codec, "linger.ms": 50})
     assert all(err is None for err, *_ in reports)
     assert stored_codecs(broker, topic) == {CODECS[codec]}
-    result = samsa("consume", topic, "--bootstrap", broker.bootstrap, "-e", "--format", "%k %s")
+    result = samsa("consume", topic, "--bootstrap", broker.bootstrap, "-e", "--format", "%k %s\\n")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines == [f"k{i} " + f"value-{i}-" * 20 for i in range(200)]

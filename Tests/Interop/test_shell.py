@@ -257,6 +257,8 @@ produce audit --count 100 --acks 1 --partition 0
 produce audit --count 100 --keys 4 --compression zstd
 consume audit --group billing --count 202 --timeout 60
 groups describe billing
+consume audit --group five --count 5 --timeout 60
+groups describe five
 watch isr
 watch leaders
 source more.txt
@@ -278,6 +280,10 @@ exit
     assert "consumed 202 record(s) from audit as group billing" in out
     lag = [line for line in out.splitlines() if line.startswith("billing  audit")]
     assert len(lag) == 2, out
+    assert re.search(r"^GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+CONSUMER-ID\s+HOST\s+CLIENT-ID$", out, re.M), \
+        "the shell's columns are kafka-consumer-groups' (and samsa groups describe's)"
+    five = [row for row in (line.split() for line in out.splitlines()) if row[:2] == ["five", "audit"]]
+    assert sum(int(row[3]) for row in five if row[3] != "-") == 5, f"--count 5 commits 5 records, no more: {five}"
     assert re.search(r"^TOPIC\s+PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+HW$", out, re.M), out
     assert re.search(r"^BROKER\s+LEADS\s+PARTITIONS", out, re.M), out
     assert re.search(r"^audit$", out, re.M), "source ran topics list"

@@ -38,6 +38,8 @@ public struct ConsumerSpec: Sendable, Equatable {
     /// Seconds to go on reading (and committing) after the duration, until a second passes without
     /// a record: the producers stop with the workload, the consumers catch up.
     public var drainSeconds: Double = 0
+    /// Stop after reading this many records (0: until the duration ends); no more are consumed or committed.
+    public var count = 0
 
     public init(topic: String, group: String?) {
         self.topic = topic
@@ -108,6 +110,7 @@ public final class Workloads: @unchecked Sendable {
         var arguments = ["--role", "consumer", "--topic", spec.topic, "--commit", spec.commit, "--duration", String(durationSeconds),
                          "--session-timeout-ms", String(spec.sessionTimeoutMs), "--drain", String(spec.drainSeconds)]
         if let group = spec.group { arguments += ["--group", group] } else { arguments += ["--assign"] + spec.assign.map(String.init) }
+        if spec.count > 0 { arguments += ["--count", String(spec.count)] }
         return try start(name, arguments)
     }
 

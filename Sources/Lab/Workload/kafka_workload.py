@@ -334,7 +334,10 @@ def run_consumer(args, history: History):
         poll_id = op
         op += 1
         history.write("invoke", "poll", None, op_id=poll_id)
-        messages = consumer.consume(num_messages=500, timeout=0.2)
+        # With --count, never more than the records still wanted: consume() moves the position past
+        # what it returns, and the commit after it would claim records nobody was shown.
+        wanted = 500 if args.count <= 0 else max(1, min(500, args.count - consumed))
+        messages = consumer.consume(num_messages=wanted, timeout=0.2)
         records = read_records(messages)
         errors = [m.error() for m in messages if m.error() is not None and m.error().code() != KafkaError._PARTITION_EOF]
         value = {"records": records}
@@ -355,15 +358,18 @@ def run_consumer(args, history: History):
                 history.write("info", "commit", None, error=str(error), op_id=commit_id)
         return len(records)
 
+    consumed = 0
     deadline = time.monotonic() + args.duration
-    while not STOP and time.monotonic() < deadline:
-        poll_once()
+    while not STOP and time.monotonic() < deadline and (args.count <= 0 or consumed < args.count):
+        consumed += poll_once()
     # The drain: the producers stop with the workload, the consumers read (and commit) what is left
     # until their position reaches the high watermark of every assigned partition, within --drain
     # seconds (a moving leader or coordinator can hold records back for a while).
     drain_deadline = time.monotonic() + args.drain
-    while not STOP and time.monotonic() < drain_deadline:
-        if poll_once() == 0 and caught_up(consumer):
+    while not STOP and time.monotonic() < drain_deadline and (args.count <= 0 or consumed < args.count):
+        read = poll_once()
+        consumed += read
+        if read == 0 and caught_up(consumer):
             break
     try:
         bounded(consumer.close, args.commit_timeout)

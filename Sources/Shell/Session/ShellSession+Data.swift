@@ -136,6 +136,7 @@ extension ShellSession {
         let name = "shell-consumer-\(consumers)"
         var spec = ConsumerSpec(topic: request.topic, group: request.group)
         if request.group == nil { spec.assign = info.partitions.map(\.topicPartition.partition).sorted() }
+        spec.count = request.count ?? 0
         let timeout = request.timeoutSeconds ?? 3600
         let pid = try lab.workloads.startConsumer(name, spec, durationSeconds: timeout)
         let history = lab.workloads.directory + "/histories/\(name).jsonl"
@@ -149,7 +150,9 @@ extension ShellSession {
                 printed += 1
                 if let count = request.count, printed >= count { break }
             }
-            if !stopped && (Interrupts.pending || request.count.map({ printed >= $0 }) == true) {
+            // With --count the process stops by itself after that many records; only Ctrl-C stops it
+            // from here (a SIGTERM racing its exit could land after Python restored the default handler).
+            if !stopped && Interrupts.pending {
                 stopped = true
                 kill(pid, SIGTERM)
             }
@@ -179,20 +182,17 @@ extension ShellSession {
         say(try await lagTable(lab, group: group))
     }
 
+    /// kafka-consumer-groups' columns, as `samsa groups describe` prints them.
     func lagTable(_ lab: Lab, group: String?) async throws -> String {
         let admin = KafkaAdmin(cluster: lab.client)
         var names: [String]
         if let group { names = [group] } else { names = try await admin.listGroups().map(\.group).sorted() }
-        var table = TextTable(["GROUP", "TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "CONSUMER"])
-        for name in names {
-            let d = try await admin.describeGroup(name)
-            for p in d.partitions.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
-                table.add([name, p.topic, String(p.partition), p.currentOffset.map(String.init) ?? "-", p.logEndOffset.map(String.init) ?? "-",
-                           p.lag.map(String.init) ?? "-", p.clientId ?? "-"])
-            }
-            if d.partitions.isEmpty { table.add([name, "-", "-", "-", "-", "-", "-"]) }
+        var descriptions: [KafkaAdmin.GroupDescription] = []
+        for name in names { descriptions.append(try await admin.describeGroup(name)) }
+        if let group, let d = descriptions.first, GroupTables.isUnknown(d) {
+            throw Failure(GroupTables.unknownMessage(group), hint: "groups list shows the groups")
         }
-        return names.isEmpty ? "no groups" : table.render()
+        return names.isEmpty ? "no groups" : GroupTables.offsets(descriptions).render()
     }
 }
 
