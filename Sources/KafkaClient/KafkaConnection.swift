@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
@@ -88,6 +91,19 @@ public final class KafkaConnection: Sendable {
         self.state = NIOLockedValueBox(State())
     }
 
+    /// Why a connect failed, in the operating system's words ("Connection refused"), not the
+    /// networking library's types.
+    static func reason(connecting error: Error, timeoutMs: Int64) -> String {
+        if let error = error as? NIOConnectionError {
+            if let failure = error.connectionErrors.first { return reason(connecting: failure.error, timeoutMs: timeoutMs) }
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "cannot resolve host '\(error.host)'" }
+            return "no address to connect to for \(error.host)"
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if let error = error as? ChannelError, case .connectTimeout = error { return "no answer within \(timeoutMs) ms" }
+        return "\(error)"
+    }
+
     public static func connect(host: String, port: Int, group: EventLoopGroup, clientId: String,
                                connectTimeoutMs: Int64 = 5000, requestTimeoutMs: Int64 = 10000) async throws -> KafkaConnection {
         let address = "\(host):\(port)"
@@ -108,7 +124,7 @@ public final class KafkaConnection: Sendable {
         do {
             channel = try await bootstrap.connect(host: host, port: port).get()
         } catch {
-            throw KafkaClientError.connectFailed(address, "\(error)")
+            throw KafkaClientError.connectFailed(address, Self.reason(connecting: error, timeoutMs: connectTimeoutMs))
         }
         let connection = KafkaConnection(address: address, channel: channel, clientId: clientId)
         let handler = handlerBox.withLockedValue { $0 }!

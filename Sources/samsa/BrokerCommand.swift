@@ -9,7 +9,7 @@ struct BrokerCommand: AsyncParsableCommand {
         commandName: "broker",
         abstract: "Run a broker configured with Kafka's property names.",
         discussion: """
-        Without zookeeper.connect the broker runs standalone: a one-node cluster that is its own controller.
+        Without zookeeper.connect the broker runs standalone: a one-node cluster that is its own controller. \
         SIGTERM or SIGINT shuts it down cleanly (flush, checkpoints, exit 0).
         """
     )

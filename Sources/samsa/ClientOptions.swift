@@ -63,9 +63,11 @@ func fail(_ command: String, _ error: Error) -> ExitCode {
     return ExitCode(1)
 }
 
+/// The CLI's `--json`: snake_case keys (as report.json has them), slashes unescaped.
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
     var data = try encoder.encode(value)
     data.append(0x0A)
     StandardStreams.writeOutput(data)

@@ -16,9 +16,9 @@ struct ClusterCommand: AsyncParsableCommand {
             commandName: "up",
             abstract: "Start ZooKeeper and N brokers, print READY, run until SIGINT/SIGTERM.",
             discussion: """
-            Broker i (ids 1..N) serves clients at 127.0.0.1:(base-port + i - 1). Each process has its
-            config, data, output and event log under --dir. When every broker is registered and a
-            controller is elected, one line is printed: READY bootstrap=<host:port,...>.
+            Broker i (ids 1..N) serves clients at 127.0.0.1:(base-port + i - 1). Each process has its \
+            config, data, output and event log under --dir. When every broker is registered and a \
+            controller is elected, one line is printed: READY bootstrap=<host:port,...>. \
             SIGINT or SIGTERM stops every broker (SIGTERM, then SIGKILL after a grace period) and ZooKeeper.
             """
         )

@@ -33,8 +33,8 @@ struct GroupsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Offsets and lag per partition, or members (--members), or state (--state).",
             discussion: """
-            Default columns: GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID.
-            LOG-END-OFFSET is the partition's high watermark (what consumers can read); LAG is its
+            Default columns: GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID. \
+            LOG-END-OFFSET is the partition's high watermark (what consumers can read); LAG is its \
             distance from the committed offset.
             """)
         @OptionGroup var client: ClientOptions

@@ -17,9 +17,9 @@ struct LogVerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check every segment and index of a log directory (or one partition directory).",
         discussion: """
-        Read-only (the broker may be running). Each batch is checked as the broker's reads check it: length,
-        magic, contiguous offsets, CRC-32C; damage is stepped over to the next valid batch, so every damaged
-        stretch is reported. Each index entry must be inside its log and start the batch it names.
+        Read-only (the broker may be running). Each batch is checked as the broker's reads check it: length, \
+        magic, contiguous offsets, CRC-32C; damage is stepped over to the next valid batch, so every damaged \
+        stretch is reported. Each index entry must be inside its log and start the batch it names. \
         Exit status: 0 clean, 1 problems found, 64 usage error.
         """)
     @Argument(help: "A broker's log.dirs directory, or one <topic>-<partition> directory in it.") var directory: String
@@ -43,7 +43,8 @@ struct LogVerifyCommand: ParsableCommand {
                 var partitions: [LogVerify.Partition]
             }
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
             print(String(decoding: try encoder.encode(Output(clean: report.clean, partitions: report.partitions)), as: UTF8.self))
         } else {
             print(Self.text(report), terminator: "")

@@ -19,6 +19,7 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(name: .long, help: "acks: 0, 1 or all.") var acks: String = "all"
     @Option(name: [.customShort("z"), .long], help: "Compress batches: none, gzip, snappy, lz4 or zstd (as kcat -z).") var compression: String = "none"
     @Flag(name: .long, help: "Print nothing per record, only a summary.") var quiet = false
+    @Flag(name: .long, help: "Let the broker auto-create the topic if it does not exist (otherwise an unknown topic is an error).") var createTopic = false
 
     /// kcat's and Kafka's codec names.
     static let codecs: [String: CompressionCodec] = ["none": .none, "gzip": .gzip, "snappy": .snappy, "lz4": .lz4, "zstd": .zstd]
@@ -44,7 +45,13 @@ struct ProduceCommand: AsyncParsableCommand {
         }
         let acksValue: Int16 = acks == "all" || acks == "-1" ? -1 : Int16(acks)!
         try await client.run("produce") { cluster in
-            let acked = try await SimpleProducer(cluster: cluster, acks: acksValue, compression: Self.codecs[compression] ?? .none).send(topic: topic, records: records)
+            let producer = SimpleProducer(cluster: cluster, acks: acksValue, compression: Self.codecs[compression] ?? .none)
+            let acked: [SimpleProducer.Ack]
+            do {
+                acked = try await producer.send(topic: topic, records: records, createTopic: createTopic)
+            } catch KafkaClientError.unknownTopic(let name) {
+                throw UnknownTopic(name: name)
+            }
             if !quiet && acksValue != 0 { for ack in acked { print("\(topic)/\(ack.partition)@\(ack.offset)") } }
             StandardStreams.writeError("produced \(records.count) record(s) to \(topic)\n")
         }
@@ -101,4 +108,10 @@ struct ConsumeCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// A produce to a topic the cluster lacks, which the CLI does not create as a side effect.
+struct UnknownTopic: Error, CustomStringConvertible {
+    var name: String
+    var description: String { "unknown topic '\(name)' (samsa topics create \(name), or --create-topic to let the broker create it)" }
 }

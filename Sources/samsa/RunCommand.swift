@@ -14,14 +14,14 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run a playbook: cluster, workload, faults, then check the invariants and write reports.",
         discussion: """
-        The playbook is validated first (every problem as file:line:column). Then ZooKeeper and the
-        brokers start in the run directory, the topics are created, the workload runs with the fault
-        schedule, every fault is healed, the cluster settles, a final reader reads every partition,
-        and the checkers judge the history. Reports: report.json, report.md, report.html, junit.xml.
-        Exit status: 0 every expectation held; 1 one failed or could not be judged (a scheduled step
-        that did not run makes the verdict unknown); 2 invalid playbook or the lab could not run;
-        130 interrupted by SIGINT or SIGTERM: the workload and the cluster stop, the checkers judge
-        what was recorded and the reports are written, marked interrupted (valid: null). A second
+        The playbook is validated first (every problem as file:line:column). Then ZooKeeper and the \
+        brokers start in the run directory, the topics are created, the workload runs with the fault \
+        schedule, every fault is healed, the cluster settles, a final reader reads every partition, \
+        and the checkers judge the history. Reports: report.json, report.md, report.html, junit.xml. \
+        Exit status: 0 every expectation held; 1 one failed or could not be judged (a scheduled step \
+        that did not run makes the verdict unknown); 2 invalid playbook or the lab could not run; \
+        130 interrupted by SIGINT or SIGTERM: the workload and the cluster stop, the checkers judge \
+        what was recorded and the reports are written, marked interrupted (valid: null). A second \
         signal kills the lab's processes at once (the reports are still written).
         """
     )

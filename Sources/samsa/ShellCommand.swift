@@ -8,8 +8,8 @@ struct ShellCLI: AsyncParsableCommand {
         commandName: "shell",
         abstract: "An interactive shell over the lab: start a cluster, break it, watch it, check it.",
         discussion: """
-        On a terminal: GNU readline with history in ~/.samsa_history and Tab completion from the live cluster.
-        Without one, commands are read from stdin, one per line, and nothing extra is echoed; with --fail-fast
+        On a terminal: GNU readline with history in ~/.samsa_history and Tab completion from the live cluster. \
+        Without one, commands are read from stdin, one per line, and nothing extra is echoed; with --fail-fast \
         the shell stops at the first failing command and exits 1. `help` inside the shell lists every command.
         """)
     @Flag(name: .long, help: "Without a terminal: stop at the first failing command with exit code 1.") var failFast = false

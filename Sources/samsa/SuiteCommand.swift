@@ -15,19 +15,19 @@ struct SuiteCommand: AsyncParsableCommand {
         commandName: "suite",
         abstract: "Run a CI suite (Chaos/suite.yaml): each case's checkers must give its expected verdict.",
         discussion: """
-        A case passes when the checkers' verdict equals its `expect` (valid or invalid) and every
-        expectation of its playbook holds. Each case runs in OUT/<case>; OUT/suite.json and
+        A case passes when the checkers' verdict equals its `expect` (valid or invalid) and every \
+        expectation of its playbook holds. Each case runs in OUT/<case>; OUT/suite.json and \
         OUT/junit.xml (one test case per suite case) sum them up.
 
-        A suite with a `bugs:` section (Chaos/seeded-bugs.yaml) also runs each seeded bug against
-        its cases (OUT/<bug>/<case>), with the broker property samsa.test.seeded.bugs and
-        SAMSA_ALLOW_SEEDED_BUGS=1 for the broker processes. A run catches the bug when a safety
-        checker's verdict is invalid; a bug is caught when at least min_caught (default 2) of its
-        cases catch it. The catch rate is bugs caught over bugs run. The cases a bug names also run
+        A suite with a `bugs:` section (Chaos/seeded-bugs.yaml) also runs each seeded bug against \
+        its cases (OUT/<bug>/<case>), with the broker property samsa.test.seeded.bugs and \
+        SAMSA_ALLOW_SEEDED_BUGS=1 for the broker processes. A run catches the bug when a safety \
+        checker's verdict is invalid; a bug is caught when at least min_caught (default 2) of its \
+        cases catch it. The catch rate is bugs caught over bugs run. The cases a bug names also run \
         once without it (the baseline), and must come out as expected.
 
-        SIGINT or SIGTERM stops the running case as `samsa run` does (its reports are written, marked
-        interrupted), starts no other case, writes suite.json (interrupted: true, valid: null) and
+        SIGINT or SIGTERM stops the running case as `samsa run` does (its reports are written, marked \
+        interrupted), starts no other case, writes suite.json (interrupted: true, valid: null) and \
         junit.xml (an error test case for the interruption) and exits 130.
         """
     )

@@ -65,3 +65,22 @@ def test_an_unknown_group_is_an_error(broker):
     result = samsa("groups", "describe", "-b", broker.bootstrap, "--group", "nosuch")
     assert result.returncode == 1
     assert "consumer group 'nosuch' does not exist" in result.stderr
+
+
+def test_produce_to_an_unknown_topic_creates_nothing_unless_asked(broker):
+    topic = unique_topic("typo")
+    result = samsa("produce", topic, "-b", broker.bootstrap, "--count", "3")
+    assert result.returncode == 1
+    assert f"unknown topic '{topic}'" in result.stderr and "--create-topic" in result.stderr
+    assert topic not in samsa("topics", "list", "-b", broker.bootstrap).stdout.split()
+    created = samsa("produce", topic, "-b", broker.bootstrap, "--count", "3", "--create-topic")
+    assert created.returncode == 0, created.stderr
+    assert topic in samsa("topics", "list", "-b", broker.bootstrap).stdout.split()
+
+
+def test_help_paragraphs_are_not_broken_mid_sentence():
+    result = subprocess.run([SAMSA, "run", "--help"], capture_output=True, text=True, timeout=30, env={**os.environ, "COLUMNS": "400"})
+    assert result.returncode == 0
+    # ArgumentParser wraps long paragraphs itself; a hard line break in the text would cut this one after "and the".
+    assert "The playbook is validated first (every problem as file:line:column). Then ZooKeeper and the brokers start in the run directory" \
+        in result.stdout, result.stdout

@@ -308,3 +308,12 @@ def stored_codecs(lab: Path, topic: str) -> set[int]:
             codecs.add(int.from_bytes(data[position + 21:position + 23], "big") & 0x07)
             position += 12 + int.from_bytes(data[position + 8:position + 12], "big", signed=True)
     return codecs
+
+
+def test_produce_to_a_mistyped_topic_creates_nothing(tmp_path):
+    script = "cluster up --brokers 1\ntopics create orders --partitions 1 --replication-factor 1\nproduce ordres --count 3\ntopics list\nexit\n"
+    result = subprocess.run([SAMSA, "shell", "--runs", str(tmp_path / "runs")], input=script, capture_output=True,
+                            text=True, timeout=300, cwd=tmp_path)
+    assert "unknown topic 'ordres'" in result.stdout + result.stderr
+    assert re.search(r"^orders$", result.stdout, re.M), result.stdout
+    assert not re.search(r"^ordres$", result.stdout, re.M), "the shell's producer must not auto-create the topic"

@@ -154,7 +154,7 @@ extension ShellSession {
             case .lag:
                 table = try await lagTable(lab, group: nil)
             }
-            let stamp = DateFormatter.localizedString(from: Date(), dateStyle: .none, timeStyle: .medium)
+            let stamp = Self.clock.string(from: Date())
             guard options.interactive else {
                 say(table)
                 return

@@ -42,6 +42,14 @@ extension ShellSession {
     }
 
     /// Leader, epoch, replicas, ISR (marked when it is smaller than the replica set) and HW.
+    /// `watch`'s time stamp: 24-hour local time, whatever the locale.
+    nonisolated(unsafe) static let clock: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "HH:mm:ss"
+        return formatter
+    }()
+
     static func partitionTable(_ partitions: [KafkaAdmin.PartitionDescription], colour: Bool) -> String {
         var table = TextTable(["TOPIC", "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "HW"])
         for p in partitions.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
@@ -64,6 +72,11 @@ extension ShellSession {
 
     func produce(_ request: ShellCommand.Produce) async throws {
         let lab = try requireLab()
+        // The producer process would have the broker auto-create a mistyped topic; the shell does not.
+        let metadata = try await lab.client.refreshMetadata(topics: [request.topic])
+        guard let info = metadata.topics[request.topic], !info.partitions.isEmpty else {
+            throw Failure("unknown topic '\(request.topic)'", hint: "topics create \(request.topic) makes it; topics list shows the topics")
+        }
         producers += 1
         let name = "shell-producer-\(producers)"
         var spec = ProducerSpec(topic: request.topic)
