@@ -44,7 +44,7 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
         case .fetchAboveHighWatermark: return "Broker: Partition.read"
         case .noIsrShrink: return "Replication: PartitionReplicaState.onTick"
         case .lossyRecovery: return "LogStore: PartitionLog.open"
-        case .staleLeaderKeepsServing: return "Broker: ReplicaManager.applyLeadership; Replication: PartitionReplicaState.onIsrRejected"
+        case .staleLeaderKeepsServing: return "Replication: PartitionReplicaState.leadershipChange; PartitionReplicaState.onIsrRejected"
         case .highWatermarkRegression: return "Broker: Partition.isrCommitted"
         }
     }

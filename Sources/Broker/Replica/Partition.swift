@@ -216,11 +216,7 @@ public final class Partition: @unchecked Sendable {
                 ReadResult(errorCode: code, highWatermark: state.highWatermark, logStartOffset: log.logStartOffset,
                            records: ByteBuffer(), leaderEpoch: state.leaderEpoch)
             }
-            guard state.isLeader else { return failure(.notLeaderOrFollower) }
-            if currentLeaderEpoch >= 0 {
-                if currentLeaderEpoch < state.leaderEpoch { return failure(.fencedLeaderEpoch) }
-                if currentLeaderEpoch > state.leaderEpoch { return failure(.unknownLeaderEpoch) }
-            }
+            if let error = state.leaderRequestError(currentLeaderEpoch: currentLeaderEpoch) { return failure(error) }
             let isFollower = replicaId >= 0
             if isFollower {
                 guard state.replicas.contains(replicaId) else { return failure(.notLeaderOrFollower) }
@@ -266,11 +262,7 @@ public final class Partition: @unchecked Sendable {
     /// whose timestamp is at or after `timestamp`, among offsets below the HW.
     public func lookupOffset(timestamp: Int64, currentLeaderEpoch: Int32) -> OffsetLookup {
         lock.withLock {
-            guard state.isLeader else { return .error(.notLeaderOrFollower) }
-            if currentLeaderEpoch >= 0 {
-                if currentLeaderEpoch < state.leaderEpoch { return .error(.fencedLeaderEpoch) }
-                if currentLeaderEpoch > state.leaderEpoch { return .error(.unknownLeaderEpoch) }
-            }
+            if let error = state.leaderRequestError(currentLeaderEpoch: currentLeaderEpoch) { return .error(error) }
             switch timestamp {
             case -2: return .found(offset: log.logStartOffset, timestamp: -1, leaderEpoch: state.leaderEpoch)
             case -1: return .found(offset: state.highWatermark, timestamp: -1, leaderEpoch: state.leaderEpoch)
