@@ -178,6 +178,7 @@ extension ControllerStateMachine {
     func plannedWrite(_ tp: TopicPartition, _ rule: StateWriteRule, reason: String, attempt: Int) -> PendingWrite? {
         if rule == .create {
             guard states[tp] == nil, let result = LeaderElection.newPartition(assignment: replicas(of: tp), live: liveIds) else { return nil }
+            assert(Set(result.isr).isSubset(of: replicas(of: tp)), "\(tp): first ISR \(result.isr) not within replicas \(replicas(of: tp))")
             let write = PartitionStateWrite(partition: tp, leader: result.leader, leaderEpoch: 0, isr: result.isr,
                                             controllerEpoch: controllerEpoch, expectedVersion: nil)
             return PendingWrite(write: write, rule: rule, reason: reason, unclean: false, attempt: attempt)

@@ -14,8 +14,9 @@ extension PartitionReplicaState {
         case unchanged
         /// An older leader epoch than this broker's: never applied.
         case staleEpoch
-        /// The decision makes this broker leader without it in the ISR: refused, a leader must be
-        /// in sync with itself.
+        /// The decision makes this broker leader without it in the ISR, or with an ISR member that
+        /// is not a replica: refused, a leader must be in sync with itself and its ISR among its
+        /// replicas.
         case leaderOutsideIsr
         /// No leader (the partition is offline): nothing to become.
         case noLeader
@@ -23,8 +24,8 @@ extension PartitionReplicaState {
         case demotionIgnored
     }
 
-    /// The acceptance rule for a controller decision `{leader, leaderEpoch, isr}` at partition-state
-    /// version `stateVersion`.
+    /// The acceptance rule for a controller decision `{leader, leaderEpoch, isr, replicas}` at
+    /// partition-state version `stateVersion`.
     ///
     /// - Two LeaderAndIsr requests can be in flight at once, so an older leader epoch must never
     ///   replace a newer one.
@@ -33,10 +34,10 @@ extension PartitionReplicaState {
     ///   it would fence the leader's next ISR write (Kafka's "cached zkVersion" stuck partitions).
     ///   A fenced leader takes any decision of its epoch, to lead again or not.
     /// - A follower re-applies only a change of leader or epoch.
-    public func leadershipChange(leader: Int32, leaderEpoch: Int32, isr: [Int32], stateVersion: Int32) -> LeadershipChange {
+    public func leadershipChange(leader: Int32, leaderEpoch: Int32, isr: [Int32], replicas: [Int32], stateVersion: Int32) -> LeadershipChange {
         if leaderEpoch < self.leaderEpoch { return .staleEpoch }
         if leader == brokerId {
-            guard isr.contains(brokerId) else { return .leaderOutsideIsr }
+            guard isr.contains(brokerId), Set(isr).isSubset(of: replicas) else { return .leaderOutsideIsr }
             let newer = role != .leader || self.leaderEpoch != leaderEpoch || fenced || stateVersion > self.stateVersion
             guard newer else { return .unchanged }
             return .becomeLeader(controllerChangedIsr: role == .leader && !fenced && Set(self.isr) != Set(isr))

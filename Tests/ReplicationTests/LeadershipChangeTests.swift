@@ -20,25 +20,25 @@ import Testing
     }
 
     @Test func anOlderLeaderEpochIsNeverApplied() {
-        #expect(leader().leadershipChange(leader: 2, leaderEpoch: 4, isr: [2, 3], stateVersion: 9) == .staleEpoch)
-        #expect(leader().leadershipChange(leader: 1, leaderEpoch: 4, isr: [1], stateVersion: 9) == .staleEpoch)
-        #expect(follower().leadershipChange(leader: 3, leaderEpoch: 4, isr: [3], stateVersion: 9) == .staleEpoch)
+        #expect(leader().leadershipChange(leader: 2, leaderEpoch: 4, isr: [2, 3], replicas: [1, 2, 3], stateVersion: 9) == .staleEpoch)
+        #expect(leader().leadershipChange(leader: 1, leaderEpoch: 4, isr: [1], replicas: [1, 2, 3], stateVersion: 9) == .staleEpoch)
+        #expect(follower().leadershipChange(leader: 3, leaderEpoch: 4, isr: [3], replicas: [1, 2, 3], stateVersion: 9) == .staleEpoch)
     }
 
     @Test func aNewerEpochMakesLeaderOrFollower() {
-        #expect(follower().leadershipChange(leader: 1, leaderEpoch: 6, isr: [1, 3], stateVersion: 8) == .becomeLeader(controllerChangedIsr: false))
-        #expect(leader().leadershipChange(leader: 2, leaderEpoch: 6, isr: [2, 3], stateVersion: 8) == .becomeFollower)
+        #expect(follower().leadershipChange(leader: 1, leaderEpoch: 6, isr: [1, 3], replicas: [1, 2, 3], stateVersion: 8) == .becomeLeader(controllerChangedIsr: false))
+        #expect(leader().leadershipChange(leader: 2, leaderEpoch: 6, isr: [2, 3], replicas: [1, 2, 3], stateVersion: 8) == .becomeFollower)
         let fresh = PartitionReplicaState(brokerId: 1, highWatermark: 0, logEndOffset: 0, minInsyncReplicas: 1, lagTimeMaxMs: 1)
-        #expect(fresh.leadershipChange(leader: 1, leaderEpoch: 0, isr: [1], stateVersion: 0) == .becomeLeader(controllerChangedIsr: false))
+        #expect(fresh.leadershipChange(leader: 1, leaderEpoch: 0, isr: [1], replicas: [1], stateVersion: 0) == .becomeLeader(controllerChangedIsr: false))
     }
 
     @Test func atTheSameEpochALeaderTakesOnlyANewerStateVersion() {
         let state = leader()
-        #expect(state.leadershipChange(leader: 1, leaderEpoch: 5, isr: [1, 2, 3], stateVersion: 7) == .unchanged)
-        #expect(state.leadershipChange(leader: 1, leaderEpoch: 5, isr: [1, 2], stateVersion: 6) == .unchanged,
+        #expect(state.leadershipChange(leader: 1, leaderEpoch: 5, isr: [1, 2, 3], replicas: [1, 2, 3], stateVersion: 7) == .unchanged)
+        #expect(state.leadershipChange(leader: 1, leaderEpoch: 5, isr: [1, 2], replicas: [1, 2, 3], stateVersion: 6) == .unchanged,
                 "a request built before the leader's own ISR write would fence its next one")
-        #expect(state.leadershipChange(leader: 1, leaderEpoch: 5, isr: [1, 2], stateVersion: 8) == .becomeLeader(controllerChangedIsr: true))
-        #expect(state.leadershipChange(leader: 1, leaderEpoch: 5, isr: [3, 2, 1], stateVersion: 8) == .becomeLeader(controllerChangedIsr: false))
+        #expect(state.leadershipChange(leader: 1, leaderEpoch: 5, isr: [1, 2], replicas: [1, 2, 3], stateVersion: 8) == .becomeLeader(controllerChangedIsr: true))
+        #expect(state.leadershipChange(leader: 1, leaderEpoch: 5, isr: [3, 2, 1], replicas: [1, 2, 3], stateVersion: 8) == .becomeLeader(controllerChangedIsr: false))
     }
 
     @Test func aFencedLeaderTakesAnyDecisionOfItsEpoch() {
@@ -46,25 +46,26 @@ import Testing
         _ = state.onTick(nowMs: 20_000)
         _ = state.onIsrRejected(currentVersion: 8)
         #expect(state.fenced)
-        #expect(state.leadershipChange(leader: 1, leaderEpoch: 5, isr: [1, 2], stateVersion: 7) == .becomeLeader(controllerChangedIsr: false))
+        #expect(state.leadershipChange(leader: 1, leaderEpoch: 5, isr: [1, 2], replicas: [1, 2, 3], stateVersion: 7) == .becomeLeader(controllerChangedIsr: false))
     }
 
     @Test func aFollowerReappliesOnlyAChangeOfLeaderOrEpoch() {
         let state = follower()
-        #expect(state.leadershipChange(leader: 2, leaderEpoch: 5, isr: [2], stateVersion: 9) == .unchanged)
-        #expect(state.leadershipChange(leader: 3, leaderEpoch: 5, isr: [3], stateVersion: 9) == .becomeFollower)
-        #expect(state.leadershipChange(leader: 2, leaderEpoch: 6, isr: [2], stateVersion: 9) == .becomeFollower)
+        #expect(state.leadershipChange(leader: 2, leaderEpoch: 5, isr: [2], replicas: [1, 2, 3], stateVersion: 9) == .unchanged)
+        #expect(state.leadershipChange(leader: 3, leaderEpoch: 5, isr: [3], replicas: [1, 2, 3], stateVersion: 9) == .becomeFollower)
+        #expect(state.leadershipChange(leader: 2, leaderEpoch: 6, isr: [2], replicas: [1, 2, 3], stateVersion: 9) == .becomeFollower)
     }
 
     @Test func leadershipOutsideTheIsrAndOfflineDecisionsAreNotApplied() {
-        #expect(follower().leadershipChange(leader: 1, leaderEpoch: 6, isr: [2, 3], stateVersion: 8) == .leaderOutsideIsr)
-        #expect(leader().leadershipChange(leader: -1, leaderEpoch: 6, isr: [1], stateVersion: 8) == .noLeader)
+        #expect(follower().leadershipChange(leader: 1, leaderEpoch: 6, isr: [2, 3], replicas: [1, 2, 3], stateVersion: 8) == .leaderOutsideIsr)
+        #expect(follower().leadershipChange(leader: 1, leaderEpoch: 6, isr: [1, 4], replicas: [1, 2, 3], stateVersion: 8) == .leaderOutsideIsr)
+        #expect(leader().leadershipChange(leader: -1, leaderEpoch: 6, isr: [1], replicas: [1, 2, 3], stateVersion: 8) == .noLeader)
     }
 
     @Test func staleLeaderKeepsServingDropsTheDemotion() {
-        #expect(leader(bugs: [.staleLeaderKeepsServing]).leadershipChange(leader: 2, leaderEpoch: 6, isr: [2, 3], stateVersion: 8)
+        #expect(leader(bugs: [.staleLeaderKeepsServing]).leadershipChange(leader: 2, leaderEpoch: 6, isr: [2, 3], replicas: [1, 2, 3], stateVersion: 8)
                 == .demotionIgnored)
-        #expect(leader().leadershipChange(leader: 2, leaderEpoch: 6, isr: [2, 3], stateVersion: 8) == .becomeFollower)
+        #expect(leader().leadershipChange(leader: 2, leaderEpoch: 6, isr: [2, 3], replicas: [1, 2, 3], stateVersion: 8) == .becomeFollower)
     }
 
     @Test func leaderRequestsAreFencedByTheClientsLeaderEpoch() {

@@ -144,7 +144,9 @@ public final class Partition: @unchecked Sendable {
             var toAppend: [ByteBuffer] = []
             var duplicate: (Int64, Int64)?
             for batch in batches {
-                let header = RecordBatchHeader(batch, at: batch.readerIndex)!
+                guard let header = RecordBatchHeader(batch, at: batch.readerIndex) else {
+                    return .rejected(.corruptMessage, "a batch of \(batch.readableBytes) bytes is shorter than its header")
+                }
                 guard header.hasProducerId, header.baseSequence >= 0 else { toAppend.append(batch); continue }
                 switch producers.check(producerId: header.producerId, epoch: header.producerEpoch,
                                        firstSequence: header.baseSequence, lastSequence: header.lastSequence, seededBugs: seededBugs) {
@@ -162,7 +164,8 @@ public final class Partition: @unchecked Sendable {
                 let info = try log.appendAsLeader(toAppend, leaderEpoch: state.leaderEpoch, logAppendTimeMs: appendTime)
                 var next = startOffset
                 for batch in toAppend {
-                    var header = RecordBatchHeader(batch, at: batch.readerIndex)!
+                    // Every batch has a header: the loop above checked each.
+                    guard var header = RecordBatchHeader(batch, at: batch.readerIndex) else { continue }
                     header.baseOffset = next
                     producers.replay(header)
                     next = header.nextOffset

@@ -86,7 +86,7 @@ public final class ReplicaManager: Sendable {
             let current = partition.replicaState
             let tp = decision.topicPartition
             switch current.leadershipChange(leader: decision.leader, leaderEpoch: decision.leaderEpoch, isr: decision.isr,
-                                            stateVersion: decision.stateVersion) {
+                                            replicas: decision.replicas, stateVersion: decision.stateVersion) {
             case .becomeLeader(let controllerChangedIsr):
                 if controllerChangedIsr {
                     recordControllerIsrChange(tp, old: current.isr, new: decision.isr, epoch: decision.leaderEpoch,
@@ -99,7 +99,7 @@ public final class ReplicaManager: Sendable {
             case .staleEpoch:
                 logger.info("ignoring leader epoch \(decision.leaderEpoch) for \(tp): already at \(current.leaderEpoch)")
             case .leaderOutsideIsr:
-                logger.error("ignoring leadership of \(tp) at epoch \(decision.leaderEpoch): ISR \(decision.isr) does not include this broker")
+                logger.error("ignoring leadership of \(tp) at epoch \(decision.leaderEpoch): ISR \(decision.isr) does not include this broker or is not within replicas \(decision.replicas)")
             case .demotionIgnored:
                 logger.warning("seeded bug stale-leader-keeps-serving: ignoring leader \(decision.leader) at epoch \(decision.leaderEpoch) for \(tp)")
             case .unchanged, .noLeader:
