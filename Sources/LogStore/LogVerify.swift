@@ -146,9 +146,14 @@ public enum LogVerify {
                     problem = (isLast ? .tornTail : .badLength, "\(fileSize - position) byte(s) at the end of the file are not a whole batch header")
                 } else {
                     let head = try FileIO.read(fd, at: position, length: RecordBatchHeader.size)
-                    let header = RecordBatchHeader(head, at: head.readerIndex)!
-                    problem = LogDamage.problem(header, at: position, fileSize: fileSize, expectedOffset: expected, isLastFile: isLast)
-                    if problem == nil {
+                    let header = RecordBatchHeader(head, at: head.readerIndex)
+                    if let header {
+                        problem = LogDamage.problem(header, at: position, fileSize: fileSize, expectedOffset: expected, isLastFile: isLast)
+                    } else {
+                        // The file shrank under the read (a live broker truncated it).
+                        problem = (isLast ? .tornTail : .badLength, "\(head.readableBytes) byte(s) read at \(position) are not a whole batch header")
+                    }
+                    if problem == nil, let header {
                         total = header.totalSize
                         if !RecordBatches.checksumMatches(try FileIO.read(fd, at: position, length: total)) {
                             problem = (.crcMismatch, "the stored CRC-32C does not match the batch's \(total) bytes")

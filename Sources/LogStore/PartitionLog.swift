@@ -88,6 +88,14 @@ public final class PartitionLog {
     @discardableResult
     public func appendAsLeader(_ batches: [ByteBuffer], leaderEpoch: Int32, logAppendTimeMs: Int64?) throws -> AppendInfo {
         precondition(!batches.isEmpty)
+        // The leader appends batches its request handler validated; one too short for a header
+        // is refused before anything is written, never trapped on.
+        if let short = batches.first(where: { $0.readableBytes < RecordBatchHeader.size }) {
+            throw LogError.invalidBatch("\(short.readableBytes) bytes is shorter than a batch header")
+        }
+        if let header = batches.lazy.compactMap({ RecordBatchHeader($0, at: $0.readerIndex) }).first(where: { $0.lastOffsetDelta < 0 }) {
+            throw LogError.invalidBatch("last offset delta \(header.lastOffsetDelta) is negative")
+        }
         var combined = ByteBufferAllocator().buffer(capacity: batches.reduce(0) { $0 + $1.readableBytes })
         var headers: [(header: RecordBatchHeader, offsetInBytes: Int)] = []
         headers.reserveCapacity(batches.count)
@@ -97,7 +105,7 @@ public final class PartitionLog {
             combined.writeBuffer(&batch)
             RecordBatches.assign(baseOffset: next, leaderEpoch: leaderEpoch, in: &combined, at: at)
             if let time = logAppendTimeMs { RecordBatches.stampLogAppendTime(time, in: &combined, at: at) }
-            let header = RecordBatchHeader(combined, at: at)!
+            guard let header = RecordBatchHeader(combined, at: at) else { throw LogError.invalidBatch("no batch header at byte \(at)") }
             headers.append((header, at - combined.readerIndex))
             next = header.nextOffset
         }
@@ -128,6 +136,9 @@ public final class PartitionLog {
             guard batch.header.baseOffset == expected else {
                 throw LogError.nonContiguousAppend(expected: expected, got: batch.header.baseOffset)
             }
+            guard batch.header.lastOffsetDelta >= 0 else {
+                throw LogError.invalidBatch("batch at offset \(batch.header.baseOffset) has a negative last offset delta \(batch.header.lastOffsetDelta)")
+            }
             if batch.header.partitionLeaderEpoch >= 0,
                leaderEpochCache.latestEpoch.map({ batch.header.partitionLeaderEpoch > $0 }) ?? true {
                 try leaderEpochCache.assign(epoch: batch.header.partitionLeaderEpoch, startOffset: batch.header.baseOffset)
@@ -145,6 +156,11 @@ public final class PartitionLog {
     /// errno) is logged once when it starts and once when appends work again. A failed fsync after
     /// a successful write does not fail the append: the batches are in the log.
     private func write(_ bytes: ByteBuffer, headers: [(header: RecordBatchHeader, offsetInBytes: Int)]) throws -> AppendInfo {
+        // Both append paths refuse non-contiguous offsets and negative deltas with errors first.
+        let before = logEndOffset
+        precondition(headers.first?.header.baseOffset == before, "append at \(headers.first?.header.baseOffset ?? -1), log end \(before)")
+        assert(zip(headers, headers.dropFirst()).allSatisfy { $0.header.nextOffset == $1.header.baseOffset && $0.header.nextOffset > $0.header.baseOffset },
+               "batch offsets of an append are not contiguous and increasing")
         do {
             if let active = segments.last, !active.cutBackToKnownEnd() {
                 throw AppendFailure(path: active.logPath, errno: 0, message: "an earlier failed append could not be cut back",
@@ -169,6 +185,7 @@ public final class PartitionLog {
         if unflushedMessages >= config.flushIntervalMessages {
             do { try flush() } catch { logger.error("\(directory): flush after append failed: \(error)") }
         }
+        precondition(logEndOffset > before, "log end went from \(before) to \(logEndOffset) on an append")
         return AppendInfo(firstOffset: headers.first!.header.baseOffset, lastOffset: headers.last!.header.lastOffset,
                           maxTimestamp: headers.map(\.header.maxTimestamp).max()!, bytes: bytes.readableBytes)
     }

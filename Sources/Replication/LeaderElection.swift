@@ -7,6 +7,14 @@ public enum LeaderElection {
         public var isr: [Int32]
         /// True when the leader came from outside the ISR: acknowledged records may be lost.
         public var unclean: Bool
+
+        init(leader: Int32, isr: [Int32], unclean: Bool) {
+            // Every rule picks its leader from the ISR it returns.
+            precondition(isr.contains(leader), "elected \(leader) outside its ISR \(isr)")
+            self.leader = leader
+            self.isr = isr
+            self.unclean = unclean
+        }
     }
 
     /// A partition whose leader died (or that has none): the first live ISR member in assignment

@@ -93,7 +93,10 @@ public struct PartitionReplicaState: Sendable, Equatable {
     /// The controller made this broker leader for `epoch`. Followers in the ISR count as caught up
     /// now, as Kafka does, so they are not dropped before they had a chance to fetch.
     public mutating func becomeLeader(epoch: Int32, isr: [Int32], replicas: [Int32], stateVersion: Int32, nowMs: Int64) -> [ReplicaDirective] {
+        // `leadershipChange` refuses decisions that would break these: they never come from the wire.
         precondition(isr.contains(brokerId), "leader \(brokerId) not in ISR \(isr)")
+        precondition(Set(isr).isSubset(of: replicas), "ISR \(isr) not within replicas \(replicas)")
+        precondition(epoch >= leaderEpoch, "leader epoch went back from \(leaderEpoch) to \(epoch)")
         let continuing = role == .leader && leaderEpoch == epoch
         role = .leader
         leaderId = brokerId
@@ -116,6 +119,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
     }
 
     public mutating func becomeFollower(leader: Int32, epoch: Int32, isr: [Int32], replicas: [Int32], stateVersion: Int32) -> [ReplicaDirective] {
+        precondition(epoch >= leaderEpoch, "leader epoch went back from \(leaderEpoch) to \(epoch)")
         let wasLeader = role == .leader
         role = .follower
         leaderId = leader
@@ -157,6 +161,15 @@ public struct PartitionReplicaState: Sendable, Equatable {
     public mutating func onTruncation(logEndOffset: Int64) {
         self.logEndOffset = logEndOffset
         if highWatermark > logEndOffset { highWatermark = logEndOffset }
+        assertInvariants()
+    }
+
+    /// The invariants every change keeps, checked in debug builds (tests) after changes whose
+    /// inputs could break them: HW ≤ LEO, and a leader's committed and proposed ISRs within its
+    /// replicas (accepted leaderships are checked by `leadershipChange`; proposals are built here).
+    func assertInvariants() {
+        assert(highWatermark <= logEndOffset, "HW \(highWatermark) above LEO \(logEndOffset)")
+        assert(role != .leader || Set(maximalIsr).isSubset(of: replicas), "ISR \(isr) / proposed \(pendingIsrChange?.proposedIsr ?? []) not within replicas \(replicas)")
     }
 
     /// A follower fetched at `fetchOffset`, which is its LEO. Returns HW advances and ISR expansion.
@@ -179,6 +192,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
             pendingIsrChange = PendingIsrChange(proposedIsr: proposed, reason: .caughtUp(replica: replica))
             directives.append(.proposeIsr(proposed, expectedVersion: stateVersion, reason: .caughtUp(replica: replica)))
         }
+        assertInvariants()
         return directives
     }
 
@@ -194,6 +208,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
         let proposed = isr.filter { !lagging.contains($0) }
         let reason = IsrChangeReason.lagging(replicas: lagging, lagTimeMaxMs: lagTimeMaxMs)
         pendingIsrChange = PendingIsrChange(proposedIsr: proposed, reason: reason)
+        assertInvariants()
         return [.proposeIsr(proposed, expectedVersion: stateVersion, reason: reason)]
     }
 
@@ -209,6 +224,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
                         highWatermark: highWatermark),
         ]
         directives += maybeAdvanceHighWatermark()
+        assertInvariants()
         if isrBelowMinimum { directives.append(.underMinIsr(isr: isr)) }
         return directives
     }
@@ -255,6 +271,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
         let candidate = min(leaderHighWatermark, logEndOffset)
         guard candidate > highWatermark else { return [] }
         highWatermark = candidate
+        precondition(highWatermark <= logEndOffset, "HW \(highWatermark) above LEO \(logEndOffset)")
         return [.highWatermarkAdvanced(candidate)]
     }
 

@@ -38,13 +38,13 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
         case .skipTruncation: return "Replication: Truncation.decide"
         case .skipTruncationV2: return "Broker: ReplicaFetcher.add"
         case .uncleanAlways: return "Replication: LeaderElection.offlinePartition"
-        case .uncleanAlwaysV2: return "Broker: Controller.electLeader"
+        case .uncleanAlwaysV2: return "Replication: ControllerStateMachine.decide"
         case .noDedup: return "Replication: ProducerStateTable.check"
-        case .noEpochBump: return "Broker: Controller.writeState"
+        case .noEpochBump: return "Replication: ControllerStateMachine.plannedWrite"
         case .fetchAboveHighWatermark: return "Broker: Partition.read"
         case .noIsrShrink: return "Replication: PartitionReplicaState.onTick"
         case .lossyRecovery: return "LogStore: PartitionLog.open"
-        case .staleLeaderKeepsServing: return "Broker: ReplicaManager.applyLeadership; Replication: PartitionReplicaState.onIsrRejected"
+        case .staleLeaderKeepsServing: return "Replication: PartitionReplicaState.leadershipChange; PartitionReplicaState.onIsrRejected"
         case .highWatermarkRegression: return "Broker: Partition.isrCommitted"
         }
     }

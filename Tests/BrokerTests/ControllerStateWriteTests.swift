@@ -26,7 +26,7 @@ extension ControllerTests {
         let current = try zk.get(ZkPaths.partitionState(tp), watch: false)
         let shrunk = ZkPartitionState(controllerEpoch: 1, leader: 1, leaderEpoch: 0, isr: [1, 3])
         _ = try zk.set(ZkPaths.partitionState(tp), data: ZkJSON.encode(shrunk), expectedVersion: current.stat.version)
-        #expect(controller.context.states[tp]?.state.isr == [1, 2, 3])
+        #expect(controller.machine.states[tp]?.isr == [1, 2, 3])
         brokers[1]!.close()
         try controller.handle(.nodeChildrenChanged(path: ZkPaths.brokerIds), zk)
         let after = try state(zk, tp)

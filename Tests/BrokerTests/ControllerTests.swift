@@ -3,6 +3,7 @@ import Foundation
 import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
+import Replication
 import Testing
 @testable import Broker
 
@@ -99,8 +100,9 @@ final class RecordingChannel: ControllerChannel {
             _ = try zk.set(ZkPaths.partitionState(tp), data: ZkJSON.encode(shrunk), expectedVersion: current.stat.version)
         }
         // The leader shrank the ISR to itself (as its own ISR writes do); the controller's cache follows.
-        controller.context.states[TopicPartition("safe", 0)] = (ZkPartitionState(controllerEpoch: 1, leader: 1, leaderEpoch: 0, isr: [1]), 1)
-        controller.context.states[TopicPartition("unsafe", 0)] = (ZkPartitionState(controllerEpoch: 1, leader: 1, leaderEpoch: 0, isr: [1]), 1)
+        let alone = ZkPartitionState(controllerEpoch: 1, leader: 1, leaderEpoch: 0, isr: [1]).versioned(1)
+        _ = controller.machine.onPartitionStatesRead(changed: [TopicPartition("safe", 0), TopicPartition("unsafe", 0)],
+                                                     read: [TopicPartition("safe", 0): alone, TopicPartition("unsafe", 0): alone])
         brokers[1]!.close()
         try controller.handle(.nodeChildrenChanged(path: ZkPaths.brokerIds), zk)
         let safe = try state(zk, TopicPartition("safe", 0))
@@ -116,9 +118,10 @@ final class RecordingChannel: ControllerChannel {
         try first.activate(zkFirst)
         let (second, _, zkSecond) = try makeController(id: 2)
         try second.activate(zkSecond)
-        #expect(second.context.epoch == 2)
+        #expect(second.machine.controllerEpoch == 2)
         #expect(throws: ControllerFenced.self) {
-            try first.writeState(zkFirst, TopicPartition("orders", 0), reason: "test") { _ in StateDecision(leader: 2, isr: [2]) }
+            // Moving broker 1's leadership away is a state write, at the first controller's epoch.
+            _ = try first.controlledShutdown(zkFirst, broker: 1)
         }
         #expect(try state(zkSecond, TopicPartition("orders", 0)).leader == 1, "the fenced write changed nothing")
     }

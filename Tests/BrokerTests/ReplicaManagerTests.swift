@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 import Logging
+import NIOCore
 import Testing
 @testable import Broker
 
@@ -63,5 +64,24 @@ import Testing
         manager.applyLeadership([decision(leader: 1, epoch: 5, version: 8, isr: [1])], topicConfigs: [:])
         let state = try #require(manager.partition(TopicPartition("orders", 0))).replicaState
         #expect(state.stateVersion == 8 && state.isr == [1])
+    }
+
+    @Test func aLeadershipOutsideItsIsrIsRefusedNotTrappedOn() throws {
+        let manager = try makeManager(id: 1)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        manager.applyLeadership([decision(leader: 1, epoch: 5, version: 7, isr: [2])], topicConfigs: [:])
+        manager.applyLeadership([decision(leader: 1, epoch: 5, version: 7, isr: [1, 3])], topicConfigs: [:])
+        let state = try #require(manager.partition(TopicPartition("orders", 0))).replicaState
+        #expect(state.role == .none && state.leaderEpoch == -1)
+    }
+
+    @Test func aBatchShorterThanItsHeaderIsACorruptMessage() throws {
+        let manager = try makeManager(id: 1)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        manager.applyLeadership([decision(leader: 1, epoch: 5, version: 7, isr: [1])], topicConfigs: [:])
+        let partition = try #require(manager.partition(TopicPartition("orders", 0)))
+        let outcome = partition.appendAsLeader([ByteBuffer(bytes: [1, 2, 3])], requiredAcks: 1, nowMs: 0)
+        guard case .rejected(.corruptMessage, _) = outcome else { Issue.record("got \(outcome)"); return }
+        #expect(partition.status.logEndOffset == 0)
     }
 }

@@ -209,7 +209,7 @@ extension ControllerTests {
         let current = try zk.get(ZkPaths.partitionState(tp), watch: false)
         let shrunk = ZkPartitionState(controllerEpoch: 1, leader: 1, leaderEpoch: 0, isr: [1, 3])
         let stat = try zk.set(ZkPaths.partitionState(tp), data: ZkJSON.encode(shrunk), expectedVersion: current.stat.version)
-        controller.context.states[tp] = (shrunk, stat.version)
+        _ = controller.machine.onPartitionStatesRead(changed: [tp], read: [tp: shrunk.versioned(stat.version)])
         brokers[1]!.close()
         try controller.handle(.nodeChildrenChanged(path: ZkPaths.brokerIds), zk)
         return try state(zk, tp)

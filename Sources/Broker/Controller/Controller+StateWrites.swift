@@ -1,75 +1,130 @@
 import Coordination
 import Foundation
 import KafkaProtocol
+import Replication
 
-/// What the controller decided to write to a partition-state node: who leads (-1: nobody, the
-/// partition is offline), the ISR, and whether the leader came from outside the ISR.
-struct StateDecision: Equatable {
-    var leader: Int32
-    var isr: [Int32]
-    var unclean = false
-}
-
+/// Carrying out the state machine's directives.
 extension Controller {
-    /// Writes the state `decide` chooses from the state it replaces, with a bumped leader epoch,
-    /// conditional on the state's version and the controller epoch. Returns whether it wrote.
-    ///
-    /// On a version conflict (a leader changed the ISR meanwhile) it re-reads the node and decides
-    /// again on the fresh state, up to three times: a decision taken on a stale ISR must never be
-    /// written over a newer one (an election from the old ISR could pick a replica the leader has
-    /// since dropped, a leader from outside the committed ISR). `decide` returning nil writes
-    /// nothing.
-    @discardableResult
-    func writeState(_ zk: any CoordinationClient, _ tp: TopicPartition, reason: String, attempt: Int = 0,
-                    decide: (ZkPartitionState) -> StateDecision?) throws -> Bool {
-        guard let entry = context.states[tp], let decision = decide(entry.state) else { return false }
-        // Seeded bug no-epoch-bump: a change of leader keeps the epoch (ISR-only changes still bump it).
-        let keepEpoch = config.seededBugs.contains(.noEpochBump) && decision.leader != entry.state.leader
-        let state = ZkPartitionState(controllerEpoch: context.epoch, leader: decision.leader,
-                                     leaderEpoch: entry.state.leaderEpoch + (keepEpoch ? 0 : 1),
-                                     isr: decision.isr.isEmpty ? entry.state.isr : decision.isr)
-        let path = ZkPaths.partitionState(tp)
+    /// Carries out `directives` in order, feeding each write's outcome back to the machine and
+    /// carrying out what it answers before going on. If the store fails midway, the machine drops
+    /// the operation and the error goes to the caller (a fenced controller resigns).
+    func execute(_ directives: [ControllerDirective], _ zk: any CoordinationClient) throws {
         do {
-            let results = try zk.multi([.check(path: ZkPaths.controllerEpoch, expectedVersion: context.epochZkVersion),
-                                        .set(path: path, data: ZkJSON.encode(state), expectedVersion: entry.version)])
-            guard case .set(let stat) = results[1] else { return false }
-            context.states[tp] = (state, stat.version)
-            recordStateWrite(tp, replaced: entry, written: state, version: stat.version, unclean: decision.unclean, reason: reason)
-            return true
+            try carryOut(directives, zk)
+        } catch {
+            machine.abandonOperation()
+            throw error
+        }
+    }
+
+    private func carryOut(_ directives: [ControllerDirective], _ zk: any CoordinationClient) throws {
+        let epoch = machine.controllerEpoch
+        for directive in directives {
+            switch directive {
+            case .writeState(let write):
+                let outcome = try perform(write, zk)
+                try carryOut(machine.onStateWriteOutcome(write.partition, outcome), zk)
+            case .recordStateWrite(let record):
+                recordStateWrite(record)
+            case .leaderAndIsr(let broker, let partitions, let liveLeaders):
+                guard let endpoint = endpoints[broker] else { continue }
+                channel.send(.leaderAndIsr(controllerId: brokerId, controllerEpoch: epoch, partitions: partitions.map(\.leadership),
+                                           liveLeaders: liveLeaders.compactMap { endpoints[$0] }), to: endpoint)
+            case .updateMetadata(let broker, let liveBrokers, let partitions, let deleted, let topicConfigs):
+                guard let endpoint = endpoints[broker] else { continue }
+                channel.send(.updateMetadata(controllerId: brokerId, controllerEpoch: epoch, brokers: liveBrokers.compactMap { endpoints[$0] },
+                                             partitions: partitions.map(\.leadership), deleted: deleted, topicConfigs: topicConfigs), to: endpoint)
+            case .stopReplica(let broker, let partitions, let delete):
+                guard let endpoint = endpoints[broker] else { continue }
+                channel.send(.stopReplica(controllerId: brokerId, controllerEpoch: epoch, partitions: partitions, delete: delete), to: endpoint)
+            case .forgetBroker(let id):
+                channel.removeBroker(id)
+            case .deleteTopic(let topic):
+                try zk.deleteRecursive(ZkPaths.topic(topic))
+                try? zk.deleteRecursive(ZkPaths.topicConfig(topic))
+                try? zk.delete(ZkPaths.deleteMarker(topic), expectedVersion: NodeStat.anyVersion)
+                try carryOut(machine.onTopicDeleted(topic), zk)
+            case .deleteMarker(let topic):
+                try? zk.delete(ZkPaths.deleteMarker(topic), expectedVersion: NodeStat.anyVersion)
+            case .answerControlledShutdown(_, let remaining, let newLeaders):
+                shutdownAnswer = (remaining, newLeaders)
+            case .log(.info, let message):
+                logger.info("\(message)")
+            case .log(.warning, let message):
+                logger.warning("\(message)")
+            }
+        }
+    }
+
+    /// Makes one partition-state write, conditional on the controller epoch and on the version the
+    /// machine read (or, for a new partition, on the node not existing). A version conflict is
+    /// answered with the state read back; a failed epoch check throws `ControllerFenced`.
+    private func perform(_ write: PartitionStateWrite, _ zk: any CoordinationClient) throws -> PartitionStateWriteOutcome {
+        let tp = write.partition
+        let path = ZkPaths.partitionState(tp)
+        let data = ZkJSON.encode(ZkPartitionState(controllerEpoch: write.controllerEpoch, leader: write.leader,
+                                                  leaderEpoch: write.leaderEpoch, isr: write.isr))
+        let epochCheck = CoordinationOp.check(path: ZkPaths.controllerEpoch, expectedVersion: epochZkVersion)
+        guard let expected = write.expectedVersion else {
+            try zk.ensurePath(ZkPaths.partitions(tp.topic) + "/\(tp.partition)")
+            do {
+                _ = try zk.multi([epochCheck, .create(path: path, data: data, mode: .persistent)])
+                return .written(version: 0)
+            } catch CoordinationError.multiFailed(_, .nodeExists) {
+                return .conflict(current: try readState(path, zk))
+            } catch CoordinationError.multiFailed(0, _) {
+                throw ControllerFenced()
+            }
+        }
+        do {
+            let results = try zk.multi([epochCheck, .set(path: path, data: data, expectedVersion: expected)])
+            guard case .set(let stat) = results[1] else { return .conflict(current: try readState(path, zk)) }
+            return .written(version: stat.version)
         } catch CoordinationError.multiFailed(0, _) {
             throw ControllerFenced()
-        } catch CoordinationError.multiFailed(1, .badVersion) where attempt < 3 {
-            let (data, stat) = try zk.get(path, watch: false)
-            context.states[tp] = (try ZkJSON.decode(ZkPartitionState.self, data, path: path), stat.version)
-            return try writeState(zk, tp, reason: reason, attempt: attempt + 1, decide: decide)
+        } catch CoordinationError.multiFailed(1, .badVersion) {
+            return .conflict(current: try readState(path, zk))
         }
+    }
+
+    private func readState(_ path: String, _ zk: any CoordinationClient) throws -> ControllerPartitionState {
+        let (data, stat) = try zk.get(path, watch: false)
+        return try ZkJSON.decode(ZkPartitionState.self, data, path: path).versioned(stat.version)
     }
 
     /// Logs and records a partition-state write the controller made: `leader_elected` for every
     /// write (the state it replaced and the one it wrote, with both versions, so a checker can
     /// rebuild each partition's chain of committed states), and `unclean_election` when the leader
     /// came from outside the ISR. `replaced` is nil for a partition's first state.
-    func recordStateWrite(_ tp: TopicPartition, replaced: (state: ZkPartitionState, version: Int32)?, written: ZkPartitionState,
-                          version: Int32, unclean: Bool, reason: String) {
-        let oldLeader = replaced?.state.leader ?? -1
-        let oldIsr: [Int32] = replaced?.state.isr ?? []
+    func recordStateWrite(_ record: StateWriteRecord) {
+        let tp = record.partition
+        let written = record.written
+        let oldLeader = record.replaced?.leader ?? -1
+        let oldIsr: [Int32] = record.replaced?.isr ?? []
         if written.leader < 0 {
-            logger.warning("controller: \(tp) is offline (\(reason)); ISR \(written.isr) has no live member")
-        } else if unclean {
+            logger.warning("controller: \(tp) is offline (\(record.reason)); ISR \(written.isr) has no live member")
+        } else if record.unclean {
             metrics.uncleanLeaderElections.add(1)
             logger.warning("controller: UNCLEAN election of \(written.leader) for \(tp) (ISR was \(oldIsr)): acknowledged records may be lost")
             events.record("unclean_election", ["topic": tp.topic, "partition": Int(tp.partition), "leader": Int(written.leader),
                                                "old_isr": oldIsr.map(Int.init), "leader_epoch": Int(written.leaderEpoch),
-                                               "state_version": Int(version)])
-        } else if replaced != nil && oldLeader != written.leader {
-            logger.info("controller: \(tp) leader \(oldLeader) -> \(written.leader) (\(reason))")
+                                               "state_version": Int(written.version)])
+        } else if record.replaced != nil && oldLeader != written.leader {
+            logger.info("controller: \(tp) leader \(oldLeader) -> \(written.leader) (\(record.reason))")
         }
         events.record("leader_elected", [
             "topic": tp.topic, "partition": Int(tp.partition), "leader": Int(written.leader), "leader_epoch": Int(written.leaderEpoch),
-            "new_isr": written.isr.map(Int.init), "state_version": Int(version),
+            "new_isr": written.isr.map(Int.init), "state_version": Int(written.version),
             "old_leader": Int(oldLeader), "old_isr": oldIsr.map(Int.init),
-            "prior_state_version": Int(replaced?.version ?? -1), "unclean": unclean, "reason": reason,
-            "controller_epoch": Int(context.epoch),
+            "prior_state_version": Int(record.replaced?.version ?? -1), "unclean": record.unclean, "reason": record.reason,
+            "controller_epoch": Int(record.controllerEpoch),
         ])
+    }
+}
+
+extension ControllerPartitionView {
+    var leadership: PartitionLeadership {
+        PartitionLeadership(topicPartition: partition, leader: state.leader, leaderEpoch: state.leaderEpoch, isr: state.isr,
+                            replicas: replicas, controllerEpoch: state.controllerEpoch, stateVersion: state.version)
     }
 }

@@ -7,11 +7,7 @@ extension Partition {
     /// The leader side of OffsetForLeaderEpoch: where `requestedEpoch` ends in this log.
     public func endOffset(forEpoch requestedEpoch: Int32, currentLeaderEpoch: Int32) -> (error: ErrorCode, epoch: Int32, endOffset: Int64) {
         withLog { log, state in
-            guard state.isLeader else { return (.notLeaderOrFollower, -1, -1) }
-            if currentLeaderEpoch >= 0 {
-                if currentLeaderEpoch < state.leaderEpoch { return (.fencedLeaderEpoch, -1, -1) }
-                if currentLeaderEpoch > state.leaderEpoch { return (.unknownLeaderEpoch, -1, -1) }
-            }
+            if let error = state.leaderRequestError(currentLeaderEpoch: currentLeaderEpoch) { return (error, -1, -1) }
             let answer = log.leaderEpochCache.endOffset(for: requestedEpoch, logEndOffset: log.logEndOffset)
             return (.none, answer.epoch, answer.endOffset)
         }

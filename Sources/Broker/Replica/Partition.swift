@@ -144,7 +144,9 @@ public final class Partition: @unchecked Sendable {
             var toAppend: [ByteBuffer] = []
             var duplicate: (Int64, Int64)?
             for batch in batches {
-                let header = RecordBatchHeader(batch, at: batch.readerIndex)!
+                guard let header = RecordBatchHeader(batch, at: batch.readerIndex) else {
+                    return .rejected(.corruptMessage, "a batch of \(batch.readableBytes) bytes is shorter than its header")
+                }
                 guard header.hasProducerId, header.baseSequence >= 0 else { toAppend.append(batch); continue }
                 switch producers.check(producerId: header.producerId, epoch: header.producerEpoch,
                                        firstSequence: header.baseSequence, lastSequence: header.lastSequence, seededBugs: seededBugs) {
@@ -162,7 +164,8 @@ public final class Partition: @unchecked Sendable {
                 let info = try log.appendAsLeader(toAppend, leaderEpoch: state.leaderEpoch, logAppendTimeMs: appendTime)
                 var next = startOffset
                 for batch in toAppend {
-                    var header = RecordBatchHeader(batch, at: batch.readerIndex)!
+                    // Every batch has a header: the loop above checked each.
+                    guard var header = RecordBatchHeader(batch, at: batch.readerIndex) else { continue }
                     header.baseOffset = next
                     producers.replay(header)
                     next = header.nextOffset
@@ -216,11 +219,7 @@ public final class Partition: @unchecked Sendable {
                 ReadResult(errorCode: code, highWatermark: state.highWatermark, logStartOffset: log.logStartOffset,
                            records: ByteBuffer(), leaderEpoch: state.leaderEpoch)
             }
-            guard state.isLeader else { return failure(.notLeaderOrFollower) }
-            if currentLeaderEpoch >= 0 {
-                if currentLeaderEpoch < state.leaderEpoch { return failure(.fencedLeaderEpoch) }
-                if currentLeaderEpoch > state.leaderEpoch { return failure(.unknownLeaderEpoch) }
-            }
+            if let error = state.leaderRequestError(currentLeaderEpoch: currentLeaderEpoch) { return failure(error) }
             let isFollower = replicaId >= 0
             if isFollower {
                 guard state.replicas.contains(replicaId) else { return failure(.notLeaderOrFollower) }
@@ -266,11 +265,7 @@ public final class Partition: @unchecked Sendable {
     /// whose timestamp is at or after `timestamp`, among offsets below the HW.
     public func lookupOffset(timestamp: Int64, currentLeaderEpoch: Int32) -> OffsetLookup {
         lock.withLock {
-            guard state.isLeader else { return .error(.notLeaderOrFollower) }
-            if currentLeaderEpoch >= 0 {
-                if currentLeaderEpoch < state.leaderEpoch { return .error(.fencedLeaderEpoch) }
-                if currentLeaderEpoch > state.leaderEpoch { return .error(.unknownLeaderEpoch) }
-            }
+            if let error = state.leaderRequestError(currentLeaderEpoch: currentLeaderEpoch) { return .error(error) }
             switch timestamp {
             case -2: return .found(offset: log.logStartOffset, timestamp: -1, leaderEpoch: state.leaderEpoch)
             case -1: return .found(offset: state.highWatermark, timestamp: -1, leaderEpoch: state.leaderEpoch)

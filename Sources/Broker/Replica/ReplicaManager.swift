@@ -84,35 +84,26 @@ public final class ReplicaManager: Sendable {
                 continue
             }
             let current = partition.replicaState
-            // Two LeaderAndIsr requests can be in flight at once (the check in the request handler
-            // is made before an await); an older leader epoch must never replace a newer one.
-            if decision.leaderEpoch < current.leaderEpoch {
-                logger.info("ignoring leader epoch \(decision.leaderEpoch) for \(decision.topicPartition): already at \(current.leaderEpoch)")
-                continue
-            }
-            if decision.leader == brokerId {
-                // At the same leader epoch only a newer partition state applies: a request built before
-                // this leader last wrote the ISR carries an older version and the old ISR, and applying it
-                // would fence the leader's next ISR write (Kafka's "cached zkVersion" stuck partitions).
-                if current.role != .leader || current.leaderEpoch != decision.leaderEpoch || current.fenced
-                    || decision.stateVersion > current.stateVersion {
-                    if current.role == .leader && !current.fenced && Set(current.isr) != Set(decision.isr) {
-                        recordControllerIsrChange(partition.topicPartition, old: current.isr, new: decision.isr, epoch: decision.leaderEpoch,
-                                                  stateVersion: decision.stateVersion, highWatermark: current.highWatermark)
-                    }
-                    partition.becomeLeader(decision, nowMs: now)
+            let tp = decision.topicPartition
+            switch current.leadershipChange(leader: decision.leader, leaderEpoch: decision.leaderEpoch, isr: decision.isr,
+                                            replicas: decision.replicas, stateVersion: decision.stateVersion) {
+            case .becomeLeader(let controllerChangedIsr):
+                if controllerChangedIsr {
+                    recordControllerIsrChange(tp, old: current.isr, new: decision.isr, epoch: decision.leaderEpoch,
+                                              stateVersion: decision.stateVersion, highWatermark: current.highWatermark)
                 }
-            } else if decision.leader >= 0 {
-                // Seeded bug stale-leader-keeps-serving: the demotion is dropped while this broker
-                // believes it leads (and PartitionReplicaState.onIsrRejected ignores the fence).
-                if config.seededBugs.contains(.staleLeaderKeepsServing), current.role == .leader, !current.fenced {
-                    logger.warning("seeded bug stale-leader-keeps-serving: ignoring leader \(decision.leader) at epoch \(decision.leaderEpoch) for \(decision.topicPartition)")
-                    continue
-                }
-                if current.role != .follower || current.leaderEpoch != decision.leaderEpoch || current.leaderId != decision.leader {
-                    partition.becomeFollower(decision)
-                    followers.append(decision)
-                }
+                partition.becomeLeader(decision, nowMs: now)
+            case .becomeFollower:
+                partition.becomeFollower(decision)
+                followers.append(decision)
+            case .staleEpoch:
+                logger.info("ignoring leader epoch \(decision.leaderEpoch) for \(tp): already at \(current.leaderEpoch)")
+            case .leaderOutsideIsr:
+                logger.error("ignoring leadership of \(tp) at epoch \(decision.leaderEpoch): ISR \(decision.isr) does not include this broker or is not within replicas \(decision.replicas)")
+            case .demotionIgnored:
+                logger.warning("seeded bug stale-leader-keeps-serving: ignoring leader \(decision.leader) at epoch \(decision.leaderEpoch) for \(tp)")
+            case .unchanged, .noLeader:
+                break
             }
         }
         return followers
