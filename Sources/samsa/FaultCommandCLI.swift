@@ -33,8 +33,9 @@ struct FaultCLI: AsyncParsableCommand {
     @Flag(name: .long, help: "JSON for scripts.") var json = false
     @Argument(parsing: .captureForPassthrough, help: "The fault and its arguments.") var words: [String] = []
 
-    /// The fault, parsed once here where it was typed; the lab receives the value.
-    var command: FaultCommand = .heal(faultId: nil)
+    /// The fault, parsed once here where it was typed; the lab receives the value. Nil only
+    /// before `validate()`, which ArgumentParser runs before `run()`.
+    var command: FaultCommand?
 
     /// `command` is no argument of its own: it is filled from `words` by `validate()`.
     enum CodingKeys: String, CodingKey {
@@ -52,6 +53,7 @@ struct FaultCLI: AsyncParsableCommand {
     func run() async throws {
         // The exit status says whether the fault was applied: a closed output must not turn it into 0.
         StandardStreams.exitOnClosedOutput = false
+        guard let command else { preconditionFailure("samsa fault ran without validate() parsing its words") }
         let response: ControlResponse
         // An await may take its whole timeout; the lab answers when it ends.
         var timeoutMs = 60_000
