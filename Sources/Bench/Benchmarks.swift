@@ -218,7 +218,7 @@ public struct Benchmarks: Sendable {
                 // From the kill request; the first write acknowledged after the lab confirmed the
                 // process dead can only come from a new leader.
                 let requestedNs = Int64(Date().timeIntervalSince1970 * 1e9)
-                _ = try ControlClient.send(ControlRequest(op: "fault", command: "crash \(state.leader)"), directory: lab.directory)
+                _ = try ControlClient.send(.fault(.crash(.broker(Int32(state.leader)))), directory: lab.directory)
                 let deadNs = Int64(Date().timeIntervalSince1970 * 1e9)
                 let deadline = Date(timeIntervalSinceNow: 30)
                 var seconds: Double?
@@ -228,7 +228,7 @@ public struct Benchmarks: Sendable {
                 }
                 let after = try? BenchClient.run("leader", bootstrap: lab.bootstrap, topic: topic, timeoutSeconds: 30)
                 let newLeader = (after?["leader"] as? Int).map(String.init) ?? "?"
-                _ = try ControlClient.send(ControlRequest(op: "fault", command: "heal"), directory: lab.directory)
+                _ = try ControlClient.send(.fault(.heal(faultId: nil)), directory: lab.directory)
                 guard let seconds else { throw BenchFailure("failover trial \(trial): no write acknowledged by a new leader within 30 s") }
                 times.append(seconds)
                 result.rows.append([String(trial), String(state.leader), newLeader, format(seconds, 2)])

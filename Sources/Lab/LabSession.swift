@@ -78,14 +78,16 @@ public final class LabSession: Sendable {
         if options.controlSocket {
             control = try await ControlServer.start(path: cluster.run.path + "/control.sock", group: group, logger: logger) { request in
                 guard let session = holder.session else { return .failure("the lab is starting") }
-                if request.op == "shutdown" {
+                switch request {
+                case .shutdown:
                     onShutdownRequest()
                     return ControlResponse(ok: true, message: "stopping the lab", error: nil, fault: nil, ended: nil, status: nil)
-                }
-                if request.op == "detach" {
+                case .detach:
                     onDetachRequest()
                     return ControlResponse(ok: true, message: "the lab no longer stops with the process that started it",
                                            error: nil, fault: nil, ended: nil, status: nil)
+                case .fault, .status:
+                    break
                 }
                 return await session.handle(request)
             }
@@ -97,37 +99,40 @@ public final class LabSession: Sendable {
         return session
     }
 
-    /// Answers a control request (also used in-process by the shell and the playbook runner).
+    /// Answers a control request from the socket. Shutdown and detach belong to whoever started
+    /// the lab, so only the socket's handler answers them.
     public func handle(_ request: ControlRequest) async -> ControlResponse {
-        switch request.op {
-        case "fault":
-            guard let line = request.command else { return .failure("a fault request needs a command") }
-            do {
-                let command = try FaultParser.parse(line)
-                if case .awaitCondition(let condition, let timeoutMs) = command { return await awaitCondition(condition, timeoutMs: timeoutMs) }
-                let outcome = try await faults.apply(command)
-                return ControlResponse(ok: true, message: outcome.message, error: nil, fault: outcome.fault, ended: outcome.ended, status: nil)
-            } catch let error as CommandParseError {
-                return .failure("\(line): \(error)")
-            } catch {
-                return .failure("\(error)")
-            }
-        case "status":
+        switch request {
+        case .fault(let command):
+            return await apply(command)
+        case .status:
             return ControlResponse(ok: true, message: nil, error: nil, fault: nil, ended: nil, status: await status())
-        default:
-            return .failure("unknown op '\(request.op)'; ops are fault, status, shutdown, detach")
+        case .shutdown, .detach:
+            return .failure("\(request.op) is answered by the lab's control socket, not in-process")
+        }
+    }
+
+    /// Applies a fault, or waits for an `await`'s condition (the socket's `fault` op, and the
+    /// playbook runner in-process). The command arrives parsed, from where it was typed.
+    public func apply(_ command: FaultCommand) async -> ControlResponse {
+        if case .awaitCondition(let condition, let timeoutMs) = command { return await awaitCondition(condition, timeoutMs: timeoutMs) }
+        do {
+            let outcome = try await faults.apply(command)
+            return ControlResponse(ok: true, message: outcome.message, error: nil, fault: outcome.fault, ended: outcome.ended, status: nil)
+        } catch {
+            return .failure("\(error)")
         }
     }
 
     /// `await`: ok when the condition held within the timeout, a failure naming what was seen when
     /// it did not. Either way the wait is on the timeline (`kind: "await"`).
     func awaitCondition(_ condition: Condition, timeoutMs: Int) async -> ControlResponse {
-        timeline.append(kind: "await", ["condition": condition.description, "event": "wait", "timeout_ms": timeoutMs])
+        timeline.append(kind: .awaitCondition, ["condition": condition.description, "event": "wait", "timeout_ms": timeoutMs])
         let outcome = await conditions.wait(for: condition, timeoutMs: timeoutMs)
         var fields: [String: Any] = ["condition": condition.description, "event": outcome.held ? "held" : "timeout",
                                      "waited_ms": Int(outcome.waitedMs), "observed": outcome.sample.observed]
         if let value = outcome.sample.value { fields["value"] = Int(value) }
-        timeline.append(kind: "await", fields)
+        timeline.append(kind: .awaitCondition, fields)
         var response = outcome.held ? ControlResponse(ok: true, message: outcome.summary, error: nil, fault: nil, ended: nil, status: nil)
                                     : ControlResponse.failure(outcome.summary)
         response.condition = outcome

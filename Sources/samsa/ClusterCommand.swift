@@ -123,7 +123,7 @@ struct ClusterCommand: AsyncParsableCommand {
 
         func run() async throws {
             let response: ControlResponse
-            do { response = try ControlClient.send(ControlRequest(op: "status"), directory: dir) } catch { throw fail("cluster status", error) }
+            do { response = try ControlClient.send(.status, directory: dir) } catch { throw fail("cluster status", error) }
             guard response.ok, let status = response.status else { throw fail("cluster status", ControlClient.Failure(description: response.error ?? "no status")) }
             if json {
                 try printJSON(status)
@@ -139,7 +139,7 @@ struct ClusterCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let response = try ControlClient.send(ControlRequest(op: "shutdown"), directory: dir)
+                let response = try ControlClient.send(.shutdown, directory: dir)
                 print(response.message ?? response.error ?? "")
             } catch { throw fail("cluster down", error) }
         }

@@ -33,9 +33,18 @@ struct FaultCLI: AsyncParsableCommand {
     @Flag(name: .long, help: "JSON for scripts.") var json = false
     @Argument(parsing: .captureForPassthrough, help: "The fault and its arguments.") var words: [String] = []
 
-    func validate() throws {
+    /// The fault, parsed once here where it was typed; the lab receives the value. Nil only
+    /// before `validate()`, which ArgumentParser runs before `run()`.
+    var command: FaultCommand?
+
+    /// `command` is no argument of its own: it is filled from `words` by `validate()`.
+    enum CodingKeys: String, CodingKey {
+        case dir, json, words
+    }
+
+    mutating func validate() throws {
         guard !words.isEmpty else { throw ValidationError("name a fault, e.g. `samsa fault --dir D crash 2`") }
-        do { _ = try FaultParser.parse(line) } catch { throw ValidationError("\(error)") }
+        do { command = try FaultParser.parse(line) } catch { throw ValidationError("\(error)") }
     }
 
     /// Words rejoined; a word with spaces (a quoted partition) is kept whole by the grammar's split.
@@ -44,11 +53,12 @@ struct FaultCLI: AsyncParsableCommand {
     func run() async throws {
         // The exit status says whether the fault was applied: a closed output must not turn it into 0.
         StandardStreams.exitOnClosedOutput = false
+        guard let command else { preconditionFailure("samsa fault ran without validate() parsing its words") }
         let response: ControlResponse
         // An await may take its whole timeout; the lab answers when it ends.
         var timeoutMs = 60_000
-        if case .awaitCondition(_, let waitMs) = try FaultParser.parse(line) { timeoutMs = waitMs + 15_000 }
-        do { response = try ControlClient.send(ControlRequest(op: "fault", command: line), directory: dir, timeoutMs: timeoutMs) } catch { throw fail("fault", error) }
+        if case .awaitCondition(_, let waitMs) = command { timeoutMs = waitMs + 15_000 }
+        do { response = try ControlClient.send(.fault(command), directory: dir, timeoutMs: timeoutMs) } catch { throw fail("fault", error) }
         if json {
             try printJSON(response)
             if !response.ok { throw ExitCode(1) }

@@ -218,3 +218,34 @@ def test_lossy_links_reset_connections_until_healed(lab_factory):
     assert metadata_round_trip_ms(base) < 500, "broker 1 is unaffected"
     lab.fault("heal")
     assert metadata_round_trip_ms(base + 1) < 500
+
+
+def control_exchange(lab, line: bytes) -> dict:
+    """One raw line over the lab's control socket, as a script would write it."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(30)
+        client.connect(str(lab.dir / "control.sock"))
+        client.sendall(line + b"\n")
+        answer = b""
+        while not answer.endswith(b"\n"):
+            chunk = client.recv(65536)
+            assert chunk, "the lab closed the connection without answering"
+            answer += chunk
+    return json.loads(answer)
+
+
+def test_the_control_socket_takes_parsed_faults_and_refuses_malformed_ones_with_a_clear_error(lab_factory):
+    lab = lab_factory(1)
+    text = control_exchange(lab, b'{"op": "fault", "command": "crash 1"}')
+    assert not text["ok"] and text["error"].startswith("malformed request at command: the command 'crash 1' is text"), text
+    assert "samsa fault --dir DIR crash 1" in text["error"]
+    bad = control_exchange(lab, b'{"op": "fault", "command": {"fault": "pause", "target": {"kind": "broker", "broker": 0}}}')
+    assert bad == {"ok": False, "error": "malformed request at command: broker ids start at 1, got 0"}, bad
+    unknown = control_exchange(lab, b'{"op": "explode"}')
+    assert unknown["error"] == "malformed request at op: unknown op 'explode'; one of fault, status, shutdown, detach", unknown
+    assert all(p["state"] == "running" for p in lab.status()["processes"]), "nothing malformed reached the fault engine"
+
+    paused = control_exchange(lab, b'{"op": "fault", "command": {"fault": "pause", "target": {"kind": "broker", "broker": 1}}}')
+    assert paused["ok"] and paused["fault"]["kind"] == "pause" and paused["fault"]["command"] == "pause 1", paused
+    healed = control_exchange(lab, json.dumps({"op": "fault", "command": {"fault": "heal", "fault_id": paused["fault"]["id"]}}).encode())
+    assert healed["ok"] and [f["id"] for f in healed["ended"]] == [paused["fault"]["id"]], healed

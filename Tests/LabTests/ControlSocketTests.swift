@@ -27,13 +27,43 @@ import Testing
         // The client blocks in recv, so it gets a thread of its own, off the pool the server's handler runs on.
         let answer = try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try ControlClient.send(ControlRequest(op: "status"), directory: directory, timeoutMs: 5_000) })
+                continuation.resume(with: Result { try ControlClient.send(.status, directory: directory, timeoutMs: 5_000) })
             }
         }
         #expect(answer.ok)
         #expect(answer.message == "heard status")
         await server.close()
         #expect(!FileManager.default.fileExists(atPath: path), "closing removes the socket file")
+        try await group.shutdownGracefully()
+    }
+
+    /// A line the lab cannot read as a request is answered with what is wrong with it, on the same
+    /// connection, and never reaches the handler; a well-formed one after it still does.
+    @Test func aMalformedRequestIsAnsweredWithAClearErrorAndNeverHandled() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("samsa-ctl-\(getpid())-\(UInt16.random(in: 0...UInt16.max))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ControlServer.start(path: ControlClient.socketPath(directory: directory), group: group, logger: Logger(label: "test")) { request in
+            ControlResponse(ok: true, message: "handled \(request)", error: nil, fault: nil, ended: nil, status: nil)
+        }
+        func exchange(_ line: String) async throws -> ControlResponse {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread.detachNewThread {
+                    continuation.resume(with: Result { try ControlClient.exchange(line: Data(line.utf8), directory: directory, timeoutMs: 5_000) })
+                }
+            }
+        }
+        let text = try await exchange(#"{"op": "fault", "command": "crash 2"}"#)
+        #expect(!text.ok)
+        #expect(text.error?.hasPrefix("malformed request at command: the command 'crash 2' is text") == true, "\(text.error ?? "")")
+        let bad = try await exchange(#"{"op": "fault", "command": {"fault": "crash", "target": {"kind": "broker", "broker": 0}}}"#)
+        #expect(!bad.ok)
+        #expect(bad.error?.contains("broker ids start at 1, got 0") == true, "\(bad.error ?? "")")
+        let good = try await exchange(#"{"op": "fault", "command": {"fault": "crash", "target": {"kind": "broker", "broker": 2}}}"#)
+        #expect(good.ok)
+        #expect(good.message == "handled \(ControlRequest.fault(.crash(.broker(2))))")
+        await server.close()
         try await group.shutdownGracefully()
     }
 }

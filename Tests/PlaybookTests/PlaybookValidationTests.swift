@@ -1,4 +1,5 @@
 import Foundation
+import Lab
 import Playbook
 import Testing
 
@@ -59,7 +60,7 @@ func breaking(_ old: String, with new: String) -> String {
         #expect(plan.durationMs == 20_000)
         #expect(plan.producers.first?.acks == "all")
         #expect(plan.consumers.first?.group == "billing")
-        #expect(plan.steps == [RunPlan.Step(atMs: 5000, command: "crash leader_of orders/0", healAfterMs: 5000)])
+        #expect(plan.steps == [RunPlan.Step(atMs: 5000, command: try FaultParser.parse("crash leader_of orders/0"), healAfterMs: 5000)])
         #expect(plan.expectations.noLostWrites == true)
         #expect(plan.expectations.isrShrinksMin == 1)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Lab
 import Playbook
 import Testing
 
@@ -9,9 +10,9 @@ import Testing
         return path
     }
 
-    @Test func randomScheduleIsReproducibleFromItsSeed() {
+    @Test func randomScheduleIsReproducibleFromItsSeed() throws {
         let schedule = RandomSchedule(startMs: 2000, everyMs: 5000, jitterMs: 1000, healAfterMs: 2000, untilMs: 30_000,
-                                      commands: ["crash random", "pause random", "partition random | all"])
+                                      commands: try ["crash random", "pause random", "partition random | all"].map { try FaultParser.parse($0) })
         let first = schedule.steps(seed: 42)
         #expect(first == schedule.steps(seed: 42))
         #expect(first != schedule.steps(seed: 43))
@@ -67,7 +68,7 @@ import Testing
         """)
         try text.write(toFile: directory + "/play.yaml", atomically: true, encoding: .utf8)
         let plan = try PlaybookLoader.load(path: directory + "/play.yaml")
-        #expect(plan.steps == [RunPlan.Step(atMs: 3000, command: "crash leader_of orders/2", healAfterMs: 4000)])
+        #expect(plan.steps == [RunPlan.Step(atMs: 3000, command: try FaultParser.parse("crash leader_of orders/2"), healAfterMs: 4000)])
         #expect(plan.schedule?.hasSuffix("leader.yaml") == true)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Lab
 import Playbook
 import Testing
 import Verification
@@ -66,7 +67,7 @@ import Verification
     }
 
     @Test func theBudgetReplaysTheScheduleWithEachStepsCost() {
-        let step = { (at: Int64, command: String) in RunPlan.Step(atMs: at, command: command) }
+        let step = { (at: Int64, command: String) in RunPlan.Step(atMs: at, command: try! FaultParser.parse(command)) }
         #expect(StepBudget.check([step(0, "stop 1"), step(1000, "stop 2"), step(2000, "stop 3"), step(3000, "stop 1")], durationMs: 10_000)?.index == 3)
         #expect(StepBudget.check([step(0, "stop 1"), step(2000, "stop 2"), step(4000, "stop 3")], durationMs: 10_000) == nil)
         #expect(StepBudget.check([step(9_900, "isolate 1"), step(9_950, "heal")], durationMs: 10_000)?.index == 1)

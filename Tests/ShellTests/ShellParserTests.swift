@@ -11,9 +11,9 @@ import Testing
             ("topics create orders --partitions 3 --replication-factor 3",
              .topicsCreate(name: "orders", partitions: 3, replicationFactor: 3, config: [])),
             ("produce orders --count 500", .produce(ShellCommand.Produce(topic: "orders", count: 500))),
-            ("crash leader_of orders/0", .fault(.crash(.leaderOf(topic: "orders", partition: 0)), line: "crash leader_of orders/0")),
+            ("crash leader_of orders/0", .fault(.crash(.leaderOf(topic: "orders", partition: 0)))),
             ("topics describe orders", .topicsDescribe(name: "orders")),
-            ("heal", .fault(.heal(faultId: nil), line: "heal")),
+            ("heal", .fault(.heal(faultId: nil))),
             ("check", .check),
             ("exit", .exit(keep: false)),
         ]
@@ -53,9 +53,9 @@ import Testing
         ("help", .help(topic: nil)),
         ("help produce", .help(topic: "produce")),
         ("exit --keep", .exit(keep: true)),
-        ("partition 1 | 2 3", .fault(.partition([[.broker(1)], [.broker(2), .broker(3)]]), line: "partition 1 | 2 3")),
-        ("slow 3 --latency 300ms", .fault(.slow(.broker(3), LinkDegradation(latencyMs: 300)), line: "slow 3 --latency 300ms")),
-        ("isolate-zk leader_of orders/0", .fault(.isolateZookeeper(.leaderOf(topic: "orders", partition: 0)), line: "isolate-zk leader_of orders/0")),
+        ("partition 1 | 2 3", .fault(.partition([[.broker(1)], [.broker(2), .broker(3)]]))),
+        ("slow 3 --latency 300ms", .fault(.slow(.broker(3), LinkDegradation(latencyMs: 300)))),
+        ("isolate-zk leader_of orders/0", .fault(.isolateZookeeper(.leaderOf(topic: "orders", partition: 0)))),
     ])
     func parsesEveryCommand(_ line: String, _ expected: ShellCommand) throws {
         #expect(try ShellParser.parse(line) == expected)

@@ -81,7 +81,7 @@ public final class LocalCluster: Sendable {
     func recordProcess(_ id: Int32, _ state: String, pid: Int32, exitCode: Int32? = nil) {
         var fields: [String: Any] = ["name": "broker-\(id)", "state": state, "pid": Int(pid)]
         if let exitCode { fields["exit_code"] = Int(exitCode) }
-        timeline.withLockedValue { $0 }?.append(kind: "process", fields)
+        timeline.withLockedValue { $0 }?.append(kind: .process, fields)
     }
 
     public init(spec: Spec, logger: Logger) {

@@ -1,5 +1,5 @@
 /// A comparison in a condition: `isr orders/0 <= 1`.
-public enum ComparisonOperator: String, Sendable, CaseIterable {
+public enum ComparisonOperator: String, Sendable, CaseIterable, Codable {
     case equal = "=="
     case notEqual = "!="
     case lessOrEqual = "<="

@@ -1,3 +1,5 @@
+import Verification
+
 /// Who a fault is aimed at, before it is resolved against the live cluster.
 public enum Target: Sendable, Equatable, CustomStringConvertible {
     case broker(Int32)
@@ -99,6 +101,7 @@ public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
     public static let defaultAwaitTimeoutMs = 10_000
     public static let maxAwaitTimeoutMs = 600_000
 
+    /// The command's name in the grammar, as messages spell it (`isolate-zk`, `power-loss`).
     public var name: String {
         switch self {
         case .crash: return "crash"
@@ -114,6 +117,26 @@ public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
         case .heal, .healNetwork: return "heal"
         case .powerLoss: return "power-loss"
         case .awaitCondition: return "await"
+        }
+    }
+
+    /// The kind a fault of this command is recorded under (`ActiveFault.kind`, the timeline's
+    /// `fault` field); the timeline spells it with underscores (`isolate_zk`, `power_loss`).
+    public var kind: FaultKind {
+        switch self {
+        case .crash: return .crash
+        case .stop: return .stop
+        case .restart: return .restart
+        case .pause: return .pause
+        case .resume: return .resume
+        case .partition, .partitionOneWay: return .partition
+        case .isolate: return .isolate
+        case .isolateZookeeper: return .isolateZooKeeper
+        case .slow: return .slow
+        case .lossy: return .lossy
+        case .heal, .healNetwork: return .heal
+        case .powerLoss: return .powerLoss
+        case .awaitCondition: return .awaitCondition
         }
     }
 

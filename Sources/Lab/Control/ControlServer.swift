@@ -4,7 +4,8 @@ import NIOCore
 import NIOPosix
 
 /// Serves the control API on a Unix socket: each line is a `ControlRequest`, answered by one
-/// `ControlResponse` line from `handler`. Lines longer than 1 MiB close the connection.
+/// `ControlResponse` line from `handler`; a line that is not a well-formed request is answered with
+/// what is wrong with it and never reaches `handler`. Lines longer than 1 MiB close the connection.
 final class ControlServer: Sendable {
     private let channel: any Channel
     let path: String
@@ -63,11 +64,13 @@ private final class ControlLineHandler: ChannelInboundHandler {
     private func answer(_ line: ByteBuffer, context: ChannelHandlerContext) {
         let channel = context.channel
         let handler = self.handler
-        let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line.readableBytesView))
+        let request = ControlRequest.decode(line: Data(line.readableBytesView))
         let promise = context.eventLoop.makePromise(of: ControlResponse.self)
         promise.completeWithTask {
-            guard let request else { return .failure("the request is not a JSON ControlRequest") }
-            return await handler(request)
+            switch request {
+            case .success(let request): return await handler(request)
+            case .failure(let malformed): return .failure(malformed.description)
+            }
         }
         promise.futureResult.whenSuccess { response in
             guard var data = try? JSONEncoder().encode(response) else { return }

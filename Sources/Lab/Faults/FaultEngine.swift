@@ -1,11 +1,15 @@
 import Foundation
 import Logging
+import Verification
 
 /// A fault the lab is holding: a partition, a slow link, a paused or crashed broker.
 public struct ActiveFault: Sendable, Codable, Equatable {
     public var id: Int
+    /// The command in the grammar (`crash leader_of orders/0`), as status tables and the
+    /// timeline show it.
     public var command: String
-    public var kind: String
+    /// Coded as the timeline spells it (`isolate_zk`, `power_loss`).
+    public var kind: FaultKind
     public var brokers: [Int32]
     /// The links it changed, as `1->2`, with the condition it put on them.
     public var links: [String: String]
@@ -56,7 +60,7 @@ public actor FaultEngine {
             var ended: [ActiveFault] = []
             for id in brokers.sorted() {
                 try cluster.resumeBroker(id)
-                ended += end { $0.kind == "pause" && $0.brokers.contains(id) }
+                ended += end { $0.kind == .pause && $0.brokers.contains(id) }
             }
             return FaultOutcome(fault: nil, ended: ended, message: "resumed broker(s) \(brokers.sorted().map(String.init).joined(separator: ", "))")
         case .restart(let target):
@@ -66,8 +70,8 @@ public actor FaultEngine {
                 try await Blocking.run { try self.cluster.restartBroker(id) }
                 ended += end { Self.processKinds.contains($0.kind) && $0.brokers.contains(id) }
             }
-            timelineFault(id: nextId, action: "start", kind: "restart", brokers: brokers, description: command.description)
-            timelineFault(id: nextId, action: "end", kind: "restart", brokers: brokers, description: command.description)
+            timelineFault(id: nextId, action: .start, kind: .restart, brokers: brokers, description: command.description)
+            timelineFault(id: nextId, action: .end, kind: .restart, brokers: brokers, description: command.description)
             nextId += 1
             return FaultOutcome(fault: nil, ended: ended, message: "restarted broker(s) \(brokers.map(String.init).joined(separator: ", "))")
         case .partition, .partitionOneWay, .isolate, .isolateZookeeper, .slow, .lossy:
@@ -82,7 +86,7 @@ public actor FaultEngine {
     }
 
     /// Fault kinds that take broker processes away; `restart` ends them.
-    static let processKinds: Set<String> = ["crash", "stop", "pause", "power_loss"]
+    static let processKinds: Set<FaultKind> = [.crash, .stop, .pause, .powerLoss]
 
     /// crash, stop, pause: one fault over the resolved brokers. A target naming several brokers
     /// (`all`, `followers_of`) skips those already down; naming one that is down is an error.
@@ -90,16 +94,16 @@ public actor FaultEngine {
         var brokers = try await resolver.brokers(target)
         guard !brokers.isEmpty else { throw TargetResolver.Failure(description: "\(command): \(target) names no broker") }
         if brokers.count > 1 {
-            let up: Set<LocalCluster.ProcessState> = command.name == "pause" ? [.running] : [.running, .paused]
+            let up: Set<LocalCluster.ProcessState> = command.kind == .pause ? [.running] : [.running, .paused]
             brokers = brokers.filter { up.contains(cluster.state(of: $0) ?? .stopped) }
             guard !brokers.isEmpty else { throw TargetResolver.Failure(description: "\(command): every broker \(target) names is already down") }
         }
         let targets = brokers
         try await Blocking.run { try action(targets) }
-        let fault = ActiveFault(id: nextId, command: command.description, kind: command.name, brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
+        let fault = ActiveFault(id: nextId, command: command.description, kind: command.kind, brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
         nextId += 1
         faults[fault.id] = (fault, [:])
-        timelineFault(id: fault.id, action: "start", kind: fault.kind, brokers: brokers, description: command.description)
+        timelineFault(id: fault.id, action: .start, kind: fault.kind, brokers: brokers, description: command.description)
         logger.info("fault \(fault.id): \(command) -> broker(s) \(brokers)")
         return FaultOutcome(fault: fault, ended: [], message: "\(command.name) broker(s) \(brokers.map(String.init).joined(separator: ", ")) (fault \(fault.id))")
     }
@@ -118,10 +122,10 @@ public actor FaultEngine {
             if !running.isEmpty { try self.cluster.crashBrokers(running) }
             return try brokers.map { try DurabilityTracking.rollBack(broker: $0, journalPath: self.cluster.durabilityJournal($0)) }
         }
-        let fault = ActiveFault(id: nextId, command: command.description, kind: "power_loss", brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
+        let fault = ActiveFault(id: nextId, command: command.description, kind: command.kind, brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
         nextId += 1
         faults[fault.id] = (fault, [:])
-        timelineFault(id: fault.id, action: "start", kind: fault.kind, brokers: brokers, description: command.description)
+        timelineFault(id: fault.id, action: .start, kind: fault.kind, brokers: brokers, description: command.description)
         let runPath = cluster.run.path + "/"
         for rollBack in rollBacks {
             var fields: [String: Any] = [
@@ -133,7 +137,7 @@ public actor FaultEngine {
                 },
             ]
             if !rollBack.journalProblems.isEmpty { fields["journal_problems"] = Array(rollBack.journalProblems.prefix(10)) }
-            timeline.append(kind: "power_loss", fields)
+            timeline.append(kind: .powerLoss, fields)
         }
         let files = rollBacks.reduce(0) { $0 + $1.plan.cuts.count }
         let bytes = rollBacks.reduce(Int64(0)) { $0 + $1.plan.droppedBytes }
@@ -181,13 +185,13 @@ public actor FaultEngine {
             preconditionFailure("not a network fault: \(command)")
         }
         guard !plan.isEmpty else { throw TargetResolver.Failure(description: "\(command) changes no link") }
-        let fault = ActiveFault(id: nextId, command: command.description, kind: command.name == "isolate-zk" ? "isolate_zk" : command.name,
+        let fault = ActiveFault(id: nextId, command: command.description, kind: command.kind,
                                 brokers: Array(Set(named)).sorted(), links: Dictionary(uniqueKeysWithValues: plan.map { ($0.key.description, $0.value.description) }),
                                 startedNs: TimelineLog.nowNs())
         nextId += 1
         faults[fault.id] = (fault, plan)
         try await applyNetwork(Array(plan.keys))
-        timelineFault(id: fault.id, action: "start", kind: fault.kind, brokers: fault.brokers, description: command.description,
+        timelineFault(id: fault.id, action: .start, kind: fault.kind, brokers: fault.brokers, description: command.description,
                       links: plan.keys.map(\.description).sorted())
         logger.info("fault \(fault.id): \(command) on \(plan.count) link(s)")
         return FaultOutcome(fault: fault, ended: [], message: "\(command.name): \(plan.count) link(s) changed (fault \(fault.id))")
@@ -218,12 +222,12 @@ public actor FaultEngine {
         var ended: [ActiveFault] = []
         for fault in doomed {
             switch fault.kind {
-            case "crash", "stop", "power_loss":
+            case .crash, .stop, .powerLoss:
                 // A broker two faults took down (crash, then power-loss) is started once.
                 for broker in fault.brokers where cluster.state(of: broker) != .running {
                     try await Blocking.run { try self.cluster.restartBroker(broker) }
                 }
-            case "pause":
+            case .pause:
                 // A paused broker crashed or powered off since is no longer paused: heal restarts it
                 // through that fault, not here.
                 for broker in fault.brokers where cluster.state(of: broker) == .paused { try cluster.resumeBroker(broker) }
@@ -251,15 +255,15 @@ public actor FaultEngine {
         let matching = faults.values.map(\.fault).filter(predicate)
         for fault in matching {
             faults[fault.id] = nil
-            timelineFault(id: fault.id, action: "end", kind: fault.kind, brokers: fault.brokers, description: fault.command)
+            timelineFault(id: fault.id, action: .end, kind: fault.kind, brokers: fault.brokers, description: fault.command)
             logger.info("fault \(fault.id) ended: \(fault.command)")
         }
         return matching
     }
 
-    private func timelineFault(id: Int, action: String, kind: String, brokers: [Int32], description: String, links: [String] = []) {
-        var fields: [String: Any] = ["id": String(id), "action": action, "fault": kind, "targets": brokers.map { "broker-\($0)" }, "description": description]
+    private func timelineFault(id: Int, action: FaultRecord.Action, kind: FaultKind, brokers: [Int32], description: String, links: [String] = []) {
+        var fields: [String: Any] = ["id": String(id), "action": action.rawValue, "fault": kind.rawValue, "targets": brokers.map { "broker-\($0)" }, "description": description]
         if !links.isEmpty { fields["links"] = links }
-        timeline.append(kind: "fault", fields)
+        timeline.append(kind: .fault, fields)
     }
 }

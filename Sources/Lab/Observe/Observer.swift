@@ -94,7 +94,7 @@ public final class Observer: Sendable {
         do {
             let metadata = try await client.refreshMetadata(topics: nil)
             let partitions = metadata.topics.values.flatMap(\.partitions).sorted { $0.topicPartition < $1.topicPartition }
-            timeline.append(kind: "metadata", observer: "metadata", [
+            timeline.append(kind: .metadata, observer: "metadata", [
                 "controller": Int(metadata.controllerId),
                 "brokers": metadata.brokers.keys.sorted().map(Int.init),
                 "partitions": partitions.map { p -> [String: Any] in
@@ -114,7 +114,7 @@ public final class Observer: Sendable {
                 }
             }
         } catch {
-            timeline.append(kind: "unreachable", observer: "metadata", ["target": "cluster", "error": "\(error)"])
+            timeline.append(kind: .unreachable, observer: "metadata", ["target": "cluster", "error": "\(error)"])
         }
     }
 
@@ -135,7 +135,7 @@ public final class Observer: Sendable {
             }
         }
         for name in unreachable {
-            timeline.append(kind: "unreachable", observer: "offsets", ["target": name, "error": "metrics endpoint did not answer"])
+            timeline.append(kind: .unreachable, observer: "offsets", ["target": name, "error": "metrics endpoint did not answer"])
         }
         var leaders: [TopicPartition: MetricsScrape.PartitionFigures] = [:]
         for (tp, claimants) in claims.sorted(by: { $0.key < $1.key }) {
@@ -147,7 +147,7 @@ public final class Observer: Sendable {
             if let leo = figures.logEndOffset { fields["leo"] = Int(leo) }
             if let start = figures.logStartOffset { fields["log_start"] = Int(start) }
             if let epoch = figures.leaderEpoch { fields["leader_epoch"] = Int(epoch) }
-            timeline.append(kind: "offsets", observer: "offsets", fields)
+            timeline.append(kind: .offsets, observer: "offsets", fields)
         }
         recordContestedLeadership(claims)
         snapshotBox.withLockedValue { snapshot in
@@ -191,12 +191,12 @@ public final class Observer: Sendable {
         var lags: [Snapshot.Lag] = []
         for group in groups where group.protocolType == "consumer" || group.protocolType.isEmpty {
             guard let description = try? await admin.describeGroup(group.group) else {
-                timeline.append(kind: "unreachable", observer: "lag", ["target": "group \(group.group)", "error": "describe failed"])
+                timeline.append(kind: .unreachable, observer: "lag", ["target": "group \(group.group)", "error": "describe failed"])
                 continue
             }
             for partition in description.partitions {
                 guard let committed = partition.currentOffset, let end = partition.logEndOffset, let lag = partition.lag else { continue }
-                timeline.append(kind: "lag", observer: "lag", ["group": group.group, "topic": partition.topic, "partition": Int(partition.partition),
+                timeline.append(kind: .lag, observer: "lag", ["group": group.group, "topic": partition.topic, "partition": Int(partition.partition),
                                                                "committed": Int(committed), "end": Int(end), "lag": Int(lag)])
                 lags.append(.init(group: group.group, topic: partition.topic, partition: partition.partition, committed: committed, end: end, lag: lag))
             }
@@ -220,7 +220,7 @@ public final class Observer: Sendable {
                       let time = object["time_ns"] as? Int64 ?? (object["time_ns"] as? NSNumber)?.int64Value else { continue }
                 object["kind"] = "broker_event"
                 object.removeValue(forKey: "time_ns")
-                timeline.append(kind: "broker_event", timeNs: time, observer: "broker-\(id)", object)
+                timeline.append(kind: .brokerEvent, timeNs: time, observer: "broker-\(id)", object)
             }
             eventOffsets.withLockedValue { $0[id] = start + UInt64(complete.count) }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import Verification
 
 /// The run directory's `timeline.jsonl`: one JSON object per line (`time_ns`, `kind`, fields), in the
 /// layout the Verification target reads (`TimelineRecord`). Observers, the fault engine and the
@@ -25,10 +26,12 @@ public final class TimelineLog: Sendable {
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
-    public func append(kind: String, timeNs: Int64 = TimelineLog.nowNs(), observer: String? = nil, _ fields: [String: Any]) {
+    /// Appends a record of `kind` (a constant of `TimelineKind`, so the writers and the
+    /// Verification target's reader share one spelling).
+    public func append(kind: TimelineKind, timeNs: Int64 = TimelineLog.nowNs(), observer: String? = nil, _ fields: [String: Any]) {
         var object = fields
         object["time_ns"] = timeNs
-        object["kind"] = kind
+        object["kind"] = kind.rawValue
         if let observer { object["observer"] = observer }
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         data.append(0x0A)

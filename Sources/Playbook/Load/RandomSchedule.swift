@@ -10,9 +10,9 @@ public struct RandomSchedule: Sendable, Equatable {
     public var jitterMs: Int64
     public var healAfterMs: Int64?
     public var untilMs: Int64
-    public var commands: [String]
+    public var commands: [FaultCommand]
 
-    public init(startMs: Int64, everyMs: Int64, jitterMs: Int64, healAfterMs: Int64?, untilMs: Int64, commands: [String]) {
+    public init(startMs: Int64, everyMs: Int64, jitterMs: Int64, healAfterMs: Int64?, untilMs: Int64, commands: [FaultCommand]) {
         self.startMs = startMs
         self.everyMs = everyMs
         self.jitterMs = jitterMs

@@ -115,7 +115,7 @@ enum ScheduleLoader {
                 r.report(atNode, "at \(YAMLReader.formatDuration(at)) is not before the end of the workload (duration \(YAMLReader.formatDuration(context.durationMs)))")
                 continue
             }
-            steps.append((RunPlan.Step(atMs: at, command: command.description, healAfterMs: healAfter, condition: wait.condition?.description,
+            steps.append((RunPlan.Step(atMs: at, command: command, healAfterMs: healAfter, condition: wait.condition,
                                        timeoutMs: wait.timeoutMs, onTimeout: wait.onTimeout), item))
         }
         return steps
@@ -266,7 +266,7 @@ enum ScheduleLoader {
                 valid = false
                 continue
             }
-            schedule.commands.append(command.description)
+            schedule.commands.append(command)
         }
         guard valid, !schedule.commands.isEmpty else { return [] }
         guard schedule.stepCount <= budget else {

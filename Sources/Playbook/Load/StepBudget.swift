@@ -25,11 +25,11 @@ public enum StepBudget {
     public static let maxLateMs: Int64 = 2_000
 
     /// The time a step is counted at.
-    public static func costMs(_ command: String) -> Int64 {
-        switch command.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "" {
-        case "stop": return 2_000
-        case "power-loss": return 500
-        case "await": return 100
+    public static func costMs(_ command: FaultCommand) -> Int64 {
+        switch command {
+        case .stop: return 2_000
+        case .powerLoss: return 500
+        case .awaitCondition: return 100
         default: return 250
         }
     }

@@ -175,7 +175,7 @@ public final class PlaybookRunner: Sendable {
         progress.phase("\(stop.signal): stopping the workload and the cluster, then checking what was recorded")
         var fields: [String: Any] = ["signal": stop.signal, "phase": stop.phase]
         if let elapsedMs = stop.elapsedMs { fields["elapsed_ms"] = Int(elapsedMs) }
-        session.timeline.append(kind: "interrupted", fields)
+        session.timeline.append(kind: .interrupted, fields)
         if let workloads { await Blocking.run { workloads.stopAll(graceMs: self.stopRequest.isAborted ? 0 : 5_000) } }
         await session.stop()
         let history = directory + "/history.jsonl"

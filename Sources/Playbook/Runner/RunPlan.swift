@@ -50,12 +50,12 @@ public struct RunPlan: Sendable, Codable, Equatable {
     public struct Step: Sendable, Codable, Equatable {
         /// Offset from the start of the workload.
         public var atMs: Int64
-        /// The step in the fault grammar (`crash leader_of orders/0`).
-        public var command: String
+        /// The step, parsed from the playbook's `do:` (`crash leader_of orders/0`).
+        public var command: FaultCommand
         /// Heal this fault after so long (counted from when the step fired).
         public var healAfterMs: Int64?
         /// `when:`: a condition (`isr orders/0 == 1`) the step waits for, from `at`, before it fires.
-        public var condition: String?
+        public var condition: Condition?
         /// `timeout:`: how long it waits (default `Step.defaultTimeoutMs`).
         public var timeoutMs: Int64?
         /// `on_timeout:`: `skip` (the default: the step does not fire) or `run` (it fires anyway).
@@ -69,7 +69,7 @@ public struct RunPlan: Sendable, Codable, Equatable {
         /// A condition's wait when the step gives no `timeout:`.
         public static let defaultTimeoutMs: Int64 = 10_000
 
-        public init(atMs: Int64, command: String, healAfterMs: Int64? = nil, condition: String? = nil, timeoutMs: Int64? = nil,
+        public init(atMs: Int64, command: FaultCommand, healAfterMs: Int64? = nil, condition: Condition? = nil, timeoutMs: Int64? = nil,
                     onTimeout: TimeoutAction? = nil) {
             self.atMs = atMs
             self.command = command
@@ -77,6 +77,37 @@ public struct RunPlan: Sendable, Codable, Equatable {
             self.condition = condition
             self.timeoutMs = timeoutMs
             self.onTimeout = onTimeout
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case atMs, command, healAfterMs, condition, timeoutMs, onTimeout
+        }
+
+        /// Reads a step of `run.json`. Run directories written before steps were stored as values
+        /// hold `command` and `condition` as grammar text; `samsa check` still reads them.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            atMs = try container.decode(Int64.self, forKey: .atMs)
+            if let text = try? container.decode(String.self, forKey: .command) {
+                command = try Self.legacy(text, forKey: .command, in: container, parse: FaultParser.parse)
+            } else {
+                command = try container.decode(FaultCommand.self, forKey: .command)
+            }
+            if let text = try? container.decode(String.self, forKey: .condition) {
+                condition = try Self.legacy(text, forKey: .condition, in: container, parse: ConditionParser.parse)
+            } else {
+                condition = try container.decodeIfPresent(Condition.self, forKey: .condition)
+            }
+            healAfterMs = try container.decodeIfPresent(Int64.self, forKey: .healAfterMs)
+            timeoutMs = try container.decodeIfPresent(Int64.self, forKey: .timeoutMs)
+            onTimeout = try container.decodeIfPresent(TimeoutAction.self, forKey: .onTimeout)
+        }
+
+        private static func legacy<T>(_ text: String, forKey key: CodingKeys, in container: KeyedDecodingContainer<CodingKeys>,
+                                      parse: (String) throws -> T) throws -> T {
+            do { return try parse(text) } catch {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "'\(text)': \(error)")
+            }
         }
     }
 

@@ -29,14 +29,11 @@ final class ScheduleExecution {
         var onTimeout: RunPlan.Step.TimeoutAction
         /// false for `await`: it only waits.
         var fires: Bool
-        /// A `when:` that does not parse (a hand-edited run.json): the step is refused, never fired
-        /// without its condition.
-        var conditionProblem: String?
     }
 
     private var queue: [Pending]
     private var waitStartedMs: Int64?
-    private var heals: [(atMs: Int64, faultId: Int, text: String)] = []
+    private var heals: [(atMs: Int64, faultId: Int, command: FaultCommand)] = []
     let total: Int
     /// The workload's length: no step fires at or after it.
     let durationMs: Int64
@@ -50,12 +47,9 @@ final class ScheduleExecution {
     init(steps: [RunPlan.Step], durationMs: Int64, session: LabSession, progress: ProgressReporter, elapsedMs: @escaping () -> Int64) {
         let ordered = steps.enumerated().sorted { ($0.element.atMs, $0.offset) < ($1.element.atMs, $1.offset) }.map(\.element)
         queue = ordered.enumerated().map { offset, step in
-            var pending = Pending(index: offset + 1, step: step, condition: nil, timeoutMs: step.timeoutMs ?? RunPlan.Step.defaultTimeoutMs,
-                                  onTimeout: step.onTimeout ?? .skip, fires: true, conditionProblem: nil)
-            if let text = step.condition {
-                do { pending.condition = try ConditionParser.parse(text) } catch { pending.conditionProblem = "when '\(text)': \(error)" }
-            }
-            if case .awaitCondition(let condition, let timeoutMs)? = try? FaultParser.parse(step.command) {
+            var pending = Pending(index: offset + 1, step: step, condition: step.condition, timeoutMs: step.timeoutMs ?? RunPlan.Step.defaultTimeoutMs,
+                                  onTimeout: step.onTimeout ?? .skip, fires: true)
+            if case .awaitCondition(let condition, let timeoutMs) = step.command {
                 pending.condition = condition
                 pending.timeoutMs = Int64(timeoutMs)
                 pending.fires = false
@@ -72,12 +66,6 @@ final class ScheduleExecution {
     /// Fires every step that is due, evaluates the waiting one once, and applies due heals.
     func advance() async {
         while let head = queue.first, head.step.atMs <= elapsedMs(), elapsedMs() < durationMs {
-            if let problem = head.conditionProblem {
-                queue.removeFirst()
-                record(head, "refused", ["error": problem, "fired_ms": Int(elapsedMs())])
-                progress.event("step \(head.index)/\(total): \(head.step.command) — refused: \(problem)")
-                continue
-            }
             guard let condition = head.condition else {
                 queue.removeFirst()
                 await fire(head)
@@ -111,8 +99,8 @@ final class ScheduleExecution {
         }
         let now = elapsedMs()
         for heal in heals where heal.atMs <= now {
-            let response = await session.handle(ControlRequest(op: "fault", command: "heal \(heal.faultId)"))
-            progress.event("healed fault \(heal.faultId) (\(heal.text))" + (response.ok ? "" : ": \(response.error ?? "")"))
+            let response = await session.apply(.heal(faultId: heal.faultId))
+            progress.event("healed fault \(heal.faultId) (\(heal.command))" + (response.ok ? "" : ": \(response.error ?? "")"))
         }
         heals.removeAll { $0.atMs <= now }
     }
@@ -137,7 +125,7 @@ final class ScheduleExecution {
 
     private func fire(_ pending: Pending) async {
         let firedMs = elapsedMs()
-        let response = await session.handle(ControlRequest(op: "fault", command: pending.step.command))
+        let response = await session.apply(pending.step.command)
         let at = "at \(Double(firedMs) / 1000)s"
         if response.ok {
             var fields: [String: Any] = ["message": response.message ?? "", "fired_ms": Int(firedMs)]
@@ -151,7 +139,7 @@ final class ScheduleExecution {
             // A step that cannot apply now (a target that no longer exists) is reported, not fatal.
             record(pending, "refused", ["error": response.error ?? "", "fired_ms": Int(firedMs)])
             progress.event("step \(pending.index)/\(total) \(at): \(pending.step.command) — refused: \(response.error ?? "")")
-            session.timeline.append(kind: "fault_refused", ["command": pending.step.command, "error": response.error ?? ""])
+            session.timeline.append(kind: .faultRefused, ["command": pending.step.command.description, "error": response.error ?? ""])
         }
     }
 
@@ -165,11 +153,11 @@ final class ScheduleExecution {
         var fields = extra
         fields["index"] = pending.index
         fields["at_ms"] = Int(pending.step.atMs)
-        fields["command"] = pending.step.command
+        fields["command"] = pending.step.command.description
         if let condition = pending.condition { fields["condition"] = condition.description }
         fields["event"] = event
         fields["elapsed_ms"] = Int(elapsedMs())
-        session.timeline.append(kind: "step", fields)
+        session.timeline.append(kind: .step, fields)
     }
 }
 
@@ -177,7 +165,7 @@ extension RunPlan {
     /// Whether a step uses `power-loss`: the cluster must then start with durability tracking.
     public var usesPowerLoss: Bool {
         steps.contains { step in
-            if case .powerLoss? = try? FaultParser.parse(step.command) { return true }
+            if case .powerLoss = step.command { return true }
             return false
         }
     }

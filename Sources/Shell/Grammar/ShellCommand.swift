@@ -1,6 +1,7 @@
 import Lab
 
-/// One parsed shell line. Faults keep the fault grammar shared with `samsa fault` and playbook steps.
+/// One parsed shell line. Faults keep the fault grammar shared with `samsa fault` and playbook steps,
+/// and are parsed here once: the lab receives the `FaultCommand`, not the line.
 public enum ShellCommand: Equatable, Sendable {
     case clusterUp(brokers: Int, config: [Property], directory: String?, trackDurability: Bool = false)
     case clusterDown
@@ -14,7 +15,7 @@ public enum ShellCommand: Equatable, Sendable {
     case consume(Consume)
     case groupsList
     case groupsDescribe(group: String?)
-    case fault(FaultCommand, line: String)
+    case fault(FaultCommand)
     case watch(WatchKind, intervalMs: Int)
     case check
     case report(directory: String?)

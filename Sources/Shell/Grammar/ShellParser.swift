@@ -11,7 +11,7 @@ public enum ShellParser {
         let words = try CommandLexer.split(line)
         guard let first = words.first else { return nil }
         if FaultParser.faultNames.contains(first.text) {
-            return .fault(try FaultParser.parse(words, endOffset: line.count), line: trimmed)
+            return .fault(try FaultParser.parse(words, endOffset: line.count))
         }
         let candidates = ShellCommands.specs(startingWith: first.text)
         guard !candidates.isEmpty else {

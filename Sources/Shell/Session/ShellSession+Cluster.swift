@@ -71,7 +71,7 @@ extension ShellSession {
     }
 
     func labStatus(_ directory: String) async throws -> LabStatus {
-        let response = try await control(ControlRequest(op: "status"), directory: directory)
+        let response = try await control(.status, directory: directory)
         guard let status = response.status else { throw Failure("the lab sent no status") }
         return status
     }
@@ -104,7 +104,7 @@ extension ShellSession {
         await Blocking.run { lab.workloads.stopAll(graceMs: 5000) }
         await lab.client.close()
         self.lab = nil
-        _ = try? await control(ControlRequest(op: "shutdown"), directory: lab.directory, timeoutMs: 10_000)
+        _ = try? await control(.shutdown, directory: lab.directory, timeoutMs: 10_000)
         if let pid = lab.pid {
             // Bounded: after a minute the lab is terminated (SIGTERM, then SIGKILL).
             _ = try await Blocking.run { () -> Int32 in
@@ -116,16 +116,16 @@ extension ShellSession {
     /// How long a fault that takes brokers away waits for the controller to move their leadership.
     static let leadershipWaitMs = 30_000
 
-    func fault(_ line: String) async throws {
+    /// Sends a fault, parsed from the line that named it, to the lab.
+    func fault(_ command: FaultCommand) async throws {
         let lab = try requireLab()
-        let command = try FaultParser.parse(line)
         let before = (try? await KafkaAdmin(cluster: lab.client).describeTopics(nil)) ?? []
         if case .awaitCondition(let condition, let timeoutMs) = command {
             say("waiting up to \(Double(timeoutMs) / 1000) s for \(condition)")
         }
         let timeoutMs: Int
         if case .awaitCondition(_, let waitMs) = command { timeoutMs = waitMs + 15_000 } else { timeoutMs = 60_000 }
-        let response = try await control(ControlRequest(op: "fault", command: line), directory: lab.directory, timeoutMs: timeoutMs)
+        let response = try await control(.fault(command), directory: lab.directory, timeoutMs: timeoutMs)
         say(response.message ?? "ok")
         switch command {
         case .crash, .stop, .pause, .isolate, .isolateZookeeper, .powerLoss:
@@ -185,7 +185,7 @@ extension ShellSession {
     func leave(keep: Bool) async {
         guard let lab else { return }
         if keep {
-            if lab.pid != nil { _ = try? await control(ControlRequest(op: "detach"), directory: lab.directory, timeoutMs: 10_000) }
+            if lab.pid != nil { _ = try? await control(.detach, directory: lab.directory, timeoutMs: 10_000) }
             await Blocking.run { lab.workloads.stopAll(graceMs: 5000) }
             await lab.client.close()
             self.lab = nil

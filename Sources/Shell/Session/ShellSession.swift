@@ -141,7 +141,7 @@ public final class ShellSession {
         case .consume(let consume): try await self.consume(consume)
         case .groupsList: try await groupsList()
         case .groupsDescribe(let group): try await groupsDescribe(group)
-        case .fault(_, let line): try await fault(line)
+        case .fault(let command): try await fault(command)
         case .watch(let kind, let intervalMs): try await watch(kind, intervalMs: intervalMs)
         case .check: try await check()
         case .report(let directory): try await report(directory)

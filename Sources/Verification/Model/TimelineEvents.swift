@@ -27,6 +27,9 @@ public struct FaultKind: OpenName {
     public static let slow: FaultKind = "slow"
     public static let lossy: FaultKind = "lossy"
     public static let heal: FaultKind = "heal"
+    public static let powerLoss: FaultKind = "power_loss"
+    /// Not a fault: an `await` (it only waits), named so that every command has a kind.
+    public static let awaitCondition: FaultKind = "await"
 }
 
 /// A fault's start or end. Faults are recorded as windows: `start` when injected, `end` when healed.

@@ -11,6 +11,13 @@ public struct TimelineKind: OpenName {
     public static let brokerEvent: TimelineKind = "broker_event"
     public static let process: TimelineKind = "process"
     public static let leadershipCensus: TimelineKind = "leadership_census"
+    // Written by the lab and the runner; read back from their fields (`.unknown`) where needed.
+    public static let powerLoss: TimelineKind = "power_loss"
+    public static let awaitCondition: TimelineKind = "await"
+    public static let step: TimelineKind = "step"
+    public static let interrupted: TimelineKind = "interrupted"
+    /// A scheduled step the lab refused (with its `command` and `error`).
+    public static let faultRefused: TimelineKind = "fault_refused"
 }
 
 /// What a timeline record says.
