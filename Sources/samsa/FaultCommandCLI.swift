@@ -43,6 +43,8 @@ struct FaultCLI: AsyncParsableCommand {
     }
 
     mutating func validate() throws {
+        // The words are passed through unparsed, so help has to be recognised here.
+        if words.contains("--help") || ["-h", "help"].contains(words.first ?? "") { throw CleanExit.helpRequest(self) }
         guard !words.isEmpty else { throw ValidationError("name a fault, e.g. `samsa fault --dir D crash 2`") }
         do { command = try FaultParser.parse(line) } catch { throw ValidationError("\(error)") }
     }

@@ -84,3 +84,10 @@ def test_help_paragraphs_are_not_broken_mid_sentence():
     # ArgumentParser wraps long paragraphs itself; a hard line break in the text would cut this one after "and the".
     assert "The playbook is validated first (every problem as file:line:column). Then ZooKeeper and the brokers start in the run directory" \
         in result.stdout, result.stdout
+
+
+def test_fault_help_is_help():
+    for args in (["--help"], ["-h"], ["help"], ["--dir", "/nonexistent", "--help"], ["crash", "2", "--help"]):
+        result = samsa("fault", *args)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "FAULT is one of:" in result.stdout and "unknown fault" not in result.stderr, args

@@ -54,6 +54,13 @@ import Testing
         ("help produce", .help(topic: "produce")),
         ("exit --keep", .exit(keep: true)),
         ("partition 1 | 2 3", .fault(.partition([[.broker(1)], [.broker(2), .broker(3)]]))),
+        ("partition '1 | 2 3'", .fault(.partition([[.broker(1)], [.broker(2), .broker(3)]]))),
+        ("partition \"1 2\" '|' 3", .fault(.partition([[.broker(1), .broker(2)], [.broker(3)]]))),
+        ("partition 'leader_of orders/0 -> followers_of orders/0'",
+         .fault(.partitionOneWay(from: [.leaderOf(topic: "orders", partition: 0)], to: [.followersOf(topic: "orders", partition: 0)]))),
+        ("source my\\ session.txt", .source(file: "my session.txt")),
+        ("source \"my \\\"quoted\\\" file\"", .source(file: "my \"quoted\" file")),
+        ("source 'it'\\''s'", .source(file: "it's")),
         ("slow 3 --latency 300ms", .fault(.slow(.broker(3), LinkDegradation(latencyMs: 300)))),
         ("isolate-zk leader_of orders/0", .fault(.isolateZookeeper(.leaderOf(topic: "orders", partition: 0)))),
     ])
@@ -86,6 +93,7 @@ import Testing
         ("exit now", "unexpected 'now'", 5, nil),
         ("crash", "crash needs a target", 5, nil),
         ("check 'unterminated", "unterminated quote", 6, nil),
+        ("source file\\", "a backslash ends the line", 11, nil),
     ] as [(String, String, Int, String?)])
     func badInputNamesTheProblemAndWhere(_ line: String, _ message: String, _ offset: Int, _ hint: String?) {
         do {

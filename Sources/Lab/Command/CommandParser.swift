@@ -14,7 +14,10 @@ public struct CommandParseError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Splits a command line into words with their offsets; quotes group words.
+/// Splits a command line into words with their offsets, as a POSIX shell does: single quotes keep
+/// everything literally, double quotes keep all but `\"` and `\\`, a backslash outside quotes takes the
+/// next character literally, and quoted and unquoted pieces next to each other make one word
+/// (`'a b'c` is `a bc`; `''` is an empty word).
 public struct CommandLexer {
     public struct Word: Equatable, Sendable {
         public var text: String
@@ -26,24 +29,43 @@ public struct CommandLexer {
         var current = ""
         var start = -1
         var quote: Character?
+        var quoteStart = 0
+        var escaped = false
         for (offset, character) in line.enumerated() {
-            if let open = quote {
-                if character == open { quote = nil } else { current.append(character) }
+            if escaped {
+                current.append(character)
+                escaped = false
                 continue
             }
-            if character == "\"" || character == "'" {
+            if let open = quote {
+                if character == open {
+                    quote = nil
+                } else if open == "\"" && character == "\\" {
+                    escaped = true
+                } else {
+                    current.append(character)
+                }
+                continue
+            }
+            switch character {
+            case "\"", "'":
                 if start < 0 { start = offset }
                 quote = character
-            } else if character == " " || character == "\t" {
+                quoteStart = offset
+            case "\\":
+                if start < 0 { start = offset }
+                escaped = true
+            case " ", "\t":
                 if start >= 0 { words.append(Word(text: current, offset: start)) }
                 current = ""
                 start = -1
-            } else {
+            default:
                 if start < 0 { start = offset }
                 current.append(character)
             }
         }
-        if quote != nil { throw CommandParseError(message: "unterminated quote", offset: start) }
+        if quote != nil { throw CommandParseError(message: "unterminated quote", offset: quoteStart) }
+        if escaped { throw CommandParseError(message: "a backslash ends the line", offset: max(0, line.count - 1)) }
         if start >= 0 { words.append(Word(text: current, offset: start)) }
         return words
     }
@@ -230,6 +252,12 @@ public enum FaultParser {
                 guard !groups[groups.count - 1].isEmpty else { throw CommandParseError(message: "empty group before '\(word.text)'", offset: word.offset) }
                 groups.append([])
                 remaining.removeFirst()
+                continue
+            }
+            // A quoted group (`'1 | 2 3'`, as a POSIX shell hands it over in one word) is split again.
+            if word.text.contains(where: { $0 == " " || $0 == "\t" }) {
+                let inner = try CommandLexer.split(word.text).map { CommandLexer.Word(text: $0.text, offset: word.offset + 1 + $0.offset) }
+                remaining = inner + remaining.dropFirst()
                 continue
             }
             // Words like "1|2" are split on the separator so both spellings work.
