@@ -2,7 +2,9 @@ import NIOCore
 import NIOPosix
 
 /// The threads that do the broker's file I/O: log appends and the reads of fetches, ListOffsets and
-/// OffsetForLeaderEpoch, flushes and fsyncs, checkpoints, retention, and replica fetchers' appends.
+/// OffsetForLeaderEpoch, StopReplica, flushes and fsyncs, checkpoints, retention, replica fetchers'
+/// appends and truncations, the group coordinator's `__consumer_offsets`, and `/metrics` (which takes
+/// every partition's lock).
 ///
 /// swift-nio's first rule is never to block an event loop: a `pwrite` or an `fsync` takes
 /// milliseconds on a busy disk and seconds on a sick one, and every connection served by that loop
@@ -10,7 +12,7 @@ import NIOPosix
 /// own loop; asynchronous callers (replica fetchers, the group coordinator) await it.
 ///
 /// Ordering: each partition's lock still serialises its log, and a connection's requests are handled
-/// one at a time (`RequestHandler`), so appends keep the order in which a connection sent them. The
+/// one at a time (`ConnectionHandler`), so appends keep the order in which a connection sent them. The
 /// pool only decides which thread waits for the disk.
 ///
 /// Owner: the process. One pool serves every broker in it, as `FileDescriptorBudget.shared` does; it
@@ -25,9 +27,9 @@ public final class StorageIO: Sendable {
 
     private let pool: NIOThreadPool
 
-    /// Starts `threadCount` threads. The pool is never shut down: make one per process (`shared`),
-    /// or one per test that needs its own.
-    public init(threadCount: Int) {
+    /// Starts `threadCount` threads. The pool is never shut down, and NIO's pool must not be released
+    /// while it runs: make one per process (`shared`).
+    init(threadCount: Int) {
         pool = NIOThreadPool(numberOfThreads: threadCount)
         pool.start()
     }
