@@ -7,8 +7,9 @@ import NIOPosix
 import Replication
 
 /// A running Samsa broker: the listener, the partitions, the control plane and the periodic work
-/// (ISR checks, HW checkpoints, retention, flushes). `start` returns once the broker serves requests;
-/// `shutdown` is the clean path taken on SIGTERM: stop accepting, checkpoint and close every log.
+/// (ISR checks, HW checkpoints, retention, flushes; run on the storage threads, off the event loops).
+/// `start` returns once the broker serves requests; `shutdown` is the clean path taken on SIGTERM:
+/// stop accepting, checkpoint and close every log.
 public final class Broker: Sendable {
     public let config: BrokerConfig
     let logger: Logger
@@ -99,8 +100,12 @@ public final class Broker: Sendable {
     private func scheduleBackgroundWork() {
         let loop = group.next()
         let manager = services.replicaManager
+        // The work runs on the storage threads (flushes and checkpoints fsync); the next run is
+        // scheduled only once the previous one finished, so runs never overlap.
         func every(_ ms: Int64, _ body: @escaping @Sendable () -> Void) -> RepeatedTask {
-            loop.scheduleRepeatedTask(initialDelay: .milliseconds(ms), delay: .milliseconds(ms)) { _ in body() }
+            loop.scheduleRepeatedAsyncTask(initialDelay: .milliseconds(ms), delay: .milliseconds(ms)) { _ in
+                manager.storage.run(on: loop, body)
+            }
         }
         let tasks = [
             every(max(10, config.replicaLagTimeMaxMs / 2)) { manager.tick() },

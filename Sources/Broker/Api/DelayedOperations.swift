@@ -8,6 +8,10 @@ import NIOCore
 /// (REQUEST_TIMED_OUT for the partitions still waiting). Woken by the partitions' waiter callbacks,
 /// never by polling.
 ///
+/// Checks take the partitions' locks, which an append holds while it writes: they run where the
+/// wake-up came from (a storage thread, an ISR write's task); the first check where `wait` is called
+/// (a storage thread or a task, never an event loop), the timeout's on a storage thread.
+///
 /// Owner: `state` (lock-guarded) holds the per-partition results and whether the promise completed.
 final class DelayedProduce: Sendable {
     private struct State {
@@ -26,14 +30,17 @@ final class DelayedProduce: Sendable {
         self.promise = promise
     }
 
-    static func wait(for targets: [(Partition, Int64)], timeoutMs: Int64, eventLoop: any EventLoop) -> EventLoopFuture<[TopicPartition: ErrorCode]> {
+    static func wait(for targets: [(Partition, Int64)], timeoutMs: Int64, eventLoop: any EventLoop,
+                     storage: StorageIO) -> EventLoopFuture<[TopicPartition: ErrorCode]> {
         let promise = eventLoop.makePromise(of: [TopicPartition: ErrorCode].self)
         let operation = DelayedProduce(targets: targets, promise: promise)
         var ids: [(Partition, Int)] = []
         for (partition, _) in targets {
             ids.append((partition, partition.addWaiter { [weak operation] in operation?.check(timedOut: false) }))
         }
-        let timeout = eventLoop.scheduleTask(in: .milliseconds(timeoutMs)) { operation.check(timedOut: true) }
+        let timeout = eventLoop.scheduleTask(in: .milliseconds(timeoutMs)) {
+            storage.execute { operation.check(timedOut: true) }
+        }
         operation.state.withLockedValue {
             $0.waiterIds = ids
             $0.timeout = timeout

@@ -30,7 +30,9 @@ extension RequestRouter {
         case .updateMetadata:
             return loop.makeSucceededFuture(cluster.handleUpdateMetadata(try UpdateMetadataRequest(from: &body, version: version)))
         case .stopReplica:
-            return loop.makeSucceededFuture(cluster.handleStopReplica(try StopReplicaRequest(from: &body, version: version)))
+            // Stopping a replica closes its log (fsyncs, checkpoints) and may delete its directory.
+            let request = try StopReplicaRequest(from: &body, version: version)
+            return broker.replicaManager.storage.run(on: loop) { cluster.handleStopReplica(request) }.map { $0 as (any KafkaMessage)? }
         case .controlledShutdown:
             let request = try ControlledShutdownRequest(from: &body, version: version)
             let promise = loop.makePromise(of: (any KafkaMessage)?.self)

@@ -6,7 +6,9 @@ extension RequestRouter {
     /// Fetch: read every requested partition (consumers up to the HW, followers up to the LEO). If
     /// fewer than `minBytes` are available and nothing failed, wait — woken by appends and HW
     /// advances, bounded by `maxWaitMs` — and read again. Fetch sessions (KIP-227) are not kept: a
-    /// session id of 0 in the response tells clients to keep sending full fetches.
+    /// session id of 0 in the response tells clients to keep sending full fetches. Every read runs on a
+    /// storage thread (it preads segment files under the partition's lock); the answer comes back on
+    /// the connection's loop.
     func handleFetch(_ request: FetchRequest, _ context: RequestContext) -> EventLoopFuture<any KafkaMessage> {
         broker.metrics.fetchRequests.add(1)
         let version = context.version
@@ -16,13 +18,17 @@ extension RequestRouter {
         let partitions = request.maxWaitMs <= 0 ? [] : request.topics.flatMap { topic in
             topic.partitions.compactMap { broker.replicaManager.partition(TopicPartition(topic.topic, $0.partition)) }
         }
+        let storage = broker.replicaManager.storage
         if partitions.isEmpty {
-            return context.eventLoop.makeSucceededFuture(readFetch(request, version: version, recordFollowerFetch: true).response)
+            return storage.run(on: context.eventLoop) { [self] in
+                readFetch(request, version: version, recordFollowerFetch: true).response
+            }.map { $0 as any KafkaMessage }
         }
         // The waiters are registered before the first read, so a change after it always wakes the
         // fetch and the read need not be repeated. Only the first read records where a follower is.
         let recorded = NIOLockedValueBox(false)
-        return DelayedFetch.wait(on: partitions, timeoutMs: Int64(request.maxWaitMs), eventLoop: context.eventLoop) { [self] in
+        return DelayedFetch.wait(on: partitions, timeoutMs: Int64(request.maxWaitMs), eventLoop: context.eventLoop,
+                                 storage: storage) { [self] in
             let first = recorded.withLockedValue { recorded in
                 defer { recorded = true }
                 return !recorded
@@ -76,7 +82,8 @@ extension RequestRouter {
 
 /// A fetch waiting for data. The first attempt runs once it is registered; each wake-up re-runs
 /// `attempt`; the first non-nil answer completes it; at `timeoutMs` `final` builds the answer from
-/// whatever is there.
+/// whatever is there. `attempt` and `final` read the logs, so they run on the storage threads; only
+/// the timer lives on the event loop.
 ///
 /// Owner: `state` (lock-guarded); `attempt` and `final` run outside the lock.
 final class DelayedFetch: Sendable {
@@ -100,22 +107,22 @@ final class DelayedFetch: Sendable {
     }
 
     /// Registers on every partition, then makes the first attempt.
-    static func wait(on partitions: [Partition], timeoutMs: Int64, eventLoop: any EventLoop,
+    static func wait(on partitions: [Partition], timeoutMs: Int64, eventLoop: any EventLoop, storage: StorageIO,
                      attempt: @escaping @Sendable () -> FetchResponse?, final: @escaping @Sendable () -> FetchResponse) -> EventLoopFuture<any KafkaMessage> {
         let promise = eventLoop.makePromise(of: (any KafkaMessage).self)
         let operation = DelayedFetch(promise: promise, attempt: attempt, final: final)
         let waiters = partitions.map { partition in
             (partition, partition.addWaiter { [weak operation] in
                 guard let operation else { return }
-                eventLoop.execute { operation.wake() }
+                storage.execute { operation.wake() }
             })
         }
-        let timeout = eventLoop.scheduleTask(in: .milliseconds(timeoutMs)) { operation.expire() }
+        let timeout = eventLoop.scheduleTask(in: .milliseconds(timeoutMs)) { storage.execute { operation.expire() } }
         operation.state.withLockedValue {
             $0.waiters = waiters
             $0.timeout = timeout
         }
-        operation.wake()
+        storage.execute { operation.wake() }
         return promise.futureResult
     }
 

@@ -5,6 +5,8 @@ import Replication
 extension RequestRouter {
     /// Produce: validate each partition's batches, append as leader, then answer at once (acks 0/1)
     /// or when the HW passes the last appended offset (acks=all), bounded by the request timeout.
+    /// Everything after the request-level checks runs on a storage thread; the answer comes back on
+    /// the connection's loop.
     func handleProduce(_ request: ProduceRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
         broker.metrics.produceRequests.add(1)
         let version = context.version
@@ -21,48 +23,62 @@ extension RequestRouter {
                 message: "transactions are not supported"))
         }
         let now = BrokerClock.wallMs()
+        let loop = context.eventLoop
+        let storage = broker.replicaManager.storage
+        // Validation and the appends run on a storage thread: a pwrite, or a wait for a partition
+        // whose lock another append holds, must not stall the other connections of this loop.
+        return storage.run(on: loop) { [self] () -> EventLoopFuture<(any KafkaMessage)?> in
+            let appended = appendAll(request, acks: acks, nowMs: now)
+            if acks == 0 {
+                // Kafka's contract for acks=0: no response; on error the connection is closed so the
+                // producer notices something went wrong.
+                return appended.anyFailure ? loop.makeFailedFuture(ProduceWithoutAcksFailed()) : loop.makeSucceededFuture(nil)
+            }
+            let assemble: @Sendable ([TopicPartition: ProduceResponse.PartitionResponse]) -> (any KafkaMessage)? = { results in
+                ProduceResponse(responses: request.topics.map { topic in
+                    ProduceResponse.TopicResponse(name: topic.name, partitions: topic.partitions.map { data in
+                        results[TopicPartition(topic.name, data.index)]!
+                    })
+                })
+            }
+            if appended.waiting.isEmpty { return loop.makeSucceededFuture(assemble(appended.results)) }
+            let timeoutMs = Int64(max(0, request.timeoutMs))
+            return DelayedProduce.wait(for: appended.waiting, timeoutMs: timeoutMs, eventLoop: loop, storage: storage).map { errors in
+                var final = appended.results
+                for (tp, code) in errors where code != .none {
+                    final[tp]?.errorCode = code.rawValue
+                }
+                return assemble(final)
+            }
+        }.flatMap { $0 }
+    }
+
+    /// What a produce request's appends left: each partition's answer, and for acks=all the
+    /// partitions to wait on with the offset the HW must reach.
+    struct ProduceAppends: Sendable {
         var results: [TopicPartition: ProduceResponse.PartitionResponse] = [:]
         var waiting: [(Partition, Int64)] = []
         var anyFailure = false
+    }
+
+    /// Validates and appends every partition's records, in the request's order. Runs on a storage
+    /// thread (it writes to the logs).
+    func appendAll(_ request: ProduceRequest, acks: Int16, nowMs: Int64) -> ProduceAppends {
+        var appends = ProduceAppends()
         for topic in request.topics {
             for data in topic.partitions {
                 let tp = TopicPartition(topic.name, data.index)
-                let outcome = appendPartition(tp, records: data.records, acks: acks, nowMs: now)
-                switch outcome {
+                switch appendPartition(tp, records: data.records, acks: acks, nowMs: nowMs) {
                 case .failed(let code, let message, let recordErrors):
-                    anyFailure = true
-                    results[tp] = .init(index: data.index, errorCode: code.rawValue, recordErrors: recordErrors, errorMessage: message)
+                    appends.anyFailure = true
+                    appends.results[tp] = .init(index: data.index, errorCode: code.rawValue, recordErrors: recordErrors, errorMessage: message)
                 case .appended(let partition, let first, let last, let appendTime, let logStart):
-                    results[tp] = .init(index: data.index, errorCode: 0, baseOffset: first, logAppendTimeMs: appendTime, logStartOffset: logStart)
-                    if acks == -1 { waiting.append((partition, last + 1)) }
+                    appends.results[tp] = .init(index: data.index, errorCode: 0, baseOffset: first, logAppendTimeMs: appendTime, logStartOffset: logStart)
+                    if acks == -1 { appends.waiting.append((partition, last + 1)) }
                 }
             }
         }
-        if acks == 0 {
-            // Kafka's contract for acks=0: no response; on error the connection is closed so the
-            // producer notices something went wrong.
-            if anyFailure {
-                return context.eventLoop.makeFailedFuture(ProduceWithoutAcksFailed())
-            }
-            return context.eventLoop.makeSucceededFuture(nil)
-        }
-        let assemble: @Sendable ([TopicPartition: ProduceResponse.PartitionResponse]) -> (any KafkaMessage)? = { results in
-            ProduceResponse(responses: request.topics.map { topic in
-                ProduceResponse.TopicResponse(name: topic.name, partitions: topic.partitions.map { data in
-                    results[TopicPartition(topic.name, data.index)]!
-                })
-            })
-        }
-        if waiting.isEmpty { return context.eventLoop.makeSucceededFuture(assemble(results)) }
-        let timeoutMs = Int64(max(0, request.timeoutMs))
-        let appended = results
-        return DelayedProduce.wait(for: waiting, timeoutMs: timeoutMs, eventLoop: context.eventLoop).map { errors in
-            var final = appended
-            for (tp, code) in errors where code != .none {
-                final[tp]?.errorCode = code.rawValue
-            }
-            return assemble(final)
-        }
+        return appends
     }
 
     enum PartitionAppend {

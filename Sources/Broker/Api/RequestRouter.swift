@@ -97,6 +97,10 @@ public final class RequestRouter: Sendable {
         let loop = context.eventLoop
         let version = context.version
         func now(_ message: any KafkaMessage) -> EventLoopFuture<(any KafkaMessage)?> { loop.makeSucceededFuture(message) }
+        /// For handlers that read a partition's files or take its lock, which an append holds while it writes.
+        func onStorage(_ body: @escaping @Sendable () -> any KafkaMessage) -> EventLoopFuture<(any KafkaMessage)?> {
+            broker.replicaManager.storage.run(on: loop, body).map { $0 as (any KafkaMessage)? }
+        }
         switch context.apiKey {
         case .apiVersions:
             _ = try ApiVersionsRequest(from: &body, version: version)
@@ -108,7 +112,8 @@ public final class RequestRouter: Sendable {
         case .fetch:
             return handleFetch(try FetchRequest(from: &body, version: version), context).map { $0 }
         case .listOffsets:
-            return now(handleListOffsets(try ListOffsetsRequest(from: &body, version: version), context))
+            let request = try ListOffsetsRequest(from: &body, version: version)
+            return onStorage { [self] in handleListOffsets(request, context) }
         case .createTopics:
             return handleCreateTopics(try CreateTopicsRequest(from: &body, version: version), context)
         case .deleteTopics:
@@ -121,7 +126,8 @@ public final class RequestRouter: Sendable {
              .describeGroups, .listGroups, .deleteGroups:
             return try handleGroupRequest(context, body: &body)
         case .offsetForLeaderEpoch:
-            return now(handleOffsetForLeaderEpoch(try OffsetForLeaderEpochRequest(from: &body, version: version)))
+            let request = try OffsetForLeaderEpochRequest(from: &body, version: version)
+            return onStorage { [self] in handleOffsetForLeaderEpoch(request) }
         case .leaderAndIsr, .updateMetadata, .stopReplica, .controlledShutdown:
             return try handleControllerRequest(context, body: &body)
         }

@@ -109,8 +109,9 @@ final class GroupCoordinator: Sendable {
             var position = partition.logStartOffset
             let end = partition.logEndOffset
             while position < end {
-                let read: ByteBuffer? = partition.withLog { log, _ in
-                    try? log.read(from: position, maxBytes: 1 << 20, maxOffset: end, minOneBatch: true).records
+                let from = position
+                let read: ByteBuffer? = try? await replicaManager.storage.run {
+                    partition.withLog { log, _ in try? log.read(from: from, maxBytes: 1 << 20, maxOffset: end, minOneBatch: true).records }
                 }
                 guard let bytes = read, bytes.readableBytes > 0, let split = try? RecordBatches.split(bytes), !split.batches.isEmpty else { break }
                 for batch in split.batches {
@@ -229,7 +230,8 @@ final class GroupCoordinator: Sendable {
         guard let partition = replicaManager.partition(tp) else { return .notCoordinator }
         let now = BrokerClock.wallMs()
         let batch = RecordBatchBuilder().build(records.map { .init(key: $0.key, value: $0.value, timestampMs: now) })
-        switch partition.appendAsLeader([batch], requiredAcks: -1, nowMs: now) {
+        let appended = try? await replicaManager.storage.run { partition.appendAsLeader([batch], requiredAcks: -1, nowMs: now) }
+        switch appended ?? .rejected(.kafkaStorageError, "the storage threads are stopped") {
         case .rejected(let code, _):
             // Kafka maps storage-side failures of offset writes to coordinator errors the client retries.
             switch code {
@@ -239,7 +241,8 @@ final class GroupCoordinator: Sendable {
             default: return .unknownServerError
             }
         case .appended(_, let last, _, _):
-            let outcome = try? await DelayedProduce.wait(for: [(partition, last + 1)], timeoutMs: config.offsetsCommitTimeoutMs, eventLoop: loop).get()
+            let outcome = try? await DelayedProduce.wait(for: [(partition, last + 1)], timeoutMs: config.offsetsCommitTimeoutMs, eventLoop: loop,
+                                                             storage: replicaManager.storage).get()
             switch outcome?[tp] ?? .requestTimedOut {
             case .none: return .none
             case .notLeaderOrFollower: return .notCoordinator

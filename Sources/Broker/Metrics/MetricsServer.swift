@@ -114,12 +114,21 @@ private final class MetricsHandler: ChannelInboundHandler {
         guard text.contains("\r\n\r\n") || text.contains("\n\n") || received.readableBytes > Self.maxRequestBytes else { return }
         let firstLine = text.split(separator: "\n").first.map(String.init) ?? ""
         let ok = firstLine.hasPrefix("GET /metrics") || firstLine.hasPrefix("GET / ")
-        let body = ok ? MetricsServer.render(services) : "not found\n"
         let status = ok ? "200 OK" : "404 Not Found"
-        var response = context.channel.allocator.buffer(capacity: body.utf8.count + 128)
-        response.writeString("HTTP/1.0 \(status)\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(response)).whenComplete { _ in channel.close(promise: nil) }
+        let services = self.services
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        // Rendering takes every partition's lock, which an append or a flush holds while it waits for
+        // the disk: on a storage thread, not on this loop, which also serves Kafka connections.
+        services.replicaManager.storage.run(on: context.eventLoop) {
+            ok ? MetricsServer.render(services) : "not found\n"
+        }.whenComplete { result in
+            let (handler, context) = bound.value
+            let body = (try? result.get()) ?? "storage threads unavailable\n"
+            var response = context.channel.allocator.buffer(capacity: body.utf8.count + 128)
+            response.writeString("HTTP/1.0 \(status)\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+            let channel = context.channel
+            context.writeAndFlush(handler.wrapOutboundOut(response)).whenComplete { _ in channel.close(promise: nil) }
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }

@@ -54,6 +54,7 @@ extension Partition {
 
     /// Appends fetched batches and applies the leader's HW and log start. Returns the new LEO.
     func appendAsFollower(_ records: ByteBuffer, leaderHighWatermark: Int64, leaderLogStartOffset: Int64) throws -> Int64 {
+        StorageIO.assertOffEventLoop("a follower append to \(topicPartition)")
         let (leo, directives): (Int64, [ReplicaDirective]) = try withLog { log, state in
             var directives: [ReplicaDirective] = []
             if records.readableBytes > 0, try log.appendAsFollower(records) != nil {

@@ -10,7 +10,9 @@ import Replication
 ///
 /// Owner: `lock` guards `log`, `state`, `config` and `waiters`. Every public method takes the lock
 /// for a short, bounded piece of work (an append or a read of at most one fetch's bytes) and never
-/// calls out while holding it: directives and waiter wake-ups run after it is released.
+/// calls out while holding it: directives and waiter wake-ups run after it is released. Methods that
+/// touch the log's files run on the storage threads (`StorageIO`), never on an event loop: they
+/// assert it in debug builds.
 public final class Partition: @unchecked Sendable {
     public let topicPartition: TopicPartition
     private let lock = NIOLock()
@@ -128,6 +130,7 @@ public final class Partition: @unchecked Sendable {
     /// Appends validated batches as leader. Checks leadership and, for acks=all, min.insync.replicas
     /// before writing anything.
     public func appendAsLeader(_ batches: [ByteBuffer], requiredAcks: Int16, nowMs: Int64) -> AppendOutcome {
+        StorageIO.assertOffEventLoop("an append to \(topicPartition)")
         var directives: [ReplicaDirective] = []
         let outcome: AppendOutcome = lock.withLock {
             switch state.appendCheck(requiredAcks: requiredAcks) {
@@ -213,6 +216,7 @@ public final class Partition: @unchecked Sendable {
     /// offset is its LEO and updates the leader's view of it).
     public func read(fetchOffset: Int64, maxBytes: Int, replicaId: Int32, currentLeaderEpoch: Int32, minOneBatch: Bool,
                      recordFollowerFetch: Bool = true, nowMs: Int64) -> ReadResult {
+        StorageIO.assertOffEventLoop("a read of \(topicPartition)")
         var directives: [ReplicaDirective] = []
         let result: ReadResult = lock.withLock {
             func failure(_ code: ErrorCode) -> ReadResult {
@@ -326,18 +330,22 @@ public final class Partition: @unchecked Sendable {
     // MARK: Maintenance
 
     func checkpointHighWatermark() {
+        StorageIO.assertOffEventLoop("a HW checkpoint of \(topicPartition)")
         lock.withLock { try? log.checkpointHighWatermark(state.highWatermark) }
     }
 
     func applyRetention(nowMs: Int64) -> Int {
-        lock.withLock { (try? log.deleteSegments(nowMs: nowMs, highWatermark: state.highWatermark).count) ?? 0 }
+        StorageIO.assertOffEventLoop("retention of \(topicPartition)")
+        return lock.withLock { (try? log.deleteSegments(nowMs: nowMs, highWatermark: state.highWatermark).count) ?? 0 }
     }
 
     func maybeFlush(nowMs: Int64) {
+        StorageIO.assertOffEventLoop("a flush of \(topicPartition)")
         lock.withLock { try? log.maybeFlush(nowMs: nowMs) }
     }
 
     func close() {
+        StorageIO.assertOffEventLoop("closing \(topicPartition)")
         lock.withLock {
             try? log.checkpointHighWatermark(state.highWatermark)
             try? log.close()

@@ -173,10 +173,10 @@ final class ReplicaFetcher: Sendable {
                     case .noTruncation:
                         finishTruncation(tp)
                     case .truncate(let offset):
-                        try truncate(partition, to: offset, reason: "leader's epoch \(answer.leaderEpoch) ends at \(answer.endOffset)")
+                        try await truncate(partition, to: offset, reason: "leader's epoch \(answer.leaderEpoch) ends at \(answer.endOffset)")
                         finishTruncation(tp)
                     case .truncateAndAskAgain(let offset, let epoch):
-                        try truncate(partition, to: offset, reason: "diverged before epoch \(asked); asking about epoch \(epoch)")
+                        try await truncate(partition, to: offset, reason: "diverged before epoch \(asked); asking about epoch \(epoch)")
                         state.withLockedValue { $0.partitions[tp]?.truncationEpoch = epoch }
                     }
                 }
@@ -185,8 +185,9 @@ final class ReplicaFetcher: Sendable {
         }
     }
 
-    private func truncate(_ partition: Partition, to offset: Int64, reason: String) throws {
-        let (from, to) = try partition.truncateAsFollower(to: offset)
+    /// Truncates on a storage thread (it cuts segment files and rewrites the epoch checkpoint).
+    private func truncate(_ partition: Partition, to offset: Int64, reason: String) async throws {
+        let (from, to) = try await replicaManager.storage.run { try partition.truncateAsFollower(to: offset) }
         guard from != to else { return }
         let tp = partition.topicPartition
         logger.info("truncated \(tp) from \(from) to \(to): \(reason)")
@@ -229,6 +230,14 @@ final class ReplicaFetcher: Sendable {
                                    })
         let timeout = config.replicaSocketTimeoutMs + Int64(config.replicaFetchWaitMaxMs)
         let response: FetchResponse = try await connection.send(request, version: 11, timeoutMs: timeout)
+        // The appends and truncations write segment files: a storage thread waits for the disk, not
+        // one of the few threads that run every task of the broker.
+        try await replicaManager.storage.run { [self, wanted] in try apply(response, wanted: wanted) }
+        return true
+    }
+
+    /// Appends each partition's answer to its log, or truncates it, or backs off. Runs on a storage thread.
+    private func apply(_ response: FetchResponse, wanted: [TopicPartition: (Partition, Int32, Int64)]) throws {
         for topic in response.responses {
             for answer in topic.partitions {
                 let tp = TopicPartition(topic.topic, answer.partitionIndex)
@@ -267,7 +276,6 @@ final class ReplicaFetcher: Sendable {
                 }
             }
         }
-        return true
     }
 }
 

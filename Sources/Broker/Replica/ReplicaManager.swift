@@ -24,6 +24,7 @@ public enum IsrWriteResult: Sendable, Equatable {
 /// HW checkpoints, retention and flushes.
 ///
 /// Owner: `partitions` is guarded by its lock and replaced copy-on-write; each `Partition` guards itself.
+/// Every call that touches a log's files runs on `storage`'s threads, never on an event loop.
 public final class ReplicaManager: Sendable {
     public let brokerId: Int32
     let config: BrokerConfig
@@ -36,9 +37,12 @@ public final class ReplicaManager: Sendable {
     /// the partitions of __consumer_offsets this way).
     private let leadershipListener = NIOLockedValueBox<(@Sendable (TopicPartition, Bool) -> Void)?>(nil)
     let metrics: BrokerMetrics
+    /// The threads that do the partitions' file I/O for request handlers, fetchers and timers.
+    public let storage: StorageIO
 
-    public init(config: BrokerConfig, logger: Logger, events: EventLog, metrics: BrokerMetrics) throws {
+    public init(config: BrokerConfig, logger: Logger, events: EventLog, metrics: BrokerMetrics, storage: StorageIO = .shared) throws {
         self.brokerId = config.brokerId
+        self.storage = storage
         self.config = config
         self.logger = logger
         self.events = events
