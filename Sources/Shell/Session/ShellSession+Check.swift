@@ -113,13 +113,19 @@ extension ShellSession {
     }
 
     func help(_ topic: String?) throws {
+        let width = TextWrap.terminalWidth()
         guard let topic else {
-            var table = TextTable(["COMMAND", "WHAT IT DOES"])
-            for spec in ShellCommands.all { table.add([spec.usage, spec.summary]) }
-            for fault in ShellCommands.faults { table.add([fault.usage, fault.summary]) }
-            say(table.render())
-            say("\nTARGET: a broker id, leader_of TOPIC/P, followers_of TOPIC/P, controller, coordinator_of GROUP, random, all")
-            say("Tab completes commands, options, topics, brokers, groups, faults and files. `help COMMAND` shows examples.")
+            // Each command's usage, then what it does indented under it, both wrapped at word
+            // boundaries to the terminal: a two-column table of long usages wrapped mid-word.
+            var lines: [String] = []
+            for (usage, summary) in ShellCommands.all.map({ ($0.usage, $0.summary) }) + ShellCommands.faults.map({ ($0.usage, $0.summary) }) {
+                lines += TextWrap.wrap(words: TextWrap.usageWords(usage), width: width, indent: "    ", indentFirst: false)
+                lines += TextWrap.wrap(summary, width: width, indent: "        ")
+            }
+            lines.append("")
+            lines += TextWrap.wrap("TARGET: a broker id, leader_of TOPIC/P, followers_of TOPIC/P, controller, coordinator_of GROUP, random, all", width: width)
+            lines += TextWrap.wrap("Tab completes commands, options, topics, brokers, groups, faults and files. `help COMMAND` shows examples.", width: width)
+            say(lines.joined(separator: "\n"))
             return
         }
         if let fault = ShellCommands.faults.first(where: { $0.name == topic }) {
