@@ -1,11 +1,13 @@
 """Replication on a real 3-broker cluster (ZooKeeper + `samsa broker` processes), driven with
 confluent-kafka: leader failover without loss, ISR shrink and expand, min.insync.replicas, controlled
 shutdown, controller failover, and an unsafe setting that really loses acknowledged records."""
+import re
 import signal
 import socket
 import struct
 import threading
 import time
+import urllib.request
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 
@@ -60,6 +62,21 @@ def read_partition(bootstrap: str, topic: str, partition: int = 0, idle: float =
     return values
 
 
+def check_latency_histograms(lab, leader: int) -> None:
+    """The leader's /metrics has Kafka's TotalTimeMs per request as Prometheus histograms: acks=all
+    produces, and the followers' fetches (replication) apart from consumers'."""
+    body = urllib.request.urlopen(f"http://127.0.0.1:{lab.base_port + 100 + leader - 1}/metrics", timeout=5).read().decode()
+    assert "# TYPE kafka_network_requestmetrics_totaltimems histogram" in body
+    for request in ("Produce", "FetchFollower"):
+        buckets = [(m.group(1), int(m.group(2))) for m in re.finditer(
+            rf'kafka_network_requestmetrics_totaltimems_bucket{{broker="{leader}",request="{request}",le="([^"]+)"}} (\d+)', body)]
+        assert buckets and buckets[-1][0] == "+Inf", f"{request}: {buckets}"
+        counts = [c for _, c in buckets]
+        assert counts == sorted(counts) and counts[-1] > 0, f"{request} buckets are cumulative: {buckets}"
+        count = re.search(rf'kafka_network_requestmetrics_totaltimems_count{{broker="{leader}",request="{request}"}} (\d+)', body)
+        assert count and int(count.group(1)) == counts[-1]
+
+
 def test_leader_kill_fails_over_without_losing_acknowledged_records(lab_factory):
     lab = lab_factory(3)
     topic = unique_topic("failover")
@@ -70,6 +87,7 @@ def test_leader_kill_fails_over_without_losing_acknowledged_records(lab_factory)
     sender = threading.Thread(target=lambda: [producer.send(20, pause=0.002) for _ in iter(stop.is_set, True)])
     sender.start()
     time.sleep(2)
+    check_latency_histograms(lab, old.leader)
     killed_at = time.monotonic()
     lab.kill9(old.leader)
     new = lab.wait_for(lambda: (p := lab.partition(topic)).leader not in (-1, old.leader) and p, 15, "a new leader")

@@ -31,6 +31,7 @@ public final class RequestRouter: Sendable {
     }
 
     func handle(frame: ByteBuffer, connection: ConnectionInfo, eventLoop: any EventLoop) -> EventLoopFuture<RequestOutcome> {
+        let started = NIODeadline.now()
         broker.metrics.requests.add(1)
         broker.metrics.bytesIn.add(Int64(frame.readableBytes + 4))
         guard let (rawKey, version, correlationId) = RequestHeader.peek(frame) else {
@@ -55,14 +56,31 @@ public final class RequestRouter: Sendable {
             return eventLoop.makeSucceededFuture(.close("malformed request header: \(error)"))
         }
         let context = RequestContext(header: header, apiKey: apiKey, connection: connection, eventLoop: eventLoop)
+        let name = Self.metricName(apiKey, version: version, body: body)
+        let answered: EventLoopFuture<RequestOutcome>
         if let cluster = broker.cluster, !apiKey.isServedBeforeMetadata {
             let request = body
-            return cluster.whenServing(on: eventLoop).flatMap { [self] in
+            answered = cluster.whenServing(on: eventLoop).flatMap { [self] in
                 var body = request
                 return respond(context, body: &body, correlationId: correlationId)
             }
+        } else {
+            answered = respond(context, body: &body, correlationId: correlationId)
         }
-        return respond(context, body: &body, correlationId: correlationId)
+        let histograms = broker.metrics.requestTotalTime
+        answered.whenSuccess { _ in
+            histograms.observe(name, milliseconds: Double((NIODeadline.now() - started).nanoseconds) / 1_000_000)
+        }
+        return answered
+    }
+
+    /// Kafka's `request` label: the API's name, with Fetch split into FetchFollower (a replica's,
+    /// replica_id >= 0 before v15, replica state from v15) and FetchConsumer.
+    static func metricName(_ apiKey: ApiKey, version: Int16, body: ByteBuffer) -> String {
+        guard apiKey == .fetch else { return apiKey.name }
+        if version >= 15 { return "FetchConsumer" }
+        let replicaId = body.getInteger(at: body.readerIndex, endianness: .big, as: Int32.self) ?? -1
+        return replicaId >= 0 ? "FetchFollower" : "FetchConsumer"
     }
 
     private func respond(_ context: RequestContext, body: inout ByteBuffer, correlationId: Int32) -> EventLoopFuture<RequestOutcome> {

@@ -70,6 +70,7 @@ final class MetricsServer: Sendable {
             let type = name.hasSuffix("_total") ? "counter" : "gauge"
             text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name){broker=\"\(brokerId)\"} \(value)\n"
         }
+        text += metrics.requestTotalTime.render(brokerId: brokerId)
         text += partitionGauges(partitions, brokerId: brokerId)
         return text
     }
