@@ -10,8 +10,8 @@ struct FaultCLI: AsyncParsableCommand {
         FAULT is one of:
           crash|stop|restart|pause|resume|isolate|isolate-zk|power-loss TARGET
           partition GROUP | GROUP [| GROUP]      partition GROUP -> GROUP   (one way)
-          slow TARGET [--latency 300ms] [--jitter 50ms] [--bandwidth 100kb]
-          lossy TARGET --reset-probability 0.1
+          slow TARGET|FROM -> TO [--latency 300ms] [--jitter 50ms] [--bandwidth 100kb]
+          lossy TARGET|FROM -> TO --reset-probability 0.1
           heal [FAULT-ID | network]
           await CONDITION [--timeout 10s]        (blocks; exits 1 if it did not hold in time)
         TARGET: a broker id, leader_of T/P, followers_of T/P, in_sync_follower_of T/P, controller,

@@ -100,6 +100,15 @@ def test_slow_adds_latency_on_that_brokers_links_only(lab_factory):
     assert before < 150
     lab.fault("heal")
     assert min(metadata_round_trip_ms(base + 2) for _ in range(3)) < 150
+    # One stream only, as a Toxiproxy toxic: the requests clients send broker 3, not its replication.
+    answer = lab.fault("slow", "clients", "->", "3", "--latency", "300ms")
+    assert answer["fault"]["links"] == {"clients->3": "forward: delay 300ms"}, answer
+    assert min(metadata_round_trip_ms(base + 2) for _ in range(3)) >= 300
+    assert min(metadata_round_trip_ms(base) for _ in range(3)) < 150
+    lab.fault("heal")
+    answer = lab.fault("slow", "2->1", "--latency", "200ms")
+    assert answer["fault"]["links"] == {"2->1": "forward: delay 200ms", "1->2": "backward: delay 200ms"}, answer
+    lab.fault("heal")
 
 
 def log_end_offset(lab, broker, topic):

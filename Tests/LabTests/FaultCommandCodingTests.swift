@@ -19,6 +19,9 @@ import Testing
         .slow(.broker(3), LinkDegradation(bandwidthBytesPerSecond: 100_000)),
         .slow(.broker(1), LinkDegradation(latencyMs: 1500, jitterMs: 0, bandwidthBytesPerSecond: 1_000_000)),
         .lossy(.broker(2), LinkDegradation(resetProbability: 0.25)),
+        .slowLinks(from: [.broker(2)], to: [.broker(1)], LinkDegradation(latencyMs: 200)),
+        .slowLinks(from: [.clients], to: [.leaderOf(topic: "orders", partition: 0)], LinkDegradation(bandwidthBytesPerSecond: 10_000)),
+        .lossyLinks(from: [.broker(1), .zookeeper], to: [.broker(3)], LinkDegradation(resetProbability: 0.1)),
         .heal(faultId: nil),
         .heal(faultId: 4),
         .healNetwork,
@@ -92,7 +95,7 @@ import Testing
              .slow(let t, _), .lossy(let t, _), .powerLoss(let t):
             return [t]
         case .partition(let groups): return groups.flatMap { $0 }
-        case .partitionOneWay(let from, let to): return from + to
+        case .partitionOneWay(let from, let to), .slowLinks(let from, let to, _), .lossyLinks(let from, let to, _): return from + to
         case .heal, .healNetwork, .awaitCondition: return []
         }
     }

@@ -122,7 +122,18 @@ public enum FaultParser {
         case "partition":
             return try parsePartition(rest, nameOffset: name.offset, endOffset: endOffset)
         case "slow", "lossy":
-            let target = try needTarget()
+            // `slow 2 -> 1` (or `2->1`, groups as in partition): only the traffic from one side to the other.
+            let scopeWords = Array(rest.prefix { !$0.text.hasPrefix("--") })
+            var direction: (from: [Target], to: [Target])?
+            if scopeWords.contains(where: { $0.text.contains("->") }) {
+                guard case .partitionOneWay(let from, let to) = try parsePartition(scopeWords, nameOffset: name.offset, endOffset: endOffset) else {
+                    throw CommandParseError(message: "\(name.text) between groups takes FROM -> TO", offset: scopeWords[0].offset,
+                                            hint: "e.g. \(name.text) 2 -> 1, or \(name.text) clients -> 3")
+                }
+                direction = (from, to)
+                rest.removeFirst(scopeWords.count)
+            }
+            let target = try direction == nil ? needTarget() : .all
             var degradation = LinkDegradation()
             while let option = rest.first {
                 rest.removeFirst()
@@ -149,11 +160,13 @@ public enum FaultParser {
                 guard degradation.jitterMs <= degradation.latencyMs else {
                     throw CommandParseError(message: "--jitter (\(degradation.jitterMs)ms) cannot exceed --latency (\(degradation.latencyMs)ms)", offset: endOffset)
                 }
+                if let direction { return .slowLinks(from: direction.from, to: direction.to, degradation) }
                 return .slow(target, degradation)
             }
             guard degradation.resetProbability > 0 else {
                 throw CommandParseError(message: "lossy needs --reset-probability", offset: endOffset, hint: "e.g. lossy 2 --reset-probability 0.1")
             }
+            if let direction { return .lossyLinks(from: direction.from, to: direction.to, degradation) }
             return .lossy(target, degradation)
         case "heal":
             guard let id = rest.first else { return .heal(faultId: nil) }
@@ -258,6 +271,17 @@ public enum FaultParser {
             if word.text.contains(where: { $0 == " " || $0 == "\t" }) {
                 let inner = try CommandLexer.split(word.text).map { CommandLexer.Word(text: $0.text, offset: word.offset + 1 + $0.offset) }
                 remaining = inner + remaining.dropFirst()
+                continue
+            }
+            // Words like "2->1" are split on the arrow, as "1|2" is below.
+            if word.text != "->", let arrow = word.text.range(of: "->") {
+                let before = String(word.text[..<arrow.lowerBound]), after = String(word.text[arrow.upperBound...])
+                let at = word.offset + before.count
+                var expanded: [CommandLexer.Word] = []
+                if !before.isEmpty { expanded.append(.init(text: before, offset: word.offset)) }
+                expanded.append(.init(text: "->", offset: at))
+                if !after.isEmpty { expanded.append(.init(text: after, offset: at + 2)) }
+                remaining = expanded + remaining.dropFirst()
                 continue
             }
             // Words like "1|2" are split on the separator so both spellings work.

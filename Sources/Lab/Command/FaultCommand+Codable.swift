@@ -6,6 +6,7 @@
 ///     {"fault": "partition_one_way", "from": [...], "to": [...]}
 ///     {"fault": "slow", "target": {...}, "latency_ms": 300, "jitter_ms": 50, "bandwidth_bytes_per_second": 100000}
 ///     {"fault": "lossy", "target": {...}, "reset_probability": 0.2}
+///     {"fault": "slow", "from": [...], "to": [...], "latency_ms": 200}     (slow FROM -> TO; lossy alike)
 ///     {"fault": "heal", "fault_id": 3}          {"fault": "heal"}          {"fault": "heal_network"}
 ///     {"fault": "await", "condition": {"condition": "isr", ...}, "timeout_ms": 10000}
 ///
@@ -44,8 +45,8 @@ extension FaultCommand: Codable {
         case .partitionOneWay: return .partitionOneWay
         case .isolate: return .isolate
         case .isolateZookeeper: return .isolateZookeeper
-        case .slow: return .slow
-        case .lossy: return .lossy
+        case .slow, .slowLinks: return .slow
+        case .lossy, .lossyLinks: return .lossy
         case .heal: return .heal
         case .healNetwork: return .healNetwork
         case .powerLoss: return .powerLoss
@@ -72,6 +73,16 @@ extension FaultCommand: Codable {
             try container.encodeIfPresent(d.bandwidthBytesPerSecond, forKey: .bandwidthBytesPerSecond)
         case .lossy(let t, let d):
             try container.encode(t, forKey: .target)
+            try container.encode(d.resetProbability, forKey: .resetProbability)
+        case .slowLinks(let from, let to, let d):
+            try container.encode(from, forKey: .from)
+            try container.encode(to, forKey: .to)
+            if d.latencyMs > 0 { try container.encode(d.latencyMs, forKey: .latencyMs) }
+            if d.jitterMs > 0 { try container.encode(d.jitterMs, forKey: .jitterMs) }
+            try container.encodeIfPresent(d.bandwidthBytesPerSecond, forKey: .bandwidthBytesPerSecond)
+        case .lossyLinks(let from, let to, let d):
+            try container.encode(from, forKey: .from)
+            try container.encode(to, forKey: .to)
             try container.encode(d.resetProbability, forKey: .resetProbability)
         case .heal(let id):
             try container.encodeIfPresent(id, forKey: .faultId)
@@ -103,9 +114,18 @@ extension FaultCommand: Codable {
             let degradation = LinkDegradation(latencyMs: try container.decodeIfPresent(Int.self, forKey: .latencyMs) ?? 0,
                                               jitterMs: try container.decodeIfPresent(Int.self, forKey: .jitterMs) ?? 0,
                                               bandwidthBytesPerSecond: try container.decodeIfPresent(Int.self, forKey: .bandwidthBytesPerSecond))
-            self = .slow(try target(), degradation)
+            if container.contains(.from) {
+                self = .slowLinks(from: try container.decode([Target].self, forKey: .from), to: try container.decode([Target].self, forKey: .to), degradation)
+            } else {
+                self = .slow(try target(), degradation)
+            }
         case .lossy:
-            self = .lossy(try target(), LinkDegradation(resetProbability: try container.decode(Double.self, forKey: .resetProbability)))
+            let degradation = LinkDegradation(resetProbability: try container.decode(Double.self, forKey: .resetProbability))
+            if container.contains(.from) {
+                self = .lossyLinks(from: try container.decode([Target].self, forKey: .from), to: try container.decode([Target].self, forKey: .to), degradation)
+            } else {
+                self = .lossy(try target(), degradation)
+            }
         case .heal: self = .heal(faultId: try container.decodeIfPresent(Int.self, forKey: .faultId))
         case .healNetwork: self = .healNetwork
         case .awaitCondition:
@@ -134,14 +154,15 @@ extension FaultCommand: Codable {
             guard !from.isEmpty, !to.isEmpty else { return "partition needs at least two groups" }
             return targetsProblem(from + to, inGroup: true)
         case .slow(let t, let d):
-            guard d.latencyMs > 0 || d.bandwidthBytesPerSecond != nil else { return "slow needs --latency or --bandwidth" }
-            guard d.latencyMs <= 3_600_000, d.jitterMs >= 0 else { return "--latency must be between 0 and 1h" }
-            guard d.jitterMs <= d.latencyMs else { return "--jitter (\(d.jitterMs)ms) cannot exceed --latency (\(d.latencyMs)ms)" }
-            if let b = d.bandwidthBytesPerSecond, b <= 0 { return "--bandwidth must be more than 0" }
-            return targetsProblem([t], inGroup: false)
+            return Self.slowProblem(d) ?? targetsProblem([t], inGroup: false)
         case .lossy(let t, let d):
-            guard d.resetProbability > 0, d.resetProbability <= 1 else { return "--reset-probability must be between 0 and 1, got '\(d.resetProbability)'" }
-            return targetsProblem([t], inGroup: false)
+            return Self.lossyProblem(d) ?? targetsProblem([t], inGroup: false)
+        case .slowLinks(let from, let to, let d):
+            guard !from.isEmpty, !to.isEmpty else { return "slow between groups takes FROM -> TO" }
+            return Self.slowProblem(d) ?? targetsProblem(from + to, inGroup: true)
+        case .lossyLinks(let from, let to, let d):
+            guard !from.isEmpty, !to.isEmpty else { return "lossy between groups takes FROM -> TO" }
+            return Self.lossyProblem(d) ?? targetsProblem(from + to, inGroup: true)
         case .heal(let id):
             if let id, id <= 0 { return "heal takes a fault id, network, or nothing, got '\(id)'" }
             return nil
@@ -151,6 +172,21 @@ extension FaultCommand: Codable {
             guard timeoutMs > 0, timeoutMs <= Self.maxAwaitTimeoutMs else { return "--timeout must be more than 0 and at most 10m" }
             return condition.problem
         }
+    }
+}
+
+extension FaultCommand {
+    static func slowProblem(_ d: LinkDegradation) -> String? {
+        guard d.latencyMs > 0 || d.bandwidthBytesPerSecond != nil else { return "slow needs --latency or --bandwidth" }
+        guard d.latencyMs <= 3_600_000, d.jitterMs >= 0 else { return "--latency must be between 0 and 1h" }
+        guard d.jitterMs <= d.latencyMs else { return "--jitter (\(d.jitterMs)ms) cannot exceed --latency (\(d.latencyMs)ms)" }
+        if let b = d.bandwidthBytesPerSecond, b <= 0 { return "--bandwidth must be more than 0" }
+        return nil
+    }
+
+    static func lossyProblem(_ d: LinkDegradation) -> String? {
+        guard d.resetProbability > 0, d.resetProbability <= 1 else { return "--reset-probability must be between 0 and 1, got '\(d.resetProbability)'" }
+        return nil
     }
 }
 

@@ -84,6 +84,11 @@ public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
     case slow(Target, LinkDegradation)
     /// Reset connections of the target's links at a rate.
     case lossy(Target, LinkDegradation)
+    /// `slow A -> B`: the degradation on the traffic from the first group to the second only (a
+    /// Toxiproxy toxic on one stream), e.g. replication from 2 to 1, or clients to 3.
+    case slowLinks(from: [Target], to: [Target], LinkDegradation)
+    /// `lossy A -> B`: resets on the connections that carry traffic between the two groups.
+    case lossyLinks(from: [Target], to: [Target], LinkDegradation)
     /// End one fault (by id) or all.
     case heal(faultId: Int?)
     /// `heal network`: end every network fault, leaving crashed, stopped, paused and powered-off
@@ -112,8 +117,8 @@ public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
         case .partition, .partitionOneWay: return "partition"
         case .isolate: return "isolate"
         case .isolateZookeeper: return "isolate-zk"
-        case .slow: return "slow"
-        case .lossy: return "lossy"
+        case .slow, .slowLinks: return "slow"
+        case .lossy, .lossyLinks: return "lossy"
         case .heal, .healNetwork: return "heal"
         case .powerLoss: return "power-loss"
         case .awaitCondition: return "await"
@@ -132,8 +137,8 @@ public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
         case .partition, .partitionOneWay: return .partition
         case .isolate: return .isolate
         case .isolateZookeeper: return .isolateZooKeeper
-        case .slow: return .slow
-        case .lossy: return .lossy
+        case .slow, .slowLinks: return .slow
+        case .lossy, .lossyLinks: return .lossy
         case .heal, .healNetwork: return .heal
         case .powerLoss: return .powerLoss
         case .awaitCondition: return .awaitCondition
@@ -150,12 +155,12 @@ public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
         case .partitionOneWay(let from, let to):
             return "partition " + from.map(\.description).joined(separator: " ") + " -> " + to.map(\.description).joined(separator: " ")
         case .slow(let t, let d):
-            var text = "slow \(t)"
-            if d.latencyMs > 0 { text += " --latency \(d.latencyMs)ms" }
-            if d.jitterMs > 0 { text += " --jitter \(d.jitterMs)ms" }
-            if let b = d.bandwidthBytesPerSecond { text += " --bandwidth \(b)" }
-            return text
+            return "slow \(t)" + Self.slowOptions(d)
         case .lossy(let t, let d): return "lossy \(t) --reset-probability \(d.resetProbability)"
+        case .slowLinks(let from, let to, let d):
+            return "slow " + Self.direction(from, to) + Self.slowOptions(d)
+        case .lossyLinks(let from, let to, let d):
+            return "lossy " + Self.direction(from, to) + " --reset-probability \(d.resetProbability)"
         case .heal(let id): return id.map { "heal \($0)" } ?? "heal"
         case .healNetwork: return "heal network"
         case .awaitCondition(let condition, let timeoutMs): return "await \(condition) --timeout \(timeoutMs)ms"
@@ -165,8 +170,20 @@ public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
     /// Faults that change the network (and are undone by `heal`) rather than signal processes.
     public var isNetworkFault: Bool {
         switch self {
-        case .partition, .partitionOneWay, .isolate, .isolateZookeeper, .slow, .lossy: return true
+        case .partition, .partitionOneWay, .isolate, .isolateZookeeper, .slow, .lossy, .slowLinks, .lossyLinks: return true
         default: return false
         }
+    }
+
+    static func slowOptions(_ d: LinkDegradation) -> String {
+        var text = ""
+        if d.latencyMs > 0 { text += " --latency \(d.latencyMs)ms" }
+        if d.jitterMs > 0 { text += " --jitter \(d.jitterMs)ms" }
+        if let b = d.bandwidthBytesPerSecond { text += " --bandwidth \(b)" }
+        return text
+    }
+
+    static func direction(_ from: [Target], _ to: [Target]) -> String {
+        from.map(\.description).joined(separator: " ") + " -> " + to.map(\.description).joined(separator: " ")
     }
 }

@@ -74,7 +74,7 @@ public actor FaultEngine {
             timelineFault(id: nextId, action: .end, kind: .restart, brokers: brokers, description: command.description)
             nextId += 1
             return FaultOutcome(fault: nil, ended: ended, message: "restarted broker(s) \(brokers.map(String.init).joined(separator: ", "))")
-        case .partition, .partitionOneWay, .isolate, .isolateZookeeper, .slow, .lossy:
+        case .partition, .partitionOneWay, .isolate, .isolateZookeeper, .slow, .lossy, .slowLinks, .lossyLinks:
             return try await networkFault(command)
         case .heal(let id):
             return try await heal(id)
@@ -181,6 +181,20 @@ public actor FaultEngine {
         case .lossy(let target, let degradation):
             named = try await resolver.brokers(target)
             plan = LinkPlan.touching(Set(named.map { LinkEndpoint.broker(Int($0)) }), brokers: all, condition: .lossy(resetProbability: degradation.resetProbability))
+        case .slowLinks(let from, let to, let degradation), .lossyLinks(let from, let to, let degradation):
+            let source = try await endpointSet(from)
+            let destination = try await endpointSet(to)
+            guard source.isDisjoint(with: destination) else { throw TargetResolver.Failure(description: "the two sides of \(command.name) overlap") }
+            named = (source.union(destination)).compactMap { if case .broker(let id) = $0 { return Int32(id) } else { return nil } }
+            if case .slowLinks = command {
+                plan = LinkPlan.directed(from: source, to: destination, brokers: all) { directions in
+                    var condition = LinkCondition.delay(latency: .milliseconds(degradation.latencyMs), jitter: .milliseconds(degradation.jitterMs), directions: directions)
+                    if let rate = degradation.bandwidthBytesPerSecond { condition = condition.combined(with: .bandwidth(bytesPerSecond: rate, directions: directions)) }
+                    return condition
+                }
+            } else {
+                plan = LinkPlan.directed(from: source, to: destination, brokers: all) { _ in .lossy(resetProbability: degradation.resetProbability) }
+            }
         default:
             preconditionFailure("not a network fault: \(command)")
         }

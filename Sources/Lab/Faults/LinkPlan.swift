@@ -36,6 +36,18 @@ public enum LinkPlan {
         return plan
     }
 
+    /// The traffic from `from` to `to` only: `condition(.forward)` on links opened from `from` to `to`
+    /// (their requests) and `condition(.backward)` on links opened from `to` to `from` (their replies).
+    public static func directed(from: Set<LinkEndpoint>, to: Set<LinkEndpoint>, brokers: [Int32],
+                                condition: (LinkDirections) -> LinkCondition) -> [LinkID: LinkCondition] {
+        var plan: [LinkID: LinkCondition] = [:]
+        for link in allLinks(brokers: brokers) {
+            if from.contains(link.from) && to.contains(link.to) { plan[link, default: .connected] = plan[link, default: .connected].combined(with: condition(.forward)) }
+            if to.contains(link.from) && from.contains(link.to) { plan[link, default: .connected] = plan[link, default: .connected].combined(with: condition(.backward)) }
+        }
+        return plan
+    }
+
     /// Every link that touches one of `endpoints`, with `condition`.
     public static func touching(_ endpoints: Set<LinkEndpoint>, brokers: [Int32], condition: LinkCondition) -> [LinkID: LinkCondition] {
         var plan: [LinkID: LinkCondition] = [:]

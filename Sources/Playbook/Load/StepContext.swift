@@ -82,7 +82,7 @@ struct StepContext {
              .slow(let t, _), .lossy(let t, _), .powerLoss(let t):
             return [t]
         case .partition(let groups): return groups.flatMap { $0 }
-        case .partitionOneWay(let from, let to): return from + to
+        case .partitionOneWay(let from, let to), .slowLinks(let from, let to, _), .lossyLinks(let from, let to, _): return from + to
         case .heal, .healNetwork, .awaitCondition: return []
         }
     }
