@@ -134,14 +134,33 @@ struct ClusterCommand: AsyncParsableCommand {
     }
 
     struct Down: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop a lab started with `cluster up` in another terminal.")
+        static let configuration = CommandConfiguration(
+            abstract: "Stop a lab started with `cluster up` in another terminal.",
+            discussion: "Returns once every broker and ZooKeeper has exited and the lab no longer answers (at most --timeout seconds; exit 1 naming what still runs after that).")
         @Option(name: .long, help: "Run directory of the lab.") var dir: String = "./samsa-cluster"
+        @Option(name: .long, help: "Seconds to wait for the lab to be gone.") var timeout: Double = 60
 
         func run() async throws {
+            let pids: [LabStatus.Process]
             do {
+                pids = (try? ControlClient.send(.status, directory: dir, timeoutMs: 10_000))?.status?.processes ?? []
                 let response = try ControlClient.send(.shutdown, directory: dir)
-                print(response.message ?? response.error ?? "")
+                guard response.ok else { throw ControlClient.Failure(description: response.error ?? "the lab refused to stop") }
             } catch { throw fail("cluster down", error) }
+            let deadline = Date().addingTimeInterval(timeout)
+            while true {
+                let running = pids.filter { kill($0.pid, 0) == 0 }
+                let answering = (try? ControlClient.send(.status, directory: dir, timeoutMs: 1000)) != nil
+                if running.isEmpty && !answering {
+                    print("stopped the lab in \(dir)")
+                    return
+                }
+                if Date() >= deadline {
+                    let names = running.map { "\($0.name) (pid \($0.pid))" } + (answering ? ["the lab's control socket"] : [])
+                    throw fail("cluster down", ControlClient.Failure(description: "the lab in \(dir) did not stop within \(Int(timeout)) s: still running: \(names.joined(separator: ", "))"))
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
     }
 }

@@ -218,8 +218,10 @@ def test_exit_keep_leaves_the_lab_running_and_attach_drives_it(tmp_path):
         assert f"detached from {lab}" in result.stdout
         assert processes_mentioning(str(lab)), "a lab started elsewhere keeps running after the attached shell exits"
     finally:
-        subprocess.run([SAMSA, "cluster", "down", "--dir", str(lab)], capture_output=True, timeout=60)
-    assert not wait_gone(lab, 60)
+        down = subprocess.run([SAMSA, "cluster", "down", "--dir", str(lab)], capture_output=True, text=True, timeout=90)
+    assert down.returncode == 0, down.stderr
+    assert f"stopped the lab in {lab}" in down.stdout
+    assert not processes_mentioning(str(lab)), "cluster down returns only once the lab's processes are gone"
 
 
 def test_a_killed_shell_takes_its_lab_down(tmp_path):
