@@ -91,6 +91,12 @@ final class BenchProcess {
     var bootstrap = ""
     var output: String { directory + ".out" }
 
+    private init(pid: pid_t, directory: String, bootstrap: String) {
+        self.pid = pid
+        self.directory = directory
+        self.bootstrap = bootstrap
+    }
+
     init(executable: String, arguments: [String], directory: String) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: (directory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -100,19 +106,17 @@ final class BenchProcess {
     var isRunning: Bool { ChildProcess.exitStatus(of: pid) == nil && !exited }
     private var exited = false
 
-    /// `samsa cluster up`: ZooKeeper and N brokers; returns when READY (bounded).
+    /// `samsa cluster up`: ZooKeeper and N brokers, through the lab launcher; returns when the lab's
+    /// readiness record names it (bounded by `LabLauncher.readyTimeoutMs`).
     static func lab(samsa: String, brokers: Int, directory: String, config: [String] = [], options: [String] = []) throws -> BenchProcess {
-        let base = try LocalCluster.freeBasePort(brokers: brokers)
-        var arguments = ["cluster", "up", "--brokers", String(brokers), "--base-port", String(base), "--dir", directory] + options
-        for item in config { arguments += ["--broker-config", item] }
-        let lab = try BenchProcess(executable: samsa, arguments: arguments, directory: directory)
-        do {
-            lab.bootstrap = try lab.waitForLine(prefix: "READY bootstrap=", timeoutSeconds: 120)
-        } catch {
-            lab.stop()
-            throw error
-        }
-        return lab
+        try FileManager.default.createDirectory(atPath: (directory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var request = LabLauncher.Request(brokers: brokers, basePort: try LocalCluster.freeBasePort(brokers: brokers),
+                                          directory: directory, outputPath: directory + ".out")
+        request.brokerConfig = config
+        request.options = options
+        let launched: LabLauncher.Launched
+        do { launched = try LabLauncher.launch(samsaBinary: samsa, request) } catch { throw BenchFailure("\(directory): \(error)") }
+        return BenchProcess(pid: launched.pid, directory: directory, bootstrap: launched.readiness.bootstrap)
     }
 
     /// One `samsa broker` without ZooKeeper, writing to its own log directory.
@@ -158,17 +162,6 @@ final class BenchProcess {
         process.waitUntilExit()
         let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return process.terminationStatus == 0 && !path.isEmpty ? path : nil
-    }
-
-    func waitForLine(prefix: String, timeoutSeconds: Double) throws -> String {
-        let deadline = Date(timeIntervalSinceNow: timeoutSeconds)
-        while Date() < deadline {
-            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) { return String(line.dropFirst(prefix.count)) }
-            guard isRunning else { throw BenchFailure("\(directory): the process exited: \(text.suffix(400))") }
-            usleep(20_000)
-        }
-        throw BenchFailure("no '\(prefix)' within \(Int(timeoutSeconds)) s")
     }
 
     func waitForPort(_ port: Int) throws {

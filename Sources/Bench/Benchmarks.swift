@@ -243,16 +243,17 @@ public struct Benchmarks: Sendable {
         return result
     }
 
+    /// The topic's leader and ISR once every replica is back in sync (`LeadershipWait`'s bound).
     func waitForFullIsr(_ lab: BenchProcess, _ topic: String) throws -> (leader: Int, isr: [Int]) {
-        let deadline = Date(timeIntervalSinceNow: 90)
-        while Date() < deadline {
-            if let answer = try? BenchClient.run("leader", bootstrap: lab.bootstrap, topic: topic, timeoutSeconds: 30),
-               let leader = answer["leader"] as? Int, let isr = answer["isr"] as? [Int], leader >= 0, isr.count == 3 {
-                return (leader, isr)
-            }
-            usleep(200_000)
+        do {
+            let partitions = try LeadershipWait.untilBlocking(.fullIsr, bootstrap: lab.bootstrap, topics: [topic])
+            guard let partition = partitions.first(where: { $0.partition == 0 }) else { throw BenchFailure("failover: \(topic)/0 is unknown") }
+            return (Int(partition.leader), partition.isr.map { Int($0) })
+        } catch let failure as BenchFailure {
+            throw failure
+        } catch {
+            throw BenchFailure("failover: \(error)")
         }
-        throw BenchFailure("failover: \(topic)/0 did not get its full ISR back within 90 s")
     }
 
     func acknowledgements(_ path: String) -> [(Int64, Int)] {

@@ -96,6 +96,12 @@ public final class LabSession: Sendable {
                                  conditions: conditions, group: group,
                                  control: control, logger: logger)
         holder.session = session
+        do {
+            try session.readiness.write()
+        } catch {
+            await session.stop()
+            throw LocalCluster.Failure(description: "cannot write \(LabReadiness.fileName) in \(cluster.run.path): \(error)")
+        }
         return session
     }
 
@@ -158,6 +164,8 @@ public final class LabSession: Sendable {
 
     /// Heals every fault, stops the observers, the brokers, ZooKeeper and the proxies.
     public func stop() async {
+        // A stopping lab is no longer ready: no launcher or `attach` may take it for one.
+        try? FileManager.default.removeItem(atPath: cluster.run.path + "/" + LabReadiness.fileName)
         _ = try? await faults.apply(.heal(faultId: nil))
         await control?.close()
         await observer.stop()

@@ -18,7 +18,10 @@ struct ClusterCommand: AsyncParsableCommand {
             discussion: """
             Broker i (ids 1..N) serves clients at 127.0.0.1:(base-port + i - 1). Each process has its \
             config, data, output and event log under --dir. When every broker is registered and a \
-            controller is elected, one line is printed: READY bootstrap=<host:port,...>. \
+            controller is elected, the lab writes its readiness record to ready.json under --dir (one \
+            JSON line, version 1: bootstrap, brokers with their ids, ports and pids, ZooKeeper's \
+            address, the control socket, the lab's pid) and prints one line: READY bootstrap=<host:port,...>. \
+            Programs read ready.json; the READY line is for people and scripts of earlier versions. \
             SIGINT or SIGTERM stops every broker (SIGTERM, then SIGKILL after a grace period) and ZooKeeper.
             """
         )

@@ -100,15 +100,15 @@ public final class PlaybookRunner: Sendable {
         progress.phase("reading every partition from the start")
         let request = stopRequest
         let status = try await Blocking.run {
-            try workloads.finalRead(topics: self.plan.topics.map(\.name), timeoutSeconds: Double(max(30_000, self.plan.settleMs)) / 1000,
-                                    shouldStop: { request.signal != nil })
+            try CheckPipeline.readBack(workloads, topics: self.plan.topics.map(\.name), timeoutSeconds: Double(max(30_000, self.plan.settleMs)) / 1000,
+                                       shouldStop: { request.signal != nil })
         }
         if let stop = requested("reading every partition") { return stop }
         if status != 0 { logger.warning("the final read ended with status \(status); the checkers will treat missing reads as unknown") }
         try Task.checkCancellation()
         progress.phase("stopping the cluster")
         await session.stop()
-        try HistoryMerge.merge(directory: workloads.directory + "/histories", into: directory + "/history.jsonl")
+        try CheckPipeline.merge(workloads)
         return nil
     }
 
@@ -122,18 +122,14 @@ public final class PlaybookRunner: Sendable {
                 throw Failure(description: "cannot create topic \(topic.name): \(error)")
             }
         }
-        let deadline = Date(timeIntervalSinceNow: 30)
-        while Date() < deadline, stopRequest.signal == nil {
-            let metadata = try? await session.client.refreshMetadata(topics: plan.topics.map(\.name))
-            let ready = plan.topics.allSatisfy { topic in
-                let partitions = metadata?.topics[topic.name]?.partitions ?? []
-                return partitions.count == Int(topic.partitions) && partitions.allSatisfy { $0.leader >= 0 }
-            }
-            if ready { return }
-            try await Task.sleep(for: .milliseconds(100))
+        let request = stopRequest
+        let expected = Dictionary(plan.topics.map { ($0.name, $0.partitions) }, uniquingKeysWith: { first, _ in first })
+        do {
+            try await LeadershipWait.until(.leaders, client: session.client, topics: plan.topics.map(\.name), expected: expected,
+                                           shouldStop: { request.signal != nil })
+        } catch let timeout as LeadershipWait.Timeout {
+            throw Failure(description: "the topics did not get leaders: \(timeout)")
         }
-        if stopRequest.signal != nil { return }
-        throw Failure(description: "the topics did not get leaders within 30 s")
     }
 
     private func startWorkloads(_ workloads: Workloads) throws {
@@ -178,11 +174,10 @@ public final class PlaybookRunner: Sendable {
         session.timeline.append(kind: .interrupted, fields)
         if let workloads { await Blocking.run { workloads.stopAll(graceMs: self.stopRequest.isAborted ? 0 : 5_000) } }
         await session.stop()
-        let history = directory + "/history.jsonl"
         if let workloads {
-            try HistoryMerge.merge(directory: workloads.directory + "/histories", into: history)
+            try CheckPipeline.merge(workloads)
         } else {
-            _ = FileManager.default.createFile(atPath: history, contents: Data())
+            _ = FileManager.default.createFile(atPath: directory + "/" + CheckPipeline.historyFile, contents: Data())
         }
         progress.phase("checking the history and the timeline of the interrupted run")
         return try RunChecker.check(directory: directory, plan: plan)
@@ -227,18 +222,16 @@ public final class PlaybookRunner: Sendable {
 
     /// Waits until every partition has a leader and a full ISR, bounded by the settle time.
     private func settle(_ session: LabSession) async {
-        let deadline = Date(timeIntervalSinceNow: Double(plan.settleMs) / 1000)
-        while Date() < deadline, stopRequest.signal == nil {
-            if let metadata = try? await session.client.refreshMetadata(topics: plan.topics.map(\.name)) {
-                let healthy = plan.topics.allSatisfy { topic in
-                    (metadata.topics[topic.name]?.partitions ?? []).allSatisfy { $0.leader >= 0 && Set($0.isr) == Set($0.replicas) }
-                }
-                if healthy { return }
-            }
-            try? await Task.sleep(for: .milliseconds(200))
+        let request = stopRequest
+        do {
+            try await LeadershipWait.until(.fullIsr, client: session.client, topics: plan.topics.map(\.name),
+                                           timeoutMs: Int(plan.settleMs), shouldStop: { request.signal != nil })
+        } catch let timeout as LeadershipWait.Timeout {
+            progress.event("the cluster did not fully recover within \(plan.settleMs / 1000) s (\(timeout.unmet.prefix(3).joined(separator: ", "))); "
+                           + "reading what is there")
+        } catch {
+            // Cancelled: the run's own cancellation check ends it.
         }
-        if stopRequest.signal != nil { return }
-        progress.event("the cluster did not fully recover within \(plan.settleMs / 1000) s; reading what is there")
     }
 
 }

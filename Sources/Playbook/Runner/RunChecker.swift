@@ -42,34 +42,26 @@ public enum RunChecker {
     }
 
     public static func check(directory: String, plan: RunPlan) throws -> RunOutcome {
-        for file in ["history.jsonl", "timeline.jsonl"] where !FileManager.default.fileExists(atPath: directory + "/" + file) {
+        for file in [CheckPipeline.historyFile, "timeline.jsonl"] where !FileManager.default.fileExists(atPath: directory + "/" + file) {
             throw Failure(description: "\(directory) has no \(file): the run did not get far enough to check")
         }
-        let history = History.load(path: directory + "/history.jsonl")
         let timeline = Timeline.load(path: directory + "/timeline.jsonl")
-        let parameters = self.parameters(plan)
-        let clients = ClientExit.load(path: directory + "/" + Workloads.clientsFile)
         let replicas = ReplicaDigestCollector.refresh(runDirectory: directory, topics: plan.topics.map(\.name))
-        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters, clients: clients, replicas: replicas)
-        let figures = Figures(history: history, timeline: timeline, parameters: parameters, report: checks)
+        let run = CheckPipeline.judge(directory: directory, timeline: timeline, parameters: parameters(plan), replicas: replicas)
         let steps = timeline.stepOutcomes
         let interruption = timeline.interruption
-        var results = ExpectationEvaluation.evaluate(plan.expectations, history: history, report: checks, figures: figures,
+        var results = ExpectationEvaluation.evaluate(plan.expectations, history: run.history, report: run.checks, figures: run.figures,
                                                      steps: steps, plannedSteps: plan.steps.count)
         if let interruption {
             results.append(ExpectationResult(name: "run_completed", expected: "the run ends by itself", observed: interruption.summary,
                                              passed: nil, evidence: "the workload, the cluster and the checkers were stopped early; "
                                                  + "the checkers judged the history recorded until then"))
         }
-        let times = history.ops.map(\.timeNs) + timeline.records.map(\.timeNs)
-        let startNs = times.min() ?? 0
-        var report = RunReport(
-            runName: URL(fileURLWithPath: directory).lastPathComponent,
-            playbook: PlaybookSummary(name: plan.name, description: plan.description.isEmpty ? nil : plan.description),
-            seed: plan.seed, startNs: startNs, endNs: times.max() ?? startNs,
-            cluster: ClusterSummary(brokers: (1...max(1, plan.brokers)).map { Int32($0) }, parameters: parameters),
-            checks: checks, figures: figures, faults: timeline.faultWindows,
-            expectations: results.map { Expectation(name: $0.name, expected: $0.expected, observed: $0.observed, passed: $0.passed, evidence: $0.evidence) })
+        var report = RunReport(run, runName: URL(fileURLWithPath: directory).lastPathComponent,
+                               playbook: PlaybookSummary(name: plan.name, description: plan.description.isEmpty ? nil : plan.description),
+                               seed: plan.seed, brokers: (1...max(1, plan.brokers)).map { Int32($0) },
+                               expectations: results.map { Expectation(name: $0.name, expected: $0.expected, observed: $0.observed,
+                                                                       passed: $0.passed, evidence: $0.evidence) })
         report.steps = steps
         report.interruption = interruption
         let files = try report.write(to: URL(fileURLWithPath: directory))

@@ -29,28 +29,17 @@ extension ShellSession {
                                                      minInSyncReplicas: Int32(minIsr[topic] ?? 1),
                                                      uncleanLeaderElection: (topicConfigs[topic]?[unclean] ?? brokerConfig[unclean]) == "true")
         }
-        let histories = lab.workloads.directory + "/histories"
-        try? FileManager.default.removeItem(atPath: histories + "/final-reader.jsonl")
         say("reading \(topics.count) topic(s) back from the start ...")
         let workloads = lab.workloads
-        let status = try await Blocking.run { try workloads.finalRead(topics: topics, timeoutSeconds: 60) }
+        let status = try await Blocking.run { try CheckPipeline.readBack(workloads, topics: topics, timeoutSeconds: 60) }
         if status != 0 { say("  the final read did not reach every high watermark (status \(status)); what it missed is unknown, not lost") }
-        let historyPath = lab.workloads.directory + "/history.jsonl"
-        try HistoryMerge.merge(directory: lab.workloads.directory + "/histories", into: historyPath)
-        let history = History.load(path: historyPath)
+        try CheckPipeline.merge(workloads)
         let evidence = await liveEvidence(lab, partitions: partitions.map { TopicPartition($0.topic, $0.partition) },
                                           timeline: Timeline.load(path: lab.directory + "/timeline.jsonl"))
-        let timeline = evidence.timeline
-        let clients = ClientExit.load(path: lab.workloads.directory + "/" + Workloads.clientsFile)
-        let checks = CheckReport(history: history, timeline: timeline, parameters: parameters, clients: clients, replicas: evidence.replicas)
-        let figures = Figures(history: history, timeline: timeline, parameters: parameters, report: checks)
-        let times = history.ops.map(\.timeNs) + timeline.records.map(\.timeNs)
-        let report = RunReport(
-            runName: URL(fileURLWithPath: lab.directory).lastPathComponent,
-            playbook: PlaybookSummary(name: "shell session", description: "what this shell produced and consumed, read back with `check`"),
-            startNs: times.min() ?? 0, endNs: times.max() ?? 0,
-            cluster: ClusterSummary(brokers: lab.brokers, parameters: parameters),
-            checks: checks, figures: figures, faults: timeline.faultWindows, expectations: [])
+        let run = CheckPipeline.judge(directory: workloads.directory, timeline: evidence.timeline, parameters: parameters, replicas: evidence.replicas)
+        let report = RunReport(run, runName: URL(fileURLWithPath: lab.directory).lastPathComponent,
+                               playbook: PlaybookSummary(name: "shell session", description: "what this shell produced and consumed, read back with `check`"),
+                               brokers: lab.brokers, expectations: [])
         lastReport = report
         say(TerminalSummary.render(report, colour: options.colour))
         if report.verdict == .invalid { throw Failure("check found violations", hint: "`report` writes the evidence to report.html") }

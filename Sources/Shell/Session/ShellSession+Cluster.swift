@@ -5,9 +5,6 @@ import Lab
 import Logging
 
 extension ShellSession {
-    /// How long `cluster up` may take before the shell gives up on it.
-    static let clusterStartTimeoutMs = 120_000
-
     func clusterUp(brokers: Int, config: [ShellCommand.Property], directory: String?, trackDurability: Bool = false) async throws {
         if let lab { throw Failure("a cluster is already up in \(lab.directory)", hint: "`cluster down` first, or `exit --keep` and attach") }
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
@@ -18,31 +15,21 @@ extension ShellSession {
         // The lab cleans and claims its directory; its own output goes next to it.
         try FileManager.default.createDirectory(atPath: (directory as NSString).deletingLastPathComponent.isEmpty ? "."
                                                 : (directory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let logPath = directory + ".log"
-        let basePort = try LocalCluster.freeBasePort(brokers: brokers)
-        var arguments = ["cluster", "up", "--brokers", String(brokers), "--base-port", String(basePort), "--dir", directory, "--stop-with-parent"]
-        for property in config { arguments += ["--broker-config", "\(property.key)=\(property.value)"] }
-        if trackDurability { arguments.append("--track-durability") }
+        var request = LabLauncher.Request(brokers: brokers, basePort: try LocalCluster.freeBasePort(brokers: brokers),
+                                          directory: directory, outputPath: directory + ".log")
+        request.brokerConfig = config.map { "\($0.key)=\($0.value)" }
+        if trackDurability { request.options.append("--track-durability") }
         // No parent-death signal: `--stop-with-parent` stops the lab (cleanly) when this shell ends,
         // however it ends, unless `exit --keep` detached it first.
-        var spawnOptions = ChildProcess.Options(outputPath: logPath)
-        spawnOptions.setprivPath = nil
-        let pid = try ChildProcess.spawn(executable: options.samsaBinary, arguments: arguments, options: spawnOptions)
+        request.stopWithParent = true
+        request.parentDeathSignal = false
         say("starting ZooKeeper and \(brokers) broker(s) in \(directory) ...")
-        let deadline = Date(timeIntervalSinceNow: Double(Self.clusterStartTimeoutMs) / 1000)
-        while true {
-            if let status = ChildProcess.exitStatus(of: pid) {
-                throw Failure("the lab exited (\(ChildProcess.describe(waitStatus: status))) before it was ready",
-                              hint: "see \(logPath): " + (LocalCluster.tail(logPath, lines: 3)
-                                  .split(separator: "\n").last.map(String.init) ?? ""))
-            }
-            if Interrupts.pending || Date() > deadline {
-                ChildProcess.terminate(pid, graceMs: 20_000)
-                throw Failure(Interrupts.pending ? "interrupted; the lab was stopped" : "the lab was not ready within \(Self.clusterStartTimeoutMs / 1000) s",
-                              hint: "see \(logPath)")
-            }
-            if (try? String(contentsOfFile: logPath, encoding: .utf8))?.contains("READY bootstrap=") == true { break }
-            _ = Interrupts.sleep(ms: 100)
+        let samsa = options.samsaBinary
+        let pid: pid_t
+        do {
+            pid = try await Blocking.run { [request] in try LabLauncher.launch(samsaBinary: samsa, request, shouldStop: { Interrupts.pending }).pid }
+        } catch let failure as LabLauncher.Failure {
+            throw Failure(failure.description)
         }
         try await connect(directory, pid: pid)
         let lab = lab!
@@ -113,9 +100,6 @@ extension ShellSession {
         }
     }
 
-    /// How long a fault that takes brokers away waits for the controller to move their leadership.
-    static let leadershipWaitMs = 30_000
-
     /// Sends a fault, parsed from the line that named it, to the lab.
     func fault(_ command: FaultCommand) async throws {
         let lab = try requireLab()
@@ -146,20 +130,14 @@ extension ShellSession {
         let followed = before.filter { !away.contains($0.leader) && $0.isr.contains(where: away.contains) }
         guard !led.isEmpty || !followed.isEmpty else { return }
         let started = Date()
-        let deadline = Date(timeIntervalSinceNow: Double(Self.leadershipWaitMs) / 1000)
         if options.interactive { say("waiting for the controller to move leadership and shrink ISRs (Ctrl-C stops waiting)") }
-        var now: [KafkaAdmin.PartitionDescription] = []
-        while Date() < deadline && !Interrupts.pending {
-            now = (try? await KafkaAdmin(cluster: lab.client).describeTopics(nil)) ?? []
-            let moved = led.allSatisfy { old in
-                now.contains { $0.topic == old.topic && $0.partition == old.partition && !away.contains($0.leader) }
-            }
-            // An offline partition keeps its last ISR, as in Kafka.
-            let shrunk = (led + followed).allSatisfy { old in
-                now.contains { $0.topic == old.topic && $0.partition == old.partition && ($0.leader < 0 || !$0.isr.contains(where: away.contains)) }
-            }
-            if moved && shrunk { break }
-            _ = Interrupts.sleep(ms: 200)
+        let now: [KafkaAdmin.PartitionDescription]
+        do {
+            now = try await LeadershipWait.until(.awayFrom(away), client: lab.client, shouldStop: { Interrupts.pending })
+        } catch let timeout as LeadershipWait.Timeout {
+            now = timeout.last
+        } catch {
+            now = []
         }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         for old in led.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
