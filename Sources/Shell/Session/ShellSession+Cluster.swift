@@ -1,8 +1,8 @@
-import Coordination
 import Foundation
 import KafkaClient
 import Lab
 import Logging
+import Processes
 
 extension ShellSession {
     /// How long `cluster up` may take before the shell gives up on it.
