@@ -1,9 +1,22 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// One executable (`samsa`) over library targets whose imports follow DESIGN.md §2:
-/// KafkaProtocol ← LogStore, Replication ← Broker; KafkaClient, Coordination, Verification ← Lab ←
-/// Playbook ← Shell; Lab also reads brokers' data directories through LogStore (the replica digest).
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioConcurrencyHelpers: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+/// One executable (`samsa`) over library targets; each target's dependency list names every module
+/// its files import (CI builds with `--explicit-target-dependency-import-check error`), and
+/// ARCHITECTURE.md says what each target owns. The graph, DESIGN.md §2:
+/// - KafkaProtocol ← LogStore, Replication, KafkaClient, Verification.
+/// - Replication ← SamsaConfig (the broker property catalogue, its validators, "did you mean").
+/// - KafkaProtocol, LogStore, Replication, SamsaConfig, Coordination, KafkaClient ← Broker.
+/// - Coordination is the ZooKeeper client side only; Processes spawns children (ZooKeeper, brokers,
+///   clients) that die with the lab.
+/// - KafkaClient, Coordination, Processes, SamsaConfig, LogStore, Verification ← Lab ← Playbook,
+///   Shell, Bench; Report ← Playbook, Shell. Playbook checks broker properties through SamsaConfig,
+///   never through Broker. Everything ← samsa.
 /// Swift packages come from the local mirror by their GitHub URL.
 let package = Package(
     name: "samsa",
@@ -24,7 +37,7 @@ let package = Package(
     targets: [
         .target(
             name: "KafkaProtocol",
-            dependencies: ["CZlib", "CSnappy", "CLZ4", "CZstd", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["CZlib", "CSnappy", "CLZ4", "CZstd", nioCore]
         ),
         /// The four codecs Kafka batches use, from Debian's libraries (scripts/setup installs the
         /// -dev packages); KafkaProtocol's Compression wraps them.
@@ -32,67 +45,68 @@ let package = Package(
         .systemLibrary(name: "CSnappy", path: "Sources/CSnappy"),
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
-        .target(
-            name: "LogStore",
-            dependencies: ["KafkaProtocol", .product(name: "Logging", package: "swift-log")]
-        ),
-        .testTarget(name: "LogStoreTests", dependencies: ["LogStore"]),
-        .target(name: "Replication", dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "ReplicationTests", dependencies: ["Replication"]),
+        .target(name: "LogStore", dependencies: ["KafkaProtocol", nioCore, nioConcurrencyHelpers, logging]),
+        .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "KafkaProtocol", nioCore, logging]),
+        .target(name: "Replication", dependencies: ["KafkaProtocol", nioCore]),
+        .testTarget(name: "ReplicationTests", dependencies: ["Replication", "KafkaProtocol", nioCore]),
+        /// What a broker property or topic override may be, apart from any running broker, so that
+        /// playbooks check them without linking the broker.
+        .target(name: "SamsaConfig", dependencies: ["Replication"]),
+        .testTarget(name: "SamsaConfigTests", dependencies: ["SamsaConfig"]),
         .target(
             name: "Broker",
             dependencies: [
-                "KafkaProtocol", "LogStore", "Replication", "Coordination", "KafkaClient",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                "KafkaProtocol", "LogStore", "Replication", "SamsaConfig", "Coordination", "KafkaClient",
+                nioCore, nioPosix, nioConcurrencyHelpers, logging,
             ]
         ),
-        .target(
-            name: "KafkaClient",
-            dependencies: [
-                "KafkaProtocol",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
-        ),
-        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "KafkaClient", dependencies: ["KafkaProtocol", nioCore, nioPosix, nioConcurrencyHelpers]),
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaProtocol", nioCore]),
         .target(
             name: "Lab",
             dependencies: [
-                "KafkaClient", "Coordination", "LogStore", "Verification",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                "KafkaClient", "KafkaProtocol", "Coordination", "Processes", "SamsaConfig", "LogStore", "Verification",
+                nioCore, nioPosix, nioConcurrencyHelpers, logging,
             ],
             resources: [.copy("Workload/kafka_workload.py")]
         ),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "Coordination"]),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "LogStore", "Verification", .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(
+            name: "BrokerTests",
+            dependencies: [
+                "Broker", "Coordination", "KafkaProtocol", "LogStore", "Replication", "SamsaConfig",
+                nioCore, nioPosix, nioConcurrencyHelpers, logging,
+            ]
+        ),
+        .testTarget(
+            name: "LabTests",
+            dependencies: ["Lab", "KafkaProtocol", "LogStore", "Processes", "Verification", nioCore, nioPosix, nioConcurrencyHelpers, logging]
+        ),
         .target(
             name: "Playbook",
-            dependencies: ["Lab", "Broker", "Verification", "Report", "KafkaClient", "Yams", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Lab", "SamsaConfig", "Verification", "Report", "KafkaClient", "KafkaProtocol", "Yams",
+                nioConcurrencyHelpers, logging,
+            ]
         ),
         .testTarget(name: "PlaybookTests", dependencies: ["Playbook", "Lab", "Verification"]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
         .target(
             name: "Shell",
-            dependencies: ["Lab", "Report", "Verification", "KafkaClient", "KafkaProtocol", "Coordination", "CReadline",
-                           .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Lab", "Processes", "SamsaConfig", "Report", "Verification", "KafkaClient", "KafkaProtocol", "CReadline",
+                           logging]
         ),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Lab"]),
         .target(
             name: "Bench",
-            dependencies: ["Lab", "Coordination", "Verification", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: ["Lab", "Processes", "Verification", .product(name: "Histogram", package: "hdrhistogram-swift")],
             resources: [.copy("Resources/bench_client.py")]
         ),
         .executableTarget(
             name: "samsa",
             dependencies: [
                 "Bench", "Broker", "Lab", "KafkaClient", "KafkaProtocol", "LogStore", "Playbook", "Report", "Shell", "Verification",
-                .product(name: "NIOCore", package: "swift-nio"),
+                nioCore, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "Verification", dependencies: ["KafkaProtocol", .product(name: "Histogram", package: "hdrhistogram-swift")]),
@@ -101,11 +115,18 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "Verification"]),
         .systemLibrary(name: "CZooKeeper", path: "Sources/CZooKeeper"),
         .target(name: "SamsaDurability", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
-        .target(name: "Coordination", dependencies: ["CZooKeeper", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "CoordinationTests", dependencies: ["Coordination"]),
+        /// The ZooKeeper client side: sessions, watches, recipes, and an in-memory stand-in for tests.
+        .target(name: "Coordination", dependencies: ["CZooKeeper", logging]),
+        .testTarget(name: "CoordinationTests", dependencies: ["Coordination", "Processes", logging]),
+        /// Child processes that die with their parent, and the ZooKeeper server the lab starts that way.
+        .target(name: "Processes"),
         .testTarget(
             name: "KafkaProtocolTests",
-            dependencies: ["KafkaProtocol", .product(name: "NIOTestUtils", package: "swift-nio")]
+            dependencies: [
+                "KafkaProtocol", nioCore,
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
         ),
     ]
 )

@@ -1,6 +1,6 @@
-import Coordination
 import Foundation
 import Lab
+import Processes
 
 /// One benchmark's outcome: a table for people and named figures for `--json`.
 public struct BenchResult: Codable, Sendable {

@@ -1,7 +1,7 @@
-import Coordination
 import Foundation
 import Histogram
 import Lab
+import Processes
 import Verification
 
 /// The benchmarks of `samsa bench`. Each starts what it needs under `workDirectory`, measures, and

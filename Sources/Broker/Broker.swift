@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Replication
+import SamsaConfig
 
 /// A running Samsa broker: the listener, the partitions, the control plane and the periodic work
 /// (ISR checks, HW checkpoints, retention, flushes; run on the storage threads, off the event loops).

@@ -1,6 +1,7 @@
 import CZooKeeper
 import Foundation
 import Logging
+import Synchronization
 
 /// What the Swift side needs from `libzookeeper_mt` besides the calls themselves: the open ACL,
 /// error and stat conversion, and routing of the library's own log lines.
@@ -75,7 +76,7 @@ final class OpenACL: @unchecked Sendable {
 /// given to the most recent `ZooKeeperClient.connect`. Only warnings and errors are let through
 /// (`zoo_set_debug_level`), which keeps its per-connection chatter off stderr.
 enum ZooKeeperLibraryLog {
-    private static let sink = Locked<Logger?>(nil)
+    private static let sink = Mutex<Logger?>(nil)
     private static let configured: Void = {
         zoo_set_debug_level(ZOO_LOG_LEVEL_WARN)
     }()

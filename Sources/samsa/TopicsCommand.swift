@@ -61,13 +61,7 @@ struct TopicsCommand: AsyncParsableCommand {
                     try printJSON(["partitions": partitions])
                     return
                 }
-                var table = TextTable(["TOPIC", "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "HW"])
-                for p in partitions {
-                    table.add([p.topic, String(p.partition), p.leader < 0 ? "none" : String(p.leader), String(p.leaderEpoch),
-                               p.replicas.map(String.init).joined(separator: ","), p.isr.map(String.init).joined(separator: ","),
-                               p.highWatermark.map(String.init) ?? "-"])
-                }
-                print(table.render())
+                print(TextTable.partitions(partitions, marksUnderReplicated: false).render())
             }
         }
     }

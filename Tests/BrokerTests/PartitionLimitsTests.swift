@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 import Logging
+import SamsaConfig
 import Testing
 @testable import Broker
 
@@ -35,7 +36,7 @@ import Testing
         let set = try BrokerConfig(file: try PropertiesFile.parse(
             "samsa.max.partitions.per.topic=10\nsamsa.max.partitions.per.broker=20\n", source: "test"))
         #expect(set.partitionLimits == PartitionLimits(maxPartitionsPerTopic: 10, maxPartitionsPerBroker: 20))
-        #expect(BrokerConfig.validate(key: "samsa.max.partitions.per.topic", value: "0") != nil)
+        #expect(BrokerProperties.validate(key: "samsa.max.partitions.per.topic", value: "0") != nil)
     }
 
     @Test func standaloneControlPlaneRefusesPastTheBrokerLimit() async throws {

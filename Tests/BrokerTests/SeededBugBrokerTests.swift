@@ -6,6 +6,7 @@ import LogStore
 import NIOCore
 import NIOPosix
 import Replication
+import SamsaConfig
 import Testing
 @testable import Broker
 
@@ -42,8 +43,8 @@ import Testing
             let text = "\(error)"
             return text.contains("unknown: ack-early") && text.contains("ack-before-replication, ack-before-replication.v2")
         }
-        #expect(BrokerConfig.validate(key: seededBugsProperty, value: "skip-truncation.v2") == nil)
-        #expect(BrokerConfig.validate(key: seededBugsProperty, value: "skip-truncation.v3")?.contains("unknown: skip-truncation.v3") == true)
+        #expect(BrokerProperties.validate(key: seededBugsProperty, value: "skip-truncation.v2") == nil)
+        #expect(BrokerProperties.validate(key: seededBugsProperty, value: "skip-truncation.v3")?.contains("unknown: skip-truncation.v3") == true)
     }
 
     // MARK: Bugs in Partition

@@ -1,4 +1,5 @@
 import Coordination
+import Processes
 import Foundation
 import Testing
 

@@ -1,4 +1,4 @@
-import Coordination
+import Processes
 import Foundation
 import Testing
 @testable import Lab

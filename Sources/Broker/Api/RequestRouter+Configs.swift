@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SamsaConfig
 
 extension RequestRouter {
     /// Kafka's ConfigSource values.
@@ -28,7 +29,7 @@ extension RequestRouter {
                     return result
                 }
                 let overrides = cluster.topicConfigs[resource.resourceName] ?? [:]
-                result.configs = TopicConfig.brokerSynonyms.keys.sorted().map { name in
+                result.configs = TopicProperties.brokerSynonyms.keys.sorted().map { name in
                     topicEntry(name, overrides: overrides, includeSynonyms: request.includeSynonyms, version: version)
                 }
             case .broker:
@@ -58,7 +59,7 @@ extension RequestRouter {
     }
 
     private func topicEntry(_ name: String, overrides: [String: String], includeSynonyms: Bool, version: Int16) -> DescribeConfigsResponse.Config {
-        let brokerName = TopicConfig.brokerSynonyms[name]!
+        let brokerName = TopicProperties.brokerSynonyms[name]!
         let definition = brokerPropertyDefinitions.first { $0.name == brokerName }!
         let brokerValue = brokerValueForTopic(name)
         let explicitBroker = broker.config.explicitKeys.contains(brokerName)
@@ -80,7 +81,7 @@ extension RequestRouter {
         switch topicName {
         case "retention.ms": return String(config.retentionMs)
         case "segment.ms": return String(config.segmentMs)
-        default: return TopicConfig.brokerSynonyms[topicName].flatMap { config.values[$0] }
+        default: return TopicProperties.brokerSynonyms[topicName].flatMap { config.values[$0] }
         }
     }
 }

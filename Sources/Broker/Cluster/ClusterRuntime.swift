@@ -5,6 +5,7 @@ import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import SamsaConfig
 
 /// A broker's part in a ZooKeeper-mode cluster: its ZooKeeper session and registration, the
 /// controller it may become, the replica fetchers of the partitions it follows, and the handlers of

@@ -1,26 +1,6 @@
 import KafkaProtocol
 import LogStore
-
-/// A host and port, as in `PLAINTEXT://127.0.0.1:9092` or `127.0.0.1:2181`.
-public struct HostPort: Sendable, Hashable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-
-    /// Parses `host:port`; the port must be 0–65535.
-    public init?(_ text: Substring) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (0...65535).contains(port), colon > text.startIndex else { return nil }
-        host = String(text[..<colon])
-        self.port = port
-    }
-
-    public var description: String { "\(host):\(port)" }
-}
+import SamsaConfig
 
 /// A validated broker configuration. Built from a properties file plus overrides; every value has
 /// been type- and range-checked, and any problem names the key and the line it came from.
@@ -84,7 +64,7 @@ public struct BrokerConfig: Sendable {
     }
     public var metricsPort: Int? { optionalInt("samsa.metrics.port").map(Int.init) }
     public var eventLogPath: String { values["samsa.event.log"].flatMap { $0.isEmpty ? nil : $0 } ?? logDir + "/events.jsonl" }
-    public var peerAddresses: [Int32: HostPort] { Self.parsePeers(values["samsa.peer.addresses"] ?? "") ?? [:] }
+    public var peerAddresses: [Int32: HostPort] { BrokerProperties.parsePeers(values["samsa.peer.addresses"] ?? "") ?? [:] }
     public var logAppendTime: Bool { values["log.message.timestamp.type"] == "LogAppendTime" }
     /// The codec a leader re-encodes produced batches in; nil keeps the producer's (`producer`).
     public var compression: CompressionCodec? { Self.codec(named: values["compression.type"] ?? "producer") }
@@ -135,10 +115,10 @@ public struct BrokerConfig: Sendable {
             let place = entry.line > 0 ? "\(entry.source):\(entry.line)" : entry.source
             guard let definition = definitions[entry.key] else {
                 if ignoredKafkaProperties.contains(entry.key) { ignored.append(entry.key); continue }
-                let hint = Self.closest(to: entry.key, among: Array(definitions.keys)).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = NearestName.closest(to: entry.key, among: Array(definitions.keys)).map { " (did you mean '\($0)'?)" } ?? ""
                 throw Error(message: "\(place): unknown property '\(entry.key)'\(hint)")
             }
-            if let problem = Self.check(entry.value, against: definition.type) {
+            if let problem = BrokerProperties.check(entry.value, against: definition.type) {
                 throw Error(message: "\(place): property '\(entry.key)' = '\(entry.value)' is invalid: expected \(problem)")
             }
             values[entry.key] = entry.value
@@ -157,85 +137,8 @@ public struct BrokerConfig: Sendable {
         return try BrokerConfig(file: file, overrides: try overrides.map(PropertiesFile.override))
     }
 
-    /// Checks one property as a playbook or the lab would set it, without building a whole
-    /// configuration: nil when valid, otherwise a message naming the problem (with a "did you
-    /// mean" for a mistyped key).
-    public static func validate(key: String, value: String) -> String? {
-        guard let definition = brokerPropertyDefinitions.first(where: { $0.name == key }) else {
-            if ignoredKafkaProperties.contains(key) { return nil }
-            let hint = closest(to: key, among: brokerPropertyDefinitions.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
-            return "unknown broker property '\(key)'\(hint)"
-        }
-        return check(value, against: definition.type).map { "broker property \(key)=\(value) is invalid: expected \($0)" }
-    }
-
-    /// Returns what was expected when `value` does not fit `type`, nil when it fits.
-    static func check(_ value: String, against type: PropertyType) -> String? {
-        switch type {
-        case .int(let range):
-            guard let number = Int64(value), range.contains(number) else { return type.expectation }
-        case .bool:
-            guard value == "true" || value == "false" else { return type.expectation }
-        case .string, .list:
-            return nil
-        case .choice(let choices):
-            guard choices.contains(value) else { return type.expectation }
-        case .listener:
-            guard parseListener(value) != nil else { return type.expectation }
-        case .peerAddresses:
-            guard parsePeers(value) != nil else { return type.expectation }
-        case .names(let known):
-            let unknown = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty && !known.contains($0) }
-            guard unknown.isEmpty else {
-                return "\(type.expectation) (unknown: \(unknown.joined(separator: ", ")))"
-            }
-        }
-        return nil
-    }
-
-    static func parseListener(_ value: String) -> HostPort? {
-        let first = value.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        guard first.hasPrefix("PLAINTEXT://") else { return nil }
-        return HostPort(first.dropFirst("PLAINTEXT://".count))
-    }
-
-    static func parsePeers(_ value: String) -> [Int32: HostPort]? {
-        var peers: [Int32: HostPort] = [:]
-        for item in value.split(separator: ",") {
-            let parts = item.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let id = Int32(parts[0].trimmingCharacters(in: .whitespaces)),
-                  let address = HostPort(Substring(parts[1].trimmingCharacters(in: .whitespaces))) else { return nil }
-            peers[id] = address
-        }
-        return peers
-    }
-
     func int(_ key: String) -> Int64 { Int64(values[key]!)! }
     func optionalInt(_ key: String) -> Int64? { values[key].flatMap { Int64($0) } }
     func bool(_ key: String) -> Bool { values[key] == "true" }
-    func listener(_ key: String) -> HostPort? { values[key].flatMap(Self.parseListener) }
-
-    /// The known key nearest to a mistyped one, by edit distance, when it is close enough to help.
-    public static func closest(to key: String, among keys: [String]) -> String? {
-        let scored = keys.map { ($0, editDistance(key, $0)) }.min { $0.1 < $1.1 }
-        guard let (best, distance) = scored, distance <= max(2, key.count / 4) else { return nil }
-        return best
-    }
-}
-
-/// Levenshtein distance, for "did you mean" hints.
-public func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    for i in 1...a.count {
-        var current = [i] + [Int](repeating: 0, count: b.count)
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[b.count]
+    func listener(_ key: String) -> HostPort? { values[key].flatMap(BrokerProperties.parseListener) }
 }

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import LogStore
+import SamsaConfig
 
 /// The settings of one topic: the broker's defaults with the topic's own overrides applied, using
 /// Kafka's topic-level names (`retention.ms`, `min.insync.replicas`, ...).
@@ -31,30 +32,5 @@ public struct TopicConfig: Sendable, Equatable {
         maxMessageBytes = int("max.message.bytes").map { Int32(clamping: $0) } ?? broker.messageMaxBytes
         logAppendTime = overrides["message.timestamp.type"].map { $0 == "LogAppendTime" } ?? broker.logAppendTime
         compression = overrides["compression.type"].map(BrokerConfig.codec(named:)) ?? broker.compression
-    }
-
-    /// Topic-level name → the broker property it overrides.
-    public static let brokerSynonyms: [String: String] = {
-        var map: [String: String] = [:]
-        for definition in brokerPropertyDefinitions {
-            if let topic = definition.topicName { map[topic] = definition.name }
-        }
-        return map
-    }()
-
-    /// Checks a topic-level override; returns a message naming the problem, nil when valid.
-    public static func validate(name: String, value: String) -> String? {
-        guard let brokerName = brokerSynonyms[name],
-              let definition = brokerPropertyDefinitions.first(where: { $0.name == brokerName }) else {
-            let hint = BrokerConfig.closest(to: name, among: Array(brokerSynonyms.keys)).map { " (did you mean '\($0)'?)" } ?? ""
-            return "unknown topic config '\(name)'\(hint)"
-        }
-        if name == "cleanup.policy" && value != "delete" {
-            return "cleanup.policy=\(value) is not supported: Samsa implements delete retention only"
-        }
-        if let expected = BrokerConfig.check(value, against: definition.type) {
-            return "topic config \(name)=\(value) is invalid: expected \(expected)"
-        }
-        return nil
     }
 }

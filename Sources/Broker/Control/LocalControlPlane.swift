@@ -3,6 +3,7 @@ import KafkaProtocol
 import LogStore
 import Logging
 import NIOConcurrencyHelpers
+import SamsaConfig
 
 /// The control plane of a standalone broker (no `zookeeper.connect`): a one-node cluster that is its
 /// own controller. Topics and the producer-id counter persist in `standalone-metadata.json` in the

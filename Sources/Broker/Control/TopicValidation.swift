@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SamsaConfig
 
 /// How many partitions a broker agrees to take on. Every partition costs memory, a directory, files
 /// and work at each start, so the control plane refuses a topic that would go past these at request
@@ -32,7 +33,7 @@ public enum TopicValidation {
             return fail(.invalidTopicException, "topic names starting with '__' are reserved for internal topics")
         }
         for (key, value) in topic.configs {
-            if let problem = TopicConfig.validate(name: key, value: value) { return fail(.invalidConfig, problem) }
+            if let problem = TopicProperties.validate(name: key, value: value) { return fail(.invalidConfig, problem) }
         }
         let partitionCount = topic.assignment.map(\.count) ?? Int(topic.numPartitions)
         if partitionCount > limits.maxPartitionsPerTopic {

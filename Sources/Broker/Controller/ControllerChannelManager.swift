@@ -3,6 +3,7 @@ import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import SamsaConfig
 
 /// Delivers controller requests over the network, one ordered queue per broker (Kafka's
 /// `ControllerChannelManager` with its request-send threads). A request is retried, with a bounded

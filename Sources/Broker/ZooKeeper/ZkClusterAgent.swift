@@ -3,6 +3,7 @@ import Foundation
 import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
+import SamsaConfig
 
 /// This broker's membership in a ZooKeeper-mode cluster: registers `/brokers/ids/N` in each new
 /// session, runs the controller election through the ephemeral `/controller` node, and hands watch

@@ -1,3 +1,5 @@
+import SamsaConfig
+
 /// A parse error with the position (0-based character offset) of the offending word, so the shell
 /// can point at it and playbooks can turn it into file:line:column.
 public struct CommandParseError: Error, Equatable, CustomStringConvertible {
@@ -181,7 +183,7 @@ public enum FaultParser {
         case "await":
             return try parseAwait(rest, endOffset: endOffset)
         default:
-            let guess = closest(name.text, faultNames)
+            let guess = NearestName.closest(to: name.text, among: faultNames)
             throw CommandParseError(message: "unknown fault '\(name.text)'", offset: name.offset, hint: guess.map { "did you mean '\($0)'?" })
         }
     }
@@ -243,7 +245,7 @@ public enum FaultParser {
             words.removeFirst()
             return .coordinatorOf(group: group.text)
         default:
-            let guess = closest(word.text, targetKeywords + (allowSpecial ? ["zk", "clients"] : []))
+            let guess = NearestName.closest(to: word.text, among: targetKeywords + (allowSpecial ? ["zk", "clients"] : []))
             throw CommandParseError(message: "unknown target '\(word.text)'", offset: word.offset,
                                     hint: guess.map { "did you mean '\($0)'?" } ?? targetHint)
         }
@@ -327,27 +329,5 @@ public enum FaultParser {
         }
         if let value = Int(text), value > 0 { return value }
         throw CommandParseError(message: "'\(word.text)' is not a bandwidth", offset: word.offset, hint: "bytes per second, e.g. 100kb, 1mb")
-    }
-
-    /// The candidate nearest to `word` by edit distance, when near enough to be a typo.
-    public static func closest(_ word: String, _ candidates: [String]) -> String? {
-        let scored = candidates.map { ($0, distance(word, $0)) }.min { $0.1 < $1.1 }
-        guard let (best, d) = scored, d <= max(2, word.count / 3) else { return nil }
-        return best
-    }
-
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + [Int](repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

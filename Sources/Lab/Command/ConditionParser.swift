@@ -1,3 +1,5 @@
+import SamsaConfig
+
 /// Parses the condition grammar shared by playbook steps (`when:`) and the `await` command:
 ///
 ///     isr T/P OP N                  ISR size (OP: == != < <= > >=)
@@ -60,7 +62,7 @@ public enum ConditionParser {
             }
             return .leader(topic: topic, partition: partition, op, id)
         default:
-            let guess = FaultParser.closest(name.text, Condition.names)
+            let guess = NearestName.closest(to: name.text, among: Condition.names)
             throw CommandParseError(message: "unknown condition '\(name.text)'", offset: name.offset,
                                     hint: guess.map { "did you mean '\($0)'?" } ?? conditionHint)
         }

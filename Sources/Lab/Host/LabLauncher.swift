@@ -1,4 +1,4 @@
-import Coordination
+import Processes
 import Foundation
 
 /// Starts a lab as a child process (`samsa cluster up`) and waits, bounded, for its readiness

@@ -1,10 +1,11 @@
-import Coordination
+import Processes
 import Verification
 import Foundation
 import Logging
+import LogStore
 
 /// A producer instance of a workload, as `kafka_workload.py` takes it.
-public struct ProducerSpec: Sendable, Equatable {
+public struct ProducerSpec: Sendable, Equatable, Codable {
     public var topic: String
     public var acks: String = "all"
     public var idempotence = false
@@ -171,15 +172,13 @@ public final class Workloads: @unchecked Sendable {
             process: process.name, pid: pid, startedNs: process.startedNs, endedNs: Self.nowNs(),
             exitCode: status >= 0 && signal == 0 ? (status >> 8) & 0xff : nil, signal: signal != 0 ? signal : nil,
             overran: overran, error: Self.fatalLine(in: "\(directory)/histories/\(process.name).log"))
-        guard var line = try? JSONEncoder.sortedKeys.encode(exit) else { return }
-        line.append(0x0A)
+        guard let line = try? JSONL.encodeLine(exit) else { return }
+        // Opened per line: the file exists only once a client has ended, which is how a run that
+        // recorded no exits is told apart from one whose clients all ended well.
         lock.withLock {
-            let path = directory + "/" + Self.clientsFile
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-            guard let handle = FileHandle(forWritingAtPath: path) else { return }
-            defer { try? handle.close() }
-            _ = try? handle.seekToEnd()
-            try? handle.write(contentsOf: line)
+            guard let file = try? JSONLinesFile(path: directory + "/" + Self.clientsFile) else { return }
+            file.appendRaw(line)
+            file.close()
         }
         if exit.failed { logger.warning("workload \(process.name): \(exit.summary)") }
     }
@@ -233,13 +232,5 @@ public final class Workloads: @unchecked Sendable {
             let status = ChildProcess.terminate(pid, graceMs: graceMs)
             record(pid, status: status, overran: false)
         }
-    }
-}
-
-extension JSONEncoder {
-    static var sortedKeys: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 }

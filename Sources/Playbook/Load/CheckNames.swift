@@ -1,4 +1,4 @@
-import Broker
+import SamsaConfig
 import Verification
 
 /// The checkers' names as playbooks write them (report.json's keys: `lost_write`,
@@ -10,5 +10,5 @@ enum CheckNames {
     /// "lost-write" (a checker's own name) → "lost_write".
     static func key(_ checker: String) -> String { checker.replacingOccurrences(of: "-", with: "_") }
 
-    static func nearest(_ name: String) -> String? { BrokerConfig.closest(to: name, among: all) }
+    static func nearest(_ name: String) -> String? { NearestName.closest(to: name, among: all) }
 }

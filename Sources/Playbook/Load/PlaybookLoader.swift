@@ -1,6 +1,7 @@
-import Broker
 import Foundation
+import KafkaProtocol
 import Lab
+import SamsaConfig
 import Yams
 
 /// Reads a playbook file into a `RunPlan`, validating everything before anything starts: unknown
@@ -84,8 +85,8 @@ public enum PlaybookLoader {
         for entry in entries {
             if labManagedProperties.contains(entry.key) {
                 r.report(entry.keyNode, "'\(entry.key)' is set by the lab for each broker and cannot be changed in a playbook")
-            } else if let problem = BrokerConfig.validate(key: entry.key, value: entry.value) {
-                r.report(BrokerConfig.validate(key: entry.key, value: "") == nil || problem.hasPrefix("unknown") ? entry.keyNode : entry.valueNode, problem)
+            } else if let problem = BrokerProperties.validate(key: entry.key, value: entry.value) {
+                r.report(BrokerProperties.validate(key: entry.key, value: "") == nil || problem.hasPrefix("unknown") ? entry.keyNode : entry.valueNode, problem)
             } else {
                 plan.brokerConfig[entry.key] = entry.value
             }
@@ -117,7 +118,7 @@ public enum PlaybookLoader {
             }
             if let node = fields["config"], let entries = r.stringMap(node, "topic config") {
                 for entry in entries {
-                    if let problem = TopicConfig.validate(name: entry.key, value: entry.value) {
+                    if let problem = TopicProperties.validate(name: entry.key, value: entry.value) {
                         r.report(problem.hasPrefix("unknown") ? entry.keyNode : entry.valueNode, problem)
                     } else {
                         topic.config[entry.key] = entry.value
@@ -133,14 +134,10 @@ public enum PlaybookLoader {
         }
     }
 
-    /// Kafka's rules for topic names, plus the lab's: internal `__` names are the broker's own.
+    /// Kafka's rule for topic names (the broker's own, `TopicPartition.validateTopicName`), plus the
+    /// lab's: internal `__` names are the broker's own.
     static func topicNameProblem(_ name: String) -> String? {
-        if name.isEmpty { return "a topic name cannot be empty" }
-        if name.count > 249 { return "topic name '\(name.prefix(40))...' is longer than 249 characters" }
-        if name == "." || name == ".." { return "'\(name)' is not a valid topic name" }
-        if let bad = name.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-")) }) {
-            return "topic name '\(name)' contains '\(bad)': only letters, digits, '.', '_' and '-' are allowed"
-        }
+        if let problem = TopicPartition.validateTopicName(name) { return problem }
         if name.hasPrefix("__") { return "topic names starting with '__' are internal to the broker" }
         return nil
     }
@@ -167,7 +164,7 @@ public enum PlaybookLoader {
         }
         guard let name = r.string(node, "\(what) topic") else { return nil }
         guard let topic = plan.topics.first(where: { $0.name == name }) else {
-            let hint = BrokerConfig.closest(to: name, among: plan.topics.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+            let hint = NearestName.closest(to: name, among: plan.topics.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
             r.report(node, "topic '\(name)' is not declared under topics\(hint)")
             return nil
         }
@@ -200,7 +197,7 @@ public enum PlaybookLoader {
             }
         }
         if let node = fields["compression"], let value = r.string(node, "compression") {
-            if ProducerSpec.codecs.contains(value) { producer.compression = value == "none" ? nil : value } else {
+            if ProducerSpec.codecs.contains(value) { producer.compression = value } else {
                 r.report(node, "compression must be one of \(ProducerSpec.codecs.joined(separator: ", ")), not '\(value)'")
             }
         }

@@ -1,5 +1,5 @@
-import Broker
 import Lab
+import SamsaConfig
 
 /// What fault steps may name: the playbook's brokers, topics with their partition counts, and the
 /// groups its consumers join. A step aimed at something that will not exist is an error before the
@@ -47,7 +47,7 @@ struct StepContext {
 
     func partitionProblem(_ topic: String, _ partition: Int32) -> String? {
         guard let count = partitions[topic] else {
-            let hint = BrokerConfig.closest(to: topic, among: topicOrder).map { "; did you mean '\($0)'?" } ?? ""
+            let hint = NearestName.closest(to: topic, among: topicOrder).map { "; did you mean '\($0)'?" } ?? ""
             return "topic '\(topic)' is not declared under topics\(hint)"
         }
         if partition >= count { return "partition \(partition) does not exist: topic '\(topic)' has \(count) partition(s)" }

@@ -136,20 +136,7 @@ public final class PlaybookRunner: Sendable {
         let seconds = Double(plan.durationMs) / 1000
         for (index, producer) in plan.producers.enumerated() {
             for instance in 1...max(1, producer.instances) {
-                var spec = ProducerSpec(topic: producer.topic)
-                spec.acks = producer.acks
-                spec.idempotence = producer.idempotence
-                spec.maxInFlight = producer.maxInFlight
-                spec.retries = producer.retries
-                spec.deliveryTimeoutMs = producer.deliveryTimeoutMs
-                spec.requestTimeoutMs = producer.requestTimeoutMs
-                spec.rate = producer.rate
-                spec.count = producer.count
-                spec.keys = producer.keys
-                spec.valueSize = producer.valueSize
-                spec.partition = producer.partition
-                spec.compression = producer.compression ?? "none"
-                try workloads.startProducer("producer-\(index + 1)-\(instance)", spec, durationSeconds: seconds)
+                try workloads.startProducer("producer-\(index + 1)-\(instance)", producer.settings, durationSeconds: seconds)
             }
         }
         for (index, consumer) in plan.consumers.enumerated() {

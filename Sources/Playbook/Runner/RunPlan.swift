@@ -16,23 +16,34 @@ public struct RunPlan: Sendable, Codable, Equatable {
         }
     }
 
+    /// A `workload.producers` entry: what each producer process runs (the lab's `ProducerSpec`,
+    /// read and written with the same field names) and how many run it. Fields of the spec read as
+    /// the producer's own (`producer.acks`).
+    @dynamicMemberLookup
     public struct Producer: Sendable, Codable, Equatable {
-        public var topic: String
+        public var settings: ProducerSpec
         public var instances: Int = 1
-        public var acks: String = "all"
-        public var idempotence = false
-        public var maxInFlight = 5
-        public var retries = Int(Int32.max)
-        public var deliveryTimeoutMs = 30_000
-        public var requestTimeoutMs = 10_000
-        public var rate: Double = 0
-        public var count = 0
-        public var keys = 0
-        public var valueSize = 32
-        public var partition: Int32?
-        /// The producer's `compression.type` (gzip, snappy, lz4, zstd); nil sends uncompressed batches.
-        public var compression: String?
-        public init(topic: String) { self.topic = topic }
+
+        public init(topic: String) { settings = ProducerSpec(topic: topic) }
+
+        public subscript<Value>(dynamicMember keyPath: WritableKeyPath<ProducerSpec, Value>) -> Value {
+            get { settings[keyPath: keyPath] }
+            set { settings[keyPath: keyPath] = newValue }
+        }
+
+        private enum CodingKeys: String, CodingKey { case instances }
+
+        /// One flat object, `instances` beside the spec's keys, as `run.json` has always held it.
+        public init(from decoder: any Decoder) throws {
+            settings = try ProducerSpec(from: decoder)
+            instances = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Int.self, forKey: .instances) ?? 1
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            try settings.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(instances, forKey: .instances)
+        }
     }
 
     public struct Consumer: Sendable, Codable, Equatable {

@@ -1,5 +1,5 @@
-import Broker
 import Foundation
+import SamsaConfig
 import Verification
 import Yams
 
@@ -50,7 +50,7 @@ extension Suite {
                 continue
             }
             guard SeededBugCatalog.isKnown(name) else {
-                let hint = BrokerConfig.closest(to: name, among: SeededBugCatalog.names).map { "did you mean '\($0)'? " } ?? ""
+                let hint = NearestName.closest(to: name, among: SeededBugCatalog.names).map { "did you mean '\($0)'? " } ?? ""
                 r.report(nameNode, "unknown seeded bug '\(name)'; \(hint)known: \(SeededBugCatalog.names.joined(separator: ", "))")
                 continue
             }
@@ -72,7 +72,7 @@ extension Suite {
                 guard let entry = suite.lookup(caseName) else {
                     if !incomplete {
                         let known = (suite.cases + suite.library).map(\.name)
-                        let hint = BrokerConfig.closest(to: caseName, among: known).map { "; did you mean '\($0)'?" } ?? ""
+                        let hint = NearestName.closest(to: caseName, among: known).map { "; did you mean '\($0)'?" } ?? ""
                         r.report(caseNode, "no case named '\(caseName)' in this suite or its cases_from suites\(hint)")
                     }
                     continue

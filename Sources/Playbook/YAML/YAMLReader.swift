@@ -1,5 +1,5 @@
-import Broker
 import Foundation
+import SamsaConfig
 import Yams
 
 /// Reads a YAML document into typed values while collecting every problem with its line and
@@ -65,7 +65,7 @@ final class YAMLReader {
                 continue
             }
             guard allowed.contains(name) else {
-                let hint = BrokerConfig.closest(to: name, among: allowed).map { "; did you mean '\($0)'?" } ?? ""
+                let hint = NearestName.closest(to: name, among: allowed).map { "; did you mean '\($0)'?" } ?? ""
                 report(key, "unknown key '\(name)' in \(what)\(hint) (expected one of: \(allowed.joined(separator: ", ")))")
                 continue
             }

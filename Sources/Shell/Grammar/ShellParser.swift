@@ -1,5 +1,7 @@
 import Foundation
+import KafkaProtocol
 import Lab
+import SamsaConfig
 
 /// Parses one shell line into a `ShellCommand`. Errors carry the offset of the offending word and a
 /// hint, so the shell can print one line naming the problem.
@@ -102,16 +104,16 @@ public enum ShellParser {
         }
     }
 
-    /// Kafka's topic name rule: 1-249 characters of [a-zA-Z0-9._-], not "." or "..".
+    /// Kafka's topic name rule, as the broker applies it (`TopicPartition.validateTopicName`).
     static func validateTopicName(_ name: String, offset: Int) throws {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        guard !name.isEmpty, name.count <= 249, name != ".", name != "..", name.allSatisfy(allowed.contains) else {
+        guard TopicPartition.validateTopicName(name) == nil else {
             throw CommandParseError(message: "invalid topic name '\(name)'", offset: offset,
                                     hint: "1-249 characters of letters, digits, '.', '_' and '-'")
         }
     }
 
-    static func closest(_ word: String, _ candidates: [String]) -> String? { FaultParser.closest(word, candidates) }
+    /// The shell's spelling of `NearestName.closest`, for the session's own hints.
+    static func closest(_ word: String, _ candidates: [String]) -> String? { NearestName.closest(to: word, among: candidates) }
 }
 
 /// The words after a command's name, sorted into options and positionals against its spec.

@@ -1,8 +1,8 @@
-import Coordination
 import Foundation
 import KafkaClient
 import KafkaProtocol
 import Lab
+import Processes
 import Report
 import Verification
 

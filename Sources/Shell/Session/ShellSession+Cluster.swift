@@ -1,8 +1,8 @@
-import Coordination
 import Foundation
 import KafkaClient
 import Lab
 import Logging
+import Processes
 
 extension ShellSession {
     func clusterUp(brokers: Int, config: [ShellCommand.Property], directory: String?, trackDurability: Bool = false) async throws {

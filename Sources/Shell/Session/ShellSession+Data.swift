@@ -1,4 +1,3 @@
-import Coordination
 import Foundation
 import KafkaClient
 import KafkaProtocol
@@ -41,7 +40,6 @@ extension ShellSession {
         say(Self.partitionTable(partitions, colour: options.colour))
     }
 
-    /// Leader, epoch, replicas, ISR (marked when it is smaller than the replica set) and HW.
     /// `watch`'s time stamp: 24-hour local time, whatever the locale.
     nonisolated(unsafe) static let clock: DateFormatter = {
         let formatter = DateFormatter()
@@ -50,16 +48,9 @@ extension ShellSession {
         return formatter
     }()
 
+    /// Leader, epoch, replicas, ISR (marked when it is smaller than the replica set) and HW.
     static func partitionTable(_ partitions: [KafkaAdmin.PartitionDescription], colour: Bool) -> String {
-        var table = TextTable(["TOPIC", "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "HW"])
-        for p in partitions.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
-            let shrunk = p.isr.count < p.replicas.count
-            table.add([p.topic, String(p.partition), p.leader < 0 ? "none" : String(p.leader), String(p.leaderEpoch),
-                       p.replicas.map(String.init).joined(separator: ","),
-                       p.isr.map(String.init).joined(separator: ",") + (shrunk ? " (under-replicated)" : ""),
-                       p.highWatermark.map(String.init) ?? "-"])
-        }
-        return table.render()
+        TextTable.partitions(partitions, marksUnderReplicated: true).render()
     }
 
     func topicsDelete(_ name: String) async throws {

@@ -15,7 +15,8 @@ public enum PropertyType: Sendable, Equatable {
     /// A comma-separated list of names from a fixed set (possibly empty).
     case names([String])
 
-    var expectation: String {
+    /// What a valid value looks like, as error messages say it.
+    public var expectation: String {
         switch self {
         case .int(let range): return "an integer in [\(range.lowerBound), \(range.upperBound)]"
         case .bool: return "true or false"
