@@ -101,7 +101,7 @@ def test_corruption_in_an_older_segment_is_reported_and_stepped_over(broker_fact
     damage = problems[0]
     assert damage["position"] <= middle < damage["position"] + 2048, damage
     bad_offset = damage["offset"]
-    resume = damage["resumeOffset"]
+    resume = damage["resume_offset"]
     assert resume is not None and bad_offset < resume < int(segments[2].stem)
     assert base + len(offsets) == bad_offset, "every valid record before the damage was served"
     log = broker.log_text()
