@@ -89,16 +89,7 @@ import Testing
         #expect(command.problem == nil)
     }
 
-    private func targets(of command: FaultCommand) -> [Target] {
-        switch command {
-        case .crash(let t), .stop(let t), .restart(let t), .pause(let t), .resume(let t), .isolate(let t), .isolateZookeeper(let t),
-             .slow(let t, _), .lossy(let t, _), .powerLoss(let t):
-            return [t]
-        case .partition(let groups): return groups.flatMap { $0 }
-        case .partitionOneWay(let from, let to), .slowLinks(let from, let to, _), .lossyLinks(let from, let to, _): return from + to
-        case .heal, .healNetwork, .awaitCondition: return []
-        }
-    }
+    private func targets(of command: FaultCommand) -> [Target] { command.targets }
 }
 
 /// The control protocol's requests: typed ops, a fault as its value, and one clear sentence for a

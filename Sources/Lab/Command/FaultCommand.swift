@@ -175,6 +175,18 @@ public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Every target the command names (groups flattened); none for heal and await.
+    public var targets: [Target] {
+        switch self {
+        case .crash(let t), .stop(let t), .restart(let t), .pause(let t), .resume(let t), .isolate(let t), .isolateZookeeper(let t),
+             .slow(let t, _), .lossy(let t, _), .powerLoss(let t):
+            return [t]
+        case .partition(let groups): return groups.flatMap { $0 }
+        case .partitionOneWay(let from, let to), .slowLinks(let from, let to, _), .lossyLinks(let from, let to, _): return from + to
+        case .heal, .healNetwork, .awaitCondition: return []
+        }
+    }
+
     static func slowOptions(_ d: LinkDegradation) -> String {
         var text = ""
         if d.latencyMs > 0 { text += " --latency \(d.latencyMs)ms" }

@@ -76,16 +76,7 @@ struct StepContext {
         return nil
     }
 
-    static func targets(of command: FaultCommand) -> [Target] {
-        switch command {
-        case .crash(let t), .stop(let t), .restart(let t), .pause(let t), .resume(let t), .isolate(let t), .isolateZookeeper(let t),
-             .slow(let t, _), .lossy(let t, _), .powerLoss(let t):
-            return [t]
-        case .partition(let groups): return groups.flatMap { $0 }
-        case .partitionOneWay(let from, let to), .slowLinks(let from, let to, _), .lossyLinks(let from, let to, _): return from + to
-        case .heal, .healNetwork, .awaitCondition: return []
-        }
-    }
+    static func targets(of command: FaultCommand) -> [Target] { command.targets }
 
     /// Whether a fault lasts until healed, so that `heal_after` means something for it.
     static func lasts(_ command: FaultCommand) -> Bool {
