@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Testing
 @testable import KafkaProtocol
@@ -84,11 +85,22 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 
-    /// Decoding must end in a value or a ProtocolError; a trap would end the test process.
-    func decodeOrProtocolError(_ codec: CodecCase, _ bytes: [UInt8], _ version: Int16, _ context: @autoclosure () -> String) {
+    /// Decoding must end in a value or a ProtocolError; a trap would end the test process. Returns
+    /// what went wrong, if anything.
+    static func decodeOrProtocolError(_ codec: CodecCase, _ bytes: [UInt8], _ version: Int16, _ context: @autoclosure () -> String) -> String? {
         var buffer = ByteBuffer(bytes: bytes)
         do { try codec.decode(&buffer, version) } catch {
-            #expect(error is ProtocolError, "\(codec.name) v\(version) \(context()): \(error)")
+            if !(error is ProtocolError) { return "\(codec.name) v\(version) \(context()): \(error)" }
+        }
+        return nil
+    }
+
+    /// Runs a fuzz loop (seconds of CPU in a debug build, per message type) on a thread of its own:
+    /// on the cooperative pool, a few of them would hold every thread the other tests' async work
+    /// needs, and tests with bounded waits would time out behind them.
+    static func onOwnThread(_ body: @escaping @Sendable () -> [String]) async -> [String] {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: body()) }
         }
     }
 
@@ -97,46 +109,56 @@ struct SeededGenerator: RandomNumberGenerator {
     /// count sits, a hostile value reaches it. Array counts are checked against the bytes left, so
     /// none of these makes a decoder reserve more than the input holds.
     @Test(arguments: codecCases.map(\.name))
-    func everySingleByteMutationAndHostileLengthIsHandled(_ name: String) {
+    func everySingleByteMutationAndHostileLengthIsHandled(_ name: String) async {
         let codec = codec(name)
-        for version in codec.versions {
-            let full = Array(codec.encode(version).readableBytesView)
-            for index in full.indices {
-                for value: UInt8 in [0x00, 0x01, 0x7F, 0x80, 0xFE, 0xFF] where value != full[index] {
-                    var bytes = full
-                    bytes[index] = value
-                    decodeOrProtocolError(codec, bytes, version, "byte \(index) = \(value)")
-                }
-                for window: [UInt8] in [[0x7F, 0xFF], [0x80, 0x00], [0x7F, 0xFF, 0xFF, 0xFF], [0x80, 0x00, 0x00, 0x00], [0xFF, 0xFF, 0xFF, 0xFE]]
-                where index + window.count <= full.count {
-                    var bytes = full
-                    bytes.replaceSubrange(index..<(index + window.count), with: window)
-                    decodeOrProtocolError(codec, bytes, version, "\(window) at \(index)")
+        let problems = await Self.onOwnThread {
+            var problems: [String] = []
+            for version in codec.versions {
+                let full = Array(codec.encode(version).readableBytesView)
+                for index in full.indices {
+                    for value: UInt8 in [0x00, 0x01, 0x7F, 0x80, 0xFE, 0xFF] where value != full[index] {
+                        var bytes = full
+                        bytes[index] = value
+                        if let problem = Self.decodeOrProtocolError(codec, bytes, version, "byte \(index) = \(value)") { problems.append(problem) }
+                    }
+                    for window: [UInt8] in [[0x7F, 0xFF], [0x80, 0x00], [0x7F, 0xFF, 0xFF, 0xFF], [0x80, 0x00, 0x00, 0x00], [0xFF, 0xFF, 0xFF, 0xFE]]
+                    where index + window.count <= full.count {
+                        var bytes = full
+                        bytes.replaceSubrange(index..<(index + window.count), with: window)
+                        if let problem = Self.decodeOrProtocolError(codec, bytes, version, "\(window) at \(index)") { problems.append(problem) }
+                    }
                 }
             }
+            return problems
         }
+        #expect(problems.isEmpty, "\(problems.count) inputs did not end in a value or a ProtocolError: \(problems.prefix(5))")
     }
 
     /// Thousands of random mutations and random byte strings per message type, from a fixed seed.
     @Test(arguments: codecCases.map(\.name))
-    func randomInputNeverTraps(_ name: String) {
+    func randomInputNeverTraps(_ name: String) async {
         let codec = codec(name)
         let seed = UInt64(truncatingIfNeeded: name.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) })
-        var generator = SeededGenerator(seed: seed)
-        let perVersion = 3000 / codec.versions.count
-        for version in codec.versions {
-            let full = Array(codec.encode(version).readableBytesView)
-            for round in 0..<perVersion {
-                var bytes = full
-                if !bytes.isEmpty {
-                    for _ in 0..<Int.random(in: 1...4, using: &generator) {
-                        bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+        let problems = await Self.onOwnThread {
+            var problems: [String] = []
+            var generator = SeededGenerator(seed: seed)
+            let perVersion = 3000 / codec.versions.count
+            for version in codec.versions {
+                let full = Array(codec.encode(version).readableBytesView)
+                for round in 0..<perVersion {
+                    var bytes = full
+                    if !bytes.isEmpty {
+                        for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                            bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                        }
                     }
+                    if let problem = Self.decodeOrProtocolError(codec, bytes, version, "seed \(seed) mutation round \(round)") { problems.append(problem) }
+                    let random = (0..<Int.random(in: 0...256, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                    if let problem = Self.decodeOrProtocolError(codec, random, version, "seed \(seed) random round \(round)") { problems.append(problem) }
                 }
-                decodeOrProtocolError(codec, bytes, version, "seed \(seed) mutation round \(round)")
-                let random = (0..<Int.random(in: 0...256, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
-                decodeOrProtocolError(codec, random, version, "seed \(seed) random round \(round)")
             }
+            return problems
         }
+        #expect(problems.isEmpty, "\(problems.count) inputs did not end in a value or a ProtocolError: \(problems.prefix(5))")
     }
 }

@@ -24,10 +24,12 @@ import Testing
             ControlResponse(ok: true, message: "heard \(request.op)", error: nil, fault: nil, ended: nil, status: nil)
         }
         #expect(FileManager.default.fileExists(atPath: path), "the socket file is in the run directory itself")
-        // The client blocks in recv, so it gets a thread of its own, off the pool the server's handler runs on.
+        // The client blocks in recv, so it gets a thread of its own, off the pool the server's handler
+        // runs on. Its bound is generous: the handler needs a thread of that pool, which the other
+        // tests running alongside may hold for seconds on a two-core machine.
         let answer = try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try ControlClient.send(.status, directory: directory, timeoutMs: 5_000) })
+                continuation.resume(with: Result { try ControlClient.send(.status, directory: directory, timeoutMs: 30_000) })
             }
         }
         #expect(answer.ok)
@@ -50,7 +52,7 @@ import Testing
         func exchange(_ line: String) async throws -> ControlResponse {
             try await withCheckedThrowingContinuation { continuation in
                 Thread.detachNewThread {
-                    continuation.resume(with: Result { try ControlClient.exchange(line: Data(line.utf8), directory: directory, timeoutMs: 5_000) })
+                    continuation.resume(with: Result { try ControlClient.exchange(line: Data(line.utf8), directory: directory, timeoutMs: 30_000) })
                 }
             }
         }
