@@ -71,7 +71,7 @@ extension SocketTests {
                 let start = ContinuousClock.now
                 client.send([UInt8](repeating: 1, count: size))
                 let server = try #require(await fixture.server.peer(0))
-                #expect(await server.waitForBytes(size, timeout: .seconds(5)))
+                #expect(await server.waitForBytes(size, timeout: .seconds(20)))
                 let elapsed = ContinuousClock.now - start
                 let burst = rate / 100
                 #expect(elapsed >= .milliseconds((size - burst) * 1000 / rate))

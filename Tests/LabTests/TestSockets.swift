@@ -44,7 +44,7 @@ final class Watched<State: Sendable>: Sendable {
         for waiter in ready { waiter.continuation.resume(returning: true) }
     }
 
-    func wait(timeout: TimeAmount = .seconds(5), until predicate: @escaping @Sendable (State) -> Bool) async -> Bool {
+    func wait(timeout: TimeAmount = .seconds(20), until predicate: @escaping @Sendable (State) -> Bool) async -> Bool {
         await withCheckedContinuation { continuation in
             let id = box.withLockedValue { box -> Int? in
                 if predicate(box.state) { return nil }
@@ -159,11 +159,11 @@ final class Peer: Sendable {
     var text: String { String(decoding: received.value.bytes, as: UTF8.self) }
 
     /// Waits until at least `count` bytes arrived.
-    func waitForBytes(_ count: Int, timeout: TimeAmount = .seconds(5)) async -> Bool {
+    func waitForBytes(_ count: Int, timeout: TimeAmount = .seconds(20)) async -> Bool {
         await received.wait(timeout: timeout) { $0.bytes.count >= count }
     }
 
-    func waitForText(_ text: String, timeout: TimeAmount = .seconds(5)) async -> Bool {
+    func waitForText(_ text: String, timeout: TimeAmount = .seconds(20)) async -> Bool {
         let expected = Array(text.utf8)
         return await received.wait(timeout: timeout) { $0.bytes == expected }
     }
@@ -201,7 +201,7 @@ final class TestServer: Sendable {
     }
 
     /// The `index`th connection the server accepted, waiting for it up to `timeout`.
-    func peer(_ index: Int, timeout: TimeAmount = .seconds(5)) async -> Peer? {
+    func peer(_ index: Int, timeout: TimeAmount = .seconds(20)) async -> Peer? {
         guard await peers.wait(timeout: timeout, until: { $0.count > index }) else { return nil }
         return peers.value[index]
     }
@@ -256,7 +256,7 @@ func roundTrip(_ peer: Peer, _ message: [UInt8], timeout: TimeAmount = .seconds(
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes; for state only reachable
 /// through async calls, such as a proxy's counters.
-func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if (try? await condition()) == true { return true }
