@@ -10,6 +10,7 @@ let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 /// its files import (CI builds with `--explicit-target-dependency-import-check error`), and
 /// ARCHITECTURE.md says what each target owns. The graph, DESIGN.md §2:
 /// - KafkaProtocol ← LogStore, Replication, KafkaClient, Verification.
+/// - FaultModel (fault commands, targets, conditions as values) ← Verification, Lab.
 /// - Replication ← SamsaConfig (the broker property catalogue, its validators, "did you mean").
 /// - KafkaProtocol, LogStore, Replication, SamsaConfig, Coordination, KafkaClient ← Broker.
 /// - Coordination is the ZooKeeper client side only; Processes spawns children (ZooKeeper, brokers,
@@ -65,7 +66,7 @@ let package = Package(
         .target(
             name: "Lab",
             dependencies: [
-                "KafkaClient", "KafkaProtocol", "Coordination", "Processes", "SamsaConfig", "LogStore", "Verification",
+                "KafkaClient", "KafkaProtocol", "Coordination", "Processes", "SamsaConfig", "LogStore", "Verification", "FaultModel",
                 nioCore, nioPosix, nioConcurrencyHelpers, logging,
             ],
             resources: [.copy("Workload/kafka_workload.py")]
@@ -109,8 +110,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "Verification", dependencies: ["KafkaProtocol", .product(name: "Histogram", package: "hdrhistogram-swift")]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
+        .target(name: "Verification", dependencies: ["KafkaProtocol", "FaultModel", .product(name: "Histogram", package: "hdrhistogram-swift")]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "FaultModel"]),
+        /// Faults, targets and conditions as values, with their JSON form: what the lab applies and
+        /// what the timeline and the report record, below both (no I/O).
+        .target(name: "FaultModel"),
         .target(name: "Report", dependencies: ["Verification"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Verification"]),
         .systemLibrary(name: "CZooKeeper", path: "Sources/CZooKeeper"),

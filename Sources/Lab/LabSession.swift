@@ -1,3 +1,4 @@
+import FaultModel
 import Foundation
 import KafkaClient
 import Logging

@@ -29,6 +29,17 @@ public final class JSONLinesFile: Sendable {
         appendRaw(line)
     }
 
+    /// Appends `value` in its own `Encodable` form as one line (sorted keys, slashes unescaped):
+    /// the typed records of a file whose layout a reader defines. Throws when it does not encode,
+    /// and then writes nothing.
+    public func append<Value: Encodable>(encoding value: Value) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var line = try encoder.encode(value)
+        line.append(0x0A)
+        appendRaw(line)
+    }
+
     /// Appends bytes that are already one JSON line, newline included.
     public func appendRaw(_ line: Data) {
         descriptor.withLockedValue { fd in

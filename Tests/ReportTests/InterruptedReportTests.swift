@@ -7,7 +7,7 @@ import Verification
 /// so with an unknown verdict, whatever the checkers found.
 @Suite struct InterruptedReportTests {
     static let record = TimelineRecord(timeNs: RunFixture.startNs + 6_200 * RunFixture.ms,
-                                       .unknown("interrupted", ["signal": .string("SIGINT"), "phase": .string("running the workload"),
+                                       .fields(.interrupted, ["signal": .string("SIGINT"), "phase": .string("running the workload"),
                                                                 "elapsed_ms": .int(6_200)]))
 
     @Test func theTimelineRecordIsReadBack() throws {

@@ -6,7 +6,7 @@ import Verification
 /// Schedule steps as the runner records them on the timeline, read back and reported.
 @Suite struct StepsSectionTests {
     static func step(_ atMs: Int64, _ fields: [String: JSONValue]) -> TimelineRecord {
-        TimelineRecord(timeNs: RunFixture.startNs + atMs * RunFixture.ms, .unknown("step", fields))
+        TimelineRecord(timeNs: RunFixture.startNs + atMs * RunFixture.ms, .fields(.step, fields))
     }
 
     static let records: [TimelineRecord] = [

@@ -43,11 +43,15 @@ import Testing
             TimelineRecord(timeNs: 3, .offsets(OffsetsSample(topic: "t", partition: 0, hw: 10, leo: 12, logStart: 0))),
             TimelineRecord(timeNs: 4, .lag(LagSample(group: "g", topic: "t", partition: 0, committed: 5, end: 10, lag: 5))),
             TimelineRecord(timeNs: 5, .fault(FaultRecord(id: "f1", action: .start, fault: .isolate, targets: ["broker-2"], description: "isolate 2"))),
+            TimelineRecord(timeNs: 5, .fault(FaultRecord(id: 2, action: .start, command: .crash(.leaderOf(topic: "t", partition: 0)), brokers: [1]))),
+            TimelineRecord(timeNs: 5, .fault(FaultRecord(
+                id: 3, action: .end, command: .slowLinks(from: [.broker(1)], to: [.clients], LinkDegradation(latencyMs: 200, jitterMs: 20)),
+                brokers: [1], links: ["1->clients"]))),
             TimelineRecord(timeNs: 6, .brokerEvent(BrokerEvent(
                 broker: 2, event: .isrShrink, topic: "t", partition: 0, leaderEpoch: 3, leader: 2, oldIsr: [1, 2, 3],
                 newIsr: [2], reason: "lag", fromOffset: 1, toOffset: 2, controllerEpoch: 4))),
             TimelineRecord(timeNs: 7, .process(ProcessRecord(name: "broker-2", state: .exited, pid: 99, exitCode: 137))),
-            TimelineRecord(timeNs: 8, .unknown("disk", ["broker": .int(1), "free_bytes": .int(1024)])),
+            TimelineRecord(timeNs: 8, .fields(.step, ["index": .int(1), "event": .string("applied")])),
         ]
         #expect(try roundTrip(records) == records)
     }
@@ -72,6 +76,40 @@ import Testing
         #expect(decoded.problems.isEmpty)
         #expect(decoded.items.map(\.body.kind) == [.lag, .unreachable, .fault])
         if case .fault(let fault) = decoded.items[2].body { #expect(fault.id == "12") }
+    }
+
+    @Test func aFaultRecordCarriesItsCommandAsAValueWithTheTextForPeople() throws {
+        let record = TimelineRecord(timeNs: 9, .fault(FaultRecord(
+            id: 4, action: .start, command: .partition([[.broker(1)], [.broker(2), .zookeeper]]), brokers: [1, 2], links: ["1->2"])))
+        let line = String(decoding: try JSONL.encodeLine(record), as: UTF8.self)
+        #expect(line.contains(#""command":{"fault":"partition","groups":[[{"broker":1,"kind":"broker"}],[{"broker":2,"kind":"broker"},{"kind":"zk"}]]}"#))
+        #expect(line.contains(#""description":"partition 1 | 2 zk""#) && line.contains(#""fault":"partition""#))
+        let windows = Timeline(records: [record]).faultWindows
+        #expect(windows.first?.command == .partition([[.broker(1)], [.broker(2), .zookeeper]]))
+    }
+
+    @Test func timelinesWrittenBeforeFaultValuesStillRead() {
+        let text = #"{"time_ns":3,"kind":"fault","id":"1","action":"start","fault":"crash","targets":["broker-2"],"description":"crash 2"}"#
+        let decoded = JSONL.decode(TimelineRecord.self, from: Data(text.utf8), source: "timeline.jsonl")
+        #expect(decoded.problems.isEmpty)
+        guard case .fault(let fault)? = decoded.items.first?.body else { Issue.record("not a fault: \(decoded.items)"); return }
+        #expect(fault.command == nil && fault.description == "crash 2" && fault.fault == .crash)
+    }
+
+    @Test func unknownKindsAreProblemsNamingTheFileLineAndValue() {
+        let text = """
+            {"time_ns":1,"kind":"disk","broker":1}
+            {"time_ns":2,"kind":"fault","id":"1","action":"start","fault":"kill","targets":[]}
+            {"time_ns":3,"kind":"fault","id":"2","action":"start","fault":"stop","targets":[],"command":{"fault":"crash","target":{"kind":"broker","broker":1}}}
+            {"time_ns":4,"kind":"lag","group":"g","topic":"t","partition":0,"committed":1,"end":2,"lag":1}
+            """
+        let decoded = JSONL.decode(TimelineRecord.self, from: Data(text.utf8), source: "timeline.jsonl")
+        #expect(decoded.items.map(\.body.kind) == [.lag])
+        let problems = decoded.problems.listed.map(\.description)
+        #expect(problems.count == 3)
+        #expect(problems.first?.hasPrefix("timeline.jsonl:1: bad value at kind: unknown timeline kind 'disk'; one of metadata") == true, "\(problems)")
+        #expect(problems.dropFirst().first?.hasPrefix("timeline.jsonl:2: bad value at fault: unknown fault kind 'kill'; one of crash") == true, "\(problems)")
+        #expect(problems.last?.contains("timeline.jsonl:3:") == true && problems.last?.contains("does not match its command 'crash 1'") == true, "\(problems)")
     }
 
     @Test func parametersReportAndFiguresEncodeAndDecode() throws {

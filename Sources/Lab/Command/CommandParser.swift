@@ -1,3 +1,4 @@
+import FaultModel
 import SamsaConfig
 
 /// A parse error with the position (0-based character offset) of the offending word, so the shell

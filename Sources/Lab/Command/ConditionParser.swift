@@ -1,3 +1,4 @@
+import FaultModel
 import SamsaConfig
 
 /// Parses the condition grammar shared by playbook steps (`when:`) and the `await` command:

@@ -1,3 +1,5 @@
+import FaultModel
+
 /// What a condition is judged on, read afresh for one partition: ZooKeeper's partition state and
 /// assignment, the topic's min.insync.replicas, and the log end offset each replica reports on its
 /// own metrics endpoint.

@@ -1,4 +1,5 @@
 import Coordination
+import FaultModel
 import Foundation
 import Logging
 import NIOConcurrencyHelpers

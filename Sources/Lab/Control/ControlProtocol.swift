@@ -1,3 +1,4 @@
+import FaultModel
 import Foundation
 
 /// The lab's control API: one JSON object per line over the Unix socket `control.sock` in the run

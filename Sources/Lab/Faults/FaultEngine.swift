@@ -35,7 +35,9 @@ public actor FaultEngine {
     let resolver: TargetResolver
     let timeline: TimelineLog
     let logger: Logger
-    private var faults: [Int: (fault: ActiveFault, plan: [LinkID: LinkCondition])] = [:]
+    /// Each active fault with the command that made it (its end record carries the value again)
+    /// and the link conditions it holds.
+    private var faults: [Int: (fault: ActiveFault, command: FaultCommand, plan: [LinkID: LinkCondition])] = [:]
     private var nextId = 1
 
     public init(cluster: LocalCluster, resolver: TargetResolver, timeline: TimelineLog, logger: Logger) {
@@ -70,8 +72,8 @@ public actor FaultEngine {
                 try await Blocking.run { try self.cluster.restartBroker(id) }
                 ended += end { Self.processKinds.contains($0.kind) && $0.brokers.contains(id) }
             }
-            timelineFault(id: nextId, action: .start, kind: .restart, brokers: brokers, description: command.description)
-            timelineFault(id: nextId, action: .end, kind: .restart, brokers: brokers, description: command.description)
+            timelineFault(id: nextId, action: .start, command: command, brokers: brokers)
+            timelineFault(id: nextId, action: .end, command: command, brokers: brokers)
             nextId += 1
             return FaultOutcome(fault: nil, ended: ended, message: "restarted broker(s) \(brokers.map(String.init).joined(separator: ", "))")
         case .partition, .partitionOneWay, .isolate, .isolateZookeeper, .slow, .lossy, .slowLinks, .lossyLinks:
@@ -102,8 +104,8 @@ public actor FaultEngine {
         try await Blocking.run { try action(targets) }
         let fault = ActiveFault(id: nextId, command: command.description, kind: command.kind, brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
         nextId += 1
-        faults[fault.id] = (fault, [:])
-        timelineFault(id: fault.id, action: .start, kind: fault.kind, brokers: brokers, description: command.description)
+        faults[fault.id] = (fault, command, [:])
+        timelineFault(id: fault.id, action: .start, command: command, brokers: brokers)
         logger.info("fault \(fault.id): \(command) -> broker(s) \(brokers)")
         return FaultOutcome(fault: fault, ended: [], message: "\(command.name) broker(s) \(brokers.map(String.init).joined(separator: ", ")) (fault \(fault.id))")
     }
@@ -124,8 +126,8 @@ public actor FaultEngine {
         }
         let fault = ActiveFault(id: nextId, command: command.description, kind: command.kind, brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
         nextId += 1
-        faults[fault.id] = (fault, [:])
-        timelineFault(id: fault.id, action: .start, kind: fault.kind, brokers: brokers, description: command.description)
+        faults[fault.id] = (fault, command, [:])
+        timelineFault(id: fault.id, action: .start, command: command, brokers: brokers)
         let runPath = cluster.run.path + "/"
         for rollBack in rollBacks {
             var fields: [String: Any] = [
@@ -203,10 +205,9 @@ public actor FaultEngine {
                                 brokers: Array(Set(named)).sorted(), links: Dictionary(uniqueKeysWithValues: plan.map { ($0.key.description, $0.value.description) }),
                                 startedNs: TimelineLog.nowNs())
         nextId += 1
-        faults[fault.id] = (fault, plan)
+        faults[fault.id] = (fault, command, plan)
         try await applyNetwork(Array(plan.keys))
-        timelineFault(id: fault.id, action: .start, kind: fault.kind, brokers: fault.brokers, description: command.description,
-                      links: plan.keys.map(\.description).sorted())
+        timelineFault(id: fault.id, action: .start, command: command, brokers: fault.brokers, links: plan.keys.map(\.description).sorted())
         logger.info("fault \(fault.id): \(command) on \(plan.count) link(s)")
         return FaultOutcome(fault: fault, ended: [], message: "\(command.name): \(plan.count) link(s) changed (fault \(fault.id))")
     }
@@ -266,18 +267,18 @@ public actor FaultEngine {
 
     /// Removes the matching faults and logs their end.
     private func end(where predicate: (ActiveFault) -> Bool) -> [ActiveFault] {
-        let matching = faults.values.map(\.fault).filter(predicate)
-        for fault in matching {
+        let matching = faults.values.filter { predicate($0.fault) }
+        for (fault, command, _) in matching {
             faults[fault.id] = nil
-            timelineFault(id: fault.id, action: .end, kind: fault.kind, brokers: fault.brokers, description: fault.command)
+            timelineFault(id: fault.id, action: .end, command: command, brokers: fault.brokers)
             logger.info("fault \(fault.id) ended: \(fault.command)")
         }
-        return matching
+        return matching.map(\.fault)
     }
 
-    private func timelineFault(id: Int, action: FaultRecord.Action, kind: FaultKind, brokers: [Int32], description: String, links: [String] = []) {
-        var fields: [String: Any] = ["id": String(id), "action": action.rawValue, "fault": kind.rawValue, "targets": brokers.map { "broker-\($0)" }, "description": description]
-        if !links.isEmpty { fields["links"] = links }
-        timeline.append(kind: .fault, fields)
+    /// The fault's typed timeline record: the command as a value, its kind and text from it.
+    private func timelineFault(id: Int, action: FaultRecord.Action, command: FaultCommand, brokers: [Int32], links: [String] = []) {
+        timeline.append(TimelineRecord(timeNs: TimelineLog.nowNs(), .fault(
+            FaultRecord(id: id, action: action, command: command, brokers: brokers, links: links.isEmpty ? nil : links))))
     }
 }

@@ -1,3 +1,4 @@
+import FaultModel
 import KafkaClient
 import KafkaProtocol
 import NIOConcurrencyHelpers

@@ -1,14 +1,16 @@
 import Foundation
+import Logging
 import Verification
 
 extension TimelineLog {
-    /// Appends a record in the Verification target's own encoding, for kinds whose layout is
-    /// defined there (the leadership census), so writer and reader cannot drift apart.
+    /// Appends a record in the Verification target's own encoding (`TimelineRecord`), so writer
+    /// and reader share one layout. A record that does not encode (a non-finite number) is dropped
+    /// and logged rather than written half.
     public func append(_ record: TimelineRecord) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard var line = try? encoder.encode(record) else { return }
-        line.append(0x0A)
-        appendRaw(line)
+        do {
+            try file.append(encoding: record)
+        } catch {
+            Logger(label: "samsa.timeline").warning("timeline record of kind \(record.body.kind) not written: \(error)")
+        }
     }
 }

@@ -7,7 +7,7 @@ import Verification
 /// process supervisor all append here; each line is one `write(2)`, so a crash of the lab loses
 /// nothing already reported (`JSONLinesFile`).
 public final class TimelineLog: Sendable {
-    private let file: JSONLinesFile
+    let file: JSONLinesFile
     public var path: String { file.path }
 
     public init(path: String) throws {

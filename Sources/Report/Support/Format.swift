@@ -56,8 +56,10 @@ enum Format {
         }
     }
 
-    /// A fault in a few words: its command as given, else its kind and targets.
+    /// A fault in a few words: its command (rendered from the value the lab recorded; the recorded
+    /// text for older timelines), else its kind and targets.
     static func fault(_ window: FaultWindow) -> String {
+        if let command = window.command { return command.description }
         if let description = window.description, !description.isEmpty { return description }
         return ([window.fault.rawValue] + window.targets).joined(separator: " ")
     }

@@ -133,7 +133,7 @@ public enum HTMLReport {
                     window.id, window.fault.rawValue, window.targets.joined(separator: ", "),
                     Format.offset(window.startNs, from: report.startNs),
                     window.ongoing ? "never healed" : Format.offset(window.endNs, from: report.startNs),
-                    Format.duration(ms: window.durationMs), window.description ?? "",
+                    Format.duration(ms: window.durationMs), window.command?.description ?? window.description ?? "",
                 ]
             }
             table(&section, ["Id", "Fault", "Targets", "Start", "End", "Duration", "Command"], rows)

@@ -51,8 +51,9 @@ import Verification
 ///   "leadership": {"windows": <count>,
 ///                  "overlaps": {"count", "truncated", "items": [{"topic", "partition", "first",
 ///                               "second", "start_ns", "end_ns", "duration_ms"}]}},
-///   "faults": [{"id", "fault", "targets", "description", "start_ns", "end_ns", "duration_ms",
-///               "ongoing"}],
+///   "faults": [{"id", "fault", "targets", "command", "description", "start_ns", "end_ns", "duration_ms",
+///               "ongoing"}],  // command: the fault as a value ({"fault": "crash", "target": …}),
+///               // absent for timelines that did not record it; description: its text
 ///   "steps": [{"index", "at_ms", "command", "condition", "status", "wait_started_ms", "waited_ms",
 ///              "held_at_ms", "value", "observed", "fired_at_ms", "message"}],  // status: applied,
 ///              // held, refused, timed_out_skipped, timed_out_applied, not_reached, unfinished;

@@ -109,7 +109,7 @@ public enum MarkdownReport {
                 Format.offset(window.startNs, from: report.startNs),
                 window.ongoing ? "never healed" : Format.offset(window.endNs, from: report.startNs),
                 Format.duration(ms: window.durationMs), window.fault.rawValue, window.targets.joined(separator: ", "),
-                window.description ?? "",
+                window.command?.description ?? window.description ?? "",
             ]
         })
         return out

@@ -169,7 +169,7 @@ enum SingleLeaderChecker {
                 else { continue }
                 closeAll(of: broker, at: time, by: "process \(process.state)")
             case .fault(let fault):
-                guard fault.action == .start, fault.fault == .crash || fault.fault.rawValue == "kill" else { continue }
+                guard fault.action == .start, fault.fault == .crash else { continue }
                 for broker in fault.targets.compactMap(BrokerName.id) {
                     closeAll(of: broker, at: time, by: "fault \(fault.fault)")
                 }

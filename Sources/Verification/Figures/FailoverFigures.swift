@@ -43,7 +43,7 @@ public struct Failover: Sendable, Hashable, Codable {
 
 enum FailoverFigures {
     /// Faults that take a broker away from its partitions' clients.
-    static let leaderFaults: Set<FaultKind> = [.crash, .stop, .isolate, .pause, "kill", .powerLoss]
+    static let leaderFaults: Set<FaultKind> = [.crash, .stop, .isolate, .pause, .powerLoss]
 
     static func measure(_ history: History, sends: SendTable, timeline: Timeline, samples: ClusterSamples) -> [Failover] {
         let faults = timeline.faults.filter { $0.fault.action == .start && leaderFaults.contains($0.fault.fault) }

@@ -151,7 +151,10 @@ public enum JSONL {
         case .keyNotFound(let key, let context): return "missing field \"\(key.stringValue)\"\(path(context))"
         case .typeMismatch(_, let context): return "wrong type\(path(context)): \(context.debugDescription)"
         case .valueNotFound(_, let context): return "null value\(path(context)): \(context.debugDescription)"
-        case .dataCorrupted(let context): return "invalid JSON\(path(context)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            // A value refused by its type (an unknown kind) sits at a path; bad syntax does not.
+            return context.codingPath.isEmpty ? "invalid JSON: \(context.debugDescription)"
+                : "bad value\(path(context)): \(context.debugDescription)"
         @unknown default: return "\(error)"
         }
     }

@@ -1,3 +1,5 @@
+@_exported import FaultModel
+
 /// A string-backed name from an open set: known names are constants, others pass through (and
 /// code as the bare string, by the standard library's `RawRepresentable` coding).
 public protocol OpenName: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
@@ -11,28 +13,16 @@ extension OpenName {
     public var description: String { rawValue }
 }
 
-/// What the lab did to the cluster.
-public struct FaultKind: OpenName {
-    public var rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
-
-    public static let crash: FaultKind = "crash"
-    public static let stop: FaultKind = "stop"
-    public static let restart: FaultKind = "restart"
-    public static let pause: FaultKind = "pause"
-    public static let resume: FaultKind = "resume"
-    public static let partition: FaultKind = "partition"
-    public static let isolate: FaultKind = "isolate"
-    public static let isolateZooKeeper: FaultKind = "isolate_zk"
-    public static let slow: FaultKind = "slow"
-    public static let lossy: FaultKind = "lossy"
-    public static let heal: FaultKind = "heal"
-    public static let powerLoss: FaultKind = "power_loss"
-    /// Not a fault: an `await` (it only waits), named so that every command has a kind.
-    public static let awaitCondition: FaultKind = "await"
-}
-
 /// A fault's start or end. Faults are recorded as windows: `start` when injected, `end` when healed.
+/// The lab writes the command itself as a value (`command`, in `FaultCommand`'s JSON form) beside
+/// its rendered text (`description`, for people reading the file):
+///
+///     {"kind": "fault", "id": "3", "action": "start", "fault": "crash", "targets": ["broker-2"],
+///      "command": {"fault": "crash", "target": {"kind": "leader_of", "topic": "t", "partition": 0}},
+///      "description": "crash leader_of t/0", "time_ns": …}
+///
+/// Timelines written before the value was recorded have no `command`; they still read, with
+/// `command` nil and the text alone.
 public struct FaultRecord: Sendable, Hashable {
     public enum Action: String, Sendable, Hashable, Codable {
         case start, end
@@ -44,24 +34,34 @@ public struct FaultRecord: Sendable, Hashable {
     public var fault: FaultKind
     /// What the fault hit: "broker-2", "zookeeper", "broker-1->broker-3", …
     public var targets: [String]
+    /// The command as the lab applied it; nil in timelines written before it was recorded.
+    public var command: FaultCommand?
+    /// The command in the grammar, for people (`crash leader_of t/0`).
     public var description: String?
     /// For a network fault's `start`: the links it changed, as `1->2`, `3->zk`, `clients->1`.
     public var links: [String]?
 
-    public init(id: String, action: Action, fault: FaultKind, targets: [String], description: String? = nil,
-                links: [String]? = nil) {
+    public init(id: String, action: Action, fault: FaultKind, targets: [String], command: FaultCommand? = nil,
+                description: String? = nil, links: [String]? = nil) {
         self.id = id
         self.action = action
         self.fault = fault
         self.targets = targets
-        self.description = description
+        self.command = command
+        self.description = description ?? command?.description
         self.links = links
+    }
+
+    /// The record of `command` (a fault the lab applied or ended) with its kind and text from the value.
+    public init(id: Int, action: Action, command: FaultCommand, brokers: [Int32], links: [String]? = nil) {
+        self.init(id: String(id), action: action, fault: command.kind, targets: brokers.map { "broker-\($0)" },
+                  command: command, links: links)
     }
 }
 
 extension FaultRecord: Codable {
     enum CodingKeys: String, CodingKey {
-        case id, action, fault, targets, description, links
+        case id, action, fault, targets, command, description, links
     }
 
     public init(from decoder: any Decoder) throws {
@@ -74,8 +74,14 @@ extension FaultRecord: Codable {
         action = try container.decode(Action.self, forKey: .action)
         fault = try container.decode(FaultKind.self, forKey: .fault)
         targets = try container.decodeIfPresent([String].self, forKey: .targets) ?? []
-        description = try container.decodeIfPresent(String.self, forKey: .description)
+        command = try container.decodeIfPresent(FaultCommand.self, forKey: .command)
+        description = try container.decodeIfPresent(String.self, forKey: .description) ?? command?.description
         links = try container.decodeIfPresent([String].self, forKey: .links)
+        if let command, command.kind != fault {
+            throw DecodingError.dataCorruptedError(
+                forKey: .fault, in: container,
+                debugDescription: "fault '\(fault)' does not match its command '\(command)' (a \(command.kind) fault)")
+        }
     }
 }
 

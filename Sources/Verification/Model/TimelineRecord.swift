@@ -1,23 +1,36 @@
-/// The kind tag of a timeline record.
-public struct TimelineKind: OpenName {
-    public var rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
-
-    public static let metadata: TimelineKind = "metadata"
-    public static let unreachable: TimelineKind = "unreachable"
-    public static let offsets: TimelineKind = "offsets"
-    public static let lag: TimelineKind = "lag"
-    public static let fault: TimelineKind = "fault"
-    public static let brokerEvent: TimelineKind = "broker_event"
-    public static let process: TimelineKind = "process"
-    public static let leadershipCensus: TimelineKind = "leadership_census"
-    // Written by the lab and the runner; read back from their fields (`.unknown`) where needed.
-    public static let powerLoss: TimelineKind = "power_loss"
-    public static let awaitCondition: TimelineKind = "await"
-    public static let step: TimelineKind = "step"
-    public static let interrupted: TimelineKind = "interrupted"
+/// The kind tag of a timeline record: a closed set, so a record of a kind no reader knows (a typo,
+/// a newer writer) is an input problem of its file, naming the kind, rather than a line every
+/// checker silently skips.
+public enum TimelineKind: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case metadata, unreachable, offsets, lag, fault, process
+    case brokerEvent = "broker_event"
+    case leadershipCensus = "leadership_census"
+    // Written by the lab and the runner; read back from their fields (`.fields`) where needed.
+    case powerLoss = "power_loss"
+    case awaitCondition = "await"
+    case step
+    case interrupted
     /// A scheduled step the lab refused (with its `command` and `error`).
-    public static let faultRefused: TimelineKind = "fault_refused"
+    case faultRefused = "fault_refused"
+
+    public var description: String { rawValue }
+}
+
+extension TimelineKind: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let kind = TimelineKind(rawValue: text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "unknown timeline kind '\(text)'; one of " + Self.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        self = kind
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
 }
 
 /// What a timeline record says.
@@ -30,9 +43,9 @@ public enum TimelineBody: Sendable, Hashable {
     case brokerEvent(BrokerEvent)
     case process(ProcessRecord)
     case leadershipCensus(LeadershipCensus)
-    /// A kind this checker does not know, kept whole (every field but `time_ns`, `kind`,
-    /// `observer`) so it survives a round trip.
-    case unknown(TimelineKind, [String: JSONValue])
+    /// A kind with no body type of its own (`step`, `await`, `power_loss`, …), kept whole (every
+    /// field but `time_ns`, `kind`, `observer`) so it survives a round trip.
+    case fields(TimelineKind, [String: JSONValue])
 
     public var kind: TimelineKind {
         switch self {
@@ -44,7 +57,7 @@ public enum TimelineBody: Sendable, Hashable {
         case .brokerEvent: return .brokerEvent
         case .process: return .process
         case .leadershipCensus: return .leadershipCensus
-        case .unknown(let kind, _): return kind
+        case .fields(let kind, _): return kind
         }
     }
 }
@@ -97,7 +110,7 @@ extension TimelineRecord: Codable {
             var fields: [String: JSONValue] = [:]
             if case .object(let all) = try JSONValue(from: decoder) { fields = all }
             for key in ["time_ns", "kind", "observer"] { fields[key] = nil }
-            body = .unknown(kind, fields)
+            body = .fields(kind, fields)
         }
     }
 
@@ -115,7 +128,7 @@ extension TimelineRecord: Codable {
         case .brokerEvent(let event): try event.encode(to: encoder)
         case .process(let record): try record.encode(to: encoder)
         case .leadershipCensus(let census): try census.encode(to: encoder)
-        case .unknown(_, let fields): try JSONValue.object(fields).encode(to: encoder)
+        case .fields(_, let fields): try JSONValue.object(fields).encode(to: encoder)
         }
     }
 }

@@ -6,7 +6,9 @@ public struct FaultWindow: Sendable, Hashable, Codable {
     public var fault: FaultKind
     /// What it hit, as the start record named it ("broker-2", …).
     public var targets: [String]
-    /// The command as given ("crash leader_of: orders/0"), when the lab recorded it.
+    /// The command the lab applied, as a value; nil for timelines written before it was recorded.
+    public var command: FaultCommand?
+    /// The command as given ("crash leader_of orders/0"), when the lab recorded it.
     public var description: String?
     public var startNs: Int64
     /// When it was healed; for a fault never healed, the end of the timeline.
@@ -15,13 +17,14 @@ public struct FaultWindow: Sendable, Hashable, Codable {
     public var ongoing: Bool
 
     public init(
-        id: String, fault: FaultKind, targets: [String], description: String? = nil, startNs: Int64, endNs: Int64,
-        ongoing: Bool = false
+        id: String, fault: FaultKind, targets: [String], command: FaultCommand? = nil, description: String? = nil,
+        startNs: Int64, endNs: Int64, ongoing: Bool = false
     ) {
         self.id = id
         self.fault = fault
         self.targets = targets
-        self.description = description
+        self.command = command
+        self.description = description ?? command?.description
         self.startNs = startNs
         self.endNs = endNs
         self.ongoing = ongoing
@@ -30,7 +33,7 @@ public struct FaultWindow: Sendable, Hashable, Codable {
     public var durationMs: Double { Double(endNs - startNs) / 1e6 }
 
     enum CodingKeys: String, CodingKey {
-        case id, fault, targets, description, ongoing
+        case id, fault, targets, command, description, ongoing
         case startNs = "start_ns"
         case endNs = "end_ns"
     }
@@ -55,7 +58,7 @@ extension Timeline {
                     windows.append(previous)
                 }
                 open[record.id] = FaultWindow(
-                    id: record.id, fault: record.fault, targets: record.targets, description: record.description,
+                    id: record.id, fault: record.fault, targets: record.targets, command: record.command, description: record.description,
                     startNs: time, endNs: time)
             case .end:
                 if var window = open.removeValue(forKey: record.id) {
@@ -63,7 +66,7 @@ extension Timeline {
                     windows.append(window)
                 } else {
                     windows.append(FaultWindow(
-                        id: record.id, fault: record.fault, targets: record.targets, description: record.description,
+                        id: record.id, fault: record.fault, targets: record.targets, command: record.command, description: record.description,
                         startNs: firstNs, endNs: time))
                 }
             }

@@ -102,7 +102,7 @@ extension Timeline {
     public var stepOutcomes: [StepOutcome] {
         var outcomes: [Int: StepOutcome] = [:]
         for record in records {
-            guard case .unknown(let kind, let fields) = record.body, kind == .step,
+            guard case .fields(let kind, let fields) = record.body, kind == .step,
                   case .int(let index)? = fields["index"], case .string(let event)? = fields["event"] else { continue }
             let key = Int(index)
             var outcome = outcomes[key] ?? StepOutcome(

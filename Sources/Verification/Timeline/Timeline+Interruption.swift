@@ -27,7 +27,7 @@ extension Timeline {
     /// The first interruption the runner recorded; nil for a run that ended by itself.
     public var interruption: RunInterruption? {
         for record in records {
-            guard case .unknown(let kind, let fields) = record.body, kind == .interrupted else { continue }
+            guard case .fields(let kind, let fields) = record.body, kind == .interrupted else { continue }
             guard case .string(let signal)? = fields["signal"] else { continue }
             var interruption = RunInterruption(signal: signal)
             if case .string(let phase)? = fields["phase"] { interruption.phase = phase }

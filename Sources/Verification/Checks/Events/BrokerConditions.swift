@@ -20,7 +20,7 @@ struct BrokerConditions {
     /// Per broker: when its link to ZooKeeper was blackholed.
     private(set) var cutFromZooKeeper: [Int32: TimeSpans] = [:]
 
-    static let processFaults: Set<FaultKind> = [.crash, .stop, .pause, "kill"]
+    static let processFaults: Set<FaultKind> = [.crash, .stop, .pause]
     static let blackholeFaults: Set<FaultKind> = [.partition, .isolate, .isolateZooKeeper]
 
     init(_ timeline: Timeline) {

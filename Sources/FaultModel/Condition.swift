@@ -23,7 +23,7 @@ public enum ComparisonOperator: String, Sendable, CaseIterable, Codable {
 /// `await` in the shell and `samsa fault`). Leader and ISR come from ZooKeeper's partition state
 /// (what the controller acts on), follower lag from each replica's own metrics endpoint; every
 /// evaluation reads them afresh.
-public enum Condition: Sendable, Equatable, CustomStringConvertible {
+public enum Condition: Sendable, Hashable, CustomStringConvertible {
     /// `isr T/P OP N`: the size of the partition's ISR.
     case isrSize(topic: String, partition: Int32, ComparisonOperator, Int64)
     /// `under_min_isr T/P`: the ISR is smaller than the topic's min.insync.replicas.

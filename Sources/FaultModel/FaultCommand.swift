@@ -1,7 +1,5 @@
-import Verification
-
 /// Who a fault is aimed at, before it is resolved against the live cluster.
-public enum Target: Sendable, Equatable, CustomStringConvertible {
+public enum Target: Sendable, Hashable, CustomStringConvertible {
     case broker(Int32)
     case leaderOf(topic: String, partition: Int32)
     case followersOf(topic: String, partition: Int32)
@@ -43,7 +41,7 @@ public enum Target: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// How a slow or lossy link behaves.
-public struct LinkDegradation: Sendable, Equatable {
+public struct LinkDegradation: Sendable, Hashable {
     public var latencyMs: Int = 0
     public var jitterMs: Int = 0
     /// Bytes per second; nil unlimited.
@@ -60,7 +58,7 @@ public struct LinkDegradation: Sendable, Equatable {
 }
 
 /// The faults of the lab, in the grammar shared by `samsa fault`, the shell and playbook steps.
-public enum FaultCommand: Sendable, Equatable, CustomStringConvertible {
+public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
     /// SIGKILL.
     case crash(Target)
     /// SIGTERM: a controlled shutdown.
