@@ -50,4 +50,34 @@ struct LeadershipWaitTests {
         #expect(ContinuousClock.now - started < .seconds(60))
         await client.close()
     }
+
+    @Test func aBrokerThatNeverAnswersCannotStretchTheWaitPastItsBound() async throws {
+        // A socket that listens but never accepts: connections complete in the kernel's backlog and
+        // the client's first request (ApiVersions) waits for an answer that never comes.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        #expect(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        var options = KafkaCluster.Options()
+        options.connectTimeoutMs = 120_000
+        options.requestTimeoutMs = 120_000
+        let client = try KafkaCluster(bootstrap: "127.0.0.1:\(port)", options: options)
+        let started = ContinuousClock.now
+        await #expect(throws: LeadershipWait.Timeout.self) {
+            try await LeadershipWait.until(.leaders, client: client, topics: ["t"], timeoutMs: 1_000)
+        }
+        // Without the remaining time as each request's bound, the wait lasts the client's 120 s
+        // request timeout; a loaded machine may delay the wake-up by seconds, never by minutes.
+        #expect(ContinuousClock.now - started < .seconds(30))
+        await client.close()
+    }
 }

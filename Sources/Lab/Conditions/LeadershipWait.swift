@@ -70,7 +70,9 @@ public enum LeadershipWait {
 
     /// Waits until `goal` holds for `topics` (nil: every topic), at most `timeoutMs`; returns the
     /// metadata that met it, or the last one seen when `shouldStop` ended the wait early. Throws
-    /// `Timeout` naming the partitions that missed the goal.
+    /// `Timeout` naming the partitions that missed the goal. Each metadata request is given only the
+    /// time that remains, so a broker that accepts connections but never answers cannot stretch the
+    /// wait past its bound by the client's own request timeout.
     @discardableResult
     public static func until(_ goal: Goal, client: KafkaCluster, topics: [String]? = nil, expected: [String: Int32] = [:],
                              timeoutMs: Int = LeadershipWait.timeoutMs, shouldStop: @Sendable () -> Bool = { false }) async throws -> [KafkaAdmin.PartitionDescription] {
@@ -78,15 +80,64 @@ public enum LeadershipWait {
         var last: [KafkaAdmin.PartitionDescription] = []
         var missing = ["no metadata yet"]
         while !shouldStop() {
-            if let now = try? await KafkaAdmin(cluster: client).describeTopics(topics) {
+            let remaining = deadline - ContinuousClock.now
+            if remaining > .zero, let now = await describe(client: client, topics: topics, within: remaining) {
                 last = now
                 missing = unmet(goal, now, expected: expected)
                 if missing.isEmpty { return now }
             }
             if ContinuousClock.now >= deadline { throw Timeout(goal: goal, timeoutMs: timeoutMs, unmet: missing, last: last) }
-            try await Task.sleep(for: .milliseconds(pollMs))
+            try await Task.sleep(for: min(.milliseconds(pollMs), deadline - ContinuousClock.now))
         }
         return last
+    }
+
+    /// The partitions of `topics`, or nil when the request failed or did not answer `within`. A
+    /// request that overruns is abandoned, not awaited: it ends by itself at the client's own
+    /// timeouts, and its answer is dropped.
+    static func describe(client: KafkaCluster, topics: [String]?, within limit: Duration) async -> [KafkaAdmin.PartitionDescription]? {
+        let answer = FirstAnswer<[KafkaAdmin.PartitionDescription]?>()
+        return await withCheckedContinuation { continuation in
+            answer.install(continuation)
+            let request = Task { answer.give(try? await KafkaAdmin(cluster: client).describeTopics(topics)) }
+            Task {
+                try? await Task.sleep(for: limit)
+                if answer.give(nil) { request.cancel() }
+            }
+        }
+    }
+}
+
+/// Resumes one continuation with the first of several answers; later answers are dropped.
+private final class FirstAnswer<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Value, Never>?
+    private var pending: Value?
+    private var given = false
+
+    func install(_ continuation: CheckedContinuation<Value, Never>) {
+        lock.lock()
+        if given, let pending {
+            lock.unlock()
+            continuation.resume(returning: pending)
+            return
+        }
+        self.continuation = continuation
+        lock.unlock()
+    }
+
+    /// Whether `value` was the first answer.
+    @discardableResult
+    func give(_ value: Value) -> Bool {
+        lock.lock()
+        guard !given else { lock.unlock(); return false }
+        given = true
+        let waiting = continuation
+        continuation = nil
+        if waiting == nil { pending = value }
+        lock.unlock()
+        waiting?.resume(returning: value)
+        return true
     }
 }
 
