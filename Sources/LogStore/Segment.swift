@@ -337,7 +337,14 @@ final class Segment {
                     if consumed > 0 { break }
                     chunk = try files.withDescriptors { fd, _ in try FileIO.read(fd, at: at, length: total) }
                 }
-                if validateCRC, !RecordBatches.checksumMatches(chunk.getSlice(at: chunk.readerIndex + consumed, length: total)!) {
+                // The file may have shrunk since `fileSize` was measured (a truncation racing the
+                // scan): a batch the read cannot cover whole ends the scan as damage, never a trap.
+                guard let whole = chunk.getSlice(at: chunk.readerIndex + consumed, length: total) else {
+                    result.stop = (isLastFile ? .tornTail : .badLength,
+                                   "only \(chunk.readableBytes - consumed) of the batch's \(total) bytes could be read", at)
+                    break scan
+                }
+                if validateCRC, !RecordBatches.checksumMatches(whole) {
                     result.stop = (.crcMismatch, "the stored CRC-32C does not match the batch's \(total) bytes", at)
                     break scan
                 }

@@ -35,6 +35,22 @@ import Testing
         try values(in: log.read(from: offset, maxBytes: 1 << 20, maxOffset: log.logEndOffset, minOneBatch: true).records).map(\.0)
     }
 
+    @Test func aScanOfAFileThatShrankSinceItWasMeasuredStopsAtTheShortBatch() throws {
+        let dir = TemporaryDirectory()
+        let (paths, size) = try makeLog(dir, close: false)
+        let log = try reopen(dir)
+        let segment = try #require(log.segments.first)
+        let measured = Int(try FileManager.default.attributesOfItem(atPath: paths[0])[.size] as! UInt64)
+        // The second batch keeps its header and three bytes of its body.
+        #expect(truncate(paths[0], off_t(size + RecordBatchHeader.size + 3)) == 0)
+        let result = try segment.scan(from: size, expectedOffset: 1, timestamp: 0, fileSize: measured, validateCRC: true,
+                                      isLastFile: true, indexIntervalBytes: nil)
+        let stop = try #require(result.stop)
+        #expect(stop.kind == .tornTail && stop.position == size)
+        #expect(stop.detail.contains("of the batch's \(size) bytes could be read"))
+        #expect(result.validEnd == size)
+    }
+
     @Test func readServesBatchesAroundACorruptBodyInAnOlderSegment() throws {
         let dir = TemporaryDirectory()
         let (paths, size) = try makeLog(dir, close: true)
