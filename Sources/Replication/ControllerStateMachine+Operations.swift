@@ -56,7 +56,7 @@ extension ControllerStateMachine {
             directives += plan.before
             var writes: [PendingWrite] = []
             for (tp, rule, reason) in plan.writes {
-                if let write = plannedWrite(tp, rule, reason: reason, attempt: 0) { writes.append(write) }
+                if let write = plannedWrite(tp, rule, reason: reason, attempt: 0, warnings: &directives) { writes.append(write) }
             }
             if writes.isEmpty {
                 directives += finish(step, led: plan.led, written: [])
@@ -174,8 +174,10 @@ extension ControllerStateMachine {
 
     // MARK: Decisions
 
-    /// The write `rule` makes for `tp` from its cached state, or nil when there is nothing to write.
-    func plannedWrite(_ tp: TopicPartition, _ rule: StateWriteRule, reason: String, attempt: Int) -> PendingWrite? {
+    /// The write `rule` makes for `tp` from its cached state, or nil when there is nothing to write
+    /// (or it cannot be written: a warning goes to `warnings`).
+    func plannedWrite(_ tp: TopicPartition, _ rule: StateWriteRule, reason: String, attempt: Int,
+                      warnings: inout [ControllerDirective]) -> PendingWrite? {
         if rule == .create {
             guard states[tp] == nil, let result = LeaderElection.newPartition(assignment: replicas(of: tp), live: liveIds) else { return nil }
             assert(Set(result.isr).isSubset(of: replicas(of: tp)), "\(tp): first ISR \(result.isr) not within replicas \(replicas(of: tp))")
@@ -186,6 +188,17 @@ extension ControllerStateMachine {
         guard let current = states[tp], let decision = decide(rule, tp, current) else { return nil }
         // Seeded bug no-epoch-bump: a change of leader keeps the epoch (ISR-only changes still bump it).
         let keepEpoch = seededBugs.contains(.noEpochBump) && decision.leader != current.leader
+        // A partition whose leader epoch reached Int32.max can take no new state: every change
+        // must raise the epoch that fences the old leader and its followers. Kafka's controller
+        // adds one to a 32-bit Int and would wrap to a negative epoch, which replicas read as "no
+        // epoch" or as older than any they hold, so a fenced leader could write again. Here the
+        // controller writes nothing and warns: the partition keeps its last state, which leaves it
+        // offline once that leader is gone, until an operator recreates it.
+        guard keepEpoch || current.leaderEpoch < Int32.max else {
+            warnings.append(.log(.warning, "controller: \(tp) is at the largest leader epoch (\(Int32.max)); "
+                + "\(reason) is not written and the partition keeps its last state"))
+            return nil
+        }
         let write = PartitionStateWrite(partition: tp, leader: decision.leader, leaderEpoch: current.leaderEpoch + (keepEpoch ? 0 : 1),
                                         isr: decision.isr.isEmpty ? current.isr : decision.isr, controllerEpoch: controllerEpoch,
                                         expectedVersion: current.version)

@@ -205,9 +205,9 @@ public struct ControllerStateMachine: Sendable {
                 // Another controller created it first: adopt its state.
                 operation?.written.append(tp)
             } else if write.attempt < Self.conflictRetriesMax {
-                if let retry = plannedWrite(tp, write.rule, reason: write.reason, attempt: write.attempt + 1) {
+                if let retry = plannedWrite(tp, write.rule, reason: write.reason, attempt: write.attempt + 1, warnings: &directives) {
                     pending[tp] = retry
-                    return [.writeState(retry.write)]
+                    return directives + [.writeState(retry.write)]
                 }
             } else {
                 directives.append(.log(.warning, "controller: \(tp) changed under \(write.attempt + 1) writes in a row (\(write.reason)); left for the next event"))

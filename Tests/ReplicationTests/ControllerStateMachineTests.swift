@@ -46,6 +46,17 @@ import Testing
         #expect(record?.reason == "leader 1 failed")
     }
 
+    @Test func aPartitionAtTheLargestEpochIsNotWrittenAndStaysOffline() {
+        let harness = ControllerHarness(topics: ["orders": [0: [1, 2, 3]]])
+        harness.store[orders0] = ControllerPartitionState(leader: 1, leaderEpoch: Int32.max, isr: [1, 2, 3], controllerEpoch: 1, version: 7)
+        harness.activate(epoch: 2, brokers: [1, 2, 3])
+        let directives = harness.feed(harness.machine.onBrokersChanged([2, 3]))
+        #expect(harness.writes.isEmpty, "no epoch above Int32.max to write")
+        #expect(harness.store[orders0]?.leaderEpoch == Int32.max && harness.store[orders0]?.leader == 1)
+        #expect(directives.contains(.log(.warning, "controller: orders/0 is at the largest leader epoch (2147483647); "
+            + "leader 1 failed is not written and the partition keeps its last state")))
+    }
+
     @Test func everyLeaderChangeBumpsTheEpoch() {
         let harness = cluster()
         _ = harness.feed(harness.machine.onBrokersChanged([2, 3]))

@@ -47,7 +47,16 @@ public final class LocalControlPlane: ControlPlane {
         } else {
             document = Document(clusterId: Self.newClusterId(), topics: [:], nextProducerId: 1000)
         }
-        for name in document.topics.keys { document.topics[name]!.leaderEpoch += 1 }
+        // Each start is a new leadership term. A topic already at the largest epoch cannot take
+        // another (a wrapped, negative epoch would read as older than any a client holds): the
+        // broker refuses to start rather than serve it under a stale epoch.
+        for name in document.topics.keys.sorted() {
+            guard document.topics[name]!.leaderEpoch < Int32.max else {
+                throw BrokerStartupError("cannot start: topic '\(name)' in \(path) is at the largest leader epoch (\(Int32.max)); "
+                    + "delete and recreate the topic")
+            }
+            document.topics[name]!.leaderEpoch += 1
+        }
         Self.warnAboutLimits(document, limits: config.partitionLimits, logger: logger)
         state = NIOLockedValueBox(document)
         try Self.persist(document, to: path)
