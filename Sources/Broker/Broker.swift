@@ -31,7 +31,8 @@ public final class Broker: Sendable {
         let events = try EventLog(path: config.eventLogPath, brokerId: config.brokerId)
         let metrics = BrokerMetrics()
         let metadata = MetadataCache(ClusterMetadata(clusterId: ""))
-        let replicaManager = try ReplicaManager(config: config, logger: logger, events: events, metrics: metrics)
+        let replicaManager = try ReplicaManager(config: config, logger: logger, events: events, metrics: metrics,
+                                                storage: .forProcess(threadCount: config.ioThreads))
         let controlPlane: any ControlPlane
         var cluster: ClusterRuntime?
         if config.zookeeperConnect != nil {

@@ -63,6 +63,8 @@ public let brokerPropertyDefinitions: [PropertyDefinition] = [
     .init("log.dirs", .list, nil, "Directory holding the partition logs (one directory)."),
     .init("log.dir", .string, "/tmp/samsa-logs", "Used when log.dirs is not set."),
     .init("num.partitions", .int(positiveInt32), "1", "Partitions of an auto-created topic."),
+    .init("num.io.threads", .int(1...256), "8",
+          "Threads that do the broker's file I/O (appends, reads, flushes, fsyncs). Left unset: Kafka's 8, or the machine's processor count when it has fewer. One pool serves every broker in a process, sized by the first to start."),
     .init("default.replication.factor", .int(1...Int64(Int16.max)), "1", "Replication factor of an auto-created topic."),
     .init("auto.create.topics.enable", .bool, "true", "Create a topic when Metadata or Produce names an unknown one."),
     .init("delete.topic.enable", .bool, "true", "Whether DeleteTopics is allowed."),
@@ -126,7 +128,7 @@ public let brokerPropertyDefinitions: [PropertyDefinition] = [
 /// Kafka properties Samsa accepts so that a stock server.properties starts, but which tune parts of
 /// Kafka Samsa does not have (thread pools, socket buffers). Each one is logged as ignored at start.
 public let ignoredKafkaProperties: Set<String> = [
-    "num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
+    "num.network.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
     "num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
     "transaction.state.log.min.isr", "group.coordinator.rebalance.protocols", "num.replica.fetchers",
     "log.cleaner.enable", "queued.max.requests", "background.threads",

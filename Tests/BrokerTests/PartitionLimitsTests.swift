@@ -58,4 +58,31 @@ import Testing
         #expect(third.map(\.errorCode) == [.policyViolation])
         manager.shutdown()
     }
+
+    @Test func standaloneControlPlaneRefusesToStartATopicAtTheLargestEpoch() throws {
+        let directory = NSTemporaryDirectory() + "samsa-epoch-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = try BrokerConfig(file: try PropertiesFile.parse("broker.id=1\nlog.dirs=\(directory)\n", source: "test"))
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let document = #"{"clusterId": "c", "nextProducerId": 1000, "topics": {"t": {"partitions": 1, "configs": {}, "leaderEpoch": 2147483647}}}"#
+        try Data(document.utf8).write(to: URL(fileURLWithPath: directory + "/standalone-metadata.json"))
+        let events = try EventLog(path: directory + "/events.jsonl", brokerId: 1)
+        let manager = try ReplicaManager(config: config, logger: Logger(label: "test"), events: events, metrics: BrokerMetrics())
+        defer { manager.shutdown() }
+        #expect {
+            _ = try LocalControlPlane(config: config, replicaManager: manager, metadata: MetadataCache(ClusterMetadata(clusterId: "")),
+                                      logger: Logger(label: "test"))
+        } throws: { error in
+            "\(error)".contains("topic 't'") && "\(error)".contains("largest leader epoch (2147483647)")
+        }
+    }
+
+    @Test func numIoThreadsSizesTheStoragePoolAndItsDefaultIsBoundedByTheMachine() throws {
+        let unset = try BrokerConfig(file: try PropertiesFile.parse("broker.id=1\n", source: "test"))
+        #expect(unset.ioThreads == min(8, ProcessInfo.processInfo.activeProcessorCount))
+        #expect(!unset.ignoredKeys.contains("num.io.threads"))
+        let set = try BrokerConfig(file: try PropertiesFile.parse("broker.id=1\nnum.io.threads=3\n", source: "test"))
+        #expect(set.ioThreads == 3 && set.values["num.io.threads"] == "3")
+        #expect(throws: (any Error).self) { try BrokerConfig(file: try PropertiesFile.parse("num.io.threads=0\n", source: "test")) }
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import KafkaProtocol
 import LogStore
 import SamsaConfig
@@ -24,6 +25,13 @@ public struct BrokerConfig: Sendable {
         return values["log.dir"]!
     }
     public var numPartitions: Int32 { Int32(int("num.partitions")) }
+    /// The storage threads (`StorageIO`): `num.io.threads` when set; otherwise Kafka's default of 8,
+    /// bounded by the machine's processor count, since threads beyond the cores that can issue
+    /// their I/O only add stacks on a small machine.
+    public var ioThreads: Int {
+        let configured = Int(int("num.io.threads"))
+        return explicitKeys.contains("num.io.threads") ? configured : min(configured, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    }
     public var defaultReplicationFactor: Int16 { Int16(int("default.replication.factor")) }
     public var autoCreateTopics: Bool { bool("auto.create.topics.enable") }
     public var deleteTopicEnable: Bool { bool("delete.topic.enable") }

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -23,13 +24,29 @@ public final class StorageIO: Sendable {
     /// costs a stack. Work beyond this waits in the pool's queue.
     public static let defaultThreadCount = 4
 
-    public static let shared = StorageIO(threadCount: defaultThreadCount)
+    /// The process's pool, started with `defaultThreadCount` threads unless a broker started it first.
+    public static var shared: StorageIO { forProcess(threadCount: defaultThreadCount) }
+
+    private static let process = NIOLockedValueBox<StorageIO?>(nil)
+
+    /// The process's pool, started with `threadCount` threads by the first caller (a broker passes
+    /// its `num.io.threads`); later callers share it as it is.
+    public static func forProcess(threadCount: Int) -> StorageIO {
+        process.withLockedValue { pool in
+            if let pool { return pool }
+            let started = StorageIO(threadCount: threadCount)
+            pool = started
+            return started
+        }
+    }
 
     private let pool: NIOThreadPool
+    public let threadCount: Int
 
     /// Starts `threadCount` threads. The pool is never shut down, and NIO's pool must not be released
-    /// while it runs: make one per process (`shared`).
+    /// while it runs: make one per process (`forProcess`).
     init(threadCount: Int) {
+        self.threadCount = threadCount
         pool = NIOThreadPool(numberOfThreads: threadCount)
         pool.start()
     }
