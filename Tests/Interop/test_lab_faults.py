@@ -45,6 +45,11 @@ def test_partitioning_the_leader_from_its_followers_shrinks_then_heal_expands_th
     faults = [r for r in lab.timeline() if r["kind"] == "fault"]
     assert any(f["action"] == "start" and f["fault"] == "partition" for f in faults)
     assert any(f["action"] == "end" and f["fault"] == "partition" for f in faults)
+    # The record carries the command as a value, beside its text.
+    groups = [[{"kind": "broker", "broker": leader}], [{"kind": "broker", "broker": int(f)} for f in followers.split()]]
+    started_records = [f for f in faults if f["action"] == "start" and f["fault"] == "partition"]
+    assert started_records[0]["command"] == {"fault": "partition", "groups": groups}, started_records[0]
+    assert started_records[0]["description"] == f"partition {leader} | {followers}"
 
 
 def test_isolating_the_leader_from_zookeeper_moves_leadership(lab_factory):
