@@ -48,12 +48,23 @@ public final class Broker: Sendable {
             controlPlane = try LocalControlPlane(config: config, replicaManager: replicaManager, metadata: metadata, logger: logger)
         }
         let groups = GroupCoordinator(config: config, replicaManager: replicaManager, loop: group.next(), logger: logger)
+        let markerWriter = TransactionMarkerWriter(replicaManager: replicaManager, groups: groups, loop: group.next(),
+                                                   replicationTimeoutMs: config.offsetsCommitTimeoutMs)
+        let transactions: TransactionCoordinator? = cluster != nil ? nil : TransactionCoordinator(
+            replicaManager: replicaManager, markers: markerWriter, replicationTimeoutMs: config.offsetsCommitTimeoutMs, logger: logger,
+            allocateProducerId: { [controlPlane] in try await controlPlane.allocateProducerId() })
         replicaManager.setLeadershipListener { tp, leading in
+            if tp.topic == TransactionStateTopic.name, let transactions {
+                Task {
+                    if leading { await transactions.becameLeader(of: tp.partition) } else { await transactions.resigned(from: tp.partition) }
+                }
+            }
             guard tp.topic == OffsetsTopic.name else { return }
             if leading { groups.becameLeader(of: tp.partition) } else { groups.resigned(from: tp.partition) }
         }
         services = BrokerServices(config: config, metadata: metadata, replicaManager: replicaManager, controlPlane: controlPlane,
-                                  metrics: metrics, events: events, logger: logger, cluster: cluster, groups: groups)
+                                  metrics: metrics, events: events, logger: logger, cluster: cluster, groups: groups,
+                                  transactions: transactions, markerWriter: markerWriter)
     }
 
     /// The port the broker listens on (useful when `listeners` asked for port 0).
@@ -109,12 +120,21 @@ public final class Broker: Sendable {
                 manager.storage.run(on: loop, body)
             }
         }
-        let tasks = [
+        var tasks = [
             every(max(10, config.replicaLagTimeMaxMs / 2)) { manager.tick() },
             every(config.highWatermarkCheckpointIntervalMs) { manager.checkpointHighWatermarks() },
             every(config.retentionCheckIntervalMs) { manager.applyRetention() },
             every(config.flushSchedulerIntervalMs) { manager.flushDue() },
         ]
+        // Transaction timeouts and unfinished markers, checked each second (Kafka: every 10 s).
+        if let transactions = services.transactions {
+            let task = loop.scheduleRepeatedAsyncTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+                let promise = loop.makePromise(of: Void.self)
+                promise.completeWithTask { await transactions.tick() }
+                return promise.futureResult
+            }
+            tasks.append(task)
+        }
         timers.withLockedValue { $0 = tasks }
     }
 

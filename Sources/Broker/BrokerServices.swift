@@ -13,6 +13,9 @@ struct BrokerServices: Sendable {
     /// Present when the broker is part of a ZooKeeper-mode cluster; nil when standalone.
     let cluster: ClusterRuntime?
     let groups: GroupCoordinator
+    /// The transaction coordinator; nil on a cluster broker, which does not serve transactions yet.
+    let transactions: TransactionCoordinator?
+    let markerWriter: TransactionMarkerWriter
 
-    var supportedApis: [ApiKey: ClosedRange<Int16>] { SupportedApis.ranges(clusterMode: cluster != nil) }
+    var supportedApis: [ApiKey: ClosedRange<Int16>] { SupportedApis.ranges(clusterMode: cluster != nil, transactions: transactions != nil) }
 }

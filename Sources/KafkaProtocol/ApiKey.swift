@@ -26,6 +26,11 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case deleteTopics = 20
     case initProducerId = 22
     case offsetForLeaderEpoch = 23
+    case addPartitionsToTxn = 24
+    case addOffsetsToTxn = 25
+    case endTxn = 26
+    case writeTxnMarkers = 27
+    case txnOffsetCommit = 28
     case describeConfigs = 32
     case deleteGroups = 42
 
@@ -54,6 +59,11 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .deleteTopics: return "DeleteTopics"
         case .initProducerId: return "InitProducerId"
         case .offsetForLeaderEpoch: return "OffsetForLeaderEpoch"
+        case .addPartitionsToTxn: return "AddPartitionsToTxn"
+        case .addOffsetsToTxn: return "AddOffsetsToTxn"
+        case .endTxn: return "EndTxn"
+        case .writeTxnMarkers: return "WriteTxnMarkers"
+        case .txnOffsetCommit: return "TxnOffsetCommit"
         case .describeConfigs: return "DescribeConfigs"
         case .deleteGroups: return "DeleteGroups"
         }
@@ -87,6 +97,11 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .deleteTopics: return 4
         case .initProducerId: return 2
         case .offsetForLeaderEpoch: return 4
+        case .addPartitionsToTxn: return 3
+        case .addOffsetsToTxn: return 3
+        case .endTxn: return 3
+        case .writeTxnMarkers: return 1
+        case .txnOffsetCommit: return 3
         case .describeConfigs: return 4
         case .deleteGroups: return 2
         }

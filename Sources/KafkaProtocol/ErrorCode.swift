@@ -83,6 +83,8 @@ public enum ErrorCode: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case electionNotNeeded = 84
     case invalidRecord = 87
     case unstableOffsetCommit = 88
+    case producerFenced = 90
+    case transactionalIdNotFound = 105
 
     /// Kafka's upper-snake-case name, as clients print it.
     public var name: String {
@@ -168,6 +170,8 @@ public enum ErrorCode: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .electionNotNeeded: return "ELECTION_NOT_NEEDED"
         case .invalidRecord: return "INVALID_RECORD"
         case .unstableOffsetCommit: return "UNSTABLE_OFFSET_COMMIT"
+        case .producerFenced: return "PRODUCER_FENCED"
+        case .transactionalIdNotFound: return "TRANSACTIONAL_ID_NOT_FOUND"
         }
     }
 

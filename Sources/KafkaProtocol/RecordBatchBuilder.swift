@@ -20,6 +20,8 @@ public struct RecordBatchBuilder: Sendable {
     public var baseSequence: Int32 = -1
     public var baseOffset: Int64 = 0
     public var partitionLeaderEpoch: Int32 = -1
+    /// Attribute bits besides the codec's (bit 4 transactional, bit 5 control).
+    public var attributes: Int16 = 0
 
     public init(producerId: Int64 = -1, producerEpoch: Int16 = -1, baseSequence: Int32 = -1) {
         self.producerId = producerId
@@ -33,7 +35,7 @@ public struct RecordBatchBuilder: Sendable {
         let baseTimestamp = records.map(\.timestampMs).min()!
         let maxTimestamp = records.map(\.timestampMs).max()!
         var buffer = allocator.buffer(capacity: RecordBatchHeader.size + records.count * 32)
-        var header = RecordBatchHeader(baseOffset: baseOffset, partitionLeaderEpoch: partitionLeaderEpoch,
+        var header = RecordBatchHeader(baseOffset: baseOffset, partitionLeaderEpoch: partitionLeaderEpoch, attributes: attributes,
                                        lastOffsetDelta: Int32(records.count - 1), baseTimestamp: baseTimestamp,
                                        maxTimestamp: maxTimestamp, producerId: producerId,
                                        producerEpoch: producerEpoch, baseSequence: baseSequence,

@@ -27,10 +27,11 @@ import Testing
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let metadata = MetadataCache(ClusterMetadata(clusterId: "test"))
+        let groups = GroupCoordinator(config: config, replicaManager: manager, loop: loop, logger: logger)
         let services = BrokerServices(config: config, metadata: metadata, replicaManager: manager,
                                       controlPlane: try LocalControlPlane(config: config, replicaManager: manager, metadata: metadata, logger: logger),
-                                      metrics: metrics, events: events, logger: logger, cluster: nil,
-                                      groups: GroupCoordinator(config: config, replicaManager: manager, loop: loop, logger: logger))
+                                      metrics: metrics, events: events, logger: logger, cluster: nil, groups: groups, transactions: nil,
+                                      markerWriter: TransactionMarkerWriter(replicaManager: manager, groups: groups, loop: loop, replicationTimeoutMs: 5000))
         return (RequestRouter(broker: services, logger: logger), manager.partition(topicPartition)!, loop, group)
     }
 

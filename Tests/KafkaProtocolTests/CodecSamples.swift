@@ -119,6 +119,32 @@ let codecCases: [CodecCase] = [
     },
     CodecCase(InitProducerIdRequest.self, 0...1) { _ in InitProducerIdRequest(transactionalId: "tx", transactionTimeoutMs: 1234) },
     CodecCase(InitProducerIdResponse.self, 0...1) { _ in InitProducerIdResponse(throttleTimeMs: 1, errorCode: 15, producerId: 4000, producerEpoch: 2) },
+    CodecCase(AddPartitionsToTxnRequest.self, 0...2) { _ in
+        AddPartitionsToTxnRequest(transactionalId: "tx", producerId: 4000, producerEpoch: 3, topics: [.init(name: "t", partitions: [0, 2]), .init(name: "u", partitions: [1])])
+    },
+    CodecCase(AddPartitionsToTxnResponse.self, 0...2) { _ in
+        AddPartitionsToTxnResponse(throttleTimeMs: 1, results: [.init(name: "t", partitions: [.init(partitionIndex: 2, errorCode: 51)])])
+    },
+    CodecCase(AddOffsetsToTxnRequest.self, 0...2) { _ in AddOffsetsToTxnRequest(transactionalId: "tx", producerId: 4000, producerEpoch: 3, groupId: "g") },
+    CodecCase(AddOffsetsToTxnResponse.self, 0...2) { _ in AddOffsetsToTxnResponse(throttleTimeMs: 1, errorCode: 90) },
+    CodecCase(EndTxnRequest.self, 0...2) { v in EndTxnRequest(transactionalId: "tx", producerId: 4000, producerEpoch: 3, committed: v % 2 == 0) },
+    CodecCase(EndTxnResponse.self, 0...2) { _ in EndTxnResponse(throttleTimeMs: 1, errorCode: 48) },
+    CodecCase(WriteTxnMarkersRequest.self, 0...0) { _ in
+        WriteTxnMarkersRequest(markers: [.init(producerId: 4000, producerEpoch: 3, transactionResult: true, topics: [.init(name: "t", partitions: [0, 1])], coordinatorEpoch: 7),
+                                         .init(producerId: 4001, producerEpoch: 0, transactionResult: false, topics: [], coordinatorEpoch: 7)])
+    },
+    CodecCase(WriteTxnMarkersResponse.self, 0...0) { _ in
+        WriteTxnMarkersResponse(markers: [.init(producerId: 4000, topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, errorCode: 6)])])])
+    },
+    CodecCase(TxnOffsetCommitRequest.self, 0...2) { v in
+        TxnOffsetCommitRequest(transactionalId: "tx", groupId: "g", producerId: 4000, producerEpoch: 3, topics: [
+            .init(name: "t", partitions: [.init(partitionIndex: 1, committedOffset: 42, committedLeaderEpoch: v >= 2 ? 5 : -1, committedMetadata: "m"),
+                                          .init(partitionIndex: 2, committedOffset: 7)]),
+        ])
+    },
+    CodecCase(TxnOffsetCommitResponse.self, 0...2) { _ in
+        TxnOffsetCommitResponse(throttleTimeMs: 1, topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, errorCode: 16)])])
+    },
     CodecCase(OffsetForLeaderEpochRequest.self, 0...3) { v in
         OffsetForLeaderEpochRequest(replicaId: v >= 3 ? 2 : -2, topics: [.init(topic: "t", partitions: [.init(partition: 1, currentLeaderEpoch: v >= 2 ? 4 : -1, leaderEpoch: 3)])])
     },

@@ -66,13 +66,14 @@ extension RequestRouter {
                 let maxBytes = min(Int(max(0, wanted.partitionMaxBytes)), budget)
                 let result = partition.read(fetchOffset: wanted.fetchOffset, maxBytes: maxBytes, replicaId: request.replicaId,
                                             currentLeaderEpoch: wanted.currentLeaderEpoch, minOneBatch: total == 0,
-                                            recordFollowerFetch: recordFollowerFetch, nowMs: now)
+                                            recordFollowerFetch: recordFollowerFetch, readCommitted: request.isolationLevel == 1, nowMs: now)
                 if result.errorCode != .none { hasError = true }
                 total += result.records.readableBytes
                 budget = max(0, budget - result.records.readableBytes)
                 return FetchResponse.Partition(partitionIndex: wanted.partition, errorCode: result.errorCode.rawValue,
-                                               highWatermark: result.highWatermark, lastStableOffset: result.highWatermark,
-                                               logStartOffset: result.logStartOffset, abortedTransactions: nil,
+                                               highWatermark: result.highWatermark, lastStableOffset: result.lastStableOffset,
+                                               logStartOffset: result.logStartOffset,
+                                               abortedTransactions: result.abortedTransactions?.map { .init(producerId: $0.producerId, firstOffset: $0.firstOffset) },
                                                preferredReadReplica: -1, records: result.records)
             })
         }

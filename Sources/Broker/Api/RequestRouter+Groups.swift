@@ -66,26 +66,42 @@ extension RequestRouter {
         func unavailable(_ message: String) -> FindCoordinatorResponse {
             FindCoordinatorResponse(errorCode: ErrorCode.coordinatorNotAvailable.rawValue, errorMessage: message, nodeId: -1, host: "", port: -1)
         }
-        guard request.keyType == 0 else {
-            return FindCoordinatorResponse(errorCode: ErrorCode.invalidRequest.rawValue, errorMessage: "transactions are not supported",
+        let topic: String
+        let partitions: Int32
+        let index: Int32
+        switch request.keyType {
+        case 0:
+            topic = OffsetsTopic.name
+            partitions = broker.config.offsetsTopicNumPartitions
+            index = OffsetsTopic.partition(for: request.key, partitions: partitions)
+        case 1 where broker.transactions == nil:
+            // A cluster broker has no transaction coordinator yet: it names itself, and refuses the
+            // transactional InitProducerId that follows with an error clients treat as fatal at once.
+            let me = broker.config.advertisedListener
+            return FindCoordinatorResponse(errorCode: 0, nodeId: broker.config.brokerId, host: me.host, port: Int32(me.port))
+        case 1:
+            topic = TransactionStateTopic.name
+            partitions = TransactionStateTopic.partitionCount
+            index = TransactionStateTopic.partition(for: request.key)
+        default:
+            return FindCoordinatorResponse(errorCode: ErrorCode.invalidRequest.rawValue, errorMessage: "unknown key type \(request.keyType)",
                                            nodeId: -1, host: "", port: -1)
         }
         var cluster = broker.metadata.snapshot
-        if !cluster.hasTopic(OffsetsTopic.name) {
+        if !cluster.hasTopic(topic) {
             let live = Int16(max(1, cluster.brokers.count))
-            let creation = TopicCreation(name: OffsetsTopic.name, numPartitions: broker.config.offsetsTopicNumPartitions,
+            let creation = TopicCreation(name: topic, numPartitions: partitions,
                                          replicationFactor: min(broker.config.offsetsTopicReplicationFactor, live),
                                          configs: ["retention.ms": "-1", "segment.bytes": "104857600"])
             let result = await broker.controlPlane.createTopics([creation], validateOnly: false)
             if let failure = result.first, failure.errorCode != .none && failure.errorCode != .topicAlreadyExists {
-                return unavailable("cannot create \(OffsetsTopic.name): \(failure.message ?? failure.errorCode.name)")
+                return unavailable("cannot create \(topic): \(failure.message ?? failure.errorCode.name)")
             }
             cluster = broker.metadata.snapshot
         }
-        let index = OffsetsTopic.partition(for: request.key, partitions: broker.config.offsetsTopicNumPartitions)
-        guard let leadership = cluster.partitions[TopicPartition(OffsetsTopic.name, index)], leadership.leader >= 0,
+        guard let leadership = cluster.partitions[TopicPartition(topic, index)], leadership.leader >= 0,
               let node = cluster.brokers[leadership.leader] else {
-            return unavailable("\(OffsetsTopic.name)-\(index) has no leader")
+            return unavailable("\(topic)-\(index) has no leader")
         }
         return FindCoordinatorResponse(errorCode: 0, nodeId: node.id, host: node.host, port: node.port)
     }

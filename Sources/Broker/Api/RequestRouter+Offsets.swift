@@ -2,8 +2,8 @@ import KafkaProtocol
 import NIOCore
 
 extension RequestRouter {
-    /// ListOffsets: earliest (-2), latest (-1, the HW for clients) or the first offset at or after a
-    /// timestamp. v0 answers with the old-style offsets array.
+    /// ListOffsets: earliest (-2), latest (-1, the HW for clients, the LSO for read_committed ones) or
+    /// the first offset at or after a timestamp. v0 answers with the old-style offsets array.
     func handleListOffsets(_ request: ListOffsetsRequest, _ context: RequestContext) -> any KafkaMessage {
         let version = context.version
         let topics = request.topics.map { topic in
@@ -23,7 +23,7 @@ extension RequestRouter {
                     answer.leaderEpoch = epoch
                     if version == 0 { answer.oldStyleOffsets = [] }
                 case .found(let offset, let timestamp, let epoch):
-                    answer.offset = offset
+                    answer.offset = wanted.timestamp == -1 && request.isolationLevel == 1 ? min(offset, partition.lastStableOffset) : offset
                     answer.timestamp = timestamp
                     answer.leaderEpoch = epoch
                     if version == 0 { answer.oldStyleOffsets = wanted.maxNumOffsets > 0 ? [offset] : [] }

@@ -148,6 +148,8 @@ public final class RequestRouter: Sendable {
             return onStorage { [self] in handleOffsetForLeaderEpoch(request) }
         case .leaderAndIsr, .updateMetadata, .stopReplica, .controlledShutdown:
             return try handleControllerRequest(context, body: &body)
+        case .addPartitionsToTxn, .addOffsetsToTxn, .endTxn, .writeTxnMarkers, .txnOffsetCommit:
+            return try handleTransactionRequest(context, body: &body)
         }
     }
 }

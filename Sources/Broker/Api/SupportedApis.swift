@@ -42,8 +42,19 @@ public enum SupportedApis {
         .offsetForLeaderEpoch: 0...3,
     ]
 
-    public static func ranges(clusterMode: Bool) -> [ApiKey: ClosedRange<Int16>] {
-        clusterMode ? ranges.merging(clusterRanges) { a, _ in a } : ranges
+    /// The transaction APIs a broker with a transaction coordinator serves (standalone only, for
+    /// now); WriteTxnMarkers, between brokers, joins them with the cluster's coordinator.
+    public static let transactionRanges: [ApiKey: ClosedRange<Int16>] = [
+        .addPartitionsToTxn: 0...2,
+        .addOffsetsToTxn: 0...2,
+        .endTxn: 0...2,
+        .txnOffsetCommit: 0...2,
+    ]
+
+    public static func ranges(clusterMode: Bool, transactions: Bool = false) -> [ApiKey: ClosedRange<Int16>] {
+        var result = clusterMode ? ranges.merging(clusterRanges) { a, _ in a } : ranges
+        if transactions { result.merge(transactionRanges) { a, _ in a } }
+        return result
     }
 
     public static func advertised(_ ranges: [ApiKey: ClosedRange<Int16>]) -> [ApiVersionsResponse.ApiRange] {

@@ -29,7 +29,7 @@ public enum TopicValidation {
             TopicOperationResult(name: topic.name, errorCode: code, message: message)
         }
         if let problem = TopicPartition.validateTopicName(topic.name) { return fail(.invalidTopicException, problem) }
-        if topic.name.hasPrefix("__") && topic.name != "__consumer_offsets" {
+        if topic.name.hasPrefix("__") && topic.name != "__consumer_offsets" && topic.name != "__transaction_state" {
             return fail(.invalidTopicException, "topic names starting with '__' are reserved for internal topics")
         }
         for (key, value) in topic.configs {

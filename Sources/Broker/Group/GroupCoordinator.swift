@@ -23,6 +23,8 @@ final class GroupCoordinator: Sendable {
         var offsets: [String: [TopicPartition: OffsetsTopic.CommittedOffset]] = [:]
         var pendingJoins: [String: EventLoopPromise<JoinResult>] = [:]
         var pendingSyncs: [String: EventLoopPromise<SyncResult>] = [:]
+        /// TxnOffsetCommit offsets per producer id and group, applied when its transaction commits.
+        var transactionalOffsets: [Int64: [String: [TopicPartition: OffsetsTopic.CommittedOffset]]] = [:]
     }
 
     let config: BrokerConfig

@@ -20,6 +20,8 @@ public final class Partition: @unchecked Sendable {
     private var state: PartitionReplicaState
     private var config: TopicConfig
     private var producers = ProducerStateTable()
+    /// Open and aborted transactions and the LSO; rebuilt with `producers` from the log.
+    private var transactions = PartitionTransactions()
     private var waiters: [Int: @Sendable () -> Void] = [:]
     private var nextWaiterId = 0
     private let directiveHandler: @Sendable (Partition, [ReplicaDirective]) -> Void
@@ -49,7 +51,10 @@ public final class Partition: @unchecked Sendable {
 
     /// Replays fetched batches into the idempotent-producer table; caller holds the lock (`withLog`).
     func replayProducers(_ records: ByteBuffer) {
-        for batch in (try? RecordBatches.split(records).batches) ?? [] { producers.replay(batch.header) }
+        for batch in (try? RecordBatches.split(records).batches) ?? [] {
+            producers.replay(batch.header)
+            transactions.replay(batch.header, marker: batch.header.isControl ? (try? TransactionMarker.decode(batch: batch.bytes))?.map(\.type) : nil)
+        }
     }
 
     /// Replays every stored batch into the idempotent-producer table (at open and after truncation).
@@ -57,8 +62,16 @@ public final class Partition: @unchecked Sendable {
     private func rebuildProducerState() {
         producers.removeAll()
         var table = ProducerStateTable()
-        try? log.forEachBatchHeader { table.replay($0) }
+        var replayed = PartitionTransactions()
+        try? log.forEachBatchHeader { header in
+            table.replay(header)
+            guard header.isControl && header.isTransactional else { return replayed.replay(header, marker: nil) }
+            // A marker carries its type in its record: read the control batch back.
+            let read = try? log.read(from: header.baseOffset, maxBytes: header.totalSize, maxOffset: header.nextOffset, minOneBatch: true)
+            replayed.replay(header, marker: read.flatMap { try? TransactionMarker.decode(batch: $0.records) }?.type)
+        }
         producers = table
+        transactions = replayed
     }
 
     // MARK: Snapshots
@@ -150,6 +163,9 @@ public final class Partition: @unchecked Sendable {
                 guard let header = RecordBatchHeader(batch, at: batch.readerIndex) else {
                     return .rejected(.corruptMessage, "a batch of \(batch.readableBytes) bytes is shorter than its header")
                 }
+                if header.isTransactional, case .reject(let code, let message) = transactions.check(producerId: header.producerId, epoch: header.producerEpoch) {
+                    return .rejected(code, message)
+                }
                 guard header.hasProducerId, header.baseSequence >= 0 else { toAppend.append(batch); continue }
                 switch producers.check(producerId: header.producerId, epoch: header.producerEpoch,
                                        firstSequence: header.baseSequence, lastSequence: header.lastSequence, seededBugs: seededBugs) {
@@ -171,6 +187,7 @@ public final class Partition: @unchecked Sendable {
                     guard var header = RecordBatchHeader(batch, at: batch.readerIndex) else { continue }
                     header.baseOffset = next
                     producers.replay(header)
+                    transactions.replay(header, marker: nil)
                     next = header.nextOffset
                 }
                 directives = state.onLocalAppend(logEndOffset: log.logEndOffset)
@@ -189,6 +206,35 @@ public final class Partition: @unchecked Sendable {
         finish(directives, wake: appended)
         return outcome
     }
+
+    /// Appends a transaction marker (a control batch) as leader, ending `producerId`'s transaction
+    /// here; a marker with a bumped epoch also fences the producer's older epochs.
+    public func appendMarker(producerId: Int64, producerEpoch: Int16, committed: Bool, coordinatorEpoch: Int32, nowMs: Int64) -> AppendOutcome {
+        StorageIO.assertOffEventLoop("a marker append to \(topicPartition)")
+        let marker = TransactionMarker(type: committed ? .commit : .abort, coordinatorEpoch: coordinatorEpoch)
+        let batch = marker.batch(producerId: producerId, producerEpoch: producerEpoch, timestampMs: nowMs)
+        var directives: [ReplicaDirective] = []
+        let outcome: AppendOutcome = lock.withLock {
+            guard state.isLeader else { return .rejected(.notLeaderOrFollower, nil) }
+            do {
+                let info = try log.appendAsLeader([batch], leaderEpoch: state.leaderEpoch, logAppendTimeMs: nil)
+                transactions.recordMarker(producerId: producerId, epoch: producerEpoch, committed: committed, offset: info.firstOffset)
+                directives = state.onLocalAppend(logEndOffset: log.logEndOffset)
+                return .appended(firstOffset: info.firstOffset, lastOffset: info.lastOffset, logAppendTimeMs: -1, logStartOffset: log.logStartOffset)
+            } catch let failure as AppendFailure where !failure.rolledBack {
+                return .rejected(.requestTimedOut, "\(failure)")
+            } catch {
+                return .rejected(.kafkaStorageError, "\(error)")
+            }
+        }
+        var appended = false
+        if case .appended = outcome { appended = true }
+        finish(directives, wake: appended)
+        return outcome
+    }
+
+    /// The last stable offset: where read_committed consumers stop.
+    public var lastStableOffset: Int64 { lock.withLock { transactions.lastStableOffset(highWatermark: state.highWatermark) } }
 
     /// Whether an acks=all produce that needs `requiredOffset` (its last offset + 1) is done.
     public func produceCompletion(requiredOffset: Int64) -> ErrorCode? {
@@ -210,12 +256,15 @@ public final class Partition: @unchecked Sendable {
         public var logStartOffset: Int64
         public var records: ByteBuffer
         public var leaderEpoch: Int32
+        /// The LSO, and for a read_committed read the aborted transactions in the range read.
+        public var lastStableOffset: Int64 = -1
+        public var abortedTransactions: [PartitionTransactions.Aborted]?
     }
 
     /// Reads for a consumer (`replicaId` < 0, up to the HW) or a follower (up to the LEO; its fetch
     /// offset is its LEO and updates the leader's view of it).
     public func read(fetchOffset: Int64, maxBytes: Int, replicaId: Int32, currentLeaderEpoch: Int32, minOneBatch: Bool,
-                     recordFollowerFetch: Bool = true, nowMs: Int64) -> ReadResult {
+                     recordFollowerFetch: Bool = true, readCommitted: Bool = false, nowMs: Int64) -> ReadResult {
         StorageIO.assertOffEventLoop("a read of \(topicPartition)")
         var directives: [ReplicaDirective] = []
         let result: ReadResult = lock.withLock {
@@ -233,17 +282,22 @@ public final class Partition: @unchecked Sendable {
                     directives = state.onFollowerFetch(replica: replicaId, fetchOffset: fetchOffset, nowMs: nowMs)
                 }
             }
+            let lastStable = transactions.lastStableOffset(highWatermark: state.highWatermark)
             // Seeded bug fetch-above-hw: consumers read to the LEO, as followers do.
-            let maxOffset = isFollower || seededBugs.contains(.fetchAboveHighWatermark) ? log.logEndOffset : state.highWatermark
+            var maxOffset = isFollower || seededBugs.contains(.fetchAboveHighWatermark) ? log.logEndOffset : state.highWatermark
+            // read_committed stops at the LSO and lists the aborted transactions it may meet.
+            let committedOnly = readCommitted && !isFollower
+            if committedOnly { maxOffset = min(maxOffset, lastStable) }
+            let aborted = committedOnly ? transactions.abortedTransactions(from: fetchOffset, upTo: maxOffset) : nil
             if fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset { return failure(.offsetOutOfRange) }
             if fetchOffset >= maxOffset {
                 return ReadResult(errorCode: .none, highWatermark: state.highWatermark, logStartOffset: log.logStartOffset,
-                                  records: ByteBuffer(), leaderEpoch: state.leaderEpoch)
+                                  records: ByteBuffer(), leaderEpoch: state.leaderEpoch, lastStableOffset: lastStable, abortedTransactions: aborted)
             }
             do {
                 let read = try log.read(from: fetchOffset, maxBytes: maxBytes, maxOffset: maxOffset, minOneBatch: minOneBatch)
                 return ReadResult(errorCode: .none, highWatermark: state.highWatermark, logStartOffset: log.logStartOffset,
-                                  records: read.records, leaderEpoch: state.leaderEpoch)
+                                  records: read.records, leaderEpoch: state.leaderEpoch, lastStableOffset: lastStable, abortedTransactions: aborted)
             } catch LogError.corrupt {
                 // Kafka answers a read that meets a corrupt batch with CORRUPT_MESSAGE; the log has
                 // logged and counted the damage where it found it.
@@ -336,7 +390,11 @@ public final class Partition: @unchecked Sendable {
 
     func applyRetention(nowMs: Int64) -> Int {
         StorageIO.assertOffEventLoop("retention of \(topicPartition)")
-        return lock.withLock { (try? log.deleteSegments(nowMs: nowMs, highWatermark: state.highWatermark).count) ?? 0 }
+        return lock.withLock {
+            let deleted = (try? log.deleteSegments(nowMs: nowMs, highWatermark: state.highWatermark).count) ?? 0
+            if deleted > 0 { transactions.advanceLogStart(to: log.logStartOffset) }
+            return deleted
+        }
     }
 
     func maybeFlush(nowMs: Int64) {

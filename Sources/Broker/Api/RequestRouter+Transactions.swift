@@ -1,0 +1,86 @@
+import KafkaProtocol
+import NIOCore
+import Replication
+
+extension RequestRouter {
+    /// AddPartitionsToTxn, AddOffsetsToTxn and EndTxn go to the transaction coordinator,
+    /// TxnOffsetCommit to the group coordinator, WriteTxnMarkers to the marker writer. Served by a
+    /// standalone broker; a cluster broker does not advertise them (the router refuses them first).
+    func handleTransactionRequest(_ context: RequestContext, body: inout ByteBuffer) throws -> EventLoopFuture<(any KafkaMessage)?> {
+        let version = context.version
+        let promise = context.eventLoop.makePromise(of: (any KafkaMessage)?.self)
+        guard let coordinator = broker.transactions else {
+            throw ProtocolError.unsupportedVersion(apiKey: context.apiKey.rawValue, version: version)
+        }
+        switch context.apiKey {
+        case .addPartitionsToTxn:
+            let request = try AddPartitionsToTxnRequest(from: &body, version: version)
+            let known = Set(broker.metadata.snapshot.topicNames)
+            promise.completeWithTask { await Self.addPartitions(request, known: known, coordinator: coordinator, version: version) }
+        case .addOffsetsToTxn:
+            let request = try AddOffsetsToTxnRequest(from: &body, version: version)
+            let offsets = TopicPartition(OffsetsTopic.name, broker.groups.partition(for: request.groupId))
+            promise.completeWithTask {
+                let error = await coordinator.addPartitions(transactionalId: request.transactionalId, producerId: request.producerId,
+                                                            producerEpoch: request.producerEpoch, partitions: [offsets])
+                return AddOffsetsToTxnResponse(errorCode: Self.fencing(error, version: version).rawValue)
+            }
+        case .endTxn:
+            let request = try EndTxnRequest(from: &body, version: version)
+            promise.completeWithTask {
+                let error = await coordinator.endTransaction(transactionalId: request.transactionalId, producerId: request.producerId,
+                                                             producerEpoch: request.producerEpoch, commit: request.committed)
+                return EndTxnResponse(errorCode: Self.fencing(error, version: version).rawValue)
+            }
+        case .txnOffsetCommit:
+            let request = try TxnOffsetCommitRequest(from: &body, version: version)
+            let known = Set(broker.metadata.snapshot.topicNames)
+            return context.eventLoop.makeSucceededFuture(broker.groups.transactionalCommit(request, knownTopics: known))
+        case .writeTxnMarkers:
+            let request = try WriteTxnMarkersRequest(from: &body, version: version)
+            let writer = broker.markerWriter
+            promise.completeWithTask {
+                var answers: [WriteTxnMarkersResponse.Marker] = []
+                for marker in request.markers {
+                    let partitions = marker.topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.name, $0) } }
+                    let results = await writer.write(producerId: marker.producerId, producerEpoch: marker.producerEpoch, committed: marker.transactionResult,
+                                                     coordinatorEpoch: marker.coordinatorEpoch, partitions: partitions)
+                    answers.append(.init(producerId: marker.producerId, topics: marker.topics.map { topic in
+                        .init(name: topic.name, partitions: topic.partitions.map {
+                            .init(partitionIndex: $0, errorCode: (results[TopicPartition(topic.name, $0)] ?? .none).rawValue)
+                        })
+                    }))
+                }
+                return WriteTxnMarkersResponse(markers: answers)
+            }
+        default:
+            throw ProtocolError.unsupportedVersion(apiKey: context.apiKey.rawValue, version: version)
+        }
+        return promise.futureResult
+    }
+
+    /// Kafka's AddPartitionsToTxn: an unknown partition fails the request before the coordinator
+    /// sees it (UNKNOWN_TOPIC_OR_PARTITION for it, OPERATION_NOT_ATTEMPTED for the others).
+    static func addPartitions(_ request: AddPartitionsToTxnRequest, known: Set<String>, coordinator: TransactionCoordinator,
+                              version: Int16) async -> AddPartitionsToTxnResponse {
+        let unknown = Set(request.topics.filter { !known.contains($0.name) }.map(\.name))
+        let error: ErrorCode? = unknown.isEmpty ? nil : .operationNotAttempted
+        var outcome = error ?? .none
+        if error == nil {
+            let partitions = Set(request.topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.name, $0) } })
+            outcome = fencing(await coordinator.addPartitions(transactionalId: request.transactionalId, producerId: request.producerId,
+                                                              producerEpoch: request.producerEpoch, partitions: partitions), version: version)
+        }
+        return AddPartitionsToTxnResponse(results: request.topics.map { topic in
+            .init(name: topic.name, partitions: topic.partitions.map {
+                .init(partitionIndex: $0, errorCode: (unknown.contains(topic.name) ? .unknownTopicOrPartition : outcome).rawValue)
+            })
+        })
+    }
+
+    /// PRODUCER_FENCED exists from the versions of KIP-588 (AddPartitionsToTxn, AddOffsetsToTxn and
+    /// EndTxn v2); older clients get INVALID_PRODUCER_EPOCH, which they also treat as fencing.
+    static func fencing(_ error: ErrorCode, version: Int16, firstVersion: Int16 = 2) -> ErrorCode {
+        error == .producerFenced && version < firstVersion ? .invalidProducerEpoch : error
+    }
+}

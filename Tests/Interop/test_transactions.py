@@ -1,0 +1,226 @@
+"""Transactions against a real standalone broker: confluent-kafka's transactional producer, read_committed
+and read_uncommitted consumers, send_offsets_to_transaction, fencing by transactional.id, timeouts and a
+restart; kafka-python's and aiokafka's transactional producers."""
+import asyncio
+import time
+
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from conftest import unique_topic
+
+
+def create_topic(bootstrap: str, topic: str, partitions: int) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futures = admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)], operation_timeout=10)
+    futures[topic].result(timeout=15)
+
+
+def transactional(bootstrap: str, transactional_id: str, **config) -> Producer:
+    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": transactional_id, "linger.ms": 5, **config})
+    producer.init_transactions(30)
+    return producer
+
+
+def transaction(producer: Producer, topic: str, values: list[str], commit: bool, partitions: int = 2) -> None:
+    producer.begin_transaction()
+    for index, value in enumerate(values):
+        producer.produce(topic, value=value.encode(), partition=index % partitions)
+    if commit:
+        producer.commit_transaction(30)
+    else:
+        producer.flush(30)
+        producer.abort_transaction(30)
+
+
+def read_all(bootstrap: str, topic: str, isolation: str, partitions: int = 2, settle: float = 3.0, timeout: float = 30.0) -> list[str]:
+    """Every value a consumer with `isolation` reads from the start, once it has gone `settle` seconds
+    without a new record."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused-assign-only", "enable.auto.commit": False,
+                         "isolation.level": isolation})
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
+    values: list[str] = []
+    deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    try:
+        while time.monotonic() < deadline and time.monotonic() - quiet_since < settle:
+            msg = consumer.poll(0.2)
+            if msg is None or msg.error() is not None:
+                continue
+            values.append(msg.value().decode())
+            quiet_since = time.monotonic()
+    finally:
+        consumer.close()
+    return values
+
+
+def test_read_committed_sees_committed_and_read_uncommitted_sees_all(broker):
+    topic = unique_topic("txn")
+    create_topic(broker.bootstrap, topic, 2)
+    producer = transactional(broker.bootstrap, "tx-isolation")
+    committed = [f"c{i}" for i in range(10)]
+    aborted = [f"a{i}" for i in range(10)]
+    later = [f"d{i}" for i in range(4)]
+    transaction(producer, topic, committed, commit=True)
+    transaction(producer, topic, aborted, commit=False)
+    transaction(producer, topic, later, commit=True)
+    seen_committed = read_all(broker.bootstrap, topic, "read_committed")
+    assert sorted(seen_committed) == sorted(committed + later)
+    seen_all = read_all(broker.bootstrap, topic, "read_uncommitted")
+    assert sorted(seen_all) == sorted(committed + aborted + later)
+
+
+def test_open_transaction_holds_read_committed_at_the_lso(broker):
+    topic = unique_topic("txn")
+    create_topic(broker.bootstrap, topic, 1)
+    producer = transactional(broker.bootstrap, "tx-open")
+    producer.begin_transaction()
+    for i in range(3):
+        producer.produce(topic, value=f"open{i}".encode(), partition=0)
+    producer.flush(30)
+    plain = Producer({"bootstrap.servers": broker.bootstrap})
+    plain.produce(topic, value=b"plain-after", partition=0)
+    assert plain.flush(30) == 0
+    # The plain record lies past the open transaction's first offset: a read_committed consumer waits.
+    assert read_all(broker.bootstrap, topic, "read_committed", partitions=1, settle=2.0) == []
+    assert sorted(read_all(broker.bootstrap, topic, "read_uncommitted", partitions=1)) == ["open0", "open1", "open2", "plain-after"]
+    producer.commit_transaction(30)
+    assert sorted(read_all(broker.bootstrap, topic, "read_committed", partitions=1)) == ["open0", "open1", "open2", "plain-after"]
+
+
+def test_send_offsets_to_transaction_commits_offsets_atomically(broker):
+    source = unique_topic("src")
+    sink = unique_topic("sink")
+    create_topic(broker.bootstrap, source, 1)
+    create_topic(broker.bootstrap, sink, 1)
+    plain = Producer({"bootstrap.servers": broker.bootstrap})
+    for i in range(6):
+        plain.produce(source, value=f"in{i}".encode(), partition=0)
+    assert plain.flush(30) == 0
+    group = unique_topic("eos-group")
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": group, "enable.auto.commit": False,
+                         "isolation.level": "read_committed", "auto.offset.reset": "earliest"})
+    consumer.assign([TopicPartition(source, 0, OFFSET_BEGINNING)])
+    producer = transactional(broker.bootstrap, "tx-eos")
+
+    def process(count: int, commit: bool) -> None:
+        taken = []
+        deadline = time.monotonic() + 30
+        while len(taken) < count and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is not None and msg.error() is None:
+                taken.append(msg)
+        assert len(taken) == count
+        producer.begin_transaction()
+        for msg in taken:
+            producer.produce(sink, value=b"out-" + msg.value(), partition=0)
+        producer.send_offsets_to_transaction([TopicPartition(source, 0, taken[-1].offset() + 1)], consumer.consumer_group_metadata(), 30)
+        if commit:
+            producer.commit_transaction(30)
+        else:
+            producer.abort_transaction(30)
+
+    def committed_offset() -> int:
+        return consumer.committed([TopicPartition(source, 0)], timeout=15)[0].offset
+
+    process(3, commit=True)
+    assert committed_offset() == 3
+    process(2, commit=False)
+    assert committed_offset() == 3, "an aborted transaction's offsets are not committed"
+    consumer.close()
+    assert sorted(read_all(broker.bootstrap, sink, "read_committed", partitions=1)) == ["out-in0", "out-in1", "out-in2"]
+
+
+def test_second_producer_with_the_same_transactional_id_fences_the_first(broker):
+    topic = unique_topic("txn")
+    create_topic(broker.bootstrap, topic, 2)
+    first = transactional(broker.bootstrap, "tx-zombie")
+    first.begin_transaction()
+    first.produce(topic, value=b"zombie-0", partition=0)
+    first.flush(30)
+    second = transactional(broker.bootstrap, "tx-zombie")
+    with pytest.raises(KafkaException) as raised:
+        first.produce(topic, value=b"zombie-1", partition=1)
+        first.commit_transaction(30)
+    error = raised.value.args[0]
+    assert error.fatal() or "fenced" in error.str().lower() or "epoch" in error.str().lower(), error
+    transaction(second, topic, ["survivor"], commit=True)
+    assert read_all(broker.bootstrap, topic, "read_committed") == ["survivor"]
+
+
+def test_transaction_timeout_aborts_and_fences(broker):
+    topic = unique_topic("txn")
+    create_topic(broker.bootstrap, topic, 1)
+    producer = transactional(broker.bootstrap, "tx-slow", **{"transaction.timeout.ms": 2000})
+    producer.begin_transaction()
+    producer.produce(topic, value=b"expired", partition=0)
+    producer.flush(30)
+    time.sleep(5)
+    # The coordinator aborted: read_committed is no longer held back, and sees nothing.
+    plain = Producer({"bootstrap.servers": broker.bootstrap})
+    plain.produce(topic, value=b"after", partition=0)
+    assert plain.flush(30) == 0
+    assert read_all(broker.bootstrap, topic, "read_committed", partitions=1) == ["after"]
+    with pytest.raises(KafkaException):
+        producer.commit_transaction(30)
+
+
+def test_restart_keeps_committed_and_aborted_transactions(broker):
+    topic = unique_topic("txn")
+    create_topic(broker.bootstrap, topic, 2)
+    producer = transactional(broker.bootstrap, "tx-restart")
+    transaction(producer, topic, ["k0", "k1", "k2"], commit=True)
+    transaction(producer, topic, ["x0", "x1"], commit=False)
+    producer.flush(10)
+    del producer
+    assert broker.terminate() == 0
+    broker.start()
+    assert sorted(read_all(broker.bootstrap, topic, "read_committed")) == ["k0", "k1", "k2"]
+    # The reloaded coordinator bumps the epoch of the same id and runs the next transaction.
+    again = transactional(broker.bootstrap, "tx-restart")
+    transaction(again, topic, ["k3"], commit=True)
+    assert sorted(read_all(broker.bootstrap, topic, "read_committed")) == ["k0", "k1", "k2", "k3"]
+    assert "loaded __transaction_state" in broker.log_text()
+
+
+def test_kafka_python_transactional_producer(broker):
+    kafka = pytest.importorskip("kafka")
+    if not hasattr(kafka.KafkaProducer, "init_transactions"):
+        pytest.skip("this kafka-python has no transactional producer")
+    topic = unique_topic("txn")
+    create_topic(broker.bootstrap, topic, 1)
+    producer = kafka.KafkaProducer(bootstrap_servers=broker.bootstrap, transactional_id="tx-kafka-python")
+    try:
+        producer.init_transactions()
+        producer.begin_transaction()
+        producer.send(topic, b"kp-commit", partition=0)
+        producer.commit_transaction()
+        producer.begin_transaction()
+        producer.send(topic, b"kp-abort", partition=0)
+        producer.flush()
+        producer.abort_transaction()
+    finally:
+        producer.close(timeout=10)
+    assert read_all(broker.bootstrap, topic, "read_committed", partitions=1) == ["kp-commit"]
+
+
+def test_aiokafka_transactional_producer(broker):
+    aiokafka = pytest.importorskip("aiokafka")
+    topic = unique_topic("txn")
+    create_topic(broker.bootstrap, topic, 1)
+
+    async def run() -> None:
+        producer = aiokafka.AIOKafkaProducer(bootstrap_servers=broker.bootstrap, transactional_id="tx-aiokafka")
+        await asyncio.wait_for(producer.start(), 30)
+        try:
+            async with producer.transaction():
+                await producer.send_and_wait(topic, b"aio-commit", partition=0)
+            await producer.begin_transaction()
+            await producer.send_and_wait(topic, b"aio-abort", partition=0)
+            await asyncio.wait_for(producer.abort_transaction(), 30)
+        finally:
+            await asyncio.wait_for(producer.stop(), 30)
+
+    asyncio.run(asyncio.wait_for(run(), 90))
+    assert read_all(broker.bootstrap, topic, "read_committed", partitions=1) == ["aio-commit"]

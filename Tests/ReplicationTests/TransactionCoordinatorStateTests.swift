@@ -1,0 +1,193 @@
+import KafkaProtocol
+import Testing
+@testable import Replication
+
+@Suite struct TransactionCoordinatorStateTests {
+    let t0 = TopicPartition("t", 0)
+    let t1 = TopicPartition("t", 1)
+
+    /// A coordinator whose producer ids count up from 1000.
+    struct Harness {
+        var state = TransactionCoordinatorState()
+        var nextId: Int64 = 1000
+
+        /// Decides, then applies the record as the owner does once it is durable.
+        mutating func run(_ decide: (TransactionCoordinatorState, () -> Int64?) -> TransactionDecision) -> TransactionDecision {
+            var allocated = nextId
+            let decision = decide(state) { defer { allocated += 1 }; return allocated }
+            nextId = allocated
+            if let record = decision.record { state.apply(record) }
+            return decision
+        }
+
+        mutating func initProducer(_ id: String, timeoutMs: Int32 = 60_000, now: Int64 = 0) -> TransactionDecision {
+            run { $0.initProducerId(transactionalId: id, transactionTimeoutMs: timeoutMs, nowMs: now, newProducerId: $1) }
+        }
+
+        mutating func add(_ id: String, _ pid: Int64, _ epoch: Int16, _ partitions: Set<TopicPartition>, now: Int64 = 1) -> TransactionDecision {
+            run { state, _ in state.addPartitions(transactionalId: id, producerId: pid, producerEpoch: epoch, partitions: partitions, nowMs: now) }
+        }
+
+        mutating func end(_ id: String, _ pid: Int64, _ epoch: Int16, commit: Bool, now: Int64 = 2) -> TransactionDecision {
+            run { state, _ in state.endTransaction(transactionalId: id, producerId: pid, producerEpoch: epoch, commit: commit, nowMs: now) }
+        }
+
+        mutating func complete(_ id: String, now: Int64 = 3) {
+            if let record = state.completion(of: id, nowMs: now) { state.apply(record) }
+        }
+    }
+
+    @Test func newTransactionalIdGetsANewProducerAtEpochZero() {
+        var h = Harness()
+        let decision = h.initProducer("tx")
+        #expect(decision.error == .none && decision.record?.state == .empty)
+        #expect(h.state.producer(of: "tx")! == (1000, 0))
+    }
+
+    @Test func reinitialisingBumpsTheEpochAndKeepsTheProducerId() {
+        var h = Harness()
+        _ = h.initProducer("tx")
+        let again = h.initProducer("tx")
+        #expect(again.error == .none)
+        #expect(h.state.producer(of: "tx")! == (1000, 1))
+        #expect(h.state.transactions["tx"]?.lastProducerEpoch == 0)
+    }
+
+    @Test func exhaustedEpochGetsANewProducerId() {
+        var h = Harness()
+        _ = h.initProducer("tx")
+        var record = h.state.transactions["tx"]!
+        record.producerEpoch = Int16.max - 1
+        h.state.apply(record)
+        _ = h.initProducer("tx")
+        #expect(h.state.producer(of: "tx")! == (1001, 0))
+    }
+
+    @Test func commitGoesThroughPrepareCommitToCompleteCommitWithMarkers() {
+        var h = Harness()
+        _ = h.initProducer("tx")
+        #expect(h.add("tx", 1000, 0, [t0]).record?.state == .ongoing)
+        #expect(h.add("tx", 1000, 0, [t1]).record?.partitions == [t0, t1])
+        #expect(h.add("tx", 1000, 0, [t0]).record == nil, "a partition already in the transaction needs no record")
+        let end = h.end("tx", 1000, 0, commit: true)
+        #expect(end.error == .none && end.record?.state == .prepareCommit)
+        #expect(end.markers == TransactionMarkers(transactionalId: "tx", producerId: 1000, producerEpoch: 0, committed: true, partitions: [t0, t1]))
+        #expect(h.state.pendingMarkers(of: "tx")?.committed == true)
+        h.complete("tx")
+        let done = h.state.transactions["tx"]!
+        #expect(done.state == .completeCommit && done.partitions.isEmpty && done.transactionStartMs == -1)
+        #expect(h.state.pendingMarkers(of: "tx") == nil)
+    }
+
+    @Test func requestsWhileMarkersAreBeingWrittenGetConcurrentTransactions() {
+        var h = Harness()
+        _ = h.initProducer("tx")
+        _ = h.add("tx", 1000, 0, [t0])
+        _ = h.end("tx", 1000, 0, commit: false)
+        #expect(h.add("tx", 1000, 0, [t1]).error == .concurrentTransactions)
+        #expect(h.initProducer("tx").error == .concurrentTransactions)
+        #expect(h.end("tx", 1000, 0, commit: false).error == .concurrentTransactions)
+        #expect(h.end("tx", 1000, 0, commit: true).error == .invalidTxnState)
+    }
+
+    @Test func endTxnRetriesAndWrongOutcomes() {
+        var h = Harness()
+        _ = h.initProducer("tx")
+        #expect(h.end("tx", 1000, 0, commit: true).error == .invalidTxnState, "nothing to commit in Empty")
+        _ = h.add("tx", 1000, 0, [t0])
+        _ = h.end("tx", 1000, 0, commit: true)
+        h.complete("tx")
+        let retry = h.end("tx", 1000, 0, commit: true)
+        #expect(retry.error == .none && retry.record == nil && retry.markers == nil)
+        #expect(h.end("tx", 1000, 0, commit: false).error == .invalidTxnState)
+    }
+
+    @Test func nextTransactionStartsAfterACompletedOne() {
+        var h = Harness()
+        _ = h.initProducer("tx")
+        _ = h.add("tx", 1000, 0, [t0])
+        _ = h.end("tx", 1000, 0, commit: false)
+        h.complete("tx")
+        #expect(h.state.transactions["tx"]?.state == .completeAbort)
+        let next = h.add("tx", 1000, 0, [t1], now: 50)
+        #expect(next.record?.state == .ongoing && next.record?.partitions == [t1] && next.record?.transactionStartMs == 50)
+    }
+
+    @Test func initProducerIdAbortsTheOpenTransactionWithABumpedEpoch() {
+        var h = Harness()
+        _ = h.initProducer("tx")
+        _ = h.add("tx", 1000, 0, [t0, t1])
+        let fencing = h.initProducer("tx")
+        #expect(fencing.error == .concurrentTransactions, "the new producer retries once the abort completes")
+        #expect(fencing.record?.state == .prepareAbort && fencing.record?.producerEpoch == 1)
+        #expect(fencing.markers == TransactionMarkers(transactionalId: "tx", producerId: 1000, producerEpoch: 1, committed: false, partitions: [t0, t1]))
+        // The zombie is fenced from here on.
+        #expect(h.end("tx", 1000, 0, commit: true).error == .producerFenced)
+        h.complete("tx")
+        let retried = h.initProducer("tx")
+        #expect(retried.error == .none)
+        #expect(h.state.producer(of: "tx")! == (1000, 2))
+        #expect(h.add("tx", 1000, 1, [t0]).error == .producerFenced)
+        #expect(h.add("tx", 1000, 2, [t0]).error == .none)
+    }
+
+    @Test func fencingAndMappingErrors() {
+        var h = Harness()
+        #expect(h.add("unknown", 1, 0, [t0]).error == .invalidProducerIdMapping)
+        _ = h.initProducer("tx")
+        #expect(h.add("tx", 999, 0, [t0]).error == .invalidProducerIdMapping)
+        #expect(h.add("tx", 1000, 5, [t0]).error == .invalidProducerEpoch, "an epoch from the future is not a fenced one")
+        _ = h.initProducer("tx")
+        #expect(h.end("tx", 1000, 0, commit: false).error == .producerFenced)
+    }
+
+    @Test func invalidInitRequests() {
+        var h = Harness()
+        #expect(h.initProducer("").error == .invalidRequest)
+        #expect(h.initProducer("tx", timeoutMs: 0).error == .invalidTransactionTimeout)
+        #expect(h.initProducer("tx", timeoutMs: 900_001).error == .invalidTransactionTimeout)
+        #expect(h.state.transactions.isEmpty)
+        let failed = h.state.initProducerId(transactionalId: "tx", transactionTimeoutMs: 1000, nowMs: 0) { nil }
+        #expect(failed.error == .coordinatorNotAvailable && failed.record == nil)
+    }
+
+    @Test func kip360RetryAndFencingByExpectedEpoch() {
+        var h = Harness()
+        _ = h.initProducer("tx")
+        let bump = h.run { $0.initProducerId(transactionalId: "tx", transactionTimeoutMs: 1000, expected: (1000, 0), nowMs: 1, newProducerId: $1) }
+        #expect(bump.error == .none && h.state.producer(of: "tx")! == (1000, 1))
+        let retry = h.run { $0.initProducerId(transactionalId: "tx", transactionTimeoutMs: 1000, expected: (1000, 0), nowMs: 2, newProducerId: $1) }
+        #expect(retry.error == .none && retry.record == nil && h.state.producer(of: "tx")! == (1000, 1))
+        let stale = h.run { $0.initProducerId(transactionalId: "tx", transactionTimeoutMs: 1000, expected: (1000, 7), nowMs: 3, newProducerId: $1) }
+        #expect(stale.error == .producerFenced)
+    }
+
+    @Test func timedOutTransactionIsAbortedAndItsProducerFenced() {
+        var h = Harness()
+        _ = h.initProducer("slow", timeoutMs: 1000)
+        _ = h.initProducer("fast", timeoutMs: 60_000)
+        _ = h.add("slow", 1000, 0, [t0], now: 10)
+        _ = h.add("fast", 1001, 0, [t1], now: 10)
+        #expect(h.state.expiredTransactions(nowMs: 1010).isEmpty)
+        #expect(h.state.expiredTransactions(nowMs: 1011) == ["slow"])
+        let abort = h.run { state, _ in state.abortExpired(transactionalId: "slow", nowMs: 1011) }
+        #expect(abort.error == .none && abort.record?.state == .prepareAbort && abort.record?.producerEpoch == 1)
+        #expect(abort.markers?.committed == false && abort.markers?.producerEpoch == 1)
+        h.complete("slow")
+        #expect(h.end("slow", 1000, 0, commit: true).error == .producerFenced)
+        #expect(h.state.expiredTransactions(nowMs: 1_000_000) == ["fast"])
+    }
+
+    @Test func deadRecordRemovesTheIdAndReplayRebuildsTheState() {
+        var h = Harness()
+        _ = h.initProducer("tx")
+        _ = h.add("tx", 1000, 0, [t0])
+        var replayed = TransactionCoordinatorState()
+        for record in [h.state.transactions["tx"]!] { replayed.apply(record) }
+        #expect(replayed == h.state)
+        var dead = h.state.transactions["tx"]!
+        dead.state = .dead
+        replayed.apply(dead)
+        #expect(replayed.transactions.isEmpty)
+    }
+}
