@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func aFailingOrHangingCommandIsRefusedAndRecordedWithItsStatus() async throws {
-        let fixture = try Fixture(commands: ["crash": "exit 3", "pause": "sleep 30"], timeoutMs: 300)
+        let fixture = try Fixture(commands: ["crash": "echo no such broker; exit 3", "pause": "sleep 30"], timeoutMs: 300)
         let (executor, timeline) = try fixture.executor(run: "run1")
         try await executor.recover()
         await #expect(throws: ExternalFaultExecutor.Failure.self) { try await executor.apply(.crash(.broker(1))) }
@@ -105,6 +105,7 @@ import Testing
         timeline.close()
         let commands = try fixture.records("run1").filter { $0["kind"] as? String == "executor_command" }
         #expect(commands.first { $0["action"] as? String == "crash" }?["exit_status"] as? Int == 3)
+        #expect(commands.first { $0["action"] as? String == "crash" }?["output"] as? String == "no such broker")
         #expect(commands.first { $0["action"] as? String == "pause" }?["timed_out"] as? Bool == true)
     }
 

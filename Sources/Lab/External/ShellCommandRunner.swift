@@ -56,7 +56,7 @@ public enum ShellCommandRunner {
         defer { try? handle.close() }
         let size = (try? handle.seekToEnd()) ?? 0
         guard size > offset else { return "" }
-        let start = max(offset, size - UInt64(outputTailBytes))
+        let start = max(offset, size > UInt64(outputTailBytes) ? size - UInt64(outputTailBytes) : 0)
         try? handle.seek(toOffset: start)
         let data = (try? handle.readToEnd()) ?? Data()
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
