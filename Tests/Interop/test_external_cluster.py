@@ -138,3 +138,29 @@ def test_sigkill_mid_fault_is_healed_by_the_next_run(tmp_path, lab_factory):
     assert [(c["action"], c["broker"], c["exit_status"]) for c in healed] == [("resume", 3, 0)], healed
     assert broker_states(lab)["broker-3"] == "running"
     assert json.loads((state / "faults.json").read_text())["entries"] == []
+
+
+def test_sigterm_mid_fault_heals_before_the_run_ends(tmp_path, lab_factory):
+    lab = lab_factory(brokers=3)
+    state = tmp_path / "state"
+    playbook = external_playbook(tmp_path / "stopped.yaml", lab, state, "ext-stopped", "    - {at: 2s, do: pause 2}\n", duration="60s")
+    run = tmp_path / "run"
+    runner = subprocess.Popen([SAMSA, "run", str(playbook), "--out", str(run), "--quiet"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not ((run / "timeline.jsonl").exists() and any(c["action"] == "pause" for c in executor_commands(run))):
+            assert time.monotonic() < deadline, "the pause was never applied"
+            assert runner.poll() is None, "the run ended before its pause was applied"
+            time.sleep(0.2)
+        runner.send_signal(signal.SIGTERM)
+        _, err = runner.communicate(timeout=120)
+    finally:
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+            runner.wait(timeout=10)
+    assert runner.returncode == 130, err.decode(errors="replace")[-2000:]
+    resumed = [c for c in executor_commands(run) if c["action"] == "resume"]
+    assert [(c["broker"], c["exit_status"], c["reason"]) for c in resumed] == [(2, 0, "heal")], resumed
+    assert broker_states(lab)["broker-2"] == "running"
+    assert json.loads((state / "faults.json").read_text())["entries"] == []
