@@ -14,12 +14,10 @@ from pathlib import Path
 from conftest import SAMSA
 
 
-def external_playbook(path: Path, lab, state_dir: Path, topic: str, steps: str, duration: str = "12s",
-                      expectations: str = "  no_lost_writes: true\n") -> Path:
+def external_cluster_block(lab, state_dir: Path) -> str:
     brokers = "".join(f"    {i}: {{host: 127.0.0.1, port: {lab.base_port + i - 1}}}\n" for i in range(1, lab.brokers + 1))
     fault = f"{SAMSA} fault --dir {lab.dir}"
-    path.write_text(f"""name: external-{topic}
-cluster:
+    return f"""cluster:
   bootstrap: "{lab.bootstrap}"
   brokers:
 {brokers}  executor:
@@ -31,7 +29,14 @@ cluster:
       restart: "{fault} restart {{broker_id}}"
       pause: "{fault} pause {{broker_id}}"
       resume: "{fault} resume {{broker_id}}"
-topics:
+"""
+
+
+def external_playbook(path: Path, lab, state_dir: Path, topic: str, steps: str, duration: str = "12s",
+                      expectations: str = "  no_lost_writes: true\n", cluster: str | None = None) -> Path:
+    """The playbook every test runs; `cluster` replaces its `cluster:` block (the built-in lab's)."""
+    path.write_text(f"""name: external-{topic}
+{cluster if cluster is not None else external_cluster_block(lab, state_dir)}topics:
   - name: {topic}
     partitions: 1
     replication_factor: 3
@@ -164,3 +169,17 @@ def test_sigterm_mid_fault_heals_before_the_run_ends(tmp_path, lab_factory):
     assert [(c["broker"], c["exit_status"], c["reason"]) for c in resumed] == [(2, 0, "heal")], resumed
     assert broker_states(lab)["broker-2"] == "running"
     assert json.loads((state / "faults.json").read_text())["entries"] == []
+
+
+def test_the_same_playbook_with_a_lab_cluster_block_runs_on_the_built_in_lab(tmp_path):
+    class NoLab:
+        brokers = 3
+    playbook = external_playbook(tmp_path / "lab.yaml", NoLab, tmp_path / "state", "lab-orders",
+                                 "    - {at: 3s, do: crash leader_of lab-orders/0, heal_after: 4s}\n", cluster="cluster: {brokers: 3}\n")
+    out = tmp_path / "run"
+    result = subprocess.run([SAMSA, "run", str(playbook), "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    assert report["valid"] is True, report["checks"]
+    assert list(out.glob("broker-*")), "the lab launched its brokers in the run directory"
+    assert not executor_commands(out)
