@@ -80,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabTests",
-            dependencies: ["Lab", "KafkaProtocol", "LogStore", "Processes", "Verification", nioCore, nioPosix, nioConcurrencyHelpers, logging]
+            dependencies: ["Lab", "KafkaClient", "KafkaProtocol", "LogStore", "Processes", "Verification", nioCore, nioPosix, nioConcurrencyHelpers, logging]
         ),
         .target(
             name: "Playbook",

@@ -35,9 +35,15 @@ enum RunExecution {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
         let stopRequest = RunStopRequest()
         if let signal = shutdown.first { stopRequest.stop(signal) }
-        let runner = PlaybookRunner(plan: plan, directory: directory, samsaBinary: samsaExecutablePath(), logger: logger, progress: progress,
-                                    stopRequest: stopRequest)
-        let work = Task { try await runner.run() }
+        let work: Task<RunOutcome, Error>
+        if plan.external != nil {
+            let runner = try ExternalPlaybookRunner(plan: plan, directory: directory, logger: logger, progress: progress, stopRequest: stopRequest)
+            work = Task { try await runner.run() }
+        } else {
+            let runner = PlaybookRunner(plan: plan, directory: directory, samsaBinary: samsaExecutablePath(), logger: logger, progress: progress,
+                                        stopRequest: stopRequest)
+            work = Task { try await runner.run() }
+        }
         let watcher = Task { await watch(shutdown, stopRequest, work) }
         defer { watcher.cancel() }
         do {

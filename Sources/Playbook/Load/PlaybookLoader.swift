@@ -73,13 +73,18 @@ public enum PlaybookLoader {
             plan.schedule = faults.scheduleFile
         }
         if let node = top["expectations"] { plan.expectations = ExpectationsReader.read(node, r, plan: plan) }
+        if plan.external != nil { ExternalClusterReader.checkSteps(plan, at: top["faults"] ?? root, r) }
         return plan
     }
 
     // MARK: Sections
 
     static func readCluster(_ node: Node, _ r: YAMLReader, _ plan: inout RunPlan) {
-        guard let cluster = r.mapping(node, "cluster", allowed: clusterKeys) else { return }
+        guard let cluster = r.mapping(node, "cluster", allowed: clusterKeys + ExternalClusterReader.keys) else { return }
+        if cluster["bootstrap"] != nil || cluster["executor"] != nil {
+            ExternalClusterReader.read(cluster, r, &plan)
+            return
+        }
         if let node = cluster["brokers"], let brokers = r.int(node, "cluster.brokers", in: 1...maxBrokers) { plan.brokers = brokers }
         guard let node = cluster["config"], let entries = r.stringMap(node, "cluster.config") else { return }
         for entry in entries {

@@ -6,6 +6,9 @@ import SamsaConfig
 /// run, not a refused fault in the middle of it.
 struct StepContext {
     var brokers: Int
+    /// The ids fault steps may name: 1 to `brokers` in the lab, the listed ids on an external cluster.
+    var brokerIds: [Int32]
+    var external: Bool
     var partitions: [String: Int32]
     var replicationFactors: [String: Int16]
     var topicOrder: [String]
@@ -14,6 +17,8 @@ struct StepContext {
 
     init(plan: RunPlan) {
         brokers = plan.brokers
+        external = plan.external != nil
+        brokerIds = plan.external?.brokerIds ?? (1...max(1, plan.brokers)).map { Int32($0) }
         partitions = Dictionary(plan.topics.map { ($0.name, $0.partitions) }, uniquingKeysWith: { first, _ in first })
         replicationFactors = Dictionary(plan.topics.map { ($0.name, $0.replicationFactor) }, uniquingKeysWith: { first, _ in first })
         topicOrder = plan.topics.map(\.name)
@@ -38,11 +43,20 @@ struct StepContext {
             let impossible = (op == .equal && size > factor) || (op == .greaterOrEqual && size > factor) || (op == .greater && size >= factor)
                 || (op == .less && size <= 0)
             return impossible ? "'\(condition)' can never hold: topic '\(topic)' has replication factor \(factor)" : nil
-        case .leader(_, _, _, let id) where Int(id) > brokers:
-            return "broker \(id) does not exist: the cluster has brokers 1 to \(brokers)"
+        case .leader(_, _, _, let id) where unknownBroker(id):
+            return "broker \(id) does not exist: the cluster has brokers \(brokerList)"
         default:
             return nil
         }
+    }
+
+    /// Whether `id` names no broker of the cluster (the lab's ids are 1 to `brokers`; an external
+    /// cluster's are the ones it lists; negative ids mean "none" in conditions).
+    func unknownBroker(_ id: Int32) -> Bool { external ? id >= 0 && !brokerIds.contains(id) : Int(id) > brokers }
+
+    /// "1 to 3" for consecutive ids from 1 (the lab's), else the ids listed.
+    var brokerList: String {
+        brokerIds == (1...max(1, brokers)).map { Int32($0) } ? "1 to \(brokers)" : brokerIds.map(String.init).joined(separator: ", ")
     }
 
     func partitionProblem(_ topic: String, _ partition: Int32) -> String? {
@@ -59,8 +73,8 @@ struct StepContext {
         if case .awaitCondition(let condition, _) = command { return problem(with: condition) }
         for target in Self.targets(of: command) {
             switch target {
-            case .broker(let id) where Int(id) > brokers:
-                return "broker \(id) does not exist: the cluster has brokers 1 to \(brokers)"
+            case .broker(let id) where unknownBroker(id):
+                return "broker \(id) does not exist: the cluster has brokers \(brokerList)"
             case .leaderOf(let topic, let partition), .followersOf(let topic, let partition), .inSyncFollowerOf(let topic, let partition):
                 if let problem = partitionProblem(topic, partition) { return problem }
             case .coordinatorOf(let group) where !groups.contains(group):

@@ -121,13 +121,16 @@ public enum ExpectationEvaluation {
 
     /// Every checker must be valid, except those the playbook expects to fire: a run never passes
     /// with a checker that found something or could not judge, whichever expectations it states.
-    static func everyCheck(_ expectations: Expectations, _ report: CheckReport) -> ExpectationResult {
+    /// `unavailable`: checkers (their own names) the run cannot support at all (an external
+    /// cluster's), left out of this expectation and named in it; the report keeps them unknown.
+    static func everyCheck(_ expectations: Expectations, _ report: CheckReport, unavailable: [String] = []) -> ExpectationResult {
         var allowed = Set(expectations.allowedAnomalies ?? [])
         if expectations.lostWritesDetected == true { allowed.insert("lost_write") }
-        let judged = report.verdicts.filter { !allowed.contains(CheckNames.key($0.checker)) }
+        let judged = report.verdicts.filter { !allowed.contains(CheckNames.key($0.checker)) && !unavailable.contains($0.checker) }
         let invalid = judged.filter { $0.verdict == .invalid }.map(\.checker)
         let unknown = judged.filter { $0.verdict == .unknown }.map(\.checker)
-        let expected = "every check valid" + (allowed.isEmpty ? "" : " (findings allowed: \(allowed.sorted().joined(separator: ", ")))")
+        var expected = "every check valid" + (allowed.isEmpty ? "" : " (findings allowed: \(allowed.sorted().joined(separator: ", ")))")
+        if !unavailable.isEmpty { expected += " except those not available on an external cluster (\(unavailable.joined(separator: ", ")))" }
         var observed: [String] = []
         if !invalid.isEmpty { observed.append("invalid: " + invalid.joined(separator: ", ")) }
         if !unknown.isEmpty { observed.append("unknown: " + unknown.joined(separator: ", ")) }

@@ -87,11 +87,11 @@ public final class PlaybookRunner: Sendable {
         let workloads = try Workloads(directory: directory, bootstrap: session.cluster.bootstrap, logger: logger)
         started.value = workloads
         stopRequest.register(workloads: workloads)
-        try startWorkloads(workloads)
+        try WorkloadStart.start(workloads, plan: plan)
         if let stop = try await runSchedule(session, workloads) { return stop }
         progress.phase("healing every fault and letting the cluster settle (up to \(plan.settleMs / 1000) s)")
         _ = try? await session.faults.apply(.heal(faultId: nil))
-        await waitForWorkloads(workloads, timeoutMs: 60_000)
+        await WorkloadStart.waitForWorkloads(workloads, timeoutMs: 60_000, stopRequest: stopRequest)
         try Task.checkCancellation()
         if let stop = requested("waiting for the workload to end") { return stop }
         await settle(session)
@@ -132,24 +132,6 @@ public final class PlaybookRunner: Sendable {
         }
     }
 
-    private func startWorkloads(_ workloads: Workloads) throws {
-        let seconds = Double(plan.durationMs) / 1000
-        for (index, producer) in plan.producers.enumerated() {
-            for instance in 1...max(1, producer.instances) {
-                try workloads.startProducer("producer-\(index + 1)-\(instance)", producer.settings, durationSeconds: seconds)
-            }
-        }
-        for (index, consumer) in plan.consumers.enumerated() {
-            for instance in 1...max(1, consumer.instances) {
-                var spec = ConsumerSpec(topic: consumer.topic, group: consumer.group)
-                spec.assign = consumer.assign
-                spec.commit = consumer.commit
-                spec.drainSeconds = Double(min(plan.settleMs, 30_000)) / 1000
-                try workloads.startConsumer("consumer-\(index + 1)-\(instance)", spec, durationSeconds: seconds)
-            }
-        }
-    }
-
     /// The end of an interrupted run: the workload processes stop (SIGTERM, then SIGKILL after 5
     /// s; at once after an abort), the interruption goes on the timeline, the cluster stops (healed
     /// first), the histories are merged and the checkers judge what was recorded. Every wait in it
@@ -168,19 +150,6 @@ public final class PlaybookRunner: Sendable {
         }
         progress.phase("checking the history and the timeline of the interrupted run")
         return try RunChecker.check(directory: directory, plan: plan)
-    }
-
-    /// Waits (bounded by `timeoutMs`) for the workload processes to end by themselves, giving up
-    /// the wait early when the run is asked to stop.
-    private func waitForWorkloads(_ workloads: Workloads, timeoutMs: Int) async {
-        let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
-        while ContinuousClock.now < deadline, stopRequest.signal == nil, !Task.isCancelled {
-            if workloads.running.isEmpty { break }
-            try? await Task.sleep(for: .milliseconds(200))
-        }
-        if stopRequest.signal != nil || Task.isCancelled { return }
-        let left = max(0, Int((deadline - ContinuousClock.now).components.seconds * 1000))
-        await Blocking.run { workloads.waitAll(timeoutMs: left) }
     }
 
     /// Injects each step at its time (after its condition, if it has one: `ScheduleExecution`);

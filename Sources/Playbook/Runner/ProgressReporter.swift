@@ -38,7 +38,7 @@ public final class ProgressReporter: Sendable {
         StandardStreams.writeError(((clear ? "\r\u{1B}[2K" : "") + text + "\n"))
     }
 
-    func tick(elapsedMs: Int64, durationMs: Int64, stepsDone: Int, stepsTotal: Int, session: LabSession, histories: String) async {
+    func tick(elapsedMs: Int64, durationMs: Int64, stepsDone: Int, stepsTotal: Int, session: any ScheduleSession, histories: String) async {
         guard !quiet else { return }
         let due = state.withLockedValue { state -> Bool in
             let every: Int64 = interactive ? 500 : 5000
@@ -48,8 +48,7 @@ public final class ProgressReporter: Sendable {
         }
         guard due else { return }
         let counts = countOperations(histories)
-        let faults = await session.faults.active
-        let snapshot = session.observer.snapshot
+        let (faults, snapshot) = await session.progressView()
         let isr = snapshot.partitions.filter { !$0.topic.hasPrefix("__") }.prefix(6)
             .map { "\($0.topic)/\($0.partition):\($0.leader < 0 ? "-" : String($0.leader))[\($0.isr.map(String.init).joined(separator: ","))]" }.joined(separator: " ")
         let maxLag = snapshot.lag.map(\.lag).max()

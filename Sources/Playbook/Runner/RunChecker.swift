@@ -47,11 +47,15 @@ public enum RunChecker {
         }
         let timeline = Timeline.load(path: directory + "/timeline.jsonl")
         let replicas = ReplicaDigestCollector.refresh(runDirectory: directory, topics: plan.topics.map(\.name))
-        let run = CheckPipeline.judge(directory: directory, timeline: timeline, parameters: parameters(plan), replicas: replicas)
+        var run = CheckPipeline.judge(directory: directory, timeline: timeline, parameters: parameters(plan), replicas: replicas)
+        if plan.external != nil { ExternalEvidence.mark(&run.checks) }
         let steps = timeline.stepOutcomes
         let interruption = timeline.interruption
         var results = ExpectationEvaluation.evaluate(plan.expectations, history: run.history, report: run.checks, figures: run.figures,
                                                      steps: steps, plannedSteps: plan.steps.count)
+        if plan.external != nil, let index = results.firstIndex(where: { $0.name == "checks" }) {
+            results[index] = ExpectationEvaluation.everyCheck(plan.expectations, run.checks, unavailable: ExternalEvidence.unavailableCheckers)
+        }
         if let interruption {
             results.append(ExpectationResult(name: "run_completed", expected: "the run ends by itself", observed: interruption.summary,
                                              passed: nil, evidence: "the workload, the cluster and the checkers were stopped early; "
@@ -59,7 +63,7 @@ public enum RunChecker {
         }
         var report = RunReport(run, runName: URL(fileURLWithPath: directory).lastPathComponent,
                                playbook: PlaybookSummary(name: plan.name, description: plan.description.isEmpty ? nil : plan.description),
-                               seed: plan.seed, brokers: (1...max(1, plan.brokers)).map { Int32($0) },
+                               seed: plan.seed, brokers: plan.external?.brokerIds ?? (1...max(1, plan.brokers)).map { Int32($0) },
                                expectations: results.map { Expectation(name: $0.name, expected: $0.expected, observed: $0.observed,
                                                                        passed: $0.passed, evidence: $0.evidence) })
         report.steps = steps

@@ -142,6 +142,9 @@ public struct RunPlan: Sendable, Codable, Equatable {
     /// Where it came from (the playbook file and the schedule file, when there is one).
     public var source: String = ""
     public var schedule: String?
+    /// An existing cluster to run against (`cluster: bootstrap:`) instead of a lab Samsa launches;
+    /// nil for the lab. `brokers` is then the number of brokers it lists.
+    public var external: ExternalCluster?
 
     public init(name: String) { self.name = name }
 }

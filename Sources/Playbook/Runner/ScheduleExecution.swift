@@ -37,14 +37,14 @@ final class ScheduleExecution {
     let total: Int
     /// The workload's length: no step fires at or after it.
     let durationMs: Int64
-    let session: LabSession
+    let session: any ScheduleSession
     let progress: ProgressReporter
     /// Milliseconds since the workload started.
     let elapsedMs: () -> Int64
 
     var done: Int { total - queue.count }
 
-    init(steps: [RunPlan.Step], durationMs: Int64, session: LabSession, progress: ProgressReporter, elapsedMs: @escaping () -> Int64) {
+    init(steps: [RunPlan.Step], durationMs: Int64, session: any ScheduleSession, progress: ProgressReporter, elapsedMs: @escaping () -> Int64) {
         let ordered = steps.enumerated().sorted { ($0.element.atMs, $0.offset) < ($1.element.atMs, $1.offset) }.map(\.element)
         queue = ordered.enumerated().map { offset, step in
             var pending = Pending(index: offset + 1, step: step, condition: step.condition, timeoutMs: step.timeoutMs ?? RunPlan.Step.defaultTimeoutMs,
@@ -76,7 +76,7 @@ final class ScheduleExecution {
                 waitStartedMs = started
                 record(head, "wait", ["timeout_ms": Int(head.timeoutMs), "on_timeout": head.fires ? head.onTimeout.rawValue : "none"])
             }
-            let sample = await session.conditions.sample(condition)
+            let sample = await session.sampleCondition(condition)
             let waited = elapsedMs() - started
             if sample.holds {
                 queue.removeFirst()

@@ -12,6 +12,10 @@ public enum TimelineKind: String, Sendable, Hashable, CaseIterable, CustomString
     case interrupted
     /// A scheduled step the lab refused (with its `command` and `error`).
     case faultRefused = "fault_refused"
+    /// One command the external fault executor ran: `broker`, `action`, `command` (as run, with
+    /// the ssh prefix), `exit_status` (absent when it timed out or could not start), `timed_out`,
+    /// `result`, `output` (its last bytes), `duration_ms`, `reason` (`fault`, `heal`, `journal`).
+    case executorCommand = "executor_command"
 
     public var description: String { rawValue }
 }

@@ -1,0 +1,277 @@
+import Foundation
+import Logging
+import Verification
+
+/// Applies faults to an external cluster by running the user's command templates
+/// (`FaultExecutorSpec`), one per broker, and heals them with their heal templates. Every command
+/// and its exit status goes on the timeline (`executor_command`); faults go on it as the lab's do
+/// (`fault` start and end records), so reports and figures read them the same way. Every applied
+/// fault is in the `FaultJournal` before its command runs and leaves it only once healed.
+///
+/// Only brokers listed in the playbook's `cluster.brokers` are faulted: a role target that resolves
+/// to any other broker is refused.
+///
+/// Owner: this actor serialises fault commands and owns the journal.
+public actor ExternalFaultExecutor {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    let cluster: ExternalCluster
+    let resolver: TargetResolver
+    let timeline: TimelineLog
+    let runDirectory: String
+    let logger: Logger
+    let onCommand: @Sendable (String) -> Void
+    private var journal = FaultJournal()
+    private var nextId = 1
+    /// The commands of this run's applied faults, by id, for their end records.
+    private var commands: [Int: FaultCommand] = [:]
+
+    /// `onCommand` hears one line per executed command (for the terminal).
+    public init(cluster: ExternalCluster, resolver: TargetResolver, timeline: TimelineLog, runDirectory: String, logger: Logger,
+                onCommand: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.cluster = cluster
+        self.resolver = resolver
+        self.timeline = timeline
+        self.runDirectory = runDirectory
+        self.logger = logger
+        self.onCommand = onCommand
+    }
+
+    var stateDirectory: String { cluster.executor.stateDirectory }
+
+    /// Takes the state directory's journal for this run, first healing what a previous run left in
+    /// it. Refused while the journal's owner still runs; throws when a left-over fault cannot be
+    /// healed (it stays in the journal, and nothing is started on a cluster in an unknown state).
+    /// Returns the faults it healed.
+    @discardableResult
+    public func recover() async throws -> [FaultJournal.Entry] {
+        let previous = try FaultJournal.load(stateDirectory: stateDirectory)
+        if let previous, previous.ownerIsAnotherLiveProcess {
+            throw Failure(description: "another run (pid \(previous.ownerPid)) is using the fault journal in \(stateDirectory); "
+                          + "wait for it to end or give this run another executor.state_dir")
+        }
+        journal = FaultJournal(entries: previous?.entries ?? [])
+        try save()
+        guard !journal.entries.isEmpty else { return [] }
+        let leftOver = journal.entries
+        onCommand("a previous run left \(leftOver.count) fault(s) in \(FaultJournal.path(stateDirectory: stateDirectory)); healing them first")
+        for entry in leftOver {
+            timelineFault("journal-\(entry.id)", .start, entry.kind.faultKind, nil, entry.brokers, entry.command + " (left by an earlier run)")
+            _ = try await runHeals(of: entry, reason: "journal", timelineId: "journal-\(entry.id)")
+        }
+        return leftOver
+    }
+
+    /// The faults applied and not healed, as status lines and progress show them.
+    public var active: [ActiveFault] {
+        journal.entries.map { entry in
+            ActiveFault(id: entry.id, command: entry.command, kind: entry.kind.faultKind, brokers: entry.brokers, links: [:],
+                        startedNs: entry.startedNs)
+        }
+    }
+
+    public func apply(_ command: FaultCommand) async throws -> FaultOutcome {
+        switch command {
+        case .heal(let id): return try await heal(id)
+        case .healNetwork: return try await heal(nil, only: .isolate)
+        case .restart(let target): return try await undo(command, target, action: .restart, ends: [.crash, .stop])
+        case .resume(let target): return try await undo(command, target, action: .resume, ends: [.pause])
+        default:
+            guard let action = command.executorAction, let target = command.targets.first else {
+                throw Failure(description: "'\(command.name)' cannot be applied to an external cluster: its executor runs "
+                              + ExecutorAction.allCases.filter { $0.heal != nil }.map(\.rawValue).joined(separator: ", ") + " and their heals")
+            }
+            return try await fault(command, target, action: action)
+        }
+    }
+
+    /// Resolves a target to listed brokers only.
+    private func brokers(_ target: Target) async throws -> [Int32] {
+        let ids = try await resolver.brokers(target)
+        let unlisted = ids.filter { cluster.broker($0) == nil }
+        guard unlisted.isEmpty else {
+            throw Failure(description: "\(target) is broker \(unlisted.map(String.init).joined(separator: ", ")), which is not under cluster.brokers; "
+                          + "only the brokers the playbook lists (\(cluster.brokerIds.map(String.init).joined(separator: ", "))) are faulted")
+        }
+        guard !ids.isEmpty else { throw Failure(description: "\(target) names no broker") }
+        return ids
+    }
+
+    private func fault(_ command: FaultCommand, _ target: Target, action: ExecutorAction) async throws -> FaultOutcome {
+        let ids = try await brokers(target)
+        guard let healAction = action.heal else { throw Failure(description: "'\(action.rawValue)' has no heal") }
+        let id = nextId
+        nextId += 1
+        let heals = try ids.map { FaultJournal.Heal(broker: $0, action: healAction, command: try render(healAction, broker: $0)) }
+        let faultCommands = try ids.map { ($0, try render(action, broker: $0)) }
+        let entry = FaultJournal.Entry(id: id, command: command.description, kind: action, brokers: ids, heals: heals,
+                                       startedNs: TimelineLog.nowNs(), runDirectory: runDirectory)
+        // In the journal before anything runs: a run killed from here on leaves the heal behind.
+        journal.entries.append(entry)
+        try save()
+        commands[id] = command
+        timelineFault(String(id), .start, command.kind, command, ids, command.description)
+        var failures: [String] = []
+        for (broker, line) in faultCommands {
+            let result = await execute(line, broker: broker, action: action, reason: "fault")
+            if !result.succeeded { failures.append("broker \(broker): \(result.summary)") }
+        }
+        if !failures.isEmpty {
+            // Whatever did apply is undone now rather than left for the end of the run.
+            let healed = (try? await runHeals(of: entry, reason: "heal", timelineId: String(id))) != nil
+            throw Failure(description: "\(command): the \(action.rawValue) command failed (\(failures.joined(separator: "; ")))"
+                          + (healed ? "; its heal ran" : "; its heal failed too and stays in the journal"))
+        }
+        let fault = ActiveFault(id: id, command: command.description, kind: command.kind, brokers: ids, links: [:],
+                                startedNs: entry.startedNs)
+        return FaultOutcome(fault: fault, ended: [], message: "\(action.rawValue) broker(s) \(ids.map(String.init).joined(separator: ", ")) (fault \(id))")
+    }
+
+    /// `restart` and `resume`: run the action for the brokers, ending the faults it undoes there.
+    private func undo(_ command: FaultCommand, _ target: Target, action: ExecutorAction, ends kinds: Set<ExecutorAction>) async throws -> FaultOutcome {
+        let ids = try await brokers(target)
+        let lines = try ids.map { ($0, try render(action, broker: $0)) }
+        var failures: [String] = []
+        var ended: [ActiveFault] = []
+        for (broker, line) in lines {
+            let result = await execute(line, broker: broker, action: action, reason: "fault")
+            guard result.succeeded else {
+                failures.append("broker \(broker): \(result.summary)")
+                continue
+            }
+            ended += try forget(broker: broker, kinds: kinds)
+        }
+        guard failures.isEmpty else { throw Failure(description: "\(command): \(failures.joined(separator: "; "))") }
+        return FaultOutcome(fault: nil, ended: ended, message: "\(action.rawValue) broker(s) \(ids.map(String.init).joined(separator: ", "))")
+    }
+
+    /// Removes `broker` from the journal's faults of `kinds`; faults left with no broker end.
+    private func forget(broker: Int32, kinds: Set<ExecutorAction>) throws -> [ActiveFault] {
+        var ended: [ActiveFault] = []
+        for index in journal.entries.indices.reversed() where kinds.contains(journal.entries[index].kind) {
+            var entry = journal.entries[index]
+            entry.heals.removeAll { $0.broker == broker }
+            if entry.heals.isEmpty {
+                journal.entries.remove(at: index)
+                timelineFault(String(entry.id), .end, commands[entry.id]?.kind ?? entry.kind.faultKind, commands[entry.id], entry.brokers, entry.command)
+                ended.append(ActiveFault(id: entry.id, command: entry.command, kind: entry.kind.faultKind, brokers: entry.brokers,
+                                         links: [:], startedNs: entry.startedNs))
+            } else {
+                journal.entries[index] = entry
+            }
+        }
+        try save()
+        return ended
+    }
+
+    /// `heal` (every fault, or one by id) and `heal network` (`only: .isolate`).
+    private func heal(_ id: Int?, only kind: ExecutorAction? = nil) async throws -> FaultOutcome {
+        var doomed = journal.entries.filter { entry in id.map { entry.id == $0 } ?? true }
+        if let kind { doomed = doomed.filter { $0.kind == kind } }
+        if let id, doomed.isEmpty {
+            throw Failure(description: "no active fault \(id); active: \(journal.entries.map { String($0.id) }.joined(separator: ", "))")
+        }
+        var ended: [ActiveFault] = []
+        var failures: [String] = []
+        // Newest first: a pause applied after a crash is undone before the restart.
+        for entry in doomed.reversed() {
+            do {
+                try await runHeals(of: entry, reason: "heal", timelineId: String(entry.id))
+                ended.append(ActiveFault(id: entry.id, command: entry.command, kind: entry.kind.faultKind, brokers: entry.brokers,
+                                         links: [:], startedNs: entry.startedNs))
+            } catch {
+                failures.append("\(error)")
+            }
+        }
+        guard failures.isEmpty else { throw Failure(description: failures.joined(separator: "; ")) }
+        return FaultOutcome(fault: nil, ended: ended, message: ended.isEmpty ? "nothing to heal" : "healed \(ended.count) fault(s)")
+    }
+
+    /// Runs an entry's heals; the entry leaves the journal when every one succeeded, and otherwise
+    /// stays there holding the heals that failed.
+    @discardableResult
+    private func runHeals(of entry: FaultJournal.Entry, reason: String, timelineId: String) async throws -> Bool {
+        var remaining: [FaultJournal.Heal] = []
+        var failures: [String] = []
+        for heal in entry.heals {
+            let result = await execute(heal.command, broker: heal.broker, action: heal.action, reason: reason)
+            if !result.succeeded {
+                remaining.append(heal)
+                failures.append("broker \(heal.broker): \(result.summary)")
+            }
+        }
+        if let index = journal.entries.firstIndex(where: { $0.id == entry.id && $0.startedNs == entry.startedNs }) {
+            if remaining.isEmpty { journal.entries.remove(at: index) } else { journal.entries[index].heals = remaining }
+        }
+        try save()
+        guard remaining.isEmpty else {
+            throw Failure(description: "healing '\(entry.command)' failed (\(failures.joined(separator: "; "))); it stays in "
+                          + FaultJournal.path(stateDirectory: stateDirectory) + " and the next run retries it")
+        }
+        timelineFault(timelineId, .end, commands[entry.id]?.kind ?? entry.kind.faultKind, timelineId == String(entry.id) ? commands[entry.id] : nil,
+                      entry.brokers, entry.command)
+        return true
+    }
+
+    /// The full command line for `action` on `broker`: the template rendered, behind the ssh
+    /// prefix when there is one.
+    func render(_ action: ExecutorAction, broker id: Int32) throws -> String {
+        try Self.render(action, broker: id, cluster: cluster)
+    }
+
+    public static func render(_ action: ExecutorAction, broker id: Int32, cluster: ExternalCluster) throws -> String {
+        guard let broker = cluster.broker(id) else { throw Failure(description: "broker \(id) is not under cluster.brokers") }
+        guard let template = cluster.template(action, broker: id) else {
+            throw Failure(description: "the executor has no '\(action.rawValue)' command for broker \(id)")
+        }
+        let values = variables(broker, cluster: cluster)
+        do {
+            let line = try CommandTemplate(template).render(values)
+            guard let ssh = cluster.executor.ssh else { return line }
+            return try CommandTemplate(ssh).render(values) + " " + CommandTemplate.shellQuoted(line)
+        } catch {
+            throw Failure(description: "the '\(action.rawValue)' command of broker \(id): \(error)")
+        }
+    }
+
+    public static func variables(_ broker: ExternalCluster.Broker, cluster: ExternalCluster) -> [String: String] {
+        var values = broker.variables
+        values["broker_id"] = String(broker.id)
+        values["host"] = broker.host
+        values["port"] = String(broker.port)
+        values["bootstrap"] = cluster.bootstrap
+        return values
+    }
+
+    /// Runs one command on a thread of its own (it may take up to the executor's timeout, and the
+    /// cooperative pool must not wait for it) and records it.
+    private func execute(_ line: String, broker: Int32, action: ExecutorAction, reason: String) async -> ShellCommandRunner.Result {
+        let timeoutMs = cluster.executor.timeoutMs
+        let output = runDirectory + "/executor.log"
+        let result = (try? await Blocking.run { ShellCommandRunner.run(line, timeoutMs: timeoutMs, outputPath: output) })
+            ?? ShellCommandRunner.Result(exitStatus: nil, timedOut: false, summary: "cannot run", output: "", durationMs: 0)
+        var fields: [String: Any] = ["broker": Int(broker), "action": action.rawValue, "command": line, "timed_out": result.timedOut,
+                                     "result": result.summary, "output": result.output, "duration_ms": Int(result.durationMs), "reason": reason]
+        if let status = result.exitStatus { fields["exit_status"] = Int(status) }
+        timeline.append(kind: .executorCommand, observer: "executor", fields)
+        onCommand("executor: \(line) — \(result.summary)")
+        logger.info("executor ran '\(line)': \(result.summary)")
+        return result
+    }
+
+    /// The fault's typed timeline record, carrying its command as a value when this run applied it
+    /// (a fault left by an earlier run is known from the journal's text alone).
+    private func timelineFault(_ id: String, _ action: FaultRecord.Action, _ kind: FaultKind, _ command: FaultCommand?, _ brokers: [Int32],
+                               _ description: String) {
+        timeline.append(TimelineRecord(timeNs: TimelineLog.nowNs(), .fault(
+            FaultRecord(id: id, action: action, fault: kind, targets: brokers.map { "broker-\($0)" }, command: command, description: description))))
+    }
+
+    private func save() throws {
+        do { try journal.save(stateDirectory: stateDirectory) } catch {
+            throw Failure(description: "cannot write the fault journal in \(stateDirectory): \(error)")
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Verification
+
+/// The checkers whose evidence only a lab of Samsa's own brokers records — each broker's event log
+/// (leadership changes, ISR changes, high watermarks with their epochs), its metrics endpoint and
+/// its data directory. On an external cluster that evidence does not exist, and finding no anomaly
+/// in evidence that does not exist is no pass: these checks are `unknown`, with a note saying why,
+/// and an expectation resting on one (`single_leader`) is unknown too. The history checkers (lost
+/// writes, duplicates, order, offsets, clients) need only the clients' own records and keep their
+/// verdicts; the run's `checks` expectation judges those (`ExpectationEvaluation.everyCheck`).
+enum ExternalEvidence {
+    static let note = "not available on an external cluster"
+
+    static let events = "it needs Samsa's broker event logs"
+
+    /// Checker names with why each cannot judge an external cluster.
+    static let unavailable: [(checker: String, why: String)] = [
+        ("single-leader", "\(events) and metrics (each broker's own leadership claims); Metadata shows one leader per answer"),
+        ("replica-agreement", "it reads every replica's log from the brokers' data directories"),
+        ("stale-leader", events),
+        ("hw-monotonic", "\(events) (leader epochs with each high watermark); ListOffsets samples are on the timeline"),
+        ("unclean-election", events),
+        ("leader-outside-isr", events),
+        ("acks-under-min-isr", events),
+        ("stalled-follower-in-isr", events),
+        ("poll-above-hw", events),
+    ]
+
+    static var unavailableCheckers: [String] { unavailable.map(\.checker) }
+
+    /// Marks the checks that need the lab's own evidence unknown, and recomputes the overall verdict.
+    static func mark(_ checks: inout CheckReport) {
+        func mark<A>(_ result: inout CheckResult<A>) {
+            guard let why = unavailable.first(where: { $0.checker == result.checker })?.why else { return }
+            result.verdict = .unknown
+            result.notes.append("\(note): \(why)")
+        }
+        mark(&checks.singleLeader)
+        mark(&checks.replicaAgreement)
+        mark(&checks.staleLeader)
+        mark(&checks.hwMonotonic)
+        mark(&checks.uncleanElection)
+        mark(&checks.leaderOutsideIsr)
+        mark(&checks.acksUnderMinIsr)
+        mark(&checks.stalledFollowerInIsr)
+        mark(&checks.pollAboveHw)
+        checks.valid = Verdict.combine(checks.verdicts.map(\.verdict))
+    }
+}
