@@ -2,7 +2,8 @@
 ///
 /// Every range starts at 0 where Kafka's does, because librdkafka before 2.12 enables a feature only
 /// when the broker's advertised range contains one exact version (REFERENCES.md). Each range stops at
-/// the last non-flexible version, except ApiVersions, whose v3 request librdkafka sends first.
+/// the last non-flexible version, except ApiVersions, whose v3 request librdkafka sends first, and
+/// DescribeCluster, which is flexible at every version.
 public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case produce = 0
     case fetch = 1
@@ -28,6 +29,13 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case offsetForLeaderEpoch = 23
     case describeConfigs = 32
     case deleteGroups = 42
+    // Cluster administration (kafka-topics --alter --partitions, kafka-configs, kafka-delete-records,
+    // kafka-cluster).
+    case deleteRecords = 21
+    case alterConfigs = 33
+    case createPartitions = 37
+    case incrementalAlterConfigs = 44
+    case describeCluster = 60
 
     /// Kafka's name for the API, as in its protocol guide.
     public var name: String {
@@ -56,6 +64,11 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .offsetForLeaderEpoch: return "OffsetForLeaderEpoch"
         case .describeConfigs: return "DescribeConfigs"
         case .deleteGroups: return "DeleteGroups"
+        case .deleteRecords: return "DeleteRecords"
+        case .alterConfigs: return "AlterConfigs"
+        case .createPartitions: return "CreatePartitions"
+        case .incrementalAlterConfigs: return "IncrementalAlterConfigs"
+        case .describeCluster: return "DescribeCluster"
         }
     }
 
@@ -89,6 +102,11 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .offsetForLeaderEpoch: return 4
         case .describeConfigs: return 4
         case .deleteGroups: return 2
+        case .deleteRecords: return 2
+        case .alterConfigs: return 2
+        case .createPartitions: return 2
+        case .incrementalAlterConfigs: return 1
+        case .describeCluster: return 0
         }
     }
 

@@ -140,6 +140,24 @@ public struct ControllerStateMachine: Sendable {
         return directives
     }
 
+    /// Topic overrides as re-read after an AlterConfigs (`unclean.leader.election.enable` among them).
+    public mutating func onTopicConfigsRead(_ configs: [String: [String: String]]) {
+        for (topic, config) in configs where assignments[topic] != nil { topicConfigs[topic] = config }
+    }
+
+    /// A topic's assignment grew (CreatePartitions wrote new partitions into it): the new partitions
+    /// get their first state and leaders, as a new topic's do. Existing partitions keep their replicas.
+    public mutating func onPartitionsAdded(_ topic: String, assignment: [Int32: [Int32]]) -> [ControllerDirective] {
+        guard let known = assignments[topic] else { return [] }
+        let added = assignment.keys.filter { known[$0] == nil }.sorted()
+        guard !added.isEmpty else { return [] }
+        assignments[topic] = known.merging(assignment) { old, _ in old }
+        let fresh = added.map { TopicPartition(topic, $0) }.filter { states[$0] == nil }
+        var directives = run([.initialize(fresh)])
+        directives.append(.log(.info, "controller: topic \(topic) grew to \(known.count + added.count) partitions"))
+        return directives
+    }
+
     /// A topic was marked for deletion: its replicas stop and delete their logs, then its nodes go.
     public mutating func onTopicMarkedForDeletion(_ topic: String) -> [ControllerDirective] {
         guard let assignment = assignments[topic] else { return [.deleteMarker(topic)] }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaClient
 import Lab
 import Synchronization
 import Logging
@@ -8,7 +9,7 @@ struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Run a local multi-process cluster: ZooKeeper and N brokers.",
-        subcommands: [Up.self, Status.self, Down.self]
+        subcommands: [Up.self, Status.self, Down.self, Describe.self]
     )
 
     struct Up: AsyncParsableCommand {
@@ -133,6 +134,30 @@ struct ClusterCommand: AsyncParsableCommand {
                 return
             }
             print(LabStatusView.render(status))
+        }
+    }
+
+    struct Describe: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cluster id, controller and brokers of any running cluster (DescribeCluster, as kafka-cluster / rpk cluster info).")
+        @OptionGroup var client: ClientOptions
+        @Flag(name: .long, help: "JSON for scripts.") var json = false
+
+        func run() async throws {
+            try await client.run("cluster describe") { cluster in
+                let description = try await KafkaAdmin(cluster: cluster).describeCluster()
+                if json {
+                    try printJSON(description)
+                    return
+                }
+                print("CLUSTER ID: \(description.clusterId)")
+                print("CONTROLLER: \(description.controllerId)")
+                var table = TextTable(["ID", "HOST", "PORT", "RACK"])
+                for broker in description.brokers {
+                    table.add([String(broker.id) + (broker.id == description.controllerId ? "*" : ""), broker.host, String(broker.port), broker.rack ?? "-"])
+                }
+                print(table.render())
+            }
         }
     }
 

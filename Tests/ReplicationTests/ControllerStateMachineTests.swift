@@ -281,4 +281,22 @@ import Testing
         _ = correct.feed(correct.machine.onBrokersChanged([2]))
         #expect(correct.store[orders0]?.leader == -1)
     }
+    @Test func addedPartitionsGetFirstStatesWhileExistingOnesKeepTheirs() {
+        let harness = cluster([0: [1, 2, 3]])
+        let before = harness.store[orders0]
+        let writesBefore = harness.writes.count
+        let directives = harness.feed(harness.machine.onPartitionsAdded("orders", assignment: [0: [3, 2, 1], 1: [2, 3, 1]]))
+        #expect(harness.store[orders0] == before, "partition 0 is untouched")
+        #expect(harness.store[orders1] == ControllerPartitionState(leader: 2, leaderEpoch: 0, isr: [2, 3, 1], controllerEpoch: 1, version: 0))
+        #expect(harness.writes.count == writesBefore + 1 && harness.writes.last?.expectedVersion == nil)
+        #expect(harness.machine.replicas(of: orders0) == [1, 2, 3], "an existing partition's replicas do not change")
+        #expect(directives.leaderAndIsr[2]?.contains { $0.partition == orders1 } == true)
+        #expect(Set(directives.updateMetadataBrokers) == [1, 2, 3])
+    }
+
+    @Test func anAssignmentWithoutNewPartitionsChangesNothing() {
+        let harness = cluster([0: [1, 2, 3]])
+        #expect(harness.machine.onPartitionsAdded("orders", assignment: [0: [1, 2, 3]]).isEmpty)
+        #expect(harness.machine.onPartitionsAdded("nosuch", assignment: [0: [1]]).isEmpty)
+    }
 }

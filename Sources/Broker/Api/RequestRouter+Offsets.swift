@@ -43,3 +43,25 @@ extension RequestRouter {
         return cluster.partitions[tp] != nil || cluster.brokers.isEmpty ? .notLeaderOrFollower : .unknownTopicOrPartition
     }
 }
+
+extension RequestRouter {
+    /// DeleteRecords (kafka-delete-records): each partition's leader moves its log start up to the
+    /// requested offset (-1: the high watermark) and answers the new log start as the low watermark.
+    /// Followers follow through the log start offset of the leader's fetch answers; unlike Kafka,
+    /// the answer does not wait for them.
+    func handleDeleteRecords(_ request: DeleteRecordsRequest, _ context: RequestContext) -> any KafkaMessage {
+        DeleteRecordsResponse(topics: request.topics.map { topic in
+            DeleteRecordsResponse.Topic(name: topic.name, partitions: topic.partitions.map { wanted in
+                let tp = TopicPartition(topic.name, wanted.partitionIndex)
+                guard let partition = broker.replicaManager.partition(tp) else {
+                    return .init(partitionIndex: wanted.partitionIndex, lowWatermark: -1, errorCode: missingPartitionError(tp).rawValue)
+                }
+                let outcome = partition.deleteRecords(before: wanted.offset)
+                if outcome.errorCode == .none {
+                    logger.info("DeleteRecords: \(tp) now starts at \(outcome.lowWatermark)")
+                }
+                return .init(partitionIndex: wanted.partitionIndex, lowWatermark: outcome.lowWatermark, errorCode: outcome.errorCode.rawValue)
+            })
+        })
+    }
+}

@@ -11,6 +11,11 @@ public enum ShellCommand: Equatable, Sendable {
     case topicsCreate(name: String, partitions: Int, replicationFactor: Int, config: [Property])
     case topicsDescribe(name: String?)
     case topicsDelete(name: String)
+    case topicsAlter(name: String, partitions: Int)
+    case topicsDeleteRecords(name: String, partition: Int32, offset: Int64)
+    case configsDescribe(topic: String)
+    case configsAlter(topic: String, set: [Property], delete: [String])
+    case clusterDescribe
     case produce(Produce)
     case consume(Consume)
     case groupsList

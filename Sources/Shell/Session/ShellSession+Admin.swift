@@ -1,0 +1,45 @@
+import KafkaClient
+import KafkaProtocol
+import Lab
+
+extension ShellSession {
+    // MARK: Admin APIs, as the CLI's `topics alter`, `topics delete-records`, `configs` and `cluster describe`
+
+    func topicsAlter(_ name: String, partitions: Int) async throws {
+        let lab = try requireLab()
+        try await KafkaAdmin(cluster: lab.client).createPartitions(name, count: Int32(partitions))
+        say("topic \(name) now has \(partitions) partitions")
+    }
+
+    func topicsDeleteRecords(_ name: String, partition: Int32, offset: Int64) async throws {
+        let lab = try requireLab()
+        let low = try await KafkaAdmin(cluster: lab.client).deleteRecords(TopicPartition(name, partition), before: offset)
+        say("partition \(name)/\(partition) now starts at offset \(low) (low watermark)")
+    }
+
+    func configsDescribe(_ topic: String) async throws {
+        let lab = try requireLab()
+        let entries = try await KafkaAdmin(cluster: lab.client).describeTopicConfigs(topic)
+        var table = TextTable(["NAME", "VALUE", "SOURCE"])
+        for entry in entries { table.add([entry.name, entry.value ?? "-", entry.source]) }
+        say(table.render())
+    }
+
+    func configsAlter(_ topic: String, set: [ShellCommand.Property], delete: [String]) async throws {
+        let lab = try requireLab()
+        let values = Dictionary(set.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+        try await KafkaAdmin(cluster: lab.client).alterTopicConfigs(topic, set: values, delete: delete)
+        let changed = values.keys.sorted().map { "\($0)=\(values[$0]!)" } + delete.map { "-\($0)" }
+        say("altered configs of topic \(topic): \(changed.joined(separator: " "))")
+    }
+
+    func clusterDescribe() async throws {
+        let lab = try requireLab()
+        let description = try await KafkaAdmin(cluster: lab.client).describeCluster()
+        var table = TextTable(["ID", "HOST", "PORT", "RACK"])
+        for broker in description.brokers {
+            table.add([String(broker.id) + (broker.id == description.controllerId ? "*" : ""), broker.host, String(broker.port), broker.rack ?? "-"])
+        }
+        say("cluster id \(description.clusterId), controller \(description.controllerId)\n" + table.render())
+    }
+}
