@@ -137,11 +137,12 @@ def test_create_partitions_and_describe_cluster_on_a_three_broker_lab(lab_factor
     grow(admin, topic, 4)
 
     def grown():
-        state = lab.metadata([topic])["topics"][topic]
-        partitions = state[1]
-        return len(partitions) == 4 and all(p.leader >= 0 and len(p.replicas) == 3 and len(p.isr) == 3 for p in partitions.values())
-    lab.wait_for(grown, 30, "4 led partitions with 3 in-sync replicas each")
-    leaders = {lab.partition(topic, p).leader for p in range(4)}
+        # lab.metadata asks a different broker each call: every broker must know the new partitions.
+        views = [lab.metadata([topic])["topics"][topic][1] for _ in range(3)]
+        return all(len(partitions) == 4 and all(p.leader >= 0 and len(p.replicas) == 3 and len(p.isrs) == 3 for p in partitions.values())
+                   for partitions in views) and views[0]
+    partitions = lab.wait_for(grown, 30, "4 led partitions with 3 in-sync replicas each, on every broker")
+    leaders = {p.leader for p in partitions.values()}
     assert len(leaders) >= 2, f"new partitions spread their leaders, got {leaders}"
     for partition in (1, 3):
         assert round_trip(lab.bootstrap, topic, partition, [b"x%d" % partition, b"y"]) == [b"x%d" % partition, b"y"]
@@ -157,7 +158,7 @@ def test_create_partitions_and_describe_cluster_on_a_three_broker_lab(lab_factor
             client.create_partitions({topic: KafkaPythonNewPartitions(total_count=count)})
         finally:
             client.close()
-    lab.wait_for(lambda: len(lab.metadata([topic])["topics"][topic][1]) == 7, 30, "7 partitions")
+    lab.wait_for(lambda: all(len(lab.metadata([topic])["topics"][topic][1]) == 7 for _ in range(3)), 30, "7 partitions on every broker")
     assert round_trip(lab.bootstrap, topic, 6, [b"z"]) == [b"z"]
 
     described = admin.describe_cluster(request_timeout=20).result(timeout=30)
@@ -359,7 +360,7 @@ def test_delete_records_reaches_the_followers_on_a_three_broker_lab(lab_factory)
     admin = AdminClient({"bootstrap.servers": lab.bootstrap})
     topic = unique_topic("labtrim")
     create_topic(admin, topic, partitions=1, replication=3)
-    lab.wait_for(lambda: len(lab.partition(topic, 0).isr) == 3, 30, "3 in-sync replicas")
+    lab.wait_for(lambda: len(lab.partition(topic, 0).isrs) == 3, 30, "3 in-sync replicas")
     check_delete_records(lab.bootstrap, admin, topic)
     # One more acknowledged record: every follower has fetched since the deletion, and each
     # fetch answer carries the leader's log start offset.
