@@ -59,3 +59,25 @@ extension KafkaAdmin {
         return result.lowWatermark
     }
 }
+
+extension KafkaAdmin {
+    /// ElectLeaders with the preferred election type, sent to the controller: each partition's
+    /// answer by name (NONE when its preferred replica now leads, ELECTION_NOT_NEEDED when it already
+    /// did). Nil `partitions` asks for every partition.
+    public func electPreferredLeaders(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: String] {
+        let connection = try await controllerConnection()
+        let grouped = partitions.map { Dictionary(grouping: $0, by: \.topic) }
+        let request = ElectLeadersRequest(electionType: 0, topicPartitions: grouped.map { groups in
+            groups.keys.sorted().map { ElectLeadersRequest.TopicPartitions(topic: $0, partitions: groups[$0]!.map(\.partition)) }
+        }, timeoutMs: Int32(cluster.options.requestTimeoutMs))
+        let response: ElectLeadersResponse = try await connection.send(request, timeoutMs: cluster.options.requestTimeoutMs + 5000)
+        if response.errorCode != 0 { throw KafkaClientError.broker(ErrorCode(rawValue: response.errorCode) ?? .unknownServerError, nil) }
+        var results: [TopicPartition: String] = [:]
+        for topic in response.results {
+            for partition in topic.partitions {
+                results[TopicPartition(topic.topic, partition.partitionId)] = (ErrorCode(rawValue: partition.errorCode) ?? .unknownServerError).name
+            }
+        }
+        return results
+    }
+}

@@ -30,10 +30,11 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case describeConfigs = 32
     case deleteGroups = 42
     // Cluster administration (kafka-topics --alter --partitions, kafka-configs, kafka-delete-records,
-    // kafka-cluster).
+    // kafka-leader-election, kafka-cluster).
     case deleteRecords = 21
     case alterConfigs = 33
     case createPartitions = 37
+    case electLeaders = 43
     case incrementalAlterConfigs = 44
     case describeCluster = 60
 
@@ -67,6 +68,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .deleteRecords: return "DeleteRecords"
         case .alterConfigs: return "AlterConfigs"
         case .createPartitions: return "CreatePartitions"
+        case .electLeaders: return "ElectLeaders"
         case .incrementalAlterConfigs: return "IncrementalAlterConfigs"
         case .describeCluster: return "DescribeCluster"
         }
@@ -105,6 +107,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .deleteRecords: return 2
         case .alterConfigs: return 2
         case .createPartitions: return 2
+        case .electLeaders: return 2
         case .incrementalAlterConfigs: return 1
         case .describeCluster: return 0
         }

@@ -183,6 +183,22 @@ public struct ControllerStateMachine: Sendable {
 
     // MARK: Broker requests and timers
 
+    /// Why a preferred replica election of `tp` would not happen, as ElectLeaders answers it:
+    /// UNKNOWN_TOPIC_OR_PARTITION, ELECTION_NOT_NEEDED (the preferred replica leads), or
+    /// PREFERRED_LEADER_NOT_AVAILABLE (it is not alive or not in the ISR); nil when it can.
+    public func preferredElectionRefusal(_ tp: TopicPartition) -> ErrorCode? {
+        guard let preferred = replicas(of: tp).first, let state = states[tp] else { return .unknownTopicOrPartition }
+        if state.leader == preferred { return .electionNotNeeded }
+        guard liveIds.contains(preferred), state.isr.contains(preferred) else { return .preferredLeaderNotAvailable }
+        return nil
+    }
+
+    /// ElectLeaders with the preferred election type: each of `partitions` that can (see
+    /// `preferredElectionRefusal`) gets its preferred replica as leader, with an epoch bump.
+    public mutating func onPreferredElectionRequested(_ partitions: [TopicPartition]) -> [ControllerDirective] {
+        run([.preferredElection(partitions.filter { preferredElectionRefusal($0) == nil }.sorted())])
+    }
+
     /// A broker asked to shut down: leadership of its partitions moves to other ISR members and it
     /// leaves every ISR. Ends with `.answerControlledShutdown`.
     public mutating func onControlledShutdownRequested(broker: Int32) -> [ControllerDirective] {

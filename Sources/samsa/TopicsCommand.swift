@@ -8,7 +8,7 @@ struct TopicsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topics",
         abstract: "List, describe, create, alter and delete topics (as kafka-topics), and delete their oldest records.",
-        subcommands: [List.self, Describe.self, Create.self, Alter.self, DeleteRecords.self, Delete.self]
+        subcommands: [List.self, Describe.self, Create.self, Alter.self, DeleteRecords.self, ElectLeaders.self, Delete.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -149,6 +149,42 @@ struct TopicsCommand: AsyncParsableCommand {
             try await client.run("topics delete-records") { cluster in
                 let low = try await KafkaAdmin(cluster: cluster).deleteRecords(TopicPartition(name, partition), before: offset)
                 print("Partition \(name)/\(partition) now starts at offset \(low) (low watermark).")
+            }
+        }
+    }
+
+    struct ElectLeaders: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "elect-leaders",
+            abstract: "Move leadership back to the preferred replicas (as kafka-leader-election --election-type PREFERRED).",
+            discussion: "Without a topic, every partition. Prints each partition's answer: NONE when it moved, ELECTION_NOT_NEEDED when the preferred replica already leads.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Only this topic.") var name: String?
+        @Option(name: .long, help: "Only this partition (needs a topic).") var partition: Int32?
+
+        func validate() throws {
+            if partition != nil && name == nil { throw ValidationError("--partition needs a topic") }
+        }
+
+        func run() async throws {
+            try await client.run("topics elect-leaders") { cluster in
+                let admin = KafkaAdmin(cluster: cluster)
+                var wanted: [TopicPartition]?
+                if let name {
+                    if let partition {
+                        wanted = [TopicPartition(name, partition)]
+                    } else {
+                        let metadata = try await cluster.refreshMetadata(topics: [name])
+                        guard let topic = metadata.topics[name], topic.errorCode == .none else { throw KafkaClientError.unknownTopic(name) }
+                        wanted = topic.partitions.map(\.topicPartition)
+                    }
+                }
+                let results = try await admin.electPreferredLeaders(wanted)
+                var table = TextTable(["TOPIC", "PARTITION", "RESULT"])
+                for tp in results.keys.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+                    table.add([tp.topic, String(tp.partition), results[tp]!])
+                }
+                print(table.render())
             }
         }
     }

@@ -400,3 +400,54 @@ def test_the_shell_has_the_same_admin_commands(tmp_path):
     assert "controller 1" in out and any(line.split()[:1] == ["1*"] for line in out.splitlines()), out
     assert [line.split()[1] for line in out.splitlines() if line.startswith("orders ")] == ["0", "1", "2"], out
     assert not wait_gone(lab)
+
+
+def elect_preferred(admin: AdminClient, partitions: list) -> dict:
+    from confluent_kafka import ElectionType
+    results = admin.elect_leaders(ElectionType.PREFERRED, partitions).result(timeout=40)
+    return {(tp.topic, tp.partition): (None if error is None else getattr(error, "args", [error])[0].name()) for tp, error in results.items()}
+
+
+def test_elect_leaders_on_a_standalone_broker(broker):
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    topic = unique_topic("elect")
+    create_topic(admin, topic)
+    assert elect_preferred(admin, [TopicPartition(topic, 0)]) == {(topic, 0): "ELECTION_NOT_NEEDED"}
+    result = samsa("topics", "elect-leaders", topic, "-b", broker.bootstrap)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].split() == [topic, "0", "ELECTION_NOT_NEEDED"]
+
+
+def test_preferred_election_moves_leadership_back_on_a_three_broker_lab(lab_factory):
+    # No automatic rebalance: only the election under test may move the leader back.
+    lab = lab_factory(3, {"auto.leader.rebalance.enable": "false"})
+    admin = AdminClient({"bootstrap.servers": lab.bootstrap})
+    topic = unique_topic("labelect")
+    create_topic(admin, topic, partitions=2, replication=3)
+    lab.wait_for(lambda: all(len(lab.partition(topic, p).isrs) == 3 for p in (0, 1)), 30, "3 in-sync replicas")
+    preferred = lab.partition(topic, 0).replicas[0]
+    assert lab.partition(topic, 0).leader == preferred
+    lab.kill9(preferred)
+    lab.wait_for(lambda: lab.partition(topic, 0).leader not in (-1, preferred), 30, "another leader")
+    lab.restart(preferred)
+    lab.wait_for(lambda: all(len(lab.partition(topic, 0).isrs) == 3 for _ in range(3)), 60, "the preferred replica back in the ISR")
+    assert lab.partition(topic, 0).leader != preferred
+
+    # A new client: the one above still holds the controller it saw before the crash.
+    admin = AdminClient({"bootstrap.servers": lab.bootstrap})
+    results = elect_preferred(admin, [TopicPartition(topic, 0), TopicPartition(topic, 1)])
+    assert results[(topic, 0)] is None, results
+    lab.wait_for(lambda: all(lab.partition(topic, 0).leader == preferred for _ in range(3)), 30, "the preferred replica leading on every broker")
+    assert round_trip(lab.bootstrap, topic, 0, [b"after-election"])[-1] == b"after-election"
+
+    # Again: nothing to do, as kafka-python and the CLI report it.
+    client = kafka_python_admin(lab.bootstrap)
+    try:
+        response = client.elect_leaders(0, {topic: [0]}, raise_errors=False)
+    finally:
+        client.close()
+    answers = [(r.topic, p.partition_id, p.error_code) for r in response.replica_election_results for p in r.partition_result]
+    assert answers == [(topic, 0, 84)], answers
+    result = samsa("topics", "elect-leaders", topic, "--partition", "0", "-b", lab.bootstrap)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].split() == [topic, "0", "ELECTION_NOT_NEEDED"]

@@ -259,4 +259,11 @@ let codecCases: [CodecCase] = [
         DeleteRecordsResponse(throttleTimeMs: 7, topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, lowWatermark: 42, errorCode: 0),
                                                                                         .init(partitionIndex: 2, lowWatermark: -1, errorCode: 1)])])
     },
+    CodecCase(ElectLeadersRequest.self, 0...1) { v in
+        ElectLeadersRequest(electionType: v >= 1 ? 1 : 0, topicPartitions: [.init(topic: "t", partitions: [0, 2])], timeoutMs: 3000)
+    },
+    CodecCase(ElectLeadersResponse.self, 0...1) { v in
+        ElectLeadersResponse(throttleTimeMs: 8, errorCode: v >= 1 ? 41 : 0, results: [.init(topic: "t", partitions: [
+            .init(partitionId: 0, errorCode: 84, errorMessage: "not needed"), .init(partitionId: 2, errorCode: 0)])])
+    },
 ]

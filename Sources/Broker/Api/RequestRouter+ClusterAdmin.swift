@@ -41,3 +41,55 @@ extension RequestRouter {
         return promise.futureResult
     }
 }
+
+extension RequestRouter {
+    /// ElectLeaders, preferred elections only (kafka-leader-election --election-type PREFERRED): in a
+    /// cluster the controller carries it out (another broker answers NOT_CONTROLLER, and clients
+    /// send it to the controller); a standalone broker leads every partition it has, so each is
+    /// ELECTION_NOT_NEEDED. Unclean elections are refused with INVALID_REQUEST.
+    func handleElectLeaders(_ request: ElectLeadersRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
+        let requested: [TopicPartition]? = request.topicPartitions.map { entries in
+            entries.flatMap { entry in entry.partitions.map { TopicPartition(entry.topic, $0) } }.uniqued()
+        }
+        func respond(_ results: [TopicPartition: ErrorCode], errorCode: ErrorCode = .none, message: (ErrorCode) -> String? = { _ in nil }) -> any KafkaMessage {
+            let topics = Dictionary(grouping: results.keys, by: \.topic)
+            return ElectLeadersResponse(errorCode: errorCode.rawValue, results: topics.keys.sorted().map { topic in
+                ElectLeadersResponse.TopicResult(topic: topic, partitions: topics[topic]!.map(\.partition).sorted().map { partition in
+                    let code = results[TopicPartition(topic, partition)]!
+                    return ElectLeadersResponse.PartitionResult(partitionId: partition, errorCode: code.rawValue, errorMessage: message(code))
+                })
+            })
+        }
+        let loop = context.eventLoop
+        guard request.electionType == 0 else {
+            let all = Dictionary(uniqueKeysWithValues: (requested ?? []).map { ($0, ErrorCode.invalidRequest) })
+            return loop.makeSucceededFuture(respond(all, errorCode: requested == nil ? .invalidRequest : .none) { _ in
+                "only preferred elections (type 0) are served"
+            })
+        }
+        guard let cluster = broker.cluster else {
+            let snapshot = broker.metadata.snapshot
+            let partitions = requested ?? Array(snapshot.partitions.keys)
+            let results = Dictionary(uniqueKeysWithValues: partitions.map { tp in
+                (tp, snapshot.partitions[tp] == nil ? ErrorCode.unknownTopicOrPartition : .electionNotNeeded)
+            })
+            return loop.makeSucceededFuture(respond(results))
+        }
+        let controller = cluster.controller
+        let promise = loop.makePromise(of: (any KafkaMessage)?.self)
+        promise.completeWithTask {
+            do {
+                let results = try await cluster.session.run { zk in try controller.electPreferredLeaders(zk, requested) }
+                guard let results else {
+                    let all = Dictionary(uniqueKeysWithValues: (requested ?? []).map { ($0, ErrorCode.notController) })
+                    return respond(all, errorCode: .notController)
+                }
+                return respond(results)
+            } catch {
+                let all = Dictionary(uniqueKeysWithValues: (requested ?? []).map { ($0, ErrorCode.unknownServerError) })
+                return respond(all, errorCode: .unknownServerError) { _ in "ZooKeeper: \(error)" }
+            }
+        }
+        return promise.futureResult
+    }
+}

@@ -142,6 +142,8 @@ public final class RequestRouter: Sendable {
             return now(handleDescribeCluster(try DescribeClusterRequest(from: &body, version: version), context))
         case .createPartitions:
             return handleCreatePartitions(try CreatePartitionsRequest(from: &body, version: version), context)
+        case .electLeaders:
+            return handleElectLeaders(try ElectLeadersRequest(from: &body, version: version), context)
         case .deleteRecords:
             let request = try DeleteRecordsRequest(from: &body, version: version)
             return onStorage { [self] in handleDeleteRecords(request, context) }

@@ -30,6 +30,7 @@ public enum SupportedApis {
         .alterConfigs: 0...1,
         .incrementalAlterConfigs: 0...0,
         .deleteRecords: 0...1,
+        .electLeaders: 0...1,
     ]
 
     /// The first Produce version that carries RecordBatch v2.
