@@ -81,3 +81,39 @@ extension KafkaAdmin {
         return results
     }
 }
+
+extension KafkaAdmin {
+    /// One replica's log as DescribeLogDirs reports it.
+    public struct LogDirReplica: Sendable, Equatable, Codable {
+        public var broker: Int32
+        public var logDir: String
+        public var topic: String
+        public var partition: Int32
+        public var sizeBytes: Int64
+        public var offsetLag: Int64
+    }
+
+    /// DescribeLogDirs to every broker (kafka-log-dirs --describe), for `topics` (nil: every topic).
+    public func describeLogDirs(topics: [String]?) async throws -> [LogDirReplica] {
+        let metadata = try await cluster.refreshMetadata(topics: topics)
+        let request = DescribeLogDirsRequest(topics: topics.map { names in
+            names.compactMap { name in
+                metadata.topics[name].map { DescribeLogDirsRequest.Topic(topic: name, partitions: $0.partitions.map(\.topicPartition.partition)) }
+            }
+        })
+        var replicas: [LogDirReplica] = []
+        for broker in metadata.brokers.keys.sorted() {
+            let connection = try await cluster.connection(broker: broker)
+            let response: DescribeLogDirsResponse = try await connection.send(request, timeoutMs: cluster.options.requestTimeoutMs)
+            for result in response.results where result.errorCode == 0 {
+                for topic in result.topics {
+                    for partition in topic.partitions {
+                        replicas.append(LogDirReplica(broker: broker, logDir: result.logDir, topic: topic.name, partition: partition.partitionIndex,
+                                                      sizeBytes: partition.partitionSize, offsetLag: partition.offsetLag))
+                    }
+                }
+            }
+        }
+        return replicas
+    }
+}

@@ -30,9 +30,10 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case describeConfigs = 32
     case deleteGroups = 42
     // Cluster administration (kafka-topics --alter --partitions, kafka-configs, kafka-delete-records,
-    // kafka-leader-election, kafka-cluster).
+    // kafka-leader-election, kafka-log-dirs, kafka-cluster).
     case deleteRecords = 21
     case alterConfigs = 33
+    case describeLogDirs = 35
     case createPartitions = 37
     case electLeaders = 43
     case incrementalAlterConfigs = 44
@@ -67,6 +68,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .deleteGroups: return "DeleteGroups"
         case .deleteRecords: return "DeleteRecords"
         case .alterConfigs: return "AlterConfigs"
+        case .describeLogDirs: return "DescribeLogDirs"
         case .createPartitions: return "CreatePartitions"
         case .electLeaders: return "ElectLeaders"
         case .incrementalAlterConfigs: return "IncrementalAlterConfigs"
@@ -106,6 +108,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .deleteGroups: return 2
         case .deleteRecords: return 2
         case .alterConfigs: return 2
+        case .describeLogDirs: return 2
         case .createPartitions: return 2
         case .electLeaders: return 2
         case .incrementalAlterConfigs: return 1

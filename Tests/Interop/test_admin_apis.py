@@ -451,3 +451,42 @@ def test_preferred_election_moves_leadership_back_on_a_three_broker_lab(lab_fact
     result = samsa("topics", "elect-leaders", topic, "--partition", "0", "-b", lab.bootstrap)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1].split() == [topic, "0", "ELECTION_NOT_NEEDED"]
+
+
+def log_dir_partitions(bootstrap: str, topic: str) -> dict:
+    """{(broker, partition): size} from kafka-python's DescribeLogDirs to every broker."""
+    client = kafka_python_admin(bootstrap)
+    try:
+        answers = client.describe_log_dirs([topic])
+    finally:
+        client.close()
+    return {(answer["broker"], p["partition_index"]): p["partition_size"]
+            for answer in answers for log_dir in answer["log_dirs"] if log_dir["error_code"] == 0
+            for t in log_dir["topics"] if t["name"] == topic for p in t["partitions"]}
+
+
+def test_describe_log_dirs_on_a_standalone_broker(broker):
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    topic = unique_topic("dirs")
+    create_topic(admin, topic, partitions=2)
+    round_trip(broker.bootstrap, topic, 1, [b"x" * 100] * 5)
+    sizes = log_dir_partitions(broker.bootstrap, topic)
+    assert sizes[(1, 0)] == 0 and sizes[(1, 1)] > 500, sizes
+
+
+def test_describe_log_dirs_on_a_three_broker_lab(lab_factory):
+    lab = lab_factory(3)
+    admin = AdminClient({"bootstrap.servers": lab.bootstrap})
+    topic = unique_topic("labdirs")
+    create_topic(admin, topic, partitions=1, replication=3)
+    round_trip(lab.bootstrap, topic, 0, [b"y" * 100] * 5)
+    # acks=all: every in-sync replica holds the records; each broker reports its own copy.
+    sizes = lab.wait_for(lambda: (s := log_dir_partitions(lab.bootstrap, topic)) and len(set(s.values())) == 1 and len(s) == 3 and s,
+                         30, "three replicas of the same size")
+    assert sorted(broker for broker, _ in sizes) == [1, 2, 3] and next(iter(sizes.values())) > 500, sizes
+    result = samsa("cluster", "log-dirs", "--topic", topic, "-b", lab.bootstrap, "--json")
+    assert result.returncode == 0, result.stderr
+    replicas = json.loads(result.stdout)["replicas"]
+    assert sorted((r["broker"], r["partition"], r["size_bytes"]) for r in replicas) == sorted((b, p, s) for (b, p), s in sizes.items())
+    text = samsa("cluster", "log-dirs", "--topic", topic, "-b", lab.bootstrap)
+    assert text.stdout.splitlines()[0].split() == ["BROKER", "LOG-DIR", "TOPIC", "PARTITION", "SIZE", "OFFSET-LAG"]

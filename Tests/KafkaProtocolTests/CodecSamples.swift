@@ -266,4 +266,9 @@ let codecCases: [CodecCase] = [
         ElectLeadersResponse(throttleTimeMs: 8, errorCode: v >= 1 ? 41 : 0, results: [.init(topic: "t", partitions: [
             .init(partitionId: 0, errorCode: 84, errorMessage: "not needed"), .init(partitionId: 2, errorCode: 0)])])
     },
+    CodecCase(DescribeLogDirsRequest.self, 0...1) { _ in DescribeLogDirsRequest(topics: [.init(topic: "t", partitions: [0, 3])]) },
+    CodecCase(DescribeLogDirsResponse.self, 0...1) { _ in
+        DescribeLogDirsResponse(throttleTimeMs: 9, results: [.init(errorCode: 0, logDir: "/data", topics: [
+            .init(name: "t", partitions: [.init(partitionIndex: 0, partitionSize: 4096, offsetLag: 2, isFutureKey: true)])])])
+    },
 ]

@@ -65,3 +65,24 @@ extension RequestRouter {
         })
     }
 }
+
+extension RequestRouter {
+    /// DescribeLogDirs (kafka-log-dirs): this broker's one log directory with the size of each hosted
+    /// partition's log and its offset lag (high watermark minus log end, never negative, as Kafka
+    /// reports it for a replica that is not moving between directories). Requested partitions that
+    /// are not hosted here are left out, as Kafka does.
+    func handleDescribeLogDirs(_ request: DescribeLogDirsRequest, _ context: RequestContext) -> any KafkaMessage {
+        let wanted: Set<TopicPartition>? = request.topics.map { topics in
+            Set(topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) } })
+        }
+        let hosted = broker.replicaManager.allPartitions.filter { wanted?.contains($0.topicPartition) ?? true }
+        let byTopic = Dictionary(grouping: hosted, by: \.topicPartition.topic)
+        let topics = byTopic.keys.sorted().map { name in
+            DescribeLogDirsResponse.Topic(name: name, partitions: byTopic[name]!.sorted { $0.topicPartition.partition < $1.topicPartition.partition }.map { partition in
+                let (size, lag) = partition.logDirDescription
+                return DescribeLogDirsResponse.Partition(partitionIndex: partition.topicPartition.partition, partitionSize: size, offsetLag: lag)
+            })
+        }
+        return DescribeLogDirsResponse(results: [.init(errorCode: 0, logDir: broker.config.logDir, topics: topics)])
+    }
+}

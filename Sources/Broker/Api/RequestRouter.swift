@@ -142,6 +142,9 @@ public final class RequestRouter: Sendable {
             return now(handleDescribeCluster(try DescribeClusterRequest(from: &body, version: version), context))
         case .createPartitions:
             return handleCreatePartitions(try CreatePartitionsRequest(from: &body, version: version), context)
+        case .describeLogDirs:
+            let request = try DescribeLogDirsRequest(from: &body, version: version)
+            return onStorage { [self] in handleDescribeLogDirs(request, context) }
         case .electLeaders:
             return handleElectLeaders(try ElectLeadersRequest(from: &body, version: version), context)
         case .deleteRecords:

@@ -31,6 +31,7 @@ public enum SupportedApis {
         .incrementalAlterConfigs: 0...0,
         .deleteRecords: 0...1,
         .electLeaders: 0...1,
+        .describeLogDirs: 0...1,
     ]
 
     /// The first Produce version that carries RecordBatch v2.
