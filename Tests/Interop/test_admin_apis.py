@@ -386,6 +386,8 @@ def test_the_shell_has_the_same_admin_commands(tmp_path):
         "configs alter orders --set retention.ms=120000 --delete-config max.message.bytes",
         "configs describe orders",
         "cluster describe",
+        "cluster log-dirs orders",
+        "topics elect-leaders orders",
         "topics describe orders",
         "exit",
         "",
@@ -398,7 +400,10 @@ def test_the_shell_has_the_same_admin_commands(tmp_path):
     assert "altered configs of topic orders: retention.ms=120000 -max.message.bytes" in out
     assert any(line.split()[:3] == ["retention.ms", "120000", "DYNAMIC_TOPIC_CONFIG"] for line in out.splitlines()), out
     assert "controller 1" in out and any(line.split()[:1] == ["1*"] for line in out.splitlines()), out
-    assert [line.split()[1] for line in out.splitlines() if line.startswith("orders ")] == ["0", "1", "2"], out
+    assert [line.split()[2:4] for line in out.splitlines() if line.split()[2:3] == ["orders"]][:3] == [["orders", "0"], ["orders", "1"], ["orders", "2"]], out
+    assert [line.split()[1:] for line in out.splitlines() if line.split()[2:3] == ["ELECTION_NOT_NEEDED"]] == [["0", "ELECTION_NOT_NEEDED"], ["1", "ELECTION_NOT_NEEDED"], ["2", "ELECTION_NOT_NEEDED"]], out
+    partition_rows = [line.split() for line in out.splitlines() if line.startswith("orders ") and line.split()[1].isdigit() and len(line.split()) > 3]
+    assert [row[1] for row in partition_rows if not row[2].isalpha()] == ["0", "1", "2"], out
     assert not wait_gone(lab)
 
 

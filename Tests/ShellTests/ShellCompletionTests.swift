@@ -19,9 +19,10 @@ import Testing
     }
 
     @Test func subcommandsAndOptions() {
-        #expect(complete("cluster ") == ["describe", "down", "status", "up"])
+        #expect(complete("cluster ") == ["describe", "down", "log-dirs", "status", "up"])
         #expect(complete("topics c") == ["create"])
         #expect(complete("topics delete") == ["delete", "delete-records"])
+        #expect(complete("topics e") == ["elect-leaders"])
         #expect(complete("configs ") == ["alter", "describe"])
         #expect(complete("cluster up --") == ["--brokers", "--config", "--dir", "--track-durability"])
         #expect(complete("topics create orders2 --p") == ["--partitions"])

@@ -39,6 +39,9 @@ import Testing
         ("configs alter t --set retention.ms=5 --delete-config segment.ms --delete-config flush.ms",
          .configsAlter(topic: "t", set: [P(key: "retention.ms", value: "5")], delete: ["segment.ms", "flush.ms"])),
         ("cluster describe", .clusterDescribe),
+        ("cluster log-dirs", .clusterLogDirs(topic: nil)),
+        ("topics elect-leaders t --partition 1", .topicsElectLeaders(topic: "t", partition: 1)),
+        ("topics elect-leaders", .topicsElectLeaders(topic: nil, partition: nil)),
         ("produce t", .produce(ShellCommand.Produce(topic: "t"))),
         ("produce t --count 10 --acks 1 --idempotence --rate 50 --keys 4 --partition 2",
          .produce(ShellCommand.Produce(topic: "t", count: 10, acks: "1", idempotence: true, rate: 50, keys: 4, partition: 2))),
@@ -81,7 +84,7 @@ import Testing
 
     @Test(arguments: [
         ("clusterr up", "unknown command 'clusterr'", 0, "did you mean 'cluster'? (help lists every command)"),
-        ("cluster", "cluster needs a subcommand", 7, "up, down, status, describe"),
+        ("cluster", "cluster needs a subcommand", 7, "up, down, status, describe, log-dirs"),
         ("cluster upp", "unknown subcommand 'cluster upp'", 8, "did you mean 'cluster up'?"),
         ("cluster up --broker 3", "unknown option '--broker' for cluster up", 11, "did you mean --brokers?"),
         ("cluster up --brokers", "--brokers needs a value", 20, nil),

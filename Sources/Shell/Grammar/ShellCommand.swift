@@ -16,6 +16,8 @@ public enum ShellCommand: Equatable, Sendable {
     case configsDescribe(topic: String)
     case configsAlter(topic: String, set: [Property], delete: [String])
     case clusterDescribe
+    case clusterLogDirs(topic: String?)
+    case topicsElectLeaders(topic: String?, partition: Int32?)
     case produce(Produce)
     case consume(Consume)
     case groupsList

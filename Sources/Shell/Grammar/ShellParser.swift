@@ -80,6 +80,13 @@ public enum ShellParser {
             }
             return .configsAlter(topic: a.positional(0)!, set: set, delete: delete)
         case "cluster describe": return .clusterDescribe
+        case "cluster log-dirs": return .clusterLogDirs(topic: a.positional(0))
+        case "topics elect-leaders":
+            let partition = try a.integer("--partition", range: 0...100_000).map { Int32($0) }
+            if partition != nil && a.positional(0) == nil {
+                throw CommandParseError(message: "--partition needs a topic", offset: a.offset(of: "--partition"))
+            }
+            return .topicsElectLeaders(topic: a.positional(0), partition: partition)
         case "produce":
             var produce = ShellCommand.Produce(topic: a.positional(0)!)
             produce.count = try a.integer("--count", range: 1...10_000_000)

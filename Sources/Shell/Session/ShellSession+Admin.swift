@@ -42,4 +42,36 @@ extension ShellSession {
         }
         say("cluster id \(description.clusterId), controller \(description.controllerId)\n" + table.render())
     }
+
+    func clusterLogDirs(_ topic: String?) async throws {
+        let lab = try requireLab()
+        let replicas = try await KafkaAdmin(cluster: lab.client).describeLogDirs(topics: topic.map { [$0] })
+        var table = TextTable(["BROKER", "LOG-DIR", "TOPIC", "PARTITION", "SIZE", "OFFSET-LAG"])
+        for replica in replicas {
+            table.add([String(replica.broker), replica.logDir, replica.topic, String(replica.partition), String(replica.sizeBytes), String(replica.offsetLag)])
+        }
+        say(table.render())
+    }
+
+    func topicsElectLeaders(_ topic: String?, partition: Int32?) async throws {
+        let lab = try requireLab()
+        var wanted: [TopicPartition]?
+        if let topic {
+            if let partition {
+                wanted = [TopicPartition(topic, partition)]
+            } else {
+                let metadata = try await lab.client.refreshMetadata(topics: [topic])
+                guard let info = metadata.topics[topic], info.errorCode == .none else {
+                    throw Failure("unknown topic '\(topic)'", hint: "topics list shows the topics")
+                }
+                wanted = info.partitions.map(\.topicPartition)
+            }
+        }
+        let results = try await KafkaAdmin(cluster: lab.client).electPreferredLeaders(wanted)
+        var table = TextTable(["TOPIC", "PARTITION", "RESULT"])
+        for tp in results.keys.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+            table.add([tp.topic, String(tp.partition), results[tp]!])
+        }
+        say(table.render())
+    }
 }

@@ -141,6 +141,8 @@ public final class ShellSession {
         case .configsDescribe(let topic): try await configsDescribe(topic)
         case .configsAlter(let topic, let set, let delete): try await configsAlter(topic, set: set, delete: delete)
         case .clusterDescribe: try await clusterDescribe()
+        case .clusterLogDirs(let topic): try await clusterLogDirs(topic)
+        case .topicsElectLeaders(let topic, let partition): try await topicsElectLeaders(topic, partition: partition)
         case .produce(let produce): try await self.produce(produce)
         case .consume(let consume): try await self.consume(consume)
         case .groupsList: try await groupsList()
