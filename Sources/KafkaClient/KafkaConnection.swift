@@ -82,6 +82,8 @@ public final class KafkaConnection: Sendable {
         .findCoordinator: 0...2, .joinGroup: 0...5, .syncGroup: 0...3, .heartbeat: 0...3, .leaveGroup: 0...3,
         .offsetCommit: 2...7, .offsetFetch: 1...5, .describeGroups: 0...4, .listGroups: 0...2, .deleteGroups: 0...1,
         .offsetForLeaderEpoch: 0...3,
+        .createPartitions: 0...1, .describeCluster: 0...1, .alterConfigs: 0...1, .incrementalAlterConfigs: 0...0,
+        .deleteRecords: 0...1, .electLeaders: 0...1, .describeLogDirs: 0...1,
     ]
 
     private init(address: String, channel: any Channel, clientId: String) {

@@ -2,7 +2,8 @@
 ///
 /// Every range starts at 0 where Kafka's does, because librdkafka before 2.12 enables a feature only
 /// when the broker's advertised range contains one exact version (REFERENCES.md). Each range stops at
-/// the last non-flexible version, except ApiVersions, whose v3 request librdkafka sends first.
+/// the last non-flexible version, except ApiVersions, whose v3 request librdkafka sends first, and
+/// DescribeCluster, which is flexible at every version.
 public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case produce = 0
     case fetch = 1
@@ -33,6 +34,15 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case txnOffsetCommit = 28
     case describeConfigs = 32
     case deleteGroups = 42
+    // Cluster administration (kafka-topics --alter --partitions, kafka-configs, kafka-delete-records,
+    // kafka-leader-election, kafka-log-dirs, kafka-cluster).
+    case deleteRecords = 21
+    case alterConfigs = 33
+    case describeLogDirs = 35
+    case createPartitions = 37
+    case electLeaders = 43
+    case incrementalAlterConfigs = 44
+    case describeCluster = 60
 
     /// Kafka's name for the API, as in its protocol guide.
     public var name: String {
@@ -66,6 +76,13 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .txnOffsetCommit: return "TxnOffsetCommit"
         case .describeConfigs: return "DescribeConfigs"
         case .deleteGroups: return "DeleteGroups"
+        case .deleteRecords: return "DeleteRecords"
+        case .alterConfigs: return "AlterConfigs"
+        case .describeLogDirs: return "DescribeLogDirs"
+        case .createPartitions: return "CreatePartitions"
+        case .electLeaders: return "ElectLeaders"
+        case .incrementalAlterConfigs: return "IncrementalAlterConfigs"
+        case .describeCluster: return "DescribeCluster"
         }
     }
 
@@ -104,6 +121,13 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .txnOffsetCommit: return 3
         case .describeConfigs: return 4
         case .deleteGroups: return 2
+        case .deleteRecords: return 2
+        case .alterConfigs: return 2
+        case .describeLogDirs: return 2
+        case .createPartitions: return 2
+        case .electLeaders: return 2
+        case .incrementalAlterConfigs: return 1
+        case .describeCluster: return 0
         }
     }
 

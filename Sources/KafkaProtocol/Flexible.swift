@@ -1,8 +1,9 @@
 import NIOCore
 
 /// Compact (flexible-version) encodings and tagged fields. Samsa caps every API at its last
-/// non-flexible version except ApiVersions v3, whose request librdkafka sends first; these readers
-/// exist for that request and for skipping any tagged fields a client adds.
+/// non-flexible version except ApiVersions v3, whose request librdkafka sends first, and
+/// DescribeCluster, which has no other kind; these readers and writers exist for those and for
+/// skipping any tagged fields a client adds.
 extension ByteBuffer {
     public mutating func readCompactNullableString(_ field: @autoclosure () -> String) throws -> String? {
         let lengthPlusOne = try readUnsignedVarint(field())

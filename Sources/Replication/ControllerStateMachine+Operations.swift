@@ -13,6 +13,8 @@ extension ControllerStateMachine {
         case brokersStarted(Set<Int32>)
         case controlledShutdown(Int32)
         case rebalance(imbalancePercentMax: Int)
+        /// ElectLeaders (preferred): these partitions move to their preferred replica where it can lead.
+        case preferredElection([TopicPartition])
     }
 
     struct PendingWrite: Sendable, Equatable {
@@ -140,6 +142,11 @@ extension ControllerStateMachine {
                     plan.writes.append((pair.tp, .preferredLeader(broker), "preferred replica \(broker)"))
                 }
             }
+        case .preferredElection(let partitions):
+            for tp in partitions {
+                guard let preferred = replicas(of: tp).first, states[tp].map({ $0.leader != preferred }) == true else { continue }
+                plan.writes.append((tp, .preferredLeader(preferred), "preferred replica election requested"))
+            }
         }
         return plan
     }
@@ -165,6 +172,8 @@ extension ControllerStateMachine {
                 .log(.info, "controller: controlled shutdown of broker \(broker): moved \(written.count) partition(s), \(remaining.count) left"),
                 .answerControlledShutdown(broker: broker, remaining: remaining, newLeaders: newLeaders),
             ]
+        case .preferredElection:
+            return propagate(written) + [.log(.info, "controller: preferred replica election moved \(written.count) partition(s)")]
         case .rebalance:
             let moved: [ControllerDirective] = written.isEmpty
                 ? [] : [.log(.info, "controller: moved \(written.count) partition(s) back to their preferred leaders")]

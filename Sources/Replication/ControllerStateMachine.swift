@@ -140,6 +140,24 @@ public struct ControllerStateMachine: Sendable {
         return directives
     }
 
+    /// Topic overrides as re-read after an AlterConfigs (`unclean.leader.election.enable` among them).
+    public mutating func onTopicConfigsRead(_ configs: [String: [String: String]]) {
+        for (topic, config) in configs where assignments[topic] != nil { topicConfigs[topic] = config }
+    }
+
+    /// A topic's assignment grew (CreatePartitions wrote new partitions into it): the new partitions
+    /// get their first state and leaders, as a new topic's do. Existing partitions keep their replicas.
+    public mutating func onPartitionsAdded(_ topic: String, assignment: [Int32: [Int32]]) -> [ControllerDirective] {
+        guard let known = assignments[topic] else { return [] }
+        let added = assignment.keys.filter { known[$0] == nil }.sorted()
+        guard !added.isEmpty else { return [] }
+        assignments[topic] = known.merging(assignment) { old, _ in old }
+        let fresh = added.map { TopicPartition(topic, $0) }.filter { states[$0] == nil }
+        var directives = run([.initialize(fresh)])
+        directives.append(.log(.info, "controller: topic \(topic) grew to \(known.count + added.count) partitions"))
+        return directives
+    }
+
     /// A topic was marked for deletion: its replicas stop and delete their logs, then its nodes go.
     public mutating func onTopicMarkedForDeletion(_ topic: String) -> [ControllerDirective] {
         guard let assignment = assignments[topic] else { return [.deleteMarker(topic)] }
@@ -164,6 +182,22 @@ public struct ControllerStateMachine: Sendable {
     }
 
     // MARK: Broker requests and timers
+
+    /// Why a preferred replica election of `tp` would not happen, as ElectLeaders answers it:
+    /// UNKNOWN_TOPIC_OR_PARTITION, ELECTION_NOT_NEEDED (the preferred replica leads), or
+    /// PREFERRED_LEADER_NOT_AVAILABLE (it is not alive or not in the ISR); nil when it can.
+    public func preferredElectionRefusal(_ tp: TopicPartition) -> ErrorCode? {
+        guard let preferred = replicas(of: tp).first, let state = states[tp] else { return .unknownTopicOrPartition }
+        if state.leader == preferred { return .electionNotNeeded }
+        guard liveIds.contains(preferred), state.isr.contains(preferred) else { return .preferredLeaderNotAvailable }
+        return nil
+    }
+
+    /// ElectLeaders with the preferred election type: each of `partitions` that can (see
+    /// `preferredElectionRefusal`) gets its preferred replica as leader, with an epoch bump.
+    public mutating func onPreferredElectionRequested(_ partitions: [TopicPartition]) -> [ControllerDirective] {
+        run([.preferredElection(partitions.filter { preferredElectionRefusal($0) == nil }.sorted())])
+    }
 
     /// A broker asked to shut down: leadership of its partitions moves to other ISR members and it
     /// leaves every ISR. Ends with `.answerControlledShutdown`.

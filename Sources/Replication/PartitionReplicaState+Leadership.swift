@@ -59,4 +59,21 @@ extension PartitionReplicaState {
         if currentLeaderEpoch > leaderEpoch { return .unknownLeaderEpoch }
         return nil
     }
+
+    /// What DeleteRecords does on this replica.
+    public enum DeleteRecordsDecision: Sendable, Equatable {
+        /// Move the log start up to this offset.
+        case advance(to: Int64)
+        case refuse(ErrorCode)
+    }
+
+    /// DeleteRecords up to `offset` (-1: the high watermark), as Kafka decides it: only the leader
+    /// deletes, and never above the high watermark (OFFSET_OUT_OF_RANGE), so no record a consumer
+    /// cannot read yet, and none a new leader might still need, goes.
+    public func deleteRecordsDecision(_ offset: Int64) -> DeleteRecordsDecision {
+        guard isLeader else { return .refuse(.notLeaderOrFollower) }
+        if offset == -1 { return .advance(to: highWatermark) }
+        guard offset >= 0, offset <= highWatermark else { return .refuse(.offsetOutOfRange) }
+        return .advance(to: offset)
+    }
 }

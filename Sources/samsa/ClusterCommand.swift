@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaClient
 import Lab
 import Synchronization
 import Logging
@@ -8,7 +9,7 @@ struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Run a local multi-process cluster: ZooKeeper and N brokers.",
-        subcommands: [Up.self, Status.self, Down.self]
+        subcommands: [Up.self, Status.self, Down.self, Describe.self, LogDirs.self]
     )
 
     struct Up: AsyncParsableCommand {
@@ -133,6 +134,54 @@ struct ClusterCommand: AsyncParsableCommand {
                 return
             }
             print(LabStatusView.render(status))
+        }
+    }
+
+    struct Describe: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cluster id, controller and brokers of any running cluster (DescribeCluster, as kafka-cluster / rpk cluster info).")
+        @OptionGroup var client: ClientOptions
+        @Flag(name: .long, help: "JSON for scripts.") var json = false
+
+        func run() async throws {
+            try await client.run("cluster describe") { cluster in
+                let description = try await KafkaAdmin(cluster: cluster).describeCluster()
+                if json {
+                    try printJSON(description)
+                    return
+                }
+                print("CLUSTER ID: \(description.clusterId)")
+                print("CONTROLLER: \(description.controllerId)")
+                var table = TextTable(["ID", "HOST", "PORT", "RACK"])
+                for broker in description.brokers {
+                    table.add([String(broker.id) + (broker.id == description.controllerId ? "*" : ""), broker.host, String(broker.port), broker.rack ?? "-"])
+                }
+                print(table.render())
+            }
+        }
+    }
+
+    struct LogDirs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "log-dirs",
+            abstract: "Each broker's replicas with their log size (DescribeLogDirs, as kafka-log-dirs --describe).")
+        @OptionGroup var client: ClientOptions
+        @Option(name: .long, help: "Only this topic. Repeatable.") var topic: [String] = []
+        @Flag(name: .long, help: "JSON for scripts.") var json = false
+
+        func run() async throws {
+            try await client.run("cluster log-dirs") { cluster in
+                let replicas = try await KafkaAdmin(cluster: cluster).describeLogDirs(topics: topic.isEmpty ? nil : topic)
+                if json {
+                    try printJSON(["replicas": replicas])
+                    return
+                }
+                var table = TextTable(["BROKER", "LOG-DIR", "TOPIC", "PARTITION", "SIZE", "OFFSET-LAG"])
+                for replica in replicas {
+                    table.add([String(replica.broker), replica.logDir, replica.topic, String(replica.partition), String(replica.sizeBytes), String(replica.offsetLag)])
+                }
+                print(table.render())
+            }
         }
     }
 

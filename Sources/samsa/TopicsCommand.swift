@@ -7,8 +7,8 @@ import Lab
 struct TopicsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topics",
-        abstract: "List, describe, create and delete topics (as kafka-topics).",
-        subcommands: [List.self, Describe.self, Create.self, Delete.self]
+        abstract: "List, describe, create, alter and delete topics (as kafka-topics), and delete their oldest records.",
+        subcommands: [List.self, Describe.self, Create.self, Alter.self, DeleteRecords.self, ElectLeaders.self, Delete.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -89,6 +89,102 @@ struct TopicsCommand: AsyncParsableCommand {
             try await client.run("topics create") { cluster in
                 try await KafkaAdmin(cluster: cluster).createTopic(name, partitions: partitions, replicationFactor: replicationFactor, configs: configs)
                 print("Created topic \(name).")
+            }
+        }
+    }
+
+    struct Alter: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add partitions to a topic (as kafka-topics --alter --partitions).",
+            discussion: "--partitions is the new total, which must be above the current count; partitions are never removed.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Topic name.") var name: String
+        @Option(name: .long, help: "The new total number of partitions.") var partitions: Int32
+        @Option(name: .long, help: "Replicas of each new partition, as kafka-topics: 1:2,2:3 (a comma between partitions, a colon between brokers).")
+        var replicaAssignment: String?
+        @Flag(name: .long, help: "Let the broker check the change without making it.") var validateOnly = false
+
+        func validate() throws {
+            guard partitions > 0 else { throw ValidationError("--partitions must be positive") }
+            _ = try assignments()
+        }
+
+        func assignments() throws -> [[Int32]]? {
+            guard let replicaAssignment else { return nil }
+            return try replicaAssignment.split(separator: ",", omittingEmptySubsequences: false).map { partition in
+                try partition.split(separator: ":", omittingEmptySubsequences: false).map { broker in
+                    guard let id = Int32(broker.trimmingCharacters(in: .whitespaces)), id >= 0 else {
+                        throw ValidationError("--replica-assignment '\(replicaAssignment)': '\(broker)' is not a broker id")
+                    }
+                    return id
+                }
+            }
+        }
+
+        func run() async throws {
+            let assignments = try assignments()
+            try await client.run("topics alter") { cluster in
+                try await KafkaAdmin(cluster: cluster).createPartitions(name, count: partitions, assignments: assignments, validateOnly: validateOnly)
+                print(validateOnly ? "Topic \(name) can have \(partitions) partitions." : "Topic \(name) now has \(partitions) partitions.")
+            }
+        }
+    }
+
+    struct DeleteRecords: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "delete-records",
+            abstract: "Delete a partition's records below an offset (as kafka-delete-records).",
+            discussion: "The partition's log start offset moves up to --offset (-1: the high watermark); consumers then start there.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Topic name.") var name: String
+        @Option(name: .long, help: "The partition.") var partition: Int32
+        @Option(name: .long, help: "Records below this offset go; -1 means the high watermark.") var offset: Int64
+
+        func validate() throws {
+            guard partition >= 0 else { throw ValidationError("--partition must not be negative") }
+            guard offset >= -1 else { throw ValidationError("--offset must be an offset, or -1 for the high watermark") }
+        }
+
+        func run() async throws {
+            try await client.run("topics delete-records") { cluster in
+                let low = try await KafkaAdmin(cluster: cluster).deleteRecords(TopicPartition(name, partition), before: offset)
+                print("Partition \(name)/\(partition) now starts at offset \(low) (low watermark).")
+            }
+        }
+    }
+
+    struct ElectLeaders: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "elect-leaders",
+            abstract: "Move leadership back to the preferred replicas (as kafka-leader-election --election-type PREFERRED).",
+            discussion: "Without a topic, every partition. Prints each partition's answer: NONE when it moved, ELECTION_NOT_NEEDED when the preferred replica already leads.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Only this topic.") var name: String?
+        @Option(name: .long, help: "Only this partition (needs a topic).") var partition: Int32?
+
+        func validate() throws {
+            if partition != nil && name == nil { throw ValidationError("--partition needs a topic") }
+        }
+
+        func run() async throws {
+            try await client.run("topics elect-leaders") { cluster in
+                let admin = KafkaAdmin(cluster: cluster)
+                var wanted: [TopicPartition]?
+                if let name {
+                    if let partition {
+                        wanted = [TopicPartition(name, partition)]
+                    } else {
+                        let metadata = try await cluster.refreshMetadata(topics: [name])
+                        guard let topic = metadata.topics[name], topic.errorCode == .none else { throw KafkaClientError.unknownTopic(name) }
+                        wanted = topic.partitions.map(\.topicPartition)
+                    }
+                }
+                let results = try await admin.electPreferredLeaders(wanted)
+                var table = TextTable(["TOPIC", "PARTITION", "RESULT"])
+                for tp in results.keys.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+                    table.add([tp.topic, String(tp.partition), results[tp]!])
+                }
+                print(table.render())
             }
         }
     }

@@ -245,4 +245,56 @@ let codecCases: [CodecCase] = [
     CodecCase(ListGroupsResponse.self, 0...2) { v in ListGroupsResponse(throttleTimeMs: v >= 1 ? 1 : 0, errorCode: 15, groups: [.init(groupId: "g", protocolType: "consumer")]) },
     CodecCase(DeleteGroupsRequest.self, 0...1) { _ in DeleteGroupsRequest(groupsNames: ["g"]) },
     CodecCase(DeleteGroupsResponse.self, 0...1) { _ in DeleteGroupsResponse(throttleTimeMs: 1, results: [.init(groupId: "g", errorCode: 68)]) },
+    // Cluster administration.
+    CodecCase(CreatePartitionsRequest.self, 0...1) { _ in
+        CreatePartitionsRequest(topics: [.init(name: "orders", count: 5, assignments: [[1, 2], [2, 3]]), .init(name: "logs", count: 2)],
+                                timeoutMs: 3000, validateOnly: true)
+    },
+    CodecCase(CreatePartitionsResponse.self, 0...1) { _ in
+        CreatePartitionsResponse(throttleTimeMs: 3, results: [.init(name: "orders", errorCode: 37, errorMessage: "too few"), .init(name: "logs", errorCode: 0)])
+    },
+    CodecCase(DescribeClusterRequest.self, 0...1) { v in
+        DescribeClusterRequest(includeClusterAuthorizedOperations: true, endpointType: v >= 1 ? 2 : 1)
+    },
+    CodecCase(DescribeClusterResponse.self, 0...1) { v in
+        DescribeClusterResponse(throttleTimeMs: 4, errorCode: 35, errorMessage: "no", endpointType: v >= 1 ? 2 : 1, clusterId: "cid", controllerId: 2,
+                                brokers: [.init(brokerId: 1, host: "h1", port: 9092, rack: "r1"), .init(brokerId: 2, host: "h2", port: 9093)],
+                                clusterAuthorizedOperations: 12)
+    },
+    CodecCase(AlterConfigsRequest.self, 0...1) { _ in
+        AlterConfigsRequest(resources: [.init(resourceType: 2, resourceName: "t", configs: [.init(name: "retention.ms", value: "1000"),
+                                                                                           .init(name: "cleanup.policy", value: nil)])],
+                            validateOnly: true)
+    },
+    CodecCase(AlterConfigsResponse.self, 0...1) { _ in
+        AlterConfigsResponse(throttleTimeMs: 5, responses: [.init(errorCode: 40, errorMessage: "bad", resourceType: 2, resourceName: "t")])
+    },
+    CodecCase(IncrementalAlterConfigsRequest.self, 0...0) { _ in
+        IncrementalAlterConfigsRequest(resources: [.init(resourceType: 2, resourceName: "t", configs: [.init(name: "retention.ms", operation: 0, value: "1000"),
+                                                                                                      .init(name: "segment.ms", operation: 1, value: nil)])],
+                                       validateOnly: true)
+    },
+    CodecCase(IncrementalAlterConfigsResponse.self, 0...0) { _ in
+        IncrementalAlterConfigsResponse(throttleTimeMs: 6, responses: [.init(errorCode: 0, errorMessage: nil, resourceType: 2, resourceName: "t"),
+                                                                       .init(errorCode: 40, errorMessage: "bad", resourceType: 4, resourceName: "1")])
+    },
+    CodecCase(DeleteRecordsRequest.self, 0...1) { _ in
+        DeleteRecordsRequest(topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, offset: 42), .init(partitionIndex: 2, offset: -1)])], timeoutMs: 3000)
+    },
+    CodecCase(DeleteRecordsResponse.self, 0...1) { _ in
+        DeleteRecordsResponse(throttleTimeMs: 7, topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, lowWatermark: 42, errorCode: 0),
+                                                                                        .init(partitionIndex: 2, lowWatermark: -1, errorCode: 1)])])
+    },
+    CodecCase(ElectLeadersRequest.self, 0...1) { v in
+        ElectLeadersRequest(electionType: v >= 1 ? 1 : 0, topicPartitions: [.init(topic: "t", partitions: [0, 2])], timeoutMs: 3000)
+    },
+    CodecCase(ElectLeadersResponse.self, 0...1) { v in
+        ElectLeadersResponse(throttleTimeMs: 8, errorCode: v >= 1 ? 41 : 0, results: [.init(topic: "t", partitions: [
+            .init(partitionId: 0, errorCode: 84, errorMessage: "not needed"), .init(partitionId: 2, errorCode: 0)])])
+    },
+    CodecCase(DescribeLogDirsRequest.self, 0...1) { _ in DescribeLogDirsRequest(topics: [.init(topic: "t", partitions: [0, 3])]) },
+    CodecCase(DescribeLogDirsResponse.self, 0...1) { _ in
+        DescribeLogDirsResponse(throttleTimeMs: 9, results: [.init(errorCode: 0, logDir: "/data", topics: [
+            .init(name: "t", partitions: [.init(partitionIndex: 0, partitionSize: 4096, offsetLag: 2, isFutureKey: true)])])])
+    },
 ]

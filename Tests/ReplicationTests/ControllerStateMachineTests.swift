@@ -292,4 +292,39 @@ import Testing
         _ = correct.feed(correct.machine.onBrokersChanged([2]))
         #expect(correct.store[orders0]?.leader == -1)
     }
+    @Test func addedPartitionsGetFirstStatesWhileExistingOnesKeepTheirs() {
+        let harness = cluster([0: [1, 2, 3]])
+        let before = harness.store[orders0]
+        let writesBefore = harness.writes.count
+        let directives = harness.feed(harness.machine.onPartitionsAdded("orders", assignment: [0: [3, 2, 1], 1: [2, 3, 1]]))
+        #expect(harness.store[orders0] == before, "partition 0 is untouched")
+        #expect(harness.store[orders1] == ControllerPartitionState(leader: 2, leaderEpoch: 0, isr: [2, 3, 1], controllerEpoch: 1, version: 0))
+        #expect(harness.writes.count == writesBefore + 1 && harness.writes.last?.expectedVersion == nil)
+        #expect(harness.machine.replicas(of: orders0) == [1, 2, 3], "an existing partition's replicas do not change")
+        #expect(directives.leaderAndIsr[2]?.contains { $0.partition == orders1 } == true)
+        #expect(Set(directives.updateMetadataBrokers) == [1, 2, 3])
+    }
+
+    @Test func anAssignmentWithoutNewPartitionsChangesNothing() {
+        let harness = cluster([0: [1, 2, 3]])
+        #expect(harness.machine.onPartitionsAdded("orders", assignment: [0: [1, 2, 3]]).isEmpty)
+        #expect(harness.machine.onPartitionsAdded("nosuch", assignment: [0: [1]]).isEmpty)
+    }
+    @Test func aPreferredElectionMovesLeadershipBackOnlyWhereItCan() {
+        let harness = cluster([0: [1, 2, 3], 1: [2, 3, 1]])
+        _ = harness.feed(harness.machine.onBrokersChanged([2, 3]))
+        _ = harness.feed(harness.machine.onBrokersChanged([1, 2, 3]))
+        #expect(harness.store[orders0]?.leader == 2, "broker 1 came back but does not lead yet")
+        #expect(harness.machine.preferredElectionRefusal(orders0) == .preferredLeaderNotAvailable, "broker 1 is not in the ISR yet")
+        harness.leaderWritesIsr(orders0, [2, 3, 1])
+        _ = harness.machine.onPartitionStatesRead(changed: [orders0], read: [orders0: harness.store[orders0]!])
+        #expect(harness.machine.preferredElectionRefusal(orders0) == nil)
+        #expect(harness.machine.preferredElectionRefusal(orders1) == .electionNotNeeded)
+        #expect(harness.machine.preferredElectionRefusal(TopicPartition("orders", 9)) == .unknownTopicOrPartition)
+        let epoch = harness.store[orders0]!.leaderEpoch
+        let directives = harness.feed(harness.machine.onPreferredElectionRequested([orders0, orders1]))
+        #expect(harness.store[orders0]?.leader == 1 && harness.store[orders0]?.leaderEpoch == epoch + 1)
+        #expect(harness.store[orders1]?.leader == 2, "already led by its preferred replica")
+        #expect(directives.leaderAndIsr[1]?.contains { $0.partition == orders0 } == true)
+    }
 }

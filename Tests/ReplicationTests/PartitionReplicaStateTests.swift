@@ -152,4 +152,18 @@ import Testing
         #expect(state.followers[2]?.logEndOffset == -1)
         #expect(state.leaderEpochStartOffset == 10)
     }
+    @Test func deleteRecordsGoesUpToTheHighWatermarkOnTheLeaderOnly() {
+        var state = leader()
+        _ = state.onLocalAppend(logEndOffset: 10)
+        _ = state.onFollowerFetch(replica: 2, fetchOffset: 6, nowMs: 1)
+        _ = state.onFollowerFetch(replica: 3, fetchOffset: 6, nowMs: 1)
+        #expect(state.highWatermark == 6)
+        #expect(state.deleteRecordsDecision(4) == .advance(to: 4))
+        #expect(state.deleteRecordsDecision(6) == .advance(to: 6))
+        #expect(state.deleteRecordsDecision(-1) == .advance(to: 6), "-1 means the high watermark")
+        #expect(state.deleteRecordsDecision(7) == .refuse(.offsetOutOfRange), "above the HW, though below the LEO")
+        #expect(state.deleteRecordsDecision(-2) == .refuse(.offsetOutOfRange))
+        _ = state.becomeFollower(leader: 2, epoch: 6, isr: [1, 2, 3], replicas: [1, 2, 3], stateVersion: 8)
+        #expect(state.deleteRecordsDecision(4) == .refuse(.notLeaderOrFollower))
+    }
 }

@@ -14,13 +14,16 @@ import Testing
                      "attach", "crash", "partition", "isolate-zk", "slow", "heal"] {
             #expect(all.contains(word), "\(word)")
         }
-        #expect(complete("c") == ["check", "cluster", "consume", "crash"])
+        #expect(complete("c") == ["check", "cluster", "configs", "consume", "crash"])
         #expect(complete("iso") == ["isolate", "isolate-zk"])
     }
 
     @Test func subcommandsAndOptions() {
-        #expect(complete("cluster ") == ["down", "status", "up"])
+        #expect(complete("cluster ") == ["describe", "down", "log-dirs", "status", "up"])
         #expect(complete("topics c") == ["create"])
+        #expect(complete("topics delete") == ["delete", "delete-records"])
+        #expect(complete("topics e") == ["elect-leaders"])
+        #expect(complete("configs ") == ["alter", "describe"])
         #expect(complete("cluster up --") == ["--brokers", "--config", "--dir", "--track-durability"])
         #expect(complete("topics create orders2 --p") == ["--partitions"])
         #expect(complete("produce orders --count 5 --") == ["--acks", "--compression", "--idempotence", "--keys", "--partition", "--rate"])

@@ -43,3 +43,46 @@ extension RequestRouter {
         return cluster.partitions[tp] != nil || cluster.brokers.isEmpty ? .notLeaderOrFollower : .unknownTopicOrPartition
     }
 }
+
+extension RequestRouter {
+    /// DeleteRecords (kafka-delete-records): each partition's leader moves its log start up to the
+    /// requested offset (-1: the high watermark) and answers the new log start as the low watermark.
+    /// Followers follow through the log start offset of the leader's fetch answers; unlike Kafka,
+    /// the answer does not wait for them.
+    func handleDeleteRecords(_ request: DeleteRecordsRequest, _ context: RequestContext) -> any KafkaMessage {
+        DeleteRecordsResponse(topics: request.topics.map { topic in
+            DeleteRecordsResponse.Topic(name: topic.name, partitions: topic.partitions.map { wanted in
+                let tp = TopicPartition(topic.name, wanted.partitionIndex)
+                guard let partition = broker.replicaManager.partition(tp) else {
+                    return .init(partitionIndex: wanted.partitionIndex, lowWatermark: -1, errorCode: missingPartitionError(tp).rawValue)
+                }
+                let outcome = partition.deleteRecords(before: wanted.offset)
+                if outcome.errorCode == .none {
+                    logger.info("DeleteRecords: \(tp) now starts at \(outcome.lowWatermark)")
+                }
+                return .init(partitionIndex: wanted.partitionIndex, lowWatermark: outcome.lowWatermark, errorCode: outcome.errorCode.rawValue)
+            })
+        })
+    }
+}
+
+extension RequestRouter {
+    /// DescribeLogDirs (kafka-log-dirs): this broker's one log directory with the size of each hosted
+    /// partition's log and its offset lag (high watermark minus log end, never negative, as Kafka
+    /// reports it for a replica that is not moving between directories). Requested partitions that
+    /// are not hosted here are left out, as Kafka does.
+    func handleDescribeLogDirs(_ request: DescribeLogDirsRequest, _ context: RequestContext) -> any KafkaMessage {
+        let wanted: Set<TopicPartition>? = request.topics.map { topics in
+            Set(topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) } })
+        }
+        let hosted = broker.replicaManager.allPartitions.filter { wanted?.contains($0.topicPartition) ?? true }
+        let byTopic = Dictionary(grouping: hosted, by: \.topicPartition.topic)
+        let topics = byTopic.keys.sorted().map { name in
+            DescribeLogDirsResponse.Topic(name: name, partitions: byTopic[name]!.sorted { $0.topicPartition.partition < $1.topicPartition.partition }.map { partition in
+                let (size, lag) = partition.logDirDescription
+                return DescribeLogDirsResponse.Partition(partitionIndex: partition.topicPartition.partition, partitionSize: size, offsetLag: lag)
+            })
+        }
+        return DescribeLogDirsResponse(results: [.init(errorCode: 0, logDir: broker.config.logDir, topics: topics)])
+    }
+}

@@ -138,6 +138,22 @@ public final class RequestRouter: Sendable {
             return handleDeleteTopics(try DeleteTopicsRequest(from: &body, version: version), context)
         case .describeConfigs:
             return now(handleDescribeConfigs(try DescribeConfigsRequest(from: &body, version: version), context))
+        case .describeCluster:
+            return now(handleDescribeCluster(try DescribeClusterRequest(from: &body, version: version), context))
+        case .createPartitions:
+            return handleCreatePartitions(try CreatePartitionsRequest(from: &body, version: version), context)
+        case .describeLogDirs:
+            let request = try DescribeLogDirsRequest(from: &body, version: version)
+            return onStorage { [self] in handleDescribeLogDirs(request, context) }
+        case .electLeaders:
+            return handleElectLeaders(try ElectLeadersRequest(from: &body, version: version), context)
+        case .deleteRecords:
+            let request = try DeleteRecordsRequest(from: &body, version: version)
+            return onStorage { [self] in handleDeleteRecords(request, context) }
+        case .alterConfigs:
+            return handleAlterConfigs(try AlterConfigsRequest(from: &body, version: version), context)
+        case .incrementalAlterConfigs:
+            return handleIncrementalAlterConfigs(try IncrementalAlterConfigsRequest(from: &body, version: version), context)
         case .initProducerId:
             return handleInitProducerId(try InitProducerIdRequest(from: &body, version: version), context)
         case .findCoordinator, .joinGroup, .syncGroup, .heartbeat, .leaveGroup, .offsetCommit, .offsetFetch,

@@ -25,6 +25,13 @@ public enum SupportedApis {
         .describeGroups: 0...4,
         .listGroups: 0...2,
         .deleteGroups: 0...1,
+        .describeCluster: 0...1,
+        .createPartitions: 0...1,
+        .alterConfigs: 0...1,
+        .incrementalAlterConfigs: 0...0,
+        .deleteRecords: 0...1,
+        .electLeaders: 0...1,
+        .describeLogDirs: 0...1,
     ]
 
     /// The first Produce version that carries RecordBatch v2.

@@ -44,7 +44,14 @@ final class ClusterRuntime: Sendable {
         let channel = ControllerChannelManager(controllerId: config.brokerId, peers: config.peerAddresses, group: group,
                                                timeoutMs: config.controllerSocketTimeoutMs, logger: logger)
         controller = Controller(brokerId: config.brokerId, config: config, channel: channel, logger: logger, events: events, metrics: metrics)
-        agent = ZkClusterAgent(brokerId: config.brokerId, advertised: advertised, session: session, controller: controller, metadata: metadata, logger: logger)
+        agent = ZkClusterAgent(brokerId: config.brokerId, advertised: advertised, session: session, controller: controller, metadata: metadata,
+                               logger: logger) { [metadata, replicaManager] configs in
+            let known = metadata.snapshot.topicConfigs
+            let changed = configs.filter { known[$0.key] != $0.value }
+            guard !changed.isEmpty else { return }
+            metadata.update { cluster in for (topic, config) in changed { cluster.topicConfigs[topic] = config } }
+            for (topic, config) in changed { replicaManager.updateTopicConfig(topic, overrides: config) }
+        }
         fetchers = ReplicaFetcherManager(brokerId: config.brokerId, config: config, replicaManager: replicaManager, events: events,
                                          logger: logger, group: group)
         replicaManager.setIsrWriter(ZkIsrWriter(session: session))

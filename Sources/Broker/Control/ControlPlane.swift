@@ -30,12 +30,17 @@ public struct TopicOperationResult: Sendable, Equatable {
     }
 }
 
-/// The cluster-level operations a broker forwards instead of doing locally: topic creation and
-/// deletion, and producer-id allocation. A standalone broker is its own controller
+/// The cluster-level operations a broker forwards instead of doing locally: topic creation,
+/// deletion and growth, and producer-id allocation. A standalone broker is its own controller
 /// (`LocalControlPlane`); in a cluster they go through ZooKeeper.
 public protocol ControlPlane: Sendable {
     func createTopics(_ topics: [TopicCreation], validateOnly: Bool) async -> [TopicOperationResult]
     func deleteTopics(_ names: [String]) async -> [TopicOperationResult]
+    /// Raises partition counts (CreatePartitions); every result is the topic's.
+    func createPartitions(_ increases: [PartitionIncrease], validateOnly: Bool) async -> [TopicOperationResult]
+    /// Changes a topic's config overrides (AlterConfigs, IncrementalAlterConfigs) where topic
+    /// configs are kept, and has every broker hosting the topic apply them.
+    func alterTopicConfigs(_ topic: String, _ change: TopicConfigChange, validateOnly: Bool) async -> TopicOperationResult
     /// A producer id no other producer in the cluster has been given.
     func allocateProducerId() async throws -> Int64
 }

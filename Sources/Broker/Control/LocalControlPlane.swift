@@ -91,8 +91,8 @@ public final class LocalControlPlane: ControlPlane {
         }
     }
 
-    private func publish(_ name: String, _ topic: Document.Topic) {
-        let leaderships = (0..<topic.partitions).map { index in
+    private func publish(_ name: String, _ topic: Document.Topic, from first: Int32 = 0) {
+        let leaderships = (first..<topic.partitions).map { index in
             PartitionLeadership(topicPartition: TopicPartition(name, index), leader: brokerId, leaderEpoch: topic.leaderEpoch,
                                 isr: [brokerId], replicas: [brokerId], controllerEpoch: 1, stateVersion: 0)
         }
@@ -128,6 +128,57 @@ public final class LocalControlPlane: ControlPlane {
                 logger.info("created topic \(topic.name) with \(partitions) partition(s)")
                 return TopicOperationResult(name: topic.name, errorCode: .none)
             }
+        }
+    }
+
+    public func createPartitions(_ increases: [PartitionIncrease], validateOnly: Bool) async -> [TopicOperationResult] {
+        state.withLockedValue { document in
+            increases.map { increase in
+                let current = document.topics[increase.name].map { topic in
+                    Dictionary(uniqueKeysWithValues: (0..<topic.partitions).map { ($0, [brokerId]) })
+                }
+                let hosted = document.topics.values.reduce(0) { $0 + Int($1.partitions) }
+                let plan: [Int32: [Int32]]
+                switch TopicValidation.planIncrease(increase, current: current, liveBrokers: [brokerId], hosted: [brokerId: hosted], limits: limits) {
+                case .failure(let failure): return failure.result
+                case .success(let planned): plan = planned
+                }
+                if validateOnly { return TopicOperationResult(name: increase.name, errorCode: .none) }
+                var updated = document
+                let before = updated.topics[increase.name]!.partitions
+                updated.topics[increase.name]!.partitions = increase.count
+                do { try Self.persist(updated, to: path) } catch {
+                    return TopicOperationResult(name: increase.name, errorCode: .kafkaStorageError, message: "\(error)")
+                }
+                document = updated
+                publish(increase.name, updated.topics[increase.name]!, from: before)
+                logger.info("topic \(increase.name) grew from \(before) to \(increase.count) partition(s) (\(plan.count) added)")
+                return TopicOperationResult(name: increase.name, errorCode: .none)
+            }
+        }
+    }
+
+    public func alterTopicConfigs(_ topic: String, _ change: TopicConfigChange, validateOnly: Bool) async -> TopicOperationResult {
+        state.withLockedValue { document in
+            guard let entry = document.topics[topic] else {
+                return TopicOperationResult(name: topic, errorCode: .unknownTopicOrPartition, message: "topic '\(topic)' does not exist")
+            }
+            let configs: [String: String]
+            switch change.apply(to: entry.configs, topic: topic, replicationFactor: 1) {
+            case .failure(let failure): return failure.result
+            case .success(let updated): configs = updated
+            }
+            if validateOnly { return TopicOperationResult(name: topic, errorCode: .none) }
+            var updated = document
+            updated.topics[topic]!.configs = configs
+            do { try Self.persist(updated, to: path) } catch {
+                return TopicOperationResult(name: topic, errorCode: .kafkaStorageError, message: "\(error)")
+            }
+            document = updated
+            metadata.update { $0.topicConfigs[topic] = configs }
+            replicaManager.updateTopicConfig(topic, overrides: configs)
+            logger.info("topic \(topic) configs are now \(configs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })")
+            return TopicOperationResult(name: topic, errorCode: .none)
         }
     }
 

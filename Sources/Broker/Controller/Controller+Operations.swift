@@ -35,3 +35,21 @@ extension Controller {
         for topic in marked.sorted() { try execute(machine.onTopicMarkedForDeletion(topic), zk) }
     }
 }
+
+extension Controller {
+    /// ElectLeaders (preferred) on the active controller, for `partitions` (nil: every partition).
+    /// Returns each partition's answer: none when its preferred replica leads after the election,
+    /// else why not (`ControllerStateMachine.preferredElectionRefusal`); nil when this broker is not
+    /// the controller.
+    func electPreferredLeaders(_ zk: any CoordinationClient, _ partitions: [TopicPartition]?) throws -> [TopicPartition: ErrorCode]? {
+        guard active else { return nil }
+        let wanted = partitions ?? machine.allPartitions
+        var results: [TopicPartition: ErrorCode] = [:]
+        for tp in wanted { if let refusal = machine.preferredElectionRefusal(tp) { results[tp] = refusal } }
+        try execute(machine.onPreferredElectionRequested(wanted), zk)
+        for tp in wanted where results[tp] == nil {
+            results[tp] = machine.states[tp]?.leader == machine.replicas(of: tp).first ? ErrorCode.none : .preferredLeaderNotAvailable
+        }
+        return results
+    }
+}

@@ -114,7 +114,8 @@ final class Controller: @unchecked Sendable {
         let path = ZkPaths.topic(topic)
         let assignment: ZkTopicAssignment
         do {
-            assignment = try ZkJSON.decode(ZkTopicAssignment.self, try zk.get(path, watch: false).data, path: path)
+            // The data watch reports partitions added by CreatePartitions.
+            assignment = try ZkJSON.decode(ZkTopicAssignment.self, try zk.get(path, watch: true).data, path: path)
         } catch CoordinationError.noNode { return }
         var config: [String: String]?
         if let data = try? zk.get(ZkPaths.topicConfig(topic), watch: false).data,
@@ -147,6 +148,8 @@ final class Controller: @unchecked Sendable {
             try processDeletions(zk)
         case .nodeChildrenChanged(ZkPaths.isrChangeNotifications):
             try processIsrChangeNotifications(zk)
+        case .nodeDataChanged(let path):
+            if let topic = ZkPaths.topicName(ofAssignmentPath: path) { try partitionsChanged(zk, topic) }
         default:
             break
         }
@@ -157,6 +160,16 @@ final class Controller: @unchecked Sendable {
         let added = names.subtracting(machine.assignments.keys).sorted()
         for topic in added { try loadTopic(zk, topic) }
         try execute(machine.onTopicsCreated(added), zk)
+    }
+
+    /// A topic's assignment node changed: read it (re-arming the watch) and start its new partitions.
+    private func partitionsChanged(_ zk: any CoordinationClient, _ topic: String) throws {
+        let path = ZkPaths.topic(topic)
+        let assignment: ZkTopicAssignment
+        do {
+            assignment = try ZkJSON.decode(ZkTopicAssignment.self, try zk.get(path, watch: true).data, path: path)
+        } catch CoordinationError.noNode { return }
+        try execute(machine.onPartitionsAdded(topic, assignment: assignment.assignment), zk)
     }
 
     /// Kafka's auto leader rebalance (see `ControllerStateMachine.onRebalanceDue`).

@@ -27,6 +27,10 @@ extension Partition {
 
     var logEndOffset: Int64 { withLog { log, _ in log.logEndOffset } }
     var logStartOffset: Int64 { withLog { log, _ in log.logStartOffset } }
+    /// DescribeLogDirs' figures: the log's bytes, and the high watermark's distance ahead of the log end.
+    var logDirDescription: (sizeBytes: Int64, offsetLag: Int64) {
+        withLog { log, state in (Int64(log.sizeInBytes), max(state.highWatermark - log.logEndOffset, 0)) }
+    }
 
     /// Truncates the follower's log (KIP-101/279 decision) and returns (old LEO, new LEO).
     func truncateAsFollower(to offset: Int64) throws -> (from: Int64, to: Int64) {

@@ -248,6 +248,24 @@ public final class Partition: @unchecked Sendable {
         }
     }
 
+    // MARK: DeleteRecords
+
+    /// DeleteRecords on the leader: moves the log start up (whole segments below it go); followers
+    /// copy it from the log start offset in the leader's fetch answers. Returns the new log start
+    /// (Kafka's low watermark on this replica) or the error.
+    public func deleteRecords(before offset: Int64) -> (lowWatermark: Int64, errorCode: ErrorCode) {
+        StorageIO.assertOffEventLoop("DeleteRecords on \(topicPartition)")
+        return lock.withLock {
+            switch state.deleteRecordsDecision(offset) {
+            case .refuse(let code):
+                return (-1, code)
+            case .advance(let target):
+                do { try log.advanceLogStart(to: target) } catch { return (-1, .kafkaStorageError) }
+                return (log.logStartOffset, .none)
+            }
+        }
+    }
+
     // MARK: Fetch
 
     public struct ReadResult: Sendable {

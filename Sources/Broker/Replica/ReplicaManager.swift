@@ -127,6 +127,14 @@ public final class ReplicaManager: Sendable {
         ])
     }
 
+    /// A topic's overrides changed (AlterConfigs): every hosted partition of it takes the new
+    /// settings at once, as Kafka's dynamic topic configs do.
+    public func updateTopicConfig(_ topic: String, overrides: [String: String]) {
+        let topicConfig = TopicConfig(overrides: overrides, broker: config)
+        let hosted = partitions.withLockedValue { $0.values.filter { $0.topicPartition.topic == topic } }
+        for partition in hosted where partition.topicConfig != topicConfig { partition.updateConfig(topicConfig) }
+    }
+
     func getOrCreatePartition(_ topicPartition: TopicPartition, config topicConfig: TopicConfig) throws -> Partition {
         if let existing = partition(topicPartition) {
             if existing.topicConfig != topicConfig { existing.updateConfig(topicConfig) }

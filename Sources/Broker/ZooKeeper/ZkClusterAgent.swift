@@ -19,8 +19,12 @@ public final class ZkClusterAgent: @unchecked Sendable {
     let metadata: MetadataCache
     let logger: Logger
     private let knownController = NIOLockedValueBox<Int32>(-1)
+    /// Applies topic configs re-read after a `/config/changes` notification.
+    let applyTopicConfigs: @Sendable ([String: [String: String]]) -> Void
 
-    init(brokerId: Int32, advertised: HostPort, session: ZkSession, controller: Controller, metadata: MetadataCache, logger: Logger) {
+    init(brokerId: Int32, advertised: HostPort, session: ZkSession, controller: Controller, metadata: MetadataCache, logger: Logger,
+         applyTopicConfigs: @escaping @Sendable ([String: [String: String]]) -> Void) {
+        self.applyTopicConfigs = applyTopicConfigs
         self.brokerId = brokerId
         self.advertised = advertised
         self.session = session
@@ -46,6 +50,8 @@ public final class ZkClusterAgent: @unchecked Sendable {
                 try session.onQueue { zk in
                     if watch.path == ZkPaths.controller {
                         try self.elect(zk)
+                    } else if watch.path == ZkPaths.configChanges {
+                        try self.rereadTopicConfigs(zk)
                     } else {
                         try self.controller.handle(watch, zk)
                     }
@@ -90,7 +96,26 @@ public final class ZkClusterAgent: @unchecked Sendable {
             }
         }
         logger.info("registered as broker \(brokerId) at \(advertised)")
+        try rereadTopicConfigs(zk)
         try elect(zk)
+    }
+
+    /// Re-arms the `/config/changes` watch and re-reads the config of every topic this broker or its
+    /// controller knows: any notification may be about any of them, and older ones are trimmed.
+    func rereadTopicConfigs(_ zk: any CoordinationClient) throws {
+        _ = try zk.children(ZkPaths.configChanges, watch: true)
+        let topics = Set(metadata.snapshot.topicNames).union(controller.active ? Array(controller.machine.assignments.keys) : [])
+        var configs: [String: [String: String]] = [:]
+        for topic in topics.sorted() {
+            let path = ZkPaths.topicConfig(topic)
+            do {
+                configs[topic] = try ZkJSON.decode(ZkTopicConfig.self, try zk.get(path, watch: false).data, path: path).config
+            } catch CoordinationError.noNode {
+                configs[topic] = [:]
+            }
+        }
+        if controller.active { controller.machine.onTopicConfigsRead(configs) }
+        applyTopicConfigs(configs)
     }
 
     /// Kafka's election: whoever creates the ephemeral `/controller` is controller; everyone else

@@ -12,14 +12,24 @@ public enum ZkPaths {
     public static let deleteTopics = "/admin/delete_topics"
     public static let isrChangeNotifications = "/isr_change_notification"
     public static let isrChangePrefix = "isr_change_"
+    /// `config_change_N` nodes (`{"version":2,"entity_path":"topics/T"}`): every broker watches
+    /// them to re-read topic configs after AlterConfigs, as ZooKeeper-mode Kafka's brokers do.
+    public static let configChanges = "/config/changes"
+    public static let configChangePrefix = "config_change_"
     public static let producerIdBlock = "/latest_producer_id_block"
     /// `{"version":"1","id":"..."}`: created once by the first broker; every broker reports it.
     public static let clusterId = "/cluster/id"
     /// Persistent parents created at startup by whichever broker gets there first.
-    public static let persistentParents = [brokerIds, topics, topicConfigs, deleteTopics, isrChangeNotifications]
+    public static let persistentParents = [brokerIds, topics, topicConfigs, configChanges, deleteTopics, isrChangeNotifications]
 
     public static func broker(_ id: Int32) -> String { "\(brokerIds)/\(id)" }
     public static func topic(_ name: String) -> String { "\(topics)/\(name)" }
+    /// The topic whose assignment node `path` is (`/brokers/topics/T`), nil for any other path.
+    public static func topicName(ofAssignmentPath path: String) -> String? {
+        guard path.hasPrefix(topics + "/") else { return nil }
+        let name = path.dropFirst(topics.count + 1)
+        return name.isEmpty || name.contains("/") ? nil : String(name)
+    }
     public static func partitions(_ topic: String) -> String { "\(topics)/\(topic)/partitions" }
     public static func partitionState(_ tp: TopicPartition) -> String { "\(topics)/\(tp.topic)/partitions/\(tp.partition)/state" }
     public static func topicConfig(_ name: String) -> String { "\(topicConfigs)/\(name)" }
@@ -103,6 +113,17 @@ public struct ZkPartitionState: Codable, Equatable, Sendable {
 public struct ZkTopicConfig: Codable, Equatable, Sendable {
     public var version: Int = 1
     public var config: [String: String]
+}
+
+/// `/config/changes/config_change_N`: which entity's config changed.
+public struct ZkConfigChangeNotification: Codable, Equatable, Sendable {
+    public var version: Int = 2
+    public var entityPath: String
+
+    enum CodingKeys: String, CodingKey {
+        case version
+        case entityPath = "entity_path"
+    }
 }
 
 /// `/isr_change_notification/isr_change_N`: partitions whose ISR a leader changed, for the controller.

@@ -11,6 +11,13 @@ public enum ShellCommand: Equatable, Sendable {
     case topicsCreate(name: String, partitions: Int, replicationFactor: Int, config: [Property])
     case topicsDescribe(name: String?)
     case topicsDelete(name: String)
+    case topicsAlter(name: String, partitions: Int)
+    case topicsDeleteRecords(name: String, partition: Int32, offset: Int64)
+    case configsDescribe(topic: String)
+    case configsAlter(topic: String, set: [Property], delete: [String])
+    case clusterDescribe
+    case clusterLogDirs(topic: String?)
+    case topicsElectLeaders(topic: String?, partition: Int32?)
     case produce(Produce)
     case consume(Consume)
     case groupsList

@@ -60,6 +60,33 @@ public enum ShellParser {
                                  config: try a.properties("--config"))
         case "topics describe": return .topicsDescribe(name: a.positional(0))
         case "topics delete": return .topicsDelete(name: a.positional(0)!)
+        case "topics alter":
+            guard let partitions = try a.integer("--partitions", range: 1...100_000) else {
+                throw CommandParseError(message: "topics alter needs --partitions N", offset: a.positionalOffset(0), hint: "usage: \(spec.usage)")
+            }
+            return .topicsAlter(name: a.positional(0)!, partitions: partitions)
+        case "topics delete-records":
+            guard let partition = try a.integer("--partition", range: 0...100_000), let offset = try a.integer("--offset", range: -1...Int.max) else {
+                throw CommandParseError(message: "topics delete-records needs --partition P and --offset O", offset: a.positionalOffset(0),
+                                        hint: "usage: \(spec.usage)")
+            }
+            return .topicsDeleteRecords(name: a.positional(0)!, partition: Int32(partition), offset: Int64(offset))
+        case "configs describe": return .configsDescribe(topic: a.positional(0)!)
+        case "configs alter":
+            let set = try a.properties("--set")
+            let delete = a.values("--delete-config")
+            guard !set.isEmpty || !delete.isEmpty else {
+                throw CommandParseError(message: "nothing to change", offset: a.positionalOffset(0), hint: "--set KEY=VALUE or --delete-config KEY")
+            }
+            return .configsAlter(topic: a.positional(0)!, set: set, delete: delete)
+        case "cluster describe": return .clusterDescribe
+        case "cluster log-dirs": return .clusterLogDirs(topic: a.positional(0))
+        case "topics elect-leaders":
+            let partition = try a.integer("--partition", range: 0...100_000).map { Int32($0) }
+            if partition != nil && a.positional(0) == nil {
+                throw CommandParseError(message: "--partition needs a topic", offset: a.offset(of: "--partition"))
+            }
+            return .topicsElectLeaders(topic: a.positional(0), partition: partition)
         case "produce":
             var produce = ShellCommand.Produce(topic: a.positional(0)!)
             produce.count = try a.integer("--count", range: 1...10_000_000)
@@ -164,6 +191,8 @@ struct ParsedArguments {
     func positionalOffset(_ index: Int) -> Int { positionals[index].offset }
     func flag(_ name: String) -> Bool { options.contains { $0.name.text == name } }
     func value(_ name: String) -> String? { options.first { $0.name.text == name }?.value?.text }
+    /// Every value of an option that may repeat.
+    func values(_ name: String) -> [String] { options.filter { $0.name.text == name }.compactMap { $0.value?.text } }
     func offset(of name: String) -> Int { options.first { $0.name.text == name }?.value?.offset ?? 0 }
 
     func integer(_ name: String, range: ClosedRange<Int>) throws -> Int? {

@@ -1,0 +1,103 @@
+import NIOCore
+
+/// ElectLeaders (key 43), v0–1 (v2 is the first flexible version). v1 adds the election type
+/// (0 preferred, 1 unclean) and a top-level error code. Null partitions mean every partition.
+public struct ElectLeadersRequest: KafkaMessage, Equatable {
+    public static let apiKey = ApiKey.electLeaders
+
+    public struct TopicPartitions: Sendable, Equatable {
+        public var topic: String
+        public var partitions: [Int32]
+        public init(topic: String, partitions: [Int32]) {
+            self.topic = topic
+            self.partitions = partitions
+        }
+    }
+
+    /// v1+; v0 is always a preferred election.
+    public var electionType: Int8
+    public var topicPartitions: [TopicPartitions]?
+    public var timeoutMs: Int32
+
+    public init(electionType: Int8 = 0, topicPartitions: [TopicPartitions]?, timeoutMs: Int32) {
+        self.electionType = electionType
+        self.topicPartitions = topicPartitions
+        self.timeoutMs = timeoutMs
+    }
+
+    public init(from buffer: inout ByteBuffer, version: Int16) throws {
+        electionType = version >= 1 ? try buffer.readInt8("election_type") : 0
+        topicPartitions = try buffer.readNullableKafkaArray("topic_partitions") { buffer in
+            TopicPartitions(topic: try buffer.readKafkaString("topic"), partitions: try buffer.readKafkaArray("partitions") { try $0.readInt32("partition") })
+        }
+        timeoutMs = try buffer.readInt32("timeout_ms")
+    }
+
+    public func encode(into buffer: inout ByteBuffer, version: Int16) {
+        if version >= 1 { buffer.writeInt8(electionType) }
+        buffer.writeNullableKafkaArray(topicPartitions) { buffer, entry in
+            buffer.writeKafkaString(entry.topic)
+            buffer.writeKafkaArray(entry.partitions) { $0.writeInt32($1) }
+        }
+        buffer.writeInt32(timeoutMs)
+    }
+}
+
+public struct ElectLeadersResponse: KafkaMessage, Equatable {
+    public static let apiKey = ApiKey.electLeaders
+
+    public struct PartitionResult: Sendable, Equatable {
+        public var partitionId: Int32
+        public var errorCode: Int16
+        public var errorMessage: String?
+        public init(partitionId: Int32, errorCode: Int16, errorMessage: String? = nil) {
+            self.partitionId = partitionId
+            self.errorCode = errorCode
+            self.errorMessage = errorMessage
+        }
+    }
+
+    public struct TopicResult: Sendable, Equatable {
+        public var topic: String
+        public var partitions: [PartitionResult]
+        public init(topic: String, partitions: [PartitionResult]) {
+            self.topic = topic
+            self.partitions = partitions
+        }
+    }
+
+    public var throttleTimeMs: Int32
+    /// v1+.
+    public var errorCode: Int16
+    public var results: [TopicResult]
+
+    public init(throttleTimeMs: Int32 = 0, errorCode: Int16 = 0, results: [TopicResult]) {
+        self.throttleTimeMs = throttleTimeMs
+        self.errorCode = errorCode
+        self.results = results
+    }
+
+    public init(from buffer: inout ByteBuffer, version: Int16) throws {
+        throttleTimeMs = try buffer.readInt32("throttle_time_ms")
+        errorCode = version >= 1 ? try buffer.readInt16("error_code") : 0
+        results = try buffer.readKafkaArray("replica_election_results") { buffer in
+            TopicResult(topic: try buffer.readKafkaString("topic"), partitions: try buffer.readKafkaArray("partition_result") { buffer in
+                PartitionResult(partitionId: try buffer.readInt32("partition_id"), errorCode: try buffer.readInt16("error_code"),
+                                errorMessage: try buffer.readNullableKafkaString("error_message"))
+            })
+        }
+    }
+
+    public func encode(into buffer: inout ByteBuffer, version: Int16) {
+        buffer.writeInt32(throttleTimeMs)
+        if version >= 1 { buffer.writeInt16(errorCode) }
+        buffer.writeKafkaArray(results) { buffer, result in
+            buffer.writeKafkaString(result.topic)
+            buffer.writeKafkaArray(result.partitions) { buffer, partition in
+                buffer.writeInt32(partition.partitionId)
+                buffer.writeInt16(partition.errorCode)
+                buffer.writeNullableKafkaString(partition.errorMessage)
+            }
+        }
+    }
+}
