@@ -69,8 +69,9 @@ import Testing
         }
     }
 
-    func consumerRead(_ partition: Partition) -> Int {
-        partition.read(fetchOffset: 0, maxBytes: 1 << 20, replicaId: -1, currentLeaderEpoch: -1, minOneBatch: true, nowMs: 1).records.readableBytes
+    func consumerRead(_ partition: Partition, readCommitted: Bool = false) -> Int {
+        partition.read(fetchOffset: 0, maxBytes: 1 << 20, replicaId: -1, currentLeaderEpoch: -1, minOneBatch: true,
+                       readCommitted: readCommitted, nowMs: 1).records.readableBytes
     }
 
     @Test func ackBeforeReplicationCompletesAcksAllAtTheLocalAppend() throws {
@@ -87,6 +88,17 @@ import Testing
         try? FileManager.default.removeItem(atPath: directory)
         let buggy = try leaderPartition(bugs: [.fetchAboveHighWatermark])
         #expect(buggy.status.highWatermark == 0 && consumerRead(buggy) > 0)
+    }
+
+    /// The bug is the HW taken for the LEO, so it leaks to read_committed consumers too (librdkafka's
+    /// default): their bound, the LSO, is bounded by that HW.
+    @Test func fetchAboveHighWatermarkReachesReadCommittedConsumersToo() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let correct = try leaderPartition(bugs: [])
+        #expect(consumerRead(correct, readCommitted: true) == 0)
+        try? FileManager.default.removeItem(atPath: directory)
+        let buggy = try leaderPartition(bugs: [.fetchAboveHighWatermark])
+        #expect(buggy.status.highWatermark == 0 && consumerRead(buggy, readCommitted: true) > 0)
     }
 
     /// HW 3 checkpointed, then HW 6, then the ISR shrinks to the leader.

@@ -300,9 +300,11 @@ public final class Partition: @unchecked Sendable {
                     directives = state.onFollowerFetch(replica: replicaId, fetchOffset: fetchOffset, nowMs: nowMs)
                 }
             }
-            let lastStable = transactions.lastStableOffset(highWatermark: state.highWatermark)
-            // Seeded bug fetch-above-hw: consumers read to the LEO, as followers do.
-            var maxOffset = isFollower || seededBugs.contains(.fetchAboveHighWatermark) ? log.logEndOffset : state.highWatermark
+            // Seeded bug fetch-above-hw: the broker takes the LEO for the HW when it bounds a
+            // consumer's read, in either isolation level (the LSO is bounded by that HW too).
+            let consumerBound = seededBugs.contains(.fetchAboveHighWatermark) ? log.logEndOffset : state.highWatermark
+            let lastStable = transactions.lastStableOffset(highWatermark: consumerBound)
+            var maxOffset = isFollower ? log.logEndOffset : consumerBound
             // read_committed stops at the LSO and lists the aborted transactions it may meet.
             let committedOnly = readCommitted && !isFollower
             if committedOnly { maxOffset = min(maxOffset, lastStable) }
