@@ -73,7 +73,7 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
         case .noEpochBump:
             return "the controller writes a new leader with the old leader epoch"
         case .fetchAboveHighWatermark:
-            return "consumers are served records above the HW, up to the LEO"
+            return "consumers are served records above the HW, up to the LEO, in either isolation level (the LSO follows the wrong HW)"
         case .noIsrShrink:
             return "the leader never removes lagging followers from the ISR"
         case .lossyRecovery:
