@@ -51,7 +51,7 @@ extension RequestRouter {
         let requested: [TopicPartition]? = request.topicPartitions.map { entries in
             entries.flatMap { entry in entry.partitions.map { TopicPartition(entry.topic, $0) } }.uniqued()
         }
-        func respond(_ results: [TopicPartition: ErrorCode], errorCode: ErrorCode = .none, message: (ErrorCode) -> String? = { _ in nil }) -> any KafkaMessage {
+        @Sendable func respond(_ results: [TopicPartition: ErrorCode], errorCode: ErrorCode = .none, message: @Sendable (ErrorCode) -> String? = { _ in nil }) -> any KafkaMessage {
             let topics = Dictionary(grouping: results.keys, by: \.topic)
             return ElectLeadersResponse(errorCode: errorCode.rawValue, results: topics.keys.sorted().map { topic in
                 ElectLeadersResponse.TopicResult(topic: topic, partitions: topics[topic]!.map(\.partition).sorted().map { partition in

@@ -41,7 +41,7 @@ extension ShellSession {
     }
 
     /// `watch`'s time stamp: 24-hour local time, whatever the locale.
-    nonisolated(unsafe) static let clock: DateFormatter = {
+    static let clock: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "HH:mm:ss"
