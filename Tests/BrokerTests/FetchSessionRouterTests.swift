@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import KafkaProtocol
 import Logging
@@ -43,8 +44,9 @@ import Testing
     }
 
     /// Sends a Fetch v11 through the router and decodes the answer. `maxWaitMs` 0: answered at once.
-    func fetch(_ harness: Harness, sessionId: Int32, epoch: Int32, offsets: [Int64] = [], forgotten: [Int32] = []) throws -> FetchResponse {
-        let request = FetchRequest(replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0,
+    func fetch(_ harness: Harness, sessionId: Int32, epoch: Int32, offsets: [Int64] = [], forgotten: [Int32] = [],
+               maxWaitMs: Int32 = 0, minBytes: Int32 = 1) throws -> FetchResponse {
+        let request = FetchRequest(replicaId: -1, maxWaitMs: maxWaitMs, minBytes: minBytes, maxBytes: 1 << 20, isolationLevel: 0,
                                    sessionId: sessionId, sessionEpoch: epoch,
                                    topics: offsets.isEmpty ? [] : [.init(topic: topicPartition.topic, partitions: offsets.map {
                                        .init(partition: topicPartition.partition, fetchOffset: $0, partitionMaxBytes: 1 << 20)
@@ -85,6 +87,26 @@ import Testing
         #expect(busy.responses.first?.partitions.first?.highWatermark == 1)
         let moved = try fetch(harness, sessionId: full.sessionId, epoch: 3, offsets: [1])
         #expect(partitions(moved).isEmpty, "at the new offset there is nothing new")
+    }
+
+    /// A long poll that times out answers from its last read only when nothing changed since; a
+    /// change while it waits (here too small to complete it) is in the answer.
+    @Test func longPollTimeoutAnswersWithChangesMadeWhileWaiting() throws {
+        let harness = try makeHarness()
+        defer { try? harness.group.syncShutdownGracefully() }
+        let full = try fetch(harness, sessionId: 0, epoch: 0, offsets: [0])
+        let idle = try fetch(harness, sessionId: full.sessionId, epoch: 1, maxWaitMs: 200, minBytes: 1 << 20)
+        #expect(idle.errorCode == 0 && partitions(idle).isEmpty, "nothing changed during the wait")
+        let appended = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 0.1)
+            append(harness)
+            appended.signal()
+        }
+        let busy = try fetch(harness, sessionId: full.sessionId, epoch: 2, maxWaitMs: 600, minBytes: 1 << 20)
+        #expect(appended.wait(timeout: .now() + .seconds(20)) == .success)
+        #expect(partitions(busy) == [0], "the record appended during the wait is answered at the timeout")
+        #expect(busy.responses.first?.partitions.first?.records.readableBytes ?? 0 > 0)
     }
 
     @Test func sessionErrorsAreAnsweredAtTheTop() throws {
