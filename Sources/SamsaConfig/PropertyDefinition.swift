@@ -96,6 +96,7 @@ public let brokerPropertyDefinitions: [PropertyDefinition] = [
     .init("replica.fetch.max.bytes", .int(1...Int64(Int32.max)), "1048576", "Per-partition bytes per follower fetch."),
     .init("replica.fetch.response.max.bytes", .int(1...Int64(Int32.max)), "10485760", "Total bytes per follower fetch."),
     .init("replica.fetch.backoff.ms", .int(0...Int64(Int32.max)), "1000", "Pause after a failed follower fetch."),
+    .init("max.incremental.fetch.session.cache.slots", .int(0...Int64(Int32.max)), "1000", "Fetch sessions (KIP-227) kept per broker; 0 turns sessions off."),
     .init("replica.socket.timeout.ms", .int(1...Int64(Int32.max)), "30000", "Timeout of inter-broker requests."),
     .init("replica.high.watermark.checkpoint.interval.ms", .int(1...Int64.max), "5000", "How often HWs are checkpointed."),
     .init("controller.socket.timeout.ms", .int(1...Int64(Int32.max)), "30000", "Timeout of controller requests to brokers."),

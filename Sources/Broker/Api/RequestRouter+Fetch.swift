@@ -5,16 +5,26 @@ import NIOCore
 extension RequestRouter {
     /// Fetch: read every requested partition (consumers up to the HW, followers up to the LEO). If
     /// fewer than `minBytes` are available and nothing failed, wait — woken by appends and HW
-    /// advances, bounded by `maxWaitMs` — and read again. Fetch sessions (KIP-227) are not kept: a
-    /// session id of 0 in the response tells clients to keep sending full fetches. Every read runs on a
-    /// storage thread (it preads segment files under the partition's lock); the answer comes back on
-    /// the connection's loop.
+    /// advances, bounded by `maxWaitMs` — and read again. Every read runs on a storage thread (it
+    /// preads segment files under the partition's lock); the answer comes back on the connection's
+    /// loop. Fetch v7+ may use a fetch session (KIP-227, `FetchSessions`): an incremental request
+    /// names only what changed, the whole session is read, and only partitions with news are answered.
     func handleFetch(_ request: FetchRequest, _ context: RequestContext) -> EventLoopFuture<any KafkaMessage> {
         broker.metrics.fetchRequests.add(1)
-        let version = context.version
-        if version >= 7 && request.sessionId != 0 && request.sessionEpoch > 0 {
-            return context.eventLoop.makeSucceededFuture(FetchResponse(errorCode: ErrorCode.fetchSessionIdNotFound.rawValue, responses: []))
+        guard FetchSessions.usesSessions(request, version: context.version) else { return fetch(request, context) }
+        let (resolution, effective) = fetchSessions.resolve(request, nowMs: BrokerClock.monotonicMs())
+        if resolution.errorCode != .none {
+            return context.eventLoop.makeSucceededFuture(FetchResponse(errorCode: resolution.errorCode.rawValue, responses: []))
         }
+        let sessions = fetchSessions
+        return fetch(effective, context).map { response in
+            guard let response = response as? FetchResponse else { return response }
+            return sessions.answer(response, for: resolution)
+        }
+    }
+
+    private func fetch(_ request: FetchRequest, _ context: RequestContext) -> EventLoopFuture<any KafkaMessage> {
+        let version = context.version
         let partitions = request.maxWaitMs <= 0 ? [] : request.topics.flatMap { topic in
             topic.partitions.compactMap { broker.replicaManager.partition(TopicPartition(topic.topic, $0.partition)) }
         }
@@ -34,7 +44,7 @@ extension RequestRouter {
                 return !recorded
             }
             let read = readFetch(request, version: version, recordFollowerFetch: first)
-            return (read.bytes >= Int(max(1, request.minBytes)) || read.hasError) ? read.response : nil
+            return (read.response, read.bytes >= Int(max(1, request.minBytes)) || read.hasError)
         } final: { [self] in
             readFetch(request, version: version, recordFollowerFetch: false).response
         }
@@ -82,9 +92,11 @@ extension RequestRouter {
 }
 
 /// A fetch waiting for data. The first attempt runs once it is registered; each wake-up re-runs
-/// `attempt`; the first non-nil answer completes it; at `timeoutMs` `final` builds the answer from
-/// whatever is there. `attempt` and `final` read the logs, so they run on the storage threads; only
-/// the timer lives on the event loop.
+/// `attempt`; the first answer it calls enough completes it; at `timeoutMs` `final` builds the
+/// answer from whatever is there — unless no partition changed since the last attempt, whose
+/// answer is then still true and is sent as it is (an idle follower's fetch of a thousand
+/// partitions reads them once, not twice). `attempt` and `final` read the logs, so they run on the
+/// storage threads; only the timer lives on the event loop.
 ///
 /// Owner: `state` (lock-guarded); `attempt` and `final` run outside the lock.
 final class DelayedFetch: Sendable {
@@ -94,14 +106,19 @@ final class DelayedFetch: Sendable {
         var timeout: Scheduled<Void>?
         var checking = false
         var recheck = false
+        /// Wake-ups so far: a partition changed each time.
+        var changes = 0
+        /// The last attempt's answer, and `changes` when it began.
+        var lastAttempt: (response: FetchResponse, changes: Int)?
     }
 
     private let state = NIOLockedValueBox(State())
     private let promise: EventLoopPromise<any KafkaMessage>
-    private let attempt: @Sendable () -> FetchResponse?
+    private let attempt: @Sendable () -> (response: FetchResponse, enough: Bool)
     private let final: @Sendable () -> FetchResponse
 
-    private init(promise: EventLoopPromise<any KafkaMessage>, attempt: @escaping @Sendable () -> FetchResponse?, final: @escaping @Sendable () -> FetchResponse) {
+    private init(promise: EventLoopPromise<any KafkaMessage>, attempt: @escaping @Sendable () -> (response: FetchResponse, enough: Bool),
+                 final: @escaping @Sendable () -> FetchResponse) {
         self.promise = promise
         self.attempt = attempt
         self.final = final
@@ -109,12 +126,14 @@ final class DelayedFetch: Sendable {
 
     /// Registers on every partition, then makes the first attempt.
     static func wait(on partitions: [Partition], timeoutMs: Int64, eventLoop: any EventLoop, storage: StorageIO,
-                     attempt: @escaping @Sendable () -> FetchResponse?, final: @escaping @Sendable () -> FetchResponse) -> EventLoopFuture<any KafkaMessage> {
+                     attempt: @escaping @Sendable () -> (response: FetchResponse, enough: Bool),
+                     final: @escaping @Sendable () -> FetchResponse) -> EventLoopFuture<any KafkaMessage> {
         let promise = eventLoop.makePromise(of: (any KafkaMessage).self)
         let operation = DelayedFetch(promise: promise, attempt: attempt, final: final)
         let waiters = partitions.map { partition in
             (partition, partition.addWaiter { [weak operation] in
                 guard let operation else { return }
+                operation.state.withLockedValue { $0.changes += 1 }
                 storage.execute { operation.wake() }
             })
         }
@@ -137,20 +156,29 @@ final class DelayedFetch: Sendable {
         }
         guard proceed else { return }
         while true {
-            if let response = attempt() {
+            let changes = state.withLockedValue { $0.changes }
+            let (response, enough) = attempt()
+            if enough {
                 complete(with: response)
                 return
             }
             let again = state.withLockedValue { state -> Bool in
                 if state.recheck && !state.completed { state.recheck = false; return true }
                 state.checking = false
+                state.lastAttempt = (response, changes)
                 return false
             }
             if !again { return }
         }
     }
 
-    private func expire() { complete(with: final()) }
+    private func expire() {
+        let kept = state.withLockedValue { state -> FetchResponse? in
+            guard !state.checking, let last = state.lastAttempt, last.changes == state.changes else { return nil }
+            return last.response
+        }
+        complete(with: kept ?? final())
+    }
 
     private func complete(with response: FetchResponse) {
         let cleanup = state.withLockedValue { state -> (waiters: [(Partition, Int)], timeout: Scheduled<Void>?)? in

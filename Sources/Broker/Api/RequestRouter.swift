@@ -25,9 +25,13 @@ public final class RequestRouter: Sendable {
     /// One warning per refused produce batch, at most 10 a minute (see `LogBudget`).
     let produceRejectionLog = NIOLockedValueBox(LogBudget(linesPerWindow: 10, windowMs: 60_000))
 
+    /// Fetch sessions (KIP-227), bounded by `max.incremental.fetch.session.cache.slots`.
+    let fetchSessions: FetchSessions
+
     init(broker: BrokerServices, logger: Logger) {
         self.broker = broker
         self.logger = logger
+        fetchSessions = FetchSessions(maxSlots: broker.config.maxIncrementalFetchSessionCacheSlots)
     }
 
     func handle(frame: ByteBuffer, connection: ConnectionInfo, eventLoop: any EventLoop) -> EventLoopFuture<RequestOutcome> {

@@ -48,6 +48,7 @@ public struct BrokerConfig: Sendable {
     public var replicaFetchMaxBytes: Int32 { Int32(int("replica.fetch.max.bytes")) }
     public var replicaFetchResponseMaxBytes: Int32 { Int32(int("replica.fetch.response.max.bytes")) }
     public var replicaFetchBackoffMs: Int64 { int("replica.fetch.backoff.ms") }
+    public var maxIncrementalFetchSessionCacheSlots: Int { Int(int("max.incremental.fetch.session.cache.slots")) }
     public var replicaSocketTimeoutMs: Int64 { int("replica.socket.timeout.ms") }
     public var highWatermarkCheckpointIntervalMs: Int64 { int("replica.high.watermark.checkpoint.interval.ms") }
     public var controllerSocketTimeoutMs: Int64 { int("controller.socket.timeout.ms") }

@@ -25,6 +25,15 @@ extension Partition {
         withLog { _, state in state.role == .follower && state.leaderId == leader && state.leaderEpoch == epoch }
     }
 
+    /// Where a follower of `leader` at `epoch` fetches from (its LEO) and its log start; nil when
+    /// this broker no longer follows that leader at that epoch. One lock for a fetcher's per-round look.
+    func followerFetchPosition(leader: Int32, epoch: Int32) -> (logEndOffset: Int64, logStartOffset: Int64)? {
+        withLog { log, state in
+            guard state.role == .follower && state.leaderId == leader && state.leaderEpoch == epoch else { return nil }
+            return (log.logEndOffset, log.logStartOffset)
+        }
+    }
+
     var logEndOffset: Int64 { withLog { log, _ in log.logEndOffset } }
     var logStartOffset: Int64 { withLog { log, _ in log.logStartOffset } }
     /// DescribeLogDirs' figures: the log's bytes, and the high watermark's distance ahead of the log end.

@@ -18,8 +18,13 @@ public struct FetchSource: Sendable, Equatable, Hashable {
 /// it, then Fetch with this broker's id as `replica_id`, long-polling the leader, appending what comes
 /// back and applying the leader's HW. Errors back off by `replica.fetch.backoff.ms`.
 ///
+/// The fetches use a fetch session (KIP-227, `FetchSessionBuilder`): after the first full fetch,
+/// each names only the partitions whose fetch offset (or epoch, or log start) changed, so an idle
+/// follower's fetch is a few dozen bytes whatever the partition count, and the leader answers only
+/// partitions with news. A session error or a failed exchange starts over with a full fetch.
+///
 /// Owner: `state` (lock-guarded) holds the partition set; the loop task is the only one that talks
-/// to the leader.
+/// to the leader, and owns the session.
 final class ReplicaFetcher: Sendable {
     struct PartitionFetchState: Sendable, Equatable {
         var leaderEpoch: Int32
@@ -98,6 +103,7 @@ final class ReplicaFetcher: Sendable {
 
     private func run() async {
         var connection: KafkaConnection?
+        var session = FetchSessionBuilder()
         while !stopped {
             if state.withLockedValue({ $0.partitions.isEmpty }) {
                 await waitForWork()
@@ -111,7 +117,7 @@ final class ReplicaFetcher: Sendable {
                                                                    requestTimeoutMs: config.replicaSocketTimeoutMs)
                 }
                 try await truncatePending(connection!)
-                let fetched = try await fetchOnce(connection!)
+                let fetched = try await fetchOnce(connection!, session: &session)
                 if !fetched { try await Task.sleep(for: .milliseconds(max(10, config.replicaFetchBackoffMs))) }
             } catch is CancellationError {
                 break
@@ -121,6 +127,7 @@ final class ReplicaFetcher: Sendable {
                 }
                 connection?.close()
                 connection = nil
+                session.failed()
                 try? await Task.sleep(for: .milliseconds(max(10, config.replicaFetchBackoffMs)))
             }
         }
@@ -208,28 +215,48 @@ final class ReplicaFetcher: Sendable {
         logger.debug("fetch of \(tp) from \(source.brokerId) delayed: \(reason)")
     }
 
-    /// One fetch round. Returns false when nothing was fetchable (all delayed).
-    private func fetchOnce(_ connection: KafkaConnection) async throws -> Bool {
+    /// One fetch round. Returns false when nothing was fetchable (all delayed) or the leader
+    /// refused the request as a whole.
+    private func fetchOnce(_ connection: KafkaConnection, session: inout FetchSessionBuilder) async throws -> Bool {
         let now = BrokerClock.monotonicMs()
         let ready = state.withLockedValue { $0.partitions.filter { !$0.value.needsTruncation && $0.value.delayedUntilMs <= now } }
         var wanted: [TopicPartition: (Partition, Int32, Int64)] = [:]
+        var requests: [TopicPartition: FetchPartitionRequest] = [:]
+        let maxBytes = config.replicaFetchMaxBytes
         for (tp, fetchState) in ready {
-            guard let partition = replicaManager.partition(tp), partition.isFollowing(leader: source.brokerId, epoch: fetchState.leaderEpoch) else { continue }
-            wanted[tp] = (partition, fetchState.leaderEpoch, partition.logEndOffset)
+            guard let partition = replicaManager.partition(tp),
+                  let position = partition.followerFetchPosition(leader: source.brokerId, epoch: fetchState.leaderEpoch) else { continue }
+            wanted[tp] = (partition, fetchState.leaderEpoch, position.logEndOffset)
+            requests[tp] = FetchPartitionRequest(fetchOffset: position.logEndOffset, logStartOffset: position.logStartOffset,
+                                                 maxBytes: maxBytes, currentLeaderEpoch: fetchState.leaderEpoch)
         }
         guard !wanted.isEmpty else { return false }
-        let byTopic = Dictionary(grouping: wanted.keys, by: \.topic)
+        let plan = session.plan(requests)
+        let named = Dictionary(grouping: plan.partitions.keys, by: \.topic)
+        let forgotten = Dictionary(grouping: plan.forgotten, by: \.topic)
         let request = FetchRequest(replicaId: brokerId, maxWaitMs: config.replicaFetchWaitMaxMs, minBytes: config.replicaFetchMinBytes,
                                    maxBytes: config.replicaFetchResponseMaxBytes, isolationLevel: 0,
-                                   topics: byTopic.map { topic, tps in
-                                       .init(topic: topic, partitions: tps.sorted().map { tp in
-                                           let (partition, epoch, leo) = wanted[tp]!
-                                           return .init(partition: tp.partition, currentLeaderEpoch: epoch, fetchOffset: leo,
-                                                        logStartOffset: partition.logStartOffset, partitionMaxBytes: config.replicaFetchMaxBytes)
+                                   sessionId: plan.sessionId, sessionEpoch: plan.epoch,
+                                   topics: named.keys.sorted().map { topic in
+                                       .init(topic: topic, partitions: named[topic]!.sorted().map { tp in
+                                           let wanted = plan.partitions[tp]!
+                                           return .init(partition: tp.partition, currentLeaderEpoch: wanted.currentLeaderEpoch,
+                                                        fetchOffset: wanted.fetchOffset, logStartOffset: wanted.logStartOffset,
+                                                        partitionMaxBytes: wanted.maxBytes)
                                        })
+                                   },
+                                   forgottenTopics: forgotten.keys.sorted().map { topic in
+                                       .init(topic: topic, partitions: forgotten[topic]!.map(\.partition).sorted())
                                    })
         let timeout = config.replicaSocketTimeoutMs + Int64(config.replicaFetchWaitMaxMs)
         let response: FetchResponse = try await connection.send(request, version: 11, timeoutMs: timeout)
+        session.received(plan, errorCode: response.errorCode, sessionId: response.sessionId)
+        if response.errorCode != 0 {
+            logger.debug("fetch session \(plan.sessionId) epoch \(plan.epoch) with leader \(source.brokerId): \(ErrorCode.describe(response.errorCode)); starting over with a full fetch")
+            // A lost or out-of-step session is rebuilt at once; any other refusal backs off.
+            return response.errorCode == ErrorCode.fetchSessionIdNotFound.rawValue
+                || response.errorCode == ErrorCode.invalidFetchSessionEpoch.rawValue
+        }
         // The appends and truncations write segment files: a storage thread waits for the disk, not
         // one of the few threads that run every task of the broker.
         try await replicaManager.storage.run { [self, wanted] in try apply(response, wanted: wanted) }
