@@ -19,6 +19,7 @@ public final class Broker: Sendable {
     private let server: NIOLockedValueBox<KafkaServer?> = NIOLockedValueBox(nil)
     private let metricsServer: NIOLockedValueBox<MetricsServer?> = NIOLockedValueBox(nil)
     private let timers = NIOLockedValueBox<[RepeatedTask]>([])
+    private let markerChannel: TransactionMarkerChannel
 
     /// Refuses a configuration with seeded bugs unless `environment` allows them (see
     /// `seededBugsEnvironmentVariable`).
@@ -50,11 +51,17 @@ public final class Broker: Sendable {
         let groups = GroupCoordinator(config: config, replicaManager: replicaManager, loop: group.next(), logger: logger)
         let markerWriter = TransactionMarkerWriter(replicaManager: replicaManager, groups: groups, loop: group.next(),
                                                    replicationTimeoutMs: config.offsetsCommitTimeoutMs)
-        let transactions: TransactionCoordinator? = cluster != nil ? nil : TransactionCoordinator(
-            replicaManager: replicaManager, markers: markerWriter, replicationTimeoutMs: config.offsetsCommitTimeoutMs, logger: logger,
+        let markerChannel = TransactionMarkerChannel(brokerId: config.brokerId, writer: markerWriter, metadata: metadata,
+                                                     replicaManager: replicaManager, peers: config.peerAddresses, group: group,
+                                                     requestTimeoutMs: config.offsetsCommitTimeoutMs + 5000, logger: logger)
+        let configuredStatePartitions = config.transactionStateLogNumPartitions
+        let transactions = TransactionCoordinator(
+            replicaManager: replicaManager, markers: markerChannel, loop: group.next(), replicationTimeoutMs: config.offsetsCommitTimeoutMs,
+            logger: logger, partitionCount: { TransactionStateTopic.partitionCount(in: metadata.snapshot) ?? configuredStatePartitions },
             allocateProducerId: { [controlPlane] in try await controlPlane.allocateProducerId() })
+        self.markerChannel = markerChannel
         replicaManager.setLeadershipListener { tp, leading in
-            if tp.topic == TransactionStateTopic.name, let transactions {
+            if tp.topic == TransactionStateTopic.name {
                 Task {
                     if leading { await transactions.becameLeader(of: tp.partition) } else { await transactions.resigned(from: tp.partition) }
                 }
@@ -127,14 +134,12 @@ public final class Broker: Sendable {
             every(config.flushSchedulerIntervalMs) { manager.flushDue() },
         ]
         // Transaction timeouts and unfinished markers, checked each second (Kafka: every 10 s).
-        if let transactions = services.transactions {
-            let task = loop.scheduleRepeatedAsyncTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
-                let promise = loop.makePromise(of: Void.self)
-                promise.completeWithTask { await transactions.tick() }
-                return promise.futureResult
-            }
-            tasks.append(task)
-        }
+        let transactions = services.transactions
+        tasks.append(loop.scheduleRepeatedAsyncTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            let promise = loop.makePromise(of: Void.self)
+            promise.completeWithTask { await transactions.tick() }
+            return promise.futureResult
+        })
         timers.withLockedValue { $0 = tasks }
     }
 
@@ -144,6 +149,7 @@ public final class Broker: Sendable {
         if let cluster = services.cluster { await cluster.controlledShutdown() }
         for task in timers.withLockedValue({ $0 }) { task.cancel() }
         services.groups.stop()
+        await markerChannel.close()
         if let server = server.withLockedValue({ $0 }) { await server.close() }
         services.cluster?.shutdown()
         if let metrics = metricsServer.withLockedValue({ $0 }) { await metrics.close() }

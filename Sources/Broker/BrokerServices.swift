@@ -13,9 +13,10 @@ struct BrokerServices: Sendable {
     /// Present when the broker is part of a ZooKeeper-mode cluster; nil when standalone.
     let cluster: ClusterRuntime?
     let groups: GroupCoordinator
-    /// The transaction coordinator; nil on a cluster broker, which does not serve transactions yet.
-    let transactions: TransactionCoordinator?
+    /// The transaction coordinator of the `__transaction_state` partitions this broker leads.
+    let transactions: TransactionCoordinator
+    /// Writes the markers of WriteTxnMarkers requests (and the local coordinator's) as leader.
     let markerWriter: TransactionMarkerWriter
 
-    var supportedApis: [ApiKey: ClosedRange<Int16>] { SupportedApis.ranges(clusterMode: cluster != nil, transactions: transactions != nil) }
+    var supportedApis: [ApiKey: ClosedRange<Int16>] { SupportedApis.ranges(clusterMode: cluster != nil) }
 }

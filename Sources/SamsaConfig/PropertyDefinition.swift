@@ -108,6 +108,11 @@ public let brokerPropertyDefinitions: [PropertyDefinition] = [
     .init("controlled.shutdown.retry.backoff.ms", .int(0...Int64(Int32.max)), "5000", "Pause between those attempts."),
     .init("offsets.topic.num.partitions", .int(positiveInt32), "50", "Partitions of __consumer_offsets."),
     .init("offsets.topic.replication.factor", .int(1...Int64(Int16.max)), "3", "Replication factor of __consumer_offsets."),
+    .init("transaction.state.log.num.partitions", .int(positiveInt32), "50", "Partitions of __transaction_state."),
+    .init("transaction.state.log.replication.factor", .int(1...Int64(Int16.max)), "3",
+          "Replication factor of __transaction_state (at most the live brokers when it is created)."),
+    .init("transaction.state.log.min.isr", .int(positiveInt32), "2",
+          "min.insync.replicas of __transaction_state (at most its replication factor)."),
     .init("offsets.retention.minutes", .int(1...Int64(Int32.max)), "10080", "How long committed offsets of an empty group are kept."),
     .init("offsets.commit.timeout.ms", .int(1...Int64(Int32.max)), "5000", "How long an offset commit waits for replication."),
     .init("group.initial.rebalance.delay.ms", .int(0...Int64(Int32.max)), "3000", "Wait for more members before the first rebalance of an empty group."),
@@ -130,7 +135,6 @@ public let brokerPropertyDefinitions: [PropertyDefinition] = [
 /// Kafka Samsa does not have (thread pools, socket buffers). Each one is logged as ignored at start.
 public let ignoredKafkaProperties: Set<String> = [
     "num.network.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
-    "num.recovery.threads.per.data.dir", "transaction.state.log.replication.factor",
-    "transaction.state.log.min.isr", "group.coordinator.rebalance.protocols", "num.replica.fetchers",
+    "num.recovery.threads.per.data.dir", "group.coordinator.rebalance.protocols", "num.replica.fetchers",
     "log.cleaner.enable", "queued.max.requests", "background.threads",
 ]

@@ -28,8 +28,30 @@ import Testing
         #expect(throws: (any Error).self) { try TransactionStateTopic.decode(key: TransactionStateTopic.key("x"), value: badStatus) }
     }
 
+    @Test func topicIsCreatedWithKafkasPropertiesCappedByTheLiveBrokers() {
+        let full = TransactionStateTopic.creation(numPartitions: 10, replicationFactor: 3, minInsyncReplicas: 2, liveBrokers: 5)
+        #expect(full.name == "__transaction_state" && full.numPartitions == 10 && full.replicationFactor == 3)
+        #expect(full.configs["min.insync.replicas"] == "2")
+        let small = TransactionStateTopic.creation(numPartitions: 50, replicationFactor: 3, minInsyncReplicas: 2, liveBrokers: 1)
+        #expect(small.replicationFactor == 1 && small.configs["min.insync.replicas"] == "1")
+        let none = TransactionStateTopic.creation(numPartitions: 50, replicationFactor: 3, minInsyncReplicas: 2, liveBrokers: 0)
+        #expect(none.replicationFactor == 1)
+    }
+
+    @Test func partitionCountIsTheTopicsOnceItExists() {
+        var metadata = ClusterMetadata(clusterId: "c")
+        #expect(TransactionStateTopic.partitionCount(in: metadata) == nil)
+        for index in Int32(0)..<7 {
+            let tp = TopicPartition(TransactionStateTopic.name, index)
+            metadata.partitions[tp] = PartitionLeadership(topicPartition: tp, leader: 1, leaderEpoch: 0, isr: [1], replicas: [1],
+                                                          controllerEpoch: 1, stateVersion: 0)
+        }
+        #expect(TransactionStateTopic.partitionCount(in: metadata) == 7)
+    }
+
     @Test func coordinatorPartitionIsKafkas() {
         // Java: Math.abs("tx".hashCode()) % 50, "tx".hashCode() == 3716.
-        #expect(TransactionStateTopic.partition(for: "tx") == 3716 % 50)
+        #expect(TransactionStateTopic.partition(for: "tx", partitions: 50) == 3716 % 50)
+        #expect(TransactionStateTopic.partition(for: "tx", partitions: 10) == 3716 % 10)
     }
 }

@@ -52,19 +52,19 @@ extension RequestRouter {
     }
 
     /// InitProducerId: for idempotent producers (no transactional id) a cluster-unique producer id at
-    /// epoch 0; with a transactional id, the transaction coordinator's answer. A cluster broker has
-    /// no coordinator yet and refuses transactional ids with TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-    /// which clients treat as fatal at once instead of retrying.
+    /// epoch 0; with a transactional id, the transaction coordinator's answer. A transactional id
+    /// sent before any FindCoordinator creates `__transaction_state` too (the client then looks its
+    /// coordinator up after NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE).
     func handleInitProducerId(_ request: InitProducerIdRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
         if let transactionalId = request.transactionalId {
-            guard let coordinator = broker.transactions else {
-                return context.eventLoop.makeSucceededFuture(InitProducerIdResponse(errorCode: ErrorCode.transactionalIdAuthorizationFailed.rawValue,
-                                                                                    producerId: -1, producerEpoch: -1))
-            }
+            let coordinator = broker.transactions
             let promise = context.eventLoop.makePromise(of: (any KafkaMessage)?.self)
             promise.completeWithTask {
-                let (error, producerId, epoch) = await coordinator.initProducerId(transactionalId: transactionalId,
+                var (error, producerId, epoch) = await coordinator.initProducerId(transactionalId: transactionalId,
                                                                                   transactionTimeoutMs: request.transactionTimeoutMs)
+                if error == .notCoordinator, await self.ensureInternalTopic(TransactionStateTopic.name) != nil {
+                    error = .coordinatorNotAvailable
+                }
                 // PRODUCER_FENCED is InitProducerId v4+ (KIP-588); this broker serves v0-1.
                 return InitProducerIdResponse(errorCode: Self.fencing(error, version: context.version, firstVersion: 4).rawValue,
                                               producerId: producerId, producerEpoch: epoch)

@@ -60,49 +60,56 @@ extension RequestRouter {
         }
     }
 
-    /// The coordinator of a group is the leader of its `__consumer_offsets` partition. The topic is
-    /// created on first use; until it has a leader the answer is COORDINATOR_NOT_AVAILABLE.
+    /// The coordinator of a group is the leader of its `__consumer_offsets` partition, the
+    /// coordinator of a transactional id the leader of its `__transaction_state` partition. The topic
+    /// is created on first use; until the partition has a leader the answer is COORDINATOR_NOT_AVAILABLE.
     func findCoordinator(_ request: FindCoordinatorRequest) async -> FindCoordinatorResponse {
         func unavailable(_ message: String) -> FindCoordinatorResponse {
             FindCoordinatorResponse(errorCode: ErrorCode.coordinatorNotAvailable.rawValue, errorMessage: message, nodeId: -1, host: "", port: -1)
         }
         let topic: String
-        let partitions: Int32
-        let index: Int32
         switch request.keyType {
-        case 0:
-            topic = OffsetsTopic.name
-            partitions = broker.config.offsetsTopicNumPartitions
-            index = OffsetsTopic.partition(for: request.key, partitions: partitions)
-        case 1 where broker.transactions == nil:
-            // A cluster broker has no transaction coordinator yet: it names itself, and refuses the
-            // transactional InitProducerId that follows with an error clients treat as fatal at once.
-            let me = broker.config.advertisedListener
-            return FindCoordinatorResponse(errorCode: 0, nodeId: broker.config.brokerId, host: me.host, port: Int32(me.port))
-        case 1:
-            topic = TransactionStateTopic.name
-            partitions = TransactionStateTopic.partitionCount
-            index = TransactionStateTopic.partition(for: request.key)
+        case 0: topic = OffsetsTopic.name
+        case 1: topic = TransactionStateTopic.name
         default:
             return FindCoordinatorResponse(errorCode: ErrorCode.invalidRequest.rawValue, errorMessage: "unknown key type \(request.keyType)",
                                            nodeId: -1, host: "", port: -1)
         }
-        var cluster = broker.metadata.snapshot
-        if !cluster.hasTopic(topic) {
-            let live = Int16(max(1, cluster.brokers.count))
-            let creation = TopicCreation(name: topic, numPartitions: partitions,
-                                         replicationFactor: min(broker.config.offsetsTopicReplicationFactor, live),
-                                         configs: ["retention.ms": "-1", "segment.bytes": "104857600"])
-            let result = await broker.controlPlane.createTopics([creation], validateOnly: false)
-            if let failure = result.first, failure.errorCode != .none && failure.errorCode != .topicAlreadyExists {
-                return unavailable("cannot create \(topic): \(failure.message ?? failure.errorCode.name)")
-            }
-            cluster = broker.metadata.snapshot
+        if let failure = await ensureInternalTopic(topic) { return unavailable(failure) }
+        let cluster = broker.metadata.snapshot
+        let index: Int32
+        if topic == OffsetsTopic.name {
+            index = OffsetsTopic.partition(for: request.key, partitions: broker.config.offsetsTopicNumPartitions)
+        } else {
+            let partitions = TransactionStateTopic.partitionCount(in: cluster) ?? broker.config.transactionStateLogNumPartitions
+            index = TransactionStateTopic.partition(for: request.key, partitions: partitions)
         }
         guard let leadership = cluster.partitions[TopicPartition(topic, index)], leadership.leader >= 0,
               let node = cluster.brokers[leadership.leader] else {
             return unavailable("\(topic)-\(index) has no leader")
         }
         return FindCoordinatorResponse(errorCode: 0, nodeId: node.id, host: node.host, port: node.port)
+    }
+
+    /// Creates `__consumer_offsets` or `__transaction_state` through the control plane (the
+    /// controller in a cluster) unless this broker's metadata already has it, with the properties
+    /// Kafka gives it. Answers why it could not, or nil.
+    func ensureInternalTopic(_ topic: String) async -> String? {
+        let cluster = broker.metadata.snapshot
+        guard !cluster.hasTopic(topic) else { return nil }
+        let live = max(1, cluster.brokers.count)
+        let config = broker.config
+        let creation = topic == TransactionStateTopic.name
+            ? TransactionStateTopic.creation(numPartitions: config.transactionStateLogNumPartitions,
+                                             replicationFactor: config.transactionStateLogReplicationFactor,
+                                             minInsyncReplicas: config.transactionStateLogMinIsr, liveBrokers: live)
+            : TopicCreation(name: topic, numPartitions: config.offsetsTopicNumPartitions,
+                            replicationFactor: min(config.offsetsTopicReplicationFactor, Int16(clamping: live)),
+                            configs: ["retention.ms": "-1", "segment.bytes": "104857600"])
+        let result = await broker.controlPlane.createTopics([creation], validateOnly: false)
+        if let failure = result.first, failure.errorCode != .none && failure.errorCode != .topicAlreadyExists {
+            return "cannot create \(topic): \(failure.message ?? failure.errorCode.name)"
+        }
+        return nil
     }
 }

@@ -18,10 +18,6 @@ extension RequestRouter {
             return context.eventLoop.makeSucceededFuture(acks == 0 ? nil : Self.produceResponse(request, error: .unsupportedForMessageFormat,
                 message: "Produce v\(version) carries a legacy message set; Samsa stores RecordBatch v2 only (Produce v3+)"))
         }
-        if request.transactionalId != nil && broker.transactions == nil {
-            return context.eventLoop.makeSucceededFuture(acks == 0 ? nil : Self.produceResponse(request, error: .transactionalIdAuthorizationFailed,
-                message: "transactions are served by a standalone broker only"))
-        }
         let now = BrokerClock.wallMs()
         let loop = context.eventLoop
         let storage = broker.replicaManager.storage

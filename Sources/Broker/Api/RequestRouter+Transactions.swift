@@ -4,14 +4,12 @@ import Replication
 
 extension RequestRouter {
     /// AddPartitionsToTxn, AddOffsetsToTxn and EndTxn go to the transaction coordinator,
-    /// TxnOffsetCommit to the group coordinator, WriteTxnMarkers to the marker writer. Served by a
-    /// standalone broker; a cluster broker does not advertise them (the router refuses them first).
+    /// TxnOffsetCommit to the group coordinator, WriteTxnMarkers (from a coordinator on another
+    /// broker of the cluster) to the marker writer, which answers per partition as leader.
     func handleTransactionRequest(_ context: RequestContext, body: inout ByteBuffer) throws -> EventLoopFuture<(any KafkaMessage)?> {
         let version = context.version
         let promise = context.eventLoop.makePromise(of: (any KafkaMessage)?.self)
-        guard let coordinator = broker.transactions else {
-            throw ProtocolError.unsupportedVersion(apiKey: context.apiKey.rawValue, version: version)
-        }
+        let coordinator = broker.transactions
         switch context.apiKey {
         case .addPartitionsToTxn:
             let request = try AddPartitionsToTxnRequest(from: &body, version: version)

@@ -39,18 +39,19 @@ public enum SupportedApis {
     /// The first Fetch version whose responses may carry RecordBatch v2.
     public static let firstRecordBatchFetchVersion: Int16 = 4
 
-    /// The controller-to-broker APIs, served only by brokers in a ZooKeeper-mode cluster, at the one
-    /// version Samsa's brokers speak among themselves; and OffsetForLeaderEpoch for followers.
+    /// The broker-to-broker APIs, served only by brokers in a ZooKeeper-mode cluster, at the one
+    /// version Samsa's brokers speak among themselves: the controller's requests, OffsetForLeaderEpoch
+    /// for followers, and WriteTxnMarkers (v0, non-flexible) from transaction coordinators.
     public static let clusterRanges: [ApiKey: ClosedRange<Int16>] = [
         .leaderAndIsr: LeaderAndIsrRequest.version...LeaderAndIsrRequest.version,
         .updateMetadata: UpdateMetadataRequest.version...UpdateMetadataRequest.version,
         .stopReplica: StopReplicaRequest.version...StopReplicaRequest.version,
         .controlledShutdown: ControlledShutdownRequest.version...ControlledShutdownRequest.version,
         .offsetForLeaderEpoch: 0...3,
+        .writeTxnMarkers: 0...0,
     ]
 
-    /// The transaction APIs a broker with a transaction coordinator serves (standalone only, for
-    /// now); WriteTxnMarkers, between brokers, joins them with the cluster's coordinator.
+    /// The transaction APIs clients use, served by standalone and cluster brokers alike.
     public static let transactionRanges: [ApiKey: ClosedRange<Int16>] = [
         .addPartitionsToTxn: 0...2,
         .addOffsetsToTxn: 0...2,
@@ -58,10 +59,9 @@ public enum SupportedApis {
         .txnOffsetCommit: 0...2,
     ]
 
-    public static func ranges(clusterMode: Bool, transactions: Bool = false) -> [ApiKey: ClosedRange<Int16>] {
-        var result = clusterMode ? ranges.merging(clusterRanges) { a, _ in a } : ranges
-        if transactions { result.merge(transactionRanges) { a, _ in a } }
-        return result
+    public static func ranges(clusterMode: Bool) -> [ApiKey: ClosedRange<Int16>] {
+        let served = ranges.merging(transactionRanges) { a, _ in a }
+        return clusterMode ? served.merging(clusterRanges) { a, _ in a } : served
     }
 
     public static func advertised(_ ranges: [ApiKey: ClosedRange<Int16>]) -> [ApiVersionsResponse.ApiRange] {

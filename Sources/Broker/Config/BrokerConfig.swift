@@ -60,6 +60,9 @@ public struct BrokerConfig: Sendable {
     public var controlledShutdownRetryBackoffMs: Int64 { int("controlled.shutdown.retry.backoff.ms") }
     public var offsetsTopicNumPartitions: Int32 { Int32(int("offsets.topic.num.partitions")) }
     public var offsetsTopicReplicationFactor: Int16 { Int16(int("offsets.topic.replication.factor")) }
+    public var transactionStateLogNumPartitions: Int32 { Int32(int("transaction.state.log.num.partitions")) }
+    public var transactionStateLogReplicationFactor: Int16 { Int16(int("transaction.state.log.replication.factor")) }
+    public var transactionStateLogMinIsr: Int { Int(int("transaction.state.log.min.isr")) }
     public var offsetsRetentionMs: Int64 { int("offsets.retention.minutes") * 60_000 }
     public var offsetsCommitTimeoutMs: Int64 { int("offsets.commit.timeout.ms") }
     public var groupInitialRebalanceDelayMs: Int64 { int("group.initial.rebalance.delay.ms") }

@@ -14,64 +14,103 @@ import Replication
 /// Owner: the actor. A request for an id whose previous request is still writing is answered
 /// CONCURRENT_TRANSACTIONS (Kafka's pending state), so a decision never races its own record.
 ///
-/// Markers are written through `TransactionMarkerWriter` on this broker: a standalone broker leads
-/// every partition. A cluster needs WriteTxnMarkers to other leaders and a replicated state topic;
-/// the cluster broker does not serve transactions yet.
+/// Markers go through `TransactionMarkerChannel`: appended here for the partitions this broker
+/// leads, sent as WriteTxnMarkers to the other leaders of a cluster.
+///
+/// Leadership news arrives as unordered tasks (`becameLeader`, `resigned`), so each one checks the
+/// replica's current role and leader epoch before acting: a partition is loaded once per leader
+/// epoch, and a resignation that a newer leadership overtook is ignored.
 actor TransactionCoordinator {
     enum Load: Equatable { case loading, loaded }
 
     let replicaManager: ReplicaManager
-    let markers: TransactionMarkerWriter
+    let markers: TransactionMarkerChannel
+    /// The loop the replication waits of state records are scheduled on.
+    let loop: any EventLoop
     let allocateProducerId: @Sendable () async throws -> Int64
+    /// The partition count of `__transaction_state`: the topic's once it exists, else the configured one.
+    let partitionCountNow: @Sendable () -> Int32
     let replicationTimeoutMs: Int64
     let logger: Logger
     private(set) var state = TransactionCoordinatorState()
-    private var partitions: [Int32: Load] = [:]
+    /// The state partitions this broker leads, with the leader epoch they were loaded at.
+    private var partitions: [Int32: (load: Load, leaderEpoch: Int32)] = [:]
     private var busy: Set<String> = []
+    /// Fixed once a partition is led: the topic exists then, and its partition count never changes.
+    private var partitionCount: Int32
 
-    init(replicaManager: ReplicaManager, markers: TransactionMarkerWriter, replicationTimeoutMs: Int64, logger: Logger,
-         allocateProducerId: @escaping @Sendable () async throws -> Int64) {
+    init(replicaManager: ReplicaManager, markers: TransactionMarkerChannel, loop: any EventLoop, replicationTimeoutMs: Int64, logger: Logger,
+         partitionCount: @escaping @Sendable () -> Int32, allocateProducerId: @escaping @Sendable () async throws -> Int64) {
         self.replicaManager = replicaManager
         self.markers = markers
+        self.loop = loop
         self.replicationTimeoutMs = replicationTimeoutMs
         self.logger = logger
+        self.partitionCountNow = partitionCount
+        self.partitionCount = partitionCount()
         self.allocateProducerId = allocateProducerId
+    }
+
+    /// The `__transaction_state` partition of an id.
+    func partition(of transactionalId: String) -> Int32 {
+        TransactionStateTopic.partition(for: transactionalId, partitions: partitionCount)
+    }
+
+    private func statePartition(_ index: Int32) -> Partition? {
+        replicaManager.partition(TopicPartition(TransactionStateTopic.name, index))
     }
 
     /// The leader epoch of the id's state partition: the coordinator epoch its markers carry.
     private func coordinatorEpoch(_ transactionalId: String) -> Int32 {
-        replicaManager.partition(TopicPartition(TransactionStateTopic.name, TransactionStateTopic.partition(for: transactionalId)))?
-            .replicaState.leaderEpoch ?? -1
+        statePartition(partition(of: transactionalId))?.replicaState.leaderEpoch ?? -1
     }
 
     /// NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS when this broker cannot serve the id now.
     func ownership(of transactionalId: String) -> ErrorCode? {
-        switch partitions[TransactionStateTopic.partition(for: transactionalId)] {
+        switch partitions[partition(of: transactionalId)]?.load {
         case .loaded: return nil
         case .loading: return .coordinatorLoadInProgress
         case nil: return .notCoordinator
         }
     }
 
+    /// Whether this broker leads any state partition: a FindCoordinator that finds no topic yet
+    /// and an InitProducerId that finds no coordinator here use it to create the topic.
+    var leadsAnyPartition: Bool { !partitions.isEmpty }
+
     // MARK: Leadership of __transaction_state partitions
 
+    /// Loads the partition's ids from its log, once per leader epoch, then finishes the
+    /// transactions the previous coordinator left between their Prepare and Complete records.
     func becameLeader(of index: Int32) async {
-        guard partitions[index] == nil else { return }
-        partitions[index] = .loading
+        guard let replica = statePartition(index), replica.replicaState.role == .leader else { return }
+        let epoch = replica.replicaState.leaderEpoch
+        if let current = partitions[index], current.leaderEpoch == epoch { return }
+        // Led before at an older epoch: another coordinator may have written since; start over.
+        if partitions[index] != nil { forget(index) }
+        if partitions.isEmpty { partitionCount = partitionCountNow() }
+        partitions[index] = (.loading, epoch)
         let records = await readPartition(index)
-        guard partitions[index] == .loading else { return }
+        guard partitions[index]?.load == .loading, partitions[index]?.leaderEpoch == epoch else { return }
         for record in records { state.apply(record) }
-        partitions[index] = .loaded
-        logger.info("loaded \(TransactionStateTopic.name)-\(index): \(records.count) record(s)")
-        // A transaction the log left between its Prepare record and its Complete record.
-        for (id, metadata) in state.transactions where metadata.state.isCompleting && TransactionStateTopic.partition(for: id) == index {
+        partitions[index] = (.loaded, epoch)
+        logger.info("loaded \(TransactionStateTopic.name)-\(index) at leader epoch \(epoch): \(records.count) record(s)")
+        for (id, metadata) in state.transactions where metadata.state.isCompleting && partition(of: id) == index {
             await finishMarkers(id)
         }
     }
 
+    /// Unloads the partition's ids, unless this broker leads it again by now.
     func resigned(from index: Int32) {
-        partitions[index] = nil
-        for id in state.transactions.keys where TransactionStateTopic.partition(for: id) == index {
+        if let replica = statePartition(index), replica.replicaState.role == .leader,
+           replica.replicaState.leaderEpoch == partitions[index]?.leaderEpoch { return }
+        forget(index)
+    }
+
+    private func forget(_ index: Int32) {
+        guard partitions.removeValue(forKey: index) != nil else { return }
+        logger.info("unloaded \(TransactionStateTopic.name)-\(index)")
+        for id in state.transactions.keys where partition(of: id) == index {
             var dead = state.transactions[id]!
             dead.state = .dead
             state.apply(dead)
@@ -150,7 +189,9 @@ actor TransactionCoordinator {
             logger.info("aborting transaction \(id): older than its transaction.timeout.ms")
             _ = await run(id) { $0.abortExpired(transactionalId: id, nowMs: now) }
         }
-        let unfinished = state.transactions.values.filter { $0.state.isCompleting && !busy.contains($0.transactionalId) }.prefix(limit)
+        let unfinished = state.transactions.values.filter {
+            $0.state.isCompleting && !busy.contains($0.transactionalId) && ownership(of: $0.transactionalId) == nil
+        }.prefix(limit)
         for metadata in unfinished { await finishMarkers(metadata.transactionalId) }
     }
 
@@ -166,6 +207,8 @@ actor TransactionCoordinator {
         if let record = decision.record {
             let written = await write(record)
             guard written == .none else { return written }
+            // The partition may have been unloaded during the write: its new leader reloads the record.
+            guard ownership(of: transactionalId) == nil else { return .notCoordinator }
             state.apply(record)
         }
         if decision.markers != nil { await finishMarkersHoldingId(transactionalId) }
@@ -180,20 +223,23 @@ actor TransactionCoordinator {
 
     private func finishMarkersHoldingId(_ transactionalId: String) async {
         guard let pending = state.pendingMarkers(of: transactionalId) else { return }
-        let results = await markers.write(producerId: pending.producerId, producerEpoch: pending.producerEpoch, committed: pending.committed,
-                                          coordinatorEpoch: coordinatorEpoch(transactionalId), partitions: pending.partitions)
-        let failed = results.filter { $0.value != .none && $0.value != .unknownTopicOrPartition }
+        let epoch = coordinatorEpoch(transactionalId)
+        let failed = await markers.deliver(producerId: pending.producerId, producerEpoch: pending.producerEpoch, committed: pending.committed,
+                                           coordinatorEpoch: epoch, partitions: pending.partitions)
+        // The partition may have moved to another coordinator while the markers were out: its
+        // records are that coordinator's to write now.
+        guard ownership(of: transactionalId) == nil, coordinatorEpoch(transactionalId) == epoch else { return }
         guard failed.isEmpty else {
             logger.warning("markers of transaction \(transactionalId) not written yet: \(failed.map { "\($0.key): \($0.value.name)" }.sorted())")
             return
         }
         guard let complete = state.completion(of: transactionalId, nowMs: BrokerClock.wallMs()) else { return }
-        if await write(complete) == .none { state.apply(complete) }
+        if await write(complete) == .none, ownership(of: transactionalId) == nil { state.apply(complete) }
     }
 
     /// Appends a record to the id's state partition and waits until it is replicated.
     private func write(_ record: TransactionMetadata) async -> ErrorCode {
-        let tp = TopicPartition(TransactionStateTopic.name, TransactionStateTopic.partition(for: record.transactionalId))
+        let tp = TopicPartition(TransactionStateTopic.name, partition(of: record.transactionalId))
         guard let partition = replicaManager.partition(tp) else { return .notCoordinator }
         let now = BrokerClock.wallMs()
         let batch = RecordBatchBuilder().build([.init(key: TransactionStateTopic.key(record.transactionalId),
@@ -203,7 +249,7 @@ actor TransactionCoordinator {
         case .rejected(let code, _):
             return code == .notLeaderOrFollower ? .notCoordinator : .coordinatorNotAvailable
         case .appended(_, let last, _, _):
-            let outcome = try? await DelayedProduce.wait(for: [(partition, last + 1)], timeoutMs: replicationTimeoutMs, eventLoop: markers.loop,
+            let outcome = try? await DelayedProduce.wait(for: [(partition, last + 1)], timeoutMs: replicationTimeoutMs, eventLoop: loop,
                                                              storage: replicaManager.storage).get()
             switch outcome?[tp] ?? .requestTimedOut {
             case .none: return .none

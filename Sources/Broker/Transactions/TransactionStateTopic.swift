@@ -8,12 +8,30 @@ import Replication
 /// and start times; a null value deletes the id).
 public enum TransactionStateTopic {
     public static let name = "__transaction_state"
-    /// Kafka's `transaction.state.log.num.partitions` default; the coordinator of an id is the
-    /// leader of partition `abs(javaHash(id)) % 50`, as in Kafka.
-    public static let partitionCount: Int32 = 50
+    /// The partition of an id: `abs(javaHash(id)) % partitions`, as in Kafka, where `partitions` is
+    /// the topic's partition count (`transaction.state.log.num.partitions` when it was created).
+    /// The coordinator of an id is the leader of that partition.
+    public static func partition(for transactionalId: String, partitions: Int32) -> Int32 {
+        OffsetsTopic.partition(for: transactionalId, partitions: partitions)
+    }
 
-    public static func partition(for transactionalId: String) -> Int32 {
-        OffsetsTopic.partition(for: transactionalId, partitions: partitionCount)
+    /// The topic as Kafka creates it on first need: `transaction.state.log.num.partitions`
+    /// partitions, `transaction.state.log.replication.factor` replicas but no more than the live
+    /// brokers, and `min.insync.replicas` from `transaction.state.log.min.isr` but no more than the
+    /// replication factor (Kafka keeps the configured value, which leaves a topic created on fewer
+    /// brokers unwritable with acks=all until it is raised by hand). Records are kept forever:
+    /// Samsa does not compact, and the coordinator reloads a partition from its start.
+    public static func creation(numPartitions: Int32, replicationFactor: Int16, minInsyncReplicas: Int, liveBrokers: Int) -> TopicCreation {
+        let replicas = max(1, min(replicationFactor, Int16(clamping: max(1, liveBrokers))))
+        return TopicCreation(name: name, numPartitions: numPartitions, replicationFactor: replicas,
+                             configs: ["min.insync.replicas": String(max(1, min(minInsyncReplicas, Int(replicas)))),
+                                       "retention.ms": "-1", "segment.bytes": "104857600"])
+    }
+
+    /// The topic's partition count in `metadata`; nil before it is created.
+    public static func partitionCount(in metadata: ClusterMetadata) -> Int32? {
+        let count = metadata.partitions.keys.lazy.filter { $0.topic == name }.count
+        return count > 0 ? Int32(count) : nil
     }
 
     public static func key(_ transactionalId: String) -> ByteBuffer {

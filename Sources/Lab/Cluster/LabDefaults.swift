@@ -17,6 +17,8 @@ public enum LabDefaults {
             ("default.replication.factor", replication),
             ("offsets.topic.replication.factor", replication),
             ("offsets.topic.num.partitions", "10"),
+            ("transaction.state.log.replication.factor", replication),
+            ("transaction.state.log.num.partitions", "10"),
             ("group.initial.rebalance.delay.ms", "0"),
         ]
     }
