@@ -36,10 +36,15 @@ import Testing
         let loop = group.next()
         let metadata = MetadataCache(ClusterMetadata(clusterId: "test"))
         let groups = GroupCoordinator(config: config, replicaManager: manager, loop: loop, logger: logger)
-        let services = BrokerServices(config: config, metadata: metadata, replicaManager: manager,
-                                      controlPlane: try LocalControlPlane(config: config, replicaManager: manager, metadata: metadata, logger: logger),
-                                      metrics: metrics, events: events, logger: logger, cluster: nil, groups: groups, transactions: nil,
-                                      markerWriter: TransactionMarkerWriter(replicaManager: manager, groups: groups, loop: loop, replicationTimeoutMs: 5000))
+        let controlPlane = try LocalControlPlane(config: config, replicaManager: manager, metadata: metadata, logger: logger)
+        let writer = TransactionMarkerWriter(replicaManager: manager, groups: groups, loop: loop, replicationTimeoutMs: 5000)
+        let channel = TransactionMarkerChannel(brokerId: 1, writer: writer, metadata: metadata, replicaManager: manager, peers: [:],
+                                               group: group, requestTimeoutMs: 10_000, logger: logger)
+        let transactions = TransactionCoordinator(replicaManager: manager, markers: channel, loop: loop, replicationTimeoutMs: 5000, logger: logger,
+                                                  partitionCount: { 50 }, allocateProducerId: { try await controlPlane.allocateProducerId() })
+        let services = BrokerServices(config: config, metadata: metadata, replicaManager: manager, controlPlane: controlPlane,
+                                      metrics: metrics, events: events, logger: logger, cluster: nil, groups: groups, transactions: transactions,
+                                      markerWriter: writer)
         return Harness(router: RequestRouter(broker: services, logger: logger), partition: manager.partition(topicPartition)!, loop: loop, group: group)
     }
 

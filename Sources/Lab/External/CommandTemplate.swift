@@ -13,7 +13,7 @@ public struct CommandTemplate: Sendable, Equatable {
     /// or malformed name is a problem.
     public func placeholders() throws(Problem) -> [String] {
         var names: [String] = []
-        try walk { names.append($0); return "" }
+        _ = try walk { names.append($0); return "" }
         return names
     }
 
