@@ -23,6 +23,7 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
     case lossyRecovery = "lossy-recovery"
     case staleLeaderKeepsServing = "stale-leader-keeps-serving"
     case highWatermarkRegression = "hw-regression"
+    case lsoIgnored = "lso-ignored"
 
     public static func < (lhs: SeededBug, rhs: SeededBug) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -46,6 +47,7 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
         case .lossyRecovery: return "LogStore: PartitionLog.open"
         case .staleLeaderKeepsServing: return "Replication: PartitionReplicaState.leadershipChange; PartitionReplicaState.onIsrRejected"
         case .highWatermarkRegression: return "Broker: Partition.isrCommitted"
+        case .lsoIgnored: return "Broker: Partition.read"
         }
     }
 
@@ -82,6 +84,8 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
             return "a leader told by LeaderAndIsr that another broker leads keeps leading at its old epoch, and a fenced ISR write does not stop it"
         case .highWatermarkRegression:
             return "an ISR change re-initialises the leader's HW at the log start; it stays there while the ISR is under min"
+        case .lsoIgnored:
+            return "a read_committed fetch ignores the LSO and the aborted transactions: it reads to the HW, open and aborted transactions included"
         }
     }
 
@@ -100,6 +104,7 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
         case .lossyRecovery: return ["lost-write", "replica-agreement"]
         case .staleLeaderKeepsServing: return ["stale-leader", "single-leader"]
         case .highWatermarkRegression: return ["hw-monotonic"]
+        case .lsoIgnored: return ["txn-aborted-read", "torn-transaction"]
         }
     }
 

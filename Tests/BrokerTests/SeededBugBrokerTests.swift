@@ -101,6 +101,43 @@ import Testing
         #expect(buggy.status.highWatermark == 0 && consumerRead(buggy, readCommitted: true) > 0)
     }
 
+    /// After a, b, c: producer 7's aborted transaction (x, y at 3 and 4, its abort marker at 5), then
+    /// producer 8's open transaction (o at 6); broker 2 has fetched everything, so the HW is 7.
+    func partitionWithTransactions(bugs: SeededBugs) throws -> Partition {
+        let partition = try leaderPartition(bugs: bugs)
+        for (producerId, values) in [(Int64(7), ["x", "y"]), (Int64(8), ["o"])] {
+            var builder = RecordBatchBuilder(producerId: producerId, producerEpoch: 0, baseSequence: 0)
+            builder.attributes = 0x10
+            let batch = builder.build(values.map { .init(key: nil, value: ByteBuffer(string: $0), timestampMs: 1000) })
+            guard case .appended = partition.appendAsLeader([batch], requiredAcks: -1, nowMs: 0) else {
+                throw BrokerStartupError("transactional append refused")
+            }
+            if producerId == 7 {
+                guard case .appended = partition.appendMarker(producerId: 7, producerEpoch: 0, committed: false, coordinatorEpoch: 0, nowMs: 0) else {
+                    throw BrokerStartupError("abort marker refused")
+                }
+            }
+        }
+        _ = partition.read(fetchOffset: 7, maxBytes: 1 << 20, replicaId: 2, currentLeaderEpoch: 5, minOneBatch: true, nowMs: 1)
+        #expect(partition.status.highWatermark == 7)
+        return partition
+    }
+
+    @Test func lsoIgnoredServesReadCommittedConsumersOpenAndAbortedTransactions() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let read = { (partition: Partition) in
+            partition.read(fetchOffset: 0, maxBytes: 1 << 20, replicaId: -1, currentLeaderEpoch: -1, minOneBatch: true, readCommitted: true, nowMs: 2)
+        }
+        let correct = read(try partitionWithTransactions(bugs: []))
+        #expect(correct.lastStableOffset == 6, "the open transaction starts at 6")
+        #expect(correct.abortedTransactions?.map(\.producerId) == [7])
+        try? FileManager.default.removeItem(atPath: directory)
+        let buggy = read(try partitionWithTransactions(bugs: [.lsoIgnored]))
+        #expect(buggy.lastStableOffset == 7, "the HW given for the LSO")
+        #expect(buggy.abortedTransactions?.isEmpty == true)
+        #expect(buggy.records.readableBytes > correct.records.readableBytes, "the open transaction's record is served")
+    }
+
     /// HW 3 checkpointed, then HW 6, then the ISR shrinks to the leader.
     func highWatermarkAfterIsrChange(bugs: SeededBugs) throws -> Int64 {
         let partition = try leaderPartition(bugs: bugs)

@@ -33,7 +33,8 @@ import Verification
         let report = RunFixture(lose: ["producer-1-10"]).report(expectations: [])
         let parsed = XMLCounter(JUnitReport.render(report))
         #expect(parsed.error == nil)
-        #expect(parsed.count("testcase") == report.checks.verdicts.count)
+        // A check with nothing to judge (transactions, in a run without any) is no test case.
+        #expect(parsed.count("testcase") == report.checks.verdicts.filter { $0.verdict != .notApplicable }.count)
         #expect(parsed.count("failure") == 1)
     }
 

@@ -81,6 +81,9 @@ struct HistoryBuilder {
 /// say unknown.
 let checkersBeyondTheHistory: Set<String> = timelineCheckers.union(["replica-agreement", "stale-leader", "hw-monotonic"])
 
+/// The checkers of transactions: not applicable to a history without any.
+let transactionCheckers: Set<String> = ["txn-aborted-read", "txn-lost-write", "torn-transaction", "eos-duplicate"]
+
 /// Runs every checker on a history with an empty timeline.
 func check(_ builder: HistoryBuilder, timeline: Timeline = Timeline(records: [])) -> CheckReport {
     CheckReport(history: builder.history, timeline: timeline, clients: builder.cleanExits)

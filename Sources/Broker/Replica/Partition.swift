@@ -303,12 +303,15 @@ public final class Partition: @unchecked Sendable {
             // Seeded bug fetch-above-hw: the broker takes the LEO for the HW when it bounds a
             // consumer's read, in either isolation level (the LSO is bounded by that HW too).
             let consumerBound = seededBugs.contains(.fetchAboveHighWatermark) ? log.logEndOffset : state.highWatermark
-            let lastStable = transactions.lastStableOffset(highWatermark: consumerBound)
+            // Seeded bug lso-ignored: read_committed reads run to that bound as read_uncommitted ones
+            // do, and list no aborted transactions.
+            let ignoreLso = seededBugs.contains(.lsoIgnored)
+            let lastStable = ignoreLso ? consumerBound : transactions.lastStableOffset(highWatermark: consumerBound)
             var maxOffset = isFollower ? log.logEndOffset : consumerBound
             // read_committed stops at the LSO and lists the aborted transactions it may meet.
             let committedOnly = readCommitted && !isFollower
             if committedOnly { maxOffset = min(maxOffset, lastStable) }
-            let aborted = committedOnly ? transactions.abortedTransactions(from: fetchOffset, upTo: maxOffset) : nil
+            let aborted = committedOnly ? (ignoreLso ? [] : transactions.abortedTransactions(from: fetchOffset, upTo: maxOffset)) : nil
             if fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset { return failure(.offsetOutOfRange) }
             if fetchOffset >= maxOffset {
                 return ReadResult(errorCode: .none, highWatermark: state.highWatermark, logStartOffset: log.logStartOffset,

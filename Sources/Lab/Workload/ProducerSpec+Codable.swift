@@ -1,7 +1,7 @@
 extension ProducerSpec {
     enum CodingKeys: String, CodingKey {
         case topic, acks, idempotence, maxInFlight, retries, deliveryTimeoutMs, requestTimeoutMs, rate, count, keys,
-             valueSize, partition, valuesFile, compression
+             valueSize, partition, valuesFile, compression, transactional, txnRecords, abortRate
     }
 
     /// Every key but `topic` may be missing and takes its default: a playbook's `run.json` records
@@ -25,5 +25,8 @@ extension ProducerSpec {
         partition = try container.decodeIfPresent(Int32.self, forKey: .partition)
         valuesFile = try container.decodeIfPresent(String.self, forKey: .valuesFile)
         compression = try value(.compression, compression)
+        transactional = try value(.transactional, transactional)
+        txnRecords = try value(.txnRecords, txnRecords)
+        abortRate = try value(.abortRate, abortRate)
     }
 }

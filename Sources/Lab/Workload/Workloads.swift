@@ -22,6 +22,11 @@ public struct ProducerSpec: Sendable, Equatable, Codable {
     public var valuesFile: String?
     /// The producer's `compression.type`: none, gzip, snappy, lz4 or zstd.
     public var compression = "none"
+    /// A transactional producer (its process name is its `transactional.id`): `txnRecords` records
+    /// per transaction, a fraction `abortRate` of the transactions deliberately aborted.
+    public var transactional = false
+    public var txnRecords = 10
+    public var abortRate: Double = 0
 
     public init(topic: String) { self.topic = topic }
 
@@ -41,10 +46,32 @@ public struct ConsumerSpec: Sendable, Equatable {
     public var drainSeconds: Double = 0
     /// Stop after reading this many records (0: until the duration ends); no more are consumed or committed.
     public var count = 0
+    /// The client's `isolation.level`, always passed explicitly (librdkafka's own default is
+    /// read_committed, which would leave a broker's read_uncommitted path untested).
+    public var isolation: IsolationLevel = .readUncommitted
+    /// Consume-transform-produce instead of a plain consumer: reads read_committed in `group` and
+    /// writes one record to the output topic per record read, the output and the input offsets in
+    /// one transaction (its process name is its `transactional.id`).
+    public var transform: TransformSpec?
 
     public init(topic: String, group: String?) {
         self.topic = topic
         self.group = group
+    }
+}
+
+/// What a consume-transform-produce process writes, and how its transactions end.
+public struct TransformSpec: Sendable, Equatable, Codable {
+    public var output: String
+    /// At most this many input records per transaction.
+    public var txnRecords = 10
+    /// The fraction of transactions deliberately aborted (their inputs are then processed again).
+    public var abortRate: Double = 0
+
+    public init(output: String, txnRecords: Int = 10, abortRate: Double = 0) {
+        self.output = output
+        self.txnRecords = txnRecords
+        self.abortRate = abortRate
     }
 }
 
@@ -103,13 +130,25 @@ public final class Workloads: @unchecked Sendable {
         if let partition = spec.partition { arguments += ["--partition", String(partition)] }
         if let valuesFile = spec.valuesFile { arguments += ["--values-file", valuesFile] }
         if spec.compression != "none" { arguments += ["--compression", spec.compression] }
+        if spec.transactional {
+            arguments += ["--transactional-id", name, "--txn-records", String(spec.txnRecords), "--abort-rate", String(spec.abortRate)]
+        }
         return try start(name, arguments)
     }
 
     @discardableResult
     public func startConsumer(_ name: String, _ spec: ConsumerSpec, durationSeconds: Double) throws -> pid_t {
-        var arguments = ["--role", "consumer", "--topic", spec.topic, "--commit", spec.commit, "--duration", String(durationSeconds),
+        var arguments = ["--topic", spec.topic, "--duration", String(durationSeconds),
                          "--session-timeout-ms", String(spec.sessionTimeoutMs), "--drain", String(spec.drainSeconds)]
+        if let transform = spec.transform {
+            guard let group = spec.group else {
+                throw Failure(description: "a consume-transform-produce consumer needs a group (its offsets are committed in its transactions)")
+            }
+            arguments = ["--role", "transform", "--group", group, "--output", transform.output, "--transactional-id", name,
+                         "--txn-records", String(transform.txnRecords), "--abort-rate", String(transform.abortRate)] + arguments
+            return try start(name, arguments)
+        }
+        arguments = ["--role", "consumer", "--commit", spec.commit, "--isolation", spec.isolation.rawValue] + arguments
         if let group = spec.group { arguments += ["--group", group] } else { arguments += ["--assign"] + spec.assign.map(String.init) }
         if spec.count > 0 { arguments += ["--count", String(spec.count)] }
         return try start(name, arguments)

@@ -6,13 +6,23 @@ A send whose outcome is unknown (a timeout, a lost connection, any retriable err
 is "info": the checkers count it as written only if some read saw it. Values are unique per run:
 "<process>-<sequence>", padded to the value size.
 
-Roles: producer, consumer (group subscribe or assign), final-reader (assigns every partition of the
-topics and reads from the start to the high watermark). Every loop is bounded by --duration and/or
+Roles: producer (plain, or transactional with --transactional-id), consumer (group subscribe or assign,
+at the --isolation level it is given), transform (consume-transform-produce: read_committed input, output
+and input offsets committed in one transaction), final-reader (assigns every partition of the topics and
+reads from the start to the high watermark, read_committed).
+
+Transactions: "txn_begin", "txn_commit" and "txn_abort" operations, each with {"txn": id}; the commit's
+and abort's completion adds "writes" (every record the transaction produced: value, topic, partition,
+offset) and "inputs" (the input offsets a transform consumed in it). A commit or abort is "ok" when the
+client said it took effect, "fail" when it certainly did not, "info" when unknown (a timeout). The sends
+of a transaction carry "txn" and complete "info": a delivered record is visible only if its transaction
+commits, which only the transaction checkers can judge. Reads carry the consumer's "isolation". Every loop is bounded by --duration and/or
 --count; SIGTERM stops the process cleanly (producers flush for at most --flush-timeout seconds).
 """
 import argparse
 import json
 import os
+import random
 import signal
 import sys
 import threading
@@ -78,6 +88,8 @@ def classify(error: KafkaError, retries: int) -> str:
 
 
 def run_producer(args, history: History):
+    if args.transactional_id:
+        return run_txn_producer(args, history)
     config = {
         "bootstrap.servers": args.bootstrap,
         "acks": args.acks,
@@ -194,6 +206,344 @@ def produce_loop(args, history, producer, pending, delivered, typed, interval, d
     return sequence
 
 
+# Transactions ---------------------------------------------------------------------------------------
+
+TXN_ATTEMPTS = 3
+
+
+class TransactionOutcome(Exception):
+    """The producer cannot go on: a transaction's outcome is unknown or the client failed fatally."""
+
+
+def transactional_config(args, transactional_id: str) -> dict:
+    return {
+        "bootstrap.servers": args.bootstrap,
+        "transactional.id": transactional_id,
+        "enable.idempotence": True,
+        "acks": "all",
+        "linger.ms": args.linger_ms,
+        "compression.type": args.compression,
+        "message.timeout.ms": args.delivery_timeout_ms,
+        "request.timeout.ms": args.request_timeout_ms,
+        "transaction.timeout.ms": max(args.delivery_timeout_ms, int(args.txn_timeout * 1000) * 2, 10000),
+        "retry.backoff.ms": 50,
+        "retry.backoff.max.ms": 200,
+        "reconnect.backoff.max.ms": 200,
+        "topic.metadata.refresh.fast.interval.ms": 50,
+        "client.id": args.process,
+        "error_cb": on_client_error,
+    }
+
+
+class Transactions:
+    """A transactional producer whose every transaction is recorded: txn_begin, the sends (with
+    "txn"), then txn_commit or txn_abort with the records it wrote and the input offsets it consumed.
+    Every client call is bounded by --txn-timeout; a call that keeps failing retriably is retried at
+    most TXN_ATTEMPTS times, then its outcome is recorded unknown ("info") and the producer stops."""
+
+    def __init__(self, args, history: History, transactional_id: str):
+        self.args = args
+        self.history = history
+        self.producer = Producer(transactional_config(args, transactional_id))
+        self.op = 0
+        self.number = 0
+        self.sequence = 0
+        self.txn = None
+        self.writes = []
+        self.inputs = []
+        self.pending = 0
+        self.failed_delivery = None
+
+    def next_op(self) -> int:
+        self.op += 1
+        return self.op
+
+    def init(self):
+        op = self.next_op()
+        self.history.write("invoke", "txn_init", None, op_id=op)
+        try:
+            self.producer.init_transactions(self.args.txn_timeout)
+        except KafkaException as error:
+            self.history.write("fail", "txn_init", None, error=kafka_error_name(error), op_id=op)
+            raise TransactionOutcome(f"init_transactions failed: {kafka_error_name(error)}")
+        self.history.write("ok", "txn_init", None, op_id=op)
+
+    def begin(self):
+        self.number += 1
+        self.txn = f"{self.args.process}-t{self.number}"
+        self.writes = []
+        self.inputs = []
+        self.failed_delivery = None
+        op = self.next_op()
+        self.history.write("invoke", "txn_begin", {"txn": self.txn}, op_id=op)
+        try:
+            self.producer.begin_transaction()
+        except KafkaException as error:
+            self.history.write("fail", "txn_begin", {"txn": self.txn}, error=kafka_error_name(error), op_id=op)
+            raise TransactionOutcome(f"begin_transaction failed: {kafka_error_name(error)}")
+        self.history.write("ok", "txn_begin", {"txn": self.txn}, op_id=op)
+
+    def send(self, topic: str, value: str, partition: int = -1):
+        op = self.next_op()
+        txn = self.txn
+        invoke = {"topic": topic, "value": value, "txn": txn}
+        if partition >= 0:
+            invoke["partition"] = partition
+        self.history.write("invoke", "send", invoke, op_id=op)
+
+        def delivered(error, message):
+            self.pending -= 1
+            if error is None:
+                record = {"topic": message.topic(), "value": value, "partition": message.partition(), "offset": message.offset(),
+                          "txn": txn}
+                self.writes.append({"topic": message.topic(), "partition": message.partition(), "offset": message.offset(), "value": value})
+                # Written, but visible only if the transaction commits: the send itself stays undecided.
+                self.history.write("info", "send", record, error="TRANSACTIONAL", op_id=op)
+            else:
+                self.failed_delivery = self.failed_delivery or error.name()
+                self.writes.append({"topic": topic, "partition": partition if partition >= 0 else None, "offset": None, "value": value,
+                                    "error": error.name()})
+                self.history.write("info", "send", invoke, error=error.name(), op_id=op)
+
+        kwargs = {"value": value.encode(), "on_delivery": delivered}
+        if partition >= 0:
+            kwargs["partition"] = partition
+        deadline = time.monotonic() + self.args.txn_timeout
+        while True:
+            try:
+                self.producer.produce(topic, **kwargs)
+                self.pending += 1
+                break
+            except BufferError:
+                self.producer.poll(0.05)
+                if time.monotonic() > deadline:
+                    self.writes.append({"topic": topic, "partition": None, "offset": None, "value": value, "error": "local queue full"})
+                    self.failed_delivery = "local queue full"
+                    self.history.write("fail", "send", invoke, error="local queue full", op_id=op)
+                    return
+            except KafkaException as error:
+                self.failed_delivery = kafka_error_name(error)
+                self.history.write("fail", "send", invoke, error=kafka_error_name(error), op_id=op)
+                return
+        self.producer.poll(0)
+
+    def consumed(self, records):
+        self.inputs.extend({"topic": r["topic"], "partition": r["partition"], "offset": r["offset"]} for r in records)
+
+    def finish_value(self) -> dict:
+        return {"txn": self.txn, "writes": self.writes, "inputs": self.inputs}
+
+    def flush(self):
+        """Delivers every record of the open transaction (bounded); the rest stay without an offset."""
+        self.producer.flush(self.args.txn_timeout)
+
+    def commit(self) -> bool:
+        """Commits the open transaction; aborts it when the client says the commit needs an abort.
+        Returns whether it committed. Raises TransactionOutcome when the outcome is unknown."""
+        op = self.next_op()
+        self.history.write("invoke", "txn_commit", {"txn": self.txn}, op_id=op)
+        try:
+            self.flush()
+        except KafkaException:
+            pass  # the commit below reports what went wrong
+        last = None
+        for _ in range(TXN_ATTEMPTS):
+            try:
+                self.producer.commit_transaction(self.args.txn_timeout)
+                self.history.write("ok", "txn_commit", self.finish_value(), op_id=op)
+                self.txn = None
+                return True
+            except KafkaException as error:
+                last = error.args[0] if error.args else None
+                if last is not None and last.txn_requires_abort():
+                    # The client refused the commit before it took effect: the transaction must abort.
+                    self.history.write("fail", "txn_commit", self.finish_value(), error=last.name(), op_id=op)
+                    self.abort()
+                    return False
+                if last is None or not last.retriable():
+                    break
+        self.history.write("info", "txn_commit", self.finish_value(), error=last.name() if last is not None else "commit failed", op_id=op)
+        self.txn = None
+        raise TransactionOutcome(f"commit of a transaction unknown: {last.name() if last is not None else 'error'}")
+
+    def abort(self):
+        op = self.next_op()
+        self.history.write("invoke", "txn_abort", {"txn": self.txn}, op_id=op)
+        last = None
+        for _ in range(TXN_ATTEMPTS):
+            try:
+                self.producer.abort_transaction(self.args.txn_timeout)
+                self.history.write("ok", "txn_abort", self.finish_value(), op_id=op)
+                self.txn = None
+                return
+            except KafkaException as error:
+                last = error.args[0] if error.args else None
+                if last is None or not last.retriable():
+                    break
+        self.history.write("info", "txn_abort", self.finish_value(), error=last.name() if last is not None else "abort failed", op_id=op)
+        self.txn = None
+        raise TransactionOutcome(f"abort of a transaction unknown: {last.name() if last is not None else 'error'}")
+
+    def end(self, abort: bool) -> bool:
+        """Ends the open transaction: a deliberate abort (its records are flushed first, so they are
+        in the log when the abort marker follows them) or a commit. Returns whether it committed."""
+        if abort or self.failed_delivery is not None:
+            try:
+                self.flush()
+            except KafkaException:
+                pass
+            self.abort()
+            return False
+        return self.commit()
+
+    def close(self):
+        """Aborts a transaction left open (the workload stopped inside it)."""
+        if self.txn is not None:
+            try:
+                self.end(abort=True)
+            except TransactionOutcome:
+                pass
+
+
+def kafka_error_name(error: "KafkaException") -> str:
+    inner = error.args[0] if error.args else None
+    return inner.name() if inner is not None and hasattr(inner, "name") else str(error)
+
+
+def run_txn_producer(args, history: History):
+    """--txn-records records per transaction, spread over the topic's partitions by the client (or to
+    --partition), committed, or aborted with probability --abort-rate (seeded by the process name)."""
+    txns = Transactions(args, history, args.transactional_id)
+    choice = random.Random(args.process)
+    deadline = time.monotonic() + args.duration
+    interval = 1.0 / args.rate if args.rate > 0 else 0.0
+    sent = 0
+    try:
+        txns.init()
+        while not STOP and time.monotonic() < deadline and (args.count <= 0 or sent < args.count):
+            txns.begin()
+            for _ in range(args.txn_records):
+                if STOP or (args.count > 0 and sent >= args.count):
+                    break
+                value = f"{args.process}-{txns.sequence}"
+                txns.sequence += 1
+                if len(value) < args.value_size:
+                    value = value + "." * (args.value_size - len(value))
+                txns.send(args.topic, value, args.partition)
+                sent += 1
+                if interval:
+                    time.sleep(interval)
+            txns.end(abort=choice.random() < args.abort_rate)
+    except TransactionOutcome as reason:
+        print(f"transactions stopped: {reason}", file=sys.stderr, flush=True)
+    except KafkaException as error:
+        note_fatal(error)
+    finally:
+        if FATAL is None:
+            try:
+                txns.close()
+            except KafkaException as error:
+                note_fatal(error)
+    return FATAL_EXIT if FATAL else 0
+
+
+def run_transform(args, history: History):
+    """Consume-transform-produce: reads --topic read_committed in group --group, writes one record to
+    --output per record read, and commits the output and the input offsets in one transaction (or
+    aborts it with probability --abort-rate, then rewinds to the transaction's first input offsets so
+    they are processed again)."""
+    consumer = Consumer({
+        "bootstrap.servers": args.bootstrap,
+        "group.id": args.group,
+        "isolation.level": "read_committed",
+        "auto.offset.reset": "earliest",
+        "enable.auto.commit": False,
+        "session.timeout.ms": args.session_timeout_ms,
+        "heartbeat.interval.ms": max(100, args.session_timeout_ms // 10),
+        "client.id": args.process,
+        "topic.metadata.refresh.fast.interval.ms": 50,
+        "reconnect.backoff.max.ms": 200,
+        "error_cb": on_client_error,
+    })
+    txns = Transactions(args, history, args.transactional_id)
+    txns.op = 1 << 40  # the consumer's operations and the producer's share one process: separate op_id ranges
+    choice = random.Random(args.process)
+    op = 0
+
+    def assigned(value):
+        nonlocal op
+        history.write("invoke", "assign", value, op_id=op)
+        history.write("ok", "assign", value, op_id=op)
+        op += 1
+
+    def on_assign(c, partitions):
+        assigned({"partitions": [{"topic": p.topic, "partition": p.partition} for p in partitions]})
+
+    def on_revoke(c, partitions):
+        assigned({"partitions": []})
+
+    consumer.subscribe([args.topic], on_assign=on_assign, on_revoke=on_revoke)
+    deadline = time.monotonic() + args.duration
+    drain_deadline = deadline + args.drain
+    try:
+        txns.init()
+        while not STOP and time.monotonic() < drain_deadline:
+            poll_id = op
+            op += 1
+            history.write("invoke", "poll", None, op_id=poll_id)
+            messages = consumer.consume(num_messages=max(1, args.txn_records), timeout=0.2)
+            records = read_records(messages)
+            history.write("ok", "poll", {"records": records, "isolation": "read_committed"}, op_id=poll_id)
+            if not records:
+                if time.monotonic() > deadline and caught_up(consumer):
+                    break
+                continue
+            txns.begin()
+            txns.consumed(records)
+            for record in records:
+                value = f"{args.process}-{txns.sequence}"
+                txns.sequence += 1
+                if len(value) < args.value_size:
+                    value = value + "." * (args.value_size - len(value))
+                txns.send(args.output, value)
+            offsets = {}
+            for record in records:
+                key = (record["topic"], record["partition"])
+                offsets[key] = max(offsets.get(key, 0), record["offset"] + 1)
+            try:
+                txns.producer.send_offsets_to_transaction([TopicPartition(t, p, o) for (t, p), o in offsets.items()],
+                                                          consumer.consumer_group_metadata(), args.txn_timeout)
+                failed_offsets = False
+            except KafkaException as error:
+                print(f"send_offsets_to_transaction: {kafka_error_name(error)}", file=sys.stderr, flush=True)
+                failed_offsets = True
+            if not txns.end(abort=failed_offsets or choice.random() < args.abort_rate):
+                # Aborted: the inputs go back to be read again, from the transaction's first offsets.
+                firsts = {}
+                for record in records:
+                    key = (record["topic"], record["partition"])
+                    firsts[key] = min(firsts.get(key, record["offset"]), record["offset"])
+                for (topic, partition), offset in firsts.items():
+                    consumer.seek(TopicPartition(topic, partition, offset))
+                # The position moved back: an assignment, as the order checkers read it.
+                assigned({"partitions": [{"topic": p.topic, "partition": p.partition} for p in consumer.assignment()]})
+    except TransactionOutcome as reason:
+        print(f"transactions stopped: {reason}", file=sys.stderr, flush=True)
+    except KafkaException as error:
+        note_fatal(error)
+    finally:
+        if FATAL is None:
+            try:
+                txns.close()
+            except KafkaException as error:
+                note_fatal(error)
+        try:
+            bounded(consumer.close, args.commit_timeout)
+        except Exception:
+            pass
+    return FATAL_EXIT if FATAL else 0
+
+
 def read_records(messages):
     records = []
     for m in messages:
@@ -278,6 +628,8 @@ def run_consumer(args, history: History):
         "bootstrap.servers": args.bootstrap,
         "group.id": args.group or f"{args.process}-assign",
         "auto.offset.reset": "earliest",
+        # Always explicit: librdkafka's default (read_committed) would hide a broker's read_uncommitted path.
+        "isolation.level": args.isolation,
         "enable.auto.commit": args.commit == "auto",
         "session.timeout.ms": args.session_timeout_ms,
         "heartbeat.interval.ms": max(100, args.session_timeout_ms // 10),
@@ -340,7 +692,7 @@ def run_consumer(args, history: History):
         messages = consumer.consume(num_messages=wanted, timeout=0.2)
         records = read_records(messages)
         errors = [m.error() for m in messages if m.error() is not None and m.error().code() != KafkaError._PARTITION_EOF]
-        value = {"records": records}
+        value = {"records": records, "isolation": args.isolation}
         if records:
             value["hw"] = cached_high_watermarks()
         history.write("ok", "poll", value, error=str(errors[0].name()) if errors and not records else None, op_id=poll_id)
@@ -381,7 +733,7 @@ def run_consumer(args, history: History):
 def run_final_reader(args, history: History):
     """Reads every partition of every topic from the start to its high watermark."""
     consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": f"{args.process}-final", "enable.auto.commit": False,
-                         "client.id": args.process, "reconnect.backoff.max.ms": 200})
+                         "isolation.level": "read_committed", "client.id": args.process, "reconnect.backoff.max.ms": 200})
     deadline = time.monotonic() + args.duration
     metadata = consumer.list_topics(timeout=min(30, args.duration))
     targets = []
@@ -422,7 +774,16 @@ def run_final_reader(args, history: History):
         for r in records:
             key = (r["topic"], r["partition"])
             positions[key] = max(positions.get(key, 0), r["offset"] + 1)
-        history.write("ok", "final_read", {"records": records}, op_id=op)
+        # A transaction's control record (and an aborted transaction's records) end a partition without
+        # a record to show for them: the consumer's position has moved past them.
+        try:
+            for tp in consumer.position(targets):
+                key = (tp.topic, tp.partition)
+                if tp.offset is not None and tp.offset >= 0:
+                    positions[key] = max(positions.get(key, 0), tp.offset)
+        except Exception:  # the position is unknown for now: the records say how far the read got
+            pass
+        history.write("ok", "final_read", {"records": records, "isolation": "read_committed"}, op_id=op)
         op += 1
     incomplete = {f"{t}/{p}": [positions.get((t, p), 0), end] for (t, p), end in ends.items() if end is None or positions.get((t, p), 0) < end}
     consumer.close()
@@ -434,7 +795,7 @@ def run_final_reader(args, history: History):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--role", choices=["producer", "consumer", "final-reader"], required=True)
+    parser.add_argument("--role", choices=["producer", "consumer", "transform", "final-reader"], required=True)
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--process", required=True)
     parser.add_argument("--history", required=True)
@@ -462,7 +823,20 @@ def main():
     parser.add_argument("--session-timeout-ms", type=int, default=6000)
     parser.add_argument("--flush-timeout", type=float, default=30)
     parser.add_argument("--values-file", help="producers: send these values, one per line, instead of generated ones")
+    parser.add_argument("--isolation", choices=["read_committed", "read_uncommitted"], default="read_uncommitted",
+                        help="consumers: the isolation.level given to the client")
+    parser.add_argument("--transactional-id", help="producers and transforms: the transactional.id (producers: transactional mode)")
+    parser.add_argument("--txn-records", type=int, default=10, help="records per transaction (transforms: at most)")
+    parser.add_argument("--abort-rate", type=float, default=0.0, help="the fraction of transactions deliberately aborted")
+    parser.add_argument("--txn-timeout", type=float, default=10, help="seconds each transactional call may take")
+    parser.add_argument("--output", help="transforms: the topic written to")
     args = parser.parse_args()
+    if args.role == "transform" and not (args.output and args.group and args.transactional_id):
+        parser.error("--role transform needs --output, --group and --transactional-id")
+    if not 0 <= args.abort_rate <= 1:
+        parser.error("--abort-rate must be between 0 and 1")
+    if args.txn_records < 1:
+        parser.error("--txn-records must be at least 1")
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     history = History(args.history, args.process)
@@ -471,6 +845,8 @@ def main():
             code = run_producer(args, history)
         elif args.role == "consumer":
             code = run_consumer(args, history)
+        elif args.role == "transform":
+            code = run_transform(args, history)
         else:
             code = run_final_reader(args, history)
     finally:

@@ -2,6 +2,7 @@ import Foundation
 import KafkaProtocol
 import Lab
 import SamsaConfig
+import Verification
 import Yams
 
 /// Reads a playbook file into a `RunPlan`, validating everything before anything starts: unknown
@@ -14,8 +15,9 @@ public enum PlaybookLoader {
     static let topicKeys = ["name", "partitions", "replication_factor", "config"]
     static let workloadKeys = ["duration", "settle", "producers", "consumers"]
     static let producerKeys = ["topic", "instances", "acks", "idempotence", "max_in_flight", "retries", "delivery_timeout",
-                               "request_timeout", "rate", "count", "keys", "value_size", "partition", "compression"]
-    static let consumerKeys = ["topic", "group", "assign", "instances", "commit"]
+                               "request_timeout", "rate", "count", "keys", "value_size", "partition", "compression",
+                               "transactional", "txn_records", "abort_rate"]
+    static let consumerKeys = ["topic", "group", "assign", "instances", "commit", "isolation", "output", "txn_records", "abort_rate"]
     /// Properties the lab sets for each broker itself (ports, directories, ZooKeeper address).
     static let labManagedProperties = ["broker.id", "listeners", "advertised.listeners", "log.dirs", "log.dir", "zookeeper.connect",
                                        "samsa.peer.addresses", "samsa.event.log", "samsa.metrics.port"]
@@ -206,6 +208,24 @@ public enum PlaybookLoader {
                 r.report(node, "compression must be one of \(ProducerSpec.codecs.joined(separator: ", ")), not '\(value)'")
             }
         }
+        if let node = fields["transactional"], let value = r.bool(node, "transactional") { producer.transactional = value }
+        if let node = fields["txn_records"], let value = r.int(node, "txn_records", in: 1...100_000) { producer.txnRecords = value }
+        if let node = fields["abort_rate"], let value = r.double(node, "abort_rate (the fraction of transactions aborted)", in: 0...1) {
+            producer.abortRate = value
+        }
+        if !producer.transactional, let node = fields["txn_records"] ?? fields["abort_rate"] {
+            r.report(node, "txn_records and abort_rate need transactional: true")
+        }
+        if producer.transactional {
+            // A transactional producer is idempotent with acks=all (as Kafka requires).
+            if producer.acks != "all", let node = fields["acks"] {
+                r.report(node, "a transactional producer needs acks: all, not \(producer.acks)")
+            }
+            if fields["idempotence"] != nil && !producer.idempotence, let node = fields["idempotence"] {
+                r.report(node, "a transactional producer is idempotent: idempotence cannot be false")
+            }
+            producer.idempotence = true
+        }
         if producer.idempotence && producer.acks != "all", let node = fields["idempotence"] {
             r.report(node, "idempotence needs acks: all (as in Kafka), but acks is \(producer.acks)")
         }
@@ -251,6 +271,40 @@ public enum PlaybookLoader {
             r.report(node, "commit \(consumer.commit) needs a group to commit to")
         }
         if consumer.group == nil { consumer.commit = "none" }
+        if let node = fields["isolation"], let value = r.string(node, "isolation") {
+            if let level = IsolationLevel(rawValue: value) { consumer.isolation = level } else {
+                r.report(node, "isolation must be read_committed or read_uncommitted, not '\(value)'")
+            }
+        }
+        if let node = fields["output"] {
+            readTransform(node, fields, item, r, plan, &consumer)
+        } else if let node = fields["txn_records"] ?? fields["abort_rate"] {
+            r.report(node, "txn_records and abort_rate of a consumer need output: (consume-transform-produce)")
+        }
         return consumer
+    }
+
+    /// `output:` makes a consumer a consume-transform-produce process: it reads read_committed in its
+    /// group and commits its output and its input offsets in one transaction.
+    static func readTransform(_ node: Node, _ fields: Fields, _ item: Node, _ r: YAMLReader, _ plan: RunPlan, _ consumer: inout RunPlan.Consumer) {
+        guard let output = r.string(node, "output") else { return }
+        guard plan.topics.contains(where: { $0.name == output }) else {
+            let hint = NearestName.closest(to: output, among: plan.topics.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+            r.report(node, "output topic '\(output)' is not declared under topics\(hint)")
+            return
+        }
+        if output == consumer.topic { r.report(node, "a transform's output must be another topic than the one it reads") }
+        if consumer.group == nil { r.report(item, "a consume-transform-produce consumer (output:) needs a group: its offsets are committed in its transactions") }
+        if let commit = fields.key("commit") { r.report(commit, "a consume-transform-produce consumer commits its offsets in its transactions: commit does not apply") }
+        if consumer.isolation == .readUncommitted, let isolation = fields["isolation"] {
+            r.report(isolation, "a consume-transform-produce consumer reads read_committed")
+        }
+        consumer.isolation = .readCommitted
+        var transform = TransformSpec(output: output)
+        if let node = fields["txn_records"], let value = r.int(node, "txn_records", in: 1...100_000) { transform.txnRecords = value }
+        if let node = fields["abort_rate"], let value = r.double(node, "abort_rate (the fraction of transactions aborted)", in: 0...1) {
+            transform.abortRate = value
+        }
+        consumer.transform = transform
     }
 }

@@ -126,7 +126,10 @@ public enum ExpectationEvaluation {
     static func everyCheck(_ expectations: Expectations, _ report: CheckReport, unavailable: [String] = []) -> ExpectationResult {
         var allowed = Set(expectations.allowedAnomalies ?? [])
         if expectations.lostWritesDetected == true { allowed.insert("lost_write") }
-        let judged = report.verdicts.filter { !allowed.contains(CheckNames.key($0.checker)) && !unavailable.contains($0.checker) }
+        // A check with nothing to judge in this run (no transactions) is left out: not a pass, not a failure.
+        let judged = report.verdicts.filter {
+            !allowed.contains(CheckNames.key($0.checker)) && !unavailable.contains($0.checker) && $0.verdict != .notApplicable
+        }
         let invalid = judged.filter { $0.verdict == .invalid }.map(\.checker)
         let unknown = judged.filter { $0.verdict == .unknown }.map(\.checker)
         var expected = "every check valid" + (allowed.isEmpty ? "" : " (findings allowed: \(allowed.sorted().joined(separator: ", ")))")
@@ -134,7 +137,7 @@ public enum ExpectationEvaluation {
         var observed: [String] = []
         if !invalid.isEmpty { observed.append("invalid: " + invalid.joined(separator: ", ")) }
         if !unknown.isEmpty { observed.append("unknown: " + unknown.joined(separator: ", ")) }
-        let notes = report.verdicts.filter { !$0.verdict.isValid }.map { "\($0.checker) \($0.verdict)" }
+        let notes = report.verdicts.filter { !$0.verdict.isValid && $0.verdict != .notApplicable }.map { "\($0.checker) \($0.verdict)" }
         return ExpectationResult(
             name: "checks", expected: expected, observed: observed.isEmpty ? "all \(judged.count) valid" : observed.joined(separator: "; "),
             passed: !invalid.isEmpty ? false : (unknown.isEmpty ? true : nil),

@@ -1,4 +1,5 @@
 import Lab
+import Verification
 
 /// Everything a run needs, independent of how it was written (a YAML playbook, the shell's `run`):
 /// the cluster, topics, workload, the timed fault schedule and the expectations.
@@ -52,6 +53,10 @@ public struct RunPlan: Sendable, Codable, Equatable {
         public var group: String?
         public var assign: [Int32] = []
         public var commit: String = "sync"
+        /// `isolation:`; nil (run.json files written before it) reads as read_uncommitted.
+        public var isolation: IsolationLevel?
+        /// `output:` and its transaction settings: a consume-transform-produce process.
+        public var transform: TransformSpec?
         public init(topic: String, group: String?) {
             self.topic = topic
             self.group = group

@@ -16,6 +16,8 @@ enum WorkloadStart {
                 var spec = ConsumerSpec(topic: consumer.topic, group: consumer.group)
                 spec.assign = consumer.assign
                 spec.commit = consumer.commit
+                spec.isolation = consumer.isolation ?? .readUncommitted
+                spec.transform = consumer.transform
                 spec.drainSeconds = Double(min(plan.settleMs, 30_000)) / 1000
                 try workloads.startConsumer("consumer-\(index + 1)-\(instance)", spec, durationSeconds: seconds)
             }

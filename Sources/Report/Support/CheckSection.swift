@@ -46,6 +46,8 @@ extension RunReport {
             CheckSection(checks.uncleanElection, limit: limit), CheckSection(checks.leaderOutsideIsr, limit: limit),
             CheckSection(checks.acksUnderMinIsr, limit: limit), CheckSection(checks.stalledFollowerInIsr, limit: limit),
             CheckSection(checks.pollAboveHw, limit: limit),
+            CheckSection(checks.txnAbortedRead, limit: limit), CheckSection(checks.txnLostWrite, limit: limit),
+            CheckSection(checks.tornTransaction, limit: limit), CheckSection(checks.eosDuplicate, limit: limit),
         ]
     }
 }

@@ -45,6 +45,7 @@ enum Format {
         case .valid: return "PASS"
         case .invalid: return "FAIL"
         case .unknown: return "UNKNOWN"
+        case .notApplicable: return "N/A"
         }
     }
 

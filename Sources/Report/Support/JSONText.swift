@@ -84,12 +84,12 @@ extension JSONValue {
     init(_ number: Double?) { self = number.map { .double($0) } ?? .null }
     init(_ flag: Bool?) { self = flag.map { .bool($0) } ?? .null }
 
-    /// A verdict as JSON: valid true, invalid false, unknown null.
+    /// A verdict as JSON: valid true, invalid false, unknown and not applicable null.
     init(_ verdict: Verdict) {
         switch verdict {
         case .valid: self = .bool(true)
         case .invalid: self = .bool(false)
-        case .unknown: self = .null
+        case .unknown, .notApplicable: self = .null
         }
     }
 

@@ -16,6 +16,7 @@ enum Summary {
         case .valid: return "✓"
         case .invalid: return "✗"
         case .unknown: return "?"
+        case .notApplicable: return "-"
         }
     }
 
@@ -26,7 +27,7 @@ enum Summary {
         }
         let expectations = report.expectations
         guard !expectations.isEmpty else {
-            let verdicts = report.checks.verdicts.map(\.verdict)
+            let verdicts = report.checks.verdicts.map(\.verdict).filter { $0 != .notApplicable }
             let invalid = verdicts.filter { $0 == .invalid }.count
             let unknown = verdicts.filter { $0 == .unknown }.count
             var parts: [String] = []

@@ -24,9 +24,12 @@ import Verification
 ///                                           // stale_leader, hw_monotonic
 ///                                           // poll_skip, single_leader, unclean_election,
 ///                                           // leader_outside_isr, acks_under_min_isr,
-///                                           // stalled_follower_in_isr, poll_above_hw
+///                                           // stalled_follower_in_isr, poll_above_hw,
+///                                           // txn_aborted_read, txn_lost_write,
+///                                           // torn_transaction, eos_duplicate
 ///       "checker": "lost-write", "valid": true | false | null,
-///       "verdict": "valid" | "invalid" | "unknown",
+///       "verdict": "valid" | "invalid" | "unknown" | "not_applicable",  // not_applicable: nothing to
+///                                           // judge (no transactions); valid null, no effect on the run
 ///       "count": <anomalies found>, "evidence": [<anomaly>, …], "truncated": <found, not listed>,
 ///       "notes": ["…"]
 ///     }

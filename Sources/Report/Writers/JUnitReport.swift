@@ -50,7 +50,7 @@ public enum JUnitReport {
 
     static func testCases(_ report: RunReport) -> [Case] {
         guard !report.expectations.isEmpty else {
-            return report.checkSections.map { check in
+            return report.checkSections.filter { $0.verdict != .notApplicable }.map { check in
                 let evidence = check.evidence.prefix(report.evidenceLimit).map(JSONText.compact) + check.notes
                 return Case(
                     name: check.checker, passed: check.verdict == .unknown ? nil : check.verdict == .valid,

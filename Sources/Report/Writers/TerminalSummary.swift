@@ -46,8 +46,9 @@ public enum TerminalSummary {
     static func clean(_ text: String) -> String { Escape.terminal(text) }
 
     private static func checksLine(_ report: RunReport, _ paint: Paint) -> String {
-        let failing = report.checks.verdicts.filter { $0.verdict != .valid }
-        guard !failing.isEmpty else { return "checks: all \(report.checks.verdicts.count) valid" }
+        let applicable = report.checks.verdicts.filter { $0.verdict != .notApplicable }
+        let failing = applicable.filter { $0.verdict != .valid }
+        guard !failing.isEmpty else { return "checks: all \(applicable.count) valid" }
         let counts = Dictionary(report.checkSections.map { ($0.checker, $0.count) }, uniquingKeysWith: { a, _ in a })
         return "checks: " + failing.map { check in
             let count = counts[check.checker].map { $0 > 0 ? " (\(Format.count($0)))" : "" } ?? ""
@@ -111,6 +112,7 @@ struct Paint {
         case .valid: return wrap("1;32", text)
         case .invalid: return wrap("1;31", text)
         case .unknown: return wrap("1;33", text)
+        case .notApplicable: return wrap("2", text)
         }
     }
 

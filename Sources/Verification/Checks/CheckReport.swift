@@ -27,6 +27,11 @@ public struct CheckReport: Sendable, Hashable, Codable {
     public var acksUnderMinIsr: CheckResult<AcksUnderMinIsr>
     public var stalledFollowerInIsr: CheckResult<StalledFollowerInIsr>
     public var pollAboveHw: CheckResult<PollAboveHighWatermark>
+    /// Transactions (`TransactionCheckers`): not applicable when the history has none.
+    public var txnAbortedRead: CheckResult<TransactionAbortedRead>
+    public var txnLostWrite: CheckResult<TransactionLostWrite>
+    public var tornTransaction: CheckResult<TornTransaction>
+    public var eosDuplicate: CheckResult<ExactlyOnceDuplicate>
     /// Leadership windows and zombie-leader overlaps: figures, not verdicts.
     public var leadershipWindows: [LeadershipWindow]
     public var leadershipOverlaps: [LeadershipOverlap]
@@ -53,6 +58,10 @@ public struct CheckReport: Sendable, Hashable, Codable {
         case acksUnderMinIsr = "acks_under_min_isr"
         case stalledFollowerInIsr = "stalled_follower_in_isr"
         case pollAboveHw = "poll_above_hw"
+        case txnAbortedRead = "txn_aborted_read"
+        case txnLostWrite = "txn_lost_write"
+        case tornTransaction = "torn_transaction"
+        case eosDuplicate = "eos_duplicate"
         case leadershipWindows = "leadership_windows"
         case leadershipOverlaps = "leadership_overlaps"
         case historyProblems = "history_problems"
@@ -73,6 +82,8 @@ public struct CheckReport: Sendable, Hashable, Codable {
             (uncleanElection.checker, uncleanElection.verdict), (leaderOutsideIsr.checker, leaderOutsideIsr.verdict),
             (acksUnderMinIsr.checker, acksUnderMinIsr.verdict), (stalledFollowerInIsr.checker, stalledFollowerInIsr.verdict),
             (pollAboveHw.checker, pollAboveHw.verdict),
+            (txnAbortedRead.checker, txnAbortedRead.verdict), (txnLostWrite.checker, txnLostWrite.verdict),
+            (tornTransaction.checker, tornTransaction.verdict), (eosDuplicate.checker, eosDuplicate.verdict),
         ]
     }
 
@@ -125,6 +136,11 @@ public struct CheckReport: Sendable, Hashable, Codable {
             StalledFollowerChecker.check(timeline, chain: chain, parameters: parameters, limit: limit)
         }
         pollAboveHw = .guarded("poll-above-hw") { PollAboveHighWatermarkChecker.check(history, timeline: timeline, limit: limit) }
+        let transactions = TransactionCheckers.check(index, limit: limit)
+        txnAbortedRead = transactions.abortedRead
+        txnLostWrite = transactions.lostWrite
+        tornTransaction = transactions.torn
+        eosDuplicate = transactions.exactlyOnce
         historyProblems = history.problems
         timelineProblems = timeline.problems
         valid = .valid

@@ -132,7 +132,9 @@ enum LostWriteChecker {
         }
         for (number, entry) in index.sends.entries.enumerated() {
             let value = index.sendValue[number]
-            guard value >= 0 else { continue }
+            // A transaction's record is owed to readers only if the transaction committed, and
+            // only to read_committed ones: `TransactionCheckers` judge it.
+            guard value >= 0, !entry.transactional else { continue }
             if index.readOk[Int(value)] {
                 if let finalReadStartNs, let missing = try missingFromFinalRead(
                     index, entry: entry, value: value, finalReadStartNs: finalReadStartNs, status: status)

@@ -3,12 +3,15 @@ public enum Verdict: String, Sendable, Hashable, Codable, CustomStringConvertibl
     case valid
     case invalid
     case unknown
+    /// The run has nothing this check judges (a transaction check on a history without
+    /// transactions). Not a pass: it proves nothing, and it leaves the run's verdict to the others.
+    case notApplicable = "not_applicable"
 
     /// Invalid if any part is invalid; otherwise unknown if any part is unknown; valid only when
-    /// every part is valid. An empty list is valid.
+    /// every part is valid or not applicable. An empty list is valid.
     public static func combine(_ verdicts: some Sequence<Verdict>) -> Verdict {
         var sawUnknown = false
-        for verdict in verdicts {
+        for verdict in verdicts where verdict != .notApplicable {
             if verdict == .invalid { return .invalid }
             if verdict == .unknown { sawUnknown = true }
         }

@@ -17,6 +17,9 @@ struct SendTable {
         var completionPosition: Int32
         /// How the send ended; `info` for one the run ended before it completed.
         var outcome: OpType
+        /// Sent inside a transaction: visible only if the transaction commits, which the
+        /// transaction checkers judge (the plain lost-write analysis does not apply to it).
+        var transactional = false
     }
 
     private(set) var entries: [Entry] = []
@@ -32,15 +35,18 @@ struct SendTable {
             var topicName: String?
             var partitionNumber: Int32?
             var offset: Int64?
+            var transactional = false
             if let position = operation.invokePosition, case .send(let send) = history.ops[position].value {
                 topicName = send.topic
                 partitionNumber = send.partition
                 offset = send.offset
+                transactional = send.txn != nil
             }
             if let position = operation.completionPosition, case .send(let send) = history.ops[position].value {
                 topicName = topicName ?? send.topic
                 partitionNumber = send.partition ?? partitionNumber
                 offset = send.offset ?? offset
+                transactional = transactional || send.txn != nil
             }
             guard let topicName else { continue }
             let topic = topicId(topicName)
@@ -49,7 +55,7 @@ struct SendTable {
                 operation: Int32(number), topic: topic, partition: partition, offset: max(offset ?? -1, -1),
                 invokePosition: Int32(operation.invokePosition ?? -1),
                 completionPosition: Int32(operation.completionPosition ?? -1),
-                outcome: operation.outcome(in: history)))
+                outcome: operation.outcome(in: history), transactional: transactional))
         }
     }
 

@@ -107,6 +107,8 @@ extension SendValue {
                 send.broker = scanner.null() ? nil : try scanner.int32()
             } else if key.is("leader_epoch") {
                 send.leaderEpoch = scanner.null() ? nil : try scanner.int32()
+            } else if key.is("txn") {
+                send.txn = scanner.null() ? nil : try scanner.string()
             } else {
                 _ = try scanner.skipValue()
             }
@@ -123,6 +125,7 @@ extension PollValue {
     static func parse(_ scanner: inout JSONScanner) throws -> PollValue {
         var records: [ReadRecord]?
         var hw: [PartitionHighWatermark]?
+        var isolation: IsolationLevel?
         try scanner.object { scanner, key in
             if key.is("records") {
                 var list: [ReadRecord] = []
@@ -133,12 +136,19 @@ extension PollValue {
                 var list: [PartitionHighWatermark] = []
                 try scanner.array { scanner in list.append(try PartitionHighWatermark.parse(&scanner)) }
                 hw = list
+            } else if key.is("isolation") {
+                if scanner.null() { return }
+                let name = try scanner.string()
+                guard let level = IsolationLevel(rawValue: name) else {
+                    throw scanner.failure("unknown isolation \"\(name)\" (read_committed or read_uncommitted)")
+                }
+                isolation = level
             } else {
                 _ = try scanner.skipValue()
             }
         }
         guard let records else { throw scanner.failure("missing field \"records\" in poll value") }
-        return PollValue(records: records, hw: hw)
+        return PollValue(records: records, hw: hw, isolation: isolation)
     }
 }
 

@@ -38,6 +38,12 @@ public struct OpFunction: RawRepresentable, Sendable, Hashable, Codable, Express
     /// A poll by the final reader, after every fault healed, that reads each partition from its
     /// start to its end.
     public static let finalRead: OpFunction = "final_read"
+    /// A transactional producer's `init_transactions`, and the start and end of each transaction
+    /// (value `{"txn": id}`; a commit's or abort's completion adds `writes` and `inputs`).
+    public static let txnInit: OpFunction = "txn_init"
+    public static let txnBegin: OpFunction = "txn_begin"
+    public static let txnCommit: OpFunction = "txn_commit"
+    public static let txnAbort: OpFunction = "txn_abort"
 
     /// Functions whose completions carry records.
     public var isRead: Bool { self == .poll || self == .finalRead }

@@ -15,10 +15,14 @@ public struct SendValue: Sendable, Hashable, Codable {
     public var broker: Int32?
     /// The leader epoch the acknowledging broker was in, when the client learned it.
     public var leaderEpoch: Int32?
+    /// The transaction the send belongs to (a transactional producer's), absent for plain sends.
+    /// Its record is visible only if that transaction commits: the workload completes such sends
+    /// `info`, and the transaction checkers judge them by their transaction's outcome.
+    public var txn: String?
 
     public init(
         topic: String, key: String? = nil, value: String, partition: Int32? = nil, offset: Int64? = nil,
-        broker: Int32? = nil, leaderEpoch: Int32? = nil
+        broker: Int32? = nil, leaderEpoch: Int32? = nil, txn: String? = nil
     ) {
         self.topic = topic
         self.key = key
@@ -27,10 +31,11 @@ public struct SendValue: Sendable, Hashable, Codable {
         self.offset = offset
         self.broker = broker
         self.leaderEpoch = leaderEpoch
+        self.txn = txn
     }
 
     enum CodingKeys: String, CodingKey {
-        case topic, key, value, partition, offset, broker
+        case topic, key, value, partition, offset, broker, txn
         case leaderEpoch = "leader_epoch"
     }
 }
@@ -61,11 +66,23 @@ public struct PollValue: Sendable, Hashable, Codable {
     /// The consumer's cached high watermark of each partition it held, right after the poll (what
     /// the last fetch response said). Absent in histories written before the workload recorded it.
     public var hw: [PartitionHighWatermark]?
+    /// The consumer's isolation level, as the workload gave it to the client. Absent in histories
+    /// written before the workload recorded it (librdkafka's default then applied: read_committed).
+    public var isolation: IsolationLevel?
 
-    public init(records: [ReadRecord], hw: [PartitionHighWatermark]? = nil) {
+    public init(records: [ReadRecord], hw: [PartitionHighWatermark]? = nil, isolation: IsolationLevel? = nil) {
         self.records = records
         self.hw = hw
+        self.isolation = isolation
     }
+}
+
+/// A consumer's `isolation.level`.
+public enum IsolationLevel: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Only records of committed transactions (and plain records), up to the last stable offset.
+    case readCommitted = "read_committed"
+    /// Every record up to the high watermark, aborted and open transactions' included.
+    case readUncommitted = "read_uncommitted"
 }
 
 /// One partition's high watermark as a consumer last heard it from the partition's leader.
