@@ -103,4 +103,21 @@ import Testing
         let outcome = try answerWhileStuck(fetchFrame())
         guard case .respond = outcome else { Issue.record("no fetch response: \(outcome)"); return }
     }
+
+    /// TxnOffsetCommit is answered by the group coordinator at once; the transaction handler must
+    /// not leave a promise of its own uncompleted on that path (NIO traps on a leaked promise in
+    /// debug builds, and the client would never hear back).
+    @Test func aTxnOffsetCommitIsAnsweredAndLeavesNoPromiseBehind() throws {
+        let (router, _, loop, group) = try makeRouter()
+        defer { try? group.syncShutdownGracefully() }
+        let request = TxnOffsetCommitRequest(transactionalId: "t", groupId: "g", producerId: 1, producerEpoch: 0, topics: [
+            .init(name: topicPartition.topic, partitions: [.init(partitionIndex: topicPartition.partition, committedOffset: 1)]),
+        ])
+        let connection = ConnectionInfo(remote: "127.0.0.1:1", host: "/127.0.0.1")
+        let request0 = frame(request, version: 0, correlationId: 4)
+        let outcome = try loop.flatSubmit { router.handle(frame: request0, connection: connection, eventLoop: loop) }.wait()
+        guard case .respond(var response) = outcome else { Issue.record("no TxnOffsetCommit response: \(outcome)"); return }
+        let header = try ResponseHeader(from: &response, headerVersion: 0)
+        #expect(header.correlationId == 4)
+    }
 }

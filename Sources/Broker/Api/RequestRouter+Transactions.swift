@@ -8,24 +8,31 @@ extension RequestRouter {
     /// broker of the cluster) to the marker writer, which answers per partition as leader.
     func handleTransactionRequest(_ context: RequestContext, body: inout ByteBuffer) throws -> EventLoopFuture<(any KafkaMessage)?> {
         let version = context.version
-        let promise = context.eventLoop.makePromise(of: (any KafkaMessage)?.self)
+        let loop = context.eventLoop
+        // A promise is made only once the request decoded and is answered by a task: one left
+        // uncompleted would never answer the client.
+        func answer(_ body: @escaping @Sendable () async -> (any KafkaMessage)?) -> EventLoopFuture<(any KafkaMessage)?> {
+            let promise = loop.makePromise(of: (any KafkaMessage)?.self)
+            promise.completeWithTask(body)
+            return promise.futureResult
+        }
         let coordinator = broker.transactions
         switch context.apiKey {
         case .addPartitionsToTxn:
             let request = try AddPartitionsToTxnRequest(from: &body, version: version)
             let known = Set(broker.metadata.snapshot.topicNames)
-            promise.completeWithTask { await Self.addPartitions(request, known: known, coordinator: coordinator, version: version) }
+            return answer { await Self.addPartitions(request, known: known, coordinator: coordinator, version: version) }
         case .addOffsetsToTxn:
             let request = try AddOffsetsToTxnRequest(from: &body, version: version)
             let offsets = TopicPartition(OffsetsTopic.name, broker.groups.partition(for: request.groupId))
-            promise.completeWithTask {
+            return answer {
                 let error = await coordinator.addPartitions(transactionalId: request.transactionalId, producerId: request.producerId,
                                                             producerEpoch: request.producerEpoch, partitions: [offsets])
                 return AddOffsetsToTxnResponse(errorCode: Self.fencing(error, version: version).rawValue)
             }
         case .endTxn:
             let request = try EndTxnRequest(from: &body, version: version)
-            promise.completeWithTask {
+            return answer {
                 let error = await coordinator.endTransaction(transactionalId: request.transactionalId, producerId: request.producerId,
                                                              producerEpoch: request.producerEpoch, commit: request.committed)
                 return EndTxnResponse(errorCode: Self.fencing(error, version: version).rawValue)
@@ -37,7 +44,7 @@ extension RequestRouter {
         case .writeTxnMarkers:
             let request = try WriteTxnMarkersRequest(from: &body, version: version)
             let writer = broker.markerWriter
-            promise.completeWithTask {
+            return answer {
                 var answers: [WriteTxnMarkersResponse.Marker] = []
                 for marker in request.markers {
                     let partitions = marker.topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.name, $0) } }
@@ -54,7 +61,6 @@ extension RequestRouter {
         default:
             throw ProtocolError.unsupportedVersion(apiKey: context.apiKey.rawValue, version: version)
         }
-        return promise.futureResult
     }
 
     /// Kafka's AddPartitionsToTxn: an unknown partition fails the request before the coordinator
