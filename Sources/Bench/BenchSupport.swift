@@ -83,6 +83,69 @@ enum BenchClient {
     }
 }
 
+/// Several bench clients started together: each connects and says it is ready, then all start at
+/// once (a "go" file appears) and the group's rate is its records over the wall time from the first
+/// start to the last end.
+struct BenchClientGroup {
+    struct Member {
+        var mode: String
+        var arguments: [String]
+    }
+
+    struct Outcome {
+        var answers: [[String: Any]]
+        var records: Int
+        var seconds: Double
+        var rate: Double { seconds > 0 ? Double(records) / seconds : 0 }
+    }
+
+    static func run(_ members: [Member], bootstrap: String, topic: String, directory: String, timeoutSeconds: Double = 600) throws -> Outcome {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let tag = UUID().uuidString
+        let go = directory + "/go-" + tag
+        var started: [(pid: pid_t, output: String)] = []
+        defer {
+            for child in started where ChildProcess.exitStatus(of: child.pid) == nil { _ = ChildProcess.terminate(child.pid, graceMs: 5000) }
+            for child in started { try? FileManager.default.removeItem(atPath: child.output) }
+            try? FileManager.default.removeItem(atPath: go)
+        }
+        for (index, member) in members.enumerated() {
+            let output = directory + "/client-\(tag)-\(index).out"
+            started.append((try BenchClient.spawn(member.mode, bootstrap: bootstrap, topic: topic, member.arguments + ["--go", go], output: output), output))
+        }
+        func text(_ output: String) -> String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
+        let readyBy = Date(timeIntervalSinceNow: 120)
+        while !started.allSatisfy({ text($0.output).split(separator: "\n").contains("ready") }) {
+            if let exited = started.first(where: { ChildProcess.exitStatus(of: $0.pid) != nil }), !text(exited.output).contains("ready") {
+                throw BenchFailure("bench client exited before it was ready: \(text(exited.output).suffix(500))")
+            }
+            guard Date() < readyBy else { throw BenchFailure("\(members.count) bench clients were not all ready within 120 s") }
+            usleep(20_000)
+        }
+        FileManager.default.createFile(atPath: go, contents: nil)
+        let deadline = Date(timeIntervalSinceNow: timeoutSeconds)
+        var answers: [[String: Any]] = []
+        for (index, child) in started.enumerated() {
+            let left = max(0, Int(deadline.timeIntervalSinceNow * 1000))
+            guard let status = ChildProcess.waitForExit(child.pid, timeoutMs: left) else {
+                throw BenchFailure("bench client \(members[index].mode) did not finish within \(Int(timeoutSeconds)) s")
+            }
+            let output = text(child.output)
+            let answer = output.split(separator: "\n").reversed().lazy
+                .compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }.first
+            guard status == 0, let answer else {
+                throw BenchFailure("bench client \(members[index].mode) failed (\(ChildProcess.describe(waitStatus: status))): \(output.suffix(500))")
+            }
+            answers.append(answer)
+        }
+        let starts = answers.compactMap { $0["started"] as? Double }
+        let ends = answers.compactMap { $0["ended"] as? Double }
+        guard starts.count == answers.count, ends.count == answers.count else { throw BenchFailure("bench clients answered without start and end times: \(answers)") }
+        let records = answers.reduce(0) { $0 + ($1["records"] as? Int ?? 0) }
+        return Outcome(answers: answers, records: records, seconds: ends.max()! - starts.min()!)
+    }
+}
+
 /// A broker process the benchmarks start and always stop: a `samsa cluster up` lab, a standalone
 /// `samsa broker`, or the peer (Tansu).
 final class BenchProcess {

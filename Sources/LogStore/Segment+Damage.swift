@@ -8,6 +8,10 @@ import NIOCore
 /// the next valid batch starts, so that reads past it go on and reads into it fail with the
 /// damage rather than serving garbage or stopping without a word.
 extension Segment {
+    /// Bytes of batch headers `locate` reads at once: the default index interval (4 KiB) and the
+    /// batch that straddles its end, in one read.
+    static let locateWindowBytes = 16 << 10
+
     enum Located {
         /// The batch holding the offset, or the first batch after it.
         case found(position: Int, header: RecordBatchHeader)
@@ -19,11 +23,24 @@ extension Segment {
 
     /// Finds the batch holding `offset` (or the first after it) from the index entry before it,
     /// checking each header it steps over and stepping over known damage when `offset` lies past it.
+    ///
+    /// The headers are read in windows of `locateWindowBytes` (one read covers the index interval's
+    /// batches), not one read per header.
     func locate(_ offset: Int64) throws -> Located {
         let entry = index.entry(for: UInt32(clamping: max(0, offset - baseOffset)))
         var position = Int(entry?.position ?? 0)
         var expected = baseOffset + Int64(entry?.relativeOffset ?? 0)
         var fromIndexEntry = entry != nil
+        var window = ByteBuffer()
+        var windowStart = 0
+        func header(at position: Int) throws -> RecordBatchHeader? {
+            guard position + RecordBatchHeader.size <= size else { return nil }
+            if position < windowStart || position + RecordBatchHeader.size > windowStart + window.readableBytes {
+                window = try read(at: position, length: Self.locateWindowBytes)
+                windowStart = position
+            }
+            return RecordBatchHeader(window, at: window.readerIndex + position - windowStart)
+        }
         while position < size {
             if let damage = damages[position] {
                 guard let resumePosition = damage.resumePosition, let resumeOffset = damage.resumeOffset, offset >= resumeOffset else {
@@ -66,7 +83,7 @@ extension Segment {
         var expected = first.baseOffset
         while let header = RecordBatchHeader(chunk, at: chunk.readerIndex + length) {
             let at = start + length
-            if let damage = damages[at] { return (length, length == 0 ? damage : nil) }
+            if !damages.isEmpty, let damage = damages[at] { return (length, length == 0 ? damage : nil) }
             if header.lastOffset >= maxOffset && header.magic == 2 && header.baseOffset == expected { break }
             if let (kind, detail) = LogDamage.problem(header, at: at, fileSize: size, expectedOffset: expected, isLastFile: false) {
                 let damage = try noteDamage(at: at, expectedOffset: expected, kind: kind, detail: detail)

@@ -17,12 +17,29 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "JSON for scripts (one object per line).") var json = false
     @Flag(name: .long, help: "Tiny sizes, to check the benchmarks still run.") var quick = false
     @Option(name: .long, help: "Where labs and brokers keep their data (removed afterwards).") var dir: String?
+    @Option(name: .long, help: "produce/consume: producer process counts to run besides 1, comma-separated (each writes the same number of records).")
+    var producers: String = Benchmarks.defaultProducers.map(String.init).joined(separator: ",")
+    @Option(name: .long, help: "consume: consumer processes reading each case back, the partitions shared among them.") var consumers = 1
+    @Option(name: .long, help: "The samsa binary whose brokers and labs are measured (default: this one), to compare two builds with the same benchmarks.")
+    var samsa: String?
+
+    /// `--producers` as counts: each a whole number from 1 to 64.
+    func producerCounts() throws -> [Int] {
+        let counts = producers.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.allSatisfy({ $0.map { (1...64).contains($0) } ?? false }) else {
+            throw ValidationError("--producers takes producer counts from 1 to 64 separated by commas (e.g. 1,4), not '\(producers)'")
+        }
+        return counts.map { $0! }
+    }
 
     func validate() throws {
         for name in names where name != "all" && !Benchmarks.names.contains(name) {
             throw ValidationError("no benchmark '\(name)'; benchmarks: \(Benchmarks.names.joined(separator: ", ")), all")
         }
         guard !names.isEmpty else { throw ValidationError("name a benchmark: \(Benchmarks.names.joined(separator: ", ")), all") }
+        _ = try producerCounts()
+        if let samsa, !FileManager.default.isExecutableFile(atPath: samsa) { throw ValidationError("--samsa: no executable at \(samsa)") }
+        guard (1...6).contains(consumers) else { throw ValidationError("--consumers takes 1 to 6 (the benchmark topics have 6 partitions), not \(consumers)") }
     }
 
     func run() async throws {
@@ -32,7 +49,8 @@ struct BenchCommand: AsyncParsableCommand {
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: work) } }
         let json = self.json
         let started = Date()
-        let benchmarks = Benchmarks(samsa: samsaExecutablePath(), workDirectory: work, quick: quick) { message in
+        let benchmarks = Benchmarks(samsa: samsa ?? samsaExecutablePath(), workDirectory: work, quick: quick, producers: try producerCounts(),
+                                    consumers: consumers) { message in
             StandardStreams.writeError(String(format: "bench %6.1fs: %@\n", Date().timeIntervalSince(started), message))
         }
         if !json { print("machine: \(BenchMachine.summary)\n") }

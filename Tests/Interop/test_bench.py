@@ -8,8 +8,11 @@ from test_playbooks import processes_mentioning
 
 EXPECTED_FIGURES = {
     "startup": ["startup.p50_s", "startup.max_s"],
-    "produce": ["samsa_standalone.rf1_acks1.100B.records_per_s", "samsa_lab.rf3_acksall.100B.records_per_s", "ratio.rf3_vs_rf1.100B"],
-    "consume": ["samsa_standalone.rf1_acks1.1024B.records_per_s", "samsa_lab.rf3_acksall.1024B.mb_per_s"],
+    # --quick runs the default producer counts (1 and 4) with at most 2 producer processes.
+    "produce": ["samsa_standalone.rf1_acks1.100B.records_per_s", "samsa_standalone.rf1_acks1.100B.producers2.records_per_s",
+                "samsa_lab.rf3_acksall.100B.records_per_s", "ratio.rf3_vs_rf1.100B"],
+    "consume": ["samsa_standalone.rf1_acks1.1024B.records_per_s", "samsa_standalone.rf1_acks1.100B.producers2.records_per_s",
+                "samsa_lab.rf3_acksall.1024B.mb_per_s"],
     "latency": ["latency.p50_ms", "latency.p99_ms", "latency.p999_ms"],
     "failover": ["failover.p50_s", "failover.max_s"],
     "scale": ["scale.create_s", "scale.broker1.idle_cpu_percent", "scale.broker3.rss_mib"],
@@ -33,6 +36,15 @@ def test_every_benchmark_runs_at_a_tiny_size_and_prints_json(tmp_path):
     if "ratio.samsa_vs_tansu.100B" not in produce["figures"]:
         assert any("Tansu not found" in note for note in produce["notes"]), produce["notes"]
     assert not processes_mentioning(str(work)), "every benchmark stops what it started"
+
+
+def test_bad_client_counts_are_refused():
+    for arguments, message in [(["--producers", "0"], "--producers takes producer counts from 1 to 64"),
+                               (["--producers", "1,x"], "--producers takes producer counts from 1 to 64"),
+                               (["--consumers", "7"], "--consumers takes 1 to 6")]:
+        result = subprocess.run([SAMSA, "bench", "consume", *arguments], capture_output=True, text=True, timeout=60)
+        assert result.returncode != 0
+        assert message in result.stderr, result.stderr
 
 
 def test_an_unknown_benchmark_is_refused():

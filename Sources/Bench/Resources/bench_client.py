@@ -5,6 +5,11 @@ Every mode prints one JSON object on stdout when it ends. Modes:
            for every partition's full ISR
   produce  --topic T --count N --size S --acks A: as fast as the broker acknowledges
   consume  --topic T --count N: assign every partition from the start, read N records
+  consume  --topic T --share I/M: assign the partitions p with p % M == I from the start and read each
+           up to the high watermark it had when the client started
+  With --go F (produce, consume), the client connects, prints "ready" and waits until the file F
+  exists before it starts (so several client processes start together); its answer then carries the
+  wall times it started and ended at ("started", "ended").
   latency  --topic T --rate R --seconds D --size S: produce at R/s (acks=all, idempotent, linger.ms=0) with
            the send time in each value while a consumer in a second process (latency-reader) reads from
            the end; end-to-end latencies (microseconds) go to --out, one per line
@@ -14,6 +19,7 @@ Every mode prints one JSON object on stdout when it ends. Modes:
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -44,6 +50,19 @@ def create(args):
     raise SystemExit(f"{args.topic}: not every partition had its full ISR within 300 s")
 
 
+def wait_for_go(args):
+    """Prints "ready" and waits (at most 300 s) for the go file; returns the wall time it saw it at."""
+    if not args.go:
+        return time.time()
+    print("ready", flush=True)
+    deadline = time.monotonic() + 300
+    while not os.path.exists(args.go):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"no go file {args.go} within 300 s")
+        time.sleep(0.001)
+    return time.time()
+
+
 def producer_config(args, acks):
     return {"bootstrap.servers": args.bootstrap, "acks": acks, "linger.ms": 5, "batch.size": 1_000_000,
             "queue.buffering.max.messages": 2_000_000, "queue.buffering.max.kbytes": 2_000_000,
@@ -61,6 +80,7 @@ def produce(args):
     producer.produce(args.topic, payload, on_delivery=delivered)  # metadata and connections first
     producer.flush(60)
     outcome["acked"] = 0
+    wall_started = wait_for_go(args)
     started = time.monotonic()
     for _ in range(args.count):
         while True:
@@ -73,27 +93,50 @@ def produce(args):
     left = producer.flush(300)
     seconds = time.monotonic() - started
     return {"records": args.count, "acked": outcome["acked"], "failed": outcome["failed"] + left, "seconds": seconds,
-            "bytes": args.count * args.size}
+            "bytes": args.count * args.size, "started": wall_started, "ended": wall_started + seconds}
 
 
 def consume(args):
+    # librdkafka's default fetch sizes (1 MiB a partition, 50 MiB a response). With 10 MiB a partition
+    # one response of a broker that returns all it is asked for (as Kafka does) held up to 450,000
+    # records of 100 B, over librdkafka's queued.min.messages (100,000): the client then stopped
+    # fetching for fetch.queue.backoff.ms (1 s) after each response, and the figure measured that pause.
     consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": f"bench-{time.time_ns()}", "enable.auto.commit": False,
-                         "fetch.max.bytes": 52_428_800, "max.partition.fetch.bytes": 10_485_760, "fetch.wait.max.ms": 100})
+                         "fetch.max.bytes": 52_428_800, "max.partition.fetch.bytes": 1_048_576, "fetch.wait.max.ms": 100})
     metadata = consumer.list_topics(args.topic, timeout=30)
-    partitions = [TopicPartition(args.topic, p, 0) for p in metadata.topics[args.topic].partitions]
-    consumer.assign(partitions)
-    count = size = 0
+    numbers = sorted(metadata.topics[args.topic].partitions)
+    ends = None
+    if args.share:
+        index, count = (int(part) for part in args.share.split("/"))
+        numbers = [p for p in numbers if p % count == index]
+        # Each partition up to the high watermark it has now (the producers have finished).
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(args.topic, p), timeout=30)[1] for p in numbers}
+        numbers = [p for p in numbers if ends[p] > 0]
+    wall_started = wait_for_go(args)
     started = time.monotonic()
+    if numbers:
+        consumer.assign([TopicPartition(args.topic, p, 0) for p in numbers])
+    count = size = 0
     deadline = started + 600
-    while count < args.count and time.monotonic() < deadline:
+    positions = {p: 0 for p in numbers}
+
+    def finished():
+        if ends is None:
+            return count >= args.count
+        return all(positions[p] >= ends[p] for p in numbers)
+
+    while not finished() and time.monotonic() < deadline:
         for message in consumer.consume(num_messages=10_000, timeout=1.0):
             if message.error():
                 continue
             count += 1
             size += len(message.value() or b"")
+            positions[message.partition()] = message.offset() + 1
     seconds = time.monotonic() - started
     consumer.close()
-    return {"records": count, "bytes": size, "seconds": seconds}
+    if not finished():
+        raise SystemExit(f"consume: read {count} records in 600 s without reaching the end of every partition")
+    return {"records": count, "bytes": size, "seconds": seconds, "started": wall_started, "ended": wall_started + seconds}
 
 
 def latency(args):
@@ -205,6 +248,8 @@ def main():
     parser.add_argument("--rate", type=float, default=5000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--out")
+    parser.add_argument("--go")
+    parser.add_argument("--share")
     args = parser.parse_args()
     result = globals()[args.mode.replace("-", "_")](args)
     print(json.dumps(result))

@@ -100,11 +100,25 @@ public final class RequestRouter: Sendable {
         let metrics = broker.metrics
         return response.map { message in
             guard let message else { return .noResponse }
-            let framed = Self.frame(message, version: version, correlationId: correlationId,
-                                    headerVersion: apiKey.responseHeaderVersion(version))
+            let headerVersion = apiKey.responseHeaderVersion(version)
+            if let fetch = message as? FetchResponse {
+                // The records read from the logs go out as they are, not copied into one buffer.
+                let parts = Self.frameParts(fetch, version: version, correlationId: correlationId, headerVersion: headerVersion)
+                metrics.bytesOut.add(Int64(parts.reduce(4) { $0 + $1.readableBytes }))
+                return .respondParts(parts)
+            }
+            let framed = Self.frame(message, version: version, correlationId: correlationId, headerVersion: headerVersion)
             metrics.bytesOut.add(Int64(framed.readableBytes + 4))
             return .respond(framed)
         }
+    }
+
+    /// A Fetch response as consecutive buffers (header and body, without the size prefix), each
+    /// partition's larger records a buffer of their own.
+    static func frameParts(_ response: FetchResponse, version: Int16, correlationId: Int32, headerVersion: Int16) -> [ByteBuffer] {
+        var head = ByteBufferAllocator().buffer(capacity: 256)
+        ResponseHeader(correlationId: correlationId).encode(into: &head, headerVersion: headerVersion)
+        return response.encodedParts(after: head, version: version)
     }
 
     static func frame(_ message: any KafkaMessage, version: Int16, correlationId: Int32, headerVersion: Int16) -> ByteBuffer {

@@ -34,7 +34,7 @@ public final class KafkaServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameBytes: maxFrameBytes)))
-                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(KafkaFrameEncoder()))
+                    try channel.pipeline.syncOperations.addHandler(ResponseFrameWriter())
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(router: router, logger: logger))
                 }
             }
@@ -131,7 +131,7 @@ final class AcceptBackoff: ChannelInboundHandler {
 /// instead of unbounded memory). A frame that cannot be decoded closes the connection.
 final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+    typealias OutboundOut = [ByteBuffer]
 
     /// librdkafka pipelines up to max.in.flight requests per connection; beyond this many queued
     /// frames the handler stops reading from the socket.
@@ -187,7 +187,11 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             switch result {
             case .success(.respond(let response)):
                 guard !handler.closed else { return }
-                context.writeAndFlush(handler.wrapOutboundOut(response), promise: nil)
+                context.writeAndFlush(handler.wrapOutboundOut([response]), promise: nil)
+                handler.processNext(context: context)
+            case .success(.respondParts(let parts)):
+                guard !handler.closed else { return }
+                context.writeAndFlush(handler.wrapOutboundOut(parts), promise: nil)
                 handler.processNext(context: context)
             case .success(.noResponse):
                 handler.processNext(context: context)
@@ -212,10 +216,30 @@ public struct ConnectionInfo: Sendable {
     public var host: String
 }
 
+/// Writes each response frame (its parts: header and body, without the size prefix) after its int32
+/// size, every part as it is: a Fetch response's records leave in the buffers they were read into,
+/// gathered by one vectored write, never copied into one frame.
+final class ResponseFrameWriter: ChannelOutboundHandler {
+    typealias OutboundIn = [ByteBuffer]
+    typealias OutboundOut = ByteBuffer
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let parts = unwrapOutboundIn(data)
+        var size = context.channel.allocator.buffer(capacity: 4)
+        size.writeInteger(Int32(parts.reduce(0) { $0 + $1.readableBytes }), endianness: .big)
+        context.write(wrapOutboundOut(size), promise: parts.isEmpty ? promise : nil)
+        for (index, part) in parts.enumerated() {
+            context.write(wrapOutboundOut(part), promise: index == parts.count - 1 ? promise : nil)
+        }
+    }
+}
+
 /// What to do with a connection after a request.
 public enum RequestOutcome: Sendable {
     /// Send this response frame (header and body, without the size prefix).
     case respond(ByteBuffer)
+    /// Send one response frame made of these buffers in order (header and body, without the size prefix).
+    case respondParts([ByteBuffer])
     /// acks=0 produce: nothing is sent.
     case noResponse
     /// A malformed or unsupported request: Kafka closes the connection.
