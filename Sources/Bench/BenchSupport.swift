@@ -122,7 +122,7 @@ struct BenchClientGroup {
             guard Date() < readyBy else { throw BenchFailure("\(members.count) bench clients were not all ready within 120 s") }
             usleep(20_000)
         }
-        FileManager.default.createFile(atPath: go, contents: nil)
+        _ = FileManager.default.createFile(atPath: go, contents: nil)
         let deadline = Date(timeIntervalSinceNow: timeoutSeconds)
         var answers: [[String: Any]] = []
         for (index, child) in started.enumerated() {
