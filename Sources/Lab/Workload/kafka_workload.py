@@ -244,6 +244,7 @@ class Transactions:
     def __init__(self, args, history: History, transactional_id: str):
         self.args = args
         self.history = history
+        self.transactional_id = transactional_id
         self.producer = Producer(transactional_config(args, transactional_id))
         self.op = 0
         self.number = 0
@@ -396,6 +397,22 @@ class Transactions:
             return False
         return self.commit()
 
+    def replace_producer(self, reason: str):
+        """For a client call that never returned: librdkafka's send_offsets_to_transaction waits
+        without bound for a group coordinator whose broker left the metadata (librdkafka issues
+        5456 and 5511), and the producer refuses every other transactional call meanwhile. The open
+        transaction is recorded unknown ("info": its EndTxn was never sent, so the coordinator
+        aborts it at its timeout, but the checkers are not told more than the client knows), the
+        producer is abandoned and never used again, and a new one with the same transactional.id
+        starts: its init_transactions fences the old one, as an application restarting would."""
+        op = self.next_op()
+        self.history.write("invoke", "txn_abort", {"txn": self.txn}, op_id=op)
+        self.history.write("info", "txn_abort", self.finish_value(), error=reason, op_id=op)
+        self.txn = None
+        ABANDONED_CLIENTS.append(self.producer)
+        self.producer = Producer(transactional_config(self.args, self.transactional_id))
+        self.init()
+
     def close(self):
         """Aborts a transaction left open (the workload stopped inside it)."""
         if self.txn is not None:
@@ -482,6 +499,17 @@ def run_transform(args, history: History):
     def on_revoke(c, partitions):
         assigned({"partitions": []})
 
+    def rewind(records):
+        """After an abort the inputs go back to be read again, from the transaction's first offsets."""
+        firsts = {}
+        for record in records:
+            key = (record["topic"], record["partition"])
+            firsts[key] = min(firsts.get(key, record["offset"]), record["offset"])
+        for (topic, partition), offset in firsts.items():
+            consumer.seek(TopicPartition(topic, partition, offset))
+        # The position moved back: an assignment, as the order checkers read it.
+        assigned({"partitions": [{"topic": p.topic, "partition": p.partition} for p in consumer.assignment()]})
+
     consumer.subscribe([args.topic], on_assign=on_assign, on_revoke=on_revoke)
     deadline = time.monotonic() + args.duration
     drain_deadline = deadline + args.drain
@@ -510,23 +538,22 @@ def run_transform(args, history: History):
             for record in records:
                 key = (record["topic"], record["partition"])
                 offsets[key] = max(offsets.get(key, 0), record["offset"] + 1)
+            producer, metadata = txns.producer, consumer.consumer_group_metadata()
+            positions = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
             try:
-                txns.producer.send_offsets_to_transaction([TopicPartition(t, p, o) for (t, p), o in offsets.items()],
-                                                          consumer.consumer_group_metadata(), args.txn_timeout)
+                returned = bounded(lambda: producer.send_offsets_to_transaction(positions, metadata, args.txn_timeout),
+                                   args.txn_timeout + 5)
                 failed_offsets = False
             except KafkaException as error:
                 print(f"send_offsets_to_transaction: {kafka_error_name(error)}", file=sys.stderr, flush=True)
-                failed_offsets = True
-            if not txns.end(abort=failed_offsets or choice.random() < args.abort_rate):
-                # Aborted: the inputs go back to be read again, from the transaction's first offsets.
-                firsts = {}
-                for record in records:
-                    key = (record["topic"], record["partition"])
-                    firsts[key] = min(firsts.get(key, record["offset"]), record["offset"])
-                for (topic, partition), offset in firsts.items():
-                    consumer.seek(TopicPartition(topic, partition, offset))
-                # The position moved back: an assignment, as the order checkers read it.
-                assigned({"partitions": [{"topic": p.topic, "partition": p.partition} for p in consumer.assignment()]})
+                returned, failed_offsets = True, True
+            if not returned:
+                reason = f"send_offsets_to_transaction did not return within {args.txn_timeout + 5:.0f} s"
+                print(f"{reason}: a new producer replaces this one", file=sys.stderr, flush=True)
+                txns.replace_producer(reason)
+                rewind(records)
+            elif not txns.end(abort=failed_offsets or choice.random() < args.abort_rate):
+                rewind(records)
     except TransactionOutcome as reason:
         print(f"transactions stopped: {reason}", file=sys.stderr, flush=True)
     except KafkaException as error:
@@ -568,6 +595,10 @@ def caught_up(consumer) -> bool:
         return True
     except Exception:  # metadata or the leader moving: not known to be caught up
         return False
+
+
+# Clients given up on while one of their calls never returned (Transactions.replace_producer).
+ABANDONED_CLIENTS = []
 
 
 def bounded(call, seconds: float):
@@ -851,6 +882,10 @@ def main():
             code = run_final_reader(args, history)
     finally:
         history.close()
+    if ABANDONED_CLIENTS:
+        # A client with a call that never returned may never finish destroying itself either: the
+        # history is closed and fsynced, so the process ends without the interpreter's teardown.
+        os._exit(code)
     sys.exit(code)
 
 
