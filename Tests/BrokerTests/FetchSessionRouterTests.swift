@@ -64,7 +64,10 @@ import Testing
         let frame = buffer
         let connection = ConnectionInfo(remote: "127.0.0.1:1", host: "/127.0.0.1")
         let outcome = try harness.loop.flatSubmit { harness.router.handle(frame: frame, connection: connection, eventLoop: harness.loop) }.wait()
-        guard case .respond(var response) = outcome else { throw BrokerConfig.Error(message: "no fetch response: \(outcome)") }
+        // A fetch response goes out as parts (its records are not copied into one frame).
+        guard case .respondParts(let parts) = outcome else { throw BrokerConfig.Error(message: "no fetch response: \(outcome)") }
+        var response = ByteBuffer()
+        for var part in parts { response.writeBuffer(&part) }
         _ = try ResponseHeader(from: &response, headerVersion: 0)
         return try FetchResponse(from: &response, version: 11)
     }

@@ -2,12 +2,15 @@
 limit while the group coordinator is unreachable, which once held a chaos run's consumer past its end.
 These drive the bounding logic with a consumer whose commit blocks until released."""
 import importlib.util
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+# No bytecode next to the workload script: SwiftPM would find an undeclared file in the Lab target.
+sys.dont_write_bytecode = True
 WORKLOAD = Path(__file__).resolve().parents[2] / "Sources" / "Lab" / "Workload" / "kafka_workload.py"
 spec = importlib.util.spec_from_file_location("kafka_workload", WORKLOAD)
 workload = importlib.util.module_from_spec(spec)

@@ -5,11 +5,14 @@ returns from send_offsets_to_transaction: the transaction must be recorded unkno
 with the same transactional.id must take over, and the next transaction must commit."""
 import importlib.util
 import json
+import sys
 import threading
 import time
 from argparse import Namespace
 from pathlib import Path
 
+# No bytecode next to the workload script: SwiftPM would find an undeclared file in the Lab target.
+sys.dont_write_bytecode = True
 WORKLOAD = Path(__file__).resolve().parents[2] / "Sources" / "Lab" / "Workload" / "kafka_workload.py"
 
 
