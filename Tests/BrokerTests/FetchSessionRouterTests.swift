@@ -14,38 +14,12 @@ import Testing
     let directory = NSTemporaryDirectory() + "samsa-fetch-sessions-" + UUID().uuidString
     let topicPartition = TopicPartition("orders", 0)
 
-    struct Harness {
-        var router: RequestRouter
-        var partition: Partition
-        var loop: any EventLoop
-        var group: MultiThreadedEventLoopGroup
-    }
+    typealias Harness = RouterHarness
 
     /// A standalone broker leading one partition, with `slots` session slots.
     func makeHarness(slots: Int = 1000) throws -> Harness {
-        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
-        let properties = "broker.id=1\nlog.dirs=\(directory)/data\nmax.incremental.fetch.session.cache.slots=\(slots)\n"
-        let config = try BrokerConfig(file: try PropertiesFile.parse(properties, source: "test"))
-        let logger = Logger(label: "test")
-        let events = try EventLog(path: "\(directory)/events.jsonl", brokerId: 1)
-        let metrics = BrokerMetrics()
-        let manager = try ReplicaManager(config: config, logger: logger, events: events, metrics: metrics)
-        manager.applyLeadership([PartitionLeadership(topicPartition: topicPartition, leader: 1, leaderEpoch: 1, isr: [1], replicas: [1],
-                                                     controllerEpoch: 1, stateVersion: 0)], topicConfigs: [:])
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
-        let metadata = MetadataCache(ClusterMetadata(clusterId: "test"))
-        let groups = GroupCoordinator(config: config, replicaManager: manager, loop: loop, logger: logger)
-        let controlPlane = try LocalControlPlane(config: config, replicaManager: manager, metadata: metadata, logger: logger)
-        let writer = TransactionMarkerWriter(replicaManager: manager, groups: groups, loop: loop, replicationTimeoutMs: 5000)
-        let channel = TransactionMarkerChannel(brokerId: 1, writer: writer, metadata: metadata, replicaManager: manager, peers: [:],
-                                               group: group, requestTimeoutMs: 10_000, logger: logger)
-        let transactions = TransactionCoordinator(replicaManager: manager, markers: channel, loop: loop, replicationTimeoutMs: 5000, logger: logger,
-                                                  partitionCount: { 50 }, allocateProducerId: { try await controlPlane.allocateProducerId() })
-        let services = BrokerServices(config: config, metadata: metadata, replicaManager: manager, controlPlane: controlPlane,
-                                      metrics: metrics, events: events, logger: logger, cluster: nil, groups: groups, transactions: transactions,
-                                      markerWriter: writer)
-        return Harness(router: RequestRouter(broker: services, logger: logger), partition: manager.partition(topicPartition)!, loop: loop, group: group)
+        try RouterHarness.make(directory: directory, topicPartition: topicPartition,
+                               properties: "max.incremental.fetch.session.cache.slots=\(slots)\n")
     }
 
     /// Sends a Fetch v11 through the router and decodes the answer. `maxWaitMs` 0: answered at once.

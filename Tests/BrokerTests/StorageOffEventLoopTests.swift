@@ -16,28 +16,8 @@ import Testing
 
     /// A standalone broker's request router over one partition this broker leads, on a one-thread loop.
     func makeRouter() throws -> (RequestRouter, Partition, any EventLoop, MultiThreadedEventLoopGroup) {
-        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
-        let config = try BrokerConfig(file: try PropertiesFile.parse("broker.id=1\nlog.dirs=\(directory)/data\n", source: "test"))
-        let logger = Logger(label: "test")
-        let events = try EventLog(path: "\(directory)/events.jsonl", brokerId: 1)
-        let metrics = BrokerMetrics()
-        let manager = try ReplicaManager(config: config, logger: logger, events: events, metrics: metrics)
-        manager.applyLeadership([PartitionLeadership(topicPartition: topicPartition, leader: 1, leaderEpoch: 1, isr: [1], replicas: [1],
-                                                     controllerEpoch: 1, stateVersion: 0)], topicConfigs: [:])
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
-        let metadata = MetadataCache(ClusterMetadata(clusterId: "test"))
-        let groups = GroupCoordinator(config: config, replicaManager: manager, loop: loop, logger: logger)
-        let controlPlane = try LocalControlPlane(config: config, replicaManager: manager, metadata: metadata, logger: logger)
-        let writer = TransactionMarkerWriter(replicaManager: manager, groups: groups, loop: loop, replicationTimeoutMs: 5000)
-        let channel = TransactionMarkerChannel(brokerId: 1, writer: writer, metadata: metadata, replicaManager: manager, peers: [:],
-                                               group: group, requestTimeoutMs: 10_000, logger: logger)
-        let transactions = TransactionCoordinator(replicaManager: manager, markers: channel, loop: loop, replicationTimeoutMs: 5000, logger: logger,
-                                                  partitionCount: { 50 }, allocateProducerId: { try await controlPlane.allocateProducerId() })
-        let services = BrokerServices(config: config, metadata: metadata, replicaManager: manager, controlPlane: controlPlane,
-                                      metrics: metrics, events: events, logger: logger, cluster: nil, groups: groups, transactions: transactions,
-                                      markerWriter: writer)
-        return (RequestRouter(broker: services, logger: logger), manager.partition(topicPartition)!, loop, group)
+        let harness = try RouterHarness.make(directory: directory, topicPartition: topicPartition)
+        return (harness.router, harness.partition, harness.loop, harness.group)
     }
 
     func frame(_ message: any KafkaMessage, version: Int16, correlationId: Int32) -> ByteBuffer {
