@@ -669,12 +669,17 @@ def run_consumer(args, history: History):
         "reconnect.backoff.max.ms": 200,
         "error_cb": on_client_error,
     }
-    consumer = Consumer(config)
-    commits = BoundedCommits(consumer)
+    consumer = None
+    commits = None
     op = 0
+    # consume() runs under this bound: librdkafka can block in it without one while a group
+    # coordinator request waits for a broker dropped from the metadata (librdkafka 5456/5511).
+    poll_bound = args.session_timeout_ms / 1000 + 10
 
     def on_assign(c, partitions):
         nonlocal op
+        if c is not consumer:
+            return  # an abandoned consumer's late callback: its history ended when it was given up
         value = {"partitions": [{"topic": p.topic, "partition": p.partition} for p in partitions]}
         history.write("invoke", "assign", value, op_id=op)
         history.write("ok", "assign", value, op_id=op)
@@ -682,16 +687,26 @@ def run_consumer(args, history: History):
 
     def on_revoke(c, partitions):
         nonlocal op
+        if c is not consumer:
+            return
         history.write("invoke", "assign", {"partitions": []}, op_id=op)
         history.write("ok", "assign", {"partitions": []}, op_id=op)
         op += 1
 
-    if args.group:
-        consumer.subscribe([args.topic], on_assign=on_assign, on_revoke=on_revoke)
-    else:
-        partitions = [TopicPartition(args.topic, p, OFFSET_BEGINNING) for p in args.assign]
-        consumer.assign(partitions)
-        on_assign(consumer, partitions)
+    def start():
+        """A consumer in the group (or on its assigned partitions); a replacement resumes from the
+        group's committed offsets, and its assignment is recorded as any other."""
+        nonlocal consumer, commits
+        consumer = Consumer(config)
+        commits = BoundedCommits(consumer)
+        if args.group:
+            consumer.subscribe([args.topic], on_assign=on_assign, on_revoke=on_revoke)
+        else:
+            partitions = [TopicPartition(args.topic, p, OFFSET_BEGINNING) for p in args.assign]
+            consumer.assign(partitions)
+            on_assign(consumer, partitions)
+
+    start()
 
     def cached_high_watermarks():
         """The high watermark of each assigned partition as the last fetch response gave it (no request
@@ -720,7 +735,17 @@ def run_consumer(args, history: History):
         # With --count, never more than the records still wanted: consume() moves the position past
         # what it returns, and the commit after it would claim records nobody was shown.
         wanted = 500 if args.count <= 0 else max(1, min(500, args.count - consumed))
-        messages = consumer.consume(num_messages=wanted, timeout=0.2)
+        current, outcome = consumer, {}
+        if not bounded(lambda: outcome.setdefault("messages", current.consume(num_messages=wanted, timeout=0.2)), poll_bound):
+            # Given up: what that poll may yet return is never seen (not a read), the consumer is
+            # abandoned and a new one in the same group goes on from the committed offsets.
+            reason = f"consume() did not return within {poll_bound:g} s"
+            history.write("info", "poll", None, error=reason, op_id=poll_id)
+            print(f"{reason}: a new consumer replaces this one", file=sys.stderr, flush=True)
+            ABANDONED_CLIENTS.append(current)
+            start()
+            return 0
+        messages = outcome["messages"]
         records = read_records(messages)
         errors = [m.error() for m in messages if m.error() is not None and m.error().code() != KafkaError._PARTITION_EOF]
         value = {"records": records, "isolation": args.isolation}

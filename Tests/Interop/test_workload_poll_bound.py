@@ -1,0 +1,91 @@
+"""The workload consumer's consume() is bounded: librdkafka can block in it without a limit while a
+group coordinator request waits for a broker dropped from the metadata (a chaos case's consumer once
+sat there until the lab killed it). These drive run_consumer with stand-in consumers whose first
+instance never returns from consume(): the poll must be recorded unknown, a new consumer in the same
+group must take over, and its reads must be recorded."""
+import importlib.util
+import json
+import sys
+import threading
+import time
+from argparse import Namespace
+from pathlib import Path
+
+# No bytecode next to the workload script: SwiftPM would find an undeclared file in the Lab target.
+sys.dont_write_bytecode = True
+WORKLOAD = Path(__file__).resolve().parents[2] / "Sources" / "Lab" / "Workload" / "kafka_workload.py"
+
+
+def load_workload():
+    spec = importlib.util.spec_from_file_location("kafka_workload_poll_bound", WORKLOAD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Message:
+    def __init__(self, offset):
+        self._offset = offset
+
+    def error(self): return None
+    def topic(self): return "orders"
+    def partition(self): return 0
+    def offset(self): return self._offset
+    def value(self): return f"v{self._offset}".encode()
+    def key(self): return None
+
+
+class FakeConsumer:
+    made = []
+
+    def __init__(self, config):
+        self.config = config
+        self.hang = not FakeConsumer.made  # the first consumer's consume() never returns
+        self.given = False
+        self.subscribed = None
+        FakeConsumer.made.append(self)
+
+    def subscribe(self, topics, on_assign=None, on_revoke=None):
+        self.subscribed = topics
+        self.on_assign = on_assign
+
+    def consume(self, num_messages=1, timeout=0.2):
+        if self.hang:
+            threading.Event().wait(30)  # long past the bound: without it the test fails on time, not hangs
+            return []
+        if not self.given:
+            self.given = True
+            self.on_assign(self, [Namespace(topic="orders", partition=0)])
+            return [Message(0), Message(1)]
+        time.sleep(0.01)
+        return []
+
+    def assignment(self): return []
+    def get_watermark_offsets(self, tp, cached=True, timeout=None): return (0, 2)
+    def commit(self, asynchronous=True): pass
+    def close(self): pass
+
+
+def test_a_consume_that_never_returns_is_given_up_and_a_new_consumer_reads_on(tmp_path, monkeypatch):
+    workload = load_workload()
+    monkeypatch.setattr(workload, "Consumer", FakeConsumer)
+    FakeConsumer.made = []
+    history_path = tmp_path / "h.jsonl"
+    history = workload.History(str(history_path), "consumer-1-1")
+    args = Namespace(bootstrap="127.0.0.1:1", group="billing", isolation="read_uncommitted", commit="sync", session_timeout_ms=100,
+                     process="consumer-1-1", topic="orders", assign=[], count=0, duration=12.0, drain=0.0, commit_timeout=1.0)
+    started = time.monotonic()
+    code = workload.run_consumer(args, history)
+    history.close()
+    assert time.monotonic() - started < 25
+    assert code == 0
+    ops = [json.loads(line) for line in history_path.read_text().splitlines()]
+    polls = [op for op in ops if op["f"] == "poll" and op["type"] != "invoke"]
+    assert polls[0]["type"] == "info" and "did not return within" in polls[0]["error"], polls[:2]
+    assert len(FakeConsumer.made) == 2 and FakeConsumer.made[1].config["group.id"] == "billing"
+    assert FakeConsumer.made[1].subscribed == ["orders"]
+    read = [r["offset"] for op in polls if op["type"] == "ok" for r in op["value"]["records"]]
+    assert read == [0, 1], "the new consumer's reads are recorded"
+    assigns = [op for op in ops if op["f"] == "assign" and op["type"] == "ok"]
+    assert assigns and assigns[-1]["value"]["partitions"] == [{"topic": "orders", "partition": 0}]
+    assert workload.ABANDONED_CLIENTS == [FakeConsumer.made[0]]
