@@ -3,36 +3,20 @@ group coordinator request waits for a broker dropped from the metadata (a chaos 
 sat there until the lab killed it). These drive run_consumer with stand-in consumers whose first
 instance never returns from consume(): the poll must be recorded unknown, a new consumer in the same
 group must take over, and its reads must be recorded."""
-import importlib.util
 import json
-import sys
 import threading
 import time
 from argparse import Namespace
-from pathlib import Path
 
-# No bytecode next to the workload script: SwiftPM would find an undeclared file in the Lab target.
-sys.dont_write_bytecode = True
-WORKLOAD = Path(__file__).resolve().parents[2] / "Sources" / "Lab" / "Workload" / "kafka_workload.py"
+from workload_standins import load_workload as load_module, Message as StandInMessage
 
 
 def load_workload():
-    spec = importlib.util.spec_from_file_location("kafka_workload_poll_bound", WORKLOAD)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module("kafka_workload_poll_bound")
 
 
-class Message:
-    def __init__(self, offset):
-        self._offset = offset
-
-    def error(self): return None
-    def topic(self): return "orders"
-    def partition(self): return 0
-    def offset(self): return self._offset
-    def value(self): return f"v{self._offset}".encode()
-    def key(self): return None
+def Message(offset):
+    return StandInMessage(offset, "orders")
 
 
 class FakeConsumer:

@@ -3,36 +3,20 @@ when the group coordinator's broker leaves the metadata (seen in a rolling resta
 until the lab killed it). These drive run_transform with stand-in clients whose first producer never
 returns from send_offsets_to_transaction: the transaction must be recorded unknown, a new producer
 with the same transactional.id must take over, and the next transaction must commit."""
-import importlib.util
 import json
-import sys
 import threading
 import time
 from argparse import Namespace
-from pathlib import Path
 
-# No bytecode next to the workload script: SwiftPM would find an undeclared file in the Lab target.
-sys.dont_write_bytecode = True
-WORKLOAD = Path(__file__).resolve().parents[2] / "Sources" / "Lab" / "Workload" / "kafka_workload.py"
+from workload_standins import load_workload as load_module, Message as StandInMessage
 
 
 def load_workload():
-    spec = importlib.util.spec_from_file_location("kafka_workload_txn_bound", WORKLOAD)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module("kafka_workload_txn_bound")
 
 
-class Message:
-    def __init__(self, offset):
-        self._offset = offset
-
-    def error(self): return None
-    def topic(self): return "in"
-    def partition(self): return 0
-    def offset(self): return self._offset
-    def value(self): return f"v{self._offset}".encode()
-    def key(self): return None
+def Message(offset):
+    return StandInMessage(offset, "in")
 
 
 class FakeConsumer:
