@@ -20,6 +20,7 @@ commits, which only the transaction checkers can judge. Reads carry the consumer
 --count; SIGTERM stops the process cleanly (producers flush for at most --flush-timeout seconds).
 """
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -422,6 +423,25 @@ class Transactions:
                 pass
 
 
+@contextlib.contextmanager
+def transaction_run(txns: "Transactions"):
+    """The end every transactional process shares: a transaction that cannot go on stops the loop with
+    its reason on stderr, a fatal client error is noted for the exit code, and the producer closes
+    (which aborts an open transaction) unless the client is already fatal."""
+    try:
+        yield
+    except TransactionOutcome as reason:
+        print(f"transactions stopped: {reason}", file=sys.stderr, flush=True)
+    except KafkaException as error:
+        note_fatal(error)
+    finally:
+        if FATAL is None:
+            try:
+                txns.close()
+            except KafkaException as error:
+                note_fatal(error)
+
+
 def kafka_error_name(error: "KafkaException") -> str:
     inner = error.args[0] if error.args else None
     return inner.name() if inner is not None and hasattr(inner, "name") else str(error)
@@ -435,7 +455,7 @@ def run_txn_producer(args, history: History):
     deadline = time.monotonic() + args.duration
     interval = 1.0 / args.rate if args.rate > 0 else 0.0
     sent = 0
-    try:
+    with transaction_run(txns):
         txns.init()
         while not STOP and time.monotonic() < deadline and (args.count <= 0 or sent < args.count):
             txns.begin()
@@ -451,16 +471,6 @@ def run_txn_producer(args, history: History):
                 if interval:
                     time.sleep(interval)
             txns.end(abort=choice.random() < args.abort_rate)
-    except TransactionOutcome as reason:
-        print(f"transactions stopped: {reason}", file=sys.stderr, flush=True)
-    except KafkaException as error:
-        note_fatal(error)
-    finally:
-        if FATAL is None:
-            try:
-                txns.close()
-            except KafkaException as error:
-                note_fatal(error)
     return FATAL_EXIT if FATAL else 0
 
 
@@ -514,56 +524,48 @@ def run_transform(args, history: History):
     deadline = time.monotonic() + args.duration
     drain_deadline = deadline + args.drain
     try:
-        txns.init()
-        while not STOP and time.monotonic() < drain_deadline:
-            poll_id = op
-            op += 1
-            history.write("invoke", "poll", None, op_id=poll_id)
-            messages = consumer.consume(num_messages=max(1, args.txn_records), timeout=0.2)
-            records = read_records(messages)
-            history.write("ok", "poll", {"records": records, "isolation": "read_committed"}, op_id=poll_id)
-            if not records:
-                if time.monotonic() > deadline and caught_up(consumer):
-                    break
-                continue
-            txns.begin()
-            txns.consumed(records)
-            for record in records:
-                value = f"{args.process}-{txns.sequence}"
-                txns.sequence += 1
-                if len(value) < args.value_size:
-                    value = value + "." * (args.value_size - len(value))
-                txns.send(args.output, value)
-            offsets = {}
-            for record in records:
-                key = (record["topic"], record["partition"])
-                offsets[key] = max(offsets.get(key, 0), record["offset"] + 1)
-            producer, metadata = txns.producer, consumer.consumer_group_metadata()
-            positions = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
-            try:
-                returned = bounded(lambda: producer.send_offsets_to_transaction(positions, metadata, args.txn_timeout),
-                                   args.txn_timeout + 5)
-                failed_offsets = False
-            except KafkaException as error:
-                print(f"send_offsets_to_transaction: {kafka_error_name(error)}", file=sys.stderr, flush=True)
-                returned, failed_offsets = True, True
-            if not returned:
-                reason = f"send_offsets_to_transaction did not return within {args.txn_timeout + 5:.0f} s"
-                print(f"{reason}: a new producer replaces this one", file=sys.stderr, flush=True)
-                txns.replace_producer(reason)
-                rewind(records)
-            elif not txns.end(abort=failed_offsets or choice.random() < args.abort_rate):
-                rewind(records)
-    except TransactionOutcome as reason:
-        print(f"transactions stopped: {reason}", file=sys.stderr, flush=True)
-    except KafkaException as error:
-        note_fatal(error)
+        with transaction_run(txns):
+            txns.init()
+            while not STOP and time.monotonic() < drain_deadline:
+                poll_id = op
+                op += 1
+                history.write("invoke", "poll", None, op_id=poll_id)
+                messages = consumer.consume(num_messages=max(1, args.txn_records), timeout=0.2)
+                records = read_records(messages)
+                history.write("ok", "poll", {"records": records, "isolation": "read_committed"}, op_id=poll_id)
+                if not records:
+                    if time.monotonic() > deadline and caught_up(consumer):
+                        break
+                    continue
+                txns.begin()
+                txns.consumed(records)
+                for record in records:
+                    value = f"{args.process}-{txns.sequence}"
+                    txns.sequence += 1
+                    if len(value) < args.value_size:
+                        value = value + "." * (args.value_size - len(value))
+                    txns.send(args.output, value)
+                offsets = {}
+                for record in records:
+                    key = (record["topic"], record["partition"])
+                    offsets[key] = max(offsets.get(key, 0), record["offset"] + 1)
+                producer, metadata = txns.producer, consumer.consumer_group_metadata()
+                positions = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
+                try:
+                    offered = lambda: producer.send_offsets_to_transaction(positions, metadata, args.txn_timeout)
+                    returned = bounded(offered, args.txn_timeout + 5)
+                    failed_offsets = False
+                except KafkaException as error:
+                    print(f"send_offsets_to_transaction: {kafka_error_name(error)}", file=sys.stderr, flush=True)
+                    returned, failed_offsets = True, True
+                if not returned:
+                    reason = f"send_offsets_to_transaction did not return within {args.txn_timeout + 5:.0f} s"
+                    print(f"{reason}: a new producer replaces this one", file=sys.stderr, flush=True)
+                    txns.replace_producer(reason)
+                    rewind(records)
+                elif not txns.end(abort=failed_offsets or choice.random() < args.abort_rate):
+                    rewind(records)
     finally:
-        if FATAL is None:
-            try:
-                txns.close()
-            except KafkaException as error:
-                note_fatal(error)
         try:
             bounded(consumer.close, args.commit_timeout)
         except Exception:
