@@ -2,6 +2,7 @@
 and read_uncommitted consumers, send_offsets_to_transaction, fencing by transactional.id, timeouts and a
 restart; kafka-python's and aiokafka's transactional producers."""
 import asyncio
+import functools
 import time
 
 import pytest
@@ -9,6 +10,8 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import unique_topic
+import txn_clients
+from txn_clients import transactional
 
 
 def create_topic(bootstrap: str, topic: str, partitions: int) -> None:
@@ -17,42 +20,9 @@ def create_topic(bootstrap: str, topic: str, partitions: int) -> None:
     futures[topic].result(timeout=15)
 
 
-def transactional(bootstrap: str, transactional_id: str, **config) -> Producer:
-    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": transactional_id, "linger.ms": 5, **config})
-    producer.init_transactions(30)
-    return producer
-
-
-def transaction(producer: Producer, topic: str, values: list[str], commit: bool, partitions: int = 2) -> None:
-    producer.begin_transaction()
-    for index, value in enumerate(values):
-        producer.produce(topic, value=value.encode(), partition=index % partitions)
-    if commit:
-        producer.commit_transaction(30)
-    else:
-        producer.flush(30)
-        producer.abort_transaction(30)
-
-
-def read_all(bootstrap: str, topic: str, isolation: str, partitions: int = 2, settle: float = 3.0, timeout: float = 30.0) -> list[str]:
-    """Every value a consumer with `isolation` reads from the start, once it has gone `settle` seconds
-    without a new record."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused-assign-only", "enable.auto.commit": False,
-                         "isolation.level": isolation})
-    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
-    values: list[str] = []
-    deadline = time.monotonic() + timeout
-    quiet_since = time.monotonic()
-    try:
-        while time.monotonic() < deadline and time.monotonic() - quiet_since < settle:
-            msg = consumer.poll(0.2)
-            if msg is None or msg.error() is not None:
-                continue
-            values.append(msg.value().decode())
-            quiet_since = time.monotonic()
-    finally:
-        consumer.close()
-    return values
+# This file's topics have two partitions unless a test says otherwise; a reader waits 3 s of quiet.
+transaction = functools.partial(txn_clients.transaction, partitions=2)
+read_all = functools.partial(txn_clients.read_all, partitions=2, settle=3.0, timeout=30.0)
 
 
 def test_read_committed_sees_committed_and_read_uncommitted_sees_all(broker):
@@ -65,9 +35,9 @@ def test_read_committed_sees_committed_and_read_uncommitted_sees_all(broker):
     transaction(producer, topic, committed, commit=True)
     transaction(producer, topic, aborted, commit=False)
     transaction(producer, topic, later, commit=True)
-    seen_committed = read_all(broker.bootstrap, topic, "read_committed")
+    seen_committed = read_all(broker.bootstrap, topic, "read_committed", expect=len(committed + later))
     assert sorted(seen_committed) == sorted(committed + later)
-    seen_all = read_all(broker.bootstrap, topic, "read_uncommitted")
+    seen_all = read_all(broker.bootstrap, topic, "read_uncommitted", expect=len(committed + aborted + later))
     assert sorted(seen_all) == sorted(committed + aborted + later)
 
 
@@ -84,9 +54,9 @@ def test_open_transaction_holds_read_committed_at_the_lso(broker):
     assert plain.flush(30) == 0
     # The plain record lies past the open transaction's first offset: a read_committed consumer waits.
     assert read_all(broker.bootstrap, topic, "read_committed", partitions=1, settle=2.0) == []
-    assert sorted(read_all(broker.bootstrap, topic, "read_uncommitted", partitions=1)) == ["open0", "open1", "open2", "plain-after"]
+    assert sorted(read_all(broker.bootstrap, topic, "read_uncommitted", partitions=1, expect=4)) == ["open0", "open1", "open2", "plain-after"]
     producer.commit_transaction(30)
-    assert sorted(read_all(broker.bootstrap, topic, "read_committed", partitions=1)) == ["open0", "open1", "open2", "plain-after"]
+    assert sorted(read_all(broker.bootstrap, topic, "read_committed", partitions=1, expect=4)) == ["open0", "open1", "open2", "plain-after"]
 
 
 def test_send_offsets_to_transaction_commits_offsets_atomically(broker):
@@ -129,7 +99,7 @@ def test_send_offsets_to_transaction_commits_offsets_atomically(broker):
     process(2, commit=False)
     assert committed_offset() == 3, "an aborted transaction's offsets are not committed"
     consumer.close()
-    assert sorted(read_all(broker.bootstrap, sink, "read_committed", partitions=1)) == ["out-in0", "out-in1", "out-in2"]
+    assert sorted(read_all(broker.bootstrap, sink, "read_committed", partitions=1, expect=3)) == ["out-in0", "out-in1", "out-in2"]
 
 
 def test_second_producer_with_the_same_transactional_id_fences_the_first(broker):
@@ -146,7 +116,7 @@ def test_second_producer_with_the_same_transactional_id_fences_the_first(broker)
     error = raised.value.args[0]
     assert error.fatal() or "fenced" in error.str().lower() or "epoch" in error.str().lower(), error
     transaction(second, topic, ["survivor"], commit=True)
-    assert read_all(broker.bootstrap, topic, "read_committed") == ["survivor"]
+    assert read_all(broker.bootstrap, topic, "read_committed", expect=1) == ["survivor"]
 
 
 def test_transaction_timeout_aborts_and_fences(broker):
@@ -161,7 +131,7 @@ def test_transaction_timeout_aborts_and_fences(broker):
     plain = Producer({"bootstrap.servers": broker.bootstrap})
     plain.produce(topic, value=b"after", partition=0)
     assert plain.flush(30) == 0
-    assert read_all(broker.bootstrap, topic, "read_committed", partitions=1) == ["after"]
+    assert read_all(broker.bootstrap, topic, "read_committed", partitions=1, expect=1) == ["after"]
     with pytest.raises(KafkaException):
         producer.commit_transaction(30)
 
@@ -176,11 +146,11 @@ def test_restart_keeps_committed_and_aborted_transactions(broker):
     del producer
     assert broker.terminate() == 0
     broker.start()
-    assert sorted(read_all(broker.bootstrap, topic, "read_committed")) == ["k0", "k1", "k2"]
+    assert sorted(read_all(broker.bootstrap, topic, "read_committed", expect=3)) == ["k0", "k1", "k2"]
     # The reloaded coordinator bumps the epoch of the same id and runs the next transaction.
     again = transactional(broker.bootstrap, "tx-restart")
     transaction(again, topic, ["k3"], commit=True)
-    assert sorted(read_all(broker.bootstrap, topic, "read_committed")) == ["k0", "k1", "k2", "k3"]
+    assert sorted(read_all(broker.bootstrap, topic, "read_committed", expect=4)) == ["k0", "k1", "k2", "k3"]
     assert "loaded __transaction_state" in broker.log_text()
 
 
@@ -202,7 +172,7 @@ def test_kafka_python_transactional_producer(broker):
         producer.abort_transaction()
     finally:
         producer.close(timeout=10)
-    assert read_all(broker.bootstrap, topic, "read_committed", partitions=1) == ["kp-commit"]
+    assert read_all(broker.bootstrap, topic, "read_committed", partitions=1, expect=1) == ["kp-commit"]
 
 
 def test_aiokafka_transactional_producer(broker):
@@ -223,4 +193,4 @@ def test_aiokafka_transactional_producer(broker):
             await asyncio.wait_for(producer.stop(), 30)
 
     asyncio.run(asyncio.wait_for(run(), 90))
-    assert read_all(broker.bootstrap, topic, "read_committed", partitions=1) == ["aio-commit"]
+    assert read_all(broker.bootstrap, topic, "read_committed", partitions=1, expect=1) == ["aio-commit"]

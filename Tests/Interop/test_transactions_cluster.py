@@ -4,6 +4,7 @@ with WriteTxnMarkers; read_committed and read_uncommitted consumers; send_offset
 the cluster's group coordinator; and a coordinator failover: the broker leading the id's
 `__transaction_state` partition is killed, a new producer with the same transactional.id is served by the
 new leader, which reloaded the partition."""
+import functools
 import os
 import signal
 import socket
@@ -15,6 +16,8 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer
 
 from conftest import unique_topic
 from labcluster import LabCluster, alive
+import txn_clients
+from txn_clients import transactional
 
 PARTITIONS = 3
 
@@ -33,45 +36,8 @@ def lab(tmp_path_factory):
     assert not leftovers, f"processes left after the lab stopped: {leftovers}"
 
 
-def transactional(bootstrap: str, transactional_id: str, **config) -> Producer:
-    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": transactional_id, "linger.ms": 5, **config})
-    producer.init_transactions(30)
-    return producer
-
-
-def transaction(producer: Producer, topic: str, values: list[str], commit: bool) -> None:
-    producer.begin_transaction()
-    for index, value in enumerate(values):
-        producer.produce(topic, value=value.encode(), partition=index % PARTITIONS)
-    if commit:
-        producer.commit_transaction(30)
-    else:
-        producer.flush(30)
-        producer.abort_transaction(30)
-
-
-def read_all(bootstrap: str, topic: str, isolation: str, partitions: int = PARTITIONS, expect: int | None = None,
-             settle: float = 2.0, timeout: float = 20.0) -> list[str]:
-    """Every value a consumer with `isolation` reads from the start: until `expect` values arrived and
-    nothing more came for `settle` seconds (so an extra record is still caught), within `timeout`."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused-assign-only", "enable.auto.commit": False,
-                         "isolation.level": isolation})
-    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
-    values: list[str] = []
-    deadline = time.monotonic() + timeout
-    quiet_since = time.monotonic()
-    try:
-        while time.monotonic() < deadline:
-            if time.monotonic() - quiet_since >= settle and (expect is None or len(values) >= expect):
-                break
-            msg = consumer.poll(0.2)
-            if msg is None or msg.error() is not None:
-                continue
-            values.append(msg.value().decode())
-            quiet_since = time.monotonic()
-    finally:
-        consumer.close()
-    return values
+transaction = functools.partial(txn_clients.transaction, partitions=PARTITIONS)
+read_all = functools.partial(txn_clients.read_all, partitions=PARTITIONS)
 
 
 def find_coordinator(port: int, key: str, key_type: int, timeout: float = 5.0) -> tuple[int, int]:
