@@ -56,7 +56,7 @@ struct ClusterCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard (1...9).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 9") }
-            guard (1024...65000).contains(basePort) else { throw ValidationError("--base-port must be between 1024 and 65000") }
+            if let problem = LocalCluster.basePortProblem(basePort) { throw ValidationError(problem) }
             for item in brokerConfig where !item.contains("=") { throw ValidationError("--broker-config '\(item)' is not key=value") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
             guard (20...3_600_000).contains(observerIntervalMs) else { throw ValidationError("--observer-interval-ms must be between 20 and 3600000") }

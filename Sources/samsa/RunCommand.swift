@@ -32,6 +32,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Use this schedule file instead of the playbook's faults.") var schedule: String?
     @Flag(name: .long, help: "No progress display; only the summary.") var quiet = false
     @Option(name: .long, help: "Log level of the lab (debug, info, warning, error).") var logLevel: String = "warning"
+    @Option(name: .long, help: "Client port of broker 1; broker i gets base-port + i - 1, its metrics port base-port + 100 + i - 1 (default: a free range).")
+    var basePort: Int?
+
+    func validate() throws {
+        if let basePort, let problem = LocalCluster.basePortProblem(basePort) { throw ValidationError(problem) }
+    }
 
     func run() async throws {
         StandardStreams.exitOnClosedOutput = false
@@ -44,12 +50,17 @@ struct RunCommand: AsyncParsableCommand {
             StandardStreams.writeError("\(error)\n")
             throw ExitCode(2)
         }
+        if basePort != nil, plan.external != nil {
+            StandardStreams.writeError("samsa run: --base-port chooses the ports of the built-in lab; \(playbook) runs against an existing cluster (external:)\n")
+            throw ExitCode(2)
+        }
         let directory: String
         do { directory = try RunDirectories.prepare(out, name: plan.name) } catch {
             StandardStreams.writeError("samsa run: \(error)\n")
             throw ExitCode(2)
         }
-        let result = try await RunExecution.execute(plan, directory: directory, quiet: quiet, logLevel: logLevel, shutdown: shutdown)
+        let result = try await RunExecution.execute(plan, directory: directory, quiet: quiet, logLevel: logLevel, shutdown: shutdown,
+                                                    basePort: basePort)
         RunExecution.printSummary(result.outcome)
         if let signal = result.interruptedBy {
             StandardStreams.writeError("interrupted by \(signal): the reports in \(directory) judge what was recorded until then (verdict unknown)\n")

@@ -28,7 +28,8 @@ enum RunExecution {
         var interruptedBy: String?
     }
 
-    static func execute(_ plan: RunPlan, directory: String, quiet: Bool, logLevel: String, shutdown: ShutdownSignal) async throws -> Result {
+    static func execute(_ plan: RunPlan, directory: String, quiet: Bool, logLevel: String, shutdown: ShutdownSignal,
+                        basePort: Int? = nil) async throws -> Result {
         let interactive = isatty(STDERR_FILENO) == 1
         let progress = ProgressReporter(interactive: interactive, quiet: quiet)
         var logger = Logger(label: "samsa.run")
@@ -41,7 +42,7 @@ enum RunExecution {
             work = Task { try await runner.run() }
         } else {
             let runner = PlaybookRunner(plan: plan, directory: directory, samsaBinary: samsaExecutablePath(), logger: logger, progress: progress,
-                                        stopRequest: stopRequest)
+                                        stopRequest: stopRequest, basePort: basePort)
             work = Task { try await runner.run() }
         }
         let watcher = Task { await watch(shutdown, stopRequest, work) }

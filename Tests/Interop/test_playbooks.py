@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMSA
+from labcluster import pick_base_port
 from test_report_html import run_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,15 +39,17 @@ def processes_mentioning(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def quickstart_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """Runs the README's main command once: scripts/quickstart (set-up is already done)."""
+    """Runs the README's main command once: scripts/quickstart (set-up is already done), on ports the
+    test chose (--base-port)."""
     out = tmp_path_factory.mktemp("quickstart") / "run"
-    result = subprocess.run([str(ROOT / "scripts" / "quickstart"), "--out", str(out), "--quiet"],
+    base = pick_base_port(3)
+    result = subprocess.run([str(ROOT / "scripts" / "quickstart"), "--out", str(out), "--quiet", "--base-port", str(base)],
                             cwd=ROOT, capture_output=True, text=True, timeout=900)
-    return out, result
+    return out, result, base
 
 
 def test_quickstart_runs_the_playbook_end_to_end_and_says_where_the_report_is(quickstart_run):
-    out, result = quickstart_run
+    out, result, _ = quickstart_run
     assert result.returncode == 0, f"quickstart failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     assert f"{out}/report.html" in result.stdout, "the run must print where its report is"
     assert "PASS" in result.stdout
@@ -67,8 +70,25 @@ def test_quickstart_runs_the_playbook_end_to_end_and_says_where_the_report_is(qu
     assert not processes_mentioning(str(out)), "a process of the run outlived it"
 
 
+def test_quickstart_brokers_served_on_the_chosen_base_port(quickstart_run):
+    out, result, base = quickstart_run
+    assert result.returncode == 0, result.stderr[-2000:]
+    for broker in (1, 2, 3):
+        properties = (out / f"broker-{broker}" / "server.properties").read_text()
+        assert f"advertised.listeners=PLAINTEXT://127.0.0.1:{base + broker - 1}\n" in properties, properties
+        assert f"samsa.metrics.port={base + 100 + broker - 1}\n" in properties, properties
+
+
+def test_run_refuses_a_base_port_out_of_range(tmp_path):
+    result = subprocess.run([SAMSA, "run", str(ROOT / "Playbooks" / "quickstart.yaml"), "--out", str(tmp_path / "run"),
+                             "--base-port", "80"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 64, result
+    assert "--base-port must be between 1024 and 65000 (got 80)" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
 def test_quickstart_report_renders_in_chromium(quickstart_run, tmp_path):
-    out, result = quickstart_run
+    out, result, _ = quickstart_run
     assert result.returncode == 0, result.stderr[-2000:]
     dom = run_chromium(["--dump-dom", (out / "report.html").resolve().as_uri()], tmp_path / "profile")
     assert dom.returncode == 0, dom.stderr.decode(errors="replace")[-2000:]
@@ -79,7 +99,7 @@ def test_quickstart_report_renders_in_chromium(quickstart_run, tmp_path):
 
 
 def test_check_reruns_the_checkers_and_catches_a_tampered_history(quickstart_run, tmp_path):
-    out, result = quickstart_run
+    out, result, _ = quickstart_run
     assert result.returncode == 0, result.stderr[-2000:]
     again = subprocess.run([SAMSA, "check", str(out)], capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
@@ -110,7 +130,7 @@ def test_check_reruns_the_checkers_and_catches_a_tampered_history(quickstart_run
 
 
 def test_check_recomputes_the_replica_digest_and_catches_a_rewritten_follower(quickstart_run, tmp_path):
-    out, result = quickstart_run
+    out, result, _ = quickstart_run
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads((out / "report.json").read_text())["checks"]["replica_agreement"]["valid"] is True
     tampered = tmp_path / "replica"

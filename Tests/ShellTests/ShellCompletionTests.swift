@@ -24,7 +24,7 @@ import Testing
         #expect(complete("topics delete") == ["delete", "delete-records"])
         #expect(complete("topics e") == ["elect-leaders"])
         #expect(complete("configs ") == ["alter", "describe"])
-        #expect(complete("cluster up --") == ["--brokers", "--config", "--dir", "--track-durability"])
+        #expect(complete("cluster up --") == ["--base-port", "--brokers", "--config", "--dir", "--track-durability"])
         #expect(complete("topics create orders2 --p") == ["--partitions"])
         #expect(complete("produce orders --count 5 --") == ["--acks", "--compression", "--idempotence", "--keys", "--partition", "--rate"])
         #expect(complete("produce orders --compression z") == ["zstd"])

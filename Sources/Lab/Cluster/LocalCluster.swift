@@ -406,6 +406,17 @@ public final class LocalCluster: Sendable {
         run.record(processes)
     }
 
+    /// The base ports a user may choose (`--base-port`): above the privileged ports, and low enough
+    /// that the metrics and internal ports (base + 100 + i, base + 200 + i) stay below 65536.
+    public static let basePortRange = 1024...65000
+
+    /// Why `base` cannot be a base port (nil when it can); whether its ports are free is checked
+    /// when the cluster starts, naming the port in use.
+    public static func basePortProblem(_ base: Int) -> String? {
+        basePortRange.contains(base) ? nil
+            : "--base-port must be between \(basePortRange.lowerBound) and \(basePortRange.upperBound) (got \(base))"
+    }
+
     /// A base port whose client, metrics and internal ports (see the type's comment) are all free
     /// and lie below the kernel's ephemeral range, so no proxy listener or outgoing connection the
     /// lab opens later can take one of them between this check and the bind.

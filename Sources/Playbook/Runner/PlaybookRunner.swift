@@ -19,10 +19,13 @@ public final class PlaybookRunner: Sendable {
     let logger: Logger
     let progress: ProgressReporter
     let stopRequest: RunStopRequest
+    /// Client port of broker 1 (`--base-port`); nil picks a free range.
+    let basePort: Int?
 
     public init(plan: RunPlan, directory: String, samsaBinary: String, logger: Logger, progress: ProgressReporter,
-                stopRequest: RunStopRequest = RunStopRequest()) {
+                stopRequest: RunStopRequest = RunStopRequest(), basePort: Int? = nil) {
         self.stopRequest = stopRequest
+        self.basePort = basePort
         self.plan = plan
         self.directory = directory
         self.samsaBinary = samsaBinary
@@ -31,7 +34,7 @@ public final class PlaybookRunner: Sendable {
     }
 
     public func run() async throws -> RunOutcome {
-        let basePort = try LocalCluster.freeBasePort(brokers: plan.brokers)
+        let basePort = try self.basePort ?? LocalCluster.freeBasePort(brokers: plan.brokers)
         var spec = LocalCluster.Spec(brokers: plan.brokers, basePort: basePort, directory: directory,
                                      brokerProperties: plan.brokerConfig.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, samsaBinary: samsaBinary)
         spec.readyTimeoutMs = 60_000

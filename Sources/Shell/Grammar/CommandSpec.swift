@@ -63,6 +63,7 @@ public enum ShellCommands {
                     options: [option("--brokers", .integer, "number of brokers (1-9, default 3)"),
                               option("--config", .property, "a broker property, repeatable"),
                               option("--dir", .directory, "the lab directory (default runs/shell-<time>)"),
+                              option("--base-port", .integer, "client port of broker 1; broker i gets base-port + i - 1 (default: a free range)"),
                               flag("--track-durability", "preload the durability tracker so that power-loss works")],
                     summary: "Start ZooKeeper and the brokers behind the lab's proxies.",
                     examples: ["cluster up --brokers 3", "cluster up --config min.insync.replicas=2", "cluster up --track-durability"]),

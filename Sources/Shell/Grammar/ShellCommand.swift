@@ -3,7 +3,7 @@ import Lab
 /// One parsed shell line. Faults keep the fault grammar shared with `samsa fault` and playbook steps,
 /// and are parsed here once: the lab receives the `FaultCommand`, not the line.
 public enum ShellCommand: Equatable, Sendable {
-    case clusterUp(brokers: Int, config: [Property], directory: String?, trackDurability: Bool = false)
+    case clusterUp(brokers: Int, config: [Property], directory: String?, trackDurability: Bool = false, basePort: Int? = nil)
     case clusterDown
     case clusterStatus
     case attach(directory: String)

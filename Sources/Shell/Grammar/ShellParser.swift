@@ -47,7 +47,8 @@ public enum ShellParser {
         case "cluster up":
             let brokers = try a.integer("--brokers", range: 1...9) ?? 3
             return .clusterUp(brokers: brokers, config: try a.properties("--config"), directory: a.value("--dir"),
-                              trackDurability: a.flag("--track-durability"))
+                              trackDurability: a.flag("--track-durability"),
+                              basePort: try a.integer("--base-port", range: LocalCluster.basePortRange))
         case "cluster down": return .clusterDown
         case "cluster status": return .clusterStatus
         case "attach": return .attach(directory: a.positional(0)!)

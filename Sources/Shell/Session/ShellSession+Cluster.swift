@@ -5,7 +5,8 @@ import Logging
 import Processes
 
 extension ShellSession {
-    func clusterUp(brokers: Int, config: [ShellCommand.Property], directory: String?, trackDurability: Bool = false) async throws {
+    func clusterUp(brokers: Int, config: [ShellCommand.Property], directory: String?, trackDurability: Bool = false,
+                   basePort: Int? = nil) async throws {
         if let lab { throw Failure("a cluster is already up in \(lab.directory)", hint: "`cluster down` first, or `exit --keep` and attach") }
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
         let directory = directory ?? options.runsDirectory + "/shell-" + stamp.replacingOccurrences(of: ":", with: "")
@@ -15,7 +16,7 @@ extension ShellSession {
         // The lab cleans and claims its directory; its own output goes next to it.
         try FileManager.default.createDirectory(atPath: (directory as NSString).deletingLastPathComponent.isEmpty ? "."
                                                 : (directory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        var request = LabLauncher.Request(brokers: brokers, basePort: try LocalCluster.freeBasePort(brokers: brokers),
+        var request = LabLauncher.Request(brokers: brokers, basePort: try basePort ?? LocalCluster.freeBasePort(brokers: brokers),
                                           directory: directory, outputPath: directory + ".log")
         request.brokerConfig = config.map { "\($0.key)=\($0.value)" }
         if trackDurability { request.options.append("--track-durability") }

@@ -126,8 +126,8 @@ public final class ShellSession {
 
     func perform(_ command: ShellCommand) async throws {
         switch command {
-        case .clusterUp(let brokers, let config, let directory, let track):
-            try await clusterUp(brokers: brokers, config: config, directory: directory, trackDurability: track)
+        case .clusterUp(let brokers, let config, let directory, let track, let basePort):
+            try await clusterUp(brokers: brokers, config: config, directory: directory, trackDurability: track, basePort: basePort)
         case .clusterDown: try await clusterDown()
         case .clusterStatus: try await clusterStatus()
         case .attach(let directory): try await attach(directory)
