@@ -1,7 +1,6 @@
 """`samsa shell` end to end: the issue's session piped through stdin (with --fail-fast), the same
 through a real terminal (tmux send-keys / capture-pane) with tab completion, Ctrl-C and Ctrl-D, and
 afterwards no process of the lab left."""
-import os
 import re
 import shutil
 import subprocess
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMSA
+from labcluster import pick_base_port
 from test_playbooks import processes_mentioning
 
 SESSION = """cluster up --brokers 3
@@ -202,10 +202,12 @@ def test_no_colour_with_no_color_and_errors_point_at_the_word(tmp_path):
 
 def test_exit_keep_leaves_the_lab_running_and_attach_drives_it(tmp_path):
     lab = tmp_path / "lab"
-    result = subprocess.run([SAMSA, "shell", "--fail-fast"], input=f"cluster up --brokers 1 --dir {lab}\nexit --keep\n",
+    base = pick_base_port(1)
+    result = subprocess.run([SAMSA, "shell", "--fail-fast"], input=f"cluster up --brokers 1 --dir {lab} --base-port {base}\nexit --keep\n",
                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
     try:
         assert result.returncode == 0, result.stdout + result.stderr
+        assert f"cluster up: 1 broker(s), bootstrap 127.0.0.1:{base}" in result.stdout
         assert f"samsa cluster down --dir {lab}" in result.stdout
         time.sleep(1)
         assert processes_mentioning(str(lab)), "exit --keep leaves the lab running after the shell is gone"
