@@ -191,11 +191,13 @@ extension FaultCommand {
 }
 
 /// `{"kind": "broker", "broker": 2}`, `{"kind": "leader_of", "topic": "orders", "partition": 0}`,
-/// `{"kind": "coordinator_of", "group": "g1"}`, `{"kind": "controller"}`; the kinds are the
+/// `{"kind": "coordinator_of", "group": "g1"}`, `{"kind": "txn_coordinator_of", "transactional_id": "t1"}`,
+/// `{"kind": "controller"}`; the kinds are the
 /// grammar's keywords (`zk` for ZooKeeper).
 extension Target: Codable {
     enum CodingKeys: String, CodingKey {
         case kind, broker, topic, partition, group
+        case transactionalId = "transactional_id"
     }
 
     public enum Kind: String, Codable, Sendable, CaseIterable {
@@ -204,6 +206,7 @@ extension Target: Codable {
         case followersOf = "followers_of"
         case inSyncFollowerOf = "in_sync_follower_of"
         case coordinatorOf = "coordinator_of"
+        case transactionCoordinatorOf = "txn_coordinator_of"
         case zookeeper = "zk"
     }
 
@@ -215,6 +218,7 @@ extension Target: Codable {
             if topic.isEmpty { return "'\(self)' names no topic" }
             return partition >= 0 ? nil : "'\(self)' is not topic/partition"
         case .coordinatorOf(let group): return group.isEmpty ? "coordinator_of needs a group id" : nil
+        case .transactionCoordinatorOf(let id): return id.isEmpty ? "txn_coordinator_of needs a transactional id" : nil
         case .zookeeper, .clients: return inPartitionGroup ? nil : "'\(self)' is only allowed in partition groups"
         case .controller, .random, .all: return nil
         }
@@ -228,6 +232,7 @@ extension Target: Codable {
         case .inSyncFollowerOf: return .inSyncFollowerOf
         case .controller: return .controller
         case .coordinatorOf: return .coordinatorOf
+        case .transactionCoordinatorOf: return .transactionCoordinatorOf
         case .random: return .random
         case .all: return .all
         case .zookeeper: return .zookeeper
@@ -244,6 +249,7 @@ extension Target: Codable {
             try container.encode(topic, forKey: .topic)
             try container.encode(partition, forKey: .partition)
         case .coordinatorOf(let group): try container.encode(group, forKey: .group)
+        case .transactionCoordinatorOf(let id): try container.encode(id, forKey: .transactionalId)
         case .controller, .random, .all, .zookeeper, .clients: break
         }
     }
@@ -260,6 +266,7 @@ extension Target: Codable {
             self = .inSyncFollowerOf(topic: try container.decode(String.self, forKey: .topic),
                                      partition: try container.decode(Int32.self, forKey: .partition))
         case .coordinatorOf: self = .coordinatorOf(group: try container.decode(String.self, forKey: .group))
+        case .transactionCoordinatorOf: self = .transactionCoordinatorOf(transactionalId: try container.decode(String.self, forKey: .transactionalId))
         case .controller: self = .controller
         case .random: self = .random
         case .all: self = .all

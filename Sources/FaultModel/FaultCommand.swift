@@ -8,6 +8,9 @@ public enum Target: Sendable, Hashable, CustomStringConvertible {
     case inSyncFollowerOf(topic: String, partition: Int32)
     case controller
     case coordinatorOf(group: String)
+    /// The transaction coordinator of a `transactional.id` (the leader of its `__transaction_state`
+    /// partition, as FindCoordinator with key type 1 answers).
+    case transactionCoordinatorOf(transactionalId: String)
     case random
     /// Every broker.
     case all
@@ -24,6 +27,7 @@ public enum Target: Sendable, Hashable, CustomStringConvertible {
         case .inSyncFollowerOf(let topic, let partition): return "in_sync_follower_of \(topic)/\(partition)"
         case .controller: return "controller"
         case .coordinatorOf(let group): return "coordinator_of \(group)"
+        case .transactionCoordinatorOf(let id): return "txn_coordinator_of \(id)"
         case .random: return "random"
         case .all: return "all"
         case .zookeeper: return "zk"

@@ -44,12 +44,14 @@ extension KafkaAdmin {
         return all.sorted { $0.0 < $1.0 }
     }
 
-    public func coordinator(of group: String) async throws -> (id: Int32, connection: KafkaConnection) {
+    /// The coordinator of a group (key type 0) or of a transactional id (key type 1), retried while
+    /// the cluster has none yet (up to 20 tries, 200 ms apart).
+    public func coordinator(of group: String, keyType: Int8 = 0) async throws -> (id: Int32, connection: KafkaConnection) {
         var lastError: Error = KafkaClientError.noBrokers
         for _ in 0..<20 {
             do {
                 let any = try await cluster.anyConnection()
-                let response: FindCoordinatorResponse = try await any.send(FindCoordinatorRequest(key: group), timeoutMs: cluster.options.requestTimeoutMs)
+                let response: FindCoordinatorResponse = try await any.send(FindCoordinatorRequest(key: group, keyType: keyType), timeoutMs: cluster.options.requestTimeoutMs)
                 if response.errorCode == 0 {
                     return (response.nodeId, try await cluster.connection(host: response.host, port: Int(response.port)))
                 }

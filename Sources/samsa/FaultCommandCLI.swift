@@ -15,7 +15,7 @@ struct FaultCLI: AsyncParsableCommand {
           heal [FAULT-ID | network]
           await CONDITION [--timeout 10s]        (blocks; exits 1 if it did not hold in time)
         TARGET: a broker id, leader_of T/P, followers_of T/P, in_sync_follower_of T/P, controller,
-        coordinator_of G, random, all; partition groups may also name zk and clients.
+        coordinator_of G, txn_coordinator_of ID, random, all; partition groups may also name zk and clients.
         CONDITION: isr T/P OP N, under_min_isr T/P, lag followers_of T/P OP N, leader T/P == N|none,
         leader T/P != N|none; OP is one of == != < <= > >=.
         power-loss needs a lab started with --track-durability.

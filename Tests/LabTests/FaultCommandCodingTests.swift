@@ -15,6 +15,7 @@ import Testing
         .partitionOneWay(from: [.leaderOf(topic: "orders", partition: 0)], to: [.followersOf(topic: "orders", partition: 0)]),
         .isolate(.inSyncFollowerOf(topic: "orders", partition: 2)),
         .isolateZookeeper(.coordinatorOf(group: "billing team")),
+        .crash(.transactionCoordinatorOf(transactionalId: "producer-1-1")),
         .slow(.broker(3), LinkDegradation(latencyMs: 300, jitterMs: 50)),
         .slow(.broker(3), LinkDegradation(bandwidthBytesPerSecond: 100_000)),
         .slow(.broker(1), LinkDegradation(latencyMs: 1500, jitterMs: 0, bandwidthBytesPerSecond: 1_000_000)),

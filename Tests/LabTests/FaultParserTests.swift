@@ -10,6 +10,8 @@ import Testing
         ("resume all", .resume(.all)),
         ("isolate leader_of orders/0", .isolate(.leaderOf(topic: "orders", partition: 0))),
         ("isolate-zk coordinator_of g1", .isolateZookeeper(.coordinatorOf(group: "g1"))),
+        ("crash txn_coordinator_of producer-1-1", .crash(.transactionCoordinatorOf(transactionalId: "producer-1-1"))),
+        ("isolate txn_coordinator_of consumer-3-1", .isolate(.transactionCoordinatorOf(transactionalId: "consumer-3-1"))),
         ("crash random", .crash(.random)),
         ("partition 1 | 2 3", .partition([[.broker(1)], [.broker(2), .broker(3)]])),
         ("partition 1|2 3", .partition([[.broker(1)], [.broker(2), .broker(3)]])),

@@ -139,6 +139,20 @@ func breaking(_ old: String, with new: String) -> String {
         #expect(broker.first?.message.contains("broker 4 does not exist") == true)
         let group = problems(breaking("do: crash leader_of orders/0", with: "do: crash coordinator_of shipping"))
         #expect(group.first?.message.contains("group 'shipping'") == true)
+        let noTransactions = problems(breaking("do: crash leader_of orders/0", with: "do: crash txn_coordinator_of producer-1-1"))
+        #expect(noTransactions.first?.message.contains("'producer-1-1' is not the transactional id of any process in the workload") == true)
+        #expect(noTransactions.first?.message.contains("it has no transactional producer or transform") == true)
+    }
+
+    @Test func txnCoordinatorTargetsNameTheWorkloadsTransactionalIds() throws {
+        let transactional = breaking("      acks: all", with: "      acks: all\n      transactional: true")
+        let aimed = transactional.replacingOccurrences(of: "do: crash leader_of orders/0", with: "do: crash txn_coordinator_of producer-1-1")
+        let plan = try PlaybookLoader.parse(aimed, file: "test.yaml")
+        #expect(plan.steps.first?.command == .crash(.transactionCoordinatorOf(transactionalId: "producer-1-1")))
+        let wrong = transactional.replacingOccurrences(of: "do: crash leader_of orders/0", with: "do: crash txn_coordinator_of producer-2-1")
+        let found = problems(wrong)
+        #expect(found.count == 1)
+        #expect(found.first?.message.contains("'producer-2-1' is not the transactional id of any process in the workload (ids: producer-1-1)") == true)
     }
 
     @Test func stepAfterTheWorkloadEndsIsRefused() {

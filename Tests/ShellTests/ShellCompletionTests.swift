@@ -46,7 +46,8 @@ import Testing
     }
 
     @Test func faultTargets() {
-        #expect(complete("crash ") == ["1", "2", "3", "all", "controller", "coordinator_of", "followers_of", "in_sync_follower_of", "leader_of", "random"])
+        #expect(complete("crash ") == ["1", "2", "3", "all", "controller", "coordinator_of", "followers_of", "in_sync_follower_of", "leader_of", "random",
+                                          "txn_coordinator_of"])
         #expect(complete("crash leader_of ") == ["audit/0", "orders/0", "orders/1"])
         #expect(complete("isolate-zk leader_of or") == ["orders/0", "orders/1"])
         #expect(complete("pause coordinator_of ") == ["billing"])

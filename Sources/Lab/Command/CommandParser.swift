@@ -84,12 +84,13 @@ public struct CommandLexer {
 ///     await CONDITION [--timeout 10s]              (see `ConditionParser`)
 ///
 /// TARGET is a broker id, `leader_of T/P`, `followers_of T/P`, `in_sync_follower_of T/P`,
-/// `controller`, `coordinator_of G`, `random` or `all`; partition groups may also name `zk` and
-/// `clients`.
+/// `controller`, `coordinator_of G`, `txn_coordinator_of ID` (a transactional id's coordinator),
+/// `random` or `all`; partition groups may also name `zk` and `clients`.
 public enum FaultParser {
     public static let faultNames = ["crash", "stop", "restart", "pause", "resume", "partition", "isolate", "isolate-zk", "slow", "lossy", "heal",
                                     "power-loss", "await"]
-    public static let targetKeywords = ["leader_of", "followers_of", "in_sync_follower_of", "controller", "coordinator_of", "random", "all"]
+    public static let targetKeywords = ["leader_of", "followers_of", "in_sync_follower_of", "controller", "coordinator_of", "txn_coordinator_of",
+                                        "random", "all"]
 
     public static func parse(_ line: String) throws -> FaultCommand {
         let words = try CommandLexer.split(line)
@@ -189,7 +190,8 @@ public enum FaultParser {
         }
     }
 
-    static let targetHint = "a broker id, leader_of T/P, followers_of T/P, in_sync_follower_of T/P, controller, coordinator_of G, random or all"
+    static let targetHint = "a broker id, leader_of T/P, followers_of T/P, in_sync_follower_of T/P, controller, coordinator_of G, "
+        + "txn_coordinator_of ID, random or all"
 
     /// `await CONDITION [--timeout D]`.
     static func parseAwait(_ words: [CommandLexer.Word], endOffset: Int) throws -> FaultCommand {
@@ -245,6 +247,10 @@ public enum FaultParser {
             guard let group = words.first else { throw CommandParseError(message: "coordinator_of needs a group id", offset: word.offset) }
             words.removeFirst()
             return .coordinatorOf(group: group.text)
+        case "txn_coordinator_of":
+            guard let id = words.first else { throw CommandParseError(message: "txn_coordinator_of needs a transactional id", offset: word.offset) }
+            words.removeFirst()
+            return .transactionCoordinatorOf(transactionalId: id.text)
         default:
             let guess = NearestName.closest(to: word.text, among: targetKeywords + (allowSpecial ? ["zk", "clients"] : []))
             throw CommandParseError(message: "unknown target '\(word.text)'", offset: word.offset,

@@ -77,6 +77,12 @@ public final class TargetResolver: Sendable {
             return [follower]
         case .coordinatorOf(let group):
             return [try await coordinator(of: group)]
+        case .transactionCoordinatorOf(let id):
+            // Every id has a coordinator (FindCoordinator hashes it), used or not; the playbook
+            // checks that the id is one of its workload's.
+            do { return [try await KafkaAdmin(cluster: cluster).coordinator(of: id, keyType: 1).id] } catch {
+                throw Failure(description: "txn_coordinator_of \(id): \(error)")
+            }
         case .zookeeper, .clients:
             return []
         }

@@ -13,6 +13,9 @@ struct StepContext {
     var replicationFactors: [String: Int16]
     var topicOrder: [String]
     var groups: [String]
+    /// The workload's transactional ids: each transactional producer's and consume-transform-produce
+    /// process's name (`producer-1-1`, `consumer-3-1`).
+    var transactionalIds: [String]
     var durationMs: Int64
 
     init(plan: RunPlan) {
@@ -23,6 +26,8 @@ struct StepContext {
         replicationFactors = Dictionary(plan.topics.map { ($0.name, $0.replicationFactor) }, uniquingKeysWith: { first, _ in first })
         topicOrder = plan.topics.map(\.name)
         groups = plan.consumers.compactMap(\.group)
+        transactionalIds = plan.producers.enumerated().filter { $0.element.transactional }.flatMap(WorkloadStart.producerNames)
+            + plan.consumers.enumerated().filter { $0.element.transform != nil }.flatMap(WorkloadStart.consumerNames)
         durationMs = plan.durationMs
     }
 
@@ -79,6 +84,9 @@ struct StepContext {
                 if let problem = partitionProblem(topic, partition) { return problem }
             case .coordinatorOf(let group) where !groups.contains(group):
                 return "group '\(group)' is not the group of any consumer in the workload" + (groups.isEmpty ? "" : " (groups: \(groups.joined(separator: ", ")))")
+            case .transactionCoordinatorOf(let id) where !transactionalIds.contains(id):
+                return "'\(id)' is not the transactional id of any process in the workload"
+                    + (transactionalIds.isEmpty ? " (it has no transactional producer or transform)" : " (ids: \(transactionalIds.joined(separator: ", ")))")
             default:
                 continue
             }

@@ -86,9 +86,8 @@ public enum RunChecker {
         let lagKey = "replica.lag.time.max.ms"
         let labLag = LabDefaults.brokerProperties(brokers: plan.brokers).first { $0.0 == lagKey }?.1
         parameters.replicaLagTimeMaxMs = (plan.brokerConfig[lagKey] ?? labLag).flatMap { Int64($0) }
-        // Process names as `PlaybookRunner.startWorkloads` gives them.
         for (index, producer) in plan.producers.enumerated() {
-            for instance in 1...max(1, producer.instances) { parameters.producerAcks["producer-\(index + 1)-\(instance)"] = producer.acks }
+            for name in WorkloadStart.producerNames(index, producer) { parameters.producerAcks[name] = producer.acks }
         }
         return parameters
     }

@@ -4,22 +4,32 @@ import Lab
 /// Starting a plan's workload processes and waiting for them, the same for a lab run and an
 /// external one: process names (`producer-1-2`) are what the checkers' parameters and reports use.
 enum WorkloadStart {
+    /// The process names of the `index`th (0-based) producer or consumer entry's instances; a
+    /// transactional producer's or transform's name is also its `transactional.id`.
+    static func producerNames(_ index: Int, _ producer: RunPlan.Producer) -> [String] {
+        (1...max(1, producer.instances)).map { "producer-\(index + 1)-\($0)" }
+    }
+
+    static func consumerNames(_ index: Int, _ consumer: RunPlan.Consumer) -> [String] {
+        (1...max(1, consumer.instances)).map { "consumer-\(index + 1)-\($0)" }
+    }
+
     static func start(_ workloads: Workloads, plan: RunPlan) throws {
         let seconds = Double(plan.durationMs) / 1000
         for (index, producer) in plan.producers.enumerated() {
-            for instance in 1...max(1, producer.instances) {
-                try workloads.startProducer("producer-\(index + 1)-\(instance)", producer.settings, durationSeconds: seconds)
+            for name in producerNames(index, producer) {
+                try workloads.startProducer(name, producer.settings, durationSeconds: seconds)
             }
         }
         for (index, consumer) in plan.consumers.enumerated() {
-            for instance in 1...max(1, consumer.instances) {
+            for name in consumerNames(index, consumer) {
                 var spec = ConsumerSpec(topic: consumer.topic, group: consumer.group)
                 spec.assign = consumer.assign
                 spec.commit = consumer.commit
                 spec.isolation = consumer.isolation ?? .readUncommitted
                 spec.transform = consumer.transform
                 spec.drainSeconds = Double(min(plan.settleMs, 30_000)) / 1000
-                try workloads.startConsumer("consumer-\(index + 1)-\(instance)", spec, durationSeconds: seconds)
+                try workloads.startConsumer(name, spec, durationSeconds: seconds)
             }
         }
     }
