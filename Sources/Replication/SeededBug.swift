@@ -24,6 +24,7 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
     case staleLeaderKeepsServing = "stale-leader-keeps-serving"
     case highWatermarkRegression = "hw-regression"
     case lsoIgnored = "lso-ignored"
+    case fencingIgnored = "fencing-ignored"
 
     public static func < (lhs: SeededBug, rhs: SeededBug) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -48,6 +49,7 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
         case .staleLeaderKeepsServing: return "Replication: PartitionReplicaState.leadershipChange; PartitionReplicaState.onIsrRejected"
         case .highWatermarkRegression: return "Broker: Partition.isrCommitted"
         case .lsoIgnored: return "Broker: Partition.read"
+        case .fencingIgnored: return "Replication: TransactionCoordinatorState.validate"
         }
     }
 
@@ -86,6 +88,8 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
             return "an ISR change re-initialises the leader's HW at the log start; it stays there while the ISR is under min"
         case .lsoIgnored:
             return "a read_committed fetch ignores the LSO and the aborted transactions: it reads to the HW, open and aborted transactions included"
+        case .fencingIgnored:
+            return "the transaction coordinator takes an older producer epoch for the current one: a fenced zombie's EndTxn ends its replacement's transaction"
         }
     }
 
@@ -105,6 +109,7 @@ public enum SeededBug: String, CaseIterable, Sendable, Hashable, Codable, Compar
         case .staleLeaderKeepsServing: return ["stale-leader", "single-leader"]
         case .highWatermarkRegression: return ["hw-monotonic"]
         case .lsoIgnored: return ["txn-aborted-read", "torn-transaction"]
+        case .fencingIgnored: return ["fenced-commit"]
         }
     }
 

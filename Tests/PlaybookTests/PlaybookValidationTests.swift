@@ -144,6 +144,19 @@ func breaking(_ old: String, with new: String) -> String {
         #expect(noTransactions.first?.message.contains("it has no transactional producer or transform") == true)
     }
 
+    @Test func zombieAfterNeedsATransactionalProducerAndATimeInTheWorkload() throws {
+        let plain = problems(breaking("      acks: all", with: "      acks: all\n      zombie_after: 5s"))
+        #expect(plain.first?.message.contains("txn_records, abort_rate and zombie_after need transactional: true") == true)
+        let late = problems(breaking("      acks: all", with: "      acks: all\n      transactional: true\n      zombie_after: 5s"))
+        #expect(late.first?.message.contains("the zombie stays silent for the transaction timeout (30000 ms) + 2 s") == true)
+        #expect(late.first?.message.contains("the workload must last at least 42000 ms (it lasts 20000 ms)") == true)
+        let long = breaking("      acks: all", with: "      acks: all\n      transactional: true\n      delivery_timeout: 10s\n      zombie_after: 5s")
+            .replacingOccurrences(of: "  duration: 20s", with: "  duration: 32s")
+        let plan = try PlaybookLoader.parse(long, file: "test.yaml")
+        #expect(plan.producers.first?.zombieAfterMs == 5000)
+        #expect(plan.producers.first?.settings.transactionTimeoutMs == 20_000)
+    }
+
     @Test func txnCoordinatorTargetsNameTheWorkloadsTransactionalIds() throws {
         let transactional = breaking("      acks: all", with: "      acks: all\n      transactional: true")
         let aimed = transactional.replacingOccurrences(of: "do: crash leader_of orders/0", with: "do: crash txn_coordinator_of producer-1-1")

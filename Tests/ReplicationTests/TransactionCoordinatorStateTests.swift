@@ -131,6 +131,17 @@ import Testing
         #expect(h.add("tx", 1000, 2, [t0]).error == .none)
     }
 
+    /// The seeded bug `fencing-ignored`: the zombie at epoch 0 commits its replacement's transaction.
+    @Test func seededFencingIgnoredLetsAZombieEndTheReplacementsTransaction() {
+        var h = Harness(state: TransactionCoordinatorState(seededBugs: [.fencingIgnored]))
+        _ = h.initProducer("tx")
+        _ = h.initProducer("tx")
+        #expect(h.add("tx", 1000, 1, [t0]).error == .none)
+        let zombie = h.end("tx", 1000, 0, commit: true)
+        #expect(zombie.error == .none && zombie.record?.state == .prepareCommit)
+        #expect(h.end("tx", 1000, 2, commit: true).error == .invalidProducerEpoch, "a newer epoch than the current is still refused")
+    }
+
     @Test func fencingAndMappingErrors() {
         var h = Harness()
         #expect(h.add("unknown", 1, 0, [t0]).error == .invalidProducerIdMapping)

@@ -32,7 +32,7 @@ actor TransactionCoordinator {
     let partitionCountNow: @Sendable () -> Int32
     let replicationTimeoutMs: Int64
     let logger: Logger
-    private(set) var state = TransactionCoordinatorState()
+    private(set) var state: TransactionCoordinatorState
     /// The state partitions this broker leads, with the leader epoch they were loaded at.
     private var partitions: [Int32: (load: Load, leaderEpoch: Int32)] = [:]
     private var busy: Set<String> = []
@@ -49,6 +49,7 @@ actor TransactionCoordinator {
         self.partitionCountNow = partitionCount
         self.partitionCount = partitionCount()
         self.allocateProducerId = allocateProducerId
+        self.state = TransactionCoordinatorState(seededBugs: replicaManager.config.seededBugs)
     }
 
     /// The `__transaction_state` partition of an id.

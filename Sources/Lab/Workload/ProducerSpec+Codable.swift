@@ -1,7 +1,7 @@
 extension ProducerSpec {
     enum CodingKeys: String, CodingKey {
         case topic, acks, idempotence, maxInFlight, retries, deliveryTimeoutMs, requestTimeoutMs, rate, count, keys,
-             valueSize, partition, valuesFile, compression, transactional, txnRecords, abortRate
+             valueSize, partition, valuesFile, compression, transactional, txnRecords, abortRate, zombieAfterMs
     }
 
     /// Every key but `topic` may be missing and takes its default: a playbook's `run.json` records
@@ -28,5 +28,6 @@ extension ProducerSpec {
         transactional = try value(.transactional, transactional)
         txnRecords = try value(.txnRecords, txnRecords)
         abortRate = try value(.abortRate, abortRate)
+        zombieAfterMs = try container.decodeIfPresent(Int64.self, forKey: .zombieAfterMs)
     }
 }

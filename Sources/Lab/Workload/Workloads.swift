@@ -27,6 +27,15 @@ public struct ProducerSpec: Sendable, Equatable, Codable {
     public var transactional = false
     public var txnRecords = 10
     public var abortRate: Double = 0
+    /// A zombie (transactional producers): this long into the workload the producer is set aside
+    /// mid-transaction past its transaction timeout, a replacement with the same transactional.id
+    /// inits, and the zombie then tries to commit. Nil: never.
+    public var zombieAfterMs: Int64?
+
+    /// The `transaction.timeout.ms` a transactional producer gets: at least twice the 10 s bound on
+    /// each transactional call, so the coordinator does not abort a transaction while a call of it
+    /// is still allowed to run, and no less than the delivery timeout.
+    public var transactionTimeoutMs: Int { max(deliveryTimeoutMs, 20_000) }
 
     public init(topic: String) { self.topic = topic }
 
@@ -132,6 +141,8 @@ public final class Workloads: @unchecked Sendable {
         if spec.compression != "none" { arguments += ["--compression", spec.compression] }
         if spec.transactional {
             arguments += ["--transactional-id", name, "--txn-records", String(spec.txnRecords), "--abort-rate", String(spec.abortRate)]
+            arguments += ["--transaction-timeout-ms", String(spec.transactionTimeoutMs)]
+            if let zombie = spec.zombieAfterMs { arguments += ["--zombie-after", String(Double(zombie) / 1000)] }
         }
         return try start(name, arguments)
     }

@@ -210,6 +210,9 @@ def produce_loop(args, history, producer, pending, delivered, typed, interval, d
 # Transactions ---------------------------------------------------------------------------------------
 
 TXN_ATTEMPTS = 3
+# What a producer hears once a newer one with its transactional.id (or the coordinator's timeout
+# abort) has bumped the epoch: its transaction can no longer commit.
+FENCED_ERRORS = {"PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH", "_FENCED"}
 
 
 class TransactionOutcome(Exception):
@@ -226,7 +229,7 @@ def transactional_config(args, transactional_id: str) -> dict:
         "compression.type": args.compression,
         "message.timeout.ms": args.delivery_timeout_ms,
         "request.timeout.ms": args.request_timeout_ms,
-        "transaction.timeout.ms": max(args.delivery_timeout_ms, int(args.txn_timeout * 1000) * 2, 10000),
+        "transaction.timeout.ms": args.transaction_timeout_ms or max(args.delivery_timeout_ms, int(args.txn_timeout * 1000) * 2, 10000),
         "retry.backoff.ms": 50,
         "retry.backoff.max.ms": 200,
         "reconnect.backoff.max.ms": 200,
@@ -414,6 +417,39 @@ class Transactions:
         self.producer = Producer(transactional_config(self.args, self.transactional_id))
         self.init()
 
+    def set_aside(self):
+        """The open transaction and its producer as they are (its records flushed): a zombie. A new
+        producer with the same transactional.id, not yet initialised, takes their place."""
+        self.flush()
+        zombie = (self.producer, self.txn, self.writes, self.inputs, self.failed_delivery)
+        ABANDONED_CLIENTS.append(self.producer)  # never closed: the process ends without waiting for it
+        self.producer = Producer(transactional_config(self.args, self.transactional_id))
+        self.txn, self.writes, self.inputs, self.failed_delivery = None, [], [], None
+        return zombie
+
+    def resume_zombie(self, zombie):
+        """The set-aside producer wakes up and commits its transaction, as a producer back from a long
+        pause would. Its transaction timed out and its replacement's init_transactions fenced it, so a
+        cluster that keeps Kafka's guarantee refuses: the commit is recorded `fail` when the client says
+        it was fenced (the transaction cannot commit), `info` for any other error, and `ok` if the
+        cluster let it commit — which the fenced-commit check reports. The zombie is never used again."""
+        current = (self.producer, self.txn, self.writes, self.inputs, self.failed_delivery)
+        self.producer, self.txn, self.writes, self.inputs, self.failed_delivery = zombie
+        op = self.next_op()
+        self.history.write("invoke", "txn_commit", {"txn": self.txn, "zombie": True}, op_id=op)
+        try:
+            returned = bounded(lambda: self.producer.commit_transaction(self.args.txn_timeout), self.args.txn_timeout + 5)
+            if returned:
+                self.history.write("ok", "txn_commit", self.finish_value(), op_id=op)
+            else:
+                self.history.write("info", "txn_commit", self.finish_value(), error="commit_transaction did not return", op_id=op)
+        except KafkaException as error:
+            inner = error.args[0] if error.args else None
+            fenced = inner is not None and (inner.name() in FENCED_ERRORS or (inner.fatal() and "fenced" in inner.str().lower()))
+            self.history.write("fail" if fenced else "info", "txn_commit", self.finish_value(), error=kafka_error_name(error), op_id=op)
+        finally:
+            self.producer, self.txn, self.writes, self.inputs, self.failed_delivery = current
+
     def close(self):
         """Aborts a transaction left open (the workload stopped inside it)."""
         if self.txn is not None:
@@ -449,29 +485,58 @@ def kafka_error_name(error: "KafkaException") -> str:
 
 def run_txn_producer(args, history: History):
     """--txn-records records per transaction, spread over the topic's partitions by the client (or to
-    --partition), committed, or aborted with probability --abort-rate (seeded by the process name)."""
+    --partition), committed, or aborted with probability --abort-rate (seeded by the process name).
+
+    With --zombie-after S: S seconds in, the open transaction's producer is set aside mid-transaction
+    and stays silent past the transaction timeout (+2 s), as a producer in a long GC pause or a
+    SIGSTOP; then a replacement with the same transactional.id inits, and during the replacement's
+    first transaction the zombie wakes and tries to commit (see Transactions.resume_zombie)."""
     txns = Transactions(args, history, args.transactional_id)
     choice = random.Random(args.process)
-    deadline = time.monotonic() + args.duration
+    start = time.monotonic()
+    deadline = start + args.duration
     interval = 1.0 / args.rate if args.rate > 0 else 0.0
     sent = 0
+    zombie, zombie_due = None, args.zombie_after > 0
     with transaction_run(txns):
         txns.init()
         while not STOP and time.monotonic() < deadline and (args.count <= 0 or sent < args.count):
+            if zombie is not None:
+                # The replacement's first transaction is open with a record written: the zombie wakes.
+                txns.begin()
+                txns.send(args.topic, next_value(args, txns), args.partition)
+                sent += 1
+                txns.flush()
+                txns.resume_zombie(zombie)
+                zombie = None
+                txns.end(abort=False)
+                continue
             txns.begin()
             for _ in range(args.txn_records):
                 if STOP or (args.count > 0 and sent >= args.count):
                     break
-                value = f"{args.process}-{txns.sequence}"
-                txns.sequence += 1
-                if len(value) < args.value_size:
-                    value = value + "." * (args.value_size - len(value))
-                txns.send(args.topic, value, args.partition)
+                txns.send(args.topic, next_value(args, txns), args.partition)
                 sent += 1
                 if interval:
                     time.sleep(interval)
+            if zombie_due and time.monotonic() - start >= args.zombie_after:
+                zombie_due = False
+                zombie = txns.set_aside()
+                pause = transactional_config(args, txns.transactional_id)["transaction.timeout.ms"] / 1000 + 2
+                print(f"zombie: {zombie[1]} set aside open for {pause:.0f} s; a new producer replaces it", file=sys.stderr, flush=True)
+                pause_end = time.monotonic() + pause
+                while not STOP and time.monotonic() < pause_end:
+                    time.sleep(0.1)
+                txns.init()
+                continue
             txns.end(abort=choice.random() < args.abort_rate)
     return FATAL_EXIT if FATAL else 0
+
+
+def next_value(args, txns: "Transactions") -> str:
+    value = f"{args.process}-{txns.sequence}"
+    txns.sequence += 1
+    return value + "." * (args.value_size - len(value)) if len(value) < args.value_size else value
 
 
 def run_transform(args, history: History):
@@ -886,6 +951,11 @@ def main():
     parser.add_argument("--transactional-id", help="producers and transforms: the transactional.id (producers: transactional mode)")
     parser.add_argument("--txn-records", type=int, default=10, help="records per transaction (transforms: at most)")
     parser.add_argument("--abort-rate", type=float, default=0.0, help="the fraction of transactions deliberately aborted")
+    parser.add_argument("--transaction-timeout-ms", type=int, default=0,
+                        help="transactional producers: transaction.timeout.ms (0: the delivery timeout, at least twice --txn-timeout)")
+    parser.add_argument("--zombie-after", type=float, default=0.0,
+                        help="transactional producers: seconds until the producer is set aside mid-transaction past its timeout, replaced, "
+                             "then woken to commit (0: never)")
     parser.add_argument("--txn-timeout", type=float, default=10, help="seconds each transactional call may take")
     parser.add_argument("--output", help="transforms: the topic written to")
     args = parser.parse_args()

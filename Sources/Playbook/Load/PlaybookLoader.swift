@@ -16,7 +16,7 @@ public enum PlaybookLoader {
     static let workloadKeys = ["duration", "settle", "producers", "consumers"]
     static let producerKeys = ["topic", "instances", "acks", "idempotence", "max_in_flight", "retries", "delivery_timeout",
                                "request_timeout", "rate", "count", "keys", "value_size", "partition", "compression",
-                               "transactional", "txn_records", "abort_rate"]
+                               "transactional", "txn_records", "abort_rate", "zombie_after"]
     static let consumerKeys = ["topic", "group", "assign", "instances", "commit", "isolation", "output", "txn_records", "abort_rate"]
     /// Properties the lab sets for each broker itself (ports, directories, ZooKeeper address).
     static let labManagedProperties = ["broker.id", "listeners", "advertised.listeners", "log.dirs", "log.dir", "zookeeper.connect",
@@ -213,8 +213,18 @@ public enum PlaybookLoader {
         if let node = fields["abort_rate"], let value = r.double(node, "abort_rate (the fraction of transactions aborted)", in: 0...1) {
             producer.abortRate = value
         }
-        if !producer.transactional, let node = fields["txn_records"] ?? fields["abort_rate"] {
-            r.report(node, "txn_records and abort_rate need transactional: true")
+        if producer.transactional, let node = fields["zombie_after"], let ms = r.duration(node, "zombie_after", in: 0...3_600_000) {
+            // Silent for the transaction timeout + 2 s, then a few seconds to replace and wake it.
+            let needed = ms + Int64(producer.settings.transactionTimeoutMs) + 7_000
+            if needed > plan.durationMs {
+                r.report(node, "zombie_after \(ms) ms: the zombie stays silent for the transaction timeout (\(producer.settings.transactionTimeoutMs) ms) + 2 s "
+                         + "and then needs 5 s to be replaced and woken, so the workload must last at least \(needed) ms (it lasts \(plan.durationMs) ms)")
+            } else {
+                producer.zombieAfterMs = ms
+            }
+        }
+        if !producer.transactional, let node = fields["txn_records"] ?? fields["abort_rate"] ?? fields["zombie_after"] {
+            r.report(node, "txn_records, abort_rate and zombie_after need transactional: true")
         }
         if producer.transactional {
             // A transactional producer is idempotent with acks=all (as Kafka requires).

@@ -32,6 +32,8 @@ public struct CheckReport: Sendable, Hashable, Codable {
     public var txnLostWrite: CheckResult<TransactionLostWrite>
     public var tornTransaction: CheckResult<TornTransaction>
     public var eosDuplicate: CheckResult<ExactlyOnceDuplicate>
+    /// Zombie fencing (`FencedCommitChecker`): not applicable when no producer was replaced.
+    public var fencedCommit: CheckResult<FencedCommit>
     /// Leadership windows and zombie-leader overlaps: figures, not verdicts.
     public var leadershipWindows: [LeadershipWindow]
     public var leadershipOverlaps: [LeadershipOverlap]
@@ -62,6 +64,7 @@ public struct CheckReport: Sendable, Hashable, Codable {
         case txnLostWrite = "txn_lost_write"
         case tornTransaction = "torn_transaction"
         case eosDuplicate = "eos_duplicate"
+        case fencedCommit = "fenced_commit"
         case leadershipWindows = "leadership_windows"
         case leadershipOverlaps = "leadership_overlaps"
         case historyProblems = "history_problems"
@@ -84,6 +87,7 @@ public struct CheckReport: Sendable, Hashable, Codable {
             (pollAboveHw.checker, pollAboveHw.verdict),
             (txnAbortedRead.checker, txnAbortedRead.verdict), (txnLostWrite.checker, txnLostWrite.verdict),
             (tornTransaction.checker, tornTransaction.verdict), (eosDuplicate.checker, eosDuplicate.verdict),
+            (fencedCommit.checker, fencedCommit.verdict),
         ]
     }
 
@@ -141,6 +145,7 @@ public struct CheckReport: Sendable, Hashable, Codable {
         txnLostWrite = transactions.lostWrite
         tornTransaction = transactions.torn
         eosDuplicate = transactions.exactlyOnce
+        fencedCommit = .guarded(FencedCommitChecker.name) { FencedCommitChecker.check(history, limit: limit) }
         historyProblems = history.problems
         timelineProblems = timeline.problems
         valid = .valid
