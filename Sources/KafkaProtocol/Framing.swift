@@ -38,8 +38,9 @@ public struct FrameParser: Sendable {
         if size < 0 { throw Failure.negativeSize(size) }
         if Int(size) > maxFrameBytes { throw Failure.tooLarge(size: size, limit: maxFrameBytes) }
         guard buffer.readableBytes >= 4 + Int(size) else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: 4)
-        return .frame(buffer.readSlice(length: Int(size))!)
+        guard let frame = buffer.getSlice(at: buffer.readerIndex + 4, length: Int(size)) else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: 4 + Int(size))
+        return .frame(frame)
     }
 }
 

@@ -31,7 +31,9 @@ extension RecordBatches {
     public static func validateProduced(_ batch: ByteBuffer, rules: ProducedBatchRules) throws -> RecordBatchHeader {
         let header = try validate(batch)
         try checkProducerFields(header, rules: rules)
-        var payload = batch.getSlice(at: batch.readerIndex + RecordBatchHeader.size, length: header.totalSize - RecordBatchHeader.size)!
+        guard var payload = batch.getSlice(at: batch.readerIndex + RecordBatchHeader.size, length: header.totalSize - RecordBatchHeader.size) else {
+            throw BatchValidationError.truncated(needed: header.totalSize, available: batch.readableBytes)
+        }
         if header.compression != .none {
             do {
                 payload = try Compression.decompress(header.compression, payload, maxOutputBytes: rules.maxUncompressedBytes)

@@ -98,8 +98,10 @@ public enum RecordBatches {
                 throw BatchValidationError.badLength(header.batchLength)
             }
             let total = header.totalSize
-            guard index + total <= buffer.writerIndex else { return (batches, buffer.writerIndex - index) }
-            batches.append(Batch(header: header, bytes: buffer.getSlice(at: index, length: total)!))
+            guard index + total <= buffer.writerIndex, let bytes = buffer.getSlice(at: index, length: total) else {
+                return (batches, buffer.writerIndex - index)
+            }
+            batches.append(Batch(header: header, bytes: bytes))
             index += total
         }
         return (batches, 0)
@@ -120,7 +122,9 @@ public enum RecordBatches {
             throw BatchValidationError.truncated(needed: header.totalSize, available: batch.readableBytes)
         }
         let covered = header.totalSize - RecordBatchHeader.attributesOffset
-        let computed = CRC32C.checksum(batch, at: batch.readerIndex + RecordBatchHeader.attributesOffset, length: covered)!
+        guard let computed = CRC32C.checksum(batch, at: batch.readerIndex + RecordBatchHeader.attributesOffset, length: covered) else {
+            throw BatchValidationError.truncated(needed: header.totalSize, available: batch.readableBytes)
+        }
         guard computed == header.crc else { throw BatchValidationError.crcMismatch(stored: header.crc, computed: computed) }
         guard header.recordsCount > 0 else { throw BatchValidationError.noRecords }
         guard header.compression != .unknown else { throw BatchValidationError.unknownCompression(header.attributes) }

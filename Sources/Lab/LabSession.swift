@@ -4,6 +4,7 @@ import KafkaClient
 import Logging
 import NIOCore
 import NIOPosix
+import Verification
 
 /// A running lab: the cluster with its proxy network, the fault engine, the observers writing
 /// `timeline.jsonl`, and the control socket through which `samsa fault`, `samsa cluster status`, the
@@ -56,7 +57,7 @@ public final class LabSession: Sendable {
         }
         let timeline = try TimelineLog(path: cluster.run.path + "/timeline.jsonl")
         cluster.setTimeline(timeline)
-        for broker in cluster.brokers { cluster.recordProcess(broker.id, "started", pid: broker.pid) }
+        for broker in cluster.brokers { cluster.recordProcess(broker.id, .started, pid: broker.pid) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var clientOptions = KafkaCluster.Options()
         clientOptions.clientId = "samsa-lab"
@@ -134,12 +135,11 @@ public final class LabSession: Sendable {
     /// `await`: ok when the condition held within the timeout, a failure naming what was seen when
     /// it did not. Either way the wait is on the timeline (`kind: "await"`).
     func awaitCondition(_ condition: Condition, timeoutMs: Int) async -> ControlResponse {
-        timeline.append(kind: .awaitCondition, ["condition": condition.description, "event": "wait", "timeout_ms": timeoutMs])
+        timeline.append(.awaitCondition(AwaitRecord(condition: condition.description, event: .wait, timeoutMs: Int64(timeoutMs))))
         let outcome = await conditions.wait(for: condition, timeoutMs: timeoutMs)
-        var fields: [String: Any] = ["condition": condition.description, "event": outcome.held ? "held" : "timeout",
-                                     "waited_ms": Int(outcome.waitedMs), "observed": outcome.sample.observed]
-        if let value = outcome.sample.value { fields["value"] = Int(value) }
-        timeline.append(kind: .awaitCondition, fields)
+        timeline.append(.awaitCondition(AwaitRecord(condition: condition.description, event: outcome.held ? .held : .timeout,
+                                                    waitedMs: Int64(outcome.waitedMs), observed: outcome.sample.observed,
+                                                    value: outcome.sample.value)))
         var response = outcome.held ? ControlResponse(ok: true, message: outcome.summary, error: nil, fault: nil, ended: nil, status: nil)
                                     : ControlResponse.failure(outcome.summary)
         response.condition = outcome

@@ -199,8 +199,7 @@ public enum LogVerify {
         var previous: (relative: UInt32, position: UInt32)?
         var entry = 0
         while buffer.readableBytes >= SparseIndex.entrySize {
-            let relative: UInt32 = buffer.readInteger(endianness: .big)!
-            let position: UInt32 = buffer.readInteger(endianness: .big)!
+            guard let relative: UInt32 = buffer.readInteger(endianness: .big), let position: UInt32 = buffer.readInteger(endianness: .big) else { break }
             _ = buffer.readInteger(endianness: .big, as: Int64.self)
             let at = entry * SparseIndex.entrySize
             let offset = base + Int64(relative)

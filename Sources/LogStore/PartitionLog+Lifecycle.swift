@@ -135,6 +135,8 @@ extension PartitionLog {
         }
         recoveryPoint = min(recoveryPoint, logEndOffset)
         checkpointedHighWatermark = min(checkpointedHighWatermark, logEndOffset)
+        assert(logEndOffset <= offset && logEndOffset >= logStartOffset,
+               "truncation to \(offset) left the log at [\(logStartOffset), \(logEndOffset))")
         try leaderEpochCache.truncateFromEnd(endOffset: logEndOffset)
         try writeCheckpoint(Self.recoveryPointFile, recoveryPoint)
         return logEndOffset
@@ -207,6 +209,8 @@ extension PartitionLog {
             segments.removeFirst().deleteFiles()
         }
         logStartOffset = target
+        assert(logStartOffset <= logEndOffset && (segments.first?.baseOffset ?? target) <= target,
+               "log start \(target) beyond the log end \(logEndOffset) or before the first segment's base")
         try leaderEpochCache.truncateFromStart(startOffset: target)
         try writeCheckpoint(Self.logStartFile, logStartOffset)
     }

@@ -82,8 +82,9 @@ struct SparseIndex {
         var buffer = buffer
         var index = SparseIndex()
         while buffer.readableBytes > 0 {
-            let entry = Entry(relativeOffset: buffer.readInteger(endianness: .big)!, position: buffer.readInteger(endianness: .big)!,
-                              maxTimestampBefore: buffer.readInteger(endianness: .big)!)
+            guard let relativeOffset: UInt32 = buffer.readInteger(endianness: .big), let position: UInt32 = buffer.readInteger(endianness: .big),
+                  let maxTimestampBefore: Int64 = buffer.readInteger(endianness: .big) else { return nil }
+            let entry = Entry(relativeOffset: relativeOffset, position: position, maxTimestampBefore: maxTimestampBefore)
             if let last = index.entries.last, entry.relativeOffset <= last.relativeOffset || entry.position <= last.position { return nil }
             if Int(entry.position) >= segmentSize { return nil }
             index.entries.append(entry)

@@ -79,6 +79,7 @@ public struct ControllerStateMachine: Sendable {
     /// This broker became controller at `epoch` (after bumping it in the store): forget everything
     /// a previous term knew; the shell reads the cluster again and reports it.
     public mutating func onBecameController(epoch: Int32) {
+        assert(epoch >= controllerEpoch, "controller epoch went back from \(controllerEpoch) to \(epoch)")
         self = ControllerStateMachine(uncleanLeaderElectionDefault: uncleanLeaderElectionDefault, seededBugs: seededBugs)
         controllerEpoch = epoch
     }
@@ -229,6 +230,10 @@ public struct ControllerStateMachine: Sendable {
                 precondition(written.leaderEpoch >= replaced.leaderEpoch,
                              "\(tp): leader epoch went back from \(replaced.leaderEpoch) to \(written.leaderEpoch)")
             }
+            assert(Set(written.isr).isSubset(of: replicas(of: tp)) || replicas(of: tp).isEmpty,
+                   "\(tp): written ISR \(written.isr) not within replicas \(replicas(of: tp))")
+            assert(written.leader < 0 || written.isr.contains(written.leader) || write.unclean,
+                   "\(tp): leader \(written.leader) written outside its ISR \(written.isr) by a clean election")
             states[tp] = written
             operation?.written.append(tp)
             directives.append(.recordStateWrite(StateWriteRecord(partition: tp, replaced: replaced, written: written, unclean: write.unclean,

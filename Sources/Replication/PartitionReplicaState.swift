@@ -115,6 +115,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
         }
         var directives: [ReplicaDirective] = [.becameLeader(epoch: epoch, isr: isr, stateVersion: stateVersion)]
         directives += maybeAdvanceHighWatermark()
+        assertInvariants()
         return directives
     }
 
@@ -130,6 +131,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
         fenced = false
         pendingIsrChange = nil
         followers = [:]
+        assertInvariants()
         return [.becameFollower(leader: leader, epoch: epoch, wasLeader: wasLeader)]
     }
 
@@ -161,6 +163,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
     public mutating func onTruncation(logEndOffset: Int64) {
         self.logEndOffset = logEndOffset
         if highWatermark > logEndOffset { highWatermark = logEndOffset }
+        assertInvariants()
         assertInvariants()
     }
 
@@ -215,6 +218,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
     /// The proposed ISR was written; `newVersion` is the node's version after the write.
     public mutating func onIsrCommitted(_ committed: [Int32], newVersion: Int32) -> [ReplicaDirective] {
         guard let pending = pendingIsrChange, pending.proposedIsr == committed else { return [] }
+        assert(committed.contains(brokerId), "committed ISR \(committed) leaves out its leader \(brokerId)")
         let old = isr
         isr = committed
         stateVersion = newVersion
@@ -278,6 +282,7 @@ public struct PartitionReplicaState: Sendable, Equatable {
     /// Restores a HW read from a checkpoint at startup (never above the LEO).
     public mutating func restoreHighWatermark(_ value: Int64) {
         highWatermark = min(max(0, value), logEndOffset)
+        assertInvariants()
     }
 }
 

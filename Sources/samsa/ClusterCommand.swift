@@ -176,11 +176,7 @@ struct ClusterCommand: AsyncParsableCommand {
                     try printJSON(["replicas": replicas])
                     return
                 }
-                var table = TextTable(["BROKER", "LOG-DIR", "TOPIC", "PARTITION", "SIZE", "OFFSET-LAG"])
-                for replica in replicas {
-                    table.add([String(replica.broker), replica.logDir, replica.topic, String(replica.partition), String(replica.sizeBytes), String(replica.offsetLag)])
-                }
-                print(table.render())
+                print(TextTable.logDirs(replicas).render())
             }
         }
     }

@@ -180,11 +180,7 @@ struct TopicsCommand: AsyncParsableCommand {
                     }
                 }
                 let results = try await admin.electPreferredLeaders(wanted)
-                var table = TextTable(["TOPIC", "PARTITION", "RESULT"])
-                for tp in results.keys.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
-                    table.add([tp.topic, String(tp.partition), results[tp]!])
-                }
-                print(table.render())
+                print(TextTable.electionResults(results).render())
             }
         }
     }

@@ -260,6 +260,8 @@ def test_the_control_socket_takes_parsed_faults_and_refuses_malformed_ones_with_
     assert all(p["state"] == "running" for p in lab.status()["processes"]), "nothing malformed reached the fault engine"
 
     paused = control_exchange(lab, b'{"op": "fault", "command": {"fault": "pause", "target": {"kind": "broker", "broker": 1}}}')
-    assert paused["ok"] and paused["fault"]["kind"] == "pause" and paused["fault"]["command"] == "pause 1", paused
+    assert paused["ok"] and paused["fault"]["kind"] == "pause" and paused["fault"]["description"] == "pause 1", paused
+    assert paused["fault"]["command"] == {"fault": "pause", "target": {"kind": "broker", "broker": 1}}, "the fault comes back as a value"
+    assert [f["command"] for f in lab.status()["faults"]] == [paused["fault"]["command"]], "status lists it as the same value"
     healed = control_exchange(lab, json.dumps({"op": "fault", "command": {"fault": "heal", "fault_id": paused["fault"]["id"]}}).encode())
     assert healed["ok"] and [f["id"] for f in healed["ended"]] == [paused["fault"]["id"]], healed

@@ -7,8 +7,7 @@ import Verification
 /// so with an unknown verdict, whatever the checkers found.
 @Suite struct InterruptedReportTests {
     static let record = TimelineRecord(timeNs: RunFixture.startNs + 6_200 * RunFixture.ms,
-                                       .fields(.interrupted, ["signal": .string("SIGINT"), "phase": .string("running the workload"),
-                                                                "elapsed_ms": .int(6_200)]))
+                                       .interrupted(RunInterruption(signal: "SIGINT", phase: "running the workload", elapsedMs: 6_200)))
 
     @Test func theTimelineRecordIsReadBack() throws {
         let interruption = try #require(Timeline(records: [Self.record]).interruption)

@@ -3,10 +3,17 @@ import Testing
 import Report
 import Verification
 
-/// Schedule steps as the runner records them on the timeline, read back and reported.
+/// Schedule steps as the runner records them on the timeline, read back and reported. The lines
+/// are in the layout of runs recorded before steps carried their command as a value (`command` as
+/// text), which must still read.
 @Suite struct StepsSectionTests {
     static func step(_ atMs: Int64, _ fields: [String: JSONValue]) -> TimelineRecord {
-        TimelineRecord(timeNs: RunFixture.startNs + atMs * RunFixture.ms, .fields(.step, fields))
+        var object = fields
+        object["time_ns"] = .int(RunFixture.startNs + atMs * RunFixture.ms)
+        object["kind"] = .string("step")
+        // A line that does not read becomes a record no expectation below accepts.
+        return (try? JSONDecoder().decode(TimelineRecord.self, from: JSONEncoder().encode(JSONValue.object(object))))
+            ?? TimelineRecord(timeNs: 0, .interrupted(RunInterruption(signal: "the fixture line did not decode")))
     }
 
     static let records: [TimelineRecord] = [

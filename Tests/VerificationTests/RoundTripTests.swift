@@ -51,7 +51,17 @@ import Testing
                 broker: 2, event: .isrShrink, topic: "t", partition: 0, leaderEpoch: 3, leader: 2, oldIsr: [1, 2, 3],
                 newIsr: [2], reason: "lag", fromOffset: 1, toOffset: 2, controllerEpoch: 4))),
             TimelineRecord(timeNs: 7, .process(ProcessRecord(name: "broker-2", state: .exited, pid: 99, exitCode: 137))),
-            TimelineRecord(timeNs: 8, .fields(.step, ["index": .int(1), "event": .string("applied")])),
+            TimelineRecord(timeNs: 8, .step(StepRecord(index: 1, atMs: 1000, command: .crash(.broker(2)), event: .applied, elapsedMs: 1002))),
+            TimelineRecord(timeNs: 9, .powerLoss(PowerLossRecord(
+                faultId: "3", broker: 1, filesKnown: 4, filesCut: 1, bytesDropped: 100,
+                cuts: [.init(path: "broker-1/data/t-0/0.log", length: 180, durableLength: 80)], journalProblems: ["line 3: cut short"]))),
+            TimelineRecord(timeNs: 10, .awaitCondition(AwaitRecord(condition: "isr t/0 <= 1", event: .held, waitedMs: 40, observed: "ISR [1] (1)",
+                                                                   value: 1))),
+            TimelineRecord(timeNs: 11, .interrupted(RunInterruption(signal: "SIGINT", phase: "running the workload", elapsedMs: 600))),
+            TimelineRecord(timeNs: 12, .faultRefused(FaultRefusedRecord(command: .pause(.leaderOf(topic: "t", partition: 0)), error: "no leader"))),
+            TimelineRecord(timeNs: 13, observer: "executor", .executorCommand(ExecutorCommandRecord(
+                broker: 2, action: "crash", command: "ssh h2 'kill -9 1'", exitStatus: nil, timedOut: true, result: "timed out", output: "",
+                durationMs: 5000, reason: "fault"))),
         ]
         #expect(try roundTrip(records) == records)
     }
@@ -86,6 +96,55 @@ import Testing
         #expect(line.contains(#""description":"partition 1 | 2 zk""#) && line.contains(#""fault":"partition""#))
         let windows = Timeline(records: [record]).faultWindows
         #expect(windows.first?.command == .partition([[.broker(1)], [.broker(2), .zookeeper]]))
+    }
+
+    /// Lines as the lab wrote them before every kind had a record type: each reads, and writes back
+    /// with the same keys and values, so old run directories and the scripts reading
+    /// `timeline.jsonl` see one layout.
+    @Test func linesOfEveryKindWriteBackAsTheyWereWritten() throws {
+        let lines = [
+            #"{"brokers":[1,2],"controller":1,"kind":"metadata","observer":"metadata","partitions":[{"isr":[1],"leader":1,"leader_epoch":2,"offline":[],"partition":0,"replicas":[1,2],"topic":"t"}],"time_ns":1}"#,
+            #"{"error":"metrics endpoint did not answer","kind":"unreachable","observer":"offsets","target":"broker-2","time_ns":2}"#,
+            #"{"hw":10,"kind":"offsets","leader":1,"leader_epoch":2,"leo":12,"log_start":0,"observer":"offsets","partition":0,"time_ns":3,"topic":"t"}"#,
+            #"{"committed":5,"end":10,"group":"g","kind":"lag","lag":5,"observer":"lag","partition":0,"time_ns":4,"topic":"t"}"#,
+            #"{"exit_code":137,"kind":"process","name":"broker-2","pid":99,"state":"killed","time_ns":5}"#,
+            #"{"broker":1,"bytes_dropped":100,"cuts":[{"durable_length":80,"length":180,"path":"broker-1/data/t-0/0.log"}],"fault_id":"3","files_cut":1,"files_known":4,"kind":"power_loss","time_ns":6}"#,
+            #"{"condition":"isr t/0 <= 1","event":"wait","kind":"await","time_ns":7,"timeout_ms":5000}"#,
+            #"{"condition":"isr t/0 <= 1","event":"timeout","kind":"await","observed":"ISR [1, 2] (2)","time_ns":8,"value":2,"waited_ms":5001}"#,
+            #"{"elapsed_ms":600,"kind":"interrupted","phase":"running the workload","signal":"SIGTERM","time_ns":9}"#,
+            #"{"action":"crash","broker":2,"command":"kill 1","duration_ms":3,"exit_status":0,"kind":"executor_command","observer":"executor","output":"","reason":"fault","result":"exit 0","time_ns":10,"timed_out":false}"#,
+        ]
+        for line in lines {
+            let record = try JSONDecoder().decode(TimelineRecord.self, from: Data(line.utf8))
+            let written = try JSONL.encodeLine(record)
+            let original = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? NSDictionary
+            let rewritten = try JSONSerialization.jsonObject(with: written) as? NSDictionary
+            #expect(original == rewritten, "\(line) became \(String(decoding: written, as: UTF8.self))")
+        }
+    }
+
+    @Test func stepAndRefusalRecordsCarryTheCommandAsAValueAndReadTheOldText() throws {
+        let command = FaultCommand.crash(.leaderOf(topic: "t", partition: 0))
+        let step = TimelineRecord(timeNs: 1, .step(StepRecord(index: 2, atMs: 1000, command: command, event: .refused, elapsedMs: 1001)))
+        let line = String(decoding: try JSONL.encodeLine(step), as: UTF8.self)
+        #expect(line.contains(#""command":{"fault":"crash","target":{"kind":"leader_of","partition":0,"topic":"t"}}"#), "\(line)")
+        #expect(line.contains(#""description":"crash leader_of t/0""#), "\(line)")
+        let text = """
+            {"time_ns":1,"kind":"step","index":2,"at_ms":1000,"command":"crash leader_of t/0","event":"refused","error":"no leader"}
+            {"time_ns":2,"kind":"fault_refused","command":"crash leader_of t/0","error":"no leader"}
+            {"time_ns":3,"kind":"step","index":2,"at_ms":1000,"command":{"fault":"crash","target":{"kind":"leader_of","partition":0,"topic":"t"}},"event":"bogus"}
+            """
+        let decoded = JSONL.decode(TimelineRecord.self, from: Data(text.utf8), source: "timeline.jsonl")
+        #expect(decoded.items.count == 2)
+        #expect(decoded.problems.total == 1 && decoded.problems.listed.first?.line == 3, "a step event no reader knows is a problem of its line")
+        guard decoded.items.count == 2, case .step(let old) = decoded.items[0].body, case .faultRefused(let refused) = decoded.items[1].body else {
+            Issue.record("the old lines did not read as a step and a refusal: \(decoded.items)")
+            return
+        }
+        #expect(old.command == nil && old.description == "crash leader_of t/0" && old.error == "no leader")
+        #expect(refused.command == nil && refused.description == "crash leader_of t/0")
+        let reread = try JSONDecoder().decode(TimelineRecord.self, from: Data(line.utf8))
+        #expect(reread == step)
     }
 
     @Test func timelinesWrittenBeforeFaultValuesStillRead() {

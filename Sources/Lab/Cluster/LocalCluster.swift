@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import Logging
 import NIOConcurrencyHelpers
+import Verification
 
 /// ZooKeeper and N `samsa broker` processes on loopback, under one run directory, with every link
 /// between them passing through the lab's `ProxyNetwork`: broker i (ids 1...N) listens on an internal
@@ -79,10 +80,8 @@ public final class LocalCluster: Sendable {
     /// Where process starts, kills, pauses and exits are recorded.
     public func setTimeline(_ log: TimelineLog) { timeline.withLockedValue { $0 = log } }
 
-    func recordProcess(_ id: Int32, _ state: String, pid: Int32, exitCode: Int32? = nil) {
-        var fields: [String: Any] = ["name": "broker-\(id)", "state": state, "pid": Int(pid)]
-        if let exitCode { fields["exit_code"] = Int(exitCode) }
-        timeline.withLockedValue { $0 }?.append(kind: .process, fields)
+    func recordProcess(_ id: Int32, _ state: ProcessRecord.State, pid: Int32, exitCode: Int32? = nil) {
+        timeline.withLockedValue { $0 }?.append(.process(ProcessRecord(name: "broker-\(id)", state: state, pid: pid, exitCode: exitCode)))
     }
 
     public init(spec: Spec, logger: Logger) {
@@ -205,7 +204,7 @@ public final class LocalCluster: Sendable {
             $0.brokers[id] = BrokerInfo(id: id, pid: pid, clientPort: spec.basePort + Int(id) - 1, directory: directory, state: .running)
         }
         recordProcesses()
-        recordProcess(id, "started", pid: pid)
+        recordProcess(id, .started, pid: pid)
         logger.info("started broker \(id) (pid \(pid)) on 127.0.0.1:\(spec.basePort + Int(id) - 1)")
     }
 
@@ -288,7 +287,7 @@ public final class LocalCluster: Sendable {
         }
         state.withLockedValue { $0.brokers[id]?.state = clean ? .stopped : .crashed }
         let exitCode: Int32? = status >= 0 && status & 0x7f == 0 ? (status >> 8) & 0xff : nil
-        recordProcess(id, clean ? "exited" : "killed", pid: broker.pid, exitCode: exitCode)
+        recordProcess(id, clean ? .exited : .killed, pid: broker.pid, exitCode: exitCode)
     }
 
     /// SIGKILL several brokers at one instant (a correlated failure: every signal is sent before
@@ -307,7 +306,7 @@ public final class LocalCluster: Sendable {
             let status = ChildProcess.waitForExit(broker.pid, timeoutMs: 10_000) ?? -1
             state.withLockedValue { $0.brokers[broker.id]?.state = .crashed }
             let exitCode: Int32? = status >= 0 && status & 0x7f == 0 ? (status >> 8) & 0xff : nil
-            recordProcess(broker.id, "killed", pid: broker.pid, exitCode: exitCode)
+            recordProcess(broker.id, .killed, pid: broker.pid, exitCode: exitCode)
         }
     }
 
@@ -321,7 +320,7 @@ public final class LocalCluster: Sendable {
         }
         kill(broker.pid, SIGSTOP)
         state.withLockedValue { $0.brokers[id]?.state = .paused }
-        recordProcess(id, "paused", pid: broker.pid)
+        recordProcess(id, .paused, pid: broker.pid)
     }
 
     public func resumeBroker(_ id: Int32) throws {
@@ -329,7 +328,7 @@ public final class LocalCluster: Sendable {
         guard broker.state == .paused else { throw Failure(description: "broker \(id) is not paused (\(broker.state.rawValue))") }
         kill(broker.pid, SIGCONT)
         state.withLockedValue { $0.brokers[id]?.state = .running }
-        recordProcess(id, "resumed", pid: broker.pid)
+        recordProcess(id, .resumed, pid: broker.pid)
     }
 
     /// Starts a stopped or crashed broker on its data; a running one is crashed first.
@@ -345,7 +344,7 @@ public final class LocalCluster: Sendable {
             if let status = ChildProcess.exitStatus(of: broker.pid) {
                 state.withLockedValue { $0.brokers[broker.id]?.state = .crashed }
                 let exitCode: Int32? = status >= 0 && status & 0x7f == 0 ? (status >> 8) & 0xff : nil
-                recordProcess(broker.id, exitCode == nil ? "killed" : "exited", pid: broker.pid, exitCode: exitCode)
+                recordProcess(broker.id, exitCode == nil ? .killed : .exited, pid: broker.pid, exitCode: exitCode)
                 logger.warning("broker \(broker.id) exited on its own: \(ChildProcess.describe(waitStatus: status))")
             }
         }

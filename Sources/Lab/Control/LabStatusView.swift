@@ -12,7 +12,7 @@ public enum LabStatusView {
         } else {
             var faults = TextTable(["FAULT", "COMMAND", "BROKERS", "LINKS"])
             for f in status.faults {
-                faults.add([String(f.id), f.command, f.brokers.map(String.init).joined(separator: ","), String(f.links.count)])
+                faults.add([String(f.id), f.description, f.brokers.map(String.init).joined(separator: ","), String(f.links.count)])
             }
             out += faults.render() + "\n"
         }

@@ -25,8 +25,6 @@ public actor ExternalFaultExecutor {
     let onCommand: @Sendable (String) -> Void
     private var journal = FaultJournal()
     private var nextId = 1
-    /// The commands of this run's applied faults, by id, for their end records.
-    private var commands: [Int: FaultCommand] = [:]
 
     /// `onCommand` hears one line per executed command (for the terminal).
     public init(cluster: ExternalCluster, resolver: TargetResolver, timeline: TimelineLog, runDirectory: String, logger: Logger,
@@ -58,18 +56,19 @@ public actor ExternalFaultExecutor {
         let leftOver = journal.entries
         onCommand("a previous run left \(leftOver.count) fault(s) in \(FaultJournal.path(stateDirectory: stateDirectory)); healing them first")
         for entry in leftOver {
-            timelineFault("journal-\(entry.id)", .start, entry.kind.faultKind, nil, entry.brokers, entry.command + " (left by an earlier run)")
+            timelineFault("journal-\(entry.id)", .start, entry.fault?.kind ?? entry.kind.faultKind, entry.fault, entry.brokers, entry.command + " (left by an earlier run)")
             _ = try await runHeals(of: entry, reason: "journal", timelineId: "journal-\(entry.id)")
         }
         return leftOver
     }
 
-    /// The faults applied and not healed, as status lines and progress show them.
-    public var active: [ActiveFault] {
-        journal.entries.map { entry in
-            ActiveFault(id: entry.id, command: entry.command, kind: entry.kind.faultKind, brokers: entry.brokers, links: [:],
-                        startedNs: entry.startedNs)
-        }
+    /// The faults applied and not healed, as status lines and progress show them. Every entry of
+    /// the journal is this run's once `recover` has healed what an earlier run left, so each
+    /// carries its command as a value.
+    public var active: [ActiveFault] { journal.entries.compactMap(Self.activeFault) }
+
+    private static func activeFault(_ entry: FaultJournal.Entry) -> ActiveFault? {
+        entry.fault.map { ActiveFault(id: entry.id, command: $0, brokers: entry.brokers, links: [:], startedNs: entry.startedNs) }
     }
 
     public func apply(_ command: FaultCommand) async throws -> FaultOutcome {
@@ -106,12 +105,11 @@ public actor ExternalFaultExecutor {
         nextId += 1
         let heals = try ids.map { FaultJournal.Heal(broker: $0, action: healAction, command: try render(healAction, broker: $0)) }
         let faultCommands = try ids.map { ($0, try render(action, broker: $0)) }
-        let entry = FaultJournal.Entry(id: id, command: command.description, kind: action, brokers: ids, heals: heals,
+        let entry = FaultJournal.Entry(id: id, command: command.description, fault: command, kind: action, brokers: ids, heals: heals,
                                        startedNs: TimelineLog.nowNs(), runDirectory: runDirectory)
         // In the journal before anything runs: a run killed from here on leaves the heal behind.
         journal.entries.append(entry)
         try save()
-        commands[id] = command
         timelineFault(String(id), .start, command.kind, command, ids, command.description)
         var failures: [String] = []
         for (broker, line) in faultCommands {
@@ -124,8 +122,7 @@ public actor ExternalFaultExecutor {
             throw Failure(description: "\(command): the \(action.rawValue) command failed (\(failures.joined(separator: "; ")))"
                           + (healed ? "; its heal ran" : "; its heal failed too and stays in the journal"))
         }
-        let fault = ActiveFault(id: id, command: command.description, kind: command.kind, brokers: ids, links: [:],
-                                startedNs: entry.startedNs)
+        let fault = ActiveFault(id: id, command: command, brokers: ids, links: [:], startedNs: entry.startedNs)
         return FaultOutcome(fault: fault, ended: [], message: "\(action.rawValue) broker(s) \(ids.map(String.init).joined(separator: ", ")) (fault \(id))")
     }
 
@@ -155,9 +152,8 @@ public actor ExternalFaultExecutor {
             entry.heals.removeAll { $0.broker == broker }
             if entry.heals.isEmpty {
                 journal.entries.remove(at: index)
-                timelineFault(String(entry.id), .end, commands[entry.id]?.kind ?? entry.kind.faultKind, commands[entry.id], entry.brokers, entry.command)
-                ended.append(ActiveFault(id: entry.id, command: entry.command, kind: entry.kind.faultKind, brokers: entry.brokers,
-                                         links: [:], startedNs: entry.startedNs))
+                timelineFault(String(entry.id), .end, entry.fault?.kind ?? entry.kind.faultKind, entry.fault, entry.brokers, entry.command)
+                if let fault = Self.activeFault(entry) { ended.append(fault) }
             } else {
                 journal.entries[index] = entry
             }
@@ -179,8 +175,7 @@ public actor ExternalFaultExecutor {
         for entry in doomed.reversed() {
             do {
                 try await runHeals(of: entry, reason: "heal", timelineId: String(entry.id))
-                ended.append(ActiveFault(id: entry.id, command: entry.command, kind: entry.kind.faultKind, brokers: entry.brokers,
-                                         links: [:], startedNs: entry.startedNs))
+                if let fault = Self.activeFault(entry) { ended.append(fault) }
             } catch {
                 failures.append("\(error)")
             }
@@ -210,8 +205,7 @@ public actor ExternalFaultExecutor {
             throw Failure(description: "healing '\(entry.command)' failed (\(failures.joined(separator: "; "))); it stays in "
                           + FaultJournal.path(stateDirectory: stateDirectory) + " and the next run retries it")
         }
-        timelineFault(timelineId, .end, commands[entry.id]?.kind ?? entry.kind.faultKind, timelineId == String(entry.id) ? commands[entry.id] : nil,
-                      entry.brokers, entry.command)
+        timelineFault(timelineId, .end, entry.fault?.kind ?? entry.kind.faultKind, entry.fault, entry.brokers, entry.command)
         return true
     }
 
@@ -252,17 +246,16 @@ public actor ExternalFaultExecutor {
         let output = runDirectory + "/executor.log"
         let result = (try? await Blocking.run { ShellCommandRunner.run(line, timeoutMs: timeoutMs, outputPath: output) })
             ?? ShellCommandRunner.Result(exitStatus: nil, timedOut: false, summary: "cannot run", output: "", durationMs: 0)
-        var fields: [String: Any] = ["broker": Int(broker), "action": action.rawValue, "command": line, "timed_out": result.timedOut,
-                                     "result": result.summary, "output": result.output, "duration_ms": Int(result.durationMs), "reason": reason]
-        if let status = result.exitStatus { fields["exit_status"] = Int(status) }
-        timeline.append(kind: .executorCommand, observer: "executor", fields)
+        timeline.append(.executorCommand(ExecutorCommandRecord(
+            broker: broker, action: action.rawValue, command: line, exitStatus: result.exitStatus, timedOut: result.timedOut,
+            result: result.summary, output: result.output, durationMs: Int64(result.durationMs), reason: reason)), observer: "executor")
         onCommand("executor: \(line) — \(result.summary)")
         logger.info("executor ran '\(line)': \(result.summary)")
         return result
     }
 
-    /// The fault's typed timeline record, carrying its command as a value when this run applied it
-    /// (a fault left by an earlier run is known from the journal's text alone).
+    /// The fault's typed timeline record, carrying its command as a value when the journal has it
+    /// (a fault left by a run that predates the value is known from the journal's text alone).
     private func timelineFault(_ id: String, _ action: FaultRecord.Action, _ kind: FaultKind, _ command: FaultCommand?, _ brokers: [Int32],
                                _ description: String) {
         timeline.append(TimelineRecord(timeNs: TimelineLog.nowNs(), .fault(

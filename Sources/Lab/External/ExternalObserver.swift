@@ -3,6 +3,7 @@ import KafkaClient
 import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
+import Verification
 
 /// What Samsa can observe of a cluster it did not start, through Kafka's protocol only: Metadata
 /// (leader, epoch, replicas, ISR and offline replicas per partition, the controller) and each
@@ -54,29 +55,22 @@ public final class ExternalObserver: Sendable {
         do {
             metadata = try await client.refreshMetadata(topics: nil)
         } catch {
-            timeline.append(kind: .unreachable, observer: "metadata", ["target": "cluster", "error": "\(error)"])
+            timeline.append(.unreachable(UnreachableSample(target: "cluster", error: "\(error)")), observer: "metadata")
             return
         }
         let partitions = metadata.topics.values.filter { !$0.isInternal }.flatMap(\.partitions).sorted { $0.topicPartition < $1.topicPartition }
-        timeline.append(kind: .metadata, observer: "metadata", [
-            "controller": Int(metadata.controllerId),
-            "brokers": metadata.brokers.keys.sorted().map(Int.init),
-            "partitions": partitions.map { p -> [String: Any] in
-                ["topic": p.topicPartition.topic, "partition": Int(p.topicPartition.partition), "leader": Int(p.leader),
-                 "leader_epoch": Int(p.leaderEpoch), "replicas": p.replicas.map(Int.init), "isr": p.isr.map(Int.init),
-                 "offline": p.offlineReplicas.map(Int.init)]
-            },
-        ])
+        timeline.append(.metadata(MetadataSample(metadata, partitions: partitions)), observer: "metadata")
         let led = partitions.filter { $0.leader >= 0 }
         let watermarks = await KafkaAdmin(cluster: client).listOffsets(led.map(\.topicPartition), timestamp: -1)
         for p in led {
             guard let hw = watermarks[p.topicPartition] else {
-                timeline.append(kind: .unreachable, observer: "offsets",
-                                ["target": "broker-\(p.leader)", "error": "ListOffsets for \(p.topicPartition.topic)/\(p.topicPartition.partition) did not answer"])
+                timeline.append(.unreachable(UnreachableSample(
+                    target: "broker-\(p.leader)", error: "ListOffsets for \(p.topicPartition.topic)/\(p.topicPartition.partition) did not answer")),
+                                observer: "offsets")
                 continue
             }
-            timeline.append(kind: .offsets, observer: "offsets", ["topic": p.topicPartition.topic, "partition": Int(p.topicPartition.partition),
-                                                                  "hw": Int(hw), "leader": Int(p.leader), "leader_epoch": Int(p.leaderEpoch)])
+            timeline.append(.offsets(OffsetsSample(topic: p.topicPartition.topic, partition: p.topicPartition.partition, hw: hw,
+                                                   leader: p.leader, leaderEpoch: p.leaderEpoch)), observer: "offsets")
         }
         snapshotBox.withLockedValue { snapshot in
             snapshot.timeNs = TimelineLog.nowNs()

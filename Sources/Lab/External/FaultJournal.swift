@@ -22,7 +22,11 @@ public struct FaultJournal: Sendable, Codable, Equatable {
     /// One applied fault.
     public struct Entry: Sendable, Codable, Equatable {
         public var id: Int
+        /// The command in the grammar, for people and for the timeline of the run that heals it.
         public var command: String
+        /// The command as a value; nil in journals written before it was recorded (a fault such a
+        /// run left is healed from its `heals` alone).
+        public var fault: FaultCommand?
         public var kind: ExecutorAction
         public var brokers: [Int32]
         public var heals: [Heal]

@@ -3,17 +3,58 @@ import Logging
 import Verification
 
 /// A fault the lab is holding: a partition, a slow link, a paused or crashed broker.
-public struct ActiveFault: Sendable, Codable, Equatable {
+///
+/// In JSON (the control socket's answers, `cluster status --json`) it has the layout of the
+/// timeline's `FaultRecord`: `command` is the value (`FaultCommand`'s JSON form), `description`
+/// its text for people and tables, `kind` its fault kind as the timeline spells it (`isolate_zk`,
+/// `power_loss`); the last two follow from the value and are not read back.
+public struct ActiveFault: Sendable, Equatable {
     public var id: Int
-    /// The command in the grammar (`crash leader_of orders/0`), as status tables and the
-    /// timeline show it.
-    public var command: String
-    /// Coded as the timeline spells it (`isolate_zk`, `power_loss`).
-    public var kind: FaultKind
+    /// The command as the lab applied it.
+    public var command: FaultCommand
     public var brokers: [Int32]
     /// The links it changed, as `1->2`, with the condition it put on them.
     public var links: [String: String]
     public var startedNs: Int64
+
+    public init(id: Int, command: FaultCommand, brokers: [Int32], links: [String: String], startedNs: Int64) {
+        self.id = id
+        self.command = command
+        self.brokers = brokers
+        self.links = links
+        self.startedNs = startedNs
+    }
+
+    public var kind: FaultKind { command.kind }
+    /// The command in the grammar (`crash leader_of orders/0`), as status tables and the
+    /// timeline show it.
+    public var description: String { command.description }
+}
+
+extension ActiveFault: Codable {
+    enum CodingKeys: String, CodingKey {
+        case id, command, description, kind, brokers, links, startedNs
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(Int.self, forKey: .id)
+        command = try container.decode(FaultCommand.self, forKey: .command)
+        brokers = try container.decode([Int32].self, forKey: .brokers)
+        links = try container.decode([String: String].self, forKey: .links)
+        startedNs = try container.decode(Int64.self, forKey: .startedNs)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(command, forKey: .command)
+        try container.encode(description, forKey: .description)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(brokers, forKey: .brokers)
+        try container.encode(links, forKey: .links)
+        try container.encode(startedNs, forKey: .startedNs)
+    }
 }
 
 /// What injecting a fault did.
@@ -35,9 +76,9 @@ public actor FaultEngine {
     let resolver: TargetResolver
     let timeline: TimelineLog
     let logger: Logger
-    /// Each active fault with the command that made it (its end record carries the value again)
-    /// and the link conditions it holds.
-    private var faults: [Int: (fault: ActiveFault, command: FaultCommand, plan: [LinkID: LinkCondition])] = [:]
+    /// Each active fault (its command a value its end record carries again) and the link
+    /// conditions it holds.
+    private var faults: [Int: (fault: ActiveFault, plan: [LinkID: LinkCondition])] = [:]
     private var nextId = 1
 
     public init(cluster: LocalCluster, resolver: TargetResolver, timeline: TimelineLog, logger: Logger) {
@@ -102,9 +143,9 @@ public actor FaultEngine {
         }
         let targets = brokers
         try await Blocking.run { try action(targets) }
-        let fault = ActiveFault(id: nextId, command: command.description, kind: command.kind, brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
+        let fault = ActiveFault(id: nextId, command: command, brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
         nextId += 1
-        faults[fault.id] = (fault, command, [:])
+        faults[fault.id] = (fault, [:])
         timelineFault(id: fault.id, action: .start, command: command, brokers: brokers)
         logger.info("fault \(fault.id): \(command) -> broker(s) \(brokers)")
         return FaultOutcome(fault: fault, ended: [], message: "\(command.name) broker(s) \(brokers.map(String.init).joined(separator: ", ")) (fault \(fault.id))")
@@ -124,22 +165,20 @@ public actor FaultEngine {
             if !running.isEmpty { try self.cluster.crashBrokers(running) }
             return try brokers.map { try DurabilityTracking.rollBack(broker: $0, journalPath: self.cluster.durabilityJournal($0)) }
         }
-        let fault = ActiveFault(id: nextId, command: command.description, kind: command.kind, brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
+        let fault = ActiveFault(id: nextId, command: command, brokers: brokers, links: [:], startedNs: TimelineLog.nowNs())
         nextId += 1
-        faults[fault.id] = (fault, command, [:])
+        faults[fault.id] = (fault, [:])
         timelineFault(id: fault.id, action: .start, command: command, brokers: brokers)
         let runPath = cluster.run.path + "/"
         for rollBack in rollBacks {
-            var fields: [String: Any] = [
-                "fault_id": String(fault.id), "broker": Int(rollBack.broker), "files_known": rollBack.plan.filesKnown,
-                "files_cut": rollBack.plan.cuts.count, "bytes_dropped": Int(rollBack.plan.droppedBytes),
-                "cuts": rollBack.plan.cuts.prefix(50).map { cut -> [String: Any] in
-                    ["path": cut.path.hasPrefix(runPath) ? String(cut.path.dropFirst(runPath.count)) : cut.path,
-                     "length": Int(cut.length), "durable_length": Int(cut.durableLength)]
-                },
-            ]
-            if !rollBack.journalProblems.isEmpty { fields["journal_problems"] = Array(rollBack.journalProblems.prefix(10)) }
-            timeline.append(kind: .powerLoss, fields)
+            let cuts = rollBack.plan.cuts.prefix(50).map { cut in
+                PowerLossRecord.Cut(path: cut.path.hasPrefix(runPath) ? String(cut.path.dropFirst(runPath.count)) : cut.path,
+                                    length: Int64(cut.length), durableLength: Int64(cut.durableLength))
+            }
+            timeline.append(.powerLoss(PowerLossRecord(
+                faultId: String(fault.id), broker: rollBack.broker, filesKnown: rollBack.plan.filesKnown, filesCut: rollBack.plan.cuts.count,
+                bytesDropped: Int64(rollBack.plan.droppedBytes), cuts: cuts,
+                journalProblems: rollBack.journalProblems.isEmpty ? nil : Array(rollBack.journalProblems.prefix(10)))))
         }
         let files = rollBacks.reduce(0) { $0 + $1.plan.cuts.count }
         let bytes = rollBacks.reduce(Int64(0)) { $0 + $1.plan.droppedBytes }
@@ -201,11 +240,11 @@ public actor FaultEngine {
             preconditionFailure("not a network fault: \(command)")
         }
         guard !plan.isEmpty else { throw TargetResolver.Failure(description: "\(command) changes no link") }
-        let fault = ActiveFault(id: nextId, command: command.description, kind: command.kind,
+        let fault = ActiveFault(id: nextId, command: command,
                                 brokers: Array(Set(named)).sorted(), links: Dictionary(uniqueKeysWithValues: plan.map { ($0.key.description, $0.value.description) }),
                                 startedNs: TimelineLog.nowNs())
         nextId += 1
-        faults[fault.id] = (fault, command, plan)
+        faults[fault.id] = (fault, plan)
         try await applyNetwork(Array(plan.keys))
         timelineFault(id: fault.id, action: .start, command: command, brokers: fault.brokers, links: plan.keys.map(\.description).sorted())
         logger.info("fault \(fault.id): \(command) on \(plan.count) link(s)")
@@ -268,9 +307,9 @@ public actor FaultEngine {
     /// Removes the matching faults and logs their end.
     private func end(where predicate: (ActiveFault) -> Bool) -> [ActiveFault] {
         let matching = faults.values.filter { predicate($0.fault) }
-        for (fault, command, _) in matching {
+        for (fault, _) in matching {
             faults[fault.id] = nil
-            timelineFault(id: fault.id, action: .end, command: command, brokers: fault.brokers)
+            timelineFault(id: fault.id, action: .end, command: fault.command, brokers: fault.brokers)
             logger.info("fault \(fault.id) ended: \(fault.command)")
         }
         return matching.map(\.fault)

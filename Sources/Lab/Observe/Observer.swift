@@ -94,15 +94,7 @@ public final class Observer: Sendable {
         do {
             let metadata = try await client.refreshMetadata(topics: nil)
             let partitions = metadata.topics.values.flatMap(\.partitions).sorted { $0.topicPartition < $1.topicPartition }
-            timeline.append(kind: .metadata, observer: "metadata", [
-                "controller": Int(metadata.controllerId),
-                "brokers": metadata.brokers.keys.sorted().map(Int.init),
-                "partitions": partitions.map { p -> [String: Any] in
-                    ["topic": p.topicPartition.topic, "partition": Int(p.topicPartition.partition), "leader": Int(p.leader),
-                     "leader_epoch": Int(p.leaderEpoch), "replicas": p.replicas.map(Int.init), "isr": p.isr.map(Int.init),
-                     "offline": p.offlineReplicas.map(Int.init)]
-                },
-            ])
+            timeline.append(.metadata(MetadataSample(metadata, partitions: partitions)), observer: "metadata")
             snapshotBox.withLockedValue { snapshot in
                 snapshot.timeNs = TimelineLog.nowNs()
                 snapshot.controller = metadata.controllerId
@@ -114,7 +106,7 @@ public final class Observer: Sendable {
                 }
             }
         } catch {
-            timeline.append(kind: .unreachable, observer: "metadata", ["target": "cluster", "error": "\(error)"])
+            timeline.append(.unreachable(UnreachableSample(target: "cluster", error: "\(error)")), observer: "metadata")
         }
     }
 
@@ -135,7 +127,7 @@ public final class Observer: Sendable {
             }
         }
         for name in unreachable {
-            timeline.append(kind: .unreachable, observer: "offsets", ["target": name, "error": "metrics endpoint did not answer"])
+            timeline.append(.unreachable(UnreachableSample(target: name, error: "metrics endpoint did not answer")), observer: "offsets")
         }
         var leaders: [TopicPartition: MetricsScrape.PartitionFigures] = [:]
         for (tp, claimants) in claims.sorted(by: { $0.key < $1.key }) {
@@ -143,11 +135,9 @@ public final class Observer: Sendable {
             let figures = newest.figures
             leaders[tp] = figures
             guard let hw = figures.highWatermark else { continue }
-            var fields: [String: Any] = ["topic": tp.topic, "partition": Int(tp.partition), "hw": Int(hw), "leader": Int(newest.broker)]
-            if let leo = figures.logEndOffset { fields["leo"] = Int(leo) }
-            if let start = figures.logStartOffset { fields["log_start"] = Int(start) }
-            if let epoch = figures.leaderEpoch { fields["leader_epoch"] = Int(epoch) }
-            timeline.append(kind: .offsets, observer: "offsets", fields)
+            timeline.append(.offsets(OffsetsSample(topic: tp.topic, partition: tp.partition, hw: hw, leo: figures.logEndOffset,
+                                                   logStart: figures.logStartOffset, leader: newest.broker, leaderEpoch: figures.leaderEpoch)),
+                            observer: "offsets")
         }
         recordContestedLeadership(claims)
         snapshotBox.withLockedValue { snapshot in
@@ -191,13 +181,13 @@ public final class Observer: Sendable {
         var lags: [Snapshot.Lag] = []
         for group in groups where group.protocolType == "consumer" || group.protocolType.isEmpty {
             guard let description = try? await admin.describeGroup(group.group) else {
-                timeline.append(kind: .unreachable, observer: "lag", ["target": "group \(group.group)", "error": "describe failed"])
+                timeline.append(.unreachable(UnreachableSample(target: "group \(group.group)", error: "describe failed")), observer: "lag")
                 continue
             }
             for partition in description.partitions {
                 guard let committed = partition.currentOffset, let end = partition.logEndOffset, let lag = partition.lag else { continue }
-                timeline.append(kind: .lag, observer: "lag", ["group": group.group, "topic": partition.topic, "partition": Int(partition.partition),
-                                                               "committed": Int(committed), "end": Int(end), "lag": Int(lag)])
+                timeline.append(.lag(LagSample(group: group.group, topic: partition.topic, partition: partition.partition,
+                                               committed: committed, end: end, lag: lag)), observer: "lag")
                 lags.append(.init(group: group.group, topic: partition.topic, partition: partition.partition, committed: committed, end: end, lag: lag))
             }
         }
@@ -216,11 +206,7 @@ public final class Observer: Sendable {
             guard let lastNewline = data.lastIndex(of: 0x0A) else { continue }
             let complete = data[data.startIndex...lastNewline]
             for line in complete.split(separator: 0x0A) {
-                guard var object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any],
-                      let time = object["time_ns"] as? Int64 ?? (object["time_ns"] as? NSNumber)?.int64Value else { continue }
-                object["kind"] = "broker_event"
-                object.removeValue(forKey: "time_ns")
-                timeline.append(kind: .brokerEvent, timeNs: time, observer: "broker-\(id)", object)
+                timeline.appendBrokerEvent(line: Data(line), observer: "broker-\(id)")
             }
             eventOffsets.withLockedValue { $0[id] = start + UInt64(complete.count) }
         }

@@ -13,4 +13,9 @@ extension TimelineLog {
             Logger(label: "samsa.timeline").warning("timeline record of kind \(record.body.kind) not written: \(error)")
         }
     }
+
+    /// Appends `body` as a record written now (or at `timeNs`) by `observer`.
+    public func append(_ body: TimelineBody, observer: String? = nil, timeNs: Int64 = TimelineLog.nowNs()) {
+        append(TimelineRecord(timeNs: timeNs, observer: observer, body))
+    }
 }

@@ -3,9 +3,9 @@ import LogStore
 import Verification
 
 /// The run directory's `timeline.jsonl`: one JSON object per line (`time_ns`, `kind`, fields), in the
-/// layout the Verification target reads (`TimelineRecord`). Observers, the fault engine and the
-/// process supervisor all append here; each line is one `write(2)`, so a crash of the lab loses
-/// nothing already reported (`JSONLinesFile`).
+/// layout the Verification target reads and writes (`TimelineRecord`, one body type per kind).
+/// Observers, the fault engine, the process supervisor and the runner all append here; each line
+/// is one `write(2)`, so a crash of the lab loses nothing already reported (`JSONLinesFile`).
 public final class TimelineLog: Sendable {
     let file: JSONLinesFile
     public var path: String { file.path }
@@ -21,18 +21,17 @@ public final class TimelineLog: Sendable {
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
-    /// Appends a record of `kind` (a constant of `TimelineKind`, so the writers and the
-    /// Verification target's reader share one spelling).
-    public func append(kind: TimelineKind, timeNs: Int64 = TimelineLog.nowNs(), observer: String? = nil, _ fields: [String: Any]) {
-        var object = fields
-        object["time_ns"] = timeNs
-        object["kind"] = kind.rawValue
-        if let observer { object["observer"] = observer }
-        file.append(object)
+    /// Appends a broker's event-log line (its own JSON object, `time_ns` included) as a
+    /// `broker_event` record of `observer`, keeping every field the broker wrote. Returns false,
+    /// writing nothing, for a line that is not a JSON object with a `time_ns`.
+    @discardableResult
+    public func appendBrokerEvent(line: Data, observer: String) -> Bool {
+        guard case .object(var object)? = try? JSONDecoder().decode(JSONValue.self, from: line),
+              case .int = object["time_ns"] else { return false }
+        object["kind"] = .string(TimelineKind.brokerEvent.rawValue)
+        object["observer"] = .string(observer)
+        return (try? file.append(encoding: JSONValue.object(object))) != nil
     }
-
-    /// Appends a line that is already JSON (a broker event copied from its log, with `kind` added).
-    public func appendRaw(_ line: Data) { file.appendRaw(line) }
 
     public func close() { file.close() }
 }

@@ -1,4 +1,5 @@
 import KafkaClient
+import KafkaProtocol
 
 extension TextTable {
     /// The partition table of `samsa topics describe` and the shell's `topics describe`: leader,
@@ -12,6 +13,27 @@ extension TextTable {
                        p.replicas.map(String.init).joined(separator: ","),
                        p.isr.map(String.init).joined(separator: ",") + (shrunk ? " (under-replicated)" : ""),
                        p.highWatermark.map(String.init) ?? "-"])
+        }
+        return table
+    }
+
+    /// The replica table of `samsa cluster log-dirs` and the shell's `cluster log-dirs`: each
+    /// replica's broker, log directory, size and offset lag.
+    public static func logDirs(_ replicas: [KafkaAdmin.LogDirReplica]) -> TextTable {
+        var table = TextTable(["BROKER", "LOG-DIR", "TOPIC", "PARTITION", "SIZE", "OFFSET-LAG"])
+        for replica in replicas {
+            table.add([String(replica.broker), replica.logDir, replica.topic, String(replica.partition), String(replica.sizeBytes),
+                       String(replica.offsetLag)])
+        }
+        return table
+    }
+
+    /// The result table of a preferred-leader election (`samsa topics elect-leaders`, the shell's
+    /// `topics elect-leaders`), in topic and partition order.
+    public static func electionResults(_ results: [TopicPartition: String]) -> TextTable {
+        var table = TextTable(["TOPIC", "PARTITION", "RESULT"])
+        for (tp, result) in results.sorted(by: { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }) {
+            table.add([tp.topic, String(tp.partition), result])
         }
         return table
     }

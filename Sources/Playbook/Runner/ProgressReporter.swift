@@ -54,7 +54,7 @@ public final class ProgressReporter: Sendable {
         let maxLag = snapshot.lag.map(\.lag).max()
         let text = String(format: "[%3.0fs/%.0fs] steps %d/%d | faults %@ | sent %d acked %d failed %d info %d read %d | %@%@",
                           Double(elapsedMs) / 1000, Double(durationMs) / 1000, stepsDone, stepsTotal,
-                          faults.isEmpty ? "none" : faults.map(\.command).joined(separator: "; "),
+                          faults.isEmpty ? "none" : faults.map(\.description).joined(separator: "; "),
                           counts.sent, counts.acked, counts.failed, counts.indeterminate, counts.read, isr,
                           maxLag.map { " | lag \($0)" } ?? "")
         if interactive {

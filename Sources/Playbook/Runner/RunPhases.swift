@@ -186,9 +186,7 @@ struct RunPhases<Target: RunTarget> {
     /// wait in it is bounded, and an abort has already killed the processes it waits for.
     private func interrupted(_ workloads: Workloads?, _ stop: Stop) async throws -> RunOutcome {
         progress.phase("\(stop.signal): \(target.words.interruptedPhase), then checking what was recorded")
-        var fields: [String: Any] = ["signal": stop.signal, "phase": stop.phase]
-        if let elapsedMs = stop.elapsedMs { fields["elapsed_ms"] = Int(elapsedMs) }
-        target.timeline.append(kind: .interrupted, fields)
+        target.timeline.append(.interrupted(RunInterruption(signal: stop.signal, phase: stop.phase, elapsedMs: stop.elapsedMs)))
         let graceMs = stopRequest.isAborted ? 0 : 5_000
         if let workloads { await Blocking.run { workloads.stopAll(graceMs: graceMs) } }
         if let problem = await target.end() { progress.event("healing failed: \(problem)") }

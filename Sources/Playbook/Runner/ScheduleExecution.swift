@@ -1,4 +1,5 @@
 import Lab
+import Verification
 
 /// A run's fault schedule, stepped by the runner's loop. Steps fire in order, each no earlier than
 /// its `at` and only while the workload runs (`durationMs`): a step still queued when the workload
@@ -10,14 +11,14 @@ import Lab
 /// nothing to fire. Timed heals (`heal_after`) count from when their step fired and go on while a
 /// later step waits.
 ///
-/// Every step's fate is on the timeline as `kind: "step"` records with its `index` (1-based, in
-/// schedule order), `at_ms`, `command`, `condition` and `event`: `wait` (began waiting), `held`
-/// (with `waited_ms`, `value`, `observed`), `timeout` (the same, and `action`: skipped|ran),
-/// `applied` (with `message`, `fault_id`, `fired_ms`: when the lab was asked), `refused` (with
-/// `error`, `fired_ms`), `not_reached` (the workload ended first), `interrupted` (the run was
-/// stopped by a signal first, with `signal`). `elapsed_ms` is the time since
-/// the workload started when the record was written. Reports read them back
-/// (`Timeline.stepOutcomes`).
+/// Every step's fate is on the timeline as Verification's `StepRecord` (`kind: "step"`): its `index`
+/// (1-based, in schedule order), `at_ms`, `command` (as a value, with its text as `description`),
+/// `condition` and `event`: `wait` (began waiting), `held` (with `waited_ms`, `value`, `observed`),
+/// `timeout` (the same, and `action`: skipped|ran), `applied` (with `message`, `fault_id`,
+/// `fired_ms`: when the lab was asked), `refused` (with `error`, `fired_ms`), `not_reached` (the
+/// workload ended first), `interrupted` (the run was stopped by a signal first, with `signal`).
+/// `elapsed_ms` is the time since the workload started when the record was written. Reports read
+/// the same type back (`Timeline.stepOutcomes`).
 ///
 /// Owner: the runner's schedule task; never shared.
 final class ScheduleExecution {
@@ -74,14 +75,17 @@ final class ScheduleExecution {
             let started = waitStartedMs ?? elapsedMs()
             if waitStartedMs == nil {
                 waitStartedMs = started
-                record(head, "wait", ["timeout_ms": Int(head.timeoutMs), "on_timeout": head.fires ? head.onTimeout.rawValue : "none"])
+                record(head, .wait) {
+                    $0.timeoutMs = head.timeoutMs
+                    $0.onTimeout = head.fires ? head.onTimeout.rawValue : "none"
+                }
             }
             let sample = await session.sampleCondition(condition)
             let waited = elapsedMs() - started
             if sample.holds {
                 queue.removeFirst()
                 waitStartedMs = nil
-                record(head, "held", measured(sample, waited: waited))
+                record(head, .held) { Self.measured(sample, waited: waited, into: &$0) }
                 progress.event("step \(head.index)/\(total): \(condition) held after \(waited) ms (\(sample.observed))")
                 if head.fires { await fire(head) }
                 continue
@@ -90,9 +94,10 @@ final class ScheduleExecution {
             queue.removeFirst()
             waitStartedMs = nil
             let runs = head.fires && head.onTimeout == .run
-            var fields = measured(sample, waited: waited)
-            fields["action"] = runs ? "ran" : "skipped"
-            record(head, "timeout", fields)
+            record(head, .timeout) {
+                Self.measured(sample, waited: waited, into: &$0)
+                $0.action = runs ? "ran" : "skipped"
+            }
             progress.event("step \(head.index)/\(total): \(condition) did not hold within \(head.timeoutMs) ms (\(sample.observed))"
                 + (head.fires ? (runs ? "; firing it anyway (on_timeout: run)" : "; step skipped") : ""))
             if runs { await fire(head) }
@@ -110,10 +115,11 @@ final class ScheduleExecution {
     func finish(interruptedBy signal: String? = nil) {
         let shownMax = 5
         for (position, pending) in queue.enumerated() {
-            var fields: [String: Any] = [:]
-            if pending.index == queue.first?.index, let started = waitStartedMs { fields["waited_ms"] = Int(elapsedMs() - started) }
-            if let signal { fields["signal"] = signal }
-            record(pending, signal == nil ? "not_reached" : "interrupted", fields)
+            let waitedMs = pending.index == queue.first?.index ? waitStartedMs.map { elapsedMs() - $0 } : nil
+            record(pending, signal == nil ? .notReached : .interrupted) {
+                $0.waitedMs = waitedMs
+                $0.signal = signal
+            }
             let why = signal.map { "not run: the run was interrupted by \($0)" } ?? "not run: the workload ended first"
             if position < shownMax { progress.event("step \(pending.index)/\(total): \(pending.step.command) — \(why)") }
         }
@@ -128,36 +134,38 @@ final class ScheduleExecution {
         let response = await session.apply(pending.step.command)
         let at = "at \(Double(firedMs) / 1000)s"
         if response.ok {
-            var fields: [String: Any] = ["message": response.message ?? "", "fired_ms": Int(firedMs)]
-            if let id = response.fault?.id { fields["fault_id"] = String(id) }
-            record(pending, "applied", fields)
+            record(pending, .applied) {
+                $0.message = response.message ?? ""
+                $0.firedMs = firedMs
+                $0.faultId = response.fault.map { String($0.id) }
+            }
             progress.event("step \(pending.index)/\(total) \(at): \(pending.step.command) — \(response.message ?? "")")
             if let healAfter = pending.step.healAfterMs, let id = response.fault?.id {
                 heals.append((firedMs + healAfter, id, pending.step.command))
             }
         } else {
             // A step that cannot apply now (a target that no longer exists) is reported, not fatal.
-            record(pending, "refused", ["error": response.error ?? "", "fired_ms": Int(firedMs)])
+            record(pending, .refused) {
+                $0.error = response.error ?? ""
+                $0.firedMs = firedMs
+            }
             progress.event("step \(pending.index)/\(total) \(at): \(pending.step.command) — refused: \(response.error ?? "")")
-            session.timeline.append(kind: .faultRefused, ["command": pending.step.command.description, "error": response.error ?? ""])
+            session.timeline.append(.faultRefused(FaultRefusedRecord(command: pending.step.command, error: response.error ?? "")))
         }
     }
 
-    private func measured(_ sample: ConditionSample, waited: Int64) -> [String: Any] {
-        var fields: [String: Any] = ["waited_ms": Int(waited), "observed": sample.observed]
-        if let value = sample.value { fields["value"] = Int(value) }
-        return fields
+    private static func measured(_ sample: ConditionSample, waited: Int64, into record: inout StepRecord) {
+        record.waitedMs = waited
+        record.observed = sample.observed
+        record.value = sample.value
     }
 
-    private func record(_ pending: Pending, _ event: String, _ extra: [String: Any]) {
-        var fields = extra
-        fields["index"] = pending.index
-        fields["at_ms"] = Int(pending.step.atMs)
-        fields["command"] = pending.step.command.description
-        if let condition = pending.condition { fields["condition"] = condition.description }
-        fields["event"] = event
-        fields["elapsed_ms"] = Int(elapsedMs())
-        session.timeline.append(kind: .step, fields)
+    /// Writes the step's `event`, with the fields `details` sets for it.
+    private func record(_ pending: Pending, _ event: StepRecord.Event, _ details: (inout StepRecord) -> Void = { _ in }) {
+        var record = StepRecord(index: pending.index, atMs: pending.step.atMs, command: pending.step.command,
+                                condition: pending.condition?.description, event: event, elapsedMs: elapsedMs())
+        details(&record)
+        session.timeline.append(.step(record))
     }
 }
 

@@ -46,11 +46,7 @@ extension ShellSession {
     func clusterLogDirs(_ topic: String?) async throws {
         let lab = try requireLab()
         let replicas = try await KafkaAdmin(cluster: lab.client).describeLogDirs(topics: topic.map { [$0] })
-        var table = TextTable(["BROKER", "LOG-DIR", "TOPIC", "PARTITION", "SIZE", "OFFSET-LAG"])
-        for replica in replicas {
-            table.add([String(replica.broker), replica.logDir, replica.topic, String(replica.partition), String(replica.sizeBytes), String(replica.offsetLag)])
-        }
-        say(table.render())
+        say(TextTable.logDirs(replicas).render())
     }
 
     func topicsElectLeaders(_ topic: String?, partition: Int32?) async throws {
@@ -68,10 +64,6 @@ extension ShellSession {
             }
         }
         let results = try await KafkaAdmin(cluster: lab.client).electPreferredLeaders(wanted)
-        var table = TextTable(["TOPIC", "PARTITION", "RESULT"])
-        for tp in results.keys.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
-            table.add([tp.topic, String(tp.partition), results[tp]!])
-        }
-        say(table.render())
+        say(TextTable.electionResults(results).render())
     }
 }

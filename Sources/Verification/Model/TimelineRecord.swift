@@ -5,16 +5,13 @@ public enum TimelineKind: String, Sendable, Hashable, CaseIterable, CustomString
     case metadata, unreachable, offsets, lag, fault, process
     case brokerEvent = "broker_event"
     case leadershipCensus = "leadership_census"
-    // Written by the lab and the runner; read back from their fields (`.fields`) where needed.
     case powerLoss = "power_loss"
     case awaitCondition = "await"
     case step
     case interrupted
-    /// A scheduled step the lab refused (with its `command` and `error`).
+    /// A scheduled step the lab refused (`FaultRefusedRecord`).
     case faultRefused = "fault_refused"
-    /// One command the external fault executor ran: `broker`, `action`, `command` (as run, with
-    /// the ssh prefix), `exit_status` (absent when it timed out or could not start), `timed_out`,
-    /// `result`, `output` (its last bytes), `duration_ms`, `reason` (`fault`, `heal`, `journal`).
+    /// One command the external fault executor ran (`ExecutorCommandRecord`).
     case executorCommand = "executor_command"
 
     public var description: String { rawValue }
@@ -37,7 +34,8 @@ extension TimelineKind: Codable {
     }
 }
 
-/// What a timeline record says.
+/// What a timeline record says: one body type per kind, shared by the lab that writes it and the
+/// readers that load it.
 public enum TimelineBody: Sendable, Hashable {
     case metadata(MetadataSample)
     case unreachable(UnreachableSample)
@@ -47,9 +45,12 @@ public enum TimelineBody: Sendable, Hashable {
     case brokerEvent(BrokerEvent)
     case process(ProcessRecord)
     case leadershipCensus(LeadershipCensus)
-    /// A kind with no body type of its own (`step`, `await`, `power_loss`, …), kept whole (every
-    /// field but `time_ns`, `kind`, `observer`) so it survives a round trip.
-    case fields(TimelineKind, [String: JSONValue])
+    case powerLoss(PowerLossRecord)
+    case awaitCondition(AwaitRecord)
+    case step(StepRecord)
+    case interrupted(RunInterruption)
+    case faultRefused(FaultRefusedRecord)
+    case executorCommand(ExecutorCommandRecord)
 
     public var kind: TimelineKind {
         switch self {
@@ -61,7 +62,12 @@ public enum TimelineBody: Sendable, Hashable {
         case .brokerEvent: return .brokerEvent
         case .process: return .process
         case .leadershipCensus: return .leadershipCensus
-        case .fields(let kind, _): return kind
+        case .powerLoss: return .powerLoss
+        case .awaitCondition: return .awaitCondition
+        case .step: return .step
+        case .interrupted: return .interrupted
+        case .faultRefused: return .faultRefused
+        case .executorCommand: return .executorCommand
         }
     }
 }
@@ -110,11 +116,12 @@ extension TimelineRecord: Codable {
         case .brokerEvent: body = .brokerEvent(try BrokerEvent(from: decoder))
         case .process: body = .process(try ProcessRecord(from: decoder))
         case .leadershipCensus: body = .leadershipCensus(try LeadershipCensus(from: decoder))
-        default:
-            var fields: [String: JSONValue] = [:]
-            if case .object(let all) = try JSONValue(from: decoder) { fields = all }
-            for key in ["time_ns", "kind", "observer"] { fields[key] = nil }
-            body = .fields(kind, fields)
+        case .powerLoss: body = .powerLoss(try PowerLossRecord(from: decoder))
+        case .awaitCondition: body = .awaitCondition(try AwaitRecord(from: decoder))
+        case .step: body = .step(try StepRecord(from: decoder))
+        case .interrupted: body = .interrupted(try RunInterruption(from: decoder))
+        case .faultRefused: body = .faultRefused(try FaultRefusedRecord(from: decoder))
+        case .executorCommand: body = .executorCommand(try ExecutorCommandRecord(from: decoder))
         }
     }
 
@@ -132,7 +139,12 @@ extension TimelineRecord: Codable {
         case .brokerEvent(let event): try event.encode(to: encoder)
         case .process(let record): try record.encode(to: encoder)
         case .leadershipCensus(let census): try census.encode(to: encoder)
-        case .fields(_, let fields): try JSONValue.object(fields).encode(to: encoder)
+        case .powerLoss(let record): try record.encode(to: encoder)
+        case .awaitCondition(let record): try record.encode(to: encoder)
+        case .step(let record): try record.encode(to: encoder)
+        case .interrupted(let record): try record.encode(to: encoder)
+        case .faultRefused(let record): try record.encode(to: encoder)
+        case .executorCommand(let record): try record.encode(to: encoder)
         }
     }
 }

@@ -102,56 +102,37 @@ extension Timeline {
     public var stepOutcomes: [StepOutcome] {
         var outcomes: [Int: StepOutcome] = [:]
         for record in records {
-            guard case .fields(let kind, let fields) = record.body, kind == .step,
-                  case .int(let index)? = fields["index"], case .string(let event)? = fields["event"] else { continue }
-            let key = Int(index)
-            var outcome = outcomes[key] ?? StepOutcome(
-                index: key, atMs: Self.int(fields["at_ms"]) ?? 0, command: Self.string(fields["command"]) ?? "",
-                condition: Self.string(fields["condition"]), status: .unfinished)
-            let elapsed = Self.int(fields["elapsed_ms"])
-            switch event {
-            case "wait":
-                outcome.waitStartedMs = elapsed
-            case "held":
-                outcome.waitedMs = Self.int(fields["waited_ms"])
-                outcome.heldAtMs = elapsed
-                outcome.value = Self.int(fields["value"])
-                outcome.observed = Self.string(fields["observed"])
+            guard case .step(let step) = record.body else { continue }
+            var outcome = outcomes[step.index] ?? StepOutcome(
+                index: step.index, atMs: step.atMs, command: step.description, condition: step.condition, status: .unfinished)
+            switch step.event {
+            case .wait:
+                outcome.waitStartedMs = step.elapsedMs
+            case .held:
+                outcome.waitedMs = step.waitedMs
+                outcome.heldAtMs = step.elapsedMs
+                outcome.value = step.value
+                outcome.observed = step.observed
                 outcome.status = .held
-            case "timeout":
-                outcome.waitedMs = Self.int(fields["waited_ms"])
-                outcome.value = Self.int(fields["value"])
-                outcome.observed = Self.string(fields["observed"])
-                outcome.status = Self.string(fields["action"]) == "ran" ? .timedOutApplied : .timedOutSkipped
-            case "applied":
-                outcome.firedAtMs = Self.int(fields["fired_ms"]) ?? elapsed
-                outcome.message = Self.string(fields["message"])
+            case .timeout:
+                outcome.waitedMs = step.waitedMs
+                outcome.value = step.value
+                outcome.observed = step.observed
+                outcome.status = step.action == "ran" ? .timedOutApplied : .timedOutSkipped
+            case .applied:
+                outcome.firedAtMs = step.firedMs ?? step.elapsedMs
+                outcome.message = step.message
                 if outcome.status != .timedOutApplied { outcome.status = .applied }
-            case "refused":
-                outcome.firedAtMs = Self.int(fields["fired_ms"]) ?? elapsed
-                outcome.message = Self.string(fields["error"])
+            case .refused:
+                outcome.firedAtMs = step.firedMs ?? step.elapsedMs
+                outcome.message = step.error
                 outcome.status = .refused
-            case "not_reached", "interrupted":
-                if let waited = Self.int(fields["waited_ms"]) { outcome.waitedMs = waited }
-                outcome.status = event == "interrupted" ? .interrupted : .notReached
-            default:
-                continue
+            case .notReached, .interrupted:
+                if let waited = step.waitedMs { outcome.waitedMs = waited }
+                outcome.status = step.event == .interrupted ? .interrupted : .notReached
             }
-            outcomes[key] = outcome
+            outcomes[step.index] = outcome
         }
-        return outcomes.keys.sorted().map { outcomes[$0]! }
-    }
-
-    private static func int(_ value: JSONValue?) -> Int64? {
-        switch value {
-        case .int(let number)?: return number
-        case .double(let number)?: return Int64(number)
-        default: return nil
-        }
-    }
-
-    private static func string(_ value: JSONValue?) -> String? {
-        if case .string(let text)? = value { return text }
-        return nil
+        return outcomes.keys.sorted().compactMap { outcomes[$0] }
     }
 }

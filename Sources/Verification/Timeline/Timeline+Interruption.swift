@@ -14,6 +14,11 @@ public struct RunInterruption: Sendable, Hashable, Codable {
         self.elapsedMs = elapsedMs
     }
 
+    enum CodingKeys: String, CodingKey {
+        case signal, phase
+        case elapsedMs = "elapsed_ms"
+    }
+
     /// "interrupted by SIGINT at +6.2 s of the workload".
     public var summary: String {
         var text = "interrupted by \(signal)"
@@ -27,12 +32,7 @@ extension Timeline {
     /// The first interruption the runner recorded; nil for a run that ended by itself.
     public var interruption: RunInterruption? {
         for record in records {
-            guard case .fields(let kind, let fields) = record.body, kind == .interrupted else { continue }
-            guard case .string(let signal)? = fields["signal"] else { continue }
-            var interruption = RunInterruption(signal: signal)
-            if case .string(let phase)? = fields["phase"] { interruption.phase = phase }
-            if case .int(let elapsed)? = fields["elapsed_ms"] { interruption.elapsedMs = elapsed }
-            return interruption
+            if case .interrupted(let interruption) = record.body { return interruption }
         }
         return nil
     }
