@@ -26,7 +26,7 @@ import Verification
 ///                                           // leader_outside_isr, acks_under_min_isr,
 ///                                           // stalled_follower_in_isr, poll_above_hw,
 ///                                           // txn_aborted_read, txn_lost_write,
-///                                           // torn_transaction, eos_duplicate
+///                                           // torn_transaction, eos_duplicate, txn_g0, txn_g1c
 ///       "checker": "lost-write", "valid": true | false | null,
 ///       "verdict": "valid" | "invalid" | "unknown" | "not_applicable",  // not_applicable: nothing to
 ///                                           // judge (no transactions); valid null, no effect on the run

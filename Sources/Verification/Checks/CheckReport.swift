@@ -32,6 +32,9 @@ public struct CheckReport: Sendable, Hashable, Codable {
     public var txnLostWrite: CheckResult<TransactionLostWrite>
     public var tornTransaction: CheckResult<TornTransaction>
     public var eosDuplicate: CheckResult<ExactlyOnceDuplicate>
+    /// Cycles of the committed transactions' dependency graph: ww only (G0), ww and wr (G1c).
+    public var txnG0: CheckResult<TransactionCycle>
+    public var txnG1c: CheckResult<TransactionCycle>
     /// Leadership windows and zombie-leader overlaps: figures, not verdicts.
     public var leadershipWindows: [LeadershipWindow]
     public var leadershipOverlaps: [LeadershipOverlap]
@@ -62,6 +65,8 @@ public struct CheckReport: Sendable, Hashable, Codable {
         case txnLostWrite = "txn_lost_write"
         case tornTransaction = "torn_transaction"
         case eosDuplicate = "eos_duplicate"
+        case txnG0 = "txn_g0"
+        case txnG1c = "txn_g1c"
         case leadershipWindows = "leadership_windows"
         case leadershipOverlaps = "leadership_overlaps"
         case historyProblems = "history_problems"
@@ -84,6 +89,7 @@ public struct CheckReport: Sendable, Hashable, Codable {
             (pollAboveHw.checker, pollAboveHw.verdict),
             (txnAbortedRead.checker, txnAbortedRead.verdict), (txnLostWrite.checker, txnLostWrite.verdict),
             (tornTransaction.checker, tornTransaction.verdict), (eosDuplicate.checker, eosDuplicate.verdict),
+            (txnG0.checker, txnG0.verdict), (txnG1c.checker, txnG1c.verdict),
         ]
     }
 
@@ -141,6 +147,8 @@ public struct CheckReport: Sendable, Hashable, Codable {
         txnLostWrite = transactions.lostWrite
         tornTransaction = transactions.torn
         eosDuplicate = transactions.exactlyOnce
+        txnG0 = transactions.g0
+        txnG1c = transactions.g1c
         historyProblems = history.problems
         timelineProblems = timeline.problems
         valid = .valid
