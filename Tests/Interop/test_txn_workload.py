@@ -61,7 +61,7 @@ def test_transactions_pass_every_transaction_check_and_samsa_check_agrees(tmp_pa
     out = tmp_path / "run"
     result, report = run(playbook, out)
     checks = report["checks"]
-    for name in ["txn_aborted_read", "txn_lost_write", "torn_transaction", "eos_duplicate"]:
+    for name in ["txn_aborted_read", "txn_lost_write", "torn_transaction", "eos_duplicate", "txn_g0", "txn_g1c"]:
         assert checks[name]["verdict"] == "valid", (name, checks[name])
     ops = history(out)
     commits = [op for op in ops if op["f"] == "txn_commit" and op["type"] == "ok"]

@@ -20,9 +20,10 @@ private func parse(_ text: String) throws -> [String: Any] {
             "lost_write", "unseen", "duplicate", "inconsistent_offsets", "aborted_read", "nonmonotonic_send",
             "nonmonotonic_poll", "poll_skip", "single_leader", "clients", "replica_agreement", "stale_leader", "hw_monotonic",
             "unclean_election", "leader_outside_isr", "acks_under_min_isr", "stalled_follower_in_isr", "poll_above_hw",
-            "txn_aborted_read", "txn_lost_write", "torn_transaction", "eos_duplicate", "fenced_commit",
+            "txn_aborted_read", "txn_lost_write", "torn_transaction", "eos_duplicate", "txn_g0", "txn_g1c",
+            "fenced_commit",
         ]))
-        let transactions: Set<String> = ["txn_aborted_read", "txn_lost_write", "torn_transaction", "eos_duplicate", "fenced_commit"]
+        let transactions: Set<String> = ["txn_aborted_read", "txn_lost_write", "torn_transaction", "eos_duplicate", "txn_g0", "txn_g1c", "fenced_commit"]
         for (name, check) in checks {
             if transactions.contains(name) {
                 // The fixture has no transactions: nothing to judge, which is no pass.

@@ -1,5 +1,5 @@
 import Testing
-import Report
+@testable import Report
 import Verification
 
 @Suite struct TerminalSummaryTests {
@@ -53,5 +53,32 @@ import Verification
         #expect(!text.contains("\u{7}"))
         #expect(!text.contains("\u{9B}"))
         #expect(text.hasPrefix("FAIL  run\u{FFFD}]0;owned\u{FFFD}"))
+    }
+}
+
+@Suite struct TransactionalSendFiguresTests {
+    @Test func transactionalSendsAreShownByTheirTransactionsOutcome() {
+        var counts = OperationCounts()
+        counts.sendsAttempted = 1_250
+        counts.sendsAcknowledged = 240
+        counts.sendsFailed = 3
+        counts.sendsIndeterminate = 1_007
+        counts.transactionalSends = 1_000
+        counts.transactionalCommitted = 690
+        counts.transactionalAborted = 300
+        counts.transactionalUnknown = 8
+        counts.transactionalFailed = 2
+        counts.transactionalIndeterminate = 998
+        #expect(TerminalSummary.sendFigures(counts)
+            == "1,250 attempted; 250 plain: 240 acknowledged, 1 failed, 9 indeterminate; 1,000 in transactions: 690 committed, 300 aborted, 8 unknown, 2 failed; ")
+
+        var onlyTransactional = OperationCounts()
+        onlyTransactional.sendsAttempted = 10
+        onlyTransactional.sendsIndeterminate = 10
+        onlyTransactional.transactionalSends = 10
+        onlyTransactional.transactionalIndeterminate = 10
+        onlyTransactional.transactionalCommitted = 7
+        onlyTransactional.transactionalAborted = 3
+        #expect(TerminalSummary.sendFigures(onlyTransactional) == "10 attempted; 10 in transactions: 7 committed, 3 aborted, 0 unknown; ")
     }
 }

@@ -82,7 +82,7 @@ struct HistoryBuilder {
 let checkersBeyondTheHistory: Set<String> = timelineCheckers.union(["replica-agreement", "stale-leader", "hw-monotonic"])
 
 /// The checkers of transactions: not applicable to a history without any.
-let transactionCheckers: Set<String> = ["txn-aborted-read", "txn-lost-write", "torn-transaction", "eos-duplicate"]
+let transactionCheckers: Set<String> = ["txn-aborted-read", "txn-lost-write", "torn-transaction", "eos-duplicate", "txn-g0", "txn-g1c", "fenced-commit"]
 
 /// Runs every checker on a history with an empty timeline.
 func check(_ builder: HistoryBuilder, timeline: Timeline = Timeline(records: [])) -> CheckReport {

@@ -48,6 +48,7 @@ extension RunReport {
             CheckSection(checks.pollAboveHw, limit: limit),
             CheckSection(checks.txnAbortedRead, limit: limit), CheckSection(checks.txnLostWrite, limit: limit),
             CheckSection(checks.tornTransaction, limit: limit), CheckSection(checks.eosDuplicate, limit: limit),
+            CheckSection(checks.txnG0, limit: limit), CheckSection(checks.txnG1c, limit: limit),
             CheckSection(checks.fencedCommit, limit: limit),
         ]
     }

@@ -4,7 +4,7 @@ import Verification
 /// in the same words. Times are seconds from the run's start; durations carry their unit.
 enum ReportRows {
     static func operations(_ counts: OperationCounts) -> [[String]] {
-        [
+        var rows = [
             ["sends attempted", Format.count(counts.sendsAttempted)],
             ["acknowledged", Format.count(counts.sendsAcknowledged)],
             ["failed", Format.count(counts.sendsFailed)],
@@ -17,6 +17,17 @@ enum ReportRows {
             ["final reads", Format.count(counts.finalReads)],
             ["records read", Format.count(counts.recordsRead)],
         ]
+        guard counts.transactionalSends > 0 else { return rows }
+        // A transactional send's own completion is indeterminate until its transaction ends: count
+        // those sends by their transaction's outcome too.
+        rows.insert(contentsOf: [
+            ["in transactions", Format.count(counts.transactionalSends)],
+            ["… committed", Format.count(counts.transactionalCommitted)],
+            ["… aborted", Format.count(counts.transactionalAborted)],
+            ["… unknown", Format.count(counts.transactionalUnknown)],
+            ["… failed", Format.count(counts.transactionalFailed)],
+        ], at: 5)
+        return rows
     }
 
     static func latency(_ summary: LatencySummary?) -> [[String]]? {

@@ -26,7 +26,8 @@ import Verification
 ///                                           // leader_outside_isr, acks_under_min_isr,
 ///                                           // stalled_follower_in_isr, poll_above_hw,
 ///                                           // txn_aborted_read, txn_lost_write,
-///                                           // torn_transaction, eos_duplicate, fenced_commit
+///                                           // torn_transaction, eos_duplicate, txn_g0, txn_g1c,
+///                                           // fenced_commit
 ///       "checker": "lost-write", "valid": true | false | null,
 ///       "verdict": "valid" | "invalid" | "unknown" | "not_applicable",  // not_applicable: nothing to
 ///                                           // judge (no transactions); valid null, no effect on the run
@@ -35,7 +36,12 @@ import Verification
 ///     }
 ///   },
 ///   "stats": {"attempted", "acknowledged", "failed", "indeterminate", "indeterminate_seen", "lost",
-///             "unseen", "duplicates", "polls", "final_reads", "records_read"},
+///             "unseen", "duplicates", "polls", "final_reads", "records_read", "transactional_sends",
+///             "transactional_committed", "transactional_aborted", "transactional_unknown",
+///             "transactional_failed"},
+///             // every send counts in attempted..indeterminate by its own completion; transactional
+///             // sends also by their transaction's outcome (committed + aborted + unknown + failed
+///             // = transactional_sends)
 ///   "latency": {"count", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "mean_ms"} | null,
 ///   "isr": {"shrinks", "expands",
 ///           "partitions": [{"topic", "partition", "shrinks", "expands", "under_replicated_ms",
@@ -178,6 +184,11 @@ public enum JSONReport {
             "polls": JSONValue(counts.polls),
             "final_reads": JSONValue(counts.finalReads),
             "records_read": JSONValue(counts.recordsRead),
+            "transactional_sends": JSONValue(counts.transactionalSends),
+            "transactional_committed": JSONValue(counts.transactionalCommitted),
+            "transactional_aborted": JSONValue(counts.transactionalAborted),
+            "transactional_unknown": JSONValue(counts.transactionalUnknown),
+            "transactional_failed": JSONValue(counts.transactionalFailed),
         ])
     }
 

@@ -56,12 +56,30 @@ public enum TerminalSummary {
         }.joined(separator: ", ")
     }
 
+    /// Sends by outcome. A transactional send's own completion says little (its record is visible
+    /// only if its transaction commits), so those are counted by their transaction's outcome,
+    /// apart from the plain sends.
+    static func sendFigures(_ counts: OperationCounts) -> String {
+        guard counts.transactionalSends > 0 else {
+            return "\(Format.count(counts.sendsAttempted)) attempted, \(Format.count(counts.sendsAcknowledged)) acknowledged, "
+                + "\(Format.count(counts.sendsFailed)) failed, \(Format.count(counts.sendsIndeterminate)) indeterminate; "
+        }
+        var text = "\(Format.count(counts.sendsAttempted)) attempted; "
+        if counts.plainSends > 0 {
+            text += "\(Format.count(counts.plainSends)) plain: \(Format.count(counts.plainAcknowledged)) acknowledged, "
+                + "\(Format.count(counts.plainFailed)) failed, \(Format.count(counts.plainIndeterminate)) indeterminate; "
+        }
+        text += "\(Format.count(counts.transactionalSends)) in transactions: \(Format.count(counts.transactionalCommitted)) committed, "
+            + "\(Format.count(counts.transactionalAborted)) aborted, \(Format.count(counts.transactionalUnknown)) unknown"
+        if counts.transactionalFailed > 0 { text += ", \(Format.count(counts.transactionalFailed)) failed" }
+        return text + "; "
+    }
+
     private static func figureLines(_ report: RunReport) -> [String] {
         let figures = report.figures
         let counts = figures.counts
         var lines = [
-            "sends: \(Format.count(counts.sendsAttempted)) attempted, \(Format.count(counts.sendsAcknowledged)) acknowledged, "
-                + "\(Format.count(counts.sendsFailed)) failed, \(Format.count(counts.sendsIndeterminate)) indeterminate; "
+            "sends: " + sendFigures(counts)
                 + "lost \(Format.count(counts.lost)), unseen \(Format.count(counts.unseen)), duplicates \(Format.count(counts.duplicates))",
         ]
         if let latency = figures.produceLatency {

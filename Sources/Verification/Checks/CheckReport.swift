@@ -32,6 +32,9 @@ public struct CheckReport: Sendable, Hashable, Codable {
     public var txnLostWrite: CheckResult<TransactionLostWrite>
     public var tornTransaction: CheckResult<TornTransaction>
     public var eosDuplicate: CheckResult<ExactlyOnceDuplicate>
+    /// Cycles of the committed transactions' dependency graph: ww only (G0), ww and wr (G1c).
+    public var txnG0: CheckResult<TransactionCycle>
+    public var txnG1c: CheckResult<TransactionCycle>
     /// Zombie fencing (`FencedCommitChecker`): not applicable when no producer was replaced.
     public var fencedCommit: CheckResult<FencedCommit>
     /// Leadership windows and zombie-leader overlaps: figures, not verdicts.
@@ -64,6 +67,8 @@ public struct CheckReport: Sendable, Hashable, Codable {
         case txnLostWrite = "txn_lost_write"
         case tornTransaction = "torn_transaction"
         case eosDuplicate = "eos_duplicate"
+        case txnG0 = "txn_g0"
+        case txnG1c = "txn_g1c"
         case fencedCommit = "fenced_commit"
         case leadershipWindows = "leadership_windows"
         case leadershipOverlaps = "leadership_overlaps"
@@ -87,6 +92,7 @@ public struct CheckReport: Sendable, Hashable, Codable {
             (pollAboveHw.checker, pollAboveHw.verdict),
             (txnAbortedRead.checker, txnAbortedRead.verdict), (txnLostWrite.checker, txnLostWrite.verdict),
             (tornTransaction.checker, tornTransaction.verdict), (eosDuplicate.checker, eosDuplicate.verdict),
+            (txnG0.checker, txnG0.verdict), (txnG1c.checker, txnG1c.verdict),
             (fencedCommit.checker, fencedCommit.verdict),
         ]
     }
@@ -145,6 +151,8 @@ public struct CheckReport: Sendable, Hashable, Codable {
         txnLostWrite = transactions.lostWrite
         tornTransaction = transactions.torn
         eosDuplicate = transactions.exactlyOnce
+        txnG0 = transactions.g0
+        txnG1c = transactions.g1c
         fencedCommit = .guarded(FencedCommitChecker.name) { FencedCommitChecker.check(history, limit: limit) }
         historyProblems = history.problems
         timelineProblems = timeline.problems

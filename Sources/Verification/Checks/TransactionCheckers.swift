@@ -88,8 +88,8 @@ public struct CommittedConsumer: Sendable, Hashable, Codable {
     }
 }
 
-/// The transaction checkers: aborted reads, lost committed writes, torn transactions and
-/// exactly-once duplicates, judged on the transactions' outcomes as their producers reported
+/// The transaction checkers: aborted reads, lost committed writes, torn transactions,
+/// exactly-once duplicates and dependency cycles (`TransactionCycleChecker`), judged on the transactions' outcomes as their producers reported
 /// them (`TransactionLog`). A transaction whose outcome is unknown is never called lost or
 /// aborted; its records are counted in the notes instead. Only read_committed reads are held to
 /// the isolation rules (the final reader is read_committed); read_uncommitted consumers may see
@@ -105,6 +105,8 @@ enum TransactionCheckers {
         var lostWrite: CheckResult<TransactionLostWrite>
         var torn: CheckResult<TornTransaction>
         var exactlyOnce: CheckResult<ExactlyOnceDuplicate>
+        var g0: CheckResult<TransactionCycle>
+        var g1c: CheckResult<TransactionCycle>
     }
 
     /// Not applicable: the history has no transaction (never a pass by default).
@@ -118,16 +120,19 @@ enum TransactionCheckers {
         guard !log.isEmpty else {
             let why = "the history has no transactions"
             return Outcome(abortedRead: notApplicable("txn-aborted-read", why), lostWrite: notApplicable("txn-lost-write", why),
-                           torn: notApplicable("torn-transaction", why), exactlyOnce: notApplicable("eos-duplicate", why))
+                           torn: notApplicable("torn-transaction", why), exactlyOnce: notApplicable("eos-duplicate", why),
+                           g0: notApplicable("txn-g0", why), g1c: notApplicable("txn-g1c", why))
         }
         var problems = history.problems
         problems.append(contentsOf: log.problems)
         let reads = CommittedReads(history: history)
+        let cycles = TransactionCycleChecker.check(log, history: history, limit: limit, problems: problems)
         var outcome = Outcome(
             abortedRead: abortedReads(log, reads: reads, limit: limit, problems: problems),
             lostWrite: lostWrites(log, reads: reads, limit: limit, problems: problems),
             torn: torn(log, reads: reads, limit: limit, problems: problems),
-            exactlyOnce: exactlyOnce(log, limit: limit, problems: problems))
+            exactlyOnce: exactlyOnce(log, limit: limit, problems: problems),
+            g0: cycles.g0, g1c: cycles.g1c)
         if reads.stretches.isEmpty {
             // Without a read_committed read nothing could be seen, so nothing was shown.
             for note in ["no read_committed reader returned a record: nothing to judge"] {
@@ -144,6 +149,8 @@ enum TransactionCheckers {
         outcome.abortedRead.notes.insert(summary, at: 0)
         outcome.lostWrite.notes.insert(summary, at: 0)
         outcome.torn.notes.insert(summary, at: 0)
+        outcome.g0.notes.insert(summary, at: 0)
+        outcome.g1c.notes.insert(summary, at: 0)
         if log.transactions.allSatisfy({ $0.inputs.isEmpty }) {
             outcome.exactlyOnce = notApplicable("eos-duplicate", "no transaction consumed input (no consume-transform-produce)")
         }
