@@ -97,6 +97,15 @@ struct BenchClientGroup {
         var records: Int
         var seconds: Double
         var rate: Double { seconds > 0 ? Double(records) / seconds : 0 }
+
+        /// The clients' CPU time and run-queue wait (`cpu_seconds`, `runqueue_seconds`) summed over
+        /// their answers; nil when any answer lacks them (no /proc schedstat).
+        var clientLoad: (cpu: Double, runqueue: Double)? {
+            let cpu = answers.compactMap { $0["cpu_seconds"] as? Double }
+            let runqueue = answers.compactMap { $0["runqueue_seconds"] as? Double }
+            guard !answers.isEmpty, cpu.count == answers.count, runqueue.count == answers.count else { return nil }
+            return (cpu.reduce(0, +), runqueue.reduce(0, +))
+        }
     }
 
     static func run(_ members: [Member], bootstrap: String, topic: String, directory: String, timeoutSeconds: Double = 600) throws -> Outcome {

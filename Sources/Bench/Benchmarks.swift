@@ -132,6 +132,13 @@ public struct Benchmarks: Sendable {
             let name = key(broker, c, writers)
             result.figures["\(name).records_per_s"] = outcome.rate
             result.figures["\(name).mb_per_s"] = outcome.rate * Double(c.size) / 1_000_000
+            result.figures["\(name).seconds"] = outcome.seconds
+            // The timed clients' own CPU time and run-queue wait, summed over their processes: a wait
+            // near the wall time says the case measured the clients' share of a busy machine.
+            if let load = outcome.clientLoad {
+                result.figures["\(name).client_cpu_s"] = load.cpu
+                result.figures["\(name).client_runqueue_s"] = load.runqueue
+            }
             return (outcome.rate, outcome.records)
         }
         let single = cases.filter { $0.replication == 1 }
@@ -178,6 +185,7 @@ public struct Benchmarks: Sendable {
             result.rows.append(row("samsa (3-broker lab)", setup, c, 1, measured, relative))
         }
         result.notes.append("each producer process writes \(count) records (linger.ms=5); the clients of a case start together and its rate is its records over the wall time from the first start to the last end; the lab's clients go through its proxies")
+        result.notes.append("--json: per case, .seconds is that wall time, .client_cpu_s the timed clients' CPU time and .client_runqueue_s the time their threads waited for a CPU (summed over threads and processes); a run-queue wait near the wall time means the case measured the clients' share of a busy machine")
         if consume {
             result.notes.append("consumers read every record back from offset 0 by assignment (no group), the partitions shared among them; target: samsa >= tansu at 100 B after every producer count")
         } else {

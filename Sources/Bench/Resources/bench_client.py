@@ -10,6 +10,11 @@ Every mode prints one JSON object on stdout when it ends. Modes:
   With --go F (produce, consume), the client connects, prints "ready" and waits until the file F
   exists before it starts (so several client processes start together); its answer then carries the
   wall times it started and ended at ("started", "ended").
+  produce and consume also answer with the client's own load over the timed part: "cpu_seconds" (its
+  threads' CPU time) and "runqueue_seconds" (the time its threads were ready to run but waited for a
+  CPU, summed over its threads, from /proc/self/task/*/schedstat; absent where that is unreadable).
+  On a machine shared with other work, a run-queue wait near the wall time says the figure measured
+  the client's share of the CPUs, not the broker.
   latency  --topic T --rate R --seconds D --size S: produce at R/s (acks=all, idempotent, linger.ms=0) with
            the send time in each value while a consumer in a second process (latency-reader) reads from
            the end; end-to-end latencies (microseconds) go to --out, one per line
@@ -50,6 +55,32 @@ def create(args):
     raise SystemExit(f"{args.topic}: not every partition had its full ISR within 300 s")
 
 
+def client_load():
+    """The CPU time of this process's threads and the time they waited on a run queue, in seconds,
+    summed over the threads alive now (the librdkafka threads of a live client among them)."""
+    running = waiting = 0
+    readable = False
+    for task in os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else []:
+        try:
+            with open(f"/proc/self/task/{task}/schedstat") as file:
+                on_cpu, queued = file.read().split()[:2]
+        except (OSError, ValueError):
+            continue  # a thread that ended meanwhile
+        running += int(on_cpu)
+        waiting += int(queued)
+        readable = True
+    return (running / 1e9, waiting / 1e9) if readable else None
+
+
+def load_since(before):
+    """The client's load since `before` (a `client_load()`), as answer fields."""
+    after = client_load()
+    if before is None or after is None:
+        return {}
+    # A thread that ended meanwhile takes its time with it: never below zero.
+    return {"cpu_seconds": round(max(0.0, after[0] - before[0]), 3), "runqueue_seconds": round(max(0.0, after[1] - before[1]), 3)}
+
+
 def wait_for_go(args):
     """Prints "ready" and waits (at most 300 s) for the go file; returns the wall time it saw it at."""
     if not args.go:
@@ -81,6 +112,7 @@ def produce(args):
     producer.flush(60)
     outcome["acked"] = 0
     wall_started = wait_for_go(args)
+    load = client_load()
     started = time.monotonic()
     for _ in range(args.count):
         while True:
@@ -93,7 +125,7 @@ def produce(args):
     left = producer.flush(300)
     seconds = time.monotonic() - started
     return {"records": args.count, "acked": outcome["acked"], "failed": outcome["failed"] + left, "seconds": seconds,
-            "bytes": args.count * args.size, "started": wall_started, "ended": wall_started + seconds}
+            "bytes": args.count * args.size, "started": wall_started, "ended": wall_started + seconds, **load_since(load)}
 
 
 def consume(args):
@@ -113,6 +145,7 @@ def consume(args):
         ends = {p: consumer.get_watermark_offsets(TopicPartition(args.topic, p), timeout=30)[1] for p in numbers}
         numbers = [p for p in numbers if ends[p] > 0]
     wall_started = wait_for_go(args)
+    load = client_load()
     started = time.monotonic()
     if numbers:
         consumer.assign([TopicPartition(args.topic, p, 0) for p in numbers])
@@ -125,18 +158,29 @@ def consume(args):
             return count >= args.count
         return all(positions[p] >= ends[p] for p in numbers)
 
+    def left():
+        """Offsets still to read to the end, or records to the count."""
+        if ends is None:
+            return args.count - count
+        return sum(max(0, ends[p] - positions[p]) for p in numbers)
+
     while not finished() and time.monotonic() < deadline:
-        for message in consumer.consume(num_messages=10_000, timeout=1.0):
+        # consume() returns when it has num_messages or at its timeout. Near the end fewer than
+        # num_messages are left, and a call with a 1 s timeout waited out the whole second, which the
+        # figure measured; there a call waits at most 50 ms. It still takes up to 10,000 records
+        # already fetched: a broker whose reported high watermark lags its log is read to its end.
+        for message in consumer.consume(num_messages=10_000, timeout=1.0 if left() >= 10_000 else 0.05):
             if message.error():
                 continue
             count += 1
             size += len(message.value() or b"")
             positions[message.partition()] = message.offset() + 1
     seconds = time.monotonic() - started
+    measured = load_since(load)  # before close(), while librdkafka's threads are still alive
     consumer.close()
     if not finished():
         raise SystemExit(f"consume: read {count} records in 600 s without reaching the end of every partition")
-    return {"records": count, "bytes": size, "seconds": seconds, "started": wall_started, "ended": wall_started + seconds}
+    return {"records": count, "bytes": size, "seconds": seconds, "started": wall_started, "ended": wall_started + seconds, **measured}
 
 
 def latency(args):
