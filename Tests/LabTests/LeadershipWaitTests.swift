@@ -76,8 +76,9 @@ struct LeadershipWaitTests {
             try await LeadershipWait.until(.leaders, client: client, topics: ["t"], timeoutMs: 1_000)
         }
         // Without the remaining time as each request's bound, the wait lasts the client's 120 s
-        // request timeout; a loaded machine may delay the wake-up by seconds, never by minutes.
-        #expect(ContinuousClock.now - started < .seconds(30))
+        // request timeout. The whole unit run shares two cores, so this test's wake-up can queue
+        // behind the others for tens of seconds (40 s seen on a loaded machine); never 120.
+        #expect(ContinuousClock.now - started < .seconds(90))
         await client.close()
     }
 }

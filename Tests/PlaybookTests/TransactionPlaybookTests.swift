@@ -61,7 +61,7 @@ import Verification
             ("      isolation: read_committed", "      isolation: serializable", "isolation must be read_committed or read_uncommitted, not 'serializable'"),
             ("      abort_rate: 0.25", "      abort_rate: 2", "abort_rate"),
             ("      transactional: true", "      transactional: true\n      acks: 1", "a transactional producer needs acks: all, not 1"),
-            ("      transactional: true", "      transactional: false", "txn_records and abort_rate need transactional: true"),
+            ("      transactional: true", "      transactional: false", "txn_records, abort_rate and zombie_after need transactional: true"),
             ("      output: invoices", "      output: invoice", "output topic 'invoice' is not declared under topics; did you mean 'invoices'?"),
             ("      output: invoices", "      output: orders", "a transform's output must be another topic than the one it reads"),
             ("      output: invoices", "      output: invoices\n      commit: sync", "commit does not apply"),
