@@ -28,7 +28,7 @@ extension KafkaAdmin {
         public var coordinatorId: Int32
         public var transactionalId: String
         public var producerId: Int64
-        public var producerEpoch: Int32
+        public var producerEpoch: Int16
         public var state: String
         public var transactionTimeoutMs: Int32
         /// When the open transaction began; nil when none is open.

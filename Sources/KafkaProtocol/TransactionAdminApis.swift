@@ -46,12 +46,11 @@ public struct DescribeTransactionsResponse: KafkaMessage, Equatable {
         /// When the open transaction began; -1 when none is open.
         public var transactionStartTimeMs: Int64
         public var producerId: Int64
-        /// An int32 on the wire although producer epochs are int16.
-        public var producerEpoch: Int32
+        public var producerEpoch: Int16
         public var topics: [Topic]
 
         public init(errorCode: Int16, transactionalId: String, transactionState: String = "", transactionTimeoutMs: Int32 = 0,
-                    transactionStartTimeMs: Int64 = 0, producerId: Int64 = 0, producerEpoch: Int32 = 0, topics: [Topic] = []) {
+                    transactionStartTimeMs: Int64 = 0, producerId: Int64 = 0, producerEpoch: Int16 = 0, topics: [Topic] = []) {
             self.errorCode = errorCode
             self.transactionalId = transactionalId
             self.transactionState = transactionState
@@ -81,7 +80,7 @@ public struct DescribeTransactionsResponse: KafkaMessage, Equatable {
             state.transactionTimeoutMs = try buffer.readInt32("transaction_timeout_ms")
             state.transactionStartTimeMs = try buffer.readInt64("transaction_start_time_ms")
             state.producerId = try buffer.readInt64("producer_id")
-            state.producerEpoch = try buffer.readInt32("producer_epoch")
+            state.producerEpoch = try buffer.readInt16("producer_epoch")
             let topicCount = try buffer.readCompactArrayCount("topics") ?? 0
             for _ in 0..<topicCount {
                 let name = try buffer.readCompactString("name")
@@ -107,7 +106,7 @@ public struct DescribeTransactionsResponse: KafkaMessage, Equatable {
             buffer.writeInt32(state.transactionTimeoutMs)
             buffer.writeInt64(state.transactionStartTimeMs)
             buffer.writeInt64(state.producerId)
-            buffer.writeInt32(state.producerEpoch)
+            buffer.writeInt16(state.producerEpoch)
             buffer.writeCompactArray(state.topics) { buffer, topic in
                 buffer.writeCompactString(topic.name)
                 buffer.writeCompactArray(topic.partitionIndexes) { $0.writeInt32($1) }

@@ -207,7 +207,7 @@ import Testing
             .init(errorCode: 0, transactionalId: "t", transactionState: "Ongoing", transactionTimeoutMs: 60_000, transactionStartTimeMs: 5,
                   producerId: 7, producerEpoch: 1, topics: [.init(name: "a", partitionIndexes: [2])])])
         try check(described, version: 0, [0, 0, 0, 0, 0x02, 0x00, 0x00, 0x02, 0x74, 0x08] + Array("Ongoing".utf8)
-                  + [0x00, 0x00, 0xEA, 0x60, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 1] // timeout, start, producer id, epoch (int32)
+                  + [0x00, 0x00, 0xEA, 0x60, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 7, 0, 1] // timeout, start, producer id, epoch (int16)
                   + [0x02, 0x02, 0x61, 0x02, 0, 0, 0, 2, 0x00, 0x00, 0x00]) // topics [a: [2]], then the tags of topic, state, body
         // v1 adds duration_filter (int64) after the producer id filters.
         let list = ListTransactionsRequest(stateFilters: ["Ongoing"], producerIdFilters: [338], durationFilterMs: 30_000)

@@ -21,7 +21,7 @@ extension TransactionCoordinatorState {
         let byTopic = Dictionary(grouping: metadata.sortedPartitions, by: \.topic)
         return .init(errorCode: ErrorCode.none.rawValue, transactionalId: transactionalId, transactionState: metadata.state.description,
                      transactionTimeoutMs: metadata.transactionTimeoutMs, transactionStartTimeMs: metadata.transactionStartMs,
-                     producerId: metadata.producerId, producerEpoch: Int32(metadata.producerEpoch),
+                     producerId: metadata.producerId, producerEpoch: metadata.producerEpoch,
                      topics: byTopic.keys.sorted().map { .init(name: $0, partitionIndexes: byTopic[$0]!.map(\.partition)) })
     }
 
