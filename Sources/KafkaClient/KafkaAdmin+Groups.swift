@@ -44,14 +44,15 @@ extension KafkaAdmin {
         return all.sorted { $0.0 < $1.0 }
     }
 
-    /// The coordinator of a group (key type 0) or of a transactional id (key type 1), retried while
-    /// the cluster has none yet (up to 20 tries, 200 ms apart).
-    public func coordinator(of group: String, keyType: Int8 = 0) async throws -> (id: Int32, connection: KafkaConnection) {
+    /// The coordinator of a group (`keyType` 0) or of a transactional id (1), from FindCoordinator,
+    /// retried for about 4 s while the brokers answer with an error.
+    public func coordinator(of key: String, keyType: Int8 = 0) async throws -> (id: Int32, connection: KafkaConnection) {
         var lastError: Error = KafkaClientError.noBrokers
         for _ in 0..<20 {
             do {
                 let any = try await cluster.anyConnection()
-                let response: FindCoordinatorResponse = try await any.send(FindCoordinatorRequest(key: group, keyType: keyType), timeoutMs: cluster.options.requestTimeoutMs)
+                let response: FindCoordinatorResponse = try await any.send(FindCoordinatorRequest(key: key, keyType: keyType),
+                                                                           timeoutMs: cluster.options.requestTimeoutMs)
                 if response.errorCode == 0 {
                     return (response.nodeId, try await cluster.connection(host: response.host, port: Int(response.port)))
                 }

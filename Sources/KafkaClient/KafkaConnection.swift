@@ -84,6 +84,7 @@ public final class KafkaConnection: Sendable {
         .offsetForLeaderEpoch: 0...3,
         .createPartitions: 0...1, .describeCluster: 0...1, .alterConfigs: 0...1, .incrementalAlterConfigs: 0...0,
         .deleteRecords: 0...1, .electLeaders: 0...1, .describeLogDirs: 0...1,
+        .describeTransactions: 0...0, .listTransactions: 0...1,
     ]
 
     private init(address: String, channel: any Channel, clientId: String) {

@@ -3,7 +3,7 @@
 /// Every range starts at 0 where Kafka's does, because librdkafka before 2.12 enables a feature only
 /// when the broker's advertised range contains one exact version (REFERENCES.md). Each range stops at
 /// the last non-flexible version, except ApiVersions, whose v3 request librdkafka sends first, and
-/// DescribeCluster, which is flexible at every version.
+/// DescribeCluster, DescribeTransactions and ListTransactions, which are flexible at every version.
 public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case produce = 0
     case fetch = 1
@@ -43,6 +43,9 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case electLeaders = 43
     case incrementalAlterConfigs = 44
     case describeCluster = 60
+    // kafka-transactions list|describe.
+    case describeTransactions = 65
+    case listTransactions = 66
 
     /// Kafka's name for the API, as in its protocol guide.
     public var name: String {
@@ -83,6 +86,8 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .electLeaders: return "ElectLeaders"
         case .incrementalAlterConfigs: return "IncrementalAlterConfigs"
         case .describeCluster: return "DescribeCluster"
+        case .describeTransactions: return "DescribeTransactions"
+        case .listTransactions: return "ListTransactions"
         }
     }
 
@@ -128,6 +133,8 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .electLeaders: return 2
         case .incrementalAlterConfigs: return 1
         case .describeCluster: return 0
+        case .describeTransactions: return 0
+        case .listTransactions: return 0
         }
     }
 

@@ -9,6 +9,7 @@ struct Samsa: AsyncParsableCommand {
         abstract: "A Kafka-compatible broker and a chaos laboratory around it.",
         version: "samsa \(Samsa.samsaVersion)",
         subcommands: [BrokerCommand.self, ClusterCommand.self, TopicsCommand.self, ConfigsCommand.self, GroupsCommand.self,
+                      TransactionsCommand.self,
                       ProduceCommand.self, ConsumeCommand.self, FaultCLI.self, RunCommand.self, CheckCommand.self,
                       ValidateCommand.self, SuiteCommand.self, ShellCLI.self, BenchCommand.self, LogCommand.self]
     )

@@ -72,6 +72,35 @@ import Testing
         #expect(again.0 == .none && again.producerId == 4000 && again.epoch == 1)
     }
 
+    /// DescribeTransactions and ListTransactions answer for the ids of the partitions this broker
+    /// leads, and stop answering for them once it resigns.
+    @Test func describeAndListFollowTheLeadershipOfTheStatePartition() async throws {
+        let fixture = try make()
+        defer { fixture.shutdown(); try? FileManager.default.removeItem(atPath: directory) }
+        let coordinator = fixture.coordinator
+        #expect(await coordinator.describe(["tx"]).transactionStates.map(\.errorCode) == [ErrorCode.notCoordinator.rawValue])
+        _ = fixture.manager.applyLeadership([leadership(leader: 1, epoch: 1, isr: [1])], topicConfigs: [:])
+        await coordinator.becameLeader(of: 0)
+        #expect(await coordinator.describe(["tx"]).transactionStates.map(\.errorCode) == [ErrorCode.transactionalIdNotFound.rawValue])
+        let producer = await coordinator.initProducerId(transactionalId: "tx", transactionTimeoutMs: 60_000)
+        let added = await coordinator.addPartitions(transactionalId: "tx", producerId: producer.producerId, producerEpoch: producer.epoch,
+                                                    partitions: [TopicPartition("orders", 1)])
+        #expect(added == .none)
+
+        let described = await coordinator.describe(["tx", ""]).transactionStates
+        #expect(described.count == 2)
+        #expect(described[0].errorCode == 0 && described[0].transactionState == "Ongoing" && described[0].producerId == 4000)
+        #expect(described[0].topics == [.init(name: "orders", partitionIndexes: [1])] && described[0].transactionStartTimeMs > 0)
+        #expect(described[1].errorCode == ErrorCode.invalidRequest.rawValue)
+        let listed = await coordinator.list(ListTransactionsRequest())
+        #expect(listed.errorCode == 0 && listed.transactionStates == [.init(transactionalId: "tx", producerId: 4000, transactionState: "Ongoing")])
+
+        _ = fixture.manager.applyLeadership([leadership(leader: 2, epoch: 2, isr: [2, 1])], topicConfigs: [:])
+        await coordinator.resigned(from: 0)
+        #expect(await coordinator.describe(["tx"]).transactionStates.map(\.errorCode) == [ErrorCode.notCoordinator.rawValue])
+        #expect(await coordinator.list(ListTransactionsRequest()).transactionStates.isEmpty)
+    }
+
     @Test func resignationOvertakenByTheSameLeadershipIsIgnored() async throws {
         let fixture = try make()
         defer { fixture.shutdown(); try? FileManager.default.removeItem(atPath: directory) }

@@ -173,6 +173,14 @@ def test_kafka_python_transactional_producer(broker):
     finally:
         producer.close(timeout=10)
     assert read_all(broker.bootstrap, topic, "read_committed", partitions=1, expect=1) == ["kp-commit"]
+    # kafka-python's own read_committed consumer drops the aborted record and the markers too.
+    consumer = kafka.KafkaConsumer(bootstrap_servers=broker.bootstrap, isolation_level="read_committed", auto_offset_reset="earliest",
+                                   enable_auto_commit=False, consumer_timeout_ms=3000)
+    try:
+        consumer.assign([kafka.TopicPartition(topic, 0)])
+        assert [record.value for record in consumer] == [b"kp-commit"]
+    finally:
+        consumer.close()
 
 
 def test_aiokafka_transactional_producer(broker):
@@ -192,5 +200,22 @@ def test_aiokafka_transactional_producer(broker):
         finally:
             await asyncio.wait_for(producer.stop(), 30)
 
+    async def read_committed() -> list[bytes]:
+        """aiokafka's own read_committed consumer: every value until 3 s pass without one."""
+        consumer = aiokafka.AIOKafkaConsumer(bootstrap_servers=broker.bootstrap, isolation_level="read_committed",
+                                             auto_offset_reset="earliest", enable_auto_commit=False)
+        consumer.assign([aiokafka.TopicPartition(topic, 0)])
+        await asyncio.wait_for(consumer.start(), 30)
+        values: list[bytes] = []
+        try:
+            while True:
+                batches = await consumer.getmany(timeout_ms=3000)
+                if not batches:
+                    return values
+                values += [record.value for records in batches.values() for record in records]
+        finally:
+            await asyncio.wait_for(consumer.stop(), 30)
+
     asyncio.run(asyncio.wait_for(run(), 90))
     assert read_all(broker.bootstrap, topic, "read_committed", partitions=1, expect=1) == ["aio-commit"]
+    assert asyncio.run(asyncio.wait_for(read_committed(), 60)) == [b"aio-commit"]

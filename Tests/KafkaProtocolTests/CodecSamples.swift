@@ -297,4 +297,20 @@ let codecCases: [CodecCase] = [
         DescribeLogDirsResponse(throttleTimeMs: 9, results: [.init(errorCode: 0, logDir: "/data", topics: [
             .init(name: "t", partitions: [.init(partitionIndex: 0, partitionSize: 4096, offsetLag: 2, isFutureKey: true)])])])
     },
+    CodecCase(DescribeTransactionsRequest.self, 0...0) { _ in DescribeTransactionsRequest(transactionalIds: ["txn-a", "txn-b"]) },
+    CodecCase(DescribeTransactionsResponse.self, 0...0) { _ in
+        DescribeTransactionsResponse(throttleTimeMs: 10, transactionStates: [
+            .init(errorCode: 0, transactionalId: "txn-a", transactionState: "Ongoing", transactionTimeoutMs: 60_000,
+                  transactionStartTimeMs: 1_700_000_000_000, producerId: 4001, producerEpoch: 3,
+                  topics: [.init(name: "orders", partitionIndexes: [0, 2]), .init(name: "__consumer_offsets", partitionIndexes: [17])]),
+            .init(errorCode: 105, transactionalId: "txn-b"),
+        ])
+    },
+    CodecCase(ListTransactionsRequest.self, 0...1) { v in
+        ListTransactionsRequest(stateFilters: ["Ongoing", "PrepareCommit"], producerIdFilters: [4001, 4002], durationFilterMs: v >= 1 ? 30_000 : -1)
+    },
+    CodecCase(ListTransactionsResponse.self, 0...1) { _ in
+        ListTransactionsResponse(throttleTimeMs: 11, errorCode: 14, unknownStateFilters: ["Bogus"],
+                                 transactionStates: [.init(transactionalId: "txn-a", producerId: 4001, transactionState: "Ongoing")])
+    },
 ]

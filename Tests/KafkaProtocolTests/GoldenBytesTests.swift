@@ -199,4 +199,24 @@ import Testing
                   + [0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1, 0x00, 0x00, 0x23, 0x84, 0x00, 0x01, 0x68] // [2, endpoints [9092, "h",
                   + [0x00, 0x09] + Array("PLAINTEXT".utf8) + [0x00, 0x00, 0xFF, 0xFF]) // "PLAINTEXT", protocol 0], rack null]
     }
+
+    /// KIP-664's admin APIs, flexible at v0: compact arrays and strings, a tagged-field section per struct.
+    @Test func transactionAdminApis() throws {
+        try check(DescribeTransactionsRequest(transactionalIds: ["t"]), version: 0, [0x02, 0x02, 0x74, 0x00])
+        let described = DescribeTransactionsResponse(throttleTimeMs: 0, transactionStates: [
+            .init(errorCode: 0, transactionalId: "t", transactionState: "Ongoing", transactionTimeoutMs: 60_000, transactionStartTimeMs: 5,
+                  producerId: 7, producerEpoch: 1, topics: [.init(name: "a", partitionIndexes: [2])])])
+        try check(described, version: 0, [0, 0, 0, 0, 0x02, 0x00, 0x00, 0x02, 0x74, 0x08] + Array("Ongoing".utf8)
+                  + [0x00, 0x00, 0xEA, 0x60, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 7, 0, 1] // timeout, start, producer id, epoch (int16)
+                  + [0x02, 0x02, 0x61, 0x02, 0, 0, 0, 2, 0x00, 0x00, 0x00]) // topics [a: [2]], then the tags of topic, state, body
+        // v1 adds duration_filter (int64) after the producer id filters.
+        let list = ListTransactionsRequest(stateFilters: ["Ongoing"], producerIdFilters: [338], durationFilterMs: 30_000)
+        try check(list, version: 1, [0x02, 0x08] + Array("Ongoing".utf8) + [0x02, 0, 0, 0, 0, 0, 0, 0x01, 0x52, 0, 0, 0, 0, 0, 0, 0x75, 0x30, 0x00])
+        try check(ListTransactionsRequest(stateFilters: ["Ongoing"], producerIdFilters: [338]), version: 0,
+                  [0x02, 0x08] + Array("Ongoing".utf8) + [0x02, 0, 0, 0, 0, 0, 0, 0x01, 0x52, 0x00])
+        let listed = ListTransactionsResponse(errorCode: 0, unknownStateFilters: ["bogus"],
+                                              transactionStates: [.init(transactionalId: "tx-a", producerId: 338, transactionState: "Ongoing")])
+        try check(listed, version: 0, [0, 0, 0, 0, 0x00, 0x00, 0x02, 0x06] + Array("bogus".utf8) + [0x02, 0x05] + Array("tx-a".utf8)
+                  + [0, 0, 0, 0, 0, 0, 0x01, 0x52, 0x08] + Array("Ongoing".utf8) + [0x00, 0x00])
+    }
 }

@@ -51,6 +51,8 @@ import Testing
         ("consume t", .consume(ShellCommand.Consume(topic: "t"))),
         ("consume t --group g --count 3 --timeout 2.5", .consume(ShellCommand.Consume(topic: "t", group: "g", count: 3, timeoutSeconds: 2.5))),
         ("groups list", .groupsList),
+        ("transactions list", .transactionsList),
+        ("transactions describe payments-1", .transactionsDescribe(transactionalId: "payments-1")),
         ("groups describe", .groupsDescribe(group: nil)),
         ("groups describe billing", .groupsDescribe(group: "billing")),
         ("watch isr", .watch(.isr, intervalMs: 1000)),

@@ -3,9 +3,10 @@ import NIOCore
 import Replication
 
 extension RequestRouter {
-    /// AddPartitionsToTxn, AddOffsetsToTxn and EndTxn go to the transaction coordinator,
-    /// TxnOffsetCommit to the group coordinator, WriteTxnMarkers (from a coordinator on another
-    /// broker of the cluster) to the marker writer, which answers per partition as leader.
+    /// AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, DescribeTransactions and ListTransactions go to
+    /// the transaction coordinator, TxnOffsetCommit to the group coordinator, WriteTxnMarkers (from a
+    /// coordinator on another broker of the cluster) to the marker writer, which answers per
+    /// partition as leader.
     func handleTransactionRequest(_ context: RequestContext, body: inout ByteBuffer) throws -> EventLoopFuture<(any KafkaMessage)?> {
         let version = context.version
         let loop = context.eventLoop
@@ -58,6 +59,12 @@ extension RequestRouter {
                 }
                 return WriteTxnMarkersResponse(markers: answers)
             }
+        case .describeTransactions:
+            let request = try DescribeTransactionsRequest(from: &body, version: version)
+            return answer { await coordinator.describe(request.transactionalIds) }
+        case .listTransactions:
+            let request = try ListTransactionsRequest(from: &body, version: version)
+            return answer { await coordinator.list(request) }
         default:
             throw ProtocolError.unsupportedVersion(apiKey: context.apiKey.rawValue, version: version)
         }

@@ -182,7 +182,7 @@ public final class RequestRouter: Sendable {
             return onStorage { [self] in handleOffsetForLeaderEpoch(request) }
         case .leaderAndIsr, .updateMetadata, .stopReplica, .controlledShutdown:
             return try handleControllerRequest(context, body: &body)
-        case .addPartitionsToTxn, .addOffsetsToTxn, .endTxn, .writeTxnMarkers, .txnOffsetCommit:
+        case .addPartitionsToTxn, .addOffsetsToTxn, .endTxn, .writeTxnMarkers, .txnOffsetCommit, .describeTransactions, .listTransactions:
             return try handleTransactionRequest(context, body: &body)
         }
     }

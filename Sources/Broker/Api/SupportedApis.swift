@@ -51,12 +51,14 @@ public enum SupportedApis {
         .writeTxnMarkers: 0...0,
     ]
 
-    /// The transaction APIs clients use, served by standalone and cluster brokers alike.
+    /// The transaction APIs clients and admin tools use, served by standalone and cluster brokers alike.
     public static let transactionRanges: [ApiKey: ClosedRange<Int16>] = [
         .addPartitionsToTxn: 0...2,
         .addOffsetsToTxn: 0...2,
         .endTxn: 0...2,
         .txnOffsetCommit: 0...2,
+        .describeTransactions: 0...0,
+        .listTransactions: 0...1,
     ]
 
     public static func ranges(clusterMode: Bool) -> [ApiKey: ClosedRange<Int16>] {

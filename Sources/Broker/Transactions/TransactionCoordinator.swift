@@ -196,6 +196,27 @@ actor TransactionCoordinator {
         for metadata in unfinished { await finishMarkers(metadata.transactionalId) }
     }
 
+    // MARK: DescribeTransactions, ListTransactions
+
+    /// Each id as this coordinator holds it; NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS for an
+    /// id whose partition it does not serve now, INVALID_REQUEST for an empty id (as Kafka answers).
+    func describe(_ transactionalIds: [String]) -> DescribeTransactionsResponse {
+        DescribeTransactionsResponse(transactionStates: transactionalIds.map { id in
+            guard !id.isEmpty else { return .init(errorCode: ErrorCode.invalidRequest.rawValue, transactionalId: id) }
+            if let error = ownership(of: id) { return .init(errorCode: error.rawValue, transactionalId: id) }
+            return state.describe(id)
+        })
+    }
+
+    /// The ids of every partition this broker coordinates (the client asks every broker), or
+    /// COORDINATOR_LOAD_IN_PROGRESS while one of them is loading, since its ids would be missing.
+    func list(_ request: ListTransactionsRequest) -> ListTransactionsResponse {
+        if partitions.values.contains(where: { $0.load == .loading }) {
+            return ListTransactionsResponse(errorCode: ErrorCode.coordinatorLoadInProgress.rawValue, transactionStates: [])
+        }
+        return state.list(request, nowMs: BrokerClock.wallMs())
+    }
+
     // MARK: Carrying out decisions
 
     /// Decides for `transactionalId`, writes the record, applies it, then writes the markers and

@@ -2,7 +2,7 @@ import Lab
 
 /// What a word of a command stands for: drives parsing, completion and help alike.
 public enum WordKind: Equatable, Sendable {
-    case topic, newTopic, group, directory, playbook, file, watchKind, helpTopic
+    case topic, newTopic, group, transactionalId, directory, playbook, file, watchKind, helpTopic
     case integer, number, acks, codec, property, none
 }
 
@@ -121,6 +121,11 @@ public enum ShellCommands {
         CommandSpec(path: ["groups", "list"], positionals: [], options: [], summary: "Consumer groups.", examples: ["groups list"]),
         CommandSpec(path: ["groups", "describe"], positionals: [PositionalSpec(name: "GROUP", kind: .group, optional: true)], options: [],
                     summary: "Committed offsets, log end offsets and lag per partition.", examples: ["groups describe billing"]),
+        CommandSpec(path: ["transactions", "list"], positionals: [], options: [],
+                    summary: "Transactional ids at every broker's coordinator (as kafka-transactions list).", examples: ["transactions list"]),
+        CommandSpec(path: ["transactions", "describe"], positionals: [PositionalSpec(name: "TRANSACTIONAL-ID", kind: .transactionalId)], options: [],
+                    summary: "One transactional id: producer, state, timeout, start and partitions (as kafka-transactions describe).",
+                    examples: ["transactions describe payments-1"]),
         CommandSpec(path: ["watch"], positionals: [PositionalSpec(name: "isr|lag|leaders", kind: .watchKind)],
                     options: [option("--interval", .number, "seconds between refreshes (default 1)")],
                     summary: "A table refreshed in place until a key or Ctrl-C.", examples: ["watch isr", "watch lag --interval 0.5"]),

@@ -22,6 +22,8 @@ public enum ShellCommand: Equatable, Sendable {
     case consume(Consume)
     case groupsList
     case groupsDescribe(group: String?)
+    case transactionsList
+    case transactionsDescribe(transactionalId: String)
     case fault(FaultCommand)
     case watch(WatchKind, intervalMs: Int)
     case check

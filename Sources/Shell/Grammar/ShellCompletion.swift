@@ -92,7 +92,7 @@ public enum ShellCompletion {
         case .acks: return ["0", "1", "all"]
         case .codec: return ProducerSpec.codecs
         case .property: return ["min.insync.replicas=", "unclean.leader.election.enable=", "replica.lag.time.max.ms=", "retention.ms="]
-        case .newTopic, .integer, .number, .none: return []
+        case .newTopic, .transactionalId, .integer, .number, .none: return []
         }
     }
 

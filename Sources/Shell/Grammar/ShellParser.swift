@@ -115,6 +115,8 @@ public enum ShellParser {
                                                  timeoutSeconds: try a.number("--timeout", minimum: 0.1)))
         case "groups list": return .groupsList
         case "groups describe": return .groupsDescribe(group: a.positional(0))
+        case "transactions list": return .transactionsList
+        case "transactions describe": return .transactionsDescribe(transactionalId: a.positional(0)!)
         case "watch":
             let word = a.positional(0)!
             guard let kind = ShellCommand.WatchKind(rawValue: word) else {

@@ -186,6 +186,22 @@ extension ShellSession {
         say(try await lagTable(lab, group: group))
     }
 
+    // MARK: Transactions
+
+    /// kafka-transactions list's columns; brokers that did not answer are named after the table.
+    func transactionsList() async throws {
+        let lab = try requireLab()
+        let listed = try await KafkaAdmin(cluster: lab.client).listTransactions()
+        say(listed.transactions.isEmpty ? "no transactional ids" : TransactionTables.list(listed.transactions).render())
+        for failure in listed.failedBrokers { say("broker \(failure.broker) did not answer: \(failure.error)") }
+    }
+
+    func transactionsDescribe(_ transactionalId: String) async throws {
+        let lab = try requireLab()
+        let description = try await KafkaAdmin(cluster: lab.client).describeTransaction(transactionalId)
+        say(TransactionTables.describe(description, nowMs: Int64(Date().timeIntervalSince1970 * 1000)).render())
+    }
+
     /// kafka-consumer-groups' columns, as `samsa groups describe` prints them.
     func lagTable(_ lab: Lab, group: String?) async throws -> String {
         let admin = KafkaAdmin(cluster: lab.client)

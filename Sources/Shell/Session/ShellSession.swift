@@ -147,6 +147,8 @@ public final class ShellSession {
         case .consume(let consume): try await self.consume(consume)
         case .groupsList: try await groupsList()
         case .groupsDescribe(let group): try await groupsDescribe(group)
+        case .transactionsList: try await transactionsList()
+        case .transactionsDescribe(let id): try await transactionsDescribe(id)
         case .fault(let command): try await fault(command)
         case .watch(let kind, let intervalMs): try await watch(kind, intervalMs: intervalMs)
         case .check: try await check()
