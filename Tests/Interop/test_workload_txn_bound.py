@@ -78,7 +78,7 @@ def test_a_send_offsets_that_never_returns_is_given_up_and_a_new_producer_commit
     args = Namespace(bootstrap="127.0.0.1:1", group="g", session_timeout_ms=6000, process="transform-1", transactional_id="transform-1",
                      topic="in", output="out", duration=8.0, drain=0.0, txn_records=10, value_size=8, abort_rate=0.0,
                      txn_timeout=0.5, commit_timeout=1.0, linger_ms=5, compression="none", delivery_timeout_ms=30000,
-                     request_timeout_ms=5000)
+                     request_timeout_ms=5000, transaction_timeout_ms=0)
     started = time.monotonic()
     code = workload.run_transform(args, history)
     history.close()
