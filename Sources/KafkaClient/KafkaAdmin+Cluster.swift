@@ -61,13 +61,14 @@ extension KafkaAdmin {
 }
 
 extension KafkaAdmin {
-    /// ElectLeaders with the preferred election type, sent to the controller: each partition's
-    /// answer by name (NONE when its preferred replica now leads, ELECTION_NOT_NEEDED when it already
-    /// did). Nil `partitions` asks for every partition.
-    public func electPreferredLeaders(_ partitions: [TopicPartition]?) async throws -> [TopicPartition: String] {
+    /// ElectLeaders, sent to the controller: each partition's answer by name. Preferred: NONE when
+    /// its preferred replica now leads, ELECTION_NOT_NEEDED when it already did. Unclean: NONE when a
+    /// partition without a live leader got one, ELECTION_NOT_NEEDED when it had one,
+    /// ELIGIBLE_LEADERS_NOT_AVAILABLE when no replica is alive. Nil `partitions` asks for every partition.
+    public func electLeaders(_ partitions: [TopicPartition]?, type: ElectionType = .preferred) async throws -> [TopicPartition: String] {
         let connection = try await controllerConnection()
         let grouped = partitions.map { Dictionary(grouping: $0, by: \.topic) }
-        let request = ElectLeadersRequest(electionType: 0, topicPartitions: grouped.map { groups in
+        let request = ElectLeadersRequest(electionType: type.rawValue, topicPartitions: grouped.map { groups in
             groups.keys.sorted().map { ElectLeadersRequest.TopicPartitions(topic: $0, partitions: groups[$0]!.map(\.partition)) }
         }, timeoutMs: Int32(cluster.options.requestTimeoutMs))
         let response: ElectLeadersResponse = try await connection.send(request, timeoutMs: cluster.options.requestTimeoutMs + 5000)

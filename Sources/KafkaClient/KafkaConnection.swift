@@ -85,6 +85,7 @@ public final class KafkaConnection: Sendable {
         .createPartitions: 0...1, .describeCluster: 0...1, .alterConfigs: 0...1, .incrementalAlterConfigs: 0...0,
         .deleteRecords: 0...1, .electLeaders: 0...1, .describeLogDirs: 0...1,
         .describeTransactions: 0...0, .listTransactions: 0...1,
+        .alterPartitionReassignments: 0...1, .listPartitionReassignments: 0...0,
     ]
 
     private init(address: String, channel: any Channel, clientId: String) {

@@ -42,6 +42,9 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case createPartitions = 37
     case electLeaders = 43
     case incrementalAlterConfigs = 44
+    // kafka-reassign-partitions.
+    case alterPartitionReassignments = 45
+    case listPartitionReassignments = 46
     case describeCluster = 60
     // kafka-transactions list|describe.
     case describeTransactions = 65
@@ -85,6 +88,8 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .createPartitions: return "CreatePartitions"
         case .electLeaders: return "ElectLeaders"
         case .incrementalAlterConfigs: return "IncrementalAlterConfigs"
+        case .alterPartitionReassignments: return "AlterPartitionReassignments"
+        case .listPartitionReassignments: return "ListPartitionReassignments"
         case .describeCluster: return "DescribeCluster"
         case .describeTransactions: return "DescribeTransactions"
         case .listTransactions: return "ListTransactions"
@@ -132,6 +137,8 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .createPartitions: return 2
         case .electLeaders: return 2
         case .incrementalAlterConfigs: return 1
+        case .alterPartitionReassignments: return 0
+        case .listPartitionReassignments: return 0
         case .describeCluster: return 0
         case .describeTransactions: return 0
         case .listTransactions: return 0

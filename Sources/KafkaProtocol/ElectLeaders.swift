@@ -1,5 +1,21 @@
 import NIOCore
 
+/// An ElectLeaders election type by kafka-leader-election's name for it (`--election-type`).
+public enum ElectionType: Int8, CaseIterable, Sendable {
+    /// The first assigned replica, if alive and in sync.
+    case preferred = 0
+    /// Partitions without a live leader: a live ISR member, else any live replica (data may be lost).
+    case unclean = 1
+
+    public var name: String { self == .preferred ? "preferred" : "unclean" }
+
+    /// `preferred` or `unclean`, in any case (kafka-leader-election writes PREFERRED, UNCLEAN).
+    public init?(name: String) {
+        guard let type = Self.allCases.first(where: { $0.name == name.lowercased() }) else { return nil }
+        self = type
+    }
+}
+
 /// ElectLeaders (key 43), v0–1 (v2 is the first flexible version). v1 adds the election type
 /// (0 preferred, 1 unclean) and a top-level error code. Null partitions mean every partition.
 public struct ElectLeadersRequest: KafkaMessage, Equatable {

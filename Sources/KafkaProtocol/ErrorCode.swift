@@ -81,6 +81,7 @@ public enum ErrorCode: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case fencedInstanceId = 82
     case eligibleLeadersNotAvailable = 83
     case electionNotNeeded = 84
+    case noReassignmentInProgress = 85
     case invalidRecord = 87
     case unstableOffsetCommit = 88
     case producerFenced = 90
@@ -168,6 +169,7 @@ public enum ErrorCode: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .fencedInstanceId: return "FENCED_INSTANCE_ID"
         case .eligibleLeadersNotAvailable: return "ELIGIBLE_LEADERS_NOT_AVAILABLE"
         case .electionNotNeeded: return "ELECTION_NOT_NEEDED"
+        case .noReassignmentInProgress: return "NO_REASSIGNMENT_IN_PROGRESS"
         case .invalidRecord: return "INVALID_RECORD"
         case .unstableOffsetCommit: return "UNSTABLE_OFFSET_COMMIT"
         case .producerFenced: return "PRODUCER_FENCED"

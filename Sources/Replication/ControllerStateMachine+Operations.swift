@@ -15,6 +15,15 @@ extension ControllerStateMachine {
         case rebalance(imbalancePercentMax: Int)
         /// ElectLeaders (preferred): these partitions move to their preferred replica where it can lead.
         case preferredElection([TopicPartition])
+        /// ElectLeaders (unclean): these partitions, which have no live leader, get any live replica.
+        case uncleanElection([TopicPartition])
+        /// AlterPartitionReassignments: the assignment node records the moves (already in
+        /// `reassignments` and `assignments`), the leader epoch is bumped and every replica of the
+        /// full set told; replicas a replaced move had added and this one does not keep stop.
+        case startReassignments([TopicPartition: [Int32]])
+        /// Moves whose target replicas are all in the ISR finish: leadership within the target,
+        /// the ISR shrunk to it, the leaving replicas stopped and deleted, the node cleared.
+        case completeReassignments([TopicPartition])
     }
 
     struct PendingWrite: Sendable, Equatable {
@@ -147,12 +156,27 @@ extension ControllerStateMachine {
                 guard let preferred = replicas(of: tp).first, states[tp].map({ $0.leader != preferred }) == true else { continue }
                 plan.writes.append((tp, .preferredLeader(preferred), "preferred replica election requested"))
             }
+        case .uncleanElection(let partitions):
+            for tp in partitions where states[tp] != nil {
+                plan.writes.append((tp, .uncleanLeader, "unclean leader election requested"))
+            }
+        case .startReassignments(let partitions):
+            for topic in Set(partitions.keys.map(\.topic)).sorted() { plan.before.append(assignmentWrite(topic)) }
+            for tp in partitions.keys.sorted() where states[tp] != nil {
+                let target = reassignments[tp]?.target ?? replicas(of: tp)
+                plan.writes.append((tp, .reassignmentStarted, "reassignment to \(target) started"))
+            }
+        case .completeReassignments(let partitions):
+            for tp in partitions {
+                guard let move = reassignments[tp], let state = states[tp], Set(move.target).isSubset(of: state.isr) else { continue }
+                plan.writes.append((tp, .reassignmentCompleted(move.target), "reassignment to \(move.target) completed"))
+            }
         }
         return plan
     }
 
     /// What an operation tells brokers once its writes are in.
-    func finish(_ step: Step, led: [TopicPartition], written: [TopicPartition]) -> [ControllerDirective] {
+    mutating func finish(_ step: Step, led: [TopicPartition], written: [TopicPartition]) -> [ControllerDirective] {
         switch step {
         case .initialize, .electOffline, .brokersFailed, .brokersStarted:
             return propagate(written)
@@ -174,6 +198,20 @@ extension ControllerStateMachine {
             ]
         case .preferredElection:
             return propagate(written) + [.log(.info, "controller: preferred replica election moved \(written.count) partition(s)")]
+        case .startReassignments(let unneeded):
+            var stops: [ControllerDirective] = []
+            for tp in written {
+                for broker in unneeded[tp] ?? [] where registered.contains(broker) {
+                    stops.append(.stopReplica(broker: broker, partitions: [tp], delete: true))
+                }
+            }
+            return propagate(written) + stops + written.map { tp in
+                .log(.info, "controller: reassignment of \(tp) to \(reassignments[tp]?.target ?? []) started (replicas \(replicas(of: tp)))")
+            }
+        case .completeReassignments:
+            return completeMoves(written)
+        case .uncleanElection:
+            return propagate(written) + [.log(.info, "controller: unclean leader election gave \(written.count) partition(s) a leader")]
         case .rebalance:
             let moved: [ControllerDirective] = written.isEmpty
                 ? [] : [.log(.info, "controller: moved \(written.count) partition(s) back to their preferred leaders")]
@@ -244,6 +282,26 @@ extension ControllerStateMachine {
             guard state.leader != broker,
                   let result = LeaderElection.preferredReplica(assignment: assignment, isr: state.isr, live: liveIds) else { return nil }
             return StateDecision(leader: result.leader, isr: result.isr)
+        case .reassignmentStarted:
+            // The full set's replicas learn it under a new epoch; the ISR keeps only replicas of it.
+            let isr = state.isr.filter(assignment.contains)
+            guard !isr.isEmpty else { return nil }
+            if state.leader < 0 || isr.contains(state.leader) { return StateDecision(leader: state.leader, isr: isr) }
+            guard let leader = assignment.first(where: { isr.contains($0) && liveIds.contains($0) }) else { return nil }
+            return StateDecision(leader: leader, isr: isr)
+        case .reassignmentCompleted(let target):
+            // Kafka's reassignment election: the leader stays if it is in the target and in sync,
+            // else the first target replica that is alive and in sync.
+            let isr = state.isr.filter(target.contains)
+            guard Set(target).isSubset(of: state.isr) else { return nil }
+            if target.contains(state.leader), liveIds.contains(state.leader) { return StateDecision(leader: state.leader, isr: isr) }
+            guard let leader = target.first(where: { isr.contains($0) && liveIds.contains($0) }) else { return nil }
+            return StateDecision(leader: leader, isr: isr)
+        case .uncleanLeader:
+            guard state.leader < 0 || !liveIds.contains(state.leader),
+                  let result = LeaderElection.offlinePartition(assignment: assignment, isr: state.isr, live: liveIds,
+                                                               uncleanEnabled: true, seededBugs: seededBugs) else { return nil }
+            return StateDecision(leader: result.leader, isr: result.isr, unclean: result.unclean)
         case .create:
             return nil
         }

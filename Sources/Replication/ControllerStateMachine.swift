@@ -37,9 +37,11 @@ public struct ControllerStateMachine: Sendable {
     /// Brokers in controlled shutdown: alive, but never chosen as leaders.
     public private(set) var shuttingDown: Set<Int32> = []
     /// topic → partition → assigned replicas, the first preferred.
-    public private(set) var assignments: [String: [Int32: [Int32]]] = [:]
+    public internal(set) var assignments: [String: [Int32: [Int32]]] = [:]
     public private(set) var states: [TopicPartition: ControllerPartitionState] = [:]
     public private(set) var topicConfigs: [String: [String: String]] = [:]
+    /// Partitions being moved to new replicas; their `assignments` entry is the full set meanwhile.
+    public internal(set) var reassignments: [TopicPartition: PartitionReassignment] = [:]
     /// `unclean.leader.election.enable` of the broker, for topics that do not set it.
     public let uncleanLeaderElectionDefault: Bool
     /// Deliberate bugs switched on for testing the lab's checks (`SeededBug`); empty otherwise.
@@ -90,14 +92,18 @@ public struct ControllerStateMachine: Sendable {
         shuttingDown.formIntersection(ids)
     }
 
-    /// A topic as read: its assignment, its config overrides (nil when unreadable) and each
-    /// partition's state (nil when the partition has no state node yet).
+    /// A topic as read: its assignment, its config overrides (nil when unreadable), each
+    /// partition's state (nil when the partition has no state node yet) and the reassignments its
+    /// assignment node records (`onClusterLoaded` carries them on).
     public mutating func onTopicRead(_ topic: String, assignment: [Int32: [Int32]], config: [String: String]?,
-                                     states partitionStates: [Int32: ControllerPartitionState?]) {
+                                     states partitionStates: [Int32: ControllerPartitionState?],
+                                     reassignments moving: [Int32: PartitionReassignment] = [:]) {
         assignments[topic] = assignment
         if let config { topicConfigs[topic] = config }
         for partition in assignment.keys {
-            states[TopicPartition(topic, partition)] = partitionStates[partition] ?? nil
+            let tp = TopicPartition(topic, partition)
+            states[tp] = partitionStates[partition] ?? nil
+            reassignments[tp] = moving[partition]
         }
     }
 
@@ -106,14 +112,15 @@ public struct ControllerStateMachine: Sendable {
     /// broker learns the news.
     public mutating func onPartitionStatesRead(changed: [TopicPartition], read: [TopicPartition: ControllerPartitionState]) -> [ControllerDirective] {
         for (tp, state) in read where assignments[tp.topic] != nil { states[tp] = state }
-        return updateMetadata(partitions: changed.sorted())
+        let moving = changed.filter { reassignments[$0] != nil }.sorted()
+        return updateMetadata(partitions: changed.sorted()) + (moving.isEmpty ? [] : run([.completeReassignments(moving)]))
     }
 
     /// The cluster is read: give new partitions their first state, elect leaders for offline ones,
     /// then tell every broker everything.
     public mutating func onClusterLoaded() -> [ControllerDirective] {
         let fresh = allPartitions.filter { states[$0] == nil }
-        return run([.initialize(fresh), .electOffline, .announceAll])
+        return run([.initialize(fresh), .electOffline, .announceAll, .completeReassignments(reassignments.keys.sorted())])
     }
 
     // MARK: Cluster changes
@@ -178,7 +185,10 @@ public struct ControllerStateMachine: Sendable {
         let partitions = (assignments[topic] ?? [:]).keys.sorted().map { TopicPartition(topic, $0) }
         assignments[topic] = nil
         topicConfigs[topic] = nil
-        for tp in partitions { states[tp] = nil }
+        for tp in partitions {
+            states[tp] = nil
+            reassignments[tp] = nil
+        }
         return updateMetadata(partitions: [], deleted: partitions) + [.log(.info, "controller: topic \(topic) deleted")]
     }
 
@@ -198,6 +208,25 @@ public struct ControllerStateMachine: Sendable {
     /// `preferredElectionRefusal`) gets its preferred replica as leader, with an epoch bump.
     public mutating func onPreferredElectionRequested(_ partitions: [TopicPartition]) -> [ControllerDirective] {
         run([.preferredElection(partitions.filter { preferredElectionRefusal($0) == nil }.sorted())])
+    }
+
+    /// Why an unclean election of `tp` would not happen, as ElectLeaders (type 1) answers it:
+    /// UNKNOWN_TOPIC_OR_PARTITION, ELECTION_NOT_NEEDED (a live leader exists), or
+    /// ELIGIBLE_LEADERS_NOT_AVAILABLE (no replica is alive); nil when it can.
+    public func uncleanElectionRefusal(_ tp: TopicPartition) -> ErrorCode? {
+        guard let state = states[tp], !replicas(of: tp).isEmpty else { return .unknownTopicOrPartition }
+        if state.leader >= 0 && liveIds.contains(state.leader) { return .electionNotNeeded }
+        guard replicas(of: tp).contains(where: liveIds.contains) else { return .eligibleLeadersNotAvailable }
+        return nil
+    }
+
+    /// ElectLeaders with the unclean election type (kafka-leader-election --election-type UNCLEAN):
+    /// each of `partitions` without a live leader gets one as Kafka's offline-partition election
+    /// with unclean election allowed picks it: the first live ISR member in assignment order, else
+    /// the first live replica (an unclean election, recorded as such), whatever the topic's
+    /// `unclean.leader.election.enable`.
+    public mutating func onUncleanElectionRequested(_ partitions: [TopicPartition]) -> [ControllerDirective] {
+        run([.uncleanElection(partitions.filter { uncleanElectionRefusal($0) == nil }.sorted())])
     }
 
     /// A broker asked to shut down: leadership of its partitions moves to other ISR members and it

@@ -88,6 +88,9 @@ public enum ControllerDirective: Sendable, Equatable {
     /// Answer a controlled shutdown: the partitions the broker still leads, and the new leaders
     /// whose LeaderAndIsr the answer should wait for.
     case answerControlledShutdown(broker: Int32, remaining: [TopicPartition], newLeaders: Set<Int32>)
+    /// Write the topic's assignment node: partition → replicas (the full set while moving) and the
+    /// moves in progress (their adding and removing replicas).
+    case writeAssignment(topic: String, assignment: [Int32: [Int32]], reassignments: [Int32: PartitionReassignment])
     case log(LogLevel, String)
 }
 
@@ -104,6 +107,12 @@ enum StateWriteRule: Sendable, Equatable {
     case shutdownFollower(Int32)
     /// Preferred-replica election.
     case preferredLeader(Int32)
+    /// ElectLeaders (unclean): a partition without a live leader takes any live replica.
+    case uncleanLeader
+    /// A reassignment started: same leader (unless it left the full set), new epoch.
+    case reassignmentStarted
+    /// A reassignment whose target replicas are all in sync completes onto them.
+    case reassignmentCompleted([Int32])
     /// A new partition's first state.
     case create
 }

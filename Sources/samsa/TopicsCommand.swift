@@ -7,8 +7,8 @@ import Lab
 struct TopicsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topics",
-        abstract: "List, describe, create, alter and delete topics (as kafka-topics), and delete their oldest records.",
-        subcommands: [List.self, Describe.self, Create.self, Alter.self, DeleteRecords.self, ElectLeaders.self, Delete.self]
+        abstract: "List, describe, create, alter and delete topics (as kafka-topics), delete their oldest records, elect leaders and move partitions.",
+        subcommands: [List.self, Describe.self, Create.self, Alter.self, DeleteRecords.self, ElectLeaders.self, Reassign.self, Reassignments.self, Delete.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -156,14 +156,24 @@ struct TopicsCommand: AsyncParsableCommand {
     struct ElectLeaders: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "elect-leaders",
-            abstract: "Move leadership back to the preferred replicas (as kafka-leader-election --election-type PREFERRED).",
-            discussion: "Without a topic, every partition. Prints each partition's answer: NONE when it moved, ELECTION_NOT_NEEDED when the preferred replica already leads.")
+            abstract: "Elect partition leaders (ElectLeaders, as kafka-leader-election): preferred replicas back, or unclean elections.",
+            discussion: """
+                Without a topic, every partition. --election-type preferred (the default) moves leadership back to each \
+                partition's first replica where it is alive and in sync; unclean gives each partition without a live leader \
+                a live in-sync replica, else any live replica (acknowledged records may be lost). Prints each partition's \
+                answer: NONE when it got its leader, ELECTION_NOT_NEEDED when there was nothing to do, \
+                PREFERRED_LEADER_NOT_AVAILABLE or ELIGIBLE_LEADERS_NOT_AVAILABLE when no replica could take it.
+                """)
         @OptionGroup var client: ClientOptions
         @Argument(help: "Only this topic.") var name: String?
         @Option(name: .long, help: "Only this partition (needs a topic).") var partition: Int32?
+        @Option(name: .customLong("election-type"), help: "preferred or unclean (default preferred).") var electionType = "preferred"
 
         func validate() throws {
             if partition != nil && name == nil { throw ValidationError("--partition needs a topic") }
+            if ElectionType(name: electionType) == nil {
+                throw ValidationError("--election-type must be preferred or unclean, got '\(electionType)'")
+            }
         }
 
         func run() async throws {
@@ -179,7 +189,7 @@ struct TopicsCommand: AsyncParsableCommand {
                         wanted = topic.partitions.map(\.topicPartition)
                     }
                 }
-                let results = try await admin.electPreferredLeaders(wanted)
+                let results = try await admin.electLeaders(wanted, type: ElectionType(name: electionType) ?? .preferred)
                 print(TextTable.electionResults(results).render())
             }
         }

@@ -297,6 +297,24 @@ let codecCases: [CodecCase] = [
         DescribeLogDirsResponse(throttleTimeMs: 9, results: [.init(errorCode: 0, logDir: "/data", topics: [
             .init(name: "t", partitions: [.init(partitionIndex: 0, partitionSize: 4096, offsetLag: 2, isFutureKey: true)])])])
     },
+    CodecCase(AlterPartitionReassignmentsRequest.self, 0...1) { v in
+        AlterPartitionReassignmentsRequest(timeoutMs: 30_000, allowReplicationFactorChange: v == 0, topics: [
+            .init(name: "orders", partitions: [.init(partitionIndex: 0, replicas: [2, 3, 1]), .init(partitionIndex: 1, replicas: nil)]),
+        ])
+    },
+    CodecCase(AlterPartitionReassignmentsResponse.self, 0...1) { v in
+        AlterPartitionReassignmentsResponse(throttleTimeMs: 3, allowReplicationFactorChange: v == 0, errorCode: 0, errorMessage: nil, responses: [
+            .init(name: "orders", partitions: [.init(partitionIndex: 0, errorCode: 0), .init(partitionIndex: 1, errorCode: 85, errorMessage: "none")]),
+        ])
+    },
+    CodecCase(ListPartitionReassignmentsRequest.self, 0...0) { _ in
+        ListPartitionReassignmentsRequest(timeoutMs: 30_000, topics: [.init(name: "orders", partitionIndexes: [0, 2])])
+    },
+    CodecCase(ListPartitionReassignmentsResponse.self, 0...0) { _ in
+        ListPartitionReassignmentsResponse(throttleTimeMs: 1, errorCode: 41, errorMessage: "not the controller", topics: [
+            .init(name: "orders", partitions: [.init(partitionIndex: 0, replicas: [2, 3, 1], addingReplicas: [3], removingReplicas: [1])]),
+        ])
+    },
     CodecCase(DescribeTransactionsRequest.self, 0...0) { _ in DescribeTransactionsRequest(transactionalIds: ["txn-a", "txn-b"]) },
     CodecCase(DescribeTransactionsResponse.self, 0...0) { _ in
         DescribeTransactionsResponse(throttleTimeMs: 10, transactionStates: [

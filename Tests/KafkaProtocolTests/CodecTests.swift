@@ -37,6 +37,8 @@ struct SeededGenerator: RandomNumberGenerator {
             case .describeCluster: 0...1
             case .describeTransactions: 0...0
             case .listTransactions: 0...1
+            case .alterPartitionReassignments: 0...1
+            case .listPartitionReassignments: 0...0
             case .controlledShutdown: 1...(key.firstFlexibleVersion - 1)
             default: 0...(key.firstFlexibleVersion - 1)
             }

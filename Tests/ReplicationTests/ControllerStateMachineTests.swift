@@ -327,4 +327,34 @@ import Testing
         #expect(harness.store[orders1]?.leader == 2, "already led by its preferred replica")
         #expect(directives.leaderAndIsr[1]?.contains { $0.partition == orders0 } == true)
     }
+
+    @Test func anUncleanElectionRequestGivesAnOfflinePartitionAnyLiveReplicaWhateverTheTopicSays() {
+        let harness = cluster(configs: ["orders": ["unclean.leader.election.enable": "false"]])
+        harness.leaderWritesIsr(orders0, [1])
+        _ = harness.machine.onPartitionStatesRead(changed: [orders0], read: [orders0: harness.store[orders0]!])
+        _ = harness.feed(harness.machine.onBrokersChanged([2, 3]))
+        #expect(harness.store[orders0]?.leader == -1, "offline: the topic refuses unclean elections on its own")
+        #expect(harness.machine.uncleanElectionRefusal(orders0) == nil)
+        #expect(harness.machine.uncleanElectionRefusal(TopicPartition("orders", 9)) == .unknownTopicOrPartition)
+        let directives = harness.feed(harness.machine.onUncleanElectionRequested([orders0]))
+        #expect(harness.store[orders0] == ControllerPartitionState(leader: 2, leaderEpoch: 2, isr: [2], controllerEpoch: 1, version: 3))
+        let record = directives.records.last
+        #expect(record?.unclean == true && record?.replaced?.isr == [1] && record?.reason == "unclean leader election requested")
+        #expect(directives.leaderAndIsr.keys.sorted() == [2, 3], "the live replicas learn the new leader")
+        #expect(harness.machine.uncleanElectionRefusal(orders0) == .electionNotNeeded, "a live leader needs no election")
+    }
+
+    @Test func anUncleanElectionPrefersALiveIsrMemberAndRefusesWhenNoReplicaLives() {
+        let harness = cluster([0: [1, 2], 1: [3]])
+        _ = harness.feed(harness.machine.onBrokersChanged([1, 2]))
+        #expect(harness.store[orders1]?.leader == -1)
+        #expect(harness.machine.uncleanElectionRefusal(orders1) == .eligibleLeadersNotAvailable)
+        #expect(harness.machine.uncleanElectionRefusal(orders0) == .electionNotNeeded)
+        let before = harness.writes.count
+        #expect(harness.feed(harness.machine.onUncleanElectionRequested([orders0, orders1])).records.isEmpty)
+        #expect(harness.writes.count == before, "nothing to elect, nothing written")
+        // Broker 3 comes back as the only ISR member of orders/1, and 1 dies with orders/0's ISR [1, 2]: clean choices.
+        _ = harness.feed(harness.machine.onBrokersChanged([2, 3]))
+        #expect(harness.store[orders0]?.leader == 2 && harness.store[orders1]?.leader == 3)
+    }
 }

@@ -43,10 +43,10 @@ extension RequestRouter {
 }
 
 extension RequestRouter {
-    /// ElectLeaders, preferred elections only (kafka-leader-election --election-type PREFERRED): in a
-    /// cluster the controller carries it out (another broker answers NOT_CONTROLLER, and clients
-    /// send it to the controller); a standalone broker leads every partition it has, so each is
-    /// ELECTION_NOT_NEEDED. Unclean elections are refused with INVALID_REQUEST.
+    /// ElectLeaders, preferred (type 0) and unclean (type 1) elections, as kafka-leader-election
+    /// --election-type PREFERRED|UNCLEAN: in a cluster the controller carries it out (another broker
+    /// answers NOT_CONTROLLER, and clients send it to the controller); a standalone broker leads
+    /// every partition it has, so each is ELECTION_NOT_NEEDED. Other types are INVALID_REQUEST.
     func handleElectLeaders(_ request: ElectLeadersRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
         let requested: [TopicPartition]? = request.topicPartitions.map { entries in
             entries.flatMap { entry in entry.partitions.map { TopicPartition(entry.topic, $0) } }.uniqued()
@@ -61,10 +61,11 @@ extension RequestRouter {
             })
         }
         let loop = context.eventLoop
-        guard request.electionType == 0 else {
+        let unclean = request.electionType == 1
+        guard request.electionType == 0 || unclean else {
             let all = Dictionary(uniqueKeysWithValues: (requested ?? []).map { ($0, ErrorCode.invalidRequest) })
             return loop.makeSucceededFuture(respond(all, errorCode: requested == nil ? .invalidRequest : .none) { _ in
-                "only preferred elections (type 0) are served"
+                "election type \(request.electionType) is unknown: 0 is preferred, 1 unclean"
             })
         }
         guard let cluster = broker.cluster else {
@@ -79,7 +80,9 @@ extension RequestRouter {
         let promise = loop.makePromise(of: (any KafkaMessage)?.self)
         promise.completeWithTask {
             do {
-                let results = try await cluster.session.run { zk in try controller.electPreferredLeaders(zk, requested) }
+                let results = try await cluster.session.run { zk in
+                    unclean ? try controller.electUncleanLeaders(zk, requested) : try controller.electPreferredLeaders(zk, requested)
+                }
                 guard let results else {
                     let all = Dictionary(uniqueKeysWithValues: (requested ?? []).map { ($0, ErrorCode.notController) })
                     return respond(all, errorCode: .notController)

@@ -165,6 +165,10 @@ public final class RequestRouter: Sendable {
             return onStorage { [self] in handleDescribeLogDirs(request, context) }
         case .electLeaders:
             return handleElectLeaders(try ElectLeadersRequest(from: &body, version: version), context)
+        case .alterPartitionReassignments:
+            return handleAlterPartitionReassignments(try AlterPartitionReassignmentsRequest(from: &body, version: version), context)
+        case .listPartitionReassignments:
+            return handleListPartitionReassignments(try ListPartitionReassignmentsRequest(from: &body, version: version), context)
         case .deleteRecords:
             let request = try DeleteRecordsRequest(from: &body, version: version)
             return onStorage { [self] in handleDeleteRecords(request, context) }

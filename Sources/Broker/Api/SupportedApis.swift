@@ -31,6 +31,8 @@ public enum SupportedApis {
         .incrementalAlterConfigs: 0...0,
         .deleteRecords: 0...1,
         .electLeaders: 0...1,
+        .alterPartitionReassignments: 0...1,
+        .listPartitionReassignments: 0...0,
         .describeLogDirs: 0...1,
     ]
 

@@ -53,3 +53,47 @@ extension Controller {
         return results
     }
 }
+
+extension Controller {
+    /// ElectLeaders (unclean) on the active controller, for `partitions` (nil: every partition):
+    /// none when the partition has a live leader after the election, else why not
+    /// (`ControllerStateMachine.uncleanElectionRefusal`); nil when this broker is not the controller.
+    func electUncleanLeaders(_ zk: any CoordinationClient, _ partitions: [TopicPartition]?) throws -> [TopicPartition: ErrorCode]? {
+        guard active else { return nil }
+        let wanted = partitions ?? machine.allPartitions
+        var results: [TopicPartition: ErrorCode] = [:]
+        for tp in wanted { if let refusal = machine.uncleanElectionRefusal(tp) { results[tp] = refusal } }
+        try execute(machine.onUncleanElectionRequested(wanted), zk)
+        for tp in wanted where results[tp] == nil {
+            let leader = machine.states[tp]?.leader ?? -1
+            results[tp] = leader >= 0 && machine.liveIds.contains(leader) ? ErrorCode.none : .eligibleLeadersNotAvailable
+        }
+        return results
+    }
+}
+
+extension Controller {
+    /// AlterPartitionReassignments on the active controller: each partition's answer (none when its
+    /// move started, or was cancelled), with a message for refusals; nil when this broker is not the
+    /// controller. See `ControllerStateMachine.onReassignmentsRequested`.
+    func alterPartitionReassignments(_ zk: any CoordinationClient, _ moves: [TopicPartition: [Int32]?],
+                                     allowReplicationFactorChange: Bool) throws -> [TopicPartition: (ErrorCode, String?)]? {
+        guard active else { return nil }
+        var results: [TopicPartition: (ErrorCode, String?)] = [:]
+        for (tp, target) in moves {
+            if let (code, message) = machine.reassignmentRefusal(tp, target: target, allowReplicationFactorChange: allowReplicationFactorChange) {
+                results[tp] = (code, message)
+            } else {
+                results[tp] = (.none, nil)
+            }
+        }
+        try execute(machine.onReassignmentsRequested(moves, allowReplicationFactorChange: allowReplicationFactorChange), zk)
+        return results
+    }
+
+    /// ListPartitionReassignments on the active controller; nil when this broker is not the controller.
+    func partitionReassignments(_ partitions: [TopicPartition]?) -> [TopicPartition: PartitionReassignment]? {
+        guard active else { return nil }
+        return machine.reassignmentsInProgress(partitions)
+    }
+}

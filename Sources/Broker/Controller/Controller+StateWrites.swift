@@ -46,6 +46,14 @@ extension Controller {
                 try carryOut(machine.onTopicDeleted(topic), zk)
             case .deleteMarker(let topic):
                 try? zk.delete(ZkPaths.deleteMarker(topic), expectedVersion: NodeStat.anyVersion)
+            case .writeAssignment(let topic, let assignment, let reassignments):
+                let data = ZkJSON.encode(ZkTopicAssignment(assignment: assignment, reassignments: reassignments))
+                do {
+                    _ = try zk.multi([.check(path: ZkPaths.controllerEpoch, expectedVersion: epochZkVersion),
+                                      .set(path: ZkPaths.topic(topic), data: data, expectedVersion: NodeStat.anyVersion)])
+                } catch CoordinationError.multiFailed(0, _) {
+                    throw ControllerFenced()
+                }
             case .answerControlledShutdown(_, let remaining, let newLeaders):
                 shutdownAnswer = (remaining, newLeaders)
             case .log(.info, let message):

@@ -132,7 +132,7 @@ final class Controller: @unchecked Sendable {
                 states[partition] = .some(nil)
             }
         }
-        machine.onTopicRead(topic, assignment: assignment.assignment, config: config, states: states)
+        machine.onTopicRead(topic, assignment: assignment.assignment, config: config, states: states, reassignments: assignment.reassignments)
     }
 
     // MARK: Watches

@@ -1,5 +1,6 @@
 import Foundation
 import KafkaProtocol
+import Replication
 
 /// Kafka's ZooKeeper layout (ZooKeeper mode, before KRaft), with Kafka's JSON formats, so the tree
 /// reads as an operator of a ZooKeeper-mode Kafka cluster expects.
@@ -76,14 +77,47 @@ public struct ZkControllerNode: Codable, Equatable, Sendable {
 /// `/brokers/topics/T`: the replica assignment.
 public struct ZkTopicAssignment: Codable, Equatable, Sendable {
     public var version: Int = 2
+    /// partition → replicas; while a partition moves, the full set (target, then the leaving replicas).
     public var partitions: [String: [Int32]]
+    /// Partitions being reassigned (Kafka 2.4's layout): the replicas they gain and lose. Absent when none.
+    public var addingReplicas: [String: [Int32]]?
+    public var removingReplicas: [String: [Int32]]?
 
-    public init(assignment: [Int32: [Int32]]) {
-        partitions = Dictionary(uniqueKeysWithValues: assignment.map { (String($0.key), $0.value) })
+    enum CodingKeys: String, CodingKey {
+        case version, partitions
+        case addingReplicas = "adding_replicas"
+        case removingReplicas = "removing_replicas"
     }
 
-    public var assignment: [Int32: [Int32]] {
-        Dictionary(uniqueKeysWithValues: partitions.compactMap { key, value in Int32(key).map { ($0, value) } })
+    public init(assignment: [Int32: [Int32]], reassignments: [Int32: PartitionReassignment] = [:]) {
+        partitions = Dictionary(uniqueKeysWithValues: assignment.map { (String($0.key), $0.value) })
+        if !reassignments.isEmpty {
+            addingReplicas = Dictionary(uniqueKeysWithValues: reassignments.map { (String($0.key), $0.value.adding) })
+            removingReplicas = Dictionary(uniqueKeysWithValues: reassignments.map { (String($0.key), $0.value.removing) })
+        }
+    }
+
+    public var assignment: [Int32: [Int32]] { Self.byPartition(partitions) }
+
+    /// The reassignments recorded in the node: target = full set minus removing (in full-set
+    /// order), original = full set minus adding.
+    public var reassignments: [Int32: PartitionReassignment] {
+        let adding = Self.byPartition(addingReplicas ?? [:])
+        let removing = Self.byPartition(removingReplicas ?? [:])
+        var result: [Int32: PartitionReassignment] = [:]
+        for (partition, replicas) in assignment where !(adding[partition] ?? []).isEmpty || !(removing[partition] ?? []).isEmpty {
+            let gaining = adding[partition] ?? [], losing = removing[partition] ?? []
+            result[partition] = PartitionReassignment(target: replicas.filter { !losing.contains($0) },
+                                                      original: replicas.filter { !gaining.contains($0) })
+        }
+        return result
+    }
+
+    /// Whether any partition is being reassigned.
+    public var isReassigning: Bool { !reassignments.isEmpty }
+
+    private static func byPartition(_ map: [String: [Int32]]) -> [Int32: [Int32]] {
+        Dictionary(uniqueKeysWithValues: map.compactMap { key, value in Int32(key).map { ($0, value) } })
     }
 }
 

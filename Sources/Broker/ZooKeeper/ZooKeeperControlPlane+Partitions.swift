@@ -25,6 +25,11 @@ extension ZooKeeperControlPlane {
                         return TopicOperationResult(name: increase.name, errorCode: .unknownTopicOrPartition, message: "topic '\(increase.name)' does not exist")
                     }
                     let stored = try ZkJSON.decode(ZkTopicAssignment.self, read.data, path: path)
+                    if stored.isReassigning {
+                        // As Kafka: the assignment node holds the moves in flight, which a rewrite would lose.
+                        return TopicOperationResult(name: increase.name, errorCode: .reassignmentInProgress,
+                                                    message: "topic '\(increase.name)' has a partition reassignment in progress; retry when it completes")
+                    }
                     let current = stored.assignment
                     let plan: [Int32: [Int32]]
                     switch TopicValidation.planIncrease(increase, current: current, liveBrokers: live, hosted: hosted, limits: limits) {

@@ -38,3 +38,14 @@ extension TextTable {
         return table
     }
 }
+
+extension TextTable {
+    /// The moves in progress, with kafka-reassign-partitions --list's words: the full replica set,
+    /// the replicas being added and those being removed.
+    public static func reassignments(_ moves: [KafkaAdmin.PartitionMove]) -> TextTable {
+        var table = TextTable(["TOPIC", "PARTITION", "REPLICAS", "ADDING", "REMOVING"])
+        func list(_ ids: [Int32]) -> String { ids.isEmpty ? "-" : ids.map(String.init).joined(separator: ",") }
+        for move in moves { table.add([move.topic, String(move.partition), list(move.replicas), list(move.adding), list(move.removing)]) }
+        return table
+    }
+}

@@ -3,7 +3,7 @@ import Lab
 /// What a word of a command stands for: drives parsing, completion and help alike.
 public enum WordKind: Equatable, Sendable {
     case topic, newTopic, group, transactionalId, directory, playbook, file, watchKind, helpTopic
-    case integer, number, acks, codec, property, none
+    case integer, number, acks, codec, electionType, replicaList, property, none
 }
 
 public struct OptionSpec: Equatable, Sendable {
@@ -44,6 +44,8 @@ extension WordKind {
         case .number: return "X"
         case .acks: return "0|1|all"
         case .codec: return "none|gzip|snappy|lz4|zstd"
+        case .electionType: return "preferred|unclean"
+        case .replicaList: return "ID,ID,..."
         case .property: return "KEY=VALUE"
         case .directory: return "DIR"
         case .topic, .newTopic: return "TOPIC"
@@ -96,9 +98,19 @@ public enum ShellCommands {
                     summary: "Move a partition's log start up (DeleteRecords, as kafka-delete-records).",
                     examples: ["topics delete-records orders --partition 0 --offset 100"]),
         CommandSpec(path: ["topics", "elect-leaders"], positionals: [PositionalSpec(name: "TOPIC", kind: .topic, optional: true)],
-                    options: [option("--partition", .integer, "only this partition")],
-                    summary: "Move leadership back to the preferred replicas (ElectLeaders, as kafka-leader-election).",
-                    examples: ["topics elect-leaders", "topics elect-leaders orders --partition 0"]),
+                    options: [option("--partition", .integer, "only this partition"),
+                              option("--election-type", .electionType, "preferred (default): back to the first replica; unclean: any live replica where no leader lives")],
+                    summary: "Elect partition leaders (ElectLeaders, as kafka-leader-election).",
+                    examples: ["topics elect-leaders", "topics elect-leaders orders --partition 0", "topics elect-leaders orders --election-type unclean"]),
+        CommandSpec(path: ["topics", "reassign"], positionals: [PositionalSpec(name: "TOPIC", kind: .topic)],
+                    options: [option("--partition", .integer, "the partition"),
+                              option("--replicas", .replicaList, "the new replicas, the first preferred"),
+                              flag("--cancel", "cancel the partition's move instead")],
+                    summary: "Move a partition to new replicas (AlterPartitionReassignments, as kafka-reassign-partitions).",
+                    examples: ["topics reassign orders --partition 0 --replicas 2,3,1", "topics reassign orders --partition 0 --cancel"]),
+        CommandSpec(path: ["topics", "reassignments"], positionals: [PositionalSpec(name: "TOPIC", kind: .topic, optional: true)], options: [],
+                    summary: "The partition moves in progress (ListPartitionReassignments, as kafka-reassign-partitions --list).",
+                    examples: ["topics reassignments", "topics reassignments orders"]),
         CommandSpec(path: ["configs", "describe"], positionals: [PositionalSpec(name: "TOPIC", kind: .topic)], options: [],
                     summary: "A topic's configs: value and source (as kafka-configs --describe).", examples: ["configs describe orders"]),
         CommandSpec(path: ["configs", "alter"], positionals: [PositionalSpec(name: "TOPIC", kind: .topic)],

@@ -1,3 +1,4 @@
+import KafkaProtocol
 import Lab
 
 /// One parsed shell line. Faults keep the fault grammar shared with `samsa fault` and playbook steps,
@@ -17,7 +18,10 @@ public enum ShellCommand: Equatable, Sendable {
     case configsAlter(topic: String, set: [Property], delete: [String])
     case clusterDescribe
     case clusterLogDirs(topic: String?)
-    case topicsElectLeaders(topic: String?, partition: Int32?)
+    case topicsElectLeaders(topic: String?, partition: Int32?, type: ElectionType = .preferred)
+    /// `replicas` nil cancels the partition's move.
+    case topicsReassign(topic: String, partition: Int32, replicas: [Int32]?)
+    case topicsReassignments(topic: String?)
     case produce(Produce)
     case consume(Consume)
     case groupsList

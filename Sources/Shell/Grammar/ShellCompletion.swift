@@ -1,3 +1,4 @@
+import KafkaProtocol
 import Lab
 
 /// What the live lab knows, for completion: read from the cluster before each completion.
@@ -91,8 +92,9 @@ public enum ShellCompletion {
         case .helpTopic: return ShellCommands.firstWords
         case .acks: return ["0", "1", "all"]
         case .codec: return ProducerSpec.codecs
+        case .electionType: return ElectionType.allCases.map(\.name)
         case .property: return ["min.insync.replicas=", "unclean.leader.election.enable=", "replica.lag.time.max.ms=", "retention.ms="]
-        case .newTopic, .transactionalId, .integer, .number, .none: return []
+        case .newTopic, .transactionalId, .integer, .number, .replicaList, .none: return []
         }
     }
 

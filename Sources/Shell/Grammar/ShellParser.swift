@@ -87,7 +87,34 @@ public enum ShellParser {
             if partition != nil && a.positional(0) == nil {
                 throw CommandParseError(message: "--partition needs a topic", offset: a.offset(of: "--partition"))
             }
-            return .topicsElectLeaders(topic: a.positional(0), partition: partition)
+            var type = ElectionType.preferred
+            if let name = a.value("--election-type") {
+                guard let named = ElectionType(name: name) else {
+                    throw CommandParseError(message: "--election-type must be preferred or unclean, got '\(name)'", offset: a.offset(of: "--election-type"))
+                }
+                type = named
+            }
+            return .topicsElectLeaders(topic: a.positional(0), partition: partition, type: type)
+        case "topics reassign":
+            guard let partition = try a.integer("--partition", range: 0...100_000) else {
+                throw CommandParseError(message: "topics reassign needs --partition P", offset: a.positionalOffset(0), hint: "usage: \(spec.usage)")
+            }
+            let list = a.value("--replicas")
+            switch (list, a.flag("--cancel")) {
+            case (nil, false):
+                throw CommandParseError(message: "topics reassign needs --replicas or --cancel", offset: a.positionalOffset(0), hint: "usage: \(spec.usage)")
+            case (.some, true):
+                throw CommandParseError(message: "--replicas and --cancel exclude each other", offset: a.offset(of: "--replicas"))
+            case (let list?, false):
+                do {
+                    return .topicsReassign(topic: a.positional(0)!, partition: Int32(partition), replicas: try ReplicaList.parse(list))
+                } catch {
+                    throw CommandParseError(message: "--replicas: \(error)", offset: a.offset(of: "--replicas"))
+                }
+            case (nil, true):
+                return .topicsReassign(topic: a.positional(0)!, partition: Int32(partition), replicas: nil)
+            }
+        case "topics reassignments": return .topicsReassignments(topic: a.positional(0))
         case "produce":
             var produce = ShellCommand.Produce(topic: a.positional(0)!)
             produce.count = try a.integer("--count", range: 1...10_000_000)

@@ -49,7 +49,7 @@ extension ShellSession {
         say(TextTable.logDirs(replicas).render())
     }
 
-    func topicsElectLeaders(_ topic: String?, partition: Int32?) async throws {
+    func topicsElectLeaders(_ topic: String?, partition: Int32?, type: ElectionType) async throws {
         let lab = try requireLab()
         var wanted: [TopicPartition]?
         if let topic {
@@ -63,7 +63,23 @@ extension ShellSession {
                 wanted = info.partitions.map(\.topicPartition)
             }
         }
-        let results = try await KafkaAdmin(cluster: lab.client).electPreferredLeaders(wanted)
+        let results = try await KafkaAdmin(cluster: lab.client).electLeaders(wanted, type: type)
         say(TextTable.electionResults(results).render())
+    }
+
+    func topicsReassign(_ topic: String, partition: Int32, replicas: [Int32]?) async throws {
+        let lab = try requireLab()
+        try await KafkaAdmin(cluster: lab.client).reassignPartition(TopicPartition(topic, partition), replicas: replicas)
+        if let replicas {
+            say("reassignment of \(topic)/\(partition) to replicas \(replicas.map(String.init).joined(separator: ",")) started")
+        } else {
+            say("reassignment of \(topic)/\(partition) cancelled")
+        }
+    }
+
+    func topicsReassignments(_ topic: String?) async throws {
+        let lab = try requireLab()
+        let moves = try await KafkaAdmin(cluster: lab.client).partitionReassignments(nil).filter { move in topic.map { move.topic == $0 } ?? true }
+        say(TextTable.reassignments(moves).render())
     }
 }
