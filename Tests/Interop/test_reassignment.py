@@ -33,7 +33,7 @@ def test_an_unclean_election_on_request_gives_an_offline_partition_a_live_out_of
     lab.kill9(leader)
     lab.restart(follower)
     lab.wait_for(lambda: len(lab.admin().list_topics(timeout=5).brokers) == 2, 30, "the follower back")
-    assert lab.partition(topic).leader == -1, "offline: its only ISR member is down"
+    lab.wait_for(lambda: lab.partition(topic).leader == -1, 30, "offline: its only ISR member is down")
 
     admin = AdminClient({"bootstrap.servers": lab.bootstrap})
     # A preferred election cannot help; an unclean one can.
@@ -133,6 +133,7 @@ def test_a_partition_moves_while_a_producer_writes_and_keeps_every_acknowledged_
     assert set(producer.acked) <= set(read_partition(lab.bootstrap, topic, idle=1.0)), "an acknowledged record is missing on the kept replica"
 
     # The CLI's own refusals and its cancellation answer, against the controller.
+    lab.wait_for(lambda: lab.controller() in (leader, kept), 30, "a live controller")
     result = samsa("topics", "reassign", topic, "--partition", "0", "--cancel", "-b", lab.bootstrap)
     assert result.returncode != 0 and "NO_REASSIGNMENT_IN_PROGRESS" in result.stderr, result.stderr
     result = samsa("topics", "reassign", topic, "--partition", "0", "--replicas", f"{kept},9", "-b", lab.bootstrap)
