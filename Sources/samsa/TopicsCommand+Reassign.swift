@@ -8,8 +8,8 @@ extension TopicsCommand {
         static let configuration = CommandConfiguration(
             abstract: "Move a partition to new replicas, or cancel its move (AlterPartitionReassignments, as kafka-reassign-partitions --execute / --cancel).",
             discussion: """
-                The controller adds the new replicas, waits until they are in sync, moves leadership if the leader \\
-                leaves, then removes and deletes the old ones. The command returns once the move has started: \\
+                The controller adds the new replicas, waits until they are in sync, moves leadership if the leader \
+                leaves, then removes and deletes the old ones. The command returns once the move has started: \
                 `samsa topics reassignments` lists the moves in progress.
                 """)
         @OptionGroup var client: ClientOptions
