@@ -22,6 +22,8 @@ public struct Benchmarks: Sendable {
     /// The scale benchmark's idle windows and their length (`--idle-windows`, `--idle-seconds`).
     let idleWindows: Int
     let idleWindowSeconds: Double
+    /// Broker properties the scale benchmark's labs start with (`--broker-config`).
+    let brokerConfig: [String]
     let progress: @Sendable (String) -> Void
 
     public static let defaultProducers = [1, 4]
@@ -29,7 +31,7 @@ public struct Benchmarks: Sendable {
 
     public init(samsa: String, workDirectory: String, quick: Bool, producers: [Int] = Benchmarks.defaultProducers, consumers: Int = 1,
                 partitions: [Int] = Benchmarks.defaultPartitions, idleWindows: Int = 3, idleWindowSeconds: Double = 20,
-                progress: @escaping @Sendable (String) -> Void) {
+                brokerConfig: [String] = [], progress: @escaping @Sendable (String) -> Void) {
         self.samsa = samsa
         self.workDirectory = workDirectory
         self.quick = quick
@@ -38,6 +40,7 @@ public struct Benchmarks: Sendable {
         self.partitions = partitions
         self.idleWindows = idleWindows
         self.idleWindowSeconds = idleWindowSeconds
+        self.brokerConfig = brokerConfig
         self.progress = progress
     }
 
@@ -344,12 +347,24 @@ public struct Benchmarks: Sendable {
         let prefix = partitions == 1000 || self.partitions.count == 1 || quick ? "scale." : "scale.p\(partitions)."
         // The lab's observers sample every partition of every broker each 200 ms by default; here they
         // sample at the start only (every 10 minutes), so the figure is the brokers' own idle cost.
-        try withProcess(BenchProcess.lab(samsa: samsa, brokers: 3, directory: directory("scale"), options: ["--observer-interval-ms", "600000"])) { lab in
-            progress("scale: creating \(partitions) partitions")
-            let answer = try BenchClient.run("create", bootstrap: lab.bootstrap, topic: "bench-scale",
-                                             ["--partitions", String(partitions), "--replication", "3"], timeoutSeconds: 900)
-            let created = answer["seconds"] as? Double ?? .nan
-            let inSync = answer["isr_seconds"] as? Double ?? .nan
+        try withProcess(BenchProcess.lab(samsa: samsa, brokers: 3, directory: directory("scale"), config: brokerConfig,
+                                         options: ["--observer-interval-ms", "600000"])) { lab in
+            // Topics of at most 2,500 partitions (a topic may have at most samsa.max.partitions.per.topic,
+            // 4,096 by default), created one after the other; the times add up.
+            var created = 0.0
+            var inSync = 0.0
+            var remaining = partitions
+            var topic = 0
+            while remaining > 0 {
+                let size = min(remaining, 2_500)
+                topic += 1
+                progress("scale: creating \(size) partitions (topic \(topic), \(partitions) in all)")
+                let answer = try BenchClient.run("create", bootstrap: lab.bootstrap, topic: "bench-scale-\(topic)",
+                                                 ["--partitions", String(size), "--replication", "3"], timeoutSeconds: 900)
+                created += answer["seconds"] as? Double ?? .nan
+                inSync += answer["isr_seconds"] as? Double ?? .nan
+                remaining -= size
+            }
             result.figures[prefix + "create_s"] = created
             result.figures[prefix + "isr_s"] = inSync
             Thread.sleep(forTimeInterval: quick ? 1 : 10)
@@ -359,13 +374,16 @@ public struct Benchmarks: Sendable {
             for window in 1...windows {
                 let before = pids.map { ProcStats.cpuSeconds($0) ?? 0 }
                 let machineBefore = ProcStats.MachineTicks.now()
+                let started = Date()
                 progress("scale: \(partitions) partitions, idle window \(window) of \(windows) (\(Int(windowSeconds)) s)")
                 Thread.sleep(forTimeInterval: windowSeconds)
+                // The window as it was (a sleep on a busy machine may overrun a little).
+                let elapsed = Date().timeIntervalSince(started)
                 if let machineBefore, let machineAfter = ProcStats.MachineTicks.now() {
                     steals.append(machineBefore.stealPercent(until: machineAfter))
                 }
                 for (index, pid) in pids.enumerated() {
-                    samples[index].append(((ProcStats.cpuSeconds(pid) ?? 0) - before[index]) / windowSeconds * 100)
+                    samples[index].append(((ProcStats.cpuSeconds(pid) ?? 0) - before[index]) / elapsed * 100)
                 }
             }
             for (index, pid) in pids.enumerated() {
@@ -378,10 +396,9 @@ public struct Benchmarks: Sendable {
                 result.figures[prefix + "broker\(index + 1).idle_cpu_max_percent"] = sorted.last!
                 result.figures[prefix + "broker\(index + 1).rss_mib"] = rss
             }
-            if let steal = steals.max() {
-                result.figures[prefix + "cpu_steal_percent"] = steal
-                result.notes.append("\(partitions) partitions: created with every leader elected in \(format(created, 2)) s, every replica in sync in \(format(inSync, 2)) s; CPU time stolen by the hypervisor while idle: at most \(format(steal, 1)) %")
-            }
+            let steal = steals.max() ?? .nan
+            result.figures[prefix + "cpu_steal_percent"] = steal
+            result.notes.append("\(partitions) partitions: created with every leader elected in \(format(created, 2)) s, every replica in sync in \(format(inSync, 2)) s; CPU time stolen by the hypervisor while idle: at most \(format(steal, 1)) %")
         }
     }
 

@@ -28,6 +28,8 @@ struct BenchCommand: AsyncParsableCommand {
     var idleWindows = 3
     @Option(name: .long, help: "scale: length of each idle window in seconds (CPU is counted in 10 ms ticks).")
     var idleSeconds = 20
+    @Option(name: .long, help: "scale: a broker property KEY=VALUE its labs start with (repeatable), e.g. to measure a behaviour switched off.")
+    var brokerConfig: [String] = []
 
     /// `--partitions` as counts: each a whole number from 1 to 20,000.
     func partitionCounts() throws -> [Int] {
@@ -56,6 +58,9 @@ struct BenchCommand: AsyncParsableCommand {
         _ = try partitionCounts()
         guard (1...20).contains(idleWindows) else { throw ValidationError("--idle-windows takes 1 to 20, not \(idleWindows)") }
         guard (1...600).contains(idleSeconds) else { throw ValidationError("--idle-seconds takes 1 to 600, not \(idleSeconds)") }
+        for line in brokerConfig where !line.contains("=") || line.hasPrefix("=") {
+            throw ValidationError("--broker-config takes KEY=VALUE, not '\(line)'")
+        }
         if let samsa, !FileManager.default.isExecutableFile(atPath: samsa) { throw ValidationError("--samsa: no executable at \(samsa)") }
         guard (1...6).contains(consumers) else { throw ValidationError("--consumers takes 1 to 6 (the benchmark topics have 6 partitions), not \(consumers)") }
     }
@@ -69,7 +74,7 @@ struct BenchCommand: AsyncParsableCommand {
         let started = Date()
         let benchmarks = Benchmarks(samsa: samsa ?? samsaExecutablePath(), workDirectory: work, quick: quick, producers: try producerCounts(),
                                     consumers: consumers, partitions: try partitionCounts(), idleWindows: idleWindows,
-                                    idleWindowSeconds: Double(idleSeconds)) { message in
+                                    idleWindowSeconds: Double(idleSeconds), brokerConfig: brokerConfig) { message in
             StandardStreams.writeError(String(format: "bench %6.1fs: %@\n", Date().timeIntervalSince(started), message))
         }
         if !json { print("machine: \(BenchMachine.summary)\n") }
