@@ -124,6 +124,12 @@ public let brokerPropertyDefinitions: [PropertyDefinition] = [
           "Most partitions one topic may have; CreateTopics asking for more answers INVALID_PARTITIONS."),
     .init("samsa.max.partitions.per.broker", .int(positiveInt32), "10000",
           "Most partition replicas one broker may host, all topics counted; a topic that would exceed it on any broker gets POLICY_VIOLATION."),
+    // Both switch an idle-cost saving of issue 18 off, to measure it against the behaviour before
+    // with the same binary (`samsa bench scale --broker-config`); replication is correct either way.
+    .init("samsa.replica.fetch.rescan.interval.ms", .int(0...Int64(Int32.max)), "5000",
+          "How often a follower's fetcher looks at every partition it follows, not only those it appended to, truncated, added or delayed (0: every fetch, as before)."),
+    .init("samsa.fetch.session.keep.waiters", .bool, "true",
+          "Whether a follower's fetch session keeps its partition waiters between long polls (false: one waiter per partition per poll, as before)."),
     .init("samsa.metrics.port", .int(0...65535), nil, "Port of the Prometheus text endpoint on the listener's host; unset disables it."),
     .init("samsa.event.log", .string, nil, "Path of the JSONL event log; defaults to <log dir>/events.jsonl."),
     .init("samsa.peer.addresses", .peerAddresses, "", "How this broker reaches each peer, overriding their registered addresses."),

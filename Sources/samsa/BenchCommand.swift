@@ -22,6 +22,23 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "consume: consumer processes reading each case back, the partitions shared among them.") var consumers = 1
     @Option(name: .long, help: "The samsa binary whose brokers and labs are measured (default: this one), to compare two builds with the same benchmarks.")
     var samsa: String?
+    @Option(name: .long, help: "scale: partition counts to measure, comma-separated, each on a fresh lab (e.g. 1000,5000).")
+    var partitions: String = Benchmarks.defaultPartitions.map(String.init).joined(separator: ",")
+    @Option(name: .long, help: "scale: consecutive idle windows per partition count (their median, min and max are reported).")
+    var idleWindows = 3
+    @Option(name: .long, help: "scale: length of each idle window in seconds (CPU is counted in 10 ms ticks).")
+    var idleSeconds = 20
+    @Option(name: .long, help: "scale: a broker property KEY=VALUE its labs start with (repeatable), e.g. to measure a behaviour switched off.")
+    var brokerConfig: [String] = []
+
+    /// `--partitions` as counts: each a whole number from 1 to 20,000.
+    func partitionCounts() throws -> [Int] {
+        let counts = partitions.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.allSatisfy({ $0.map { (1...20_000).contains($0) } ?? false }) else {
+            throw ValidationError("--partitions takes partition counts from 1 to 20000 separated by commas (e.g. 1000,5000), not '\(partitions)'")
+        }
+        return counts.map { $0! }
+    }
 
     /// `--producers` as counts: each a whole number from 1 to 64.
     func producerCounts() throws -> [Int] {
@@ -38,6 +55,12 @@ struct BenchCommand: AsyncParsableCommand {
         }
         guard !names.isEmpty else { throw ValidationError("name a benchmark: \(Benchmarks.names.joined(separator: ", ")), all") }
         _ = try producerCounts()
+        _ = try partitionCounts()
+        guard (1...20).contains(idleWindows) else { throw ValidationError("--idle-windows takes 1 to 20, not \(idleWindows)") }
+        guard (1...600).contains(idleSeconds) else { throw ValidationError("--idle-seconds takes 1 to 600, not \(idleSeconds)") }
+        for line in brokerConfig where !line.contains("=") || line.hasPrefix("=") {
+            throw ValidationError("--broker-config takes KEY=VALUE, not '\(line)'")
+        }
         if let samsa, !FileManager.default.isExecutableFile(atPath: samsa) { throw ValidationError("--samsa: no executable at \(samsa)") }
         guard (1...6).contains(consumers) else { throw ValidationError("--consumers takes 1 to 6 (the benchmark topics have 6 partitions), not \(consumers)") }
     }
@@ -50,7 +73,8 @@ struct BenchCommand: AsyncParsableCommand {
         let json = self.json
         let started = Date()
         let benchmarks = Benchmarks(samsa: samsa ?? samsaExecutablePath(), workDirectory: work, quick: quick, producers: try producerCounts(),
-                                    consumers: consumers) { message in
+                                    consumers: consumers, partitions: try partitionCounts(), idleWindows: idleWindows,
+                                    idleWindowSeconds: Double(idleSeconds), brokerConfig: brokerConfig) { message in
             StandardStreams.writeError(String(format: "bench %6.1fs: %@\n", Date().timeIntervalSince(started), message))
         }
         if !json { print("machine: \(BenchMachine.summary)\n") }

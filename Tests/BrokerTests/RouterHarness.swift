@@ -15,15 +15,16 @@ struct RouterHarness {
     var loop: any EventLoop
     var group: MultiThreadedEventLoopGroup
 
-    /// `properties` are added to `broker.id=1` and the log directory under `directory`.
-    static func make(directory: String, topicPartition: TopicPartition, properties: String = "") throws -> RouterHarness {
+    /// `properties` are added to `broker.id=1` and the log directory under `directory`; `replicas`
+    /// are the partition's replicas (broker 1, the leader, alone in the ISR).
+    static func make(directory: String, topicPartition: TopicPartition, properties: String = "", replicas: [Int32] = [1]) throws -> RouterHarness {
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         let config = try BrokerConfig(file: try PropertiesFile.parse("broker.id=1\nlog.dirs=\(directory)/data\n" + properties, source: "test"))
         let logger = Logger(label: "test")
         let events = try EventLog(path: "\(directory)/events.jsonl", brokerId: 1)
         let metrics = BrokerMetrics()
         let manager = try ReplicaManager(config: config, logger: logger, events: events, metrics: metrics)
-        manager.applyLeadership([PartitionLeadership(topicPartition: topicPartition, leader: 1, leaderEpoch: 1, isr: [1], replicas: [1],
+        manager.applyLeadership([PartitionLeadership(topicPartition: topicPartition, leader: 1, leaderEpoch: 1, isr: [1], replicas: replicas,
                                                      controllerEpoch: 1, stateVersion: 0)], topicConfigs: [:])
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()

@@ -44,7 +44,10 @@ def test_every_benchmark_runs_at_a_tiny_size_and_prints_json(tmp_path):
 def test_bad_client_counts_are_refused():
     for arguments, message in [(["--producers", "0"], "--producers takes producer counts from 1 to 64"),
                                (["--producers", "1,x"], "--producers takes producer counts from 1 to 64"),
-                               (["--consumers", "7"], "--consumers takes 1 to 6")]:
+                               (["--consumers", "7"], "--consumers takes 1 to 6"),
+                               (["--partitions", "1000,0"], "--partitions takes partition counts from 1 to 20000"),
+                               (["--idle-windows", "0"], "--idle-windows takes 1 to 20"),
+                               (["--broker-config", "no-value"], "--broker-config takes KEY=VALUE, not 'no-value'")]:
         result = subprocess.run([SAMSA, "bench", "consume", *arguments], capture_output=True, text=True, timeout=60)
         assert result.returncode != 0
         assert message in result.stderr, result.stderr

@@ -17,13 +17,14 @@ extension RequestRouter {
             return context.eventLoop.makeSucceededFuture(FetchResponse(errorCode: resolution.errorCode.rawValue, responses: []))
         }
         let sessions = fetchSessions
-        return fetch(effective, context).map { response in
+        let waiters = sessions.waiters(for: resolution, replicaId: request.replicaId)
+        return fetch(effective, context, sessionWaiters: waiters).map { response in
             guard let response = response as? FetchResponse else { return response }
             return sessions.answer(response, for: resolution)
         }
     }
 
-    private func fetch(_ request: FetchRequest, _ context: RequestContext) -> EventLoopFuture<any KafkaMessage> {
+    private func fetch(_ request: FetchRequest, _ context: RequestContext, sessionWaiters: FetchSessionWaiters? = nil) -> EventLoopFuture<any KafkaMessage> {
         let version = context.version
         let partitions = request.maxWaitMs <= 0 ? [] : request.topics.flatMap { topic in
             topic.partitions.compactMap { broker.replicaManager.partition(TopicPartition(topic.topic, $0.partition)) }
@@ -37,8 +38,8 @@ extension RequestRouter {
         // The waiters are registered before the first read, so a change after it always wakes the
         // fetch and the read need not be repeated. Only the first read records where a follower is.
         let recorded = NIOLockedValueBox(false)
-        return DelayedFetch.wait(on: partitions, timeoutMs: Int64(request.maxWaitMs), eventLoop: context.eventLoop,
-                                 storage: storage) { [self] in
+        return DelayedFetch.wait(on: partitions, sessionWaiters: sessionWaiters, timeoutMs: Int64(request.maxWaitMs),
+                                 eventLoop: context.eventLoop, storage: storage) { [self] in
             let first = recorded.withLockedValue { recorded in
                 defer { recorded = true }
                 return !recorded
@@ -96,13 +97,16 @@ extension RequestRouter {
 /// answer from whatever is there — unless no partition changed since the last attempt, whose
 /// answer is then still true and is sent as it is (an idle follower's fetch of a thousand
 /// partitions reads them once, not twice). `attempt` and `final` read the logs, so they run on the
-/// storage threads; only the timer lives on the event loop.
+/// storage threads; only the timer lives on the event loop. A follower's session fetch waits on
+/// the session's kept waiters (`FetchSessionWaiters`) instead of registering its own.
 ///
 /// Owner: `state` (lock-guarded); `attempt` and `final` run outside the lock.
 final class DelayedFetch: Sendable {
     private struct State {
         var completed = false
         var waiters: [(Partition, Int)] = []
+        /// The session's kept waiters and this fetch's place among them.
+        var sessionWait: (waiters: FetchSessionWaiters, id: Int)?
         var timeout: Scheduled<Void>?
         var checking = false
         var recheck = false
@@ -124,23 +128,37 @@ final class DelayedFetch: Sendable {
         self.final = final
     }
 
-    /// Registers on every partition, then makes the first attempt.
-    static func wait(on partitions: [Partition], timeoutMs: Int64, eventLoop: any EventLoop, storage: StorageIO,
+    /// Registers on every partition (or on the session's kept waiters), then makes the first attempt.
+    static func wait(on partitions: [Partition], sessionWaiters: FetchSessionWaiters? = nil, timeoutMs: Int64, eventLoop: any EventLoop, storage: StorageIO,
                      attempt: @escaping @Sendable () -> (response: FetchResponse, enough: Bool),
                      final: @escaping @Sendable () -> FetchResponse) -> EventLoopFuture<any KafkaMessage> {
         let promise = eventLoop.makePromise(of: (any KafkaMessage).self)
         let operation = DelayedFetch(promise: promise, attempt: attempt, final: final)
-        let waiters = partitions.map { partition in
-            (partition, partition.addWaiter { [weak operation] in
-                guard let operation else { return }
-                operation.state.withLockedValue { $0.changes += 1 }
-                storage.execute { operation.wake() }
-            })
+        let changed: @Sendable () -> Void = { [weak operation] in
+            guard let operation else { return }
+            operation.state.withLockedValue { $0.changes += 1 }
+            storage.execute { operation.wake() }
+        }
+        var waiters: [(Partition, Int)] = []
+        var sessionWait: (waiters: FetchSessionWaiters, id: Int)?
+        if let sessionWaiters {
+            sessionWaiters.watch(partitions)
+            sessionWait = (sessionWaiters, sessionWaiters.wait(changed))
+        } else {
+            waiters = partitions.map { partition in (partition, partition.addWaiter(changed)) }
         }
         let timeout = eventLoop.scheduleTask(in: .milliseconds(timeoutMs)) { storage.execute { operation.expire() } }
-        operation.state.withLockedValue {
-            $0.waiters = waiters
-            $0.timeout = timeout
+        // A change may complete the fetch before its registrations are stored: then they are undone here.
+        let completedAlready = operation.state.withLockedValue { state -> Bool in
+            state.waiters = waiters
+            state.sessionWait = sessionWait
+            state.timeout = timeout
+            return state.completed
+        }
+        if completedAlready {
+            timeout.cancel()
+            for (partition, id) in waiters { partition.removeWaiter(id) }
+            if let (waiters, id) = sessionWait { waiters.stopWaiting(id) }
         }
         storage.execute { operation.wake() }
         return promise.futureResult
@@ -181,14 +199,15 @@ final class DelayedFetch: Sendable {
     }
 
     private func complete(with response: FetchResponse) {
-        let cleanup = state.withLockedValue { state -> (waiters: [(Partition, Int)], timeout: Scheduled<Void>?)? in
+        let cleanup = state.withLockedValue { state -> (waiters: [(Partition, Int)], sessionWait: (waiters: FetchSessionWaiters, id: Int)?, timeout: Scheduled<Void>?)? in
             guard !state.completed else { return nil }
             state.completed = true
-            return (state.waiters, state.timeout)
+            return (state.waiters, state.sessionWait, state.timeout)
         }
         guard let cleanup else { return }
         cleanup.timeout?.cancel()
         for (partition, id) in cleanup.waiters { partition.removeWaiter(id) }
+        if let (waiters, id) = cleanup.sessionWait { waiters.stopWaiting(id) }
         promise.succeed(response)
     }
 }

@@ -31,7 +31,8 @@ public final class RequestRouter: Sendable {
     init(broker: BrokerServices, logger: Logger) {
         self.broker = broker
         self.logger = logger
-        fetchSessions = FetchSessions(maxSlots: broker.config.maxIncrementalFetchSessionCacheSlots)
+        fetchSessions = FetchSessions(maxSlots: broker.config.maxIncrementalFetchSessionCacheSlots,
+                                      keepsWaiters: broker.config.fetchSessionKeepsWaiters)
     }
 
     func handle(frame: ByteBuffer, connection: ConnectionInfo, eventLoop: any EventLoop) -> EventLoopFuture<RequestOutcome> {

@@ -49,6 +49,8 @@ public struct BrokerConfig: Sendable {
     public var replicaFetchResponseMaxBytes: Int32 { Int32(int("replica.fetch.response.max.bytes")) }
     public var replicaFetchBackoffMs: Int64 { int("replica.fetch.backoff.ms") }
     public var maxIncrementalFetchSessionCacheSlots: Int { Int(int("max.incremental.fetch.session.cache.slots")) }
+    public var replicaFetchRescanIntervalMs: Int64 { int("samsa.replica.fetch.rescan.interval.ms") }
+    public var fetchSessionKeepsWaiters: Bool { bool("samsa.fetch.session.keep.waiters") }
     public var replicaSocketTimeoutMs: Int64 { int("replica.socket.timeout.ms") }
     public var highWatermarkCheckpointIntervalMs: Int64 { int("replica.high.watermark.checkpoint.interval.ms") }
     public var controllerSocketTimeoutMs: Int64 { int("controller.socket.timeout.ms") }

@@ -375,6 +375,9 @@ public final class Partition: @unchecked Sendable {
         lock.withLock { _ = waiters.removeValue(forKey: id) }
     }
 
+    /// Waiters registered now (for tests).
+    var waiterCount: Int { lock.withLock { waiters.count } }
+
     func wakeWaiters() {
         let callbacks = lock.withLock { Array(waiters.values) }
         for callback in callbacks { callback() }

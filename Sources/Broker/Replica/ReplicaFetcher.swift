@@ -23,8 +23,14 @@ public struct FetchSource: Sendable, Equatable, Hashable {
 /// follower's fetch is a few dozen bytes whatever the partition count, and the leader answers only
 /// partitions with news. A session error or a failed exchange starts over with a full fetch.
 ///
-/// Owner: `state` (lock-guarded) holds the partition set; the loop task is the only one that talks
-/// to the leader, and owns the session.
+/// Nor does an idle round look at every partition: the loop keeps each partition's last request
+/// (`FetchTargets`) and looks again only at the partitions marked changed — added, removed,
+/// truncated, delayed, or named in the leader's last answer (an append, a new HW or log start) —
+/// plus all of them every `samsa.replica.fetch.rescan.interval.ms` (5 s), which bounds how long a change made elsewhere (a
+/// log start moved by local retention) waits to reach the leader.
+///
+/// Owner: `state` (lock-guarded) holds the partition set and the changed marks; the loop task is
+/// the only one that talks to the leader, and owns the session and the targets.
 final class ReplicaFetcher: Sendable {
     struct PartitionFetchState: Sendable, Equatable {
         var leaderEpoch: Int32
@@ -38,6 +44,10 @@ final class ReplicaFetcher: Sendable {
 
     struct State {
         var partitions: [TopicPartition: PartitionFetchState] = [:]
+        /// Partitions whose request the loop must work out again before its next fetch.
+        var changed: Set<TopicPartition> = []
+        /// Set when every partition is to be looked at again (after a failed exchange).
+        var rescanAll = true
         var stopped = false
         var wake: CheckedContinuation<Void, Never>?
     }
@@ -71,6 +81,7 @@ final class ReplicaFetcher: Sendable {
             // Seeded bug skip-truncation.v2: fetching starts at the LEO without OffsetForLeaderEpoch.
             let truncate = !config.seededBugs.contains(.skipTruncationV2)
             state.partitions[tp] = PartitionFetchState(leaderEpoch: leaderEpoch, truncationEpoch: nil, needsTruncation: truncate)
+            state.changed.insert(tp)
             defer { state.wake = nil }
             return state.wake
         }
@@ -78,7 +89,10 @@ final class ReplicaFetcher: Sendable {
     }
 
     func remove(_ tp: TopicPartition) {
-        state.withLockedValue { _ = $0.partitions.removeValue(forKey: tp) }
+        state.withLockedValue {
+            _ = $0.partitions.removeValue(forKey: tp)
+            $0.changed.insert(tp)
+        }
     }
 
     var isEmpty: Bool { state.withLockedValue { $0.partitions.isEmpty } }
@@ -104,6 +118,7 @@ final class ReplicaFetcher: Sendable {
     private func run() async {
         var connection: KafkaConnection?
         var session = FetchSessionBuilder()
+        var targets = FetchTargets<Partition>()
         while !stopped {
             if state.withLockedValue({ $0.partitions.isEmpty }) {
                 await waitForWork()
@@ -117,7 +132,7 @@ final class ReplicaFetcher: Sendable {
                                                                    requestTimeoutMs: config.replicaSocketTimeoutMs)
                 }
                 try await truncatePending(connection!)
-                let fetched = try await fetchOnce(connection!, session: &session)
+                let fetched = try await fetchOnce(connection!, session: &session, targets: &targets)
                 if !fetched { try await Task.sleep(for: .milliseconds(max(10, config.replicaFetchBackoffMs))) }
             } catch is CancellationError {
                 break
@@ -128,6 +143,7 @@ final class ReplicaFetcher: Sendable {
                 connection?.close()
                 connection = nil
                 session.failed()
+                state.withLockedValue { $0.rescanAll = true }
                 try? await Task.sleep(for: .milliseconds(max(10, config.replicaFetchBackoffMs)))
             }
         }
@@ -184,7 +200,10 @@ final class ReplicaFetcher: Sendable {
                         finishTruncation(tp)
                     case .truncateAndAskAgain(let offset, let epoch):
                         try await truncate(partition, to: offset, reason: "diverged before epoch \(asked); asking about epoch \(epoch)")
-                        state.withLockedValue { $0.partitions[tp]?.truncationEpoch = epoch }
+                        state.withLockedValue {
+                            $0.partitions[tp]?.truncationEpoch = epoch
+                            $0.changed.insert(tp)
+                        }
                     }
                 }
             }
@@ -206,32 +225,65 @@ final class ReplicaFetcher: Sendable {
         state.withLockedValue {
             $0.partitions[tp]?.needsTruncation = false
             $0.partitions[tp]?.truncationEpoch = nil
+            $0.changed.insert(tp)
         }
     }
 
     private func delay(_ tp: TopicPartition, because reason: String) {
         let until = BrokerClock.monotonicMs() + max(10, config.replicaFetchBackoffMs)
-        state.withLockedValue { $0.partitions[tp]?.delayedUntilMs = until }
+        state.withLockedValue {
+            $0.partitions[tp]?.delayedUntilMs = until
+            $0.changed.insert(tp)
+        }
         logger.debug("fetch of \(tp) from \(source.brokerId) delayed: \(reason)")
+    }
+
+    private func markForTruncation(_ tp: TopicPartition) {
+        state.withLockedValue {
+            $0.partitions[tp]?.needsTruncation = true
+            $0.changed.insert(tp)
+        }
+    }
+
+    /// Brings `targets` up to date with the partitions marked changed (or with all of them when a
+    /// rescan is due). A partition is fetchable when it needs no truncation, is not delayed, and this
+    /// broker still follows `source` at its epoch; delayed ones stay marked until their time comes.
+    private func refresh(_ targets: inout FetchTargets<Partition>, nowMs: Int64) {
+        let (looks, rescan) = state.withLockedValue { state -> ([(TopicPartition, PartitionFetchState?)], Bool) in
+            let rescan = state.rescanAll || nowMs >= targets.nextRescanMs
+            let keys = rescan ? Set(state.partitions.keys).union(targets.partitions) : state.changed
+            state.rescanAll = false
+            state.changed = []
+            return (keys.map { ($0, state.partitions[$0]) }, rescan)
+        }
+        if rescan { targets.nextRescanMs = nowMs + config.replicaFetchRescanIntervalMs }
+        var stillDelayed: [TopicPartition] = []
+        let maxBytes = config.replicaFetchMaxBytes
+        for (tp, fetchState) in looks {
+            guard let fetchState, !fetchState.needsTruncation else { targets.remove(tp); continue }
+            if fetchState.delayedUntilMs > nowMs {
+                targets.remove(tp)
+                stillDelayed.append(tp)
+                continue
+            }
+            guard let partition = replicaManager.partition(tp),
+                  let position = partition.followerFetchPosition(leader: source.brokerId, epoch: fetchState.leaderEpoch) else {
+                targets.remove(tp)
+                continue
+            }
+            targets.set(tp, handle: partition, leaderEpoch: fetchState.leaderEpoch,
+                        request: FetchPartitionRequest(fetchOffset: position.logEndOffset, logStartOffset: position.logStartOffset,
+                                                       maxBytes: maxBytes, currentLeaderEpoch: fetchState.leaderEpoch))
+        }
+        if !stillDelayed.isEmpty { state.withLockedValue { $0.changed.formUnion(stillDelayed) } }
     }
 
     /// One fetch round. Returns false when nothing was fetchable (all delayed) or the leader
     /// refused the request as a whole.
-    private func fetchOnce(_ connection: KafkaConnection, session: inout FetchSessionBuilder) async throws -> Bool {
-        let now = BrokerClock.monotonicMs()
-        let ready = state.withLockedValue { $0.partitions.filter { !$0.value.needsTruncation && $0.value.delayedUntilMs <= now } }
-        var wanted: [TopicPartition: (Partition, Int32, Int64)] = [:]
-        var requests: [TopicPartition: FetchPartitionRequest] = [:]
-        let maxBytes = config.replicaFetchMaxBytes
-        for (tp, fetchState) in ready {
-            guard let partition = replicaManager.partition(tp),
-                  let position = partition.followerFetchPosition(leader: source.brokerId, epoch: fetchState.leaderEpoch) else { continue }
-            wanted[tp] = (partition, fetchState.leaderEpoch, position.logEndOffset)
-            requests[tp] = FetchPartitionRequest(fetchOffset: position.logEndOffset, logStartOffset: position.logStartOffset,
-                                                 maxBytes: maxBytes, currentLeaderEpoch: fetchState.leaderEpoch)
-        }
-        guard !wanted.isEmpty else { return false }
-        let plan = session.plan(requests)
+    private func fetchOnce(_ connection: KafkaConnection, session: inout FetchSessionBuilder, targets: inout FetchTargets<Partition>) async throws -> Bool {
+        refresh(&targets, nowMs: BrokerClock.monotonicMs())
+        guard !targets.requests.isEmpty else { return false }
+        let plan = session.plan(targets.requests)
         let named = Dictionary(grouping: plan.partitions.keys, by: \.topic)
         let forgotten = Dictionary(grouping: plan.forgotten, by: \.topic)
         let request = FetchRequest(replicaId: brokerId, maxWaitMs: config.replicaFetchWaitMaxMs, minBytes: config.replicaFetchMinBytes,
@@ -257,18 +309,23 @@ final class ReplicaFetcher: Sendable {
             return response.errorCode == ErrorCode.fetchSessionIdNotFound.rawValue
                 || response.errorCode == ErrorCode.invalidFetchSessionEpoch.rawValue
         }
+        // Every partition answered may have a new LEO or log start: look at it again next round.
+        let answered = response.responses.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0.partitionIndex) } }
+        if !answered.isEmpty { state.withLockedValue { $0.changed.formUnion(answered) } }
         // The appends and truncations write segment files: a storage thread waits for the disk, not
         // one of the few threads that run every task of the broker.
+        let wanted = targets.fetched
         try await replicaManager.storage.run { [self, wanted] in try apply(response, wanted: wanted) }
         return true
     }
 
     /// Appends each partition's answer to its log, or truncates it, or backs off. Runs on a storage thread.
-    private func apply(_ response: FetchResponse, wanted: [TopicPartition: (Partition, Int32, Int64)]) throws {
+    private func apply(_ response: FetchResponse, wanted: [TopicPartition: FetchTargets<Partition>.Target]) throws {
         for topic in response.responses {
             for answer in topic.partitions {
                 let tp = TopicPartition(topic.topic, answer.partitionIndex)
-                guard let (partition, epoch, fetchOffset) = wanted[tp], partition.isFollowing(leader: source.brokerId, epoch: epoch) else { continue }
+                guard let target = wanted[tp], target.handle.isFollowing(leader: source.brokerId, epoch: target.leaderEpoch) else { continue }
+                let (partition, fetchOffset) = (target.handle, target.fetchOffset)
                 switch ErrorCode(rawValue: answer.errorCode) ?? .unknownServerError {
                 case .none:
                     do {
@@ -276,7 +333,7 @@ final class ReplicaFetcher: Sendable {
                                                            leaderLogStartOffset: answer.logStartOffset)
                     } catch {
                         logger.warning("cannot append fetched data for \(tp) at \(fetchOffset): \(error); truncating again")
-                        state.withLockedValue { $0.partitions[tp]?.needsTruncation = true }
+                        markForTruncation(tp)
                     }
                 case .offsetOutOfRange:
                     if fetchOffset < answer.logStartOffset || answer.logStartOffset < 0 {
@@ -285,7 +342,7 @@ final class ReplicaFetcher: Sendable {
                         events.record("truncate", ["topic": tp.topic, "partition": Int(tp.partition), "from_offset": Int(from),
                                                    "to_offset": Int(to), "leader": Int(source.brokerId), "reason": "below the leader's log start"])
                     } else {
-                        state.withLockedValue { $0.partitions[tp]?.needsTruncation = true }
+                        markForTruncation(tp)
                     }
                 case .corruptMessage:
                     // The leader's copy is damaged at this offset: this replica cannot get past it
