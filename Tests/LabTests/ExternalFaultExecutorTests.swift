@@ -19,7 +19,8 @@ import Testing
             var templates = [String: String]()
             for action in ExecutorAction.allCases { templates[action.rawValue] = "echo \(action.rawValue) {broker_id} {host} >> \(marks)" }
             // `MARKS` in a test's own template stands for the marks file.
-            templates.merge(commands.mapValues { $0.replacingOccurrences(of: "MARKS", with: marks) }) { $1 }
+            let marksPath = marks
+            templates.merge(commands.mapValues { $0.replacingOccurrences(of: "MARKS", with: marksPath) }) { $1 }
             cluster = ExternalCluster(bootstrap: "127.0.0.1:1",
                                       brokers: [.init(id: 1, host: "h1", port: 9092), .init(id: 2, host: "h2", port: 9093)],
                                       executor: FaultExecutorSpec(commands: templates, timeoutMs: timeoutMs, stateDirectory: directory + "/state"))

@@ -110,6 +110,7 @@ let externalBlock = """
       brokers:
         1: {host: 10.0.0.1}
         2: {host: 10.0.0.2}
+        3: {host: 10.0.0.3}
       executor:
         ssh: "ssh {host}"
         commands:
