@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMSA
+from conftest import SAMSA, free_port
 from labcluster import pick_base_port
 from test_playbooks import processes_mentioning
 
@@ -321,3 +321,43 @@ def test_produce_to_a_mistyped_topic_creates_nothing(tmp_path):
     assert "unknown topic 'ordres'" in result.stdout + result.stderr
     assert re.search(r"^orders$", result.stdout, re.M), result.stdout
     assert not re.search(r"^ordres$", result.stdout, re.M), "the shell's producer must not auto-create the topic"
+
+
+def test_attach_bootstrap_drives_an_existing_broker_and_refuses_lab_commands(tmp_path, broker):
+    # Without --fail-fast: every line runs, the refusals fail their line and the exit status is 1.
+    script = """topics create attached --partitions 2 --replication-factor 1
+topics describe attached
+produce attached --count 40 --acks 1
+consume attached --group readers --count 40 --timeout 60
+groups describe readers
+watch leaders
+crash 1
+cluster down
+check
+topics list
+exit
+"""
+    result = subprocess.run([SAMSA, "shell", "attach", "--bootstrap", broker.bootstrap, "--runs", str(tmp_path / "runs")], input=script,
+                            capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    out, err = result.stdout, result.stderr
+    assert f"attached to the cluster at {broker.bootstrap}: broker(s) 1" in out, out + err
+    assert "produced to attached: 40 acknowledged, 0 failed, 0 indeterminate of 40 sent (acks=1)" in out, out + err
+    assert "consumed 40 record(s) from attached as group readers" in out, out + err
+    assert re.search(r"^TOPIC\s+PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+HW$", out, re.M), out
+    assert re.search(r"^BROKER\s+LEADS\s+PARTITIONS", out, re.M), out
+    assert re.search(r"^attached$", out, re.M), "topics list ran after the refusals"
+    for refused in ("crash", "cluster down", "check"):
+        assert f"error: '{refused}' needs a Samsa lab; this shell is attached to the existing cluster at {broker.bootstrap}" in err, err
+    assert result.returncode == 1, "the refused lines failed"
+    assert f"detached from the cluster at {broker.bootstrap}" in out
+    assert broker.process.poll() is None, "the broker the shell attached to keeps running"
+
+
+def test_attach_needs_a_reachable_bootstrap(tmp_path):
+    bad = subprocess.run([SAMSA, "shell", "attach", "--bootstrap", "nohostport"], input="exit\n", capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "'nohostport' is not host:port" in bad.stderr, bad.stderr
+    missing = subprocess.run([SAMSA, "shell", "attach"], input="exit\n", capture_output=True, text=True, timeout=60)
+    assert missing.returncode != 0 and "needs --bootstrap" in missing.stderr, missing.stderr
+    closed = subprocess.run([SAMSA, "shell", "attach", "--bootstrap", f"127.0.0.1:{free_port()}"], input="exit\n", capture_output=True,
+                            text=True, timeout=60)
+    assert closed.returncode == 1 and "cannot reach the cluster at 127.0.0.1:" in closed.stderr, closed.stderr

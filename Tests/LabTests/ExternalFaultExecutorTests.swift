@@ -18,7 +18,9 @@ import Testing
             marks = directory + "/marks"
             var templates = [String: String]()
             for action in ExecutorAction.allCases { templates[action.rawValue] = "echo \(action.rawValue) {broker_id} {host} >> \(marks)" }
-            templates.merge(commands) { $1 }
+            // `MARKS` in a test's own template stands for the marks file.
+            let marksPath = marks
+            templates.merge(commands.mapValues { $0.replacingOccurrences(of: "MARKS", with: marksPath) }) { $1 }
             cluster = ExternalCluster(bootstrap: "127.0.0.1:1",
                                       brokers: [.init(id: 1, host: "h1", port: 9092), .init(id: 2, host: "h2", port: 9093)],
                                       executor: FaultExecutorSpec(commands: templates, timeoutMs: timeoutMs, stateDirectory: directory + "/state"))
@@ -66,6 +68,49 @@ import Testing
         #expect(commands.allSatisfy { ($0["exit_status"] as? Int) == 0 })
         let faults = try fixture.records("run1").filter { $0["kind"] as? String == "fault" }.map { $0["action"] as? String }
         #expect(faults == ["start", "end"])
+    }
+
+    @Test func aPartitionRunsOneCommandPerCutLinkOnTheReceivingBroker() async throws {
+        let fixture = try Fixture(commands: [
+            "partition": "echo partition {broker_id} from {peer_id} {peer_host}:{peer_port} >> MARKS",
+            "heal_partition": "echo heal_partition {broker_id} from {peer_id} >> MARKS",
+        ])
+        let (executor, timeline) = try fixture.executor(run: "run1")
+        try await executor.recover()
+        let outcome = try await executor.apply(.partition([[.broker(1)], [.broker(2)]]))
+        #expect(outcome.fault?.brokers == [2, 1])
+        #expect(Set(fixture.markLines) == ["partition 1 from 2 h2:9093", "partition 2 from 1 h1:9092"])
+        #expect(try fixture.journal()?.entries.first?.heals.count == 2)
+        _ = try await executor.apply(.healNetwork)
+        #expect(fixture.markLines.suffix(2).sorted() == ["heal_partition 1 from 2", "heal_partition 2 from 1"])
+        #expect(try fixture.journal()?.entries.isEmpty == true)
+        // One way: only broker 2 drops what broker 1 sends.
+        _ = try await executor.apply(.partitionOneWay(from: [.broker(1)], to: [.broker(2)]))
+        #expect(fixture.markLines.last == "partition 2 from 1 h1:9092")
+        _ = try await executor.apply(.heal(faultId: nil))
+        #expect(fixture.markLines.last == "heal_partition 2 from 1")
+        await #expect(throws: ExternalFaultExecutor.Failure.self) { try await executor.apply(.partition([[.broker(1)], [.zookeeper]])) }
+        await #expect(throws: ExternalFaultExecutor.Failure.self) { try await executor.apply(.partition([[.broker(1)], [.broker(1)]])) }
+        #expect(try fixture.journal()?.entries.isEmpty == true)
+        timeline.close()
+    }
+
+    @Test func slowGetsItsDegradationAndHealNetworkLeavesProcessFaults() async throws {
+        let fixture = try Fixture(commands: ["slow": "echo slow {broker_id} {latency_ms} {jitter_ms} {bandwidth_bytes} >> MARKS"])
+        let (executor, timeline) = try fixture.executor(run: "run1")
+        try await executor.recover()
+        _ = try await executor.apply(.crash(.broker(1)))
+        _ = try await executor.apply(.slow(.broker(2), LinkDegradation(latencyMs: 100, jitterMs: 5, bandwidthBytesPerSecond: 20_000)))
+        #expect(fixture.markLines == ["crash 1 h1", "slow 2 100 5 20000"])
+        // Without a bandwidth the template cannot render: refused before anything runs or is journaled.
+        await #expect(throws: ExternalFaultExecutor.Failure.self) { try await executor.apply(.slow(.broker(1), LinkDegradation(latencyMs: 100))) }
+        #expect(try fixture.journal()?.entries.map(\.kind) == [.crash, .slow])
+        _ = try await executor.apply(.healNetwork)
+        #expect(fixture.markLines.last == "heal_slow 2 h2")
+        #expect(try fixture.journal()?.entries.map(\.kind) == [.crash], "heal network leaves the crash")
+        _ = try await executor.apply(.heal(faultId: nil))
+        #expect(fixture.markLines.last == "restart 1 h1")
+        timeline.close()
     }
 
     @Test func aNextExecutorHealsWhatAnEarlierOneLeft() async throws {

@@ -98,8 +98,45 @@ let externalBlock = """
     }
 
     @Test func faultsTheExecutorCannotRunAreRefused() {
-        let messages = problems(externalPlaybook(cluster: externalBlock, steps: "    - {at: 5s, do: slow 1 --latency 100ms}")).map(\.message)
-        #expect(messages.contains { $0.contains("'slow' cannot run on an external cluster") })
+        let messages = problems(externalPlaybook(cluster: externalBlock, steps: "    - {at: 5s, do: isolate-zk 1}")).map(\.message)
+        #expect(messages.contains { $0.contains("'isolate-zk 1' cannot run on an external cluster") })
+        #expect(messages.contains { $0.contains("heal_partition, heal_slow to undo them") })
+        let links = problems(externalPlaybook(cluster: externalBlock, steps: "    - {at: 5s, do: slow 1 -> 2 --latency 100ms}")).map(\.message)
+        #expect(links.contains { $0.contains("'slow 1 -> 2 --latency 100ms' cannot run on an external cluster") })
+    }
+
+    static let kernelBlock = """
+      bootstrap: "10.0.0.1:9092"
+      brokers:
+        1: {host: 10.0.0.1}
+        2: {host: 10.0.0.2}
+        3: {host: 10.0.0.3}
+      executor:
+        ssh: "ssh {host}"
+        commands:
+          partition: "sudo iptables -A INPUT -s {peer_host} -j DROP"
+          heal_partition: "sudo iptables -D INPUT -s {peer_host} -j DROP"
+          slow: "sudo tc qdisc add dev eth0 root tbf rate {bandwidth_bytes}bps burst 16kb latency 50ms"
+          heal_slow: "sudo tc qdisc del dev eth0 root"
+    """
+
+    @Test func kernelTemplatesTakeTheirActionsVariables() throws {
+        let plan = try PlaybookLoader.parse(externalPlaybook(cluster: Self.kernelBlock, steps: """
+                - {at: 2s, do: partition 1 | 2, heal_after: 2s}
+                - {at: 5s, do: slow 2 --bandwidth 20000, heal_after: 2s}
+            """), file: "test.yaml")
+        let external = try #require(plan.external)
+        #expect(try ExternalFaultExecutor.render(.healPartition, broker: 1, cluster: external, values: ["peer_host": "10.0.0.2"])
+            == "ssh 10.0.0.1 'sudo iptables -D INPUT -s 10.0.0.2 -j DROP'")
+        // A slow step whose template needs a bandwidth must give one.
+        let missing = problems(externalPlaybook(cluster: Self.kernelBlock, steps: "    - {at: 2s, do: slow 2 --latency 100ms}")).map(\.message)
+        #expect(missing.contains { $0.contains("'{bandwidth_bytes}' has no value") })
+        // Only the partition templates know a peer.
+        let peerless = Self.kernelBlock.replacingOccurrences(of: "heal_slow: \"sudo tc qdisc del dev eth0 root\"", with: "heal_slow: \"tc qdisc del dev {peer_host}\"")
+        #expect(problems(externalPlaybook(cluster: peerless)).map(\.message).contains { $0.contains("'{peer_host}' has no value") })
+        // A broker's vars may not shadow an action's variable.
+        let shadowed = Self.kernelBlock.replacingOccurrences(of: "2: {host: 10.0.0.2}", with: "2: {host: 10.0.0.2, vars: {peer_host: x}}")
+        #expect(problems(externalPlaybook(cluster: shadowed)).map(\.message).contains { $0.contains("'peer_host' is set by Samsa") })
     }
 
     @Test func unknownPlaceholdersAndBrokersAreErrorsWithPositions() {

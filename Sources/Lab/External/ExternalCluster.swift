@@ -73,10 +73,21 @@ public struct FaultExecutorSpec: Sendable, Codable, Equatable {
 
 /// What an executor template does. Each fault has the heal that undoes it (`heal`): a fault is
 /// only accepted when both templates exist, so every fault applied can be healed.
+///
+/// `partition` and `heal_partition` run once per cut link, on the broker that receives the
+/// traffic: they cut (and restore) what `{peer_host}` sends to this broker. `slow` and `heal_slow`
+/// run once per broker with the degradation as values (`{latency_ms}`, `{jitter_ms}`,
+/// `{bandwidth_bytes}`).
 public enum ExecutorAction: String, Sendable, Codable, CaseIterable {
     case crash, stop, restart, pause, resume, isolate
     /// Undoes `isolate`.
     case healIsolate = "heal_isolate"
+    case partition
+    /// Undoes `partition`, one link at a time.
+    case healPartition = "heal_partition"
+    case slow
+    /// Undoes `slow`.
+    case healSlow = "heal_slow"
 
     /// The action that undoes this one, nil for actions that are themselves heals.
     public var heal: ExecutorAction? {
@@ -84,7 +95,9 @@ public enum ExecutorAction: String, Sendable, Codable, CaseIterable {
         case .crash, .stop: return .restart
         case .pause: return .resume
         case .isolate: return .healIsolate
-        case .restart, .resume, .healIsolate: return nil
+        case .partition: return .healPartition
+        case .slow: return .healSlow
+        case .restart, .resume, .healIsolate, .healPartition, .healSlow: return nil
         }
     }
 
@@ -97,12 +110,30 @@ public enum ExecutorAction: String, Sendable, Codable, CaseIterable {
         case .pause: return .pause
         case .resume: return .resume
         case .isolate: return .isolate
-        case .healIsolate: return .heal
+        case .partition: return .partition
+        case .slow: return .slow
+        case .healIsolate, .healPartition, .healSlow: return .heal
         }
     }
 
+    /// Whether it changes the network (what `heal network` undoes) rather than a process.
+    public var isNetwork: Bool { [.isolate, .partition, .slow].contains(self) }
+
     /// The variables every template may use; a broker's `variables` add to them.
     public static let builtinVariables = ["broker_id", "host", "port", "bootstrap"]
+
+    /// The variables only this action's templates get, with the value each has when a template
+    /// is checked before a run (the run renders the fault's own).
+    public var actionVariables: [String: String] {
+        switch self {
+        case .partition, .healPartition: return ["peer_id": "0", "peer_host": "peer", "peer_port": "9092"]
+        case .slow, .healSlow: return ["latency_ms": "0", "jitter_ms": "0", "bandwidth_bytes": "0"]
+        default: return [:]
+        }
+    }
+
+    /// Every variable name Samsa sets for some action (a broker's `vars` may not reuse one).
+    public static let reservedVariables = Set(builtinVariables).union(allCases.flatMap { $0.actionVariables.keys })
 }
 
 extension FaultCommand {
@@ -117,8 +148,20 @@ extension FaultCommand {
         case .pause: return .pause
         case .resume: return .resume
         case .isolate: return .isolate
+        case .partition, .partitionOneWay: return .partition
+        case .slow: return .slow
         default: return nil
         }
+    }
+
+    /// The values a `slow` fault gives its templates: `{latency_ms}` and `{jitter_ms}` (0 when not
+    /// set), and `{bandwidth_bytes}` (bytes per second) only when `--bandwidth` was given, so a
+    /// template that needs it refuses a step without it.
+    public var degradationVariables: [String: String] {
+        guard case .slow(_, let d) = self else { return [:] }
+        var values = ["latency_ms": String(d.latencyMs), "jitter_ms": String(d.jitterMs)]
+        if let bytes = d.bandwidthBytesPerSecond { values["bandwidth_bytes"] = String(bytes) }
+        return values
     }
 
     /// Whether an external cluster can run it: an executor fault, a heal or an await.

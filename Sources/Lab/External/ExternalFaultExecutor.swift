@@ -74,7 +74,8 @@ public actor ExternalFaultExecutor {
     public func apply(_ command: FaultCommand) async throws -> FaultOutcome {
         switch command {
         case .heal(let id): return try await heal(id)
-        case .healNetwork: return try await heal(nil, only: .isolate)
+        case .healNetwork: return try await heal(nil, network: true)
+        case .partition, .partitionOneWay: return try await partition(command)
         case .restart(let target): return try await undo(command, target, action: .restart, ends: [.crash, .stop])
         case .resume(let target): return try await undo(command, target, action: .resume, ends: [.pause])
         default:
@@ -82,8 +83,60 @@ public actor ExternalFaultExecutor {
                 throw Failure(description: "'\(command.name)' cannot be applied to an external cluster: its executor runs "
                               + ExecutorAction.allCases.filter { $0.heal != nil }.map(\.rawValue).joined(separator: ", ") + " and their heals")
             }
-            return try await fault(command, target, action: action)
+            let values = command.degradationVariables
+            return try await fault(command, action: action, sites: try await brokers(target).map { Site(broker: $0, values: values) })
         }
+    }
+
+    /// Where one fault's template runs: a broker, with the values only this run of it has
+    /// (a partition's peer, a slow fault's degradation).
+    struct Site {
+        var broker: Int32
+        var values: [String: String] = [:]
+    }
+
+    /// `partition A | B` and `partition A -> B`: one `partition` command per cut link, run on the
+    /// broker that receives the traffic with the sender as `{peer_*}`. Both ways between every
+    /// two groups; one way only from the first group to the second.
+    private func partition(_ command: FaultCommand) async throws -> FaultOutcome {
+        var links: [(from: Int32, to: Int32)] = []
+        switch command {
+        case .partition(let groups):
+            var resolved: [[Int32]] = []
+            for group in groups { resolved.append(try await brokers(group)) }
+            for (i, senders) in resolved.enumerated() {
+                for (j, receivers) in resolved.enumerated() where i != j {
+                    for from in senders { for to in receivers where from != to { links.append((from, to)) } }
+                }
+            }
+        case .partitionOneWay(let fromTargets, let toTargets):
+            let senders = try await brokers(fromTargets)
+            let receivers = try await brokers(toTargets)
+            for from in senders { for to in receivers where from != to { links.append((from, to)) } }
+        default:
+            throw Failure(description: "'\(command)' is not a partition")
+        }
+        var seen = Set<String>()
+        links = links.filter { seen.insert("\($0.from)->\($0.to)").inserted }
+        guard !links.isEmpty else { throw Failure(description: "\(command) cuts no link between two different brokers") }
+        let sites = try links.map { link in
+            guard let peer = cluster.broker(link.from) else { throw Failure(description: "broker \(link.from) is not under cluster.brokers") }
+            return Site(broker: link.to, values: ["peer_id": String(peer.id), "peer_host": peer.host, "peer_port": String(peer.port)])
+        }
+        return try await fault(command, action: .partition, sites: sites)
+    }
+
+    /// Every broker of a partition group, refusing ZooKeeper and the clients (the executor's
+    /// templates run on broker hosts only).
+    private func brokers(_ targets: [Target]) async throws -> [Int32] {
+        var ids: [Int32] = []
+        for target in targets {
+            guard target.isBroker else {
+                throw Failure(description: "an external cluster's partition cuts links between brokers only, not \(target)")
+            }
+            for id in try await brokers(target) where !ids.contains(id) { ids.append(id) }
+        }
+        return ids
     }
 
     /// Resolves a target to listed brokers only.
@@ -98,13 +151,17 @@ public actor ExternalFaultExecutor {
         return ids
     }
 
-    private func fault(_ command: FaultCommand, _ target: Target, action: ExecutorAction) async throws -> FaultOutcome {
-        let ids = try await brokers(target)
+    private func fault(_ command: FaultCommand, action: ExecutorAction, sites: [Site]) async throws -> FaultOutcome {
+        var ids: [Int32] = []
+        for site in sites where !ids.contains(site.broker) { ids.append(site.broker) }
         guard let healAction = action.heal else { throw Failure(description: "'\(action.rawValue)' has no heal") }
+        // Every line is rendered before anything runs: a template that cannot render applies nothing.
+        let heals = try sites.map {
+            FaultJournal.Heal(broker: $0.broker, action: healAction, command: try render(healAction, broker: $0.broker, values: $0.values))
+        }
+        let faultCommands = try sites.map { ($0.broker, try render(action, broker: $0.broker, values: $0.values)) }
         let id = nextId
         nextId += 1
-        let heals = try ids.map { FaultJournal.Heal(broker: $0, action: healAction, command: try render(healAction, broker: $0)) }
-        let faultCommands = try ids.map { ($0, try render(action, broker: $0)) }
         let entry = FaultJournal.Entry(id: id, command: command.description, fault: command, kind: action, brokers: ids, heals: heals,
                                        startedNs: TimelineLog.nowNs(), runDirectory: runDirectory)
         // In the journal before anything runs: a run killed from here on leaves the heal behind.
@@ -162,10 +219,11 @@ public actor ExternalFaultExecutor {
         return ended
     }
 
-    /// `heal` (every fault, or one by id) and `heal network` (`only: .isolate`).
-    private func heal(_ id: Int?, only kind: ExecutorAction? = nil) async throws -> FaultOutcome {
+    /// `heal` (every fault, or one by id) and `heal network` (`network`: isolate, partition and
+    /// slow faults only).
+    private func heal(_ id: Int?, network: Bool = false) async throws -> FaultOutcome {
         var doomed = journal.entries.filter { entry in id.map { entry.id == $0 } ?? true }
-        if let kind { doomed = doomed.filter { $0.kind == kind } }
+        if network { doomed = doomed.filter { $0.kind.isNetwork } }
         if let id, doomed.isEmpty {
             throw Failure(description: "no active fault \(id); active: \(journal.entries.map { String($0.id) }.joined(separator: ", "))")
         }
@@ -210,19 +268,19 @@ public actor ExternalFaultExecutor {
     }
 
     /// The full command line for `action` on `broker`: the template rendered, behind the ssh
-    /// prefix when there is one.
-    func render(_ action: ExecutorAction, broker id: Int32) throws -> String {
-        try Self.render(action, broker: id, cluster: cluster)
+    /// prefix when there is one. `values` are the action's own (`{peer_host}`, `{latency_ms}`).
+    func render(_ action: ExecutorAction, broker id: Int32, values: [String: String] = [:]) throws -> String {
+        try Self.render(action, broker: id, cluster: cluster, values: values)
     }
 
-    public static func render(_ action: ExecutorAction, broker id: Int32, cluster: ExternalCluster) throws -> String {
+    public static func render(_ action: ExecutorAction, broker id: Int32, cluster: ExternalCluster, values actionValues: [String: String] = [:]) throws -> String {
         guard let broker = cluster.broker(id) else { throw Failure(description: "broker \(id) is not under cluster.brokers") }
         guard let template = cluster.template(action, broker: id) else {
             throw Failure(description: "the executor has no '\(action.rawValue)' command for broker \(id)")
         }
         let values = variables(broker, cluster: cluster)
         do {
-            let line = try CommandTemplate(template).render(values)
+            let line = try CommandTemplate(template).render(values.merging(actionValues) { $1 })
             guard let ssh = cluster.executor.ssh else { return line }
             return try CommandTemplate(ssh).render(values) + " " + CommandTemplate.shellQuoted(line)
         } catch {

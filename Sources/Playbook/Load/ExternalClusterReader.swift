@@ -80,7 +80,7 @@ enum ExternalClusterReader {
             if let node = fields["port"], let port = r.int(node, "broker \(id) port", in: 1...65535) { broker.port = port }
             if let node = fields["vars"], let entries = r.stringMap(node, "broker \(id) vars") {
                 for entry in entries {
-                    if ExecutorAction.builtinVariables.contains(entry.key) {
+                    if ExecutorAction.reservedVariables.contains(entry.key) {
                         r.report(entry.keyNode, "'\(entry.key)' is set by Samsa for every broker; choose another name")
                     } else {
                         broker.variables[entry.key] = entry.value
@@ -137,7 +137,7 @@ enum ExternalClusterReader {
     static func checkTemplates(_ cluster: ExternalCluster, _ r: YAMLReader, executorNode: Node, brokersNode: Node) {
         for broker in cluster.brokers {
             for action in ExecutorAction.allCases where cluster.template(action, broker: broker.id) != nil {
-                do { _ = try ExternalFaultExecutor.render(action, broker: broker.id, cluster: cluster) } catch {
+                do { _ = try ExternalFaultExecutor.render(action, broker: broker.id, cluster: cluster, values: action.actionVariables) } catch {
                     r.report(broker.commands[action.rawValue] != nil ? brokersNode : executorNode, "\(error)")
                 }
             }
@@ -151,9 +151,11 @@ enum ExternalClusterReader {
             let command = step.command
             let label = "step \(index + 1) ('\(command)')"
             guard command.runsOnExternalCluster else {
-                r.report(node, "\(label): '\(command.name)' cannot run on an external cluster: its executor runs "
-                         + ExecutorAction.allCases.filter { $0.heal != nil }.map(\.rawValue).joined(separator: ", ")
-                         + " (with restart, resume and heal_isolate to undo them), heal and await")
+                let faults = ExecutorAction.allCases.filter { $0.heal != nil }
+                let heals = ExecutorAction.allCases.filter { $0.heal == nil }
+                r.report(node, "\(label): '\(command)' cannot run on an external cluster: its executor runs "
+                         + faults.map(\.rawValue).joined(separator: ", ") + " (with "
+                         + heals.map(\.rawValue).joined(separator: ", ") + " to undo them), heal and await")
                 continue
             }
             guard let action = command.executorAction else { continue }
@@ -166,10 +168,18 @@ enum ExternalClusterReader {
                 }
             }
             for id in Set(brokers).sorted() {
-                for needed in [action] + [action.heal].compactMap({ $0 }) where cluster.template(needed, broker: id) == nil {
-                    let why = needed == action ? "" : " (it heals '\(action.rawValue)')"
-                    r.report(node, "\(label) may \(action.rawValue) broker \(id), but the executor has no '\(needed.rawValue)' command for broker \(id)\(why): "
-                             + "set cluster.executor.commands.\(needed.rawValue) or cluster.brokers.\(id).commands.\(needed.rawValue)")
+                for needed in [action] + [action.heal].compactMap({ $0 }) {
+                    guard cluster.template(needed, broker: id) != nil else {
+                        let why = needed == action ? "" : " (it heals '\(action.rawValue)')"
+                        r.report(node, "\(label) may \(action.rawValue) broker \(id), but the executor has no '\(needed.rawValue)' command for broker \(id)\(why): "
+                                 + "set cluster.executor.commands.\(needed.rawValue) or cluster.brokers.\(id).commands.\(needed.rawValue)")
+                        continue
+                    }
+                    // A slow step's own values: a template needing `{bandwidth_bytes}` refuses a step without --bandwidth.
+                    guard action == .slow else { continue }
+                    do { _ = try ExternalFaultExecutor.render(needed, broker: id, cluster: cluster, values: command.degradationVariables) } catch {
+                        r.report(node, "\(label): \(error)")
+                    }
                 }
             }
         }

@@ -197,7 +197,7 @@ extension ShellSession {
                 for (name, topic) in metadata.topics where !topic.isInternal { state.topics[name] = Int32(topic.partitions.count) }
             }
             state.groups = ((try? await KafkaAdmin(cluster: lab.client).listGroups()) ?? []).map(\.group).sorted()
-            if let status = try? ControlClient.send(.status, directory: lab.directory, timeoutMs: 2000).status {
+            if !lab.external, let status = try? ControlClient.send(.status, directory: lab.directory, timeoutMs: 2000).status {
                 state.faultIds = status.faults.map { String($0.id) }
             }
         }

@@ -44,6 +44,37 @@ extension ShellSession {
         say("attached to \(directory): \(lab!.brokers.count) broker(s), bootstrap \(lab!.bootstrap)")
     }
 
+    /// `samsa shell attach --bootstrap`: an existing cluster, not a lab. Its brokers are the ones
+    /// Metadata lists; the shell's clients write under `runs/shell-attach-<time>`.
+    public func attachExternal(bootstrap: String) async throws {
+        let addresses = bootstrap.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for address in addresses {
+            guard let colon = address.lastIndex(of: ":"), colon != address.startIndex, let port = Int(address[address.index(after: colon)...]),
+                  (1...65535).contains(port) else {
+                throw Failure("--bootstrap: '\(address)' is not host:port", hint: "e.g. --bootstrap 10.0.0.1:9092,10.0.0.2:9092")
+            }
+        }
+        var clientOptions = KafkaCluster.Options()
+        clientOptions.clientId = "samsa-shell"
+        clientOptions.requestTimeoutMs = 5000
+        clientOptions.connectTimeoutMs = 2000
+        let joined = addresses.joined(separator: ",")
+        let client = try KafkaCluster(bootstrap: joined, options: clientOptions)
+        let brokers: [Int32]
+        do {
+            brokers = try await client.refreshMetadata(topics: nil).brokers.keys.sorted()
+        } catch {
+            await client.close()
+            throw Failure("cannot reach the cluster at \(joined): \(error)", hint: "check the addresses and that a broker listens there")
+        }
+        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+        let directory = options.runsDirectory + "/shell-attach-" + stamp.replacingOccurrences(of: ":", with: "")
+        let workloads = try Workloads(directory: directory + "/shell", bootstrap: joined, logger: Logger(label: "samsa.shell"))
+        lab = Lab(directory: directory, bootstrap: joined, brokers: brokers, pid: nil, client: client, workloads: workloads, external: true)
+        say("attached to the cluster at \(joined): broker(s) \(brokers.map(String.init).joined(separator: ", ")); "
+            + "faults, check and cluster up/down/status need a lab")
+    }
+
     /// Reads the lab's status through its control socket and opens a client on it.
     func connect(_ directory: String, pid: pid_t?) async throws {
         let status = try await labStatus(directory)
@@ -163,6 +194,13 @@ extension ShellSession {
     /// `exit`: stops the lab this shell started; `exit --keep` leaves it running.
     func leave(keep: Bool) async {
         guard let lab else { return }
+        if lab.external {
+            await Blocking.run { lab.workloads.stopAll(graceMs: 5000) }
+            await lab.client.close()
+            self.lab = nil
+            say("detached from the cluster at \(lab.bootstrap) (this shell never ran it; it keeps running)")
+            return
+        }
         if keep {
             if lab.pid != nil { _ = try? await control(.detach, directory: lab.directory, timeoutMs: 10_000) }
             await Blocking.run { lab.workloads.stopAll(graceMs: 5000) }

@@ -35,8 +35,9 @@ public final class ShellSession {
         }
     }
 
-    /// The lab this shell drives.
+    /// The lab this shell drives, or the existing cluster it is attached to (`external`).
     struct Lab {
+        /// The lab's directory; for an existing cluster, where this shell's clients write.
         var directory: String
         var bootstrap: String
         var brokers: [Int32]
@@ -44,6 +45,10 @@ public final class ShellSession {
         var pid: pid_t?
         var client: KafkaCluster
         var workloads: Workloads
+        /// An existing cluster (`samsa shell attach --bootstrap`): no control socket, no faults.
+        var external = false
+
+        var name: String { external ? bootstrap.split(separator: ",").first.map(String.init) ?? bootstrap : URL(fileURLWithPath: directory).lastPathComponent }
     }
 
     let options: Options
@@ -91,7 +96,7 @@ public final class ShellSession {
     }
 
     var prompt: String {
-        let name = lab.map { "samsa(\(URL(fileURLWithPath: $0.directory).lastPathComponent))> " } ?? "samsa> "
+        let name = lab.map { "samsa(\($0.name))> " } ?? "samsa> "
         // \u{1}..\u{2} tell readline the colour codes take no room.
         return options.colour ? "\u{1}\u{1B}[1;36m\u{2}\(name)\u{1}\u{1B}[0m\u{2}" : name
     }
@@ -125,6 +130,10 @@ public final class ShellSession {
     }
 
     func perform(_ command: ShellCommand) async throws {
+        if let lab, lab.external, let why = Self.labOnly(command) {
+            throw Failure("'\(why)' needs a Samsa lab; this shell is attached to the existing cluster at \(lab.bootstrap)",
+                          hint: "faults on your own cluster run from a playbook's executor (README: Testing your own cluster); `exit` and `samsa shell` for a lab")
+        }
         switch command {
         case .clusterUp(let brokers, let config, let directory, let track, let basePort):
             try await clusterUp(brokers: brokers, config: config, directory: directory, trackDurability: track, basePort: basePort)
@@ -179,6 +188,21 @@ public final class ShellSession {
             text = "  " + line + "\n  " + String(repeating: " ", count: min(column, line.count)) + "^\n" + text
         }
         StandardStreams.writeError((text + "\n"))
+    }
+
+    /// The commands that drive a lab (its control socket, its brokers' own evidence), named as
+    /// the refusal says them; nil for the commands any Kafka cluster answers.
+    static func labOnly(_ command: ShellCommand) -> String? {
+        switch command {
+        case .clusterUp: return "cluster up"
+        case .clusterDown: return "cluster down"
+        case .clusterStatus: return "cluster status"
+        case .attach: return "attach"
+        case .fault(let fault): return fault.name
+        case .check: return "check"
+        case .report: return "report"
+        default: return nil
+        }
     }
 
     func requireLab() throws -> Lab {
