@@ -96,3 +96,55 @@ struct LauncherSpecTests {
         #expect(problems("description: nothing\n") == ["spec.yaml: this is not a launcher spec: none of its top-level keys is one of launcher, executable"])
     }
 }
+
+/// The built-in spec the lab uses by default is the shipped samsa.yaml, field for field, and a
+/// playbook naming a launcher is refused what the launcher cannot do.
+struct LauncherPlaybookTests {
+    @Test func theSwiftDefaultIsTheShippedSamsaSpec() throws {
+        #expect(try LauncherLoader.resolve("samsa") == BrokerLauncher.samsa)
+    }
+
+    func playbook(_ cluster: String, steps: String = "    - {at: 6s, do: crash leader_of events/0, heal_after: 3s}") -> String {
+        """
+        name: launcher
+        cluster:
+        \(cluster)
+        topics:
+          - {name: events, partitions: 1, replication_factor: 1}
+        workload:
+          duration: 16s
+          producers:
+            - {topic: events, acks: all}
+        faults:
+          steps:
+        \(steps)
+        """
+    }
+
+    func problems(_ text: String) -> [String] {
+        do {
+            _ = try PlaybookLoader.parse(text, file: "p.yaml")
+            return []
+        } catch let error as PlaybookError {
+            return error.diagnostics.map(\.description)
+        } catch {
+            return ["\(error)"]
+        }
+    }
+
+    @Test func tansuRunsOneBrokerWithoutZooKeeper() throws {
+        let plan = try PlaybookLoader.parse(playbook("  launcher: tansu\n  brokers: 1"), file: "p.yaml")
+        #expect(plan.launcher?.name == "tansu")
+        #expect(problems(playbook("  launcher: tansu")) == ["p.yaml:3:13: the tansu launcher supports at most 1 broker, not 3 (cluster.brokers defaults to 3)"])
+        #expect(problems(playbook("  launcher: tansu\n  brokers: 2")) == ["p.yaml:4:12: the tansu launcher supports at most 1 broker, not 2"])
+        #expect(problems(playbook("  launcher: tansu\n  brokers: 1\n  config: {min.insync.replicas: 1}"))
+                == ["p.yaml:5:11: the tansu launcher takes no broker properties: cluster.config does not apply to it"])
+        let zk = problems(playbook("  launcher: tansu\n  brokers: 1", steps: "    - {at: 2s, do: isolate-zk 1}\n    - {at: 3s, do: power-loss 1}"))
+        #expect(zk.contains { $0.contains("step 1 ('isolate-zk 1'): the tansu launcher runs no ZooKeeper") })
+        #expect(zk.contains { $0.contains("step 2 ('power-loss 1'): the tansu launcher does not support power-loss") })
+        #expect(problems(playbook("  launcher: kafka\n  brokers: 1")).first?.hasPrefix("p.yaml:3:13: cluster.launcher 'kafka': ") == true)
+        // The run plan (run.json) keeps the launcher.
+        let decoded = try JSONDecoder().decode(RunPlan.self, from: JSONEncoder().encode(plan))
+        #expect(decoded.launcher == plan.launcher)
+    }
+}
