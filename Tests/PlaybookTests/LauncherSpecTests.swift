@@ -147,4 +147,33 @@ struct LauncherPlaybookTests {
         let decoded = try JSONDecoder().decode(RunPlan.self, from: JSONEncoder().encode(plan))
         #expect(decoded.launcher == plan.launcher)
     }
+
+    /// The single-node crash runs unchanged but for its `cluster:` block on the built-in lab, on
+    /// Tansu launched by the lab, and on an existing cluster.
+    @Test func theCrashPlaybooksDifferOnlyInTheirClusterBlock() throws {
+        let playbooks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Playbooks")
+        func load(_ name: String) throws -> RunPlan { try PlaybookLoader.load(path: playbooks.appendingPathComponent(name).path) }
+        let lab = try load("single-node-crash.yaml")
+        let tansu = try load("tansu-crash.yaml")
+        let external = try load("tansu-crash-external.yaml")
+        #expect(lab.launcher == nil && lab.external == nil && lab.brokers == 1)
+        #expect(tansu.launcher?.name == "tansu" && tansu.brokers == 1)
+        #expect(external.external?.brokerIds == [111])
+        func body(_ plan: RunPlan) throws -> Data {
+            var plan = plan
+            (plan.name, plan.description, plan.source, plan.launcher, plan.external) = ("", "", "", nil, nil)
+            return try JSONEncoder.sorted.encode(plan)
+        }
+        #expect(try body(tansu) == body(lab))
+        #expect(try body(external) == body(lab))
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
 }
