@@ -9,13 +9,14 @@ import Logging
 import NIOConcurrencyHelpers
 import Verification
 
-/// ZooKeeper and N broker processes on loopback, under one run directory, with every link
-/// between them passing through the lab's `ProxyNetwork`. How each broker is launched comes from
-/// its launcher spec (`BrokerLauncher`: Samsa's own `samsa broker --config server.properties` by
-/// default, or Tansu, or another broker); ZooKeeper runs only when the spec needs it: broker i (ids 1...N) listens on an internal
-/// port (basePort + 200 + i - 1) that nothing but the proxies uses; clients reach it through the
-/// proxy of link `clients->i` at 127.0.0.1:(basePort + i - 1), which it advertises; it reaches broker
-/// j through link `i->j` and ZooKeeper through link `i->zk`. Every child is started through
+/// ZooKeeper and N broker processes on loopback, under one run directory, with every link between
+/// them passing through the lab's `ProxyNetwork`. How each broker is launched, made ready and
+/// observed comes from its launcher spec (`BrokerLauncher`: Samsa's own `samsa broker --config
+/// server.properties` by default, or Tansu, or another broker); ZooKeeper runs only when the spec
+/// needs it. Broker i (ids 1...N) listens on an internal port (basePort + 200 + i - 1) that nothing
+/// but the proxies uses; clients reach it through the proxy of link `clients->i` at
+/// 127.0.0.1:(basePort + i - 1), which it advertises; it reaches broker j through link `i->j` and
+/// ZooKeeper through link `i->zk`. Every child is started through
 /// `ChildProcess` (own process group, parent-death signal), so none outlives the lab, even when the
 /// lab itself is killed with SIGKILL.
 ///
@@ -137,9 +138,10 @@ public final class LocalCluster: Sendable {
 
     public var brokerIds: [Int32] { (1...Int32(spec.brokers)).map { $0 } }
 
-    /// Starts ZooKeeper and every broker, then waits until all brokers registered, a controller was
-    /// elected, and every broker's metadata names that controller and all brokers (so a client's
-    /// first request already sees the whole cluster). Throws with the failing process's log tail
+    /// Starts ZooKeeper (when the launcher needs it) and every broker, then waits until all brokers
+    /// registered and a controller was elected (when the launcher's readiness asks for it), and
+    /// every broker's metadata names all brokers and, when asked, a controller (so a
+    /// client's first request already sees the whole cluster). Throws with the failing process's log tail
     /// when something does not come up.
     public func start() async throws {
         if let problem = spec.launcher.brokerCountProblem(spec.brokers) { throw Failure(description: problem) }
