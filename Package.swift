@@ -87,7 +87,8 @@ let package = Package(
             dependencies: [
                 "Lab", "SamsaConfig", "Verification", "Report", "KafkaClient", "KafkaProtocol", "Yams",
                 nioConcurrencyHelpers, logging,
-            ]
+            ],
+            resources: [.copy("Launchers")]
         ),
         .testTarget(name: "PlaybookTests", dependencies: ["Playbook", "Lab", "Verification"]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),

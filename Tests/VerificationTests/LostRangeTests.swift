@@ -42,8 +42,22 @@ import Testing
         var h = HistoryBuilder()
         h.send("producer-1", "a", offset: 0)
         h.finalReadBounds([(0, 0, 0)])
-        let report = check(h)
+        let report = check(h, timeline: Timeline(records: [event(1_000, 1, .becameLeader, epoch: 1)]))
+        #expect(report.lostRanges.first?.brokerEventsRecorded == true)
         #expect(report.lostRanges.first?.words(startNs: 0).contains("no broker reported truncating them") == true)
         #expect(report.lostRanges.first?.words(startNs: 0).contains("the final read found the log ending at 0") == true)
+    }
+
+    /// Without any broker event (a broker that writes no Samsa event log), "no truncation" is not
+    /// claimed: the words say the evidence was not there.
+    @Test func withoutBrokerEventsNoTruncationIsClaimed() {
+        var h = HistoryBuilder()
+        h.send("producer-1", "a", offset: 0)
+        h.finalReadBounds([(0, 0, 0)])
+        let report = check(h)
+        let words = report.lostRanges.first?.words(startNs: 0) ?? ""
+        #expect(report.lostRanges.first?.brokerEventsRecorded == false)
+        #expect(!words.contains("no broker reported truncating them"))
+        #expect(words.contains("truncations are known only from Samsa's broker event logs, and none was recorded in this run"))
     }
 }

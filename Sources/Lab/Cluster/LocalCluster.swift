@@ -9,11 +9,14 @@ import Logging
 import NIOConcurrencyHelpers
 import Verification
 
-/// ZooKeeper and N `samsa broker` processes on loopback, under one run directory, with every link
-/// between them passing through the lab's `ProxyNetwork`: broker i (ids 1...N) listens on an internal
-/// port (basePort + 200 + i - 1) that nothing but the proxies uses; clients reach it through the
-/// proxy of link `clients->i` at 127.0.0.1:(basePort + i - 1), which it advertises; it reaches broker
-/// j through link `i->j` and ZooKeeper through link `i->zk`. Every child is started through
+/// ZooKeeper and N broker processes on loopback, under one run directory, with every link between
+/// them passing through the lab's `ProxyNetwork`. How each broker is launched, made ready and
+/// observed comes from its launcher spec (`BrokerLauncher`: Samsa's own `samsa broker --config
+/// server.properties` by default, or Tansu, or another broker); ZooKeeper runs only when the spec
+/// needs it. Broker i (ids 1...N) listens on an internal port (basePort + 200 + i - 1) that nothing
+/// but the proxies uses; clients reach it through the proxy of link `clients->i` at
+/// 127.0.0.1:(basePort + i - 1), which it advertises; it reaches broker j through link `i->j` and
+/// ZooKeeper through link `i->zk`. Every child is started through
 /// `ChildProcess` (own process group, parent-death signal), so none outlives the lab, even when the
 /// lab itself is killed with SIGKILL.
 ///
@@ -33,6 +36,11 @@ public final class LocalCluster: Sendable {
         public var durabilityLibrary: String?
         /// Extra environment variables for the broker processes only (not ZooKeeper, not clients).
         public var brokerEnvironment: [String: String] = [:]
+        /// How each broker is launched, made ready, observed, and which evidence it leaves.
+        /// Setting it sets `readyTimeoutMs` to the spec's readiness timeout.
+        public var launcher: BrokerLauncher = .samsa {
+            didSet { readyTimeoutMs = launcher.readiness.timeoutMs }
+        }
 
         public init(brokers: Int, basePort: Int, directory: String, brokerProperties: [(String, String)] = [], samsaBinary: String) {
             self.brokers = brokers
@@ -63,6 +71,8 @@ public final class LocalCluster: Sendable {
 
     struct State {
         var zookeeper: ZooKeeperServer?
+        /// The launcher's executable, resolved once when the first broker starts.
+        var executable: String?
         var brokers: [Int32: BrokerInfo] = [:]
         /// Proxy ports of links i->j and i->zk, fixed for the life of the lab so restarts reuse them.
         var linkPorts: [LinkID: Int] = [:]
@@ -103,6 +113,23 @@ public final class LocalCluster: Sendable {
 
     public var tracksDurability: Bool { spec.durabilityLibrary != nil }
 
+    public var launcher: BrokerLauncher { spec.launcher }
+
+    /// The Kafka node id broker `id` reports in Metadata (its lab id unless the launcher says otherwise).
+    public func nodeId(_ id: Int32) -> Int32 { spec.launcher.nodeId(of: id) ?? id }
+
+    /// The lab id of the broker reporting Kafka node id `node`, or nil when none does.
+    public func brokerId(ofNode node: Int32) -> Int32? { brokerIds.first { nodeId($0) == node } }
+
+    /// Where the lab scrapes broker `id`'s Prometheus metrics (the launcher's `observe.prometheus`
+    /// rendered), or nil when the launcher names none.
+    public func metricsEndpoint(_ id: Int32) -> (port: Int, path: String)? {
+        guard let template = spec.launcher.prometheus,
+              let url = try? BrokerLauncher.render(template, BrokerLauncher.Context(values: placeholderValues(id))),
+              let components = URLComponents(string: url), let port = components.port else { return nil }
+        return (port, components.path.isEmpty ? "/" : components.path)
+    }
+
     /// Broker i serves Prometheus metrics at base-port + 100 + i - 1.
     public func metricsPort(_ id: Int32) -> Int { spec.basePort + 100 + Int(id) - 1 }
 
@@ -111,11 +138,16 @@ public final class LocalCluster: Sendable {
 
     public var brokerIds: [Int32] { (1...Int32(spec.brokers)).map { $0 } }
 
-    /// Starts ZooKeeper and every broker, then waits until all brokers registered, a controller was
-    /// elected, and every broker's metadata names that controller and all brokers (so a client's
-    /// first request already sees the whole cluster). Throws with the failing process's log tail
+    /// Starts ZooKeeper (when the launcher needs it) and every broker, then waits until all brokers
+    /// registered and a controller was elected (when the launcher's readiness asks for it), and
+    /// every broker's metadata names all brokers and, when asked, a controller (so a
+    /// client's first request already sees the whole cluster). Throws with the failing process's log tail
     /// when something does not come up.
     public func start() async throws {
+        if let problem = spec.launcher.brokerCountProblem(spec.brokers) { throw Failure(description: problem) }
+        if spec.durabilityLibrary != nil && !spec.launcher.powerLoss {
+            throw Failure(description: "the \(spec.launcher.name) launcher cannot track durability (power-loss needs power_loss: true in its spec)")
+        }
         try await Blocking.run { try self.startZooKeeper() }
         try await buildNetwork()
         try await Blocking.run { try self.startBrokers() }
@@ -131,6 +163,7 @@ public final class LocalCluster: Sendable {
                 }
             }
         }
+        guard spec.launcher.zookeeper else { return }
         var zkConfig = ZooKeeperServerConfiguration(directory: run.path + "/zookeeper")
         zkConfig.tickTimeMs = LabDefaults.zookeeperTickMs
         let zookeeper: ZooKeeperServer
@@ -143,7 +176,8 @@ public final class LocalCluster: Sendable {
 
     /// One proxy per directed link: clients->i on the client port, i->j and i->zk on ephemeral ports.
     func buildNetwork() async throws {
-        guard let zookeeperPort = state.withLockedValue({ $0.zookeeper?.port }) else { throw Failure(description: "ZooKeeper is not running") }
+        let zookeeperPort = state.withLockedValue { $0.zookeeper?.port }
+        if spec.launcher.zookeeper && zookeeperPort == nil { throw Failure(description: "ZooKeeper is not running") }
         var ports: [LinkID: Int] = [:]
         for id in brokerIds {
             let broker = LinkEndpoint.broker(Int(id))
@@ -153,37 +187,60 @@ public final class LocalCluster: Sendable {
                 let link = LinkID(from: broker, to: .broker(Int(peer)))
                 ports[link] = try await network.addLink(link, target: LinkTarget(port: internalPort(peer))).port
             }
-            let zk = LinkID(from: broker, to: .zookeeper)
-            ports[zk] = try await network.addLink(zk, target: LinkTarget(port: zookeeperPort)).port
+            if let zookeeperPort {
+                let zk = LinkID(from: broker, to: .zookeeper)
+                ports[zk] = try await network.addLink(zk, target: LinkTarget(port: zookeeperPort)).port
+            }
         }
         state.withLockedValue { $0.linkPorts = ports }
     }
 
     func startBrokers() throws {
         for id in brokerIds { try startBroker(id) }
-        try waitUntilRegistered()
+        if spec.launcher.readiness.zookeeperRegistration { try waitUntilRegistered() }
     }
 
-    func properties(for id: Int32) -> [(String, String)] {
-        let port = spec.basePort + Int(id) - 1
+    /// The broker properties `{properties}` expands to: the lab defaults, then the caller's.
+    func properties() -> [(String, String)] {
+        LabDefaults.brokerProperties(brokers: spec.brokers) + spec.brokerProperties
+    }
+
+    /// The values of the launcher's placeholders for broker `id` (see `BrokerLauncher.Placeholder`).
+    func placeholderValues(_ id: Int32) -> [BrokerLauncher.Placeholder: String] {
         let ports = state.withLockedValue { $0.linkPorts }
         let broker = LinkEndpoint.broker(Int(id))
         let peers = brokerIds.filter { $0 != id }.compactMap { peer in
             ports[LinkID(from: broker, to: .broker(Int(peer)))].map { "\(peer)=127.0.0.1:\($0)" }
         }.joined(separator: ",")
-        var properties: [(String, String)] = [
-            ("broker.id", String(id)),
-            ("listeners", "PLAINTEXT://127.0.0.1:\(internalPort(id))"),
-            ("advertised.listeners", "PLAINTEXT://127.0.0.1:\(port)"),
-            ("samsa.peer.addresses", peers),
-            ("log.dirs", brokerDirectory(id) + "/data"),
-            ("zookeeper.connect", ports[LinkID(from: broker, to: .zookeeper)].map { "127.0.0.1:\($0)" } ?? ""),
-            ("samsa.event.log", brokerDirectory(id) + "/events.jsonl"),
-            ("samsa.metrics.port", String(metricsPort(id))),
+        var values: [BrokerLauncher.Placeholder: String] = [
+            .brokerId: String(id), .brokers: String(spec.brokers), .host: "127.0.0.1",
+            .port: String(spec.basePort + Int(id) - 1), .advertisedPort: String(spec.basePort + Int(id) - 1), .listenPort: String(internalPort(id)),
+            .dataDir: brokerDirectory(id) + "/data", .brokerDir: brokerDirectory(id), .peers: peers,
+            .metricsPort: String(metricsPort(id)), .samsa: spec.samsaBinary,
+            .properties: properties().map { "\($0.0)=\($0.1)" }.joined(separator: "\n"),
         ]
-        properties += LabDefaults.brokerProperties(brokers: spec.brokers)
-        properties += spec.brokerProperties
-        return properties
+        if let zookeeper = ports[LinkID(from: broker, to: .zookeeper)] { values[.zookeeper] = "127.0.0.1:\(zookeeper)" }
+        if spec.launcher.configFile != nil { values[.configFile] = brokerDirectory(id) + "/" + spec.launcher.configFileName }
+        if let node = spec.launcher.nodeId(of: id) { values[.nodeId] = String(node) }
+        return values
+    }
+
+    /// The executable, arguments and environment of broker `id`, with its config file written.
+    func launchCommand(_ id: Int32) throws -> (executable: String, arguments: [String], environment: [String: String]) {
+        let launcher = spec.launcher
+        let context = BrokerLauncher.Context(values: placeholderValues(id))
+        do {
+            if let template = launcher.configFile {
+                try BrokerLauncher.render(template, context).write(toFile: brokerDirectory(id) + "/" + launcher.configFileName, atomically: true, encoding: .utf8)
+            }
+            let executable = try state.withLockedValue { $0.executable } ?? launcher.resolveExecutable(context)
+            state.withLockedValue { $0.executable = executable }
+            let arguments = try launcher.arguments.map { try BrokerLauncher.render($0, context) }
+            let environment = try launcher.environment.mapValues { try BrokerLauncher.render($0, context) }
+            return (executable, arguments, environment)
+        } catch let failure as BrokerLauncher.Failure {
+            throw Failure(description: "the \(launcher.name) launcher cannot start broker \(id): \(failure)")
+        }
     }
 
     /// Starts (or restarts) broker `id` with its existing data.
@@ -191,15 +248,14 @@ public final class LocalCluster: Sendable {
         if state.withLockedValue({ $0.killed }) { throw Failure(description: "the lab was killed; broker \(id) is not started again") }
         let directory = brokerDirectory(id)
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
-        let config = properties(for: id).map { "\($0.0)=\($0.1)" }.joined(separator: "\n") + "\n"
-        try config.write(toFile: directory + "/server.properties", atomically: true, encoding: .utf8)
+        let command = try launchCommand(id)
         var options = ChildProcess.Options(outputPath: directory + "/broker.log")
-        options.environment = spec.brokerEnvironment
+        options.environment = command.environment.merging(spec.brokerEnvironment) { $1 }
         if let library = spec.durabilityLibrary {
             options.environment.merge(DurabilityTracking.environment(library: library, dataDirectory: directory + "/data",
                                                                      journal: durabilityJournal(id))) { $1 }
         }
-        let pid = try ChildProcess.spawn(executable: spec.samsaBinary, arguments: ["broker", "--config", directory + "/server.properties"], options: options)
+        let pid = try ChildProcess.spawn(executable: command.executable, arguments: command.arguments, options: options)
         state.withLockedValue {
             $0.brokers[id] = BrokerInfo(id: id, pid: pid, clientPort: spec.basePort + Int(id) - 1, directory: directory, state: .running)
         }
@@ -245,12 +301,15 @@ public final class LocalCluster: Sendable {
                 guard Date() < deadline else {
                     throw Failure(description: "broker \(broker.id) did not report the whole cluster within \(spec.readyTimeoutMs) ms (\(lastProblem))")
                 }
+                if ChildProcess.exitStatus(of: broker.pid) != nil {
+                    throw Failure(description: "broker \(broker.id) (\(spec.launcher.name)) exited during startup:\n\(Self.tail(broker.directory + "/broker.log"))")
+                }
                 do {
                     let connection = try await KafkaConnection.connect(host: "127.0.0.1", port: broker.clientPort, group: group,
                                                                        clientId: "samsa-lab", connectTimeoutMs: 2000, requestTimeoutMs: 2000)
                     defer { connection.close() }
                     let response: MetadataResponse = try await connection.send(MetadataRequest(topics: []), timeoutMs: 2000)
-                    if response.brokers.count == spec.brokers && response.controllerId >= 0 { break }
+                    if response.brokers.count == spec.brokers && (response.controllerId >= 0 || !spec.launcher.readiness.controller) { break }
                     lastProblem = "\(response.brokers.count) broker(s), controller \(response.controllerId)"
                 } catch {
                     lastProblem = "\(error)"

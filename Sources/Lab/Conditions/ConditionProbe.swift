@@ -41,7 +41,8 @@ public final class ConditionProbe: Sendable {
         guard var facts = try zookeeperFacts(topic: topic, partition: partition) else { return nil }
         if offsets {
             for broker in facts.replicas {
-                guard let body = MetricsScrape.fetch(port: cluster.metricsPort(broker), timeoutMs: Self.scrapeTimeoutMs) else { continue }
+                guard let endpoint = cluster.metricsEndpoint(broker),
+                      let body = MetricsScrape.fetch(port: endpoint.port, path: endpoint.path, timeoutMs: Self.scrapeTimeoutMs) else { continue }
                 if let figures = MetricsScrape.partitions(body).first(where: { $0.topic == topic && $0.partition == partition }),
                    let end = figures.logEndOffset {
                     facts.logEndOffsets[broker] = end
@@ -82,7 +83,7 @@ public final class ConditionProbe: Sendable {
 
     /// The broker-level min.insync.replicas the lab starts brokers with (Kafka's default is 1).
     var brokerMinInSyncReplicas: Int {
-        cluster.properties(for: 1).last { $0.0 == "min.insync.replicas" }.flatMap { Int($0.1) } ?? 1
+        cluster.properties().last { $0.0 == "min.insync.replicas" }.flatMap { Int($0.1) } ?? 1
     }
 
     /// A node's JSON object, nil when the node does not exist.

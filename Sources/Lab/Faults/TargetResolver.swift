@@ -18,10 +18,15 @@ public final class TargetResolver: Sendable {
     /// ZooKeeper's view of a partition, for `in_sync_follower_of` (the same source conditions
     /// read, so a step that waited for `isr T/P == 2` picks the follower still in it).
     private let partitionState: (@Sendable (String, Int32) async throws -> PartitionFacts?)?
+    /// The lab id of the broker reporting a Kafka node id (they differ when a launcher says so:
+    /// Tansu reports 111); nil for a node the lab did not launch.
+    private let brokerOfNode: @Sendable (Int32) -> Int32?
 
     public init(cluster: KafkaCluster, brokerIds: [Int32], seed: UInt64,
                 partitionState: (@Sendable (String, Int32) async throws -> PartitionFacts?)? = nil,
+                brokerOfNode: @escaping @Sendable (Int32) -> Int32? = { $0 },
                 runningBrokers: @escaping @Sendable () -> Set<Int32>) {
+        self.brokerOfNode = brokerOfNode
         self.cluster = cluster
         self.brokerIds = brokerIds
         self.random = NIOLockedValueBox(SeededRandom(seed: seed))
@@ -34,6 +39,19 @@ public final class TargetResolver: Sendable {
     /// have, a partition without followers — is refused with an error naming what is missing,
     /// never resolved to some broker anyway.
     public func brokers(_ target: Target) async throws -> [Int32] {
+        switch target {
+        case .broker, .all, .random, .zookeeper, .clients:
+            return try await nodes(target)
+        default:
+            return try await nodes(target).map { node in
+                guard let id = brokerOfNode(node) else { throw Failure(description: "\(target): node \(node) is not a broker of this lab") }
+                return id
+            }
+        }
+    }
+
+    /// The Kafka node ids of a target as the cluster reports them (lab ids for `broker N`, `all`, `random`).
+    private func nodes(_ target: Target) async throws -> [Int32] {
         switch target {
         case .broker(let id):
             guard brokerIds.contains(id) else {

@@ -14,8 +14,8 @@ enum MetricsScrape {
         var leaderEpoch: Int32?
     }
 
-    /// The body of GET /metrics, or nil when the broker does not answer within `timeoutMs`.
-    static func fetch(port: Int, timeoutMs: Int) -> String? {
+    /// The body of GET `path` on 127.0.0.1:`port`, or nil when the broker does not answer within `timeoutMs`.
+    static func fetch(port: Int, path: String = "/metrics", timeoutMs: Int) -> String? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -30,7 +30,7 @@ enum MetricsScrape {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
         guard connected else { return nil }
-        let request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+        let request = "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
         guard request.withCString({ send(fd, $0, strlen($0), 0) }) > 0 else { return nil }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)

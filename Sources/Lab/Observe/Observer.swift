@@ -79,7 +79,11 @@ public final class Observer: Sendable {
             let started = TimelineLog.nowNs()
             cluster.reapExited()
             await sampleMetadata()
-            await Blocking.run { self.sampleOffsets() }
+            if cluster.launcher.prometheus == nil {
+                await sampleOffsetsByListOffsets()
+            } else {
+                await Blocking.run { self.sampleOffsets() }
+            }
             if (started - lastLag) / 1_000_000 >= lagIntervalMs {
                 lastLag = started
                 await sampleLag()
@@ -110,6 +114,29 @@ public final class Observer: Sendable {
         }
     }
 
+    /// A launcher without a metrics endpoint (Tansu): each partition's high watermark by ListOffsets
+    /// at its leader, as `ExternalObserver` samples a cluster the lab did not start (no LEO, no
+    /// leadership claims; leader ids are the Kafka node ids Metadata reports).
+    private func sampleOffsetsByListOffsets() async {
+        let led = snapshot.partitions.filter { $0.leader >= 0 }
+        guard !led.isEmpty else { return }
+        let watermarks = await KafkaAdmin(cluster: client).listOffsets(led.map { TopicPartition($0.topic, $0.partition) }, timestamp: -1)
+        for p in led {
+            guard let hw = watermarks[TopicPartition(p.topic, p.partition)] else {
+                timeline.append(.unreachable(UnreachableSample(target: "broker-\(p.leader)", error: "ListOffsets for \(p.topic)/\(p.partition) did not answer")),
+                                observer: "offsets")
+                continue
+            }
+            timeline.append(.offsets(OffsetsSample(topic: p.topic, partition: p.partition, hw: hw, leader: p.leader, leaderEpoch: p.leaderEpoch)),
+                            observer: "offsets")
+        }
+        snapshotBox.withLockedValue { snapshot in
+            for index in snapshot.partitions.indices {
+                snapshot.partitions[index].highWatermark = watermarks[TopicPartition(snapshot.partitions[index].topic, snapshot.partitions[index].partition)]
+            }
+        }
+    }
+
     /// HW and LEO of each partition from its leader's metrics endpoint, with that leader's id and
     /// epoch (the gauges come from one snapshot of the partition, so HW and epoch belong together).
     /// When several brokers report themselves leader, the sample is the highest epoch's, and the
@@ -118,7 +145,9 @@ public final class Observer: Sendable {
         var unreachable: [String] = []
         var claims: [TopicPartition: [(broker: Int32, figures: MetricsScrape.PartitionFigures)]] = [:]
         for id in cluster.brokerIds {
-            guard let body = MetricsScrape.fetch(port: cluster.metricsPort(id), timeoutMs: Int(min(2000, max(50, intervalMs / 2)))) else {
+            // A launcher without a metrics endpoint: its offsets come from ListOffsets samples only.
+            guard let endpoint = cluster.metricsEndpoint(id) else { continue }
+            guard let body = MetricsScrape.fetch(port: endpoint.port, path: endpoint.path, timeoutMs: Int(min(2000, max(50, intervalMs / 2)))) else {
                 unreachable.append("broker-\(id)")
                 continue
             }

@@ -11,7 +11,7 @@ import Yams
 /// brokers that exist. Every problem is reported as `file:line:column: message`.
 public enum PlaybookLoader {
     static let topKeys = ["name", "description", "seed", "cluster", "topics", "workload", "faults", "expectations"]
-    static let clusterKeys = ["brokers", "config"]
+    static let clusterKeys = ["brokers", "config", "launcher"]
     static let topicKeys = ["name", "partitions", "replication_factor", "config"]
     static let workloadKeys = ["duration", "settle", "producers", "consumers"]
     static let producerKeys = ["topic", "instances", "acks", "idempotence", "max_in_flight", "retries", "delivery_timeout",
@@ -76,6 +76,7 @@ public enum PlaybookLoader {
         }
         if let node = top["expectations"] { plan.expectations = ExpectationsReader.read(node, r, plan: plan) }
         if plan.external != nil { ExternalClusterReader.checkSteps(plan, at: top["faults"] ?? root, r) }
+        if let launcher = plan.launcher { checkSteps(plan, launcher, at: top["faults"] ?? root, r) }
         return plan
     }
 
@@ -88,7 +89,12 @@ public enum PlaybookLoader {
             return
         }
         if let node = cluster["brokers"], let brokers = r.int(node, "cluster.brokers", in: 1...maxBrokers) { plan.brokers = brokers }
+        if let node = cluster["launcher"] { readLauncher(node, cluster, r, &plan) }
         guard let node = cluster["config"], let entries = r.stringMap(node, "cluster.config") else { return }
+        if let launcher = plan.launcher, !launcher.properties {
+            r.report(node, "the \(launcher.name) launcher takes no broker properties: cluster.config does not apply to it")
+            return
+        }
         for entry in entries {
             if labManagedProperties.contains(entry.key) {
                 r.report(entry.keyNode, "'\(entry.key)' is set by the lab for each broker and cannot be changed in a playbook")
@@ -100,6 +106,51 @@ public enum PlaybookLoader {
         }
         if let node = cluster["config"], let minIsr = plan.brokerConfig["min.insync.replicas"].flatMap(Int.init), minIsr > plan.brokers {
             r.report(node, "min.insync.replicas \(minIsr) is more than the \(plan.brokers) broker(s) of the cluster: acks=all writes could never succeed")
+        }
+    }
+
+    /// `cluster.launcher`: a built-in name or a spec file (relative to the playbook), and whether
+    /// it supports the cluster's broker count.
+    static func readLauncher(_ node: Node, _ cluster: Fields, _ r: YAMLReader, _ plan: inout RunPlan) {
+        guard let name = r.string(node, "cluster.launcher") else { return }
+        var reference = name
+        if LauncherLoader.builtinPath(name) == nil && !name.hasPrefix("/") && (name.contains("/") || name.hasSuffix(".yaml") || name.hasSuffix(".yml")) {
+            reference = URL(fileURLWithPath: r.file).deletingLastPathComponent().appendingPathComponent(name).path
+        }
+        let launcher: BrokerLauncher
+        do { launcher = try LauncherLoader.resolve(reference) } catch {
+            r.report(node, "cluster.launcher '\(name)': \(error)")
+            return
+        }
+        if let problem = launcher.brokerCountProblem(plan.brokers) {
+            r.report(cluster["brokers"] ?? node, problem + (cluster["brokers"] == nil ? " (cluster.brokers defaults to 3)" : ""))
+        }
+        plan.launcher = launcher
+    }
+
+    /// Faults the launcher's brokers cannot take: power-loss without the durability tracker, and
+    /// anything that needs ZooKeeper (its links, its partition state) when the launcher runs none.
+    static func checkSteps(_ plan: RunPlan, _ launcher: BrokerLauncher, at node: Node, _ r: YAMLReader) {
+        for (index, step) in plan.steps.enumerated() {
+            let command = step.command
+            let label = "step \(index + 1) ('\(command)')"
+            if case .powerLoss = command, !launcher.powerLoss {
+                r.report(node, "\(label): the \(launcher.name) launcher does not support power-loss (its spec has no power_loss: true)")
+            }
+            guard !launcher.zookeeper else { continue }
+            var needsZookeeper = false
+            if case .isolateZookeeper = command { needsZookeeper = true }
+            if case .awaitCondition = command { needsZookeeper = true }
+            if step.condition != nil { needsZookeeper = true }
+            for target in command.targets {
+                switch target {
+                case .zookeeper, .inSyncFollowerOf: needsZookeeper = true
+                default: break
+                }
+            }
+            if needsZookeeper {
+                r.report(node, "\(label): the \(launcher.name) launcher runs no ZooKeeper, and this step needs it (its links, or the partition state conditions read)")
+            }
         }
     }
 

@@ -123,7 +123,8 @@ public enum ExpectationEvaluation {
     /// with a checker that found something or could not judge, whichever expectations it states.
     /// `unavailable`: checkers (their own names) the run cannot support at all (an external
     /// cluster's), left out of this expectation and named in it; the report keeps them unknown.
-    static func everyCheck(_ expectations: Expectations, _ report: CheckReport, unavailable: [String] = []) -> ExpectationResult {
+    static func everyCheck(_ expectations: Expectations, _ report: CheckReport, unavailable: [String] = [],
+                           place: String = "on an external cluster") -> ExpectationResult {
         var allowed = Set(expectations.allowedAnomalies ?? [])
         if expectations.lostWritesDetected == true { allowed.insert("lost_write") }
         // A check with nothing to judge in this run (no transactions) is left out: not a pass, not a failure.
@@ -133,7 +134,7 @@ public enum ExpectationEvaluation {
         let invalid = judged.filter { $0.verdict == .invalid }.map(\.checker)
         let unknown = judged.filter { $0.verdict == .unknown }.map(\.checker)
         var expected = "every check valid" + (allowed.isEmpty ? "" : " (findings allowed: \(allowed.sorted().joined(separator: ", ")))")
-        if !unavailable.isEmpty { expected += " except those not available on an external cluster (\(unavailable.joined(separator: ", ")))" }
+        if !unavailable.isEmpty { expected += " except those not available \(place) (\(unavailable.joined(separator: ", ")))" }
         var observed: [String] = []
         if !invalid.isEmpty { observed.append("invalid: " + invalid.joined(separator: ", ")) }
         if !unknown.isEmpty { observed.append("unknown: " + unknown.joined(separator: ", ")) }

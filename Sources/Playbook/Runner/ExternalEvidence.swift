@@ -27,8 +27,16 @@ enum ExternalEvidence {
 
     static var unavailableCheckers: [String] { unavailable.map(\.checker) }
 
+    /// The checks a run cannot judge, with the note they get and the words of the `checks`
+    /// expectation: an external cluster's, or a launcher's whose brokers leave no Samsa evidence.
+    static func missing(_ plan: RunPlan) -> (note: String, place: String, unavailable: [(checker: String, why: String)])? {
+        if plan.external != nil { return (note, "on an external cluster", unavailable) }
+        guard let launcher = plan.launcher, !launcher.missingEvidence.isEmpty else { return nil }
+        return ("not available from a \(launcher.name) broker", "from a \(launcher.name) broker", launcher.missingEvidence)
+    }
+
     /// Marks the checks that need the lab's own evidence unknown, and recomputes the overall verdict.
-    static func mark(_ checks: inout CheckReport) {
+    static func mark(_ checks: inout CheckReport, note: String = note, unavailable: [(checker: String, why: String)] = unavailable) {
         func mark<A>(_ result: inout CheckResult<A>) {
             guard let why = unavailable.first(where: { $0.checker == result.checker })?.why else { return }
             result.verdict = .unknown

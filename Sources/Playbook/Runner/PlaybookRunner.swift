@@ -38,11 +38,13 @@ public final class PlaybookRunner: Sendable {
         var spec = LocalCluster.Spec(brokers: plan.brokers, basePort: basePort, directory: directory,
                                      brokerProperties: plan.brokerConfig.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, samsaBinary: samsaBinary)
         spec.readyTimeoutMs = 60_000
+        if let launcher = plan.launcher { spec.launcher = launcher }
         if plan.usesPowerLoss { spec.durabilityLibrary = try DurabilityTracking.locateLibrary(samsaBinary: samsaBinary) }
         spec.brokerEnvironment = plan.brokerEnvironment ?? [:]
         var options = LabSession.Options()
         options.seed = plan.seed
-        progress.phase("starting \(plan.brokers) broker(s) and ZooKeeper in \(directory)")
+        let launcher = spec.launcher
+        progress.phase("starting \(plan.brokers) broker(s)\(launcher.name == "samsa" ? "" : " (\(launcher.name))")\(launcher.zookeeper ? " and ZooKeeper" : "") in \(directory)")
         let session = try await LabSession.start(spec: spec, options: options, logger: logger)
         stopRequest.register(cluster: session.cluster)
         return try await RunPhases(plan: plan, directory: directory, logger: logger, progress: progress, stopRequest: stopRequest, target: session).run()

@@ -48,13 +48,15 @@ public enum RunChecker {
         let timeline = Timeline.load(path: directory + "/timeline.jsonl")
         let replicas = ReplicaDigestCollector.refresh(runDirectory: directory, topics: plan.topics.map(\.name))
         var run = CheckPipeline.judge(directory: directory, timeline: timeline, parameters: parameters(plan), replicas: replicas)
-        if plan.external != nil { ExternalEvidence.mark(&run.checks) }
+        let missing = ExternalEvidence.missing(plan)
+        if let missing { ExternalEvidence.mark(&run.checks, note: missing.note, unavailable: missing.unavailable) }
         let steps = timeline.stepOutcomes
         let interruption = timeline.interruption
         var results = ExpectationEvaluation.evaluate(plan.expectations, history: run.history, report: run.checks, figures: run.figures,
                                                      steps: steps, plannedSteps: plan.steps.count)
-        if plan.external != nil, let index = results.firstIndex(where: { $0.name == "checks" }) {
-            results[index] = ExpectationEvaluation.everyCheck(plan.expectations, run.checks, unavailable: ExternalEvidence.unavailableCheckers)
+        if let missing, let index = results.firstIndex(where: { $0.name == "checks" }) {
+            results[index] = ExpectationEvaluation.everyCheck(plan.expectations, run.checks, unavailable: missing.unavailable.map(\.checker),
+                                                              place: missing.place)
         }
         if let interruption {
             results.append(ExpectationResult(name: "run_completed", expected: "the run ends by itself", observed: interruption.summary,

@@ -150,6 +150,8 @@ public struct RunPlan: Sendable, Codable, Equatable {
     /// An existing cluster to run against (`cluster: bootstrap:`) instead of a lab Samsa launches;
     /// nil for the lab. `brokers` is then the number of brokers it lists.
     public var external: ExternalCluster?
+    /// How the lab launches the brokers (`cluster: launcher:`); nil for Samsa's own broker.
+    public var launcher: BrokerLauncher?
 
     public init(name: String) { self.name = name }
 }

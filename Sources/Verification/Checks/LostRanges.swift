@@ -48,6 +48,10 @@ public struct LostRange: Sendable, Hashable, Codable {
     /// Where the final read found the partition's log to end.
     public var finalEnd: Int64?
     public var reasons: [LostWrite.Reason]
+    /// False when the timeline holds no broker event at all (a broker that writes no Samsa event
+    /// log, or an external cluster): then "no truncation" means "none could be seen". Nil in
+    /// reports written before it.
+    public var brokerEventsRecorded: Bool?
 
     enum CodingKeys: String, CodingKey {
         case topic, partition, count, truncations, reasons
@@ -58,6 +62,7 @@ public struct LostRange: Sendable, Hashable, Codable {
         case acknowledgedBy = "acknowledged_by"
         case tookOver = "took_over"
         case finalEnd = "final_end"
+        case brokerEventsRecorded = "broker_events_recorded"
     }
 
     /// One sentence for people, times relative to `startNs`.
@@ -78,7 +83,9 @@ public struct LostRange: Sendable, Hashable, Codable {
             }
         }
         if let tookOver { text += "; \(term(tookOver)) took over at \(at(tookOver.sinceNs))" }
-        if truncations.isEmpty {
+        if truncations.isEmpty && brokerEventsRecorded == false {
+            text += "; truncations are known only from Samsa's broker event logs, and none was recorded in this run"
+        } else if truncations.isEmpty {
             text += "; no broker reported truncating them"
         } else {
             text += "; " + truncations.map { "broker \($0.broker) truncated from \($0.fromOffset) to \($0.toOffset) at \(at($0.timeNs))" }
@@ -95,6 +102,7 @@ public struct LostRange: Sendable, Hashable, Codable {
         guard !lost.isEmpty else { return [] }
         let byPartition = Dictionary(grouping: lost) { TopicPartitionKey(topic: $0.topic, partition: $0.partition) }
         let leadership = LeadershipIndex(timeline)
+        let eventsRecorded = !timeline.brokerEvents.isEmpty
         var ranges: [LostRange] = []
         for key in byPartition.keys.sorted() {
             let writes = byPartition[key]!.sorted { ($0.offset, $0.ackTimeNs ?? 0) < ($1.offset, $1.ackTimeNs ?? 0) }
@@ -106,19 +114,19 @@ public struct LostRange: Sendable, Hashable, Codable {
                     while survivorIndex < survivors.count && survivors[survivorIndex] <= previous.offset { survivorIndex += 1 }
                     let survivorBetween = survivorIndex < survivors.count && survivors[survivorIndex] < write.offset
                     if survivorBetween {
-                        ranges.append(range(current, key, leadership))
+                        ranges.append(range(current, key, leadership, eventsRecorded: eventsRecorded))
                         current = []
                     }
                 }
                 current.append(write)
             }
-            if !current.isEmpty { ranges.append(range(current, key, leadership)) }
+            if !current.isEmpty { ranges.append(range(current, key, leadership, eventsRecorded: eventsRecorded)) }
             if ranges.count >= limit { break }
         }
         return Array(ranges.prefix(limit))
     }
 
-    private static func range(_ writes: [LostWrite], _ key: TopicPartitionKey, _ leadership: LeadershipIndex) -> LostRange {
+    private static func range(_ writes: [LostWrite], _ key: TopicPartitionKey, _ leadership: LeadershipIndex, eventsRecorded: Bool) -> LostRange {
         let acks = writes.compactMap(\.ackTimeNs).sorted()
         let offsets = writes.map(\.offset).filter { $0 >= 0 }
         var acknowledgedBy: [Term] = []
@@ -141,7 +149,8 @@ public struct LostRange: Sendable, Hashable, Codable {
         return LostRange(
             topic: key.topic, partition: key.partition, firstOffset: first, lastOffset: last, count: writes.count,
             firstAckNs: acks.first, lastAckNs: lastAck, acknowledgedBy: Array(acknowledgedBy.prefix(5)), tookOver: tookOver,
-            truncations: Array(cuts.prefix(10)), finalEnd: writes.compactMap(\.finalEnd).first, reasons: reasons)
+            truncations: Array(cuts.prefix(10)), finalEnd: writes.compactMap(\.finalEnd).first, reasons: reasons,
+            brokerEventsRecorded: eventsRecorded)
     }
 }
 
