@@ -72,6 +72,28 @@ import Testing
         #expect(again.0 == .none && again.producerId == 4000 && again.epoch == 1)
     }
 
+    /// KIP-360 through the coordinator's durable path: the current producer bumps its own epoch, a
+    /// retry of that bump gets the same answer, and an older epoch or another producer id is fenced
+    /// (PRODUCER_FENCED), as is the old epoch's next transactional request.
+    @Test func kip360EpochBumpAndFencing() async throws {
+        let fixture = try make()
+        defer { fixture.shutdown(); try? FileManager.default.removeItem(atPath: directory) }
+        let coordinator = fixture.coordinator
+        _ = fixture.manager.applyLeadership([leadership(leader: 1, epoch: 1, isr: [1])], topicConfigs: [:])
+        await coordinator.becameLeader(of: 0)
+        let first = await coordinator.initProducerId(transactionalId: "tx", transactionTimeoutMs: 60_000, expected: (-1, -1))
+        #expect(first.0 == .none && first.producerId == 4000 && first.epoch == 0)
+        let bumped = await coordinator.initProducerId(transactionalId: "tx", transactionTimeoutMs: 60_000, expected: (4000, 0))
+        #expect(bumped.0 == .none && bumped.producerId == 4000 && bumped.epoch == 1)
+        let retried = await coordinator.initProducerId(transactionalId: "tx", transactionTimeoutMs: 60_000, expected: (4000, 0))
+        #expect(retried.0 == .none && retried.producerId == 4000 && retried.epoch == 1)
+        #expect(await coordinator.initProducerId(transactionalId: "tx", transactionTimeoutMs: 60_000, expected: (4000, 5)).0 == .producerFenced)
+        #expect(await coordinator.initProducerId(transactionalId: "tx", transactionTimeoutMs: 60_000, expected: (3999, 1)).0 == .producerFenced)
+        let t = TopicPartition("t", 0)
+        #expect(await coordinator.addPartitions(transactionalId: "tx", producerId: 4000, producerEpoch: 0, partitions: [t]) == .producerFenced)
+        #expect(await coordinator.addPartitions(transactionalId: "tx", producerId: 4000, producerEpoch: 1, partitions: [t]) == .none)
+    }
+
     /// DescribeTransactions and ListTransactions answer for the ids of the partitions this broker
     /// leads, and stop answering for them once it resigns.
     @Test func describeAndListFollowTheLeadershipOfTheStatePartition() async throws {

@@ -1,8 +1,11 @@
 """Transactions against a real standalone broker: confluent-kafka's transactional producer, read_committed
-and read_uncommitted consumers, send_offsets_to_transaction, fencing by transactional.id, timeouts and a
+and read_uncommitted consumers, send_offsets_to_transaction (also across a restart before the commit),
+fencing by transactional.id, KIP-360's InitProducerId v3/v4 epoch bump on the wire, timeouts and a
 restart; kafka-python's and aiokafka's transactional producers."""
 import asyncio
 import functools
+import socket
+import struct
 import time
 
 import pytest
@@ -100,6 +103,68 @@ def test_send_offsets_to_transaction_commits_offsets_atomically(broker):
     assert committed_offset() == 3, "an aborted transaction's offsets are not committed"
     consumer.close()
     assert sorted(read_all(broker.bootstrap, sink, "read_committed", partitions=1, expect=3)) == ["out-in0", "out-in1", "out-in2"]
+
+
+def test_send_offsets_survive_a_restart_before_the_commit(broker):
+    """The TxnOffsetCommit offsets are in __consumer_offsets before the commit: a broker restart between
+    send_offsets_to_transaction and commit_transaction keeps them, and the commit makes them the group's."""
+    source = unique_topic("src")
+    sink = unique_topic("sink")
+    create_topic(broker.bootstrap, source, 1)
+    create_topic(broker.bootstrap, sink, 1)
+    group = unique_topic("eos-restart")
+    metadata_consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": group, "enable.auto.commit": False})
+    producer = transactional(broker.bootstrap, "tx-offsets-restart")
+    producer.begin_transaction()
+    producer.produce(sink, value=b"out", partition=0)
+    producer.send_offsets_to_transaction([TopicPartition(source, 0, 42)], metadata_consumer.consumer_group_metadata(), 30)
+    producer.flush(30)
+    metadata_consumer.close()
+    assert broker.terminate() == 0
+    broker.start()
+    producer.commit_transaction(60)
+    checker = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        assert checker.committed([TopicPartition(source, 0)], timeout=30)[0].offset == 42
+    finally:
+        checker.close()
+    assert read_all(broker.bootstrap, sink, "read_committed", partitions=1, expect=1) == ["out"]
+
+
+def init_producer_id(port: int, version: int, transactional_id: str, producer_id: int = -1, epoch: int = -1) -> tuple[int, int, int]:
+    """One flexible InitProducerId (v3/v4) on the wire: (error code, producer id, epoch). The request
+    header is v2 (client id, empty tags); the response header v1 (correlation id, empty tags)."""
+    tid = transactional_id.encode()
+    body = bytes([len(tid) + 1]) + tid + struct.pack(">iqh", 60_000, producer_id, epoch) + b"\x00"
+    request = struct.pack(">hhih", 22, version, 7, 4) + b"test" + b"\x00" + body
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(struct.pack(">i", len(request)) + request)
+        data = b""
+        while len(data) < 4 or len(data) < 4 + struct.unpack(">i", data[:4])[0]:
+            chunk = s.recv(65536)
+            assert chunk, "the broker closed the connection"
+            data += chunk
+    correlation, tags = struct.unpack(">ib", data[4:9])
+    assert correlation == 7 and tags == 0
+    _throttle, error, pid, answered_epoch, trailing_tags = struct.unpack(">ihqhb", data[9:26])
+    assert trailing_tags == 0 and len(data) == 26
+    return error, pid, answered_epoch
+
+
+def test_init_producer_id_v3_v4_bumps_the_current_epoch_and_fences_others(broker):
+    deadline = time.monotonic() + 30
+    while True:  # the first call creates __transaction_state and answers COORDINATOR_NOT_AVAILABLE (15) meanwhile
+        error, pid, epoch = init_producer_id(broker.port, 4, "tx-kip360")
+        if error not in (14, 15, 16) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert error == 0 and pid >= 0 and epoch == 0
+    assert init_producer_id(broker.port, 4, "tx-kip360", pid, 0) == (0, pid, 1), "the current producer bumps its epoch"
+    assert init_producer_id(broker.port, 4, "tx-kip360", pid, 0) == (0, pid, 1), "a retry of that bump gets the same answer"
+    assert init_producer_id(broker.port, 4, "tx-kip360", pid, 7)[0] == 90, "another epoch is PRODUCER_FENCED at v4"
+    assert init_producer_id(broker.port, 3, "tx-kip360", pid + 1, 1)[0] == 47, "INVALID_PRODUCER_EPOCH before v4"
+    assert init_producer_id(broker.port, 4, "tx-kip360", pid, -1)[0] == 42, "an id without an epoch is INVALID_REQUEST"
+    assert init_producer_id(broker.port, 3, "tx-kip360", pid, 1) == (0, pid, 2)
 
 
 def test_second_producer_with_the_same_transactional_id_fences_the_first(broker):

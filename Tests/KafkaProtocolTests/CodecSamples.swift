@@ -117,8 +117,10 @@ let codecCases: [CodecCase] = [
                   documentation: v >= 3 ? "doc" : nil),
         ])])
     },
-    CodecCase(InitProducerIdRequest.self, 0...1) { _ in InitProducerIdRequest(transactionalId: "tx", transactionTimeoutMs: 1234) },
-    CodecCase(InitProducerIdResponse.self, 0...1) { _ in InitProducerIdResponse(throttleTimeMs: 1, errorCode: 15, producerId: 4000, producerEpoch: 2) },
+    CodecCase(InitProducerIdRequest.self, 0...4) { v in
+        InitProducerIdRequest(transactionalId: "tx", transactionTimeoutMs: 1234, producerId: v >= 3 ? 4000 : -1, producerEpoch: v >= 3 ? 2 : -1)
+    },
+    CodecCase(InitProducerIdResponse.self, 0...4) { _ in InitProducerIdResponse(throttleTimeMs: 1, errorCode: 15, producerId: 4000, producerEpoch: 2) },
     CodecCase(AddPartitionsToTxnRequest.self, 0...2) { _ in
         AddPartitionsToTxnRequest(transactionalId: "tx", producerId: 4000, producerEpoch: 3, topics: [.init(name: "t", partitions: [0, 2]), .init(name: "u", partitions: [1])])
     },

@@ -219,4 +219,20 @@ import Testing
         try check(listed, version: 0, [0, 0, 0, 0, 0x00, 0x00, 0x02, 0x06] + Array("bogus".utf8) + [0x02, 0x05] + Array("tx-a".utf8)
                   + [0, 0, 0, 0, 0, 0, 0x01, 0x52, 0x08] + Array("Ongoing".utf8) + [0x00, 0x00])
     }
+
+    /// InitProducerId: v2 turns flexible (compact nullable string, tagged fields); v3 adds the current
+    /// producer id (int64) and epoch (int16) of KIP-360's epoch bump.
+    @Test func initProducerIdFlexibleAndKip360() throws {
+        try check(InitProducerIdRequest(transactionalId: "tx", transactionTimeoutMs: 1234), version: 1,
+                  [0x00, 0x02, 0x74, 0x78, 0x00, 0x00, 0x04, 0xD2])
+        try check(InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: -1), version: 2,
+                  [0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x00]) // null compact string, timeout -1, no tags
+        try check(InitProducerIdRequest(transactionalId: "tx", transactionTimeoutMs: 1234, producerId: 4000, producerEpoch: 2), version: 4,
+                  [0x03, 0x74, 0x78, 0x00, 0x00, 0x04, 0xD2, 0, 0, 0, 0, 0, 0, 0x0F, 0xA0, 0x00, 0x02, 0x00])
+        try check(InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: 60_000), version: 3,
+                  [0x00, 0x00, 0x00, 0xEA, 0x60, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00])
+        let fenced = InitProducerIdResponse(throttleTimeMs: 0, errorCode: 90, producerId: -1, producerEpoch: -1)
+        try check(fenced, version: 4, [0, 0, 0, 0, 0x00, 0x5A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00])
+        try check(fenced, version: 1, [0, 0, 0, 0, 0x00, 0x5A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+    }
 }

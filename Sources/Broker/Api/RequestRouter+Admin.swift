@@ -52,20 +52,28 @@ extension RequestRouter {
     }
 
     /// InitProducerId: for idempotent producers (no transactional id) a cluster-unique producer id at
-    /// epoch 0; with a transactional id, the transaction coordinator's answer. A transactional id
-    /// sent before any FindCoordinator creates `__transaction_state` too (the client then looks its
-    /// coordinator up after NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE).
+    /// epoch 0, whatever current id v3+ names (as Kafka: such a producer bumps its epoch itself);
+    /// with a transactional id, the transaction coordinator's answer, given the v3+ current id and
+    /// epoch (KIP-360). A transactional id sent before any FindCoordinator creates
+    /// `__transaction_state` too (the client then looks its coordinator up after NOT_COORDINATOR /
+    /// COORDINATOR_NOT_AVAILABLE).
     func handleInitProducerId(_ request: InitProducerIdRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
+        if (request.producerId == InitProducerIdRequest.noProducerId) != (request.producerEpoch == InitProducerIdRequest.noProducerEpoch) {
+            // Kafka: a current producer id needs its epoch and the other way round.
+            return context.eventLoop.makeSucceededFuture(InitProducerIdResponse(errorCode: ErrorCode.invalidRequest.rawValue, producerId: -1, producerEpoch: -1))
+        }
         if let transactionalId = request.transactionalId {
+            let expected = (request.producerId, request.producerEpoch)
             let coordinator = broker.transactions
             let promise = context.eventLoop.makePromise(of: (any KafkaMessage)?.self)
             promise.completeWithTask {
                 var (error, producerId, epoch) = await coordinator.initProducerId(transactionalId: transactionalId,
-                                                                                  transactionTimeoutMs: request.transactionTimeoutMs)
+                                                                                  transactionTimeoutMs: request.transactionTimeoutMs,
+                                                                                  expected: expected)
                 if error == .notCoordinator, await self.ensureInternalTopic(TransactionStateTopic.name) != nil {
                     error = .coordinatorNotAvailable
                 }
-                // PRODUCER_FENCED is InitProducerId v4+ (KIP-588); this broker serves v0-1.
+                // PRODUCER_FENCED is InitProducerId v4+ (KIP-588); older versions get INVALID_PRODUCER_EPOCH.
                 return InitProducerIdResponse(errorCode: Self.fencing(error, version: context.version, firstVersion: 4).rawValue,
                                               producerId: producerId, producerEpoch: epoch)
             }

@@ -41,7 +41,8 @@ extension RequestRouter {
         case .txnOffsetCommit:
             let request = try TxnOffsetCommitRequest(from: &body, version: version)
             let known = Set(broker.metadata.snapshot.topicNames)
-            return context.eventLoop.makeSucceededFuture(broker.groups.transactionalCommit(request, knownTopics: known))
+            let groups = broker.groups
+            return answer { await groups.transactionalCommit(request, knownTopics: known) }
         case .writeTxnMarkers:
             let request = try WriteTxnMarkersRequest(from: &body, version: version)
             let writer = broker.markerWriter

@@ -14,7 +14,7 @@ public enum SupportedApis {
         .createTopics: 0...4,
         .deleteTopics: 0...3,
         .describeConfigs: 0...3,
-        .initProducerId: 0...1,
+        .initProducerId: 0...4,
         .findCoordinator: 0...2,
         .joinGroup: 0...5,
         .syncGroup: 0...3,

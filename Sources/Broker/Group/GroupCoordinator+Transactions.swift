@@ -2,11 +2,13 @@ import KafkaProtocol
 import NIOCore
 
 extension GroupCoordinator {
-    /// TxnOffsetCommit: the offsets wait, per producer, until the transaction's marker reaches the
-    /// group's `__consumer_offsets` partition; a commit then stores them as ordinary commits, an
-    /// abort drops them. They are held in memory: a broker restart between the offsets and the
-    /// commit loses them (Kafka writes them to the log as transactional records).
-    func transactionalCommit(_ request: TxnOffsetCommitRequest, knownTopics: Set<String>) -> TxnOffsetCommitResponse {
+    /// TxnOffsetCommit: the offsets are written to the group's `__consumer_offsets` partition as a
+    /// transactional batch of the producer (replicated as acks=all before the answer, as Kafka does)
+    /// and wait, per producer, until the transaction's marker reaches that partition; a commit then
+    /// makes them the group's offsets, an abort drops them. A coordinator that loads the partition
+    /// (after a restart or a move of its leadership) finds them in the log, pending or resolved by
+    /// the marker that follows them.
+    func transactionalCommit(_ request: TxnOffsetCommitRequest, knownTopics: Set<String>) async -> TxnOffsetCommitResponse {
         func answer(_ code: (TopicPartition) -> ErrorCode) -> TxnOffsetCommitResponse {
             TxnOffsetCommitResponse(topics: request.topics.map { topic in
                 .init(name: topic.name, partitions: topic.partitions.map {
@@ -28,35 +30,35 @@ extension GroupCoordinator {
                                                             metadata: partition.committedMetadata ?? "", commitTimestampMs: now)
             }
         }
+        if !accepted.isEmpty {
+            let records = accepted.sorted { $0.key < $1.key }.map {
+                (key: OffsetsTopic.offsetKey(group: request.groupId, partition: $0.key), value: Optional(OffsetsTopic.offsetValue($0.value)))
+            }
+            let stored = await append(records, group: request.groupId, transactional: (request.producerId, request.producerEpoch))
+            guard stored == .none else { return answer { errors[$0] ?? stored } }
+        }
         state.withLockedValue { state in
             state.transactionalOffsets[request.producerId, default: [:]][request.groupId, default: [:]].merge(accepted) { _, new in new }
         }
         return answer { errors[$0] ?? .none }
     }
 
-    /// The marker of `producerId`'s transaction is in `__consumer_offsets` partition
-    /// `offsetsPartition`: applies (commit) or drops (abort) its pending offsets for the groups
-    /// there. Answers NONE, or the write's error with the offsets kept for a retry.
+    /// The marker of `producerId`'s transaction is written (and replicated) in `__consumer_offsets`
+    /// partition `offsetsPartition`: applies (commit) or drops (abort) its pending offsets for the
+    /// groups there. The marker itself makes them durable: a load replays them from the log. While
+    /// the partition is loading it answers COORDINATOR_LOAD_IN_PROGRESS, because the load may not
+    /// have read the marker: the transaction coordinator retries it once the load is done.
     func completeTransaction(producerId: Int64, committed: Bool, offsetsPartition: Int32) async -> ErrorCode {
-        let pending = state.withLockedValue { state in
-            (state.transactionalOffsets[producerId] ?? [:]).filter { partition(for: $0.key) == offsetsPartition }
-        }
-        for (group, offsets) in pending.sorted(by: { $0.key < $1.key }) {
-            if committed && !offsets.isEmpty {
-                let records = offsets.sorted { $0.key < $1.key }.map {
-                    (key: OffsetsTopic.offsetKey(group: group, partition: $0.key), value: Optional(OffsetsTopic.offsetValue($0.value)))
-                }
-                let stored = await append(records, group: group)
-                guard stored == .none else { return stored }
-            }
-            state.withLockedValue { state in
-                if committed {
+        state.withLockedValue { state in
+            if state.partitions[offsetsPartition] == .loading { return .coordinatorLoadInProgress }
+            for group in (state.transactionalOffsets[producerId] ?? [:]).keys where partition(for: group) == offsetsPartition {
+                if committed, let offsets = state.transactionalOffsets[producerId]?[group] {
                     for (tp, offset) in offsets { state.offsets[group, default: [:]][tp] = offset }
                 }
                 state.transactionalOffsets[producerId]?[group] = nil
-                if state.transactionalOffsets[producerId]?.isEmpty == true { state.transactionalOffsets[producerId] = nil }
             }
+            if state.transactionalOffsets[producerId]?.isEmpty == true { state.transactionalOffsets[producerId] = nil }
+            return .none
         }
-        return .none
     }
 }

@@ -88,6 +88,10 @@ final class GroupCoordinator: Sendable {
             let doomed = state.groups.keys.filter { self.partition(for: $0) == partition }
             var joins: [EventLoopPromise<JoinResult>] = []
             var syncs: [EventLoopPromise<SyncResult>] = []
+            for producerId in Array(state.transactionalOffsets.keys) {
+                state.transactionalOffsets[producerId] = state.transactionalOffsets[producerId]?.filter { self.partition(for: $0.key) != partition }
+                if state.transactionalOffsets[producerId]?.isEmpty == true { state.transactionalOffsets[producerId] = nil }
+            }
             for group in doomed {
                 state.groups[group] = nil
                 state.offsets[group] = nil
@@ -100,12 +104,15 @@ final class GroupCoordinator: Sendable {
         for promise in syncs { promise.succeed(SyncResult(errorCode: .notCoordinator)) }
     }
 
-    /// Replays the partition's records into groups and offsets.
+    /// Replays the partition's records into groups and offsets. TxnOffsetCommit records (a
+    /// producer's transactional batches) wait for their producer's marker: a commit marker makes
+    /// them the group's offsets, an abort drops them, and those with no marker yet stay pending.
     private func load(_ index: Int32) async {
         let tp = TopicPartition(OffsetsTopic.name, index)
         let started = BrokerClock.monotonicMs()
         var groups: [String: OffsetsTopic.StoredGroup] = [:]
         var offsets: [String: [TopicPartition: OffsetsTopic.CommittedOffset]] = [:]
+        var pending: [Int64: [String: [TopicPartition: OffsetsTopic.CommittedOffset]]] = [:]
         var records = 0
         if let partition = replicaManager.partition(tp) {
             var position = partition.logStartOffset
@@ -117,9 +124,22 @@ final class GroupCoordinator: Sendable {
                 }
                 guard let bytes = read, bytes.readableBytes > 0, let split = try? RecordBatches.split(bytes), !split.batches.isEmpty else { break }
                 for batch in split.batches {
+                    let header = batch.header
+                    if header.isControl {
+                        if header.isTransactional, header.hasProducerId, let marker = try? TransactionMarker.decode(batch: batch.bytes) {
+                            for (group, committed) in pending.removeValue(forKey: header.producerId) ?? [:] where marker.type == .commit {
+                                offsets[group, default: [:]].merge(committed) { _, new in new }
+                            }
+                        }
+                        position = header.nextOffset
+                        continue
+                    }
+                    let producer: Int64? = header.isTransactional && header.hasProducerId ? header.producerId : nil
                     for record in (try? RecordBatches.records(of: batch)) ?? [] {
                         records += 1
                         switch try? OffsetsTopic.decode(key: record.key, value: record.value) {
+                        case .offset(let group, let partition, let committed?)? where producer != nil:
+                            pending[producer!, default: [:]][group, default: [:]][partition] = committed
                         case .offset(let group, let partition, let committed)?:
                             offsets[group, default: [:]][partition] = committed
                         case .group(let group, let stored)?:
@@ -137,6 +157,9 @@ final class GroupCoordinator: Sendable {
             guard state.partitions[index] == .loading else { return }
             for (group, stored) in groups { state.groups[group] = Self.restore(group, stored, nowMs: now) }
             for (group, committed) in offsets where !committed.isEmpty { state.offsets[group] = committed }
+            for (producerId, groups) in pending {
+                for (group, committed) in groups { state.transactionalOffsets[producerId, default: [:]][group] = committed }
+            }
             state.partitions[index] = .loaded
         }
         logger.info("loaded \(OffsetsTopic.name)-\(index): \(groups.count) group(s), \(records) record(s) in \(now - started) ms")
@@ -227,11 +250,17 @@ final class GroupCoordinator: Sendable {
 
     /// Appends records to the group's partition with acks=all semantics and waits (bounded by
     /// `offsets.commit.timeout.ms`) until they are replicated. Returns the error to answer with.
-    func append(_ records: [(key: ByteBuffer, value: ByteBuffer?)], group: String) async -> ErrorCode {
+    /// `transactional` makes the batch the producer's transactional batch (TxnOffsetCommit): no
+    /// sequence number, as Kafka's coordinator writes it; the partition refuses it from an epoch
+    /// its markers have fenced (INVALID_PRODUCER_EPOCH).
+    func append(_ records: [(key: ByteBuffer, value: ByteBuffer?)], group: String,
+                transactional: (producerId: Int64, epoch: Int16)? = nil) async -> ErrorCode {
         let tp = TopicPartition(OffsetsTopic.name, partition(for: group))
         guard let partition = replicaManager.partition(tp) else { return .notCoordinator }
         let now = BrokerClock.wallMs()
-        let batch = RecordBatchBuilder().build(records.map { .init(key: $0.key, value: $0.value, timestampMs: now) })
+        var builder = RecordBatchBuilder(producerId: transactional?.producerId ?? -1, producerEpoch: transactional?.epoch ?? -1, baseSequence: -1)
+        if transactional != nil { builder.attributes = TransactionMarker.transactionalAttribute }
+        let batch = builder.build(records.map { .init(key: $0.key, value: $0.value, timestampMs: now) })
         let appended = try? await replicaManager.storage.run { partition.appendAsLeader([batch], requiredAcks: -1, nowMs: now) }
         switch appended ?? .rejected(.kafkaStorageError, "the storage threads are stopped") {
         case .rejected(let code, _):
@@ -240,6 +269,7 @@ final class GroupCoordinator: Sendable {
             case .notLeaderOrFollower: return .notCoordinator
             case .notEnoughReplicas, .notEnoughReplicasAfterAppend, .requestTimedOut: return .coordinatorNotAvailable
             case .messageTooLarge, .recordListTooLarge: return .invalidCommitOffsetSize
+            case .invalidProducerEpoch: return .invalidProducerEpoch
             default: return .unknownServerError
             }
         case .appended(_, let last, _, _):

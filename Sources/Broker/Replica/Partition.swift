@@ -53,7 +53,7 @@ public final class Partition: @unchecked Sendable {
     func replayProducers(_ records: ByteBuffer) {
         for batch in (try? RecordBatches.split(records).batches) ?? [] {
             producers.replay(batch.header)
-            transactions.replay(batch.header, marker: batch.header.isControl ? (try? TransactionMarker.decode(batch: batch.bytes))?.map(\.type) : nil)
+            transactions.replay(batch.header, marker: batch.header.isControl ? (try? TransactionMarker.decode(batch: batch.bytes)) : nil)
         }
     }
 
@@ -68,7 +68,7 @@ public final class Partition: @unchecked Sendable {
             guard header.isControl && header.isTransactional else { return replayed.replay(header, marker: nil) }
             // A marker carries its type in its record: read the control batch back.
             let read = try? log.read(from: header.baseOffset, maxBytes: header.totalSize, maxOffset: header.nextOffset, minOneBatch: true)
-            replayed.replay(header, marker: read.flatMap { try? TransactionMarker.decode(batch: $0.records) }?.type)
+            replayed.replay(header, marker: read.flatMap { try? TransactionMarker.decode(batch: $0.records) })
         }
         producers = table
         transactions = replayed
@@ -208,7 +208,9 @@ public final class Partition: @unchecked Sendable {
     }
 
     /// Appends a transaction marker (a control batch) as leader, ending `producerId`'s transaction
-    /// here; a marker with a bumped epoch also fences the producer's older epochs.
+    /// here; a marker with a bumped epoch also fences the producer's older epochs. A marker from a
+    /// coordinator epoch older than the last one seen for the producer is refused
+    /// (TRANSACTION_COORDINATOR_FENCED): it comes from a zombie coordinator.
     public func appendMarker(producerId: Int64, producerEpoch: Int16, committed: Bool, coordinatorEpoch: Int32, nowMs: Int64) -> AppendOutcome {
         StorageIO.assertOffEventLoop("a marker append to \(topicPartition)")
         let marker = TransactionMarker(type: committed ? .commit : .abort, coordinatorEpoch: coordinatorEpoch)
@@ -216,9 +218,13 @@ public final class Partition: @unchecked Sendable {
         var directives: [ReplicaDirective] = []
         let outcome: AppendOutcome = lock.withLock {
             guard state.isLeader else { return .rejected(.notLeaderOrFollower, nil) }
+            if case .reject(let code, let message) = transactions.checkMarker(producerId: producerId, coordinatorEpoch: coordinatorEpoch) {
+                return .rejected(code, message)
+            }
             do {
                 let info = try log.appendAsLeader([batch], leaderEpoch: state.leaderEpoch, logAppendTimeMs: nil)
-                transactions.recordMarker(producerId: producerId, epoch: producerEpoch, committed: committed, offset: info.firstOffset)
+                transactions.recordMarker(producerId: producerId, epoch: producerEpoch, coordinatorEpoch: coordinatorEpoch,
+                                          committed: committed, offset: info.firstOffset)
                 directives = state.onLocalAppend(logEndOffset: log.logEndOffset)
                 return .appended(firstOffset: info.firstOffset, lastOffset: info.lastOffset, logAppendTimeMs: -1, logStartOffset: log.logStartOffset)
             } catch let failure as AppendFailure where !failure.rolledBack {

@@ -145,7 +145,9 @@ actor TransactionCoordinator {
 
     // MARK: Requests
 
-    func initProducerId(transactionalId: String, transactionTimeoutMs: Int32) async -> (ErrorCode, producerId: Int64, epoch: Int16) {
+    /// `expected` is the producer's current id and epoch from InitProducerId v3+ (KIP-360), -1/-1 when absent.
+    func initProducerId(transactionalId: String, transactionTimeoutMs: Int32,
+                        expected: (producerId: Int64, epoch: Int16) = (-1, -1)) async -> (ErrorCode, producerId: Int64, epoch: Int16) {
         if let error = ownership(of: transactionalId) { return (error, -1, -1) }
         // An open transaction is aborted first; the retry then bumps the epoch again, as a client's
         // retry after CONCURRENT_TRANSACTIONS would.
@@ -158,7 +160,8 @@ actor TransactionCoordinator {
             }
             let now = BrokerClock.wallMs()
             let error = await run(transactionalId) { state in
-                state.initProducerId(transactionalId: transactionalId, transactionTimeoutMs: transactionTimeoutMs, nowMs: now) { fresh }
+                state.initProducerId(transactionalId: transactionalId, transactionTimeoutMs: transactionTimeoutMs, expected: expected,
+                                     nowMs: now) { fresh }
             }
             if error == .concurrentTransactions, state.transactions[transactionalId]?.state.isCompleting == false { continue }
             guard error == .none, let producer = state.producer(of: transactionalId) else { return (error, -1, -1) }

@@ -34,6 +34,9 @@ public struct PartitionTransactions: Sendable, Equatable {
     public private(set) var ongoing: [Int64: Int64] = [:]
     /// The epoch of the last marker per producer: a transactional batch with an older epoch is a zombie's.
     public private(set) var markerEpochs: [Int64: Int16] = [:]
+    /// The coordinator epoch of the last marker per producer: a marker from an older coordinator
+    /// epoch comes from a zombie transaction coordinator (Kafka's `ProducerStateEntry.coordinatorEpoch`).
+    public private(set) var coordinatorEpochs: [Int64: Int32] = [:]
     /// Aborted transactions in marker order.
     public private(set) var aborted: [Aborted] = []
     private(set) var completed: [Completed] = []
@@ -49,26 +52,40 @@ public struct PartitionTransactions: Sendable, Equatable {
         return .append
     }
 
+    /// A marker the leader is asked to write (by its own transaction coordinator or WriteTxnMarkers):
+    /// refused with TRANSACTION_COORDINATOR_FENCED when a marker for the same producer came from a
+    /// newer coordinator epoch, as Kafka's `checkCoordinatorEpoch` does for the coordinator's writes.
+    public func checkMarker(producerId: Int64, coordinatorEpoch: Int32) -> Check {
+        if let seen = coordinatorEpochs[producerId], coordinatorEpoch < seen {
+            return .reject(.transactionCoordinatorFenced,
+                           "a marker for producer \(producerId) from coordinator epoch \(coordinatorEpoch) is older than epoch \(seen) seen here")
+        }
+        return .append
+    }
+
     /// Records an appended transactional data batch (leader, follower and recovery alike).
     public mutating func recordData(producerId: Int64, firstOffset: Int64) {
         if ongoing[producerId] == nil { ongoing[producerId] = firstOffset }
     }
 
     /// Records an appended commit or abort marker: the producer's transaction here is over. An
-    /// abort is indexed only when the transaction had data here.
-    public mutating func recordMarker(producerId: Int64, epoch: Int16, committed: Bool, offset: Int64) {
+    /// abort is indexed only when the transaction had data here. Its coordinator epoch becomes the
+    /// producer's (replicated and replayed markers included, as Kafka overwrites it).
+    public mutating func recordMarker(producerId: Int64, epoch: Int16, coordinatorEpoch: Int32, committed: Bool, offset: Int64) {
         markerEpochs[producerId] = max(epoch, markerEpochs[producerId] ?? epoch)
+        coordinatorEpochs[producerId] = coordinatorEpoch
         guard let first = ongoing.removeValue(forKey: producerId) else { return }
         if !committed { aborted.append(Aborted(producerId: producerId, firstOffset: first, lastOffset: offset)) }
         completed.append(Completed(producerId: producerId, firstOffset: first, markerOffset: offset))
     }
 
     /// Replays a stored batch; `marker` is the decoded control record of a control batch.
-    public mutating func replay(_ header: RecordBatchHeader, marker: ControlRecordType?) {
+    public mutating func replay(_ header: RecordBatchHeader, marker: TransactionMarker?) {
         guard header.hasProducerId, header.isTransactional else { return }
         if header.isControl {
-            guard let marker, marker == .commit || marker == .abort else { return }
-            recordMarker(producerId: header.producerId, epoch: header.producerEpoch, committed: marker == .commit, offset: header.baseOffset)
+            guard let marker else { return }
+            recordMarker(producerId: header.producerId, epoch: header.producerEpoch, coordinatorEpoch: marker.coordinatorEpoch,
+                         committed: marker.type == .commit, offset: header.baseOffset)
         } else {
             recordData(producerId: header.producerId, firstOffset: header.baseOffset)
         }
