@@ -1,6 +1,7 @@
 """`samsa shell` end to end: the issue's session piped through stdin (with --fail-fast), the same
 through a real terminal (tmux send-keys / capture-pane) with tab completion, Ctrl-C and Ctrl-D, and
 afterwards no process of the lab left."""
+import json
 import re
 import shutil
 import subprocess
@@ -361,3 +362,34 @@ def test_attach_needs_a_reachable_bootstrap(tmp_path):
     closed = subprocess.run([SAMSA, "shell", "attach", "--bootstrap", f"127.0.0.1:{free_port()}"], input="exit\n", capture_output=True,
                             text=True, timeout=60)
     assert closed.returncode == 1 and "cannot reach the cluster at 127.0.0.1:" in closed.stderr, closed.stderr
+
+
+def test_a_transactional_session_is_judged_by_the_transaction_checks(tmp_path):
+    """The shell's produce --transactional and consume --isolation-level read_committed feed `check`,
+    which then judges the session's transactions (not 'not applicable')."""
+    report = tmp_path / "report"
+    script = f"""cluster up --brokers 1
+topics create ledger --partitions 2
+produce ledger --count 60 --transactional --txn-records 5 --abort-rate 0.3
+consume ledger --isolation-level read_committed --timeout 8
+check
+report {report}
+exit
+"""
+    result = subprocess.run([SAMSA, "shell", "--fail-fast", "--runs", str(tmp_path / "runs")], input=script, capture_output=True,
+                            text=True, timeout=600, cwd=tmp_path)
+    out = result.stdout
+    assert result.returncode == 0, f"{out[-4000:]}\n{result.stderr[-4000:]}"
+    produced = re.search(r"produced to ledger: 60 sent in 12 transaction\(s\): (\d+) committed \((\d+) records\), "
+                         r"(\d+) aborted on purpose \((\d+) records\), 0 unknown \(0 records\); 0 send\(s\) failed", out)
+    assert produced, out
+    commits, committed_records, aborts, aborted_records = (int(g) for g in produced.groups())
+    assert commits + aborts == 12 and commits > 0 and aborts > 0 and committed_records + aborted_records == 60, out
+    consumed = re.search(r"consumed (\d+) record\(s\) from ledger", out)
+    assert consumed and int(consumed.group(1)) == committed_records, f"read_committed sees only the committed transactions' records: {out}"
+    assert "60 in transactions: " in out and "PASS" in out, out
+    verdicts = {name: check["verdict"] for name, check in json.loads((report / "report.json").read_text())["checks"].items()}
+    for check in ("txn_aborted_read", "txn_lost_write", "torn_transaction", "txn_g0", "txn_g1c"):
+        assert verdicts[check] == "valid", f"{check} judged the session's transactions: {verdicts}"
+    lab = next(p for p in (tmp_path / "runs").iterdir() if p.is_dir())
+    assert not wait_gone(lab)

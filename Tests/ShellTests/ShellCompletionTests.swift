@@ -26,7 +26,9 @@ import Testing
         #expect(complete("configs ") == ["alter", "describe"])
         #expect(complete("cluster up --") == ["--base-port", "--brokers", "--config", "--dir", "--track-durability"])
         #expect(complete("topics create orders2 --p") == ["--partitions"])
-        #expect(complete("produce orders --count 5 --") == ["--acks", "--compression", "--idempotence", "--keys", "--partition", "--rate"])
+        #expect(complete("produce orders --count 5 --") == ["--abort-rate", "--acks", "--compression", "--idempotence", "--keys", "--partition", "--rate",
+                                                              "--transactional", "--txn-records"])
+        #expect(complete("consume orders --isolation-level read_c") == ["read_committed"])
         #expect(complete("produce orders --compression z") == ["zstd"])
         #expect(complete("produce orders --acks ") == ["0", "1", "all"])
         #expect(complete("exit ") == ["--keep"])

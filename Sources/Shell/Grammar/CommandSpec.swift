@@ -3,7 +3,7 @@ import Lab
 /// What a word of a command stands for: drives parsing, completion and help alike.
 public enum WordKind: Equatable, Sendable {
     case topic, newTopic, group, transactionalId, directory, playbook, file, watchKind, helpTopic
-    case integer, number, acks, codec, electionType, replicaList, property, none
+    case integer, number, acks, codec, electionType, replicaList, property, isolation, none
 }
 
 public struct OptionSpec: Equatable, Sendable {
@@ -45,6 +45,7 @@ extension WordKind {
         case .acks: return "0|1|all"
         case .codec: return "none|gzip|snappy|lz4|zstd"
         case .electionType: return "preferred|unclean"
+        case .isolation: return "read_committed|read_uncommitted"
         case .replicaList: return "ID,ID,..."
         case .property: return "KEY=VALUE"
         case .directory: return "DIR"
@@ -122,12 +123,17 @@ public enum ShellCommands {
                               option("--acks", .acks, "0, 1 or all (default all)"), flag("--idempotence", "enable.idempotence=true"),
                               option("--rate", .number, "records per second (default as fast as acknowledged)"),
                               option("--keys", .integer, "spread records over N keys"), option("--partition", .integer, "one partition"),
-                              option("--compression", .codec, "the producer's compression.type (default none)")],
-                    summary: "Produce with a real confluent-kafka producer; every send is recorded for `check`.",
-                    examples: ["produce orders --count 500", "produce orders --count 1000 --acks 1 --rate 200", "produce orders --count 200 --compression zstd", "produce orders"]),
+                              option("--compression", .codec, "the producer's compression.type (default none)"),
+                              flag("--transactional", "a transactional producer (transactional.id shell-producer-N, acks=all, idempotent)"),
+                              option("--txn-records", .integer, "records per transaction (default 10; with --transactional)"),
+                              option("--abort-rate", .number, "fraction 0-1 of the transactions aborted on purpose (with --transactional)")],
+                    summary: "Produce with a real confluent-kafka producer; every send (and every transaction's end) is recorded for `check`.",
+                    examples: ["produce orders --count 500", "produce orders --count 1000 --acks 1 --rate 200", "produce orders --count 200 --compression zstd",
+                               "produce orders --count 300 --transactional --abort-rate 0.3", "produce orders"]),
         CommandSpec(path: ["consume"], positionals: [PositionalSpec(name: "TOPIC", kind: .topic)],
                     options: [option("--group", .group, "consume as a member of GROUP (offsets committed)"),
-                              option("--count", .integer, "stop after N records"), option("--timeout", .number, "stop after X seconds")],
+                              option("--count", .integer, "stop after N records"), option("--timeout", .number, "stop after X seconds"),
+                              option("--isolation-level", .isolation, "read_committed: only committed transactions' records (default read_uncommitted)")],
                     summary: "Tail a topic from the beginning until Ctrl-C (or --count, --timeout); recorded for `check`.",
                     examples: ["consume orders --count 10", "consume orders --group billing"]),
         CommandSpec(path: ["groups", "list"], positionals: [], options: [], summary: "Consumer groups.", examples: ["groups list"]),

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import Lab
+import Verification
 
 /// One parsed shell line. Faults keep the fault grammar shared with `samsa fault` and playbook steps,
 /// and are parsed here once: the lab receives the `FaultCommand`, not the line.
@@ -52,6 +53,10 @@ public enum ShellCommand: Equatable, Sendable {
         public var keys = 0
         public var partition: Int32?
         public var compression = "none"
+        /// A transactional producer: `txnRecords` records per transaction, `abortRate` of them aborted.
+        public var transactional = false
+        public var txnRecords = 10
+        public var abortRate: Double = 0
     }
 
     public struct Consume: Equatable, Sendable {
@@ -61,6 +66,7 @@ public enum ShellCommand: Equatable, Sendable {
         public var count: Int?
         /// Stop after this many seconds (with or without --count).
         public var timeoutSeconds: Double?
+        public var isolation: IsolationLevel = .readUncommitted
     }
 
     public enum WatchKind: String, CaseIterable, Sendable {

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import Lab
+import Verification
 
 /// What the live lab knows, for completion: read from the cluster before each completion.
 public struct CompletionState: Equatable, Sendable {
@@ -93,6 +94,7 @@ public enum ShellCompletion {
         case .acks: return ["0", "1", "all"]
         case .codec: return ProducerSpec.codecs
         case .electionType: return ElectionType.allCases.map(\.name)
+        case .isolation: return IsolationLevel.allCases.map(\.rawValue)
         case .property: return ["min.insync.replicas=", "unclean.leader.election.enable=", "replica.lag.time.max.ms=", "retention.ms="]
         case .newTopic, .transactionalId, .integer, .number, .replicaList, .none: return []
         }

@@ -1,6 +1,7 @@
 import Foundation
 import KafkaProtocol
 import Lab
+import Verification
 import SamsaConfig
 
 /// Parses one shell line into a `ShellCommand`. Errors carry the offset of the offending word and a
@@ -135,11 +136,42 @@ public enum ShellParser {
                 }
                 produce.compression = codec
             }
+            produce.transactional = a.flag("--transactional")
+            for name in ["--txn-records", "--abort-rate"] where !produce.transactional && a.value(name) != nil {
+                throw CommandParseError(message: "\(name) needs --transactional", offset: a.offset(of: name))
+            }
+            if produce.transactional {
+                // A transactional producer is idempotent with acks=all (librdkafka refuses anything else).
+                if a.value("--acks") != nil && produce.acks != "all" {
+                    throw CommandParseError(message: "--transactional needs --acks all, got '\(produce.acks)'", offset: a.offset(of: "--acks"))
+                }
+                guard produce.count != nil else {
+                    throw CommandParseError(message: "--transactional needs --count (typed lines are not sent in transactions)", offset: a.offset(of: "--transactional"))
+                }
+                if a.value("--keys") != nil {
+                    throw CommandParseError(message: "--keys is not supported with --transactional", offset: a.offset(of: "--keys"))
+                }
+                produce.idempotence = true
+                produce.txnRecords = try a.integer("--txn-records", range: 1...10_000) ?? 10
+                let rate = try a.number("--abort-rate", minimum: 0) ?? 0
+                guard rate <= 1 else {
+                    throw CommandParseError(message: "--abort-rate must be between 0 and 1, got \(rate)", offset: a.offset(of: "--abort-rate"))
+                }
+                produce.abortRate = rate
+            }
             return .produce(produce)
         case "consume":
-            return .consume(ShellCommand.Consume(topic: a.positional(0)!, group: a.value("--group"),
-                                                 count: try a.integer("--count", range: 1...10_000_000),
-                                                 timeoutSeconds: try a.number("--timeout", minimum: 0.1)))
+            var consume = ShellCommand.Consume(topic: a.positional(0)!, group: a.value("--group"),
+                                               count: try a.integer("--count", range: 1...10_000_000),
+                                               timeoutSeconds: try a.number("--timeout", minimum: 0.1))
+            if let level = a.value("--isolation-level") {
+                guard let isolation = IsolationLevel(rawValue: level) else {
+                    throw CommandParseError(message: "--isolation-level must be read_committed or read_uncommitted, got '\(level)'",
+                                            offset: a.offset(of: "--isolation-level"))
+                }
+                consume.isolation = isolation
+            }
+            return .consume(consume)
         case "groups list": return .groupsList
         case "groups describe": return .groupsDescribe(group: a.positional(0))
         case "transactions list": return .transactionsList
@@ -223,7 +255,11 @@ struct ParsedArguments {
     func value(_ name: String) -> String? { options.first { $0.name.text == name }?.value?.text }
     /// Every value of an option that may repeat.
     func values(_ name: String) -> [String] { options.filter { $0.name.text == name }.compactMap { $0.value?.text } }
-    func offset(of name: String) -> Int { options.first { $0.name.text == name }?.value?.offset ?? 0 }
+    /// Where an option's value starts (a flag's own word when it has none).
+    func offset(of name: String) -> Int {
+        guard let option = options.first(where: { $0.name.text == name }) else { return 0 }
+        return option.value?.offset ?? option.name.offset
+    }
 
     func integer(_ name: String, range: ClosedRange<Int>) throws -> Int? {
         guard let word = options.first(where: { $0.name.text == name })?.value else { return nil }

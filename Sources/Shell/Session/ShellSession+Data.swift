@@ -2,6 +2,7 @@ import Foundation
 import KafkaClient
 import KafkaProtocol
 import Lab
+import Verification
 
 extension ShellSession {
     // MARK: Topics
@@ -78,6 +79,9 @@ extension ShellSession {
         spec.keys = request.keys
         spec.partition = request.partition
         spec.compression = request.compression
+        spec.transactional = request.transactional
+        spec.txnRecords = request.txnRecords
+        spec.abortRate = request.abortRate
         if let count = request.count {
             spec.count = count
         } else {
@@ -106,6 +110,10 @@ extension ShellSession {
         if options.interactive { StandardStreams.writeError("\r\u{1B}[K") }
         let tally = SendTally(path: history) ?? SendTally()
         let seconds = Date().timeIntervalSince(started)
+        if request.transactional {
+            try reportTransactions(topic: request.topic, history: history, tally: tally, seconds: seconds, interrupted: interrupted)
+            return
+        }
         var line = "\(interrupted ? "interrupted: " : "")produced to \(request.topic): \(tally.acknowledged) acknowledged"
         line += ", \(tally.failed) failed, \(tally.indeterminate) indeterminate of \(tally.attempted) sent (acks=\(request.acks))"
         line += String(format: " in %.1f s", seconds)
@@ -114,6 +122,29 @@ extension ShellSession {
         if interrupted { throw Failure("produce interrupted", hint: "what was sent is recorded for `check`") }
         if tally.acknowledged < tally.attempted && request.acks != "0" {
             throw Failure("\(tally.attempted - tally.acknowledged) of \(tally.attempted) record(s) not acknowledged", hint: tally.firstError)
+        }
+    }
+
+    /// A transactional producer's sends by what became of their transaction, as its client reported
+    /// it (a transactional record is visible only if its transaction commits). Fails the command when
+    /// a send failed or a transaction's end is unknown; deliberate aborts are not failures.
+    func reportTransactions(topic: String, history: String, tally: SendTally, seconds: Double, interrupted: Bool) throws {
+        let transactions = TransactionLog(History.load(path: history)).transactions
+        func figure(_ outcome: Transaction.Outcome) -> (transactions: Int, records: Int) {
+            let ended = transactions.filter { $0.outcome == outcome }
+            return (ended.count, ended.reduce(0) { $0 + $1.writes.count })
+        }
+        let (committed, aborted, unknown) = (figure(.committed), figure(.aborted), figure(.unknown))
+        var line = "\(interrupted ? "interrupted: " : "")produced to \(topic): \(tally.attempted) sent in \(transactions.count) transaction(s): "
+        line += "\(committed.transactions) committed (\(committed.records) records), \(aborted.transactions) aborted on purpose (\(aborted.records) records), "
+        line += "\(unknown.transactions) unknown (\(unknown.records) records); \(tally.failed) send(s) failed"
+        line += String(format: " in %.1f s", seconds)
+        say(line)
+        if tally.failed > 0, let error = tally.firstError { say("  first error: \(error)") }
+        if interrupted { throw Failure("produce interrupted", hint: "what was sent is recorded for `check`") }
+        if tally.failed > 0 || unknown.transactions > 0 || transactions.isEmpty {
+            throw Failure("\(unknown.transactions) transaction(s) with an unknown end, \(tally.failed) failed send(s)",
+                          hint: "the producer's log: \(history.replacingOccurrences(of: ".jsonl", with: ".log"))")
         }
     }
 
@@ -141,6 +172,7 @@ extension ShellSession {
         var spec = ConsumerSpec(topic: request.topic, group: request.group)
         if request.group == nil { spec.assign = info.partitions.map(\.topicPartition.partition).sorted() }
         spec.count = request.count ?? 0
+        spec.isolation = request.isolation
         let timeout = request.timeoutSeconds ?? 3600
         let pid = try lab.workloads.startConsumer(name, spec, durationSeconds: timeout)
         let history = lab.workloads.directory + "/histories/\(name).jsonl"
