@@ -172,6 +172,15 @@ struct SuiteCommand: AsyncParsableCommand {
         return result
     }
 
+    /// Why the checkers' verdict is not the expected one, naming every checker that said invalid
+    /// or unknown (`lost-write invalid`), so that a suite log alone shows where to look.
+    static func verdictMismatch(_ checks: CheckReport, expect: Verdict) -> String {
+        let off = checks.verdicts.filter { $0.verdict == .invalid || $0.verdict == .unknown }
+        let named = off.map { "\($0.checker) \($0.verdict)" }
+        let which = named.isEmpty ? "" : " (\(named.joined(separator: ", ")))"
+        return "checkers said \(checks.valid)\(which), expected \(expect)"
+    }
+
     /// An interrupted run neither passes nor fails: its verdict is unknown.
     static func markInterrupted(_ result: inout CaseResult, _ signal: String) {
         result.interruptedBy = signal
@@ -192,7 +201,7 @@ struct SuiteCommand: AsyncParsableCommand {
         let failed = outcome.expectations.filter { $0.passed != true }.map { "\($0.name): expected \($0.expected), observed \($0.observed)" }
         guard bug != nil else {
             result.passed = verdict == expect && outcome.passed == true
-            result.note = verdict != expect ? "checkers said \(verdict), expected \(expect)" : failed.joined(separator: "; ")
+            result.note = verdict != expect ? Self.verdictMismatch(outcome.report.checks, expect: expect) : failed.joined(separator: "; ")
             return
         }
         let judgement = BugRunJudgement.judge(verdicts: outcome.report.checks.verdicts, expectationsPassed: outcome.passed)

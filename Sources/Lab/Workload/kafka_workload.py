@@ -979,11 +979,12 @@ def main():
             code = run_final_reader(args, history)
     finally:
         history.close()
-    if ABANDONED_CLIENTS:
-        # A client with a call that never returned may never finish destroying itself either: the
-        # history is closed and fsynced, so the process ends without the interpreter's teardown.
-        os._exit(code)
-    sys.exit(code)
+    # The history is closed and fsynced: the process ends without the interpreter's teardown, where
+    # a client destroys itself and librdkafka can wait without a bound — for an abandoned client
+    # whose call never returned, or a consumer whose close gave up waiting for its coordinator.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
