@@ -73,3 +73,30 @@ def test_a_consume_that_never_returns_is_given_up_and_a_new_consumer_reads_on(tm
     assigns = [op for op in ops if op["f"] == "assign" and op["type"] == "ok"]
     assert assigns and assigns[-1]["value"]["partitions"] == [{"topic": "orders", "partition": 0}]
     assert workload.ABANDONED_CLIENTS == [FakeConsumer.made[0]]
+
+
+class AlwaysHangingConsumer(FakeConsumer):
+    def __init__(self, config):
+        super().__init__(config)
+        self.hang = True
+
+
+def test_a_hang_near_the_end_does_not_hold_the_consumer_past_its_drain(tmp_path, monkeypatch):
+    # Every consume() hangs: the bound is clipped to the end of the drain (duration + drain), so the
+    # process ends near it instead of one poll bound (session timeout + 10 s) per replacement later.
+    workload = load_workload()
+    monkeypatch.setattr(workload, "Consumer", AlwaysHangingConsumer)
+    FakeConsumer.made = []
+    history_path = tmp_path / "h.jsonl"
+    history = workload.History(str(history_path), "consumer-1-1")
+    args = Namespace(bootstrap="127.0.0.1:1", group="billing", isolation="read_uncommitted", commit="sync", session_timeout_ms=6000,
+                     process="consumer-1-1", topic="orders", assign=[], count=0, duration=3.0, drain=2.0, commit_timeout=1.0)
+    started = time.monotonic()
+    code = workload.run_consumer(args, history)
+    history.close()
+    elapsed = time.monotonic() - started
+    assert code == 0
+    assert elapsed < 9, f"the consumer ran {elapsed:.1f} s, past its 3 s + 2 s drain (poll bound 16 s)"
+    ops = [json.loads(line) for line in history_path.read_text().splitlines()]
+    polls = [op for op in ops if op["f"] == "poll" and op["type"] != "invoke"]
+    assert polls and all(op["type"] == "info" for op in polls), polls

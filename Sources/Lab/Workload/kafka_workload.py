@@ -793,7 +793,7 @@ def run_consumer(args, history: History):
         return marks
 
     def poll_once() -> int:
-        nonlocal op
+        nonlocal op, consumer
         # The id is taken before consume(): rebalance callbacks run inside it and record their own
         # assign operations, which must not reuse the open poll's id.
         poll_id = op
@@ -803,14 +803,22 @@ def run_consumer(args, history: History):
         # what it returns, and the commit after it would claim records nobody was shown.
         wanted = 500 if args.count <= 0 else max(1, min(500, args.count - consumed))
         current, outcome = consumer, {}
-        if not bounded(lambda: outcome.setdefault("messages", current.consume(num_messages=wanted, timeout=0.2)), poll_bound):
+        # Never past the end of the drain (by more than a short floor): a poll that hangs there does
+        # not hold the process beyond its time.
+        bound = min(poll_bound, max(2.0, end_by - time.monotonic()))
+        if not bounded(lambda: outcome.setdefault("messages", current.consume(num_messages=wanted, timeout=0.2)), bound):
             # Given up: what that poll may yet return is never seen (not a read), the consumer is
-            # abandoned and a new one in the same group goes on from the committed offsets.
-            reason = f"consume() did not return within {poll_bound:g} s"
+            # abandoned and a new one in the same group goes on from the committed offsets (none
+            # when the drain is over: the process ends).
+            reason = f"consume() did not return within {bound:g} s"
             history.write("info", "poll", None, error=reason, op_id=poll_id)
-            print(f"{reason}: a new consumer replaces this one", file=sys.stderr, flush=True)
             ABANDONED_CLIENTS.append(current)
-            start()
+            if time.monotonic() < end_by:
+                print(f"{reason}: a new consumer replaces this one", file=sys.stderr, flush=True)
+                start()
+            else:
+                print(f"{reason}: the drain is over, the consumer is left", file=sys.stderr, flush=True)
+                consumer = None
             return 0
         messages = outcome["messages"]
         records = read_records(messages)
@@ -835,21 +843,23 @@ def run_consumer(args, history: History):
 
     consumed = 0
     deadline = time.monotonic() + args.duration
-    while not STOP and time.monotonic() < deadline and (args.count <= 0 or consumed < args.count):
-        consumed += poll_once()
     # The drain: the producers stop with the workload, the consumers read (and commit) what is left
     # until their position reaches the high watermark of every assigned partition, within --drain
-    # seconds (a moving leader or coordinator can hold records back for a while).
-    drain_deadline = time.monotonic() + args.drain
-    while not STOP and time.monotonic() < drain_deadline and (args.count <= 0 or consumed < args.count):
+    # seconds after the workload's end (a moving leader or coordinator can hold records back for a
+    # while). The end is fixed here, so a poll given up on late does not push it out.
+    end_by = deadline + args.drain
+    while not STOP and time.monotonic() < deadline and consumer is not None and (args.count <= 0 or consumed < args.count):
+        consumed += poll_once()
+    while not STOP and time.monotonic() < end_by and consumer is not None and (args.count <= 0 or consumed < args.count):
         read = poll_once()
         consumed += read
-        if read == 0 and caught_up(consumer):
+        if read == 0 and consumer is not None and caught_up(consumer):
             break
-    try:
-        bounded(consumer.close, args.commit_timeout)
-    except Exception:  # leaving the group failed: the group outlives us by a session, nothing is lost
-        pass
+    if consumer is not None:
+        try:
+            bounded(consumer.close, args.commit_timeout)
+        except Exception:  # leaving the group failed: the group outlives us by a session, nothing is lost
+            pass
     return FATAL_EXIT if FATAL else 0
 
 
