@@ -93,3 +93,52 @@ def test_a_send_offsets_that_never_returns_is_given_up_and_a_new_producer_commit
     commits = [op for op in ops if op["f"] == "txn_commit" and op["type"] == "ok"]
     assert len(commits) == 1 and [i["offset"] for i in commits[0]["value"]["inputs"]] == [0, 1], "the inputs were read again and committed"
     assert workload.ABANDONED_CLIENTS == [FakeProducer.made[0]]
+
+
+class HangingFirstConsumer(FakeConsumer):
+    """The first consumer's consume() never returns; later ones read offsets 0 and 1."""
+    made = []
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.config = config
+        self.hang = not HangingFirstConsumer.made
+        HangingFirstConsumer.made.append(self)
+
+    def consume(self, num_messages=1, timeout=0.2):
+        if self.hang:
+            threading.Event().wait(30)  # long past the bound: without it the test fails on time, not hangs
+            return []
+        return super().consume(num_messages, timeout)
+
+
+class CommittingProducer(FakeProducer):
+    def __init__(self, config):
+        super().__init__(config)
+        self.hang = False
+
+
+def test_a_transform_consume_that_never_returns_is_given_up_and_a_new_consumer_goes_on(tmp_path, monkeypatch):
+    workload = load_workload()
+    monkeypatch.setattr(workload, "Consumer", HangingFirstConsumer)
+    monkeypatch.setattr(workload, "Producer", CommittingProducer)
+    HangingFirstConsumer.made = []
+    FakeProducer.made = []
+    history_path = tmp_path / "h.jsonl"
+    history = workload.History(str(history_path), "transform-1")
+    args = Namespace(bootstrap="127.0.0.1:1", group="g", session_timeout_ms=100, process="transform-1", transactional_id="transform-1",
+                     topic="in", output="out", duration=12.0, drain=0.0, txn_records=10, value_size=8, abort_rate=0.0,
+                     txn_timeout=0.5, commit_timeout=1.0, linger_ms=5, compression="none", delivery_timeout_ms=30000,
+                     request_timeout_ms=5000, transaction_timeout_ms=0)
+    started = time.monotonic()
+    code = workload.run_transform(args, history)
+    history.close()
+    assert time.monotonic() - started < 25
+    assert code == 0
+    ops = [json.loads(line) for line in history_path.read_text().splitlines()]
+    polls = [op for op in ops if op["f"] == "poll" and op["type"] != "invoke"]
+    assert polls[0]["type"] == "info" and "did not return within" in polls[0]["error"], polls[:2]
+    assert len(HangingFirstConsumer.made) == 2 and HangingFirstConsumer.made[1].config["group.id"] == "g"
+    commits = [op for op in ops if op["f"] == "txn_commit" and op["type"] == "ok"]
+    assert len(commits) == 1 and [i["offset"] for i in commits[0]["value"]["inputs"]] == [0, 1], "the new consumer's inputs were committed"
+    assert workload.ABANDONED_CLIENTS == [HangingFirstConsumer.made[0]]

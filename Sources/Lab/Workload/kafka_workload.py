@@ -543,8 +543,10 @@ def run_transform(args, history: History):
     """Consume-transform-produce: reads --topic read_committed in group --group, writes one record to
     --output per record read, and commits the output and the input offsets in one transaction (or
     aborts it with probability --abort-rate, then rewinds to the transaction's first input offsets so
-    they are processed again)."""
-    consumer = Consumer({
+    they are processed again). consume() runs under a bound, as the plain consumer's does: when it does
+    not return, that consumer is abandoned and a new one in the group resumes from the offsets the
+    committed transactions hold (no transaction is open while it polls)."""
+    config = {
         "bootstrap.servers": args.bootstrap,
         "group.id": args.group,
         "isolation.level": "read_committed",
@@ -556,7 +558,9 @@ def run_transform(args, history: History):
         "topic.metadata.refresh.fast.interval.ms": 50,
         "reconnect.backoff.max.ms": 200,
         "error_cb": on_client_error,
-    })
+    }
+    consumer = None
+    poll_bound = args.session_timeout_ms / 1000 + 10
     txns = Transactions(args, history, args.transactional_id)
     txns.op = 1 << 40  # the consumer's operations and the producer's share one process: separate op_id ranges
     choice = random.Random(args.process)
@@ -569,10 +573,17 @@ def run_transform(args, history: History):
         op += 1
 
     def on_assign(c, partitions):
-        assigned({"partitions": [{"topic": p.topic, "partition": p.partition} for p in partitions]})
+        if c is consumer:  # an abandoned consumer's late callbacks are not this process's history
+            assigned({"partitions": [{"topic": p.topic, "partition": p.partition} for p in partitions]})
 
     def on_revoke(c, partitions):
-        assigned({"partitions": []})
+        if c is consumer:
+            assigned({"partitions": []})
+
+    def start():
+        nonlocal consumer
+        consumer = Consumer(config)
+        consumer.subscribe([args.topic], on_assign=on_assign, on_revoke=on_revoke)
 
     def rewind(records):
         """After an abort the inputs go back to be read again, from the transaction's first offsets."""
@@ -585,7 +596,7 @@ def run_transform(args, history: History):
         # The position moved back: an assignment, as the order checkers read it.
         assigned({"partitions": [{"topic": p.topic, "partition": p.partition} for p in consumer.assignment()]})
 
-    consumer.subscribe([args.topic], on_assign=on_assign, on_revoke=on_revoke)
+    start()
     deadline = time.monotonic() + args.duration
     drain_deadline = deadline + args.drain
     try:
@@ -595,7 +606,20 @@ def run_transform(args, history: History):
                 poll_id = op
                 op += 1
                 history.write("invoke", "poll", None, op_id=poll_id)
-                messages = consumer.consume(num_messages=max(1, args.txn_records), timeout=0.2)
+                current, outcome = consumer, {}
+                bound = min(poll_bound, max(2.0, drain_deadline - time.monotonic()))
+                if not bounded(lambda: outcome.setdefault("messages", current.consume(num_messages=max(1, args.txn_records), timeout=0.2)), bound):
+                    reason = f"consume() did not return within {bound:g} s"
+                    history.write("info", "poll", None, error=reason, op_id=poll_id)
+                    ABANDONED_CLIENTS.append(current)
+                    if time.monotonic() >= drain_deadline:
+                        print(f"{reason}: the drain is over, the consumer is left", file=sys.stderr, flush=True)
+                        consumer = None
+                        break
+                    print(f"{reason}: a new consumer replaces this one", file=sys.stderr, flush=True)
+                    start()
+                    continue
+                messages = outcome["messages"]
                 records = read_records(messages)
                 history.write("ok", "poll", {"records": records, "isolation": "read_committed"}, op_id=poll_id)
                 if not records:
@@ -632,7 +656,8 @@ def run_transform(args, history: History):
                     rewind(records)
     finally:
         try:
-            bounded(consumer.close, args.commit_timeout)
+            if consumer is not None:
+                bounded(consumer.close, args.commit_timeout)
         except Exception:
             pass
     return FATAL_EXIT if FATAL else 0
