@@ -204,7 +204,9 @@ def test_no_colour_with_no_color_and_errors_point_at_the_word(tmp_path):
 def test_exit_keep_leaves_the_lab_running_and_attach_drives_it(tmp_path):
     lab = tmp_path / "lab"
     base = pick_base_port(1)
-    result = subprocess.run([SAMSA, "shell", "--fail-fast"], input=f"cluster up --brokers 1 --dir {lab} --base-port {base}\nexit --keep\n",
+    # --launcher samsa: the built-in spec, named as `samsa cluster up --launcher` names it.
+    result = subprocess.run([SAMSA, "shell", "--fail-fast"],
+                            input=f"cluster up --brokers 1 --dir {lab} --base-port {base} --launcher samsa\nexit --keep\n",
                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
     try:
         assert result.returncode == 0, result.stdout + result.stderr
@@ -225,6 +227,37 @@ def test_exit_keep_leaves_the_lab_running_and_attach_drives_it(tmp_path):
     assert down.returncode == 0, down.stderr
     assert f"stopped the lab in {lab}" in down.stdout
     assert not processes_mentioning(str(lab)), "cluster down returns only once the lab's processes are gone"
+
+
+def test_cluster_up_refuses_what_its_launcher_cannot_run_before_anything_starts(tmp_path):
+    """`cluster up --launcher` reads the launcher as `samsa cluster up --launcher` does, and refuses
+    in the CLI's words; nothing is started for a refused line."""
+    bad_spec = tmp_path / "broken.yaml"
+    bad_spec.write_text("launcher: broken\nexecutable: /bin/true\nmax_brokerz: 2\n")
+    script = f"""cluster up --launcher nosuch
+cluster up --launcher {tmp_path}/missing.yaml
+cluster up --launcher {bad_spec}
+cluster up --launcher tansu --brokers 3
+cluster up --launcher tansu --config min.insync.replicas=2
+cluster up --launcher tansu --track-durability
+cluster status
+help cluster
+"""
+    result = subprocess.run([SAMSA, "shell", "--runs", str(tmp_path / "runs")], input=script, capture_output=True, text=True,
+                            timeout=60, cwd=tmp_path)
+    err = result.stderr
+    assert result.returncode == 1, result.stdout + err
+    assert ("error: --launcher nosuch: nosuch: no launcher named 'nosuch' (built in: samsa, tansu; or give a spec file's path)"
+            in err), err
+    assert f"error: --launcher {tmp_path}/missing.yaml: {tmp_path}/missing.yaml: cannot read the launcher spec" in err, err
+    assert re.search(rf"error: --launcher {re.escape(str(bad_spec))}: {re.escape(str(bad_spec))}:3:1: .*max_brokerz", err), err
+    assert "error: --brokers 3: the tansu launcher supports at most 1 broker, not 3" in err, err
+    assert "error: --config: the tansu launcher takes no broker properties" in err, err
+    assert "error: --track-durability: the tansu launcher cannot track durability" in err, err
+    assert "error: no cluster" in err, "no refused line started a lab"
+    assert "--launcher NAME|FILE" in result.stdout, "help shows the option"
+    assert "starting" not in result.stdout
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir()), "no lab directory was made"
 
 
 def test_a_killed_shell_takes_its_lab_down(tmp_path):

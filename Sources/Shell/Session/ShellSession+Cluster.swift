@@ -2,12 +2,27 @@ import Foundation
 import KafkaClient
 import Lab
 import Logging
+import Playbook
 import Processes
 
 extension ShellSession {
-    func clusterUp(brokers: Int, config: [ShellCommand.Property], directory: String?, trackDurability: Bool = false,
-                   basePort: Int? = nil) async throws {
+    /// `launcher` is read as `samsa cluster up --launcher` reads it (`LauncherLoader.resolve`), and
+    /// what it cannot run is refused here, before anything starts, with the CLI's words.
+    func clusterUp(brokers requested: Int?, config: [ShellCommand.Property], directory: String?, trackDurability: Bool = false,
+                   basePort: Int? = nil, launcher name: String? = nil) async throws {
         if let lab { throw Failure("a cluster is already up in \(lab.directory)", hint: "`cluster down` first, or `exit --keep` and attach") }
+        let launcher: BrokerLauncher
+        do {
+            launcher = try name.map(LauncherLoader.resolve) ?? LauncherLoader.samsa()
+        } catch {
+            throw Failure("--launcher \(name ?? "samsa"): \(error)")
+        }
+        let brokers = requested ?? min(3, launcher.maxBrokers)
+        if let problem = launcher.brokerCountProblem(brokers) { throw Failure("--brokers \(brokers): \(problem)") }
+        if !launcher.properties && !config.isEmpty { throw Failure("--config: the \(launcher.name) launcher takes no broker properties") }
+        if trackDurability && !launcher.powerLoss {
+            throw Failure("--track-durability: the \(launcher.name) launcher cannot track durability (power-loss needs power_loss: true in its spec)")
+        }
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
         let directory = directory ?? options.runsDirectory + "/shell-" + stamp.replacingOccurrences(of: ":", with: "")
         if FileManager.default.fileExists(atPath: directory + "/control.sock") {
@@ -20,11 +35,16 @@ extension ShellSession {
                                           directory: directory, outputPath: directory + ".log")
         request.brokerConfig = config.map { "\($0.key)=\($0.value)" }
         if trackDurability { request.options.append("--track-durability") }
+        // A spec file by its absolute path: the lab process reads it again, wherever it runs.
+        if let name {
+            request.options += ["--launcher", LauncherLoader.builtinPath(name) == nil ? URL(fileURLWithPath: name).path : name]
+        }
         // No parent-death signal: `--stop-with-parent` stops the lab (cleanly) when this shell ends,
         // however it ends, unless `exit --keep` detached it first.
         request.stopWithParent = true
         request.parentDeathSignal = false
-        say("starting ZooKeeper and \(brokers) broker(s) in \(directory) ...")
+        let what = launcher.zookeeper ? "ZooKeeper and \(brokers)" : "\(brokers)"
+        say("starting \(what) \(launcher.name == "samsa" ? "" : launcher.name + " ")broker(s) in \(directory) ...")
         let samsa = options.samsaBinary
         let pid: pid_t
         do {
@@ -33,6 +53,7 @@ extension ShellSession {
             throw Failure(failure.description)
         }
         try await connect(directory, pid: pid)
+        self.lab?.launcher = launcher
         let lab = lab!
         say("cluster up: \(lab.brokers.count) broker(s), bootstrap \(lab.bootstrap)")
         say("directory \(lab.directory); from another terminal: samsa fault --dir \(lab.directory) ...")
