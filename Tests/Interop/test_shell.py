@@ -367,10 +367,11 @@ groups describe readers
 watch leaders
 crash 1
 cluster down
-check
 topics list
+check
+report {report}
 exit
-"""
+""".format(report=tmp_path / "report")
     result = subprocess.run([SAMSA, "shell", "attach", "--bootstrap", broker.bootstrap, "--runs", str(tmp_path / "runs")], input=script,
                             capture_output=True, text=True, timeout=180, cwd=tmp_path)
     out, err = result.stdout, result.stderr
@@ -380,8 +381,24 @@ exit
     assert re.search(r"^TOPIC\s+PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+HW$", out, re.M), out
     assert re.search(r"^BROKER\s+LEADS\s+PARTITIONS", out, re.M), out
     assert re.search(r"^attached$", out, re.M), "topics list ran after the refusals"
-    for refused in ("crash", "cluster down", "check"):
+    for refused in ("crash", "cluster down"):
         assert f"error: '{refused}' needs a Samsa lab; this shell is attached to the existing cluster at {broker.bootstrap}" in err, err
+    # check judges the history as `samsa run` on an external cluster does: the lab-only checks are
+    # unknown with the same note, the session passes on the others.
+    lab_only = ["single-leader", "replica-agreement", "stale-leader", "hw-monotonic", "unclean-election", "leader-outside-isr",
+                "acks-under-min-isr", "stalled-follower-in-isr", "poll-above-hw"]
+    assert "'check' needs" not in err and "'report' needs" not in err, err
+    assert re.search(r"^PASS\s+shell-attach-", out, re.M), out
+    assert f"checks: expected every check valid except those not available on an external cluster ({', '.join(lab_only)}), observed all" in out, out
+    assert "sends: 40 attempted, 40 acknowledged, 0 failed, 0 indeterminate; lost 0, unseen 0, duplicates 0" in out, out
+    assert "reports: " in out, out
+    checks = json.loads((tmp_path / "report" / "report.json").read_text())["checks"]
+    for name in lab_only:
+        check = checks[name.replace("-", "_")]
+        assert check["verdict"] == "unknown", (name, check)
+        assert any(note.startswith("not available on an external cluster: ") for note in check["notes"]), (name, check)
+    for name in ("lost_write", "duplicate", "unseen"):
+        assert checks[name]["verdict"] == "valid", (name, checks[name])
     assert result.returncode == 1, "the refused lines failed"
     assert f"detached from the cluster at {broker.bootstrap}" in out
     assert broker.process.poll() is None, "the broker the shell attached to keeps running"

@@ -91,9 +91,17 @@ extension ShellSession {
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
         let directory = options.runsDirectory + "/shell-attach-" + stamp.replacingOccurrences(of: ":", with: "")
         let workloads = try Workloads(directory: directory + "/shell", bootstrap: joined, logger: Logger(label: "samsa.shell"))
-        lab = Lab(directory: directory, bootstrap: joined, brokers: brokers, pid: nil, client: client, workloads: workloads, external: true)
+        let observation: ExternalObservation
+        do {
+            observation = try ExternalObservation(bootstrap: joined, timelinePath: directory + "/timeline.jsonl", options: clientOptions)
+        } catch {
+            await client.close()
+            throw Failure("cannot observe the cluster at \(joined): \(error)")
+        }
+        lab = Lab(directory: directory, bootstrap: joined, brokers: brokers, pid: nil, client: client, workloads: workloads, external: true,
+                  observer: observation)
         say("attached to the cluster at \(joined): broker(s) \(brokers.map(String.init).joined(separator: ", ")); "
-            + "faults, check and cluster up/down/status need a lab")
+            + "faults and cluster up/down/status need a lab; check runs the checks that need none")
     }
 
     /// Reads the lab's status through its control socket and opens a client on it.
@@ -217,6 +225,7 @@ extension ShellSession {
         guard let lab else { return }
         if lab.external {
             await Blocking.run { lab.workloads.stopAll(graceMs: 5000) }
+            await lab.observer?.stop()
             await lab.client.close()
             self.lab = nil
             say("detached from the cluster at \(lab.bootstrap) (this shell never ran it; it keeps running)")
@@ -241,5 +250,35 @@ extension ShellSession {
         }
         say("stopping the cluster in \(lab.directory) ...")
         do { try await stopLab(lab) } catch { printError("\(error)", hint: nil) }
+    }
+}
+
+/// What the shell observes of an existing cluster while attached: an `ExternalObserver` on a
+/// client of its own, from `attach --bootstrap` until the shell leaves, so that `check` reads the
+/// same timeline (leaders, ISRs, high watermarks) a playbook run against the cluster records.
+final class ExternalObservation: Sendable {
+    let client: KafkaCluster
+    let timeline: TimelineLog
+    let observer: ExternalObserver
+
+    init(bootstrap: String, timelinePath: String, options: KafkaCluster.Options) throws {
+        try FileManager.default.createDirectory(atPath: (timelinePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        timeline = try TimelineLog(path: timelinePath)
+        var options = options
+        options.clientId = "samsa-shell-observer"
+        do {
+            client = try KafkaCluster(bootstrap: bootstrap, options: options)
+        } catch {
+            timeline.close()
+            throw error
+        }
+        observer = ExternalObserver(client: client, timeline: timeline, logger: Logger(label: "samsa.shell.observer"))
+        observer.start()
+    }
+
+    func stop() async {
+        await observer.stop()
+        timeline.close()
+        await client.close()
     }
 }

@@ -50,6 +50,9 @@ public final class ShellSession {
         /// How this shell's `cluster up` launched the brokers; nil for a lab attached by directory
         /// (its launcher is not recorded in its status) or an existing cluster.
         var launcher: BrokerLauncher?
+        /// An existing cluster's observer (Metadata and ListOffsets, as `samsa run` observes one),
+        /// writing `timeline.jsonl` in `directory` for `check`; a lab observes itself.
+        var observer: ExternalObservation?
 
         var name: String { external ? bootstrap.split(separator: ",").first.map(String.init) ?? bootstrap : URL(fileURLWithPath: directory).lastPathComponent }
     }
@@ -202,8 +205,6 @@ public final class ShellSession {
         case .clusterStatus: return "cluster status"
         case .attach: return "attach"
         case .fault(let fault): return fault.name
-        case .check: return "check"
-        case .report: return "report"
         default: return nil
         }
     }
