@@ -13,6 +13,7 @@ import pytest
 
 from conftest import SAMSA, free_port
 from labcluster import pick_base_port
+from test_launchers import needs_tansu
 from test_playbooks import processes_mentioning
 
 SESSION = """cluster up --brokers 3
@@ -258,6 +259,30 @@ help cluster
     assert "--launcher NAME|FILE" in result.stdout, "help shows the option"
     assert "starting" not in result.stdout
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir()), "no lab directory was made"
+
+
+@needs_tansu
+def test_a_tansu_lab_from_the_shell_is_judged_without_samsas_evidence(tmp_path):
+    """`cluster up --launcher tansu` (no --brokers: the launcher's one) runs a real Tansu broker;
+    `check` marks the checks a Tansu broker leaves no evidence for unknown, as `samsa run` does."""
+    runs = tmp_path / "runs"
+    script = f"""cluster up --launcher tansu --base-port {pick_base_port(1)}
+topics create t --partitions 1 --replication-factor 1
+produce t --count 20
+check
+exit
+"""
+    result = subprocess.run([SAMSA, "shell", "--fail-fast", "--runs", str(runs)], input=script, capture_output=True, text=True,
+                            timeout=300, cwd=tmp_path)
+    out = result.stdout
+    assert result.returncode == 0, f"{out[-4000:]}\n{result.stderr[-4000:]}"
+    assert "starting 1 tansu broker(s) in" in out and "cluster up: 1 broker(s)" in out, out
+    assert "produced to t: 20 acknowledged" in out, out
+    assert "checks: expected every check valid except those not available from a tansu broker (single-leader," in out, out
+    assert "single-leader unknown" in out and "replica-agreement unknown" in out, out
+    assert re.search(r"^PASS\s", out, re.M), out
+    lab = next(p for p in runs.iterdir() if p.is_dir())
+    assert not wait_gone(lab), "exit stops the Tansu broker"
 
 
 def test_a_killed_shell_takes_its_lab_down(tmp_path):
