@@ -94,7 +94,7 @@ let package = Package(
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
         .target(
             name: "Shell",
-            dependencies: ["Lab", "Processes", "SamsaConfig", "Report", "Verification", "KafkaClient", "KafkaProtocol", "CReadline",
+            dependencies: ["Lab", "Playbook", "Processes", "SamsaConfig", "Report", "Verification", "KafkaClient", "KafkaProtocol", "CReadline",
                            logging]
         ),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Lab"]),

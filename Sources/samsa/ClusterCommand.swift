@@ -209,9 +209,11 @@ struct ClusterCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Seconds to wait for the lab to be gone.") var timeout: Double = 60
 
         func run() async throws {
-            let pids: [LabStatus.Process]
+            var pids: [(name: String, pid: Int32)]
             do {
-                pids = (try? ControlClient.send(.status, directory: dir, timeoutMs: 10_000))?.status?.processes ?? []
+                pids = ((try? ControlClient.send(.status, directory: dir, timeoutMs: 10_000))?.status?.processes ?? []).map { ($0.name, $0.pid) }
+                // The lab's own process too: it closes its control socket before it exits.
+                if let lab = (try? LabReadiness.read(directory: dir)) ?? nil { pids.append(("the lab", lab.pid)) }
                 let response = try ControlClient.send(.shutdown, directory: dir)
                 guard response.ok else { throw ControlClient.Failure(description: response.error ?? "the lab refused to stop") }
             } catch { throw fail("cluster down", error) }

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import SAMSA, free_port
 from labcluster import pick_base_port
+from test_launchers import needs_tansu
 from test_playbooks import processes_mentioning
 
 SESSION = """cluster up --brokers 3
@@ -204,7 +205,9 @@ def test_no_colour_with_no_color_and_errors_point_at_the_word(tmp_path):
 def test_exit_keep_leaves_the_lab_running_and_attach_drives_it(tmp_path):
     lab = tmp_path / "lab"
     base = pick_base_port(1)
-    result = subprocess.run([SAMSA, "shell", "--fail-fast"], input=f"cluster up --brokers 1 --dir {lab} --base-port {base}\nexit --keep\n",
+    # --launcher samsa: the built-in spec, named as `samsa cluster up --launcher` names it.
+    result = subprocess.run([SAMSA, "shell", "--fail-fast"],
+                            input=f"cluster up --brokers 1 --dir {lab} --base-port {base} --launcher samsa\nexit --keep\n",
                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
     try:
         assert result.returncode == 0, result.stdout + result.stderr
@@ -225,6 +228,61 @@ def test_exit_keep_leaves_the_lab_running_and_attach_drives_it(tmp_path):
     assert down.returncode == 0, down.stderr
     assert f"stopped the lab in {lab}" in down.stdout
     assert not processes_mentioning(str(lab)), "cluster down returns only once the lab's processes are gone"
+
+
+def test_cluster_up_refuses_what_its_launcher_cannot_run_before_anything_starts(tmp_path):
+    """`cluster up --launcher` reads the launcher as `samsa cluster up --launcher` does, and refuses
+    in the CLI's words; nothing is started for a refused line."""
+    bad_spec = tmp_path / "broken.yaml"
+    bad_spec.write_text("launcher: broken\nexecutable: /bin/true\nmax_brokerz: 2\n")
+    script = f"""cluster up --launcher nosuch
+cluster up --launcher {tmp_path}/missing.yaml
+cluster up --launcher {bad_spec}
+cluster up --launcher tansu --brokers 3
+cluster up --launcher tansu --config min.insync.replicas=2
+cluster up --launcher tansu --track-durability
+cluster status
+help cluster
+"""
+    result = subprocess.run([SAMSA, "shell", "--runs", str(tmp_path / "runs")], input=script, capture_output=True, text=True,
+                            timeout=60, cwd=tmp_path)
+    err = result.stderr
+    assert result.returncode == 1, result.stdout + err
+    assert ("error: --launcher nosuch: nosuch: no launcher named 'nosuch' (built in: samsa, tansu; or give a spec file's path)"
+            in err), err
+    assert f"error: --launcher {tmp_path}/missing.yaml: {tmp_path}/missing.yaml: cannot read the launcher spec" in err, err
+    assert re.search(rf"error: --launcher {re.escape(str(bad_spec))}: {re.escape(str(bad_spec))}:3:1: .*max_brokerz", err), err
+    assert "error: --brokers 3: the tansu launcher supports at most 1 broker, not 3" in err, err
+    assert "error: --config: the tansu launcher takes no broker properties" in err, err
+    assert "error: --track-durability: the tansu launcher cannot track durability" in err, err
+    assert "error: no cluster" in err, "no refused line started a lab"
+    assert "--launcher NAME|FILE" in result.stdout, "help shows the option"
+    assert "starting" not in result.stdout
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir()), "no lab directory was made"
+
+
+@needs_tansu
+def test_a_tansu_lab_from_the_shell_is_judged_without_samsas_evidence(tmp_path):
+    """`cluster up --launcher tansu` (no --brokers: the launcher's one) runs a real Tansu broker;
+    `check` marks the checks a Tansu broker leaves no evidence for unknown, as `samsa run` does."""
+    runs = tmp_path / "runs"
+    script = f"""cluster up --launcher tansu --base-port {pick_base_port(1)}
+topics create t --partitions 1 --replication-factor 1
+produce t --count 20
+check
+exit
+"""
+    result = subprocess.run([SAMSA, "shell", "--fail-fast", "--runs", str(runs)], input=script, capture_output=True, text=True,
+                            timeout=300, cwd=tmp_path)
+    out = result.stdout
+    assert result.returncode == 0, f"{out[-4000:]}\n{result.stderr[-4000:]}"
+    assert "starting 1 tansu broker(s) in" in out and "cluster up: 1 broker(s)" in out, out
+    assert "produced to t: 20 acknowledged" in out, out
+    assert "checks: expected every check valid except those not available from a tansu broker (single-leader," in out, out
+    assert "single-leader unknown" in out and "replica-agreement unknown" in out, out
+    assert re.search(r"^PASS\s", out, re.M), out
+    lab = next(p for p in runs.iterdir() if p.is_dir())
+    assert not wait_gone(lab), "exit stops the Tansu broker"
 
 
 def test_a_killed_shell_takes_its_lab_down(tmp_path):
@@ -334,10 +392,11 @@ groups describe readers
 watch leaders
 crash 1
 cluster down
-check
 topics list
+check
+report {report}
 exit
-"""
+""".format(report=tmp_path / "report")
     result = subprocess.run([SAMSA, "shell", "attach", "--bootstrap", broker.bootstrap, "--runs", str(tmp_path / "runs")], input=script,
                             capture_output=True, text=True, timeout=180, cwd=tmp_path)
     out, err = result.stdout, result.stderr
@@ -347,8 +406,24 @@ exit
     assert re.search(r"^TOPIC\s+PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+HW$", out, re.M), out
     assert re.search(r"^BROKER\s+LEADS\s+PARTITIONS", out, re.M), out
     assert re.search(r"^attached$", out, re.M), "topics list ran after the refusals"
-    for refused in ("crash", "cluster down", "check"):
+    for refused in ("crash", "cluster down"):
         assert f"error: '{refused}' needs a Samsa lab; this shell is attached to the existing cluster at {broker.bootstrap}" in err, err
+    # check judges the history as `samsa run` on an external cluster does: the lab-only checks are
+    # unknown with the same note, the session passes on the others.
+    lab_only = ["single-leader", "replica-agreement", "stale-leader", "hw-monotonic", "unclean-election", "leader-outside-isr",
+                "acks-under-min-isr", "stalled-follower-in-isr", "poll-above-hw"]
+    assert "'check' needs" not in err and "'report' needs" not in err, err
+    assert re.search(r"^PASS\s+shell-attach-", out, re.M), out
+    assert f"checks: expected every check valid except those not available on an external cluster ({', '.join(lab_only)}), observed all" in out, out
+    assert "sends: 40 attempted, 40 acknowledged, 0 failed, 0 indeterminate; lost 0, unseen 0, duplicates 0" in out, out
+    assert "reports: " in out, out
+    checks = json.loads((tmp_path / "report" / "report.json").read_text())["checks"]
+    for name in lab_only:
+        check = checks[name.replace("-", "_")]
+        assert check["verdict"] == "unknown", (name, check)
+        assert any(note.startswith("not available on an external cluster: ") for note in check["notes"]), (name, check)
+    for name in ("lost_write", "duplicate", "unseen"):
+        assert checks[name]["verdict"] == "valid", (name, checks[name])
     assert result.returncode == 1, "the refused lines failed"
     assert f"detached from the cluster at {broker.bootstrap}" in out
     assert broker.process.poll() is None, "the broker the shell attached to keeps running"

@@ -2,6 +2,7 @@ import Foundation
 import Lab
 import Playbook
 import Testing
+import Verification
 
 /// The body every external-cluster test shares; only the `cluster:` block changes.
 func externalPlaybook(cluster: String, steps: String = "    - {at: 5s, do: crash leader_of orders/0, heal_after: 5s}") -> String {
@@ -189,5 +190,29 @@ let externalBlock = """
         plan.external = nil
         let lab = try RunChecker.check(directory: directory, plan: plan)
         #expect(!lab.report.checks.singleLeader.notes.contains { $0.hasPrefix("not available") })
+    }
+
+    /// The shell's `check` judges a session with the same marks and the same `checks` expectation.
+    @Test func theShellsJudgementLeavesOutWhatTheClusterCannotShow() throws {
+        let directory = NSTemporaryDirectory() + "samsa-external-judge-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "".write(toFile: directory + "/history.jsonl", atomically: true, encoding: .utf8)
+        func judged() -> CheckedRun {
+            CheckPipeline.judge(directory: directory, timeline: Timeline(records: []), parameters: RunParameters(), replicas: .absent)
+        }
+        var samsa = judged()
+        #expect(ExternalEvidence.judge(&samsa.checks, external: false, launcher: try LauncherLoader.samsa()) == nil)
+        #expect(!samsa.checks.singleLeader.notes.contains { $0.hasPrefix("not available") })
+        var external = judged()
+        let everyCheck = try #require(ExternalEvidence.judge(&external.checks, external: true, launcher: nil))
+        #expect(everyCheck.name == "checks")
+        #expect(everyCheck.expected.hasPrefix("every check valid except those not available on an external cluster (single-leader, replica-agreement"))
+        #expect(external.checks.singleLeader.verdict == .unknown)
+        #expect(external.checks.singleLeader.notes.contains { $0.hasPrefix("not available on an external cluster: ") })
+        var tansu = judged()
+        let tansuCheck = try #require(ExternalEvidence.judge(&tansu.checks, external: false, launcher: try LauncherLoader.resolve("tansu")))
+        #expect(tansuCheck.expected.contains("except those not available from a tansu broker"))
+        #expect(tansu.checks.replicaAgreement.notes.contains { $0.hasPrefix("not available from a tansu broker: ") })
     }
 }

@@ -24,7 +24,7 @@ import Testing
         #expect(complete("topics delete") == ["delete", "delete-records"])
         #expect(complete("topics e") == ["elect-leaders"])
         #expect(complete("configs ") == ["alter", "describe"])
-        #expect(complete("cluster up --") == ["--base-port", "--brokers", "--config", "--dir", "--track-durability"])
+        #expect(complete("cluster up --") == ["--base-port", "--brokers", "--config", "--dir", "--launcher", "--track-durability"])
         #expect(complete("topics create orders2 --p") == ["--partitions"])
         #expect(complete("produce orders --count 5 --") == ["--abort-rate", "--acks", "--compression", "--idempotence", "--keys", "--partition", "--rate",
                                                               "--transactional", "--txn-records"])
@@ -42,6 +42,9 @@ import Testing
         #expect(complete("consume orders --group ") == ["billing"])
         #expect(complete("watch ") == ["isr", "lag", "leaders"])
         #expect(complete("run ") == ["Playbooks/quickstart.yaml"])
+        // Launchers: the built-in names and YAML files here, not the playbooks.
+        #expect(complete("cluster up --launcher ") == ["samsa", "tansu"])
+        #expect(complete("cluster up --launcher t") == ["tansu"])
         #expect(complete("source ") == ["session.txt"])
         #expect(complete("attach ") == ["runs/shell-1"])
         #expect(complete("help pro") == ["produce"])

@@ -21,11 +21,13 @@ import Testing
     }
 
     @Test(arguments: [
-        ("cluster up", ShellCommand.clusterUp(brokers: 3, config: [], directory: nil)),
+        ("cluster up", ShellCommand.clusterUp(brokers: nil, config: [], directory: nil)),
+        ("cluster up --launcher tansu --brokers 1", .clusterUp(brokers: 1, config: [], directory: nil, launcher: "tansu")),
+        ("cluster up --launcher ./my-kafka.yaml", .clusterUp(brokers: nil, config: [], directory: nil, launcher: "./my-kafka.yaml")),
         ("cluster up --brokers 5 --config min.insync.replicas=2 --config unclean.leader.election.enable=true --dir /tmp/lab",
          .clusterUp(brokers: 5, config: [P(key: "min.insync.replicas", value: "2"), P(key: "unclean.leader.election.enable", value: "true")],
                     directory: "/tmp/lab")),
-        ("cluster up --base-port 20000", .clusterUp(brokers: 3, config: [], directory: nil, basePort: 20000)),
+        ("cluster up --base-port 20000", .clusterUp(brokers: nil, config: [], directory: nil, basePort: 20000)),
         ("cluster down", .clusterDown),
         ("cluster status", .clusterStatus),
         ("attach runs/lab", .attach(directory: "runs/lab")),

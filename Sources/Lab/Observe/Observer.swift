@@ -81,8 +81,9 @@ public final class Observer: Sendable {
             await sampleMetadata()
             if cluster.launcher.prometheus == nil {
                 await sampleOffsetsByListOffsets()
-            } else {
-                await Blocking.run { self.sampleOffsets() }
+            } else if (try? await Blocking.run { self.sampleOffsets() }) == true {
+                // The endpoints export no high watermark (Apache Kafka's JMX exporter names).
+                await sampleOffsetsByListOffsets()
             }
             if (started - lastLag) / 1_000_000 >= lagIntervalMs {
                 lastLag = started
@@ -140,10 +141,14 @@ public final class Observer: Sendable {
     /// HW and LEO of each partition from its leader's metrics endpoint, with that leader's id and
     /// epoch (the gauges come from one snapshot of the partition, so HW and epoch belong together).
     /// When several brokers report themselves leader, the sample is the highest epoch's, and the
-    /// claims go to the periodic leadership census.
-    private func sampleOffsets() {
+    /// claims go to the periodic leadership census. Returns true when the endpoints answered with
+    /// partition figures but none carried a high watermark (Kafka's names export none): the
+    /// caller then samples the high watermarks by ListOffsets, as without an endpoint.
+    private func sampleOffsets() -> Bool {
         var unreachable: [String] = []
         var claims: [TopicPartition: [(broker: Int32, figures: MetricsScrape.PartitionFigures)]] = [:]
+        var scraped = false
+        var watermarks = false
         for id in cluster.brokerIds {
             // A launcher without a metrics endpoint: its offsets come from ListOffsets samples only.
             guard let endpoint = cluster.metricsEndpoint(id) else { continue }
@@ -151,7 +156,10 @@ public final class Observer: Sendable {
                 unreachable.append("broker-\(id)")
                 continue
             }
-            for figures in MetricsScrape.partitions(body) where figures.role == "leader" {
+            for figures in MetricsScrape.partitions(body) {
+                scraped = true
+                if figures.highWatermark != nil { watermarks = true }
+                guard figures.role == "leader" else { continue }
                 claims[TopicPartition(figures.topic, figures.partition), default: []].append((id, figures))
             }
         }
@@ -179,6 +187,7 @@ public final class Observer: Sendable {
                 }
             }
         }
+        return scraped && !watermarks
     }
 
     /// The periodic leadership census, from the same scrape: a `leadership_census` record (phase

@@ -1,3 +1,5 @@
+import Lab
+import Report
 import Verification
 
 /// The checkers whose evidence only a lab of Samsa's own brokers records — each broker's event log
@@ -7,8 +9,9 @@ import Verification
 /// and an expectation resting on one (`single_leader`) is unknown too. The history checkers (lost
 /// writes, duplicates, order, offsets, clients) need only the clients' own records and keep their
 /// verdicts; the run's `checks` expectation judges those (`ExpectationEvaluation.everyCheck`).
-enum ExternalEvidence {
-    static let note = "not available on an external cluster"
+/// The shell's `check` judges a session the same way (`judge`).
+public enum ExternalEvidence {
+    public static let note = "not available on an external cluster"
 
     static let events = "it needs Samsa's broker event logs"
 
@@ -30,9 +33,25 @@ enum ExternalEvidence {
     /// The checks a run cannot judge, with the note they get and the words of the `checks`
     /// expectation: an external cluster's, or a launcher's whose brokers leave no Samsa evidence.
     static func missing(_ plan: RunPlan) -> (note: String, place: String, unavailable: [(checker: String, why: String)])? {
-        if plan.external != nil { return (note, "on an external cluster", unavailable) }
-        guard let launcher = plan.launcher, !launcher.missingEvidence.isEmpty else { return nil }
+        missing(external: plan.external != nil, launcher: plan.launcher)
+    }
+
+    /// The same for a cluster that is `external`, or a lab whose brokers `launcher` launched.
+    static func missing(external: Bool, launcher: BrokerLauncher?) -> (note: String, place: String, unavailable: [(checker: String, why: String)])? {
+        if external { return (note, "on an external cluster", unavailable) }
+        guard let launcher, !launcher.missingEvidence.isEmpty else { return nil }
         return ("not available from a \(launcher.name) broker", "from a \(launcher.name) broker", launcher.missingEvidence)
+    }
+
+    /// Judges `checks` as `samsa run` does on such a cluster: the checks it cannot support are
+    /// marked unknown with their reason, and the returned `checks` expectation asks every other
+    /// check to be valid (naming those left out). Nil, and `checks` untouched, when the cluster
+    /// leaves all of Samsa's evidence.
+    public static func judge(_ checks: inout CheckReport, external: Bool, launcher: BrokerLauncher?) -> Expectation? {
+        guard let missing = missing(external: external, launcher: launcher) else { return nil }
+        mark(&checks, note: missing.note, unavailable: missing.unavailable)
+        let result = ExpectationEvaluation.everyCheck(Expectations(), checks, unavailable: missing.unavailable.map(\.checker), place: missing.place)
+        return Expectation(name: result.name, expected: result.expected, observed: result.observed, passed: result.passed, evidence: result.evidence)
     }
 
     /// Marks the checks that need the lab's own evidence unknown, and recomputes the overall verdict.

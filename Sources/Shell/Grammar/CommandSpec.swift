@@ -3,7 +3,7 @@ import Lab
 /// What a word of a command stands for: drives parsing, completion and help alike.
 public enum WordKind: Equatable, Sendable {
     case topic, newTopic, group, transactionalId, directory, playbook, file, watchKind, helpTopic
-    case integer, number, acks, codec, electionType, replicaList, property, isolation, none
+    case integer, number, acks, codec, electionType, replicaList, property, isolation, launcher, none
 }
 
 public struct OptionSpec: Equatable, Sendable {
@@ -46,6 +46,7 @@ extension WordKind {
         case .codec: return "none|gzip|snappy|lz4|zstd"
         case .electionType: return "preferred|unclean"
         case .isolation: return "read_committed|read_uncommitted"
+        case .launcher: return "NAME|FILE"
         case .replicaList: return "ID,ID,..."
         case .property: return "KEY=VALUE"
         case .directory: return "DIR"
@@ -63,13 +64,15 @@ public enum ShellCommands {
 
     public static let all: [CommandSpec] = [
         CommandSpec(path: ["cluster", "up"], positionals: [],
-                    options: [option("--brokers", .integer, "number of brokers (1-9, default 3)"),
+                    options: [option("--brokers", .integer, "number of brokers (1-9; default 3, or the launcher's maximum when lower)"),
                               option("--config", .property, "a broker property, repeatable"),
                               option("--dir", .directory, "the lab directory (default runs/shell-<time>)"),
                               option("--base-port", .integer, "client port of broker 1; broker i gets base-port + i - 1 (default: a free range)"),
-                              flag("--track-durability", "preload the durability tracker so that power-loss works")],
+                              flag("--track-durability", "preload the durability tracker so that power-loss works"),
+                              option("--launcher", .launcher, "how the brokers are launched: samsa (default), tansu, or a launcher spec file (as samsa cluster up --launcher)")],
                     summary: "Start ZooKeeper and the brokers behind the lab's proxies.",
-                    examples: ["cluster up --brokers 3", "cluster up --config min.insync.replicas=2", "cluster up --track-durability"]),
+                    examples: ["cluster up --brokers 3", "cluster up --config min.insync.replicas=2", "cluster up --track-durability",
+                               "cluster up --launcher tansu"]),
         CommandSpec(path: ["cluster", "down"], positionals: [], options: [],
                     summary: "Stop the lab this shell started (or ask an attached one to stop).", examples: ["cluster down"]),
         CommandSpec(path: ["cluster", "status"], positionals: [], options: [],

@@ -5,7 +5,9 @@ import Verification
 /// One parsed shell line. Faults keep the fault grammar shared with `samsa fault` and playbook steps,
 /// and are parsed here once: the lab receives the `FaultCommand`, not the line.
 public enum ShellCommand: Equatable, Sendable {
-    case clusterUp(brokers: Int, config: [Property], directory: String?, trackDurability: Bool = false, basePort: Int? = nil)
+    /// `brokers` nil: 3, or fewer when the launcher supports fewer. `launcher` nil: the built-in `samsa`.
+    case clusterUp(brokers: Int?, config: [Property], directory: String?, trackDurability: Bool = false, basePort: Int? = nil,
+                   launcher: String? = nil)
     case clusterDown
     case clusterStatus
     case attach(directory: String)

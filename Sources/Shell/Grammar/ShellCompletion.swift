@@ -1,5 +1,6 @@
 import KafkaProtocol
 import Lab
+import Playbook
 import Verification
 
 /// What the live lab knows, for completion: read from the cluster before each completion.
@@ -95,6 +96,7 @@ public enum ShellCompletion {
         case .codec: return ProducerSpec.codecs
         case .electionType: return ElectionType.allCases.map(\.name)
         case .isolation: return IsolationLevel.allCases.map(\.rawValue)
+        case .launcher: return LauncherLoader.builtinNames + state.playbooks.filter { !$0.hasPrefix("Playbooks/") }
         case .property: return ["min.insync.replicas=", "unclean.leader.election.enable=", "replica.lag.time.max.ms=", "retention.ms="]
         case .newTopic, .transactionalId, .integer, .number, .replicaList, .none: return []
         }

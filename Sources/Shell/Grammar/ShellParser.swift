@@ -46,10 +46,9 @@ public enum ShellParser {
     static func build(_ spec: CommandSpec, _ a: ParsedArguments) throws -> ShellCommand {
         switch spec.name {
         case "cluster up":
-            let brokers = try a.integer("--brokers", range: 1...9) ?? 3
-            return .clusterUp(brokers: brokers, config: try a.properties("--config"), directory: a.value("--dir"),
+            return .clusterUp(brokers: try a.integer("--brokers", range: 1...9), config: try a.properties("--config"), directory: a.value("--dir"),
                               trackDurability: a.flag("--track-durability"),
-                              basePort: try a.integer("--base-port", range: LocalCluster.basePortRange))
+                              basePort: try a.integer("--base-port", range: LocalCluster.basePortRange), launcher: a.value("--launcher"))
         case "cluster down": return .clusterDown
         case "cluster status": return .clusterStatus
         case "attach": return .attach(directory: a.positional(0)!)

@@ -2,6 +2,7 @@ import Foundation
 import KafkaClient
 import KafkaProtocol
 import Lab
+import Playbook
 import Processes
 import Report
 import Verification
@@ -9,7 +10,10 @@ import Verification
 extension ShellSession {
     /// Reads every partition back with a real consumer, merges it with what this session's
     /// producers and consumers recorded, and runs every checker, plus the ISR and leadership
-    /// history of the lab's timeline since `cluster up`.
+    /// history of the lab's timeline since `cluster up`. On an existing cluster (`attach
+    /// --bootstrap`), or a lab whose launcher's brokers leave no Samsa evidence, the checks that
+    /// need that evidence are unknown with their reason and the session is judged by the others,
+    /// as `samsa run` judges such a cluster (`ExternalEvidence`).
     func check() async throws {
         let lab = try requireLab()
         let admin = KafkaAdmin(cluster: lab.client)
@@ -34,12 +38,15 @@ extension ShellSession {
         let status = try await Blocking.run { try CheckPipeline.readBack(workloads, topics: topics, timeoutSeconds: 60) }
         if status != 0 { say("  the final read did not reach every high watermark (status \(status)); what it missed is unknown, not lost") }
         try CheckPipeline.merge(workloads)
-        let evidence = await liveEvidence(lab, partitions: partitions.map { TopicPartition($0.topic, $0.partition) },
-                                          timeline: Timeline.load(path: lab.directory + "/timeline.jsonl"))
-        let run = CheckPipeline.judge(directory: workloads.directory, timeline: evidence.timeline, parameters: parameters, replicas: evidence.replicas)
+        // An existing cluster: the timeline of the shell's own observer; no census, no data directories.
+        let timeline = Timeline.load(path: lab.directory + "/timeline.jsonl")
+        let evidence = lab.external ? (timeline: timeline, replicas: ReplicaDigestInput.absent)
+            : await liveEvidence(lab, partitions: partitions.map { TopicPartition($0.topic, $0.partition) }, timeline: timeline)
+        var run = CheckPipeline.judge(directory: workloads.directory, timeline: evidence.timeline, parameters: parameters, replicas: evidence.replicas)
+        let everyCheck = ExternalEvidence.judge(&run.checks, external: lab.external, launcher: lab.launcher)
         let report = RunReport(run, runName: URL(fileURLWithPath: lab.directory).lastPathComponent,
                                playbook: PlaybookSummary(name: "shell session", description: "what this shell produced and consumed, read back with `check`"),
-                               brokers: lab.brokers, expectations: [])
+                               brokers: lab.brokers, expectations: everyCheck.map { [$0] } ?? [])
         lastReport = report
         say(TerminalSummary.render(report, colour: options.colour))
         if report.verdict == .invalid { throw Failure("check found violations", hint: "`report` writes the evidence to report.html") }

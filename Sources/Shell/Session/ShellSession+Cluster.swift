@@ -2,12 +2,27 @@ import Foundation
 import KafkaClient
 import Lab
 import Logging
+import Playbook
 import Processes
 
 extension ShellSession {
-    func clusterUp(brokers: Int, config: [ShellCommand.Property], directory: String?, trackDurability: Bool = false,
-                   basePort: Int? = nil) async throws {
+    /// `launcher` is read as `samsa cluster up --launcher` reads it (`LauncherLoader.resolve`), and
+    /// what it cannot run is refused here, before anything starts, with the CLI's words.
+    func clusterUp(brokers requested: Int?, config: [ShellCommand.Property], directory: String?, trackDurability: Bool = false,
+                   basePort: Int? = nil, launcher name: String? = nil) async throws {
         if let lab { throw Failure("a cluster is already up in \(lab.directory)", hint: "`cluster down` first, or `exit --keep` and attach") }
+        let launcher: BrokerLauncher
+        do {
+            launcher = try name.map(LauncherLoader.resolve) ?? LauncherLoader.samsa()
+        } catch {
+            throw Failure("--launcher \(name ?? "samsa"): \(error)")
+        }
+        let brokers = requested ?? min(3, launcher.maxBrokers)
+        if let problem = launcher.brokerCountProblem(brokers) { throw Failure("--brokers \(brokers): \(problem)") }
+        if !launcher.properties && !config.isEmpty { throw Failure("--config: the \(launcher.name) launcher takes no broker properties") }
+        if trackDurability && !launcher.powerLoss {
+            throw Failure("--track-durability: the \(launcher.name) launcher cannot track durability (power-loss needs power_loss: true in its spec)")
+        }
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
         let directory = directory ?? options.runsDirectory + "/shell-" + stamp.replacingOccurrences(of: ":", with: "")
         if FileManager.default.fileExists(atPath: directory + "/control.sock") {
@@ -20,11 +35,16 @@ extension ShellSession {
                                           directory: directory, outputPath: directory + ".log")
         request.brokerConfig = config.map { "\($0.key)=\($0.value)" }
         if trackDurability { request.options.append("--track-durability") }
+        // A spec file by its absolute path: the lab process reads it again, wherever it runs.
+        if let name {
+            request.options += ["--launcher", LauncherLoader.builtinPath(name) == nil ? URL(fileURLWithPath: name).path : name]
+        }
         // No parent-death signal: `--stop-with-parent` stops the lab (cleanly) when this shell ends,
         // however it ends, unless `exit --keep` detached it first.
         request.stopWithParent = true
         request.parentDeathSignal = false
-        say("starting ZooKeeper and \(brokers) broker(s) in \(directory) ...")
+        let what = launcher.zookeeper ? "ZooKeeper and \(brokers)" : "\(brokers)"
+        say("starting \(what) \(launcher.name == "samsa" ? "" : launcher.name + " ")broker(s) in \(directory) ...")
         let samsa = options.samsaBinary
         let pid: pid_t
         do {
@@ -33,6 +53,7 @@ extension ShellSession {
             throw Failure(failure.description)
         }
         try await connect(directory, pid: pid)
+        self.lab?.launcher = launcher
         let lab = lab!
         say("cluster up: \(lab.brokers.count) broker(s), bootstrap \(lab.bootstrap)")
         say("directory \(lab.directory); from another terminal: samsa fault --dir \(lab.directory) ...")
@@ -70,9 +91,17 @@ extension ShellSession {
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
         let directory = options.runsDirectory + "/shell-attach-" + stamp.replacingOccurrences(of: ":", with: "")
         let workloads = try Workloads(directory: directory + "/shell", bootstrap: joined, logger: Logger(label: "samsa.shell"))
-        lab = Lab(directory: directory, bootstrap: joined, brokers: brokers, pid: nil, client: client, workloads: workloads, external: true)
+        let observation: ExternalObservation
+        do {
+            observation = try ExternalObservation(bootstrap: joined, timelinePath: directory + "/timeline.jsonl", options: clientOptions)
+        } catch {
+            await client.close()
+            throw Failure("cannot observe the cluster at \(joined): \(error)")
+        }
+        lab = Lab(directory: directory, bootstrap: joined, brokers: brokers, pid: nil, client: client, workloads: workloads, external: true,
+                  observer: observation)
         say("attached to the cluster at \(joined): broker(s) \(brokers.map(String.init).joined(separator: ", ")); "
-            + "faults, check and cluster up/down/status need a lab")
+            + "faults and cluster up/down/status need a lab; check runs the checks that need none")
     }
 
     /// Reads the lab's status through its control socket and opens a client on it.
@@ -196,6 +225,7 @@ extension ShellSession {
         guard let lab else { return }
         if lab.external {
             await Blocking.run { lab.workloads.stopAll(graceMs: 5000) }
+            await lab.observer?.stop()
             await lab.client.close()
             self.lab = nil
             say("detached from the cluster at \(lab.bootstrap) (this shell never ran it; it keeps running)")
@@ -220,5 +250,35 @@ extension ShellSession {
         }
         say("stopping the cluster in \(lab.directory) ...")
         do { try await stopLab(lab) } catch { printError("\(error)", hint: nil) }
+    }
+}
+
+/// What the shell observes of an existing cluster while attached: an `ExternalObserver` on a
+/// client of its own, from `attach --bootstrap` until the shell leaves, so that `check` reads the
+/// same timeline (leaders, ISRs, high watermarks) a playbook run against the cluster records.
+final class ExternalObservation: Sendable {
+    let client: KafkaCluster
+    let timeline: TimelineLog
+    let observer: ExternalObserver
+
+    init(bootstrap: String, timelinePath: String, options: KafkaCluster.Options) throws {
+        try FileManager.default.createDirectory(atPath: (timelinePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        timeline = try TimelineLog(path: timelinePath)
+        var options = options
+        options.clientId = "samsa-shell-observer"
+        do {
+            client = try KafkaCluster(bootstrap: bootstrap, options: options)
+        } catch {
+            timeline.close()
+            throw error
+        }
+        observer = ExternalObserver(client: client, timeline: timeline, logger: Logger(label: "samsa.shell.observer"))
+        observer.start()
+    }
+
+    func stop() async {
+        await observer.stop()
+        timeline.close()
+        await client.close()
     }
 }

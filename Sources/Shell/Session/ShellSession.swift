@@ -47,6 +47,12 @@ public final class ShellSession {
         var workloads: Workloads
         /// An existing cluster (`samsa shell attach --bootstrap`): no control socket, no faults.
         var external = false
+        /// How this shell's `cluster up` launched the brokers; nil for a lab attached by directory
+        /// (its launcher is not recorded in its status) or an existing cluster.
+        var launcher: BrokerLauncher?
+        /// An existing cluster's observer (Metadata and ListOffsets, as `samsa run` observes one),
+        /// writing `timeline.jsonl` in `directory` for `check`; a lab observes itself.
+        var observer: ExternalObservation?
 
         var name: String { external ? bootstrap.split(separator: ",").first.map(String.init) ?? bootstrap : URL(fileURLWithPath: directory).lastPathComponent }
     }
@@ -135,8 +141,8 @@ public final class ShellSession {
                           hint: "faults on your own cluster run from a playbook's executor (README: Testing your own cluster); `exit` and `samsa shell` for a lab")
         }
         switch command {
-        case .clusterUp(let brokers, let config, let directory, let track, let basePort):
-            try await clusterUp(brokers: brokers, config: config, directory: directory, trackDurability: track, basePort: basePort)
+        case .clusterUp(let brokers, let config, let directory, let track, let basePort, let launcher):
+            try await clusterUp(brokers: brokers, config: config, directory: directory, trackDurability: track, basePort: basePort, launcher: launcher)
         case .clusterDown: try await clusterDown()
         case .clusterStatus: try await clusterStatus()
         case .attach(let directory): try await attach(directory)
@@ -199,8 +205,6 @@ public final class ShellSession {
         case .clusterStatus: return "cluster status"
         case .attach: return "attach"
         case .fault(let fault): return fault.name
-        case .check: return "check"
-        case .report: return "report"
         default: return nil
         }
     }
