@@ -7,6 +7,9 @@
 ///     {"fault": "slow", "target": {...}, "latency_ms": 300, "jitter_ms": 50, "bandwidth_bytes_per_second": 100000}
 ///     {"fault": "lossy", "target": {...}, "reset_probability": 0.2}
 ///     {"fault": "slow", "from": [...], "to": [...], "latency_ms": 200}     (slow FROM -> TO; lossy alike)
+///     {"fault": "limit_data", "target": {...}, "bytes": 4096}
+///     {"fault": "slice", "target": {...}, "average_size": 64, "size_variation": 16, "delay_ms": 10}
+///     {"fault": "timeout", "from": [...], "to": [...], "after_ms": 5000}     (a toxic takes target or from/to)
 ///     {"fault": "heal", "fault_id": 3}          {"fault": "heal"}          {"fault": "heal_network"}
 ///     {"fault": "await", "condition": {"condition": "isr", ...}, "timeout_ms": 10000}
 ///
@@ -22,6 +25,8 @@ extension FaultCommand: Codable {
         case isolateZookeeper = "isolate_zk"
         case healNetwork = "heal_network"
         case powerLoss = "power_loss"
+        case limitData = "limit_data"
+        case slice, timeout
     }
 
     enum CodingKeys: String, CodingKey {
@@ -32,6 +37,11 @@ extension FaultCommand: Codable {
         case resetProbability = "reset_probability"
         case faultId = "fault_id"
         case timeoutMs = "timeout_ms"
+        case bytes
+        case averageSize = "average_size"
+        case sizeVariation = "size_variation"
+        case delayMs = "delay_ms"
+        case afterMs = "after_ms"
     }
 
     public var tag: Tag {
@@ -47,6 +57,12 @@ extension FaultCommand: Codable {
         case .isolateZookeeper: return .isolateZookeeper
         case .slow, .slowLinks: return .slow
         case .lossy, .lossyLinks: return .lossy
+        case .toxic(_, let toxic), .toxicLinks(_, _, let toxic):
+            switch toxic {
+            case .limitData: return .limitData
+            case .slice: return .slice
+            case .timeout: return .timeout
+            }
         case .heal: return .heal
         case .healNetwork: return .healNetwork
         case .powerLoss: return .powerLoss
@@ -84,6 +100,13 @@ extension FaultCommand: Codable {
             try container.encode(from, forKey: .from)
             try container.encode(to, forKey: .to)
             try container.encode(d.resetProbability, forKey: .resetProbability)
+        case .toxic(let t, let toxic):
+            try container.encode(t, forKey: .target)
+            try Self.encode(toxic, into: &container)
+        case .toxicLinks(let from, let to, let toxic):
+            try container.encode(from, forKey: .from)
+            try container.encode(to, forKey: .to)
+            try Self.encode(toxic, into: &container)
         case .heal(let id):
             try container.encodeIfPresent(id, forKey: .faultId)
         case .healNetwork:
@@ -126,6 +149,21 @@ extension FaultCommand: Codable {
             } else {
                 self = .lossy(try target(), degradation)
             }
+        case .limitData, .slice, .timeout:
+            let toxic: LinkToxic
+            switch tag {
+            case .limitData: toxic = .limitData(bytes: try container.decode(Int.self, forKey: .bytes))
+            case .slice:
+                toxic = .slice(averageSize: try container.decode(Int.self, forKey: .averageSize),
+                               sizeVariation: try container.decodeIfPresent(Int.self, forKey: .sizeVariation) ?? 0,
+                               delayMs: try container.decodeIfPresent(Int.self, forKey: .delayMs) ?? 0)
+            default: toxic = .timeout(afterMs: try container.decodeIfPresent(Int.self, forKey: .afterMs) ?? 0)
+            }
+            if container.contains(.from) {
+                self = .toxicLinks(from: try container.decode([Target].self, forKey: .from), to: try container.decode([Target].self, forKey: .to), toxic)
+            } else {
+                self = .toxic(try target(), toxic)
+            }
         case .heal: self = .heal(faultId: try container.decodeIfPresent(Int.self, forKey: .faultId))
         case .healNetwork: self = .healNetwork
         case .awaitCondition:
@@ -163,6 +201,11 @@ extension FaultCommand: Codable {
         case .lossyLinks(let from, let to, let d):
             guard !from.isEmpty, !to.isEmpty else { return "lossy between groups takes FROM -> TO" }
             return Self.lossyProblem(d) ?? targetsProblem(from + to, inGroup: true)
+        case .toxic(let t, let toxic):
+            return toxic.problem ?? targetsProblem([t], inGroup: false)
+        case .toxicLinks(let from, let to, let toxic):
+            guard !from.isEmpty, !to.isEmpty else { return "\(toxic.name) between groups takes FROM -> TO" }
+            return toxic.problem ?? targetsProblem(from + to, inGroup: true)
         case .heal(let id):
             if let id, id <= 0 { return "heal takes a fault id, network, or nothing, got '\(id)'" }
             return nil
@@ -176,6 +219,19 @@ extension FaultCommand: Codable {
 }
 
 extension FaultCommand {
+    static func encode(_ toxic: LinkToxic, into container: inout KeyedEncodingContainer<CodingKeys>) throws {
+        switch toxic {
+        case .limitData(let bytes):
+            try container.encode(bytes, forKey: .bytes)
+        case .slice(let average, let variation, let delayMs):
+            try container.encode(average, forKey: .averageSize)
+            try container.encode(variation, forKey: .sizeVariation)
+            try container.encode(delayMs, forKey: .delayMs)
+        case .timeout(let afterMs):
+            try container.encode(afterMs, forKey: .afterMs)
+        }
+    }
+
     static func slowProblem(_ d: LinkDegradation) -> String? {
         guard d.latencyMs > 0 || d.bandwidthBytesPerSecond != nil else { return "slow needs --latency or --bandwidth" }
         guard d.latencyMs <= 3_600_000, d.jitterMs >= 0 else { return "--latency must be between 0 and 1h" }

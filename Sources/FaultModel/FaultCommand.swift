@@ -61,6 +61,64 @@ public struct LinkDegradation: Sendable, Hashable {
     }
 }
 
+/// One of Toxiproxy's stream toxics beyond latency, bandwidth and resets, put on each connection a
+/// link carries (`limit-data`, `slice`, `timeout`).
+public enum LinkToxic: Sendable, Hashable, CustomStringConvertible {
+    /// `limit-data --bytes N`: the proxy closes a connection once N bytes have passed one of its
+    /// directions under the fault (counted from the moment the fault reached the connection).
+    case limitData(bytes: Int)
+    /// `slice --average-size B [--size-variation V] [--delay D]`: bytes go out in pieces of B±V
+    /// bytes (at least 1), with D between pieces.
+    case slice(averageSize: Int, sizeVariation: Int, delayMs: Int)
+    /// `timeout [--after D]`: no byte passes; after D the proxy closes the connection (D = 0: it
+    /// stays open and silent until healed). Bytes are held, not dropped, so a healed `timeout`
+    /// resumes the stream where it stopped.
+    case timeout(afterMs: Int)
+
+    /// The command's name in the grammar.
+    public var name: String {
+        switch self {
+        case .limitData: return "limit-data"
+        case .slice: return "slice"
+        case .timeout: return "timeout"
+        }
+    }
+
+    public var kind: FaultKind {
+        switch self {
+        case .limitData: return .limitData
+        case .slice: return .slice
+        case .timeout: return .timeout
+        }
+    }
+
+    /// The options in the grammar, with a leading space.
+    public var options: String {
+        switch self {
+        case .limitData(let bytes): return " --bytes \(bytes)"
+        case .slice(let average, let variation, let delayMs):
+            return " --average-size \(average)" + (variation > 0 ? " --size-variation \(variation)" : "") + (delayMs > 0 ? " --delay \(delayMs)ms" : "")
+        case .timeout(let afterMs): return " --after \(afterMs)ms"
+        }
+    }
+
+    public var description: String { name + options }
+
+    /// What the grammar would refuse; nil when it could be parsed.
+    public var problem: String? {
+        switch self {
+        case .limitData(let bytes):
+            return bytes > 0 ? nil : "--bytes must be more than 0, got \(bytes)"
+        case .slice(let average, let variation, let delayMs):
+            guard average > 0 else { return "--average-size must be more than 0, got \(average)" }
+            guard variation >= 0, variation < average else { return "--size-variation must be at least 0 and less than --average-size (\(average)), got \(variation)" }
+            return (0...3_600_000).contains(delayMs) ? nil : "--delay must be between 0 and 1h"
+        case .timeout(let afterMs):
+            return (0...3_600_000).contains(afterMs) ? nil : "--after must be between 0 and 1h"
+        }
+    }
+}
+
 /// The faults of the lab, in the grammar shared by `samsa fault`, the shell and playbook steps.
 public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
     /// SIGKILL.
@@ -91,6 +149,10 @@ public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
     case slowLinks(from: [Target], to: [Target], LinkDegradation)
     /// `lossy A -> B`: resets on the connections that carry traffic between the two groups.
     case lossyLinks(from: [Target], to: [Target], LinkDegradation)
+    /// `limit-data|slice|timeout TARGET ...`: the toxic on every link of the target.
+    case toxic(Target, LinkToxic)
+    /// `limit-data|slice|timeout A -> B ...`: the toxic on the traffic from the first group to the second.
+    case toxicLinks(from: [Target], to: [Target], LinkToxic)
     /// End one fault (by id) or all.
     case heal(faultId: Int?)
     /// `heal network`: end every network fault, leaving crashed, stopped, paused and powered-off
@@ -121,6 +183,7 @@ public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
         case .isolateZookeeper: return "isolate-zk"
         case .slow, .slowLinks: return "slow"
         case .lossy, .lossyLinks: return "lossy"
+        case .toxic(_, let toxic), .toxicLinks(_, _, let toxic): return toxic.name
         case .heal, .healNetwork: return "heal"
         case .powerLoss: return "power-loss"
         case .awaitCondition: return "await"
@@ -141,6 +204,7 @@ public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
         case .isolateZookeeper: return .isolateZooKeeper
         case .slow, .slowLinks: return .slow
         case .lossy, .lossyLinks: return .lossy
+        case .toxic(_, let toxic), .toxicLinks(_, _, let toxic): return toxic.kind
         case .heal, .healNetwork: return .heal
         case .powerLoss: return .powerLoss
         case .awaitCondition: return .awaitCondition
@@ -163,6 +227,8 @@ public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
             return "slow " + Self.direction(from, to) + Self.slowOptions(d)
         case .lossyLinks(let from, let to, let d):
             return "lossy " + Self.direction(from, to) + " --reset-probability \(d.resetProbability)"
+        case .toxic(let t, let toxic): return "\(toxic.name) \(t)" + toxic.options
+        case .toxicLinks(let from, let to, let toxic): return "\(toxic.name) " + Self.direction(from, to) + toxic.options
         case .heal(let id): return id.map { "heal \($0)" } ?? "heal"
         case .healNetwork: return "heal network"
         case .awaitCondition(let condition, let timeoutMs): return "await \(condition) --timeout \(timeoutMs)ms"
@@ -172,7 +238,7 @@ public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
     /// Faults that change the network (and are undone by `heal`) rather than signal processes.
     public var isNetworkFault: Bool {
         switch self {
-        case .partition, .partitionOneWay, .isolate, .isolateZookeeper, .slow, .lossy, .slowLinks, .lossyLinks: return true
+        case .partition, .partitionOneWay, .isolate, .isolateZookeeper, .slow, .lossy, .slowLinks, .lossyLinks, .toxic, .toxicLinks: return true
         default: return false
         }
     }
@@ -181,10 +247,12 @@ public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
     public var targets: [Target] {
         switch self {
         case .crash(let t), .stop(let t), .restart(let t), .pause(let t), .resume(let t), .isolate(let t), .isolateZookeeper(let t),
-             .slow(let t, _), .lossy(let t, _), .powerLoss(let t):
+             .slow(let t, _), .lossy(let t, _), .toxic(let t, _), .powerLoss(let t):
             return [t]
         case .partition(let groups): return groups.flatMap { $0 }
-        case .partitionOneWay(let from, let to), .slowLinks(let from, let to, _), .lossyLinks(let from, let to, _): return from + to
+        case .partitionOneWay(let from, let to), .slowLinks(let from, let to, _), .lossyLinks(let from, let to, _),
+             .toxicLinks(let from, let to, _):
+            return from + to
         case .heal, .healNetwork, .awaitCondition: return []
         }
     }

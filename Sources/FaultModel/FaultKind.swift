@@ -6,6 +6,8 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case crash, stop, restart, pause, resume, partition, isolate, slow, lossy, heal
     case isolateZooKeeper = "isolate_zk"
     case powerLoss = "power_loss"
+    case limitData = "limit_data"
+    case slice, timeout
     /// Not a fault: an `await` (it only waits), named so that every command has a kind.
     case awaitCondition = "await"
 

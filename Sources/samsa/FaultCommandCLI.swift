@@ -12,6 +12,9 @@ struct FaultCLI: AsyncParsableCommand {
           partition GROUP | GROUP [| GROUP]      partition GROUP -> GROUP   (one way)
           slow TARGET|FROM -> TO [--latency 300ms] [--jitter 50ms] [--bandwidth 100kb]
           lossy TARGET|FROM -> TO --reset-probability 0.1
+          limit-data TARGET|FROM -> TO --bytes 4kb
+          slice TARGET|FROM -> TO --average-size 64 [--size-variation 16] [--delay 5ms]
+          timeout TARGET|FROM -> TO [--after 5s]  (--after 0, the default: silent until healed)
           heal [FAULT-ID | network]
           await CONDITION [--timeout 10s]        (blocks; exits 1 if it did not hold in time)
         TARGET: a broker id, leader_of T/P, followers_of T/P, in_sync_follower_of T/P, controller,
@@ -24,6 +27,7 @@ struct FaultCLI: AsyncParsableCommand {
           samsa fault --dir D isolate leader_of orders/0
           samsa fault --dir D partition '1 | 2 3'
           samsa fault --dir D slow 3 --latency 300ms --jitter 50ms
+          samsa fault --dir D limit-data 'clients -> 3' --bytes 4kb
           samsa fault --dir D await isr orders/0 == 1 --timeout 15s
           samsa fault --dir D heal
         """

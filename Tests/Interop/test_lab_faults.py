@@ -8,7 +8,8 @@ import struct
 import subprocess
 import time
 
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from conftest import SAMSA, unique_topic
 
@@ -232,6 +233,109 @@ def test_lossy_links_reset_connections_until_healed(lab_factory):
     assert metadata_round_trip_ms(base) < 500, "broker 1 is unaffected"
     lab.fault("heal")
     assert metadata_round_trip_ms(base + 1) < 500
+
+
+METADATA_REQUEST = (lambda body: struct.pack(">i", len(body)) + body)(struct.pack(">hhih", 3, 1, 1, 1) + b"t" + struct.pack(">i", 0))
+
+
+def read_answer(s: socket.socket):
+    """The size of one response on `s`, or None when the proxy closed (or reset) it first."""
+    try:
+        head = s.recv(4)
+        if len(head) < 4:
+            return None
+        size = struct.unpack(">i", head)[0]
+        data = b""
+        while len(data) < size:
+            more = s.recv(size - len(data))
+            if not more:
+                return None
+            data += more
+        return size
+    except ConnectionResetError:
+        return None
+
+
+def cluster_answers(bootstrap: str, timeout: float) -> bool:
+    """Whether librdkafka (a fresh admin client) gets the cluster's metadata within `timeout`."""
+    try:
+        AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=timeout)
+        return True
+    except KafkaException:
+        return False
+
+
+def test_limit_data_slice_and_timeout_act_on_client_connections_until_healed(lab_factory):
+    """Toxiproxy's limit_data, slicer and timeout on the clients -> 1 stream, seen from a raw
+    socket (exact bytes and times) and from librdkafka; each heals and is in the timeline."""
+    lab = lab_factory(1)
+    port = lab.base_port
+    topic = unique_topic("toxic")
+    lab.create_topic(topic, replication=1)
+
+    # limit-data: 10 of the request's 19 bytes reach the broker, then the proxy closes the connection.
+    answer = lab.fault("limit-data", "clients", "->", "1", "--bytes", "10")
+    assert answer["fault"]["links"] == {"clients->1": "forward: limit 10 B"}, answer
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(METADATA_REQUEST)
+        assert read_answer(s) is None, "the connection is closed after 10 bytes, unanswered"
+    assert not cluster_answers(lab.bootstrap, 3), "librdkafka's requests are cut short too"
+    lab.fault("heal")
+    assert cluster_answers(lab.bootstrap, 10)
+
+    # slice: the request goes in 2-byte pieces 20 ms apart, so its 19 bytes take at least 9 delays.
+    answer = lab.fault("slice", "clients->1", "--average-size", "2", "--delay", "20ms")
+    assert answer["fault"]["links"] == {"clients->1": "forward: slices of 2 B every 20ms"}, answer
+    assert metadata_round_trip_ms(port) >= 175
+    lab.fault("heal")
+    assert metadata_round_trip_ms(port) < 150
+    # A real client's records survive being cut into pieces both ways.
+    lab.fault("slice", "1", "--average-size", "16", "--size-variation", "8", "--delay", "0")
+    values = [f"record-{i}-".encode() * 20 for i in range(20)]
+    producer = Producer({"bootstrap.servers": lab.bootstrap, "acks": "all"})
+    for value in values:
+        producer.produce(topic, value=value, partition=0)
+    assert producer.flush(20) == 0
+    consumer = Consumer({"bootstrap.servers": lab.bootstrap, "group.id": topic, "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    got = []
+    deadline = time.monotonic() + 20
+    while len(got) < len(values) and time.monotonic() < deadline:
+        message = consumer.poll(1)
+        if message is not None and message.error() is None:
+            got.append(message.value())
+    consumer.close()
+    assert got == values
+    lab.fault("heal")
+
+    # timeout --after 1s: nothing passes, then the proxy closes the connection.
+    lab.fault("timeout", "clients", "->", "1", "--after", "1s")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        started = time.monotonic()
+        s.sendall(METADATA_REQUEST)
+        assert read_answer(s) is None
+        assert 0.9 <= time.monotonic() - started < 5
+    assert not cluster_answers(lab.bootstrap, 2)
+    lab.fault("heal")
+    # timeout with no delay: open and silent until healed, then the held request is answered.
+    answer = lab.fault("timeout", "clients", "->", "1")
+    assert answer["fault"]["links"] == {"clients->1": "forward: timeout"}, answer
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(METADATA_REQUEST)
+        try:
+            s.recv(4)
+            raise AssertionError("an answer passed a timeout")
+        except socket.timeout:
+            pass
+        lab.fault("heal")
+        s.settimeout(10)
+        assert read_answer(s) is not None, "the held request is answered on the same connection once healed"
+    assert cluster_answers(lab.bootstrap, 10)
+
+    faults = [r for r in lab.timeline() if r["kind"] == "fault"]
+    for kind in ("limit_data", "slice", "timeout"):
+        assert {f["action"] for f in faults if f["fault"] == kind} == {"start", "end"}, kind
+    assert any(f["description"] == "limit-data clients -> 1 --bytes 10" for f in faults)
 
 
 def control_exchange(lab, line: bytes) -> dict:

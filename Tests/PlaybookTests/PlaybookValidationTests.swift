@@ -130,6 +130,19 @@ func breaking(_ old: String, with new: String) -> String {
         #expect(found.first?.message.contains("did you mean 'crash'?") == true)
     }
 
+    @Test func toxicStepsLoadAndABadOptionIsReportedAtItsValue() throws {
+        let good = breaking("do: crash leader_of orders/0", with: "do: slice clients -> leader_of orders/0 --average-size 64 --delay 5ms")
+        let plan = try PlaybookLoader.parse(good, file: "test.yaml")
+        #expect(plan.steps.first?.command == .toxicLinks(from: [.clients], to: [.leaderOf(topic: "orders", partition: 0)],
+                                                         .slice(averageSize: 64, sizeVariation: 0, delayMs: 5)))
+        let found = problems(breaking("do: crash leader_of orders/0", with: "do: limit-data 2 --bytes lots"))
+        #expect(found.count == 1)
+        #expect(found.first?.description.hasPrefix("test.yaml:21:32: ") == true, "\(found)")
+        #expect(found.first?.message.contains("'lots' is not a positive number of bytes") == true)
+        let missing = problems(breaking("do: crash leader_of orders/0", with: "do: timeout 4 --after 1s"))
+        #expect(missing.first?.message.contains("4") == true, "a broker the cluster will not have: \(missing)")
+    }
+
     @Test func stepTargetsMustExist() {
         let undeclared = problems(breaking("do: crash leader_of orders/0", with: "do: crash leader_of payments/0"))
         #expect(undeclared.first?.message.contains("topic 'payments' is not declared") == true)

@@ -47,6 +47,17 @@ import Testing
         #expect(!conditions.cut(2, 1).isEmpty && !conditions.cutFromZooKeeper(1).isEmpty && conditions.cut(1, 3).isEmpty)
     }
 
+    @Test func aTimeoutCutsItsLinksAndASliceDoesNot() throws {
+        let lines = [
+            #"{"time_ns":7,"kind":"fault","id":"5","action":"start","fault":"timeout","targets":["broker-2"],"links":["2->1"]}"#,
+            #"{"time_ns":7,"kind":"fault","id":"6","action":"start","fault":"slice","targets":["broker-3"],"links":["3->1"]}"#,
+        ]
+        let records = try lines.map { try JSONDecoder().decode(TimelineRecord.self, from: Data($0.utf8)) }
+        let conditions = BrokerConditions(Timeline(records: records))
+        #expect(!conditions.cut(1, 2).isEmpty)
+        #expect(conditions.cut(1, 3).isEmpty)
+    }
+
     @Test func timeSpansMergeClipAndSubtract() {
         var spans = TimeSpans([(10, 20), (30, 40)])
         spans.insert(15, 32)

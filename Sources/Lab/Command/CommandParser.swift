@@ -80,6 +80,9 @@ public struct CommandLexer {
 ///     partition GROUP | GROUP [| GROUP ...]        partition GROUP -> GROUP
 ///     slow TARGET [--latency 300ms] [--jitter 50ms] [--bandwidth 100kb]
 ///     lossy TARGET --reset-probability 0.2
+///     limit-data TARGET --bytes 4kb                 (TARGET or FROM -> TO for slow, lossy and these)
+///     slice TARGET --average-size 64 [--size-variation 16] [--delay 10ms]
+///     timeout TARGET [--after 5s]
 ///     heal [FAULT-ID | network]
 ///     await CONDITION [--timeout 10s]              (see `ConditionParser`)
 ///
@@ -87,8 +90,8 @@ public struct CommandLexer {
 /// `controller`, `coordinator_of G`, `txn_coordinator_of ID` (a transactional id's coordinator),
 /// `random` or `all`; partition groups may also name `zk` and `clients`.
 public enum FaultParser {
-    public static let faultNames = ["crash", "stop", "restart", "pause", "resume", "partition", "isolate", "isolate-zk", "slow", "lossy", "heal",
-                                    "power-loss", "await"]
+    public static let faultNames = ["crash", "stop", "restart", "pause", "resume", "partition", "isolate", "isolate-zk", "slow", "lossy", "limit-data",
+                                    "slice", "timeout", "heal", "power-loss", "await"]
     public static let targetKeywords = ["leader_of", "followers_of", "in_sync_follower_of", "controller", "coordinator_of", "txn_coordinator_of",
                                         "random", "all"]
 
@@ -125,7 +128,7 @@ public enum FaultParser {
             }
         case "partition":
             return try parsePartition(rest, nameOffset: name.offset, endOffset: endOffset)
-        case "slow", "lossy":
+        case "slow", "lossy", "limit-data", "slice", "timeout":
             // `slow 2 -> 1` (or `2->1`, groups as in partition): only the traffic from one side to the other.
             let scopeWords = Array(rest.prefix { !$0.text.hasPrefix("--") })
             var direction: (from: [Target], to: [Target])?
@@ -138,6 +141,14 @@ public enum FaultParser {
                 rest.removeFirst(scopeWords.count)
             }
             let target = try direction == nil ? needTarget() : .all
+            if !["slow", "lossy"].contains(name.text) {
+                if direction == nil, let extra = rest.first, !extra.text.hasPrefix("--") {
+                    throw CommandParseError(message: "unexpected '\(extra.text)'", offset: extra.offset, hint: "options start with --")
+                }
+                let toxic = try parseToxic(name, &rest, endOffset: endOffset)
+                if let direction { return .toxicLinks(from: direction.from, to: direction.to, toxic) }
+                return .toxic(target, toxic)
+            }
             var degradation = LinkDegradation()
             while let option = rest.first {
                 rest.removeFirst()
@@ -188,6 +199,51 @@ public enum FaultParser {
             let guess = NearestName.closest(to: name.text, among: faultNames)
             throw CommandParseError(message: "unknown fault '\(name.text)'", offset: name.offset, hint: guess.map { "did you mean '\($0)'?" })
         }
+    }
+
+    /// The options of `limit-data`, `slice` and `timeout`, after the target.
+    static func parseToxic(_ name: CommandLexer.Word, _ rest: inout [CommandLexer.Word], endOffset: Int) throws -> LinkToxic {
+        let known: [String: [String]] = [
+            "limit-data": ["--bytes"], "slice": ["--average-size", "--size-variation", "--delay"], "timeout": ["--after"],
+        ]
+        let allowed = known[name.text] ?? []
+        var values: [String: Int] = [:]
+        var offsets: [String: Int] = [:]
+        while !rest.isEmpty {
+            let option = rest.removeFirst()
+            guard allowed.contains(option.text) else {
+                throw CommandParseError(message: "unknown option '\(option.text)' for \(name.text)", offset: option.offset,
+                                        hint: "options: " + allowed.joined(separator: ", "))
+            }
+            guard values[option.text] == nil else { throw CommandParseError(message: "\(option.text) is given twice", offset: option.offset) }
+            guard !rest.isEmpty else { throw CommandParseError(message: "\(option.text) needs a value", offset: endOffset) }
+            let value = rest.removeFirst()
+            offsets[option.text] = value.offset
+            switch option.text {
+            case "--delay", "--after": values[option.text] = try duration(value)
+            default: values[option.text] = try byteCount(value, allowZero: option.text == "--size-variation")
+            }
+        }
+        let toxic: LinkToxic
+        switch name.text {
+        case "limit-data":
+            guard let bytes = values["--bytes"] else {
+                throw CommandParseError(message: "limit-data needs --bytes", offset: endOffset, hint: "e.g. limit-data 2 --bytes 4kb")
+            }
+            toxic = .limitData(bytes: bytes)
+        case "slice":
+            guard let average = values["--average-size"] else {
+                throw CommandParseError(message: "slice needs --average-size", offset: endOffset, hint: "e.g. slice 2 --average-size 64 --delay 10ms")
+            }
+            toxic = .slice(averageSize: average, sizeVariation: values["--size-variation"] ?? 0, delayMs: values["--delay"] ?? 0)
+        default:
+            toxic = .timeout(afterMs: values["--after"] ?? 0)
+        }
+        if let problem = toxic.problem {
+            let culprit = allowed.first { problem.hasPrefix($0) }.flatMap { offsets[$0] }
+            throw CommandParseError(message: problem, offset: culprit ?? endOffset)
+        }
+        return toxic
     }
 
     static let targetHint = "a broker id, leader_of T/P, followers_of T/P, in_sync_follower_of T/P, controller, coordinator_of G, "
@@ -325,6 +381,22 @@ public enum FaultParser {
         }
         if let value = Int(text), value >= 0, value <= 3_600_000 { return value }
         throw CommandParseError(message: "'\(text)' is not a duration", offset: word.offset, hint: "e.g. 300ms, 2s")
+    }
+
+    /// "4kb", "1mb", "500b" or a bare number of bytes (decimal units, as `--bandwidth`).
+    public static func byteCount(_ word: CommandLexer.Word, allowZero: Bool) throws -> Int {
+        let text = word.text.lowercased()
+        let units: [(String, Double)] = [("gb", 1e9), ("mb", 1e6), ("kb", 1e3), ("b", 1)]
+        var value: Double?
+        if let number = Int(text) { value = Double(number) }
+        for (suffix, factor) in units where value == nil && text.hasSuffix(suffix) {
+            if let number = Double(text.dropLast(suffix.count)), number.isFinite { value = number * factor }
+        }
+        guard let value, value >= (allowZero ? 0 : 1), value <= 1e12, value == value.rounded() else {
+            throw CommandParseError(message: "'\(word.text)' is not a \(allowZero ? "" : "positive ")number of bytes", offset: word.offset,
+                                    hint: "e.g. 512, 4kb, 1mb")
+        }
+        return Int(value)
     }
 
     /// "100kb", "1mb", "500b" per second (decimal units, as network rates are quoted).

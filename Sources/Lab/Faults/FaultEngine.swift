@@ -117,7 +117,7 @@ public actor FaultEngine {
             timelineFault(id: nextId, action: .end, command: command, brokers: brokers)
             nextId += 1
             return FaultOutcome(fault: nil, ended: ended, message: "restarted broker(s) \(brokers.map(String.init).joined(separator: ", "))")
-        case .partition, .partitionOneWay, .isolate, .isolateZookeeper, .slow, .lossy, .slowLinks, .lossyLinks:
+        case .partition, .partitionOneWay, .isolate, .isolateZookeeper, .slow, .lossy, .slowLinks, .lossyLinks, .toxic, .toxicLinks:
             return try await networkFault(command)
         case .heal(let id):
             return try await heal(id)
@@ -222,6 +222,15 @@ public actor FaultEngine {
         case .lossy(let target, let degradation):
             named = try await resolver.brokers(target)
             plan = LinkPlan.touching(Set(named.map { LinkEndpoint.broker(Int($0)) }), brokers: all, condition: .lossy(resetProbability: degradation.resetProbability))
+        case .toxic(let target, let toxic):
+            named = try await resolver.brokers(target)
+            plan = LinkPlan.touching(Set(named.map { LinkEndpoint.broker(Int($0)) }), brokers: all, condition: Self.condition(toxic, directions: .both))
+        case .toxicLinks(let from, let to, let toxic):
+            let source = try await endpointSet(from)
+            let destination = try await endpointSet(to)
+            guard source.isDisjoint(with: destination) else { throw TargetResolver.Failure(description: "the two sides of \(command.name) overlap") }
+            named = (source.union(destination)).compactMap { if case .broker(let id) = $0 { return Int32(id) } else { return nil } }
+            plan = LinkPlan.directed(from: source, to: destination, brokers: all) { directions in Self.condition(toxic, directions: directions) }
         case .slowLinks(let from, let to, let degradation), .lossyLinks(let from, let to, let degradation):
             let source = try await endpointSet(from)
             let destination = try await endpointSet(to)
@@ -249,6 +258,18 @@ public actor FaultEngine {
         timelineFault(id: fault.id, action: .start, command: command, brokers: fault.brokers, links: plan.keys.map(\.description).sorted())
         logger.info("fault \(fault.id): \(command) on \(plan.count) link(s)")
         return FaultOutcome(fault: fault, ended: [], message: "\(command.name): \(plan.count) link(s) changed (fault \(fault.id))")
+    }
+
+    /// The link condition a toxic puts on the given directions of a link.
+    static func condition(_ toxic: LinkToxic, directions: LinkDirections) -> LinkCondition {
+        switch toxic {
+        case .limitData(let bytes):
+            return .limitData(bytes: bytes, directions: directions)
+        case .slice(let average, let variation, let delayMs):
+            return .slice(.init(averageSize: average, sizeVariation: variation, delay: .milliseconds(delayMs)), directions: directions)
+        case .timeout(let afterMs):
+            return .timeout(closeAfter: afterMs > 0 ? .milliseconds(afterMs) : nil, directions: directions)
+        }
     }
 
     /// Endpoints a partition group names: brokers from targets, plus ZooKeeper and the clients.

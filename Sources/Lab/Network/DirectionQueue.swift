@@ -57,6 +57,10 @@ struct DirectionQueue {
     private var bucket: TokenBucket?
     /// The receiver is gone: nothing more can be delivered.
     private(set) var receiverClosed = false
+    /// Bytes released since the condition's byte limit was set.
+    private(set) var bytesPassedUnderLimit = 0
+    /// Under slicing: when the next piece may go out.
+    private var nextSliceAt: NIODeadline?
 
     init(condition: DirectionCondition, now: NIODeadline) {
         self.condition = condition
@@ -66,7 +70,7 @@ struct DirectionQueue {
     /// Whether the proxy should read more from the sender: not while the direction is cut (the
     /// sender sees a hang), not past the hold limit, not after the end of the stream.
     var wantsRead: Bool {
-        !receiverClosed && !condition.blackholed && pendingEnd == nil && deliveredEnd == nil
+        !receiverClosed && !condition.blackholed && !condition.stalled && pendingEnd == nil && deliveredEnd == nil
             && queuedBytes < Self.holdLimitBytes
     }
 
@@ -105,6 +109,8 @@ struct DirectionQueue {
         if newCondition.bandwidthBytesPerSecond != condition.bandwidthBytesPerSecond {
             bucket = newCondition.bandwidthBytesPerSecond.map { TokenBucket(rateBytesPerSecond: $0, now: now) }
         }
+        if newCondition.limitBytes != condition.limitBytes { bytesPassedUnderLimit = 0 }
+        if newCondition.slicing == nil { nextSliceAt = nil }
         condition = newCondition
         var previous = lastReleasedDue
         for index in chunks.indices {
@@ -122,11 +128,32 @@ struct DirectionQueue {
     /// channel is writable; the end goes out only once every write was completed, because shutting
     /// a socket down discards what is still pending in it.
     mutating func nextAction(now: NIODeadline, receiverWritable: Bool, writesInFlight: Int) -> Action {
-        guard !receiverClosed, !condition.blackholed else { return .idle }
+        var random = SystemRandomNumberGenerator()
+        return nextAction(now: now, receiverWritable: receiverWritable, writesInFlight: writesInFlight, using: &random)
+    }
+
+    /// As above, drawing slice sizes from `random`. A byte limit that has been reached closes the
+    /// stream (once every write completed) and drops what is left; a stalled direction does
+    /// nothing; under slicing each write is one piece and the next waits for the slice delay.
+    mutating func nextAction(now: NIODeadline, receiverWritable: Bool, writesInFlight: Int,
+                             using random: inout some RandomNumberGenerator) -> Action {
+        guard !receiverClosed, !condition.blackholed, !condition.stalled else { return .idle }
+        if let limit = condition.limitBytes, bytesPassedUnderLimit >= limit {
+            guard deliveredEnd.map({ $0 < .close }) ?? true else { return .idle }
+            guard writesInFlight == 0 else { return .idle }
+            chunks.removeAll()
+            queuedBytes = 0
+            pendingEnd = nil
+            deliveredEnd = .close
+            return .end(.close)
+        }
         if var head = chunks.first {
             if head.due > now { return .wake(at: head.due) }
+            if let at = nextSliceAt, at > now { return .wake(at: at) }
             guard receiverWritable else { return .idle }
             var allowed = head.bytes.readableBytes
+            if let limit = condition.limitBytes { allowed = min(allowed, limit - bytesPassedUnderLimit) }
+            if let slicing = condition.slicing { allowed = min(allowed, slicing.sampleSize(using: &random)) }
             if var bucket {
                 let granted = bucket.take(upTo: allowed, now: now)
                 self.bucket = bucket
@@ -140,6 +167,8 @@ struct DirectionQueue {
                 chunks[chunks.startIndex] = head
             }
             queuedBytes -= allowed
+            if condition.limitBytes != nil { bytesPassedUnderLimit += allowed }
+            if let slicing = condition.slicing { nextSliceAt = now + .nanoseconds(DirectionCondition.nanoseconds(slicing.delay)) }
             lastReleasedDue = head.due
             return .write(slice)
         }

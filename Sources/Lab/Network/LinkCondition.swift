@@ -22,11 +22,47 @@ public struct DirectionCondition: Hashable, Sendable {
     /// Cap on this direction's throughput, per connection; nil leaves it uncapped.
     public var bandwidthBytesPerSecond: Int? = nil
 
-    public init(blackholed: Bool = false, latency: Duration = .zero, jitter: Duration = .zero, bandwidthBytesPerSecond: Int? = nil) {
+    /// Toxiproxy's limit_data: once this many bytes have passed this direction of a connection
+    /// (counted from the moment the limit reached it), the proxy closes the connection.
+    public var limitBytes: Int? = nil
+    /// Toxiproxy's slicer: bytes go out in pieces of `averageSize` ± `sizeVariation` bytes, each
+    /// piece `delay` after the previous one.
+    public var slicing: Slicing? = nil
+    /// Toxiproxy's timeout: no byte passes (they are held, as under a blackhole, and flow again once
+    /// healed), though new connections are still opened upstream.
+    public var stalled: Bool = false
+    /// With `stalled`: the proxy closes each connection this long after the stall reached it; nil
+    /// keeps it open and silent.
+    public var closeAfter: Duration? = nil
+
+    public struct Slicing: Hashable, Sendable {
+        public var averageSize: Int
+        public var sizeVariation: Int
+        public var delay: Duration
+
+        public init(averageSize: Int, sizeVariation: Int = 0, delay: Duration = .zero) {
+            self.averageSize = averageSize
+            self.sizeVariation = sizeVariation
+            self.delay = delay
+        }
+
+        /// The size of the next piece, uniform in [average - variation, average + variation], at least 1.
+        func sampleSize(using random: inout some RandomNumberGenerator) -> Int {
+            guard sizeVariation > 0 else { return max(1, averageSize) }
+            return max(1, Int.random(in: (averageSize - sizeVariation)...(averageSize + sizeVariation), using: &random))
+        }
+    }
+
+    public init(blackholed: Bool = false, latency: Duration = .zero, jitter: Duration = .zero, bandwidthBytesPerSecond: Int? = nil,
+                limitBytes: Int? = nil, slicing: Slicing? = nil, stalled: Bool = false, closeAfter: Duration? = nil) {
         self.blackholed = blackholed
         self.latency = latency
         self.jitter = jitter
         self.bandwidthBytesPerSecond = bandwidthBytesPerSecond
+        self.limitBytes = limitBytes
+        self.slicing = slicing
+        self.stalled = stalled
+        self.closeAfter = closeAfter
     }
 
     var isDelayed: Bool { latency > .zero || jitter > .zero }
@@ -86,13 +122,39 @@ public struct LinkCondition: Hashable, Sendable, CustomStringConvertible {
         return condition
     }
 
+    /// Closes each connection once `bytes` have passed one of the given directions (Toxiproxy limit_data).
+    public static func limitData(bytes: Int, directions: LinkDirections = .both) -> LinkCondition {
+        var condition = LinkCondition()
+        if directions.contains(.forward) { condition.forward.limitBytes = bytes }
+        if directions.contains(.backward) { condition.backward.limitBytes = bytes }
+        return condition
+    }
+
+    /// Sends the given directions in small pieces with a delay between them (Toxiproxy slicer).
+    public static func slice(_ slicing: DirectionCondition.Slicing, directions: LinkDirections = .both) -> LinkCondition {
+        var condition = LinkCondition()
+        if directions.contains(.forward) { condition.forward.slicing = slicing }
+        if directions.contains(.backward) { condition.backward.slicing = slicing }
+        return condition
+    }
+
+    /// Stops the given directions and closes each connection after `closeAfter` (never when nil)
+    /// (Toxiproxy timeout).
+    public static func timeout(closeAfter: Duration?, directions: LinkDirections = .both) -> LinkCondition {
+        var condition = LinkCondition()
+        if directions.contains(.forward) { (condition.forward.stalled, condition.forward.closeAfter) = (true, closeAfter) }
+        if directions.contains(.backward) { (condition.backward.stalled, condition.backward.closeAfter) = (true, closeAfter) }
+        return condition
+    }
+
     /// Resets connections with the given probability per chunk and per new connection.
     public static func lossy(resetProbability: Double) -> LinkCondition {
         LinkCondition(resetProbability: resetProbability)
     }
 
-    /// Both conditions at once: a direction is held if either holds it, the larger latency and jitter
-    /// and the smaller bandwidth win, and so does the larger reset probability.
+    /// Both conditions at once: a direction is held (or stalled) if either holds it, the larger latency
+    /// and jitter, the smaller bandwidth, byte limit, slice and close delay win, and so does the larger
+    /// reset probability.
     public func combined(with other: LinkCondition) -> LinkCondition {
         LinkCondition(
             forward: Self.combine(forward, other.forward),
@@ -103,11 +165,18 @@ public struct LinkCondition: Hashable, Sendable, CustomStringConvertible {
 
     private static func combine(_ a: DirectionCondition, _ b: DirectionCondition) -> DirectionCondition {
         let rates = [a.bandwidthBytesPerSecond, b.bandwidthBytesPerSecond].compactMap { $0 }
+        let limits = [a.limitBytes, b.limitBytes].compactMap { $0 }
+        let slicings = [a.slicing, b.slicing].compactMap { $0 }
+        let closes = [a.closeAfter, b.closeAfter].compactMap { $0 }
         return DirectionCondition(
             blackholed: a.blackholed || b.blackholed,
             latency: max(a.latency, b.latency),
             jitter: max(a.jitter, b.jitter),
-            bandwidthBytesPerSecond: rates.min()
+            bandwidthBytesPerSecond: rates.min(),
+            limitBytes: limits.min(),
+            slicing: slicings.min { ($0.averageSize, $1.delay) < ($1.averageSize, $0.delay) },
+            stalled: a.stalled || b.stalled,
+            closeAfter: closes.min()
         )
     }
 
@@ -125,6 +194,18 @@ public struct LinkCondition: Hashable, Sendable, CustomStringConvertible {
             if direction.jitter < .zero { problems.append("\(name) jitter \(direction.jitter) is negative") }
             if let rate = direction.bandwidthBytesPerSecond, rate <= 0 {
                 problems.append("\(name) bandwidth \(rate) B/s is not positive")
+            }
+            if let limit = direction.limitBytes, limit <= 0 { problems.append("\(name) byte limit \(limit) is not positive") }
+            if let slicing = direction.slicing {
+                if slicing.averageSize <= 0 { problems.append("\(name) slice size \(slicing.averageSize) is not positive") }
+                if slicing.sizeVariation < 0 || slicing.sizeVariation >= max(1, slicing.averageSize) {
+                    problems.append("\(name) slice size variation \(slicing.sizeVariation) is not in [0, \(slicing.averageSize))")
+                }
+                if slicing.delay < .zero { problems.append("\(name) slice delay \(slicing.delay) is negative") }
+            }
+            if let close = direction.closeAfter {
+                if !direction.stalled { problems.append("\(name) closes connections after a timeout without stalling them") }
+                if close <= .zero { problems.append("\(name) timeout \(close) is not positive") }
             }
         }
         return problems
@@ -152,6 +233,12 @@ public struct LinkCondition: Hashable, Sendable, CustomStringConvertible {
             parts.append("delay \(milliseconds(direction.latency))ms\(jitter)")
         }
         if let rate = direction.bandwidthBytesPerSecond { parts.append("\(rate) B/s") }
+        if let limit = direction.limitBytes { parts.append("limit \(limit) B") }
+        if let slicing = direction.slicing {
+            let variation = slicing.sizeVariation > 0 ? "±\(slicing.sizeVariation)" : ""
+            parts.append("slices of \(slicing.averageSize)\(variation) B every \(milliseconds(slicing.delay))ms")
+        }
+        if direction.stalled { parts.append("timeout" + (direction.closeAfter.map { ", close after \(milliseconds($0))ms" } ?? "")) }
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 

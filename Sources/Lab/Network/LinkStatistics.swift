@@ -22,6 +22,8 @@ public struct LinkStatistics: Hashable, Sendable {
     public var connectionsHeld: Int = 0
     /// Connections the proxy reset because the link is lossy.
     public var connectionsReset: Int = 0
+    /// Connections the proxy closed because a timeout toxic ran out (`timeout --after D`).
+    public var connectionsTimedOut: Int = 0
     /// Connections closed because the target refused or did not answer.
     public var connectionsRefused: Int = 0
     /// Connections turned away because the proxy already carried `LinkProxy.maxConnections`.

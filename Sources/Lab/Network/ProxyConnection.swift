@@ -59,6 +59,8 @@ final class ProxyConnection {
     /// Indexed by `StreamDirection.rawValue`; an array so elements are mutated in place.
     private var io: [DirectionIO]
     private var random = SystemRandomNumberGenerator()
+    /// A timeout's close of this connection, and the delay it was scheduled with.
+    private var timeoutClose: (after: Duration, task: Scheduled<Void>)?
 
     init(core: LinkProxyCore, downstream: Channel) {
         self.core = core
@@ -90,6 +92,7 @@ final class ProxyConnection {
         let now = NIODeadline.now()
         io[StreamDirection.forward.rawValue].queue.apply(condition.forward, now: now, using: &random)
         io[StreamDirection.backward.rawValue].queue.apply(condition.backward, now: now, using: &random)
+        scheduleTimeoutClose(condition)
         switch phase {
         case .held where !condition.holdsNewConnections:
             connectUpstream()
@@ -98,6 +101,24 @@ final class ProxyConnection {
         default:
             break
         }
+    }
+
+    /// Under a timeout with a delay, closes the connection that long after the timeout reached it;
+    /// a healed or changed timeout cancels the pending close (a changed one starts anew).
+    private func scheduleTimeoutClose(_ condition: LinkCondition) {
+        let after = [condition.forward, condition.backward].filter(\.stalled).compactMap(\.closeAfter).min()
+        guard after != timeoutClose?.after else { return }
+        timeoutClose?.task.cancel()
+        timeoutClose = nil
+        guard let after, phase != .closed else { return }
+        let task = core.loop.assumeIsolated().scheduleTask(in: .nanoseconds(DirectionCondition.nanoseconds(after))) {
+            self.timeoutClose = nil
+            guard self.phase != .closed else { return }
+            self.core.statistics.connectionsTimedOut += 1
+            self.core.logger.debug("link \(self.core.id): closing a connection (timeout)")
+            self.close()
+        }
+        timeoutClose = (after, task)
     }
 
     /// Closes both sides; used when the proxy closes.
@@ -166,6 +187,8 @@ final class ProxyConnection {
 
     private func teardown() {
         phase = .closed
+        timeoutClose?.task.cancel()
+        timeoutClose = nil
         for index in io.indices {
             io[index].wake?.cancel()
             io[index].wake = nil

@@ -115,6 +115,9 @@ public enum ShellCompletion {
         case "--latency", "--jitter": return ["50ms", "100ms", "300ms", "1s"]
         case "--bandwidth": return ["10kb", "100kb", "1mb"]
         case "--reset-probability": return ["0.1", "0.2", "0.5"]
+        case "--bytes": return ["1kb", "4kb", "64kb"]
+        case "--average-size", "--size-variation": return ["16", "64", "256"]
+        case "--delay", "--after": return ["0", "10ms", "1s", "5s"]
         default: break
         }
         switch name {
@@ -124,9 +127,16 @@ public enum ShellCompletion {
             let special = ["zk", "clients"]
             if rest.isEmpty { return targets + special }
             return targets + special + (rest.contains("->") || rest.contains("|") ? ["|"] : ["|", "->"]).filter { !(rest.contains("->") && $0 == "|") }
-        case "slow", "lossy":
+        case "slow", "lossy", "limit-data", "slice", "timeout":
             if rest.isEmpty { return targets }
-            let options = name == "slow" ? ["--latency", "--jitter", "--bandwidth"] : ["--reset-probability"]
+            let options: [String]
+            switch name {
+            case "slow": options = ["--latency", "--jitter", "--bandwidth"]
+            case "lossy": options = ["--reset-probability"]
+            case "limit-data": options = ["--bytes"]
+            case "slice": options = ["--average-size", "--size-variation", "--delay"]
+            default: options = ["--after"]
+            }
             return options.filter { !rest.contains($0) }
         default:
             return rest.isEmpty ? targets : []

@@ -1,7 +1,8 @@
 /// When each broker could not work and which links were cut, from the timeline's process records
 /// (killed, exited, paused until started or resumed) and fault windows (crash, stop and pause
-/// targets; the links a partition, isolate or isolate_zk fault blackholed). Slow and lossy links
-/// are not cuts: traffic still flows.
+/// targets; the links a partition, isolate or isolate_zk fault blackholed, and those a timeout
+/// stalled: no byte passes either). Slow, lossy, limit_data and slice links are not cuts: traffic
+/// still flows.
 struct BrokerConditions {
     struct Pair: Hashable {
         var low: Int32
@@ -21,7 +22,7 @@ struct BrokerConditions {
     private(set) var cutFromZooKeeper: [Int32: TimeSpans] = [:]
 
     static let processFaults: Set<FaultKind> = [.crash, .stop, .pause]
-    static let blackholeFaults: Set<FaultKind> = [.partition, .isolate, .isolateZooKeeper]
+    static let blackholeFaults: Set<FaultKind> = [.partition, .isolate, .isolateZooKeeper, .timeout]
 
     init(_ timeline: Timeline) {
         let endNs = timeline.endNs ?? 0
