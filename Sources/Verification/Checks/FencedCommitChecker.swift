@@ -33,7 +33,8 @@ enum FencedCommitChecker {
         var begins: [String: (process: String, index: Int)] = [:]
         var commits: [(txn: String, process: String, index: Int)] = []
         var problems = InputProblems()
-        for operation in history.operations {
+        // Only transaction operations matter: the others are passed over without copying their lines.
+        for operation in history.operations where operation.f == .txnInit || operation.f == .txnBegin || operation.f == .txnCommit {
             let first = history.firstLine(of: operation)
             let completion = history.completion(of: operation)
             switch operation.f {

@@ -84,7 +84,11 @@ enum HighWatermarkChecker {
         var regressions: [HighWatermarkRegression] = []
         var polls = 0
         var excused = 0
-        for op in history.ops where op.type == .ok {
+        // Lines are read in place first: only assignments and polls that recorded marks are copied.
+        for position in history.ops.indices where history.ops[position].type == .ok {
+            let f = history.ops[position].f
+            guard f.isAssignment || (f == .poll && history.ops[position].value.poll?.hw != nil) else { continue }
+            let op = history.ops[position]
             if op.f.isAssignment {
                 peaks[op.process] = nil
                 continue

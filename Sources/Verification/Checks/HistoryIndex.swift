@@ -184,10 +184,9 @@ struct HistoryIndex {
     }
 
     private mutating func indexRead(at position: Int) {
-        let op = history.ops[position]
-        guard case .poll(let poll) = op.value else { return }
-        let ok = op.type == .ok
-        let finalRead = ok && op.f == .finalRead
+        guard case .poll(let poll) = history.ops[position].value else { return }
+        let ok = history.ops[position].type == .ok
+        let finalRead = ok && history.ops[position].f == .finalRead
         let definesExistence = ok && (history.hasFinalRead ? finalRead : true)
         for record in poll.records {
             let partition = partitionId(topic: record.topic, partition: record.partition)

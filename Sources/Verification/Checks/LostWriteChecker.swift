@@ -120,7 +120,10 @@ enum LostWriteChecker {
 
     static func check(_ index: HistoryIndex, limit: Int) throws -> Outcome {
         let history = index.history
-        let finalReadStartNs = history.ops.first { $0.f == .finalRead || ($0.f == .assign && $0.value.assignment?.ends != nil) }?.timeNs
+        let finalReadStartNs = history.ops.indices.first { position in
+            history.ops[position].f == .finalRead
+                || (history.ops[position].f == .assign && history.ops[position].value.assignment?.ends != nil)
+        }.map { history.ops[$0].timeNs }
         var lost: [LostWrite] = []
         var unseen: [UnseenWrite] = []
         var statuses: [Int32: FinalReadStatus] = [:]
@@ -136,7 +139,10 @@ enum LostWriteChecker {
             // only to read_committed ones: `TransactionCheckers` judge it.
             guard value >= 0, !entry.transactional else { continue }
             if index.readOk[Int(value)] {
-                if let finalReadStartNs, let missing = try missingFromFinalRead(
+                // Most values the final read returned: those are never missing from it, and
+                // asking costs a call per send.
+                if let finalReadStartNs, history.hasFinalRead, !index.readByFinal[Int(value)],
+                   let missing = try missingFromFinalRead(
                     index, entry: entry, value: value, finalReadStartNs: finalReadStartNs, status: status)
                 {
                     lost.append(missing)

@@ -116,6 +116,8 @@ enum OrderCheckers {
         var skips: [PollSkip] = []
         var lastPartition: (topic: String, partition: Int32, id: Int32)?
         for position in history.ops.indices where history.ops[position].type != .invoke {
+            // Sends are most lines: passed over in place, without copying them.
+            guard history.ops[position].f.isAssignment || history.ops[position].f.isRead else { continue }
             let op = history.ops[position]
             let process = Int(history.processOf[position])
             if op.f.isAssignment {

@@ -27,6 +27,7 @@ extension History {
         var problems = InputProblems()
         var readProblem: InputProblem?
         var blocks = 0
+        var reserved = false
         do {
             let reader = try LineBlockReader(path: path, blockBytes: blockBytes, maxLineBytes: maxLineBytes)
             while true {
@@ -50,6 +51,13 @@ extension History {
                     buffers.signal()
                 }
                 parsed.drain(into: &ops, &problems)
+                if !reserved, !ops.isEmpty, reader.size != Int.max {
+                    // Room for the whole file at the first blocks' bytes per line, so the array
+                    // is not copied again and again as it doubles. Pages never written cost no memory.
+                    reserved = true
+                    let estimate = Double(reader.size) / Double(max(1, parsed.bytesDrained)) * Double(ops.count)
+                    ops.reserveCapacity(Int(min(estimate * 1.02, Double(Int32.max))))
+                }
             }
         } catch is LineBlockReader.LineTooLong {
             workers.wait()
@@ -67,6 +75,9 @@ extension History {
     /// Parses every line of one block; problems carry line numbers counted from the block's start.
     static func parse(block: [UInt8], source: String) -> ParsedBlock {
         var parsed = ParsedBlock()
+        parsed.bytes = block.count
+        // Room for lines of about a hundred bytes; longer lines leave some unused.
+        parsed.ops.reserveCapacity(block.count / 96)
         block.withUnsafeBufferPointer { all in
             guard let base = all.baseAddress else { return }
             var start = 0
@@ -95,18 +106,22 @@ struct ParsedBlock: Sendable {
     var ops: [HistoryOp] = []
     var problems = InputProblems()
     var lines = 0
+    /// The block's size in bytes.
+    var bytes = 0
 }
 
 /// Parsed blocks by number, as workers finish them, and the block buffers free for reuse.
 ///
 /// Owner: `blocks` and `free` behind `lock` (workers store, the reading thread takes and drains);
-/// `drained` and `linesDrained` belong to the reading thread.
+/// `drained`, `linesDrained` and `bytesDrained` belong to the reading thread.
 final class ParsedBlocks: @unchecked Sendable {
     private let lock = NSLock()
     private var blocks: [Int: ParsedBlock] = [:]
     private var free: [[UInt8]] = []
     private var drained = 0
     private var linesDrained = 0
+    /// Bytes of every block moved so far (the reading thread's).
+    private(set) var bytesDrained = 0
 
     func store(_ block: ParsedBlock, number: Int, buffer: [UInt8]) {
         lock.withLock {
@@ -136,6 +151,7 @@ final class ParsedBlocks: @unchecked Sendable {
             block.problems.offsetLines(by: linesDrained)
             problems.append(contentsOf: block.problems)
             linesDrained += block.lines
+            bytesDrained += block.bytes
         }
         return linesDrained
     }

@@ -70,13 +70,14 @@ public struct History: Sendable {
         self.operations = operations
         self.processNames = names
         self.processOf = processOf
-        self.hasFinalRead = ops.contains { $0.f == .finalRead && $0.type == .ok }
+        // Lines are read in place, by position: copying each line would retain and release its value.
+        self.hasFinalRead = ops.indices.contains { ops[$0].f == .finalRead && ops[$0].type == .ok }
         self.finalReadComplete = hasFinalRead && !operations.contains { operation in
             operation.f == .finalRead && (operation.completionPosition.map { ops[$0].type != .ok } ?? true)
         }
         var bounds: [TopicPartition: PartitionBounds] = [:]
-        for op in ops where op.f == .assign && op.type == .ok {
-            for bound in op.value.assignment?.ends ?? [] { bounds[bound.topicPartition] = bound }
+        for position in ops.indices where ops[position].f == .assign && ops[position].type == .ok {
+            for bound in ops[position].value.assignment?.ends ?? [] { bounds[bound.topicPartition] = bound }
         }
         self.finalReadBounds = bounds
         problems.append(contentsOf: Self.validate(ops: ops, operations: operations, source: source))

@@ -233,6 +233,11 @@ struct JSONScanner {
         if negative { position += 1 }
         let digitsStart = position
         var value: Int64 = 0
+        // Up to 18 digits cannot overflow: summed without checks (most numbers in a history).
+        while position < end, position - digitsStart < 18, case let digit = bytes[position] &- UInt8(ascii: "0"), digit < 10 {
+            value = value &* 10 &- Int64(digit)
+            position += 1
+        }
         while position < end, case let byte = bytes[position], byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
             let digit = Int64(byte - UInt8(ascii: "0"))
             // Accumulate negatively so Int64.min parses too.
@@ -244,7 +249,9 @@ struct JSONScanner {
         }
         guard position > digitsStart else { throw failure("expected an integer") }
         if bytes[digitsStart] == UInt8(ascii: "0") && position - digitsStart > 1 { throw failure("leading zero") }
-        if position < end, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[position]) {
+        if position < end, case let next = bytes[position],
+           next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E")
+        {
             throw failure("expected an integer")
         }
         if negative { return value }

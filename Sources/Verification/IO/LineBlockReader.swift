@@ -18,6 +18,8 @@ final class LineBlockReader {
     let maxLineBytes: Int
     private let descriptor: Int32
     private let limit: Int
+    /// The file's size when opened (Int.max when unknown).
+    var size: Int { limit }
     private var consumed = 0
     /// Bytes after the last newline of the previous block: the start of the next block's first line.
     private var carry: [UInt8] = []

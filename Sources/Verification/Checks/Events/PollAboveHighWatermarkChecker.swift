@@ -67,9 +67,9 @@ enum PollAboveHighWatermarkChecker {
         // Polls that returned records: with none, no consumer read anything and there is nothing
         // to judge (valid); with some but no recorded HW, the check cannot say (unknown).
         var pollsWithRecords = 0
-        for position in history.ops.indices {
+        for position in history.ops.indices where history.ops[position].f == .poll && history.ops[position].type == .ok {
             let op = history.ops[position]
-            guard op.f == .poll, op.type == .ok, case .poll(let poll) = op.value else { continue }
+            guard case .poll(let poll) = op.value else { continue }
             if !poll.records.isEmpty { pollsWithRecords += 1 }
             guard let marks = poll.hw else { continue }
             pollsJudged += 1
