@@ -3,10 +3,18 @@ network and no script.
 
 The samples come from the Swift test `ReportSampleWriter` (Tests/ReportTests/ReportFilesTests.swift),
 run with `swift test --skip-build`, so `swift build --build-tests` must have run first: a short run
-with a lost write, and a three-hour run with more series and faults than a chart draws. Set
+with a lost write, a three-hour run with more series and faults than a chart draws, and an unsafe
+run (the leader alone in the ISR, 110 lost writes, two faults with the same words). Set
 SAMSA_REPORT_HTML to check another report.html (a real run's) instead. A missing chromium fails
 the test: the issue requires this check, and a skip would hide that it never ran.
+
+The layout is measured in the browser at 1280 px: a copy of the page, its script ban lifted, runs a
+probe that writes what chromium laid out (widths, scroll boxes, chart labels and lines) into the
+DOM, which `--dump-dom` returns. The page itself still carries no script.
 """
+import html
+import json
+import re
 import os
 import shutil
 import struct
@@ -19,7 +27,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Charts in each sample: throughput, latency, ISR per topic, lag per group.
-SAMPLES = {"report.html": 4, "long-run/report.html": 6}
+SAMPLES = {"report.html": 4, "long-run/report.html": 6, "unsafe-run/report.html": 3}
+VIEWPORT = 1280
+# Tables longer than this scroll in a box of their own (HTMLReport.scrollingRows).
+SCROLLING_ROWS = 40
 
 
 def chromium() -> str:
@@ -147,3 +158,108 @@ def test_report_html_renders_its_charts_in_chromium(page: str, request, tmp_path
     lines = {name: pixels_near(rgb, 4) for name, rgb in palette.items()}
     assert all(n > 50 for n in lines.values()) and sum(lines.values()) > 1000, \
         f"series pixels by colour {lines}: the chart lines did not render"
+
+
+PROBE = """
+<script>
+(function () {
+  var page = document.documentElement;
+  var result = {viewport: window.innerWidth, pageWidth: page.scrollWidth, wraps: [], charts: [], notes: []};
+  document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+    var table = wrap.querySelector("table");
+    result.wraps.push({
+      cls: wrap.className, rows: table.tBodies[0].rows.length,
+      scrollWidth: wrap.scrollWidth, clientWidth: wrap.clientWidth,
+      scrollHeight: wrap.scrollHeight, clientHeight: wrap.clientHeight,
+      right: wrap.getBoundingClientRect().right,
+      headers: Array.from(table.tHead.rows[0].cells).map(function (c) { return c.textContent; }),
+      text: table.tBodies[0].textContent
+    });
+  });
+  document.querySelectorAll("svg.chart").forEach(function (svg) {
+    result.charts.push({
+      id: svg.id, title: svg.querySelector("title").textContent, right: svg.getBoundingClientRect().right,
+      labels: Array.from(svg.querySelectorAll("text.band-label")).map(function (t) { return t.textContent; }),
+      lines: Array.from(svg.querySelectorAll("path.line")).map(function (p) {
+        return {name: p.querySelector("title").textContent, dash: p.getAttribute("stroke-dasharray"),
+                width: parseFloat(p.getAttribute("stroke-width"))};
+      }),
+      marks: Array.from(svg.querySelectorAll("circle.mark")).map(function (c) { return c.querySelector("title").textContent; })
+    });
+  });
+  document.querySelectorAll(".note").forEach(function (note) { result.notes.push(note.textContent); });
+  var out = document.createElement("pre");
+  out.id = "layout-probe";
+  out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+})();
+</script>
+"""
+
+
+def layout(report_html: Path, tmp_path: Path) -> dict:
+    """What chromium laid out at 1280 px wide, measured by a probe in a copy of the page."""
+    page = report_html.read_text(encoding="utf-8")
+    page, policies = re.subn(r'<meta http-equiv="Content-Security-Policy"[^>]*/>', "", page)
+    assert policies == 1, "the report lost its Content-Security-Policy"
+    assert page.count("</body>") == 1
+    probed = report_html.parent / f".probe-{os.getpid()}.html"
+    probed.write_text(page.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    try:
+        dom = run_chromium(["--dump-dom", f"--window-size={VIEWPORT},2000", probed.resolve().as_uri()], tmp_path / "profile-probe")
+    finally:
+        probed.unlink()
+    assert dom.returncode == 0, dom.stderr.decode(errors="replace")[-2000:]
+    found = re.search(r'<pre id="layout-probe">(.*?)</pre>', dom.stdout.decode(), re.S)
+    assert found, "the layout probe did not run"
+    return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.mark.parametrize("page", sorted(SAMPLES))
+def test_report_layout_fits_1280_px_and_tells_series_and_faults_apart(page: str, request, tmp_path: Path):
+    given = os.environ.get("SAMSA_REPORT_HTML")
+    report_html = Path(given) if given else request.getfixturevalue("sample_dir") / page
+    measured = layout(report_html, tmp_path)
+    assert measured["viewport"] == VIEWPORT
+    # f: nothing overflows the page; every table fits its box's width; long tables scroll in a
+    # box of their own, shorter than a screen.
+    assert measured["pageWidth"] <= VIEWPORT, f"the page is {measured['pageWidth']} px wide at {VIEWPORT} px"
+    for wrap in measured["wraps"]:
+        where = f"table {wrap['headers']} ({wrap['rows']} rows)"
+        assert wrap["scrollWidth"] <= wrap["clientWidth"] + 1, f"{where} overflows its box: {wrap['scrollWidth']} > {wrap['clientWidth']} px"
+        assert wrap["right"] <= VIEWPORT, f"{where} ends at {wrap['right']} px"
+        if wrap["rows"] > SCROLLING_ROWS:
+            assert "long" in wrap["cls"].split(), f"{where} does not scroll in a box"
+            assert wrap["clientHeight"] <= 700 and wrap["scrollHeight"] > wrap["clientHeight"], \
+                f"{where}: box {wrap['clientHeight']} px high for {wrap['scrollHeight']} px of table"
+        # b: times from the run's start, never absolute nanoseconds; phrases, never JSON objects.
+        assert not re.search(r"\d{16,}", wrap["text"]), f"{where} prints an absolute nanosecond time"
+        assert '{"' not in wrap["text"], f"{where} prints raw JSON"
+    for chart in measured["charts"]:
+        assert chart["right"] <= VIEWPORT, f"{chart['id']} ends at {chart['right']} px"
+        # c: two faults never share a label.
+        assert len(chart["labels"]) == len(set(chart["labels"])), f"{chart['id']} repeats a fault label: {chart['labels']}"
+        # e: no chart of an internal topic.
+        assert "__" not in chart["title"], f"an internal topic is charted: {chart['title']}"
+    # d: p99 drawn over (after) a dashed, thinner max.
+    latency = next(chart for chart in measured["charts"] if chart["id"] == "chart-latency")
+    lines = {line["name"]: (index, line) for index, line in enumerate(latency["lines"])}
+    assert lines["max"][0] < lines["p99"][0], "p99 is drawn under max"
+    assert lines["max"][1]["dash"] and not lines["p99"][1]["dash"], "max is not dashed apart from p99"
+    assert lines["p99"][1]["width"] > lines["max"][1]["width"]
+    if given or page != "unsafe-run/report.html":
+        return
+    # a: the leader alone in the ISR at +8.20 s, when broker 2's event log says (the samples said so at +12.46 s).
+    isr = next(chart for chart in measured["charts"] if chart["title"] == "ISR size per partition: topic orders")
+    assert "orders/0: ISR [2] at +8.200 s (broker 2's event log)" in isr["marks"], isr["marks"]
+    # b: lost writes in columns.
+    lost = next(wrap for wrap in measured["wraps"] if "lost-writes" in wrap["cls"].split())
+    assert lost["headers"][:4] == ["Partition", "Offsets", "Writes", "Acknowledged"] and "Truncated by" in lost["headers"]
+    assert "broker 2, epoch 2 from +7.500 s" in lost["text"] and "at +13.100 s" in lost["text"]
+    # c: the two faults with the same words.
+    assert "#1 +5.0s isolate the leader" in isr["labels"] and "#2 +10.0s isolate the leader" in isr["labels"]
+    # e: the ten __consumer_offsets partitions are left out, and the page says so.
+    assert any("Internal topics (__consumer_offsets, 10 partitions) are left out" in note for note in measured["notes"])
+    # f: the 100 listed lost writes scroll in their box.
+    evidence = [wrap for wrap in measured["wraps"] if wrap["rows"] >= 100]
+    assert evidence and all(wrap["scrollHeight"] > wrap["clientHeight"] for wrap in evidence)

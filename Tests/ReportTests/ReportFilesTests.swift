@@ -25,7 +25,8 @@ import Verification
 /// Writes a sample report for the headless-browser test (Tests/Interop/test_report_html.py): into
 /// `$SAMSA_REPORT_SAMPLE_DIR` when set, else into a temporary directory it removes. The sample
 /// has everything the charts draw: a fault band, an ISR shrink, lag, latency and a lost write;
-/// `long-run/` beside it holds a three-hour run with more of everything than a chart shows.
+/// `long-run/` beside it holds a three-hour run with more of everything than a chart shows, and
+/// `unsafe-run/` an unsafe run's moments (`UnsafeRunFixture`).
 @Suite struct ReportSampleWriter {
     @Test func writesASampleReportForTheBrowserCheck() throws {
         let configured = ProcessInfo.processInfo.environment["SAMSA_REPORT_SAMPLE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
@@ -40,5 +41,8 @@ import Verification
         // A long, busy run: decimated series, capped series per chart, many fault bands.
         let long = try LongRunTests.report.write(to: directory.appendingPathComponent("long-run"))
         #expect(long.count == 4)
+        // An unsafe run: the leader alone in the ISR, 110 lost writes, two faults with the same words.
+        let unsafe = try UnsafeRunFixture.report().write(to: directory.appendingPathComponent("unsafe-run"))
+        #expect(unsafe.count == 4)
     }
 }

@@ -99,7 +99,7 @@ extension SVGChart {
         var entries: [(String, LegendItem.Swatch)] = drawnSeries.enumerated().map { index, series in
             let name = series.name.count > Self.legendNameLength
                 ? String(series.name.prefix(Self.legendNameLength - 1)) + "…" : series.name
-            return (name, .line(colour: Self.palette[index % Self.palette.count], dashed: index >= Self.palette.count))
+            return (name, .line(colour: Self.palette[index % Self.palette.count], dashed: Self.dashes(series.stroke, index: index) != nil))
         }
         if !bands.isEmpty { entries.append(("fault", .band)) }
         if series.count > Self.maxSeries {

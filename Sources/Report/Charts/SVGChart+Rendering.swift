@@ -132,21 +132,55 @@ extension SVGChart {
                 ], text: "no data")
                 return
             }
-            for (index, series) in drawnSeries.enumerated() {
+            // Dashed envelopes first, bold series last: a bold series is never hidden under another.
+            let layered = drawnSeries.enumerated().sorted {
+                (Self.layer($0.element.stroke), $0.offset) < (Self.layer($1.element.stroke), $1.offset)
+            }
+            for (index, series) in layered {
                 let colour = Self.palette[index % Self.palette.count]
                 let geometry = path(series, scale: scale)
                 var attributes = [
-                    ("class", "line"), ("d", geometry.d), ("stroke", colour), ("stroke-width", "1.75"),
+                    ("class", "line"), ("d", geometry.d), ("stroke", colour), ("stroke-width", Self.strokeWidth(series.stroke)),
                     ("stroke-linejoin", "round"),
                 ]
-                if index >= Self.palette.count { attributes.append(("stroke-dasharray", "5 3")) }
+                if let dashes = Self.dashes(series.stroke, index: index) { attributes.append(("stroke-dasharray", dashes)) }
                 group.within("path", attributes) { path in path.element("title", text: series.name) }
                 for dot in geometry.lonePoints {
                     group.within("circle", [("cx", c(dot.x)), ("cy", c(dot.y)), ("r", "2.5"), ("fill", colour)]) { circle in
                         circle.element("title", text: series.name)
                     }
                 }
+                for mark in series.marks.prefix(Self.maxMarks) where mark.y.isFinite {
+                    group.within("circle", [
+                        ("class", "mark"), ("cx", c(x(mark.x))), ("cy", c(y(mark.y, scale))), ("r", "4"), ("fill", "#ffffff"),
+                        ("stroke", colour), ("stroke-width", "2"),
+                    ]) { circle in
+                        circle.element("title", text: mark.title)
+                    }
+                }
             }
         }
+    }
+
+    static func layer(_ stroke: Stroke) -> Int {
+        switch stroke {
+        case .dashedUnder: return 0
+        case .solid: return 1
+        case .boldOver: return 2
+        }
+    }
+
+    static func strokeWidth(_ stroke: Stroke) -> String {
+        switch stroke {
+        case .dashedUnder: return "1.25"
+        case .solid: return "1.75"
+        case .boldOver: return "2.5"
+        }
+    }
+
+    /// Dashes of a series' line: its own, else those of a series past the palette's colours.
+    static func dashes(_ stroke: Stroke, index: Int) -> String? {
+        if stroke == .dashedUnder { return "6 3" }
+        return index >= palette.count ? "5 3" : nil
     }
 }

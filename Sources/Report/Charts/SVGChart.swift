@@ -24,6 +24,29 @@ public struct SVGChart: Sendable {
         case step
     }
 
+    /// How a series' line is drawn, so two series that often coincide stay told apart.
+    public enum Stroke: Sendable, Hashable {
+        case solid
+        /// Thinner and dashed, drawn before every other series (an envelope, such as max).
+        case dashedUnder
+        /// Thicker, drawn after every other series (the figure that matters, such as p99).
+        case boldOver
+    }
+
+    /// A moment of a series worth a dot of its own, with hover text (an ISR change a broker
+    /// logged).
+    public struct Mark: Sendable, Hashable {
+        public var x: Double
+        public var y: Double
+        public var title: String
+
+        public init(x: Double, y: Double, title: String) {
+            self.x = x
+            self.y = y
+            self.title = title
+        }
+    }
+
     public struct Series: Sendable {
         public var name: String
         public var points: [Point]
@@ -31,12 +54,19 @@ public struct SVGChart: Sendable {
         /// For a step series, how far the last value holds (the end of observation); without
         /// it the series stops at its last point.
         public var holdsUntil: Double?
+        public var stroke: Stroke
+        public var marks: [Mark]
 
-        public init(name: String, points: [Point], style: Style = .line, holdsUntil: Double? = nil) {
+        public init(
+            name: String, points: [Point], style: Style = .line, holdsUntil: Double? = nil, stroke: Stroke = .solid,
+            marks: [Mark] = []
+        ) {
             self.name = name
             self.points = points
             self.style = style
             self.holdsUntil = holdsUntil
+            self.stroke = stroke
+            self.marks = marks
         }
     }
 
@@ -63,7 +93,9 @@ public struct SVGChart: Sendable {
     /// 86,400 one-second buckets collapse to what the plot can show, spikes kept.
     static let pointsPerColumn = 4
     /// Band labels longer than this are cut (the hover text has the whole).
-    static let bandLabelLength = 28
+    public static let bandLabelLength = 28
+    /// Marks drawn per series at most; past that they would hide the line.
+    static let maxMarks = 200
     /// Legend names longer than this are cut.
     static let legendNameLength = 40
 

@@ -65,16 +65,6 @@ enum Format {
         return ([window.fault.rawValue] + window.targets).joined(separator: " ")
     }
 
-    /// A scalar cell of an evidence table; nested values as one line of JSON, spaced so a
-    /// narrow column can wrap it.
-    static func cell(_ value: JSONValue?) -> String {
-        switch value {
-        case nil, .null?: return ""
-        case .string(let text)?: return text
-        case let other?: return JSONText.spaced(other)
-        }
-    }
-
     /// "topic/partition".
     static func partition(_ topic: String, _ partition: Int32?) -> String {
         partition.map { "\(topic)/\($0)" } ?? topic

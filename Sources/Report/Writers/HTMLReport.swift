@@ -90,10 +90,16 @@ public enum HTMLReport {
             for chart in ReportCharts.all(report) {
                 section.within("figure") { figure in chart.write(into: &figure) }
             }
-            let topics = Set(report.figures.isr.map(\.topic)).count
+            let allTopics = Set(report.figures.isr.map(\.topic))
+            let internalTopics = allTopics.filter(ReportCharts.isInternal).sorted()
+            let topics = allTopics.count - internalTopics.count
             let groups = Set(report.figures.lag.map(\.group)).count
             if topics > ReportCharts.maxChartsPerKind || groups > ReportCharts.maxChartsPerKind {
                 section.element("p", [("class", "note")], text: "Charts are drawn for the first \(ReportCharts.maxChartsPerKind) topics and groups; the tables below list all \(topics) topics and \(groups) groups.")
+            }
+            if !internalTopics.isEmpty {
+                let partitions = report.figures.isr.filter { ReportCharts.isInternal($0.topic) }.count
+                section.element("p", [("class", "note internal-topics")], text: "Internal topics (\(internalTopics.joined(separator: ", ")), \(partitions) partitions) are left out of the ISR charts; the ISR tables below list them.")
             }
             if report.figures.lag.isEmpty {
                 section.element("p", [("class", "note")], text: "No consumer lag was sampled (no consumer group, or no lag observer).")
@@ -109,13 +115,14 @@ public enum HTMLReport {
                 [Summary.mark(check.verdict), check.checker, check.verdict.rawValue, Format.count(check.count), check.notes.joined(separator: "; ")]
             }
             table(&section, ["", "Checker", "Verdict", "Anomalies", "Notes"], rows, rowClasses: sections.map { "verdict-\($0.verdict.rawValue)" })
+            lostWrites(&section, report)
             for check in sections where !check.evidence.isEmpty {
                 var attributes = [("class", "evidence")]
                 if check.verdict != .valid { attributes.append(("open", "open")) }
                 section.within("details", attributes) { details in
                     let listed = check.truncated > 0 ? "first \(check.evidence.count) of \(Format.count(check.count))" : "\(check.evidence.count)"
                     details.element("summary", text: "\(check.checker): \(check.verdict.rawValue), evidence (\(listed))")
-                    evidenceTable(&details, check.evidence)
+                    evidenceTable(&details, check.evidence, startNs: report.startNs)
                 }
             }
         }
@@ -140,19 +147,42 @@ public enum HTMLReport {
         }
     }
 
-    /// Anomalies as rows, one column per field any of them has (sorted); nested values as JSON.
-    static func evidenceTable(_ body: inout MarkupWriter, _ evidence: [JSONValue]) {
-        let objects = evidence.map(\.fields)
-        guard objects.allSatisfy({ !$0.isEmpty }) else {
-            table(&body, ["Value"], evidence.map { [Format.cell($0)] })
-            return
+    /// Lost writes as runs of offsets, each with who acknowledged them, who took over and what
+    /// truncated them.
+    private static func lostWrites(_ section: inout MarkupWriter, _ report: RunReport) {
+        let ranges = report.checks.lostRanges
+        guard !ranges.isEmpty else { return }
+        let writes = ranges.reduce(0) { $0 + $1.count }
+        section.element("h3", text: "Lost writes: \(Format.count(writes)) in \(Format.count(ranges.count)) range(s) of offsets")
+        let listed = ranges.prefix(report.evidenceLimit).map { EvidenceRows.lostRange($0, startNs: report.startNs) }
+        table(&section, EvidenceRows.lostRangeHeaders, Array(listed), wrapClass: "lost-writes")
+        if ranges.count > report.evidenceLimit {
+            section.element("p", [("class", "note")], text: "First \(report.evidenceLimit) of \(ranges.count) ranges listed; report.json has them all (lost_ranges).")
         }
-        let columns = Set(objects.flatMap(\.keys)).sorted()
-        table(&body, columns, objects.map { object in columns.map { Format.cell(object[$0]) } })
     }
 
-    static func table(_ body: inout MarkupWriter, _ headers: [String], _ rows: [[String]], rowClasses: [String] = []) {
-        body.within("div", [("class", "table-wrap")]) { wrap in
+    /// Anomalies as rows, one column per field any of them has; times from the run's start,
+    /// nested values as phrases (`EvidenceRows`).
+    static func evidenceTable(_ body: inout MarkupWriter, _ evidence: [JSONValue], startNs: Int64) {
+        let objects = evidence.map(\.fields)
+        guard objects.allSatisfy({ !$0.isEmpty }) else {
+            table(&body, ["Value"], evidence.map { [EvidenceRows.cell("", $0, startNs: startNs)] }, wrapClass: "evidence")
+            return
+        }
+        let columns = EvidenceRows.columns(objects)
+        table(&body, columns.map(EvidenceRows.header), objects.map { object in
+            columns.map { EvidenceRows.cell($0, object[$0], startNs: startNs) }
+        }, wrapClass: "evidence")
+    }
+
+    /// Tables longer than this scroll inside a box of their own, headers held at its top.
+    static let scrollingRows = 40
+
+    static func table(
+        _ body: inout MarkupWriter, _ headers: [String], _ rows: [[String]], rowClasses: [String] = [], wrapClass: String? = nil
+    ) {
+        let classes = ["table-wrap"] + (rows.count > scrollingRows ? ["long"] : []) + (wrapClass.map { [$0] } ?? [])
+        body.within("div", [("class", classes.joined(separator: " "))]) { wrap in
             wrap.within("table") { table in
                 table.within("thead") { head in
                     head.within("tr") { row in

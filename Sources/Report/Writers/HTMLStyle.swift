@@ -25,11 +25,13 @@ enum HTMLStyle {
         figure { margin: 12px 0; padding: 8px; background: #fff; border: 1px solid var(--line); border-radius: 6px;
                  overflow-x: auto; }
         svg.chart { display: block; max-width: 100%; height: auto; }
-        .table-wrap { overflow-x: auto; }
-        table { border-collapse: collapse; margin: 6px 0 12px; background: #fff; font-size: 13px; }
+        .table-wrap { overflow-x: auto; margin: 6px 0 12px; }
+        .table-wrap.long { max-height: 34em; overflow-y: auto; border-bottom: 1px solid var(--line); }
+        .table-wrap.long th { position: sticky; top: 0; z-index: 1; }
+        table { border-collapse: collapse; background: #fff; font-size: 13px; max-width: 100%; }
         th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
-        td { white-space: pre-wrap; overflow-wrap: break-word; max-width: 480px; }
-        th { background: #f0f0f0; font-weight: 600; white-space: nowrap; }
+        td { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 480px; }
+        th { background: #f0f0f0; font-weight: 600; overflow-wrap: normal; }
         tr.outcome-failed td:first-child, tr.verdict-invalid td:first-child { color: var(--fail); font-weight: 700; }
         tr.outcome-passed td:first-child, tr.verdict-valid td:first-child { color: var(--pass); font-weight: 700; }
         tr.outcome-unknown td:first-child, tr.verdict-unknown td:first-child { color: var(--unknown); font-weight: 700; }
