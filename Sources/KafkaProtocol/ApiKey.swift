@@ -3,7 +3,8 @@
 /// Every range starts at 0 where Kafka's does, because librdkafka before 2.12 enables a feature only
 /// when the broker's advertised range contains one exact version (REFERENCES.md). Each range stops at
 /// the last non-flexible version, except ApiVersions, whose v3 request librdkafka sends first,
-/// InitProducerId (v2–4, for KIP-360's epoch bump), and DescribeCluster, DescribeTransactions and
+/// InitProducerId (v2–4, for KIP-360's epoch bump), TxnOffsetCommit (v3, for KIP-447's group
+/// metadata), and DescribeCluster, DescribeTransactions and
 /// ListTransactions, which are flexible at every version.
 public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case produce = 0

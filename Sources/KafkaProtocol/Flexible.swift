@@ -2,7 +2,7 @@ import NIOCore
 
 /// Compact (flexible-version) encodings and tagged fields. Samsa caps every API at its last
 /// non-flexible version except ApiVersions v3, whose request librdkafka sends first, InitProducerId
-/// v2–4 (KIP-360), and the APIs with no other kind (DescribeCluster, DescribeTransactions,
+/// v2–4 (KIP-360), TxnOffsetCommit v3 (KIP-447), and the APIs with no other kind (DescribeCluster, DescribeTransactions,
 /// ListTransactions); these readers and writers exist for those and for skipping any tagged fields a
 /// client adds.
 extension ByteBuffer {

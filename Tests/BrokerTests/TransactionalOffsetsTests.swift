@@ -117,4 +117,70 @@ import Testing
         #expect(await commit(coordinator, producerId: 4000, offset: 5) == [ErrorCode.invalidProducerEpoch.rawValue])
         #expect(pending(coordinator, 4000) == nil)
     }
+
+    /// A stable group at generation 3 with a dynamic member "m-1" and a static member "m-2" of
+    /// instance "i-2".
+    func stableGroup(_ coordinator: GroupCoordinator) {
+        var group = GroupState(groupId: "g", nowMs: 0)
+        group.phase = .stable
+        group.generationId = 3
+        group.protocolType = "consumer"
+        group.members = [("m-1", nil), ("m-2", "i-2")].map { id, instance in
+            GroupState.Member(memberId: id, groupInstanceId: instance, clientId: "c", clientHost: "/127.0.0.1", sessionTimeoutMs: 10_000,
+                              rebalanceTimeoutMs: 30_000, protocolType: "consumer", protocols: [], lastHeartbeatMs: 0)
+        }
+        coordinator.state.withLockedValue { $0.groups["g"] = group }
+    }
+
+    func commit(_ coordinator: GroupCoordinator, producerId: Int64, generationId: Int32, memberId: String, instanceId: String? = nil) async -> [Int16] {
+        let request = TxnOffsetCommitRequest(transactionalId: "tx", groupId: "g", producerId: producerId, producerEpoch: 0, generationId: generationId,
+                                             memberId: memberId, groupInstanceId: instanceId,
+                                             topics: [.init(name: source.topic, partitions: [.init(partitionIndex: 0, committedOffset: 11)])])
+        let response = await coordinator.transactionalCommit(request, knownTopics: [source.topic])
+        return response.topics.flatMap { $0.partitions.map(\.errorCode) }
+    }
+
+    /// KIP-447: a v3 commit names the consumer's generation and member, and the group coordinator
+    /// refuses it as Kafka's validateOffsetCommit does, before anything is written.
+    @Test func aV3CommitIsFencedByTheGroupsGenerationAndMembers() async throws {
+        let fixture = try make()
+        defer { fixture.shutdown(); try? FileManager.default.removeItem(atPath: directory) }
+        let coordinator = try await loadedCoordinator(fixture)
+        stableGroup(coordinator)
+        let refusals: [(generation: Int32, member: String, instance: String?, error: ErrorCode)] = [
+            (2, "m-1", nil, .illegalGeneration), // a zombie that missed the rebalance to generation 3
+            (4, "m-1", nil, .illegalGeneration),
+            (3, "gone", nil, .unknownMemberId), // removed from the group
+            (3, "", nil, .unknownMemberId),
+            (-1, "m-1", nil, .illegalGeneration), // a member id without its generation, on a non-empty group
+            (3, "m-old", "i-2", .fencedInstanceId), // instance i-2 rejoined as m-2
+            (3, "m-1", "i-9", .unknownMemberId), // no such instance
+        ]
+        for (index, refusal) in refusals.enumerated() {
+            let producerId = Int64(5000 + index)
+            let codes = await commit(coordinator, producerId: producerId, generationId: refusal.generation, memberId: refusal.member,
+                                     instanceId: refusal.instance)
+            #expect(codes == [refusal.error.rawValue], "\(refusal)")
+            #expect(pending(coordinator, producerId) == nil, "a refused commit leaves nothing pending: \(refusal)")
+        }
+        #expect(await commit(coordinator, producerId: 5100, generationId: 3, memberId: "m-1") == [0])
+        #expect(await commit(coordinator, producerId: 5101, generationId: 3, memberId: "m-2", instanceId: "i-2") == [0])
+        #expect(pending(coordinator, 5100) == 11 && pending(coordinator, 5101) == 11)
+        // The default group metadata (generation -1, no member: what v0-2 read as) commits into a
+        // non-empty group, as Kafka allows for transactional commits.
+        #expect(await commit(coordinator, producerId: 5102, generationId: -1, memberId: "") == [0])
+    }
+
+    /// A group with no members (or none yet) accepts generation -1 whatever member it names; a named
+    /// generation needs the member, which an empty group has not.
+    @Test func anEmptyGroupAcceptsOnlyGenerationMinusOne() async throws {
+        let fixture = try make()
+        defer { fixture.shutdown(); try? FileManager.default.removeItem(atPath: directory) }
+        let coordinator = try await loadedCoordinator(fixture)
+        #expect(await commit(coordinator, producerId: 6000, generationId: -1, memberId: "") == [0])
+        #expect(await commit(coordinator, producerId: 6001, generationId: -1, memberId: "m-1") == [0])
+        #expect(await commit(coordinator, producerId: 6002, generationId: 1, memberId: "m-1") == [ErrorCode.unknownMemberId.rawValue])
+        coordinator.state.withLockedValue { $0.groups["g"] = { var group = GroupState(groupId: "g", nowMs: 0); group.phase = .dead; return group }() }
+        #expect(await commit(coordinator, producerId: 6003, generationId: -1, memberId: "") == [ErrorCode.coordinatorNotAvailable.rawValue])
+    }
 }

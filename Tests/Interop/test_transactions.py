@@ -1,7 +1,8 @@
 """Transactions against a real standalone broker: confluent-kafka's transactional producer, read_committed
-and read_uncommitted consumers, send_offsets_to_transaction (also across a restart before the commit),
-fencing by transactional.id, KIP-360's InitProducerId v3/v4 epoch bump on the wire, timeouts and a
-restart; kafka-python's and aiokafka's transactional producers."""
+and read_uncommitted consumers, send_offsets_to_transaction (also across a restart before the commit, and
+with a subscribed consumer's group metadata over TxnOffsetCommit v3, KIP-447), fencing by
+transactional.id, KIP-360's InitProducerId v3/v4 epoch bump on the wire, timeouts and a restart;
+kafka-python's and aiokafka's transactional producers."""
 import asyncio
 import functools
 import socket
@@ -9,7 +10,7 @@ import struct
 import time
 
 import pytest
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import unique_topic
@@ -129,6 +130,73 @@ def test_send_offsets_survive_a_restart_before_the_commit(broker):
     finally:
         checker.close()
     assert read_all(broker.bootstrap, sink, "read_committed", partitions=1, expect=1) == ["out"]
+
+
+def test_send_offsets_with_group_metadata_fences_a_consumer_that_missed_a_rebalance(broker):
+    """KIP-447 over TxnOffsetCommit v3: a subscribed consumer's group metadata (generation, member id)
+    commits a consume-transform-produce transaction; a snapshot taken before a second member joined
+    names the old generation and is refused with ILLEGAL_GENERATION (only v3 carries the generation),
+    and its offsets are not committed."""
+    source = unique_topic("src")
+    sink = unique_topic("sink")
+    create_topic(broker.bootstrap, source, 2)
+    create_topic(broker.bootstrap, sink, 1)
+    plain = Producer({"bootstrap.servers": broker.bootstrap})
+    for i in range(8):
+        plain.produce(source, value=f"in{i}".encode(), partition=i % 2)
+    assert plain.flush(30) == 0
+    group = unique_topic("kip447")
+    settings = {"bootstrap.servers": broker.bootstrap, "group.id": group, "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                "isolation.level": "read_committed", "heartbeat.interval.ms": 100, "session.timeout.ms": 6000}
+    first = Consumer(settings)
+    second = Consumer(settings)
+    producer = transactional(broker.bootstrap, "tx-kip447")
+    try:
+        first.subscribe([source])
+        taken = []
+        deadline = time.monotonic() + 30
+        while len(taken) < 8 and time.monotonic() < deadline:
+            msg = first.poll(0.2)
+            if msg is not None and msg.error() is None:
+                taken.append(msg)
+        assert len(taken) == 8 and len(first.assignment()) == 2
+        before = first.consumer_group_metadata()
+        producer.begin_transaction()
+        for msg in taken:
+            producer.produce(sink, value=b"out-" + msg.value(), partition=0)
+        producer.send_offsets_to_transaction(first.position(first.assignment()), before, 30)
+        producer.commit_transaction(30)
+
+        def committed() -> list[int]:
+            return [tp.offset for tp in first.committed([TopicPartition(source, 0), TopicPartition(source, 1)], timeout=15)]
+
+        assert committed() == [4, 4]
+        # A second member joins: the group rebalances to a new generation and each keeps one partition.
+        second.subscribe([source])
+        deadline = time.monotonic() + 30
+        while (len(first.assignment()) != 1 or len(second.assignment()) != 1) and time.monotonic() < deadline:
+            first.poll(0.1)
+            second.poll(0.1)
+        assert len(first.assignment()) == 1 and len(second.assignment()) == 1, "the group did not rebalance"
+        # The zombie: offsets for both partitions, sent with the metadata of the generation before.
+        producer.begin_transaction()
+        producer.produce(sink, value=b"zombie", partition=0)
+        with pytest.raises(KafkaException) as raised:
+            producer.send_offsets_to_transaction([TopicPartition(source, 0, 7), TopicPartition(source, 1, 7)], before, 30)
+        error = raised.value.args[0]
+        assert error.code() == KafkaError.ILLEGAL_GENERATION, error
+        producer.abort_transaction(30)
+        assert committed() == [4, 4], "the fenced commit changed nothing"
+        # The current metadata commits.
+        producer.begin_transaction()
+        mine = first.assignment()[0].partition
+        producer.send_offsets_to_transaction([TopicPartition(source, mine, 5)], first.consumer_group_metadata(), 30)
+        producer.commit_transaction(30)
+        assert committed()[mine] == 5
+    finally:
+        first.close()
+        second.close()
+    assert sorted(read_all(broker.bootstrap, sink, "read_committed", partitions=1, expect=8)) == sorted(f"out-in{i}" for i in range(8))
 
 
 def init_producer_id(port: int, version: int, transactional_id: str, producer_id: int = -1, epoch: int = -1) -> tuple[int, int, int]:

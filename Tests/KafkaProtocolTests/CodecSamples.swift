@@ -138,13 +138,14 @@ let codecCases: [CodecCase] = [
     CodecCase(WriteTxnMarkersResponse.self, 0...0) { _ in
         WriteTxnMarkersResponse(markers: [.init(producerId: 4000, topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, errorCode: 6)])])])
     },
-    CodecCase(TxnOffsetCommitRequest.self, 0...2) { v in
-        TxnOffsetCommitRequest(transactionalId: "tx", groupId: "g", producerId: 4000, producerEpoch: 3, topics: [
+    CodecCase(TxnOffsetCommitRequest.self, 0...3) { v in
+        TxnOffsetCommitRequest(transactionalId: "tx", groupId: "g", producerId: 4000, producerEpoch: 3, generationId: v >= 3 ? 7 : -1,
+                               memberId: v >= 3 ? "member-1" : "", groupInstanceId: v >= 3 ? "instance-1" : nil, topics: [
             .init(name: "t", partitions: [.init(partitionIndex: 1, committedOffset: 42, committedLeaderEpoch: v >= 2 ? 5 : -1, committedMetadata: "m"),
                                           .init(partitionIndex: 2, committedOffset: 7)]),
         ])
     },
-    CodecCase(TxnOffsetCommitResponse.self, 0...2) { _ in
+    CodecCase(TxnOffsetCommitResponse.self, 0...3) { _ in
         TxnOffsetCommitResponse(throttleTimeMs: 1, topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, errorCode: 16)])])
     },
     CodecCase(OffsetForLeaderEpochRequest.self, 0...3) { v in

@@ -235,4 +235,26 @@ import Testing
         try check(fenced, version: 4, [0, 0, 0, 0, 0x00, 0x5A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00])
         try check(fenced, version: 1, [0, 0, 0, 0, 0x00, 0x5A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
     }
+
+    /// TxnOffsetCommit v3 (KIP-447): flexible, with the generation (int32), member id (compact
+    /// string) and group instance id (compact nullable string) after the producer epoch; every
+    /// partition, topic and the body end in an empty tagged-field section.
+    @Test func txnOffsetCommitV3CarriesTheGroupMetadata() throws {
+        let request = TxnOffsetCommitRequest(transactionalId: "tx", groupId: "g", producerId: 4000, producerEpoch: 3, generationId: 5, memberId: "m",
+                                             topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, committedOffset: 42, committedLeaderEpoch: 5)])])
+        try check(request, version: 3,
+                  [0x03, 0x74, 0x78, 0x02, 0x67, 0, 0, 0, 0, 0, 0, 0x0F, 0xA0, 0x00, 0x03, // "tx", "g", producer 4000, epoch 3
+                   0, 0, 0, 5, 0x02, 0x6D, 0x00, // generation 5, member "m", no instance id
+                   0x02, 0x02, 0x74, 0x02, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x2A, 0, 0, 0, 5, 0x00, 0x00, 0x00, // t-1 at 42, epoch 5, null metadata
+                   0x00])
+        // The same commit at v2 has no group metadata and no tagged fields.
+        var v2 = request
+        v2.generationId = -1
+        v2.memberId = ""
+        try check(v2, version: 2,
+                  [0x00, 0x02, 0x74, 0x78, 0x00, 0x01, 0x67, 0, 0, 0, 0, 0, 0, 0x0F, 0xA0, 0x00, 0x03,
+                   0, 0, 0, 1, 0x00, 0x01, 0x74, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x2A, 0, 0, 0, 5, 0xFF, 0xFF])
+        let response = TxnOffsetCommitResponse(topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, errorCode: 22)])])
+        try check(response, version: 3, [0, 0, 0, 0, 0x02, 0x02, 0x74, 0x02, 0, 0, 0, 1, 0x00, 0x16, 0x00, 0x00, 0x00])
+    }
 }

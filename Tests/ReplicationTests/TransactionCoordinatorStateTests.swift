@@ -50,7 +50,7 @@ import Testing
         let again = h.initProducer("tx")
         #expect(again.error == .none)
         #expect(h.state.producer(of: "tx")! == (1000, 1))
-        #expect(h.state.transactions["tx"]?.lastProducerEpoch == 0)
+        #expect(h.state.transactions["tx"]?.lastProducerEpoch == -1, "a bump that names no epoch keeps none for a retry, as in Kafka")
     }
 
     @Test func exhaustedEpochGetsANewProducerId() {
@@ -171,6 +171,35 @@ import Testing
         #expect(retry.error == .none && retry.record == nil && h.state.producer(of: "tx")! == (1000, 1))
         let stale = h.run { $0.initProducerId(transactionalId: "tx", transactionTimeoutMs: 1000, expected: (1000, 7), nowMs: 3, newProducerId: $1) }
         #expect(stale.error == .producerFenced)
+    }
+
+    /// Kafka's prepareIncrementProducerEpoch after an epoch fence: the coordinator aborted the
+    /// transaction with a bumped epoch and kept no previous one, so the old producer's KIP-360 bump
+    /// with its old epoch is PRODUCER_FENCED instead of being answered the new epoch as a retry.
+    @Test func aBumpWithTheEpochACoordinatorAbortFencedIsProducerFenced() {
+        var h = Harness()
+        _ = h.initProducer("slow", timeoutMs: 1000)
+        let bump = h.run { $0.initProducerId(transactionalId: "slow", transactionTimeoutMs: 1000, expected: (1000, 0), nowMs: 1, newProducerId: $1) }
+        #expect(bump.error == .none && h.state.producer(of: "slow")! == (1000, 1))
+        _ = h.add("slow", 1000, 1, [t0], now: 10)
+        _ = h.run { state, _ in state.abortExpired(transactionalId: "slow", nowMs: 1011) }
+        h.complete("slow")
+        #expect(h.state.producer(of: "slow")! == (1000, 2))
+        for old: Int16 in [1, 0] {
+            let zombie = h.run { $0.initProducerId(transactionalId: "slow", transactionTimeoutMs: 1000, expected: (1000, old), nowMs: 1100, newProducerId: $1) }
+            #expect(zombie.error == .producerFenced && zombie.record == nil, "epoch \(old)")
+        }
+        #expect(h.state.producer(of: "slow")! == (1000, 2))
+        // The fence left no previous epoch: a bump from the current one works, and its retry is answered again.
+        let current = h.run { $0.initProducerId(transactionalId: "slow", transactionTimeoutMs: 1000, expected: (1000, 2), nowMs: 1200, newProducerId: $1) }
+        #expect(current.error == .none && h.state.producer(of: "slow")! == (1000, 3))
+        let retry = h.run { $0.initProducerId(transactionalId: "slow", transactionTimeoutMs: 1000, expected: (1000, 2), nowMs: 1201, newProducerId: $1) }
+        #expect(retry.error == .none && retry.record == nil && h.state.producer(of: "slow")! == (1000, 3))
+        // A new producer (no epoch named) taking the id over between transactions keeps no previous
+        // epoch either: the old producer's bump from epoch 3 is fenced, not answered epoch 4.
+        #expect(h.initProducer("slow", now: 1300).error == .none && h.state.producer(of: "slow")! == (1000, 4))
+        let fenced = h.run { $0.initProducerId(transactionalId: "slow", transactionTimeoutMs: 1000, expected: (1000, 3), nowMs: 1301, newProducerId: $1) }
+        #expect(fenced.error == .producerFenced && h.state.producer(of: "slow")! == (1000, 4))
     }
 
     @Test func timedOutTransactionIsAbortedAndItsProducerFenced() {

@@ -58,7 +58,7 @@ public enum SupportedApis {
         .addPartitionsToTxn: 0...2,
         .addOffsetsToTxn: 0...2,
         .endTxn: 0...2,
-        .txnOffsetCommit: 0...2,
+        .txnOffsetCommit: 0...3,
         .describeTransactions: 0...0,
         .listTransactions: 0...1,
     ]

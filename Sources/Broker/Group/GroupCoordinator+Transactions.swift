@@ -1,13 +1,16 @@
 import KafkaProtocol
 import NIOCore
+import Replication
 
 extension GroupCoordinator {
-    /// TxnOffsetCommit: the offsets are written to the group's `__consumer_offsets` partition as a
-    /// transactional batch of the producer (replicated as acks=all before the answer, as Kafka does)
-    /// and wait, per producer, until the transaction's marker reaches that partition; a commit then
-    /// makes them the group's offsets, an abort drops them. A coordinator that loads the partition
-    /// (after a restart or a move of its leadership) finds them in the log, pending or resolved by
-    /// the marker that follows them.
+    /// TxnOffsetCommit: a v3 request that names the consumer's generation and member is first
+    /// checked against the group, so a zombie consumer's producer is fenced (KIP-447). The offsets
+    /// are then written to the group's `__consumer_offsets` partition as a transactional batch of
+    /// the producer (replicated as acks=all before the answer, as Kafka does) and wait, per
+    /// producer, until the transaction's marker reaches that partition; a commit then makes them the
+    /// group's offsets, an abort drops them. A coordinator that loads the partition (after a restart
+    /// or a move of its leadership) finds them in the log, pending or resolved by the marker that
+    /// follows them.
     func transactionalCommit(_ request: TxnOffsetCommitRequest, knownTopics: Set<String>) async -> TxnOffsetCommitResponse {
         func answer(_ code: (TopicPartition) -> ErrorCode) -> TxnOffsetCommitResponse {
             TxnOffsetCommitResponse(topics: request.topics.map { topic in
@@ -18,6 +21,12 @@ extension GroupCoordinator {
         }
         if let error = ownership(of: request.groupId) { return answer { _ in error } }
         if request.groupId.isEmpty { return answer { _ in .invalidGroupId } }
+        let check = state.withLockedValue { state -> ErrorCode in
+            let group = state.groups[request.groupId] ?? GroupState(groupId: request.groupId, nowMs: 0)
+            return machine.transactionalCommitCheck(group, memberId: request.memberId, groupInstanceId: request.groupInstanceId,
+                                                    generationId: request.generationId)
+        }
+        guard check == .none else { return answer { _ in check } }
         let now = BrokerClock.wallMs()
         var errors: [TopicPartition: ErrorCode] = [:]
         var accepted: [TopicPartition: OffsetsTopic.CommittedOffset] = [:]

@@ -316,4 +316,25 @@ public struct GroupStateMachine: Sendable {
         guard generationId == group.generationId else { return .illegalGeneration }
         return .none
     }
+
+    /// Whether a TxnOffsetCommit is accepted, as Kafka's validateOffsetCommit decides a
+    /// transactional one (KIP-447). A generation of -1 on an empty group is accepted, and so is a
+    /// request that names no generation, member or instance (the default group metadata, and every
+    /// version before 3) whatever the group's state. Otherwise the committer must be a current
+    /// member: its instance id, if it names one, must belong to that member id (FENCED_INSTANCE_ID
+    /// when the instance has rejoined under a new id, UNKNOWN_MEMBER_ID when it is not in the
+    /// group), and the generation must be the group's (ILLEGAL_GENERATION, as for a consumer that
+    /// missed a rebalance). Unlike OffsetCommit, a member mid-rebalance is not refused.
+    public func transactionalCommitCheck(_ group: GroupState, memberId: String, groupInstanceId: String?, generationId: Int32) -> ErrorCode {
+        if group.phase == .dead { return .coordinatorNotAvailable }
+        if generationId < 0 && group.phase == .empty { return .none }
+        guard generationId >= 0 || !memberId.isEmpty || groupInstanceId != nil else { return .none }
+        if let groupInstanceId {
+            guard let current = group.members.first(where: { $0.groupInstanceId == groupInstanceId }) else { return .unknownMemberId }
+            if current.memberId != memberId { return .fencedInstanceId }
+        }
+        guard group.hasMember(memberId) else { return .unknownMemberId }
+        guard generationId == group.generationId else { return .illegalGeneration }
+        return .none
+    }
 }

@@ -69,8 +69,11 @@ public struct TransactionCoordinatorState: Sendable, Equatable {
         case .ongoing:
             return fenceAndAbort(metadata, nowMs: nowMs, answer: .concurrentTransactions)
         case .empty, .completeCommit, .completeAbort:
+            // As Kafka records it: the epoch this bump replaced, which a retry of the same bump
+            // names, only when the producer named it; a bump without it (a new session) and a
+            // fence (`fenceAndAbort`) leave none, so a producer still on the old epoch is fenced.
             metadata.lastProducerId = metadata.producerId
-            metadata.lastProducerEpoch = metadata.producerEpoch
+            metadata.lastProducerEpoch = expected.producerId >= 0 ? metadata.producerEpoch : -1
             if metadata.producerEpoch >= Int16.max - 1 {
                 guard let id = newProducerId() else { return .reject(.coordinatorNotAvailable) }
                 metadata.producerId = id
@@ -202,11 +205,14 @@ public struct TransactionCoordinatorState: Sendable, Equatable {
         return TransactionDecision(record: next, markers: markers(next))
     }
 
+    /// Kafka's epoch fence (an InitProducerId during an open transaction, or its timeout): the
+    /// epoch is bumped and the transaction aborted with it. No previous epoch is kept, so the fenced
+    /// producer's KIP-360 bump with its old epoch is PRODUCER_FENCED, not taken for a retry.
     private func fenceAndAbort(_ metadata: TransactionMetadata, nowMs: Int64, answer: ErrorCode) -> TransactionDecision {
         var next = metadata
         if next.producerEpoch < Int16.max - 1 {
             next.lastProducerId = next.producerId
-            next.lastProducerEpoch = next.producerEpoch
+            next.lastProducerEpoch = -1
             next.producerEpoch += 1
         }
         var decision = prepareEnd(next, commit: false, nowMs: nowMs)
