@@ -64,4 +64,82 @@ import Testing
         #expect(report.lostWrite.anomalies.count == 2)
         #expect(report.lostWrite.verdict == .invalid)
     }
+
+    // MARK: A client's re-send under a bumped producer epoch
+
+    /// "a" sent once (op 1), written at offset 2 under producer 7 epoch 0, re-sent by the client
+    /// after it bumped to `bumpEpoch` and acknowledged at offset 5.
+    private func resentHistory(bumpInWindow: Bool = true, bumpEpoch: Int64 = 1) -> HistoryBuilder {
+        var h = HistoryBuilder()
+        let bump = OpValue.other(.object(["producer_id": .int(7), "epoch": .int(bumpEpoch), "reason": .string("skipped sequence numbers")]))
+        if !bumpInWindow {
+            h.line("producer-1", .invoke, "epoch_bump", bump, opId: -1)
+            h.line("producer-1", .ok, "epoch_bump", bump, opId: -1)
+        }
+        h.invokeSend("producer-1", "a", opId: 1)
+        h.send("producer-2", "b", offset: 3)
+        if bumpInWindow {
+            h.line("producer-1", .invoke, "epoch_bump", bump, opId: -1)
+            h.line("producer-1", .ok, "epoch_bump", bump, opId: -1)
+        }
+        h.completeSend("producer-1", "a", offset: 5, opId: 1)
+        h.finalRead([(2, "a"), (3, "b"), (5, "a")])
+        return h
+    }
+
+    private func digest(resentEpoch: Int16) -> ReplicaDigestInput {
+        let batches = [
+            BatchDigest(baseOffset: 2, lastOffset: 2, leaderEpoch: 0, producerId: 7, producerEpoch: 0, baseSequence: 2, crc: 1),
+            BatchDigest(baseOffset: 3, lastOffset: 4, leaderEpoch: 0, producerId: 8, producerEpoch: 0, baseSequence: 0, crc: 2),
+            BatchDigest(baseOffset: 5, lastOffset: 5, leaderEpoch: 1, producerId: 7, producerEpoch: resentEpoch, baseSequence: 0, crc: 3),
+        ]
+        let replica = ReplicaLog(broker: 1, logStart: 2, logEnd: 6, highWatermark: 6, leaderEpochs: nil, batches: batches)
+        return .digest(ReplicaDigest(source: .stopped, createdNs: 0, topics: ["t"], brokers: [1],
+                                     partitions: [PartitionReplicas(topic: "t", partition: 0, replicas: [replica])]))
+    }
+
+    private func checked(_ h: HistoryBuilder, _ replicas: ReplicaDigestInput) -> CheckReport {
+        CheckReport(history: h.history, timeline: Timeline(records: []), clients: h.cleanExits, replicas: replicas)
+    }
+
+    @Test func aCopyUnderTheEpochTheClientBumpedToIsTheClientsReSend() {
+        let report = checked(resentHistory(), digest(resentEpoch: 1))
+        #expect(report.duplicate.verdict == .valid)
+        #expect(report.duplicate.count == 0)
+        #expect(report.duplicate.notes.count == 2)
+        #expect(report.duplicate.notes.last?.contains("offsets 2, 5 (producer 7, epochs 0, 1)") == true)
+        #expect(report.duplicate.notes.last?.contains("skipped sequence numbers") == true)
+        #expect(report.inconsistentOffsets.verdict == .valid)
+    }
+
+    @Test func twoCopiesInOneEpochAreTheBrokersDuplicateEvenWithABump() {
+        // The broker appended the retry twice within epoch 0: a bump elsewhere does not excuse it.
+        let report = checked(resentHistory(), digest(resentEpoch: 0))
+        #expect(report.duplicate.verdict == .invalid)
+        #expect(report.duplicate.anomalies.map(\.value) == ["a"])
+    }
+
+    @Test func aCopyUnderAnEpochTheClientDidNotBumpToIsTheBrokers() {
+        let report = checked(resentHistory(bumpEpoch: 2), digest(resentEpoch: 1))
+        #expect(report.duplicate.verdict == .invalid)
+    }
+
+    @Test func aBumpOutsideTheSendDoesNotExplainItsDuplicate() {
+        let report = checked(resentHistory(bumpInWindow: false), digest(resentEpoch: 1))
+        #expect(report.duplicate.verdict == .invalid)
+        #expect(report.duplicate.notes.isEmpty)
+    }
+
+    @Test func withoutBatchHeadersTheClientsBumpAloneExplainsAndTheNoteSaysSo() {
+        let report = checked(resentHistory(), .absent)
+        #expect(report.duplicate.verdict == .valid)
+        #expect(report.duplicate.notes.last?.contains("no replicas.json") == true)
+    }
+
+    @Test func copiesInTwoPartitionsAreNeverAReSend() {
+        var h = resentHistory()
+        h.finalRead([(9, "a")], partition: 1)
+        let report = checked(h, digest(resentEpoch: 1))
+        #expect(report.duplicate.verdict == .invalid)
+    }
 }

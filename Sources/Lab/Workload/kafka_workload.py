@@ -11,6 +11,12 @@ at the --isolation level it is given), transform (consume-transform-produce: rea
 and input offsets committed in one transaction), final-reader (assigns every partition of the topics and
 reads from the start to the high watermark, read_committed).
 
+Producer epoch bumps: an idempotent producer's librdkafka may bump its producer epoch on its own (after a
+sequence gap, a timeout in flight) and then re-send, under the new epoch, messages it had sent before;
+the broker cannot deduplicate across epochs. Each bump is recorded as an "epoch_bump" operation (invoke and
+ok, a negative op_id) with {"producer_id", "epoch", "reason"}, so the duplicate checker can tell a client's
+re-send from a broker that failed to deduplicate.
+
 Transactions: "txn_begin", "txn_commit" and "txn_abort" operations, each with {"txn": id}; the commit's
 and abort's completion adds "writes" (every record the transaction produced: value, topic, partition,
 offset) and "inputs" (the input offsets a transform consumed in it). A commit or abort is "ok" when the
@@ -22,8 +28,10 @@ commits, which only the transaction checkers can judge. Reads carry the consumer
 import argparse
 import contextlib
 import json
+import logging
 import os
 import random
+import re
 import signal
 import sys
 import threading
@@ -71,6 +79,45 @@ class History:
         self.file.close()
 
 
+class ClientLog(logging.Handler):
+    """librdkafka's log lines (served by poll/flush): written to stderr as librdkafka prints them, and
+    each producer epoch bump recorded in the history (see the module docstring)."""
+
+    BUMPED = re.compile(r"bumped epoch to PID\{Id:(\d+),Epoch:(\d+)\}")
+    REASON = re.compile(r"epoch bump for \d+ partition\(s\)(?: with in-flight requests)?: (.*)$")
+
+    def __init__(self, history: History):
+        super().__init__(logging.DEBUG)
+        self.history = history
+        self.reason = None
+        self.bumps = 0
+
+    def emit(self, record):
+        try:
+            line = record.getMessage()
+            print(f"%{record.levelno}|{time.time():.3f}|{line}", file=sys.stderr, flush=True)
+            reason = self.REASON.search(line)
+            if reason:
+                self.reason = reason.group(1).strip()
+            bumped = self.BUMPED.search(line)
+            if bumped:
+                self.bumps += 1
+                value = {"producer_id": int(bumped.group(1)), "epoch": int(bumped.group(2)), "reason": self.reason}
+                self.history.write("invoke", "epoch_bump", value, op_id=-self.bumps)
+                self.history.write("ok", "epoch_bump", value, op_id=-self.bumps)
+                self.reason = None
+        except Exception:  # a log line must never stop the workload
+            self.handleError(record)
+
+
+def client_logger(process: str, history: History) -> logging.Logger:
+    logger = logging.getLogger(f"rdkafka.{process}")
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    logger.addHandler(ClientLog(history))
+    return logger
+
+
 # Errors after which the record was certainly not written: everything else is indeterminate.
 DEFINITE_FAILURES = {
     KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.INVALID_REQUIRED_ACKS, KafkaError.TOPIC_AUTHORIZATION_FAILED,
@@ -108,6 +155,10 @@ def run_producer(args, history: History):
         "client.id": args.process,
         "error_cb": on_client_error,
     }
+    if args.idempotence:
+        # librdkafka's "eos" debug context logs its producer-id and epoch changes (a few lines a run).
+        config["debug"] = "eos"
+        config["logger"] = client_logger(args.process, history)
     producer = Producer(config)
     pending = {}
 

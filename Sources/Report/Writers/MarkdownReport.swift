@@ -60,7 +60,9 @@ public enum MarkdownReport {
         out += table(["", "Checker", "Verdict", "Anomalies"], sections.map { check in
             [Summary.mark(check.verdict), check.checker, check.verdict.rawValue, Format.count(check.count)]
         })
-        for check in sections where check.verdict != .valid {
+        // Valid checks too when they have notes: what they judged, and what they set aside (a client's
+        // own duplicates, say) is part of the evidence.
+        for check in sections where check.verdict != .valid || !check.notes.isEmpty {
             out += "### \(inline(check.checker)): \(check.verdict.rawValue)\n\n"
             for note in check.notes { out += "- \(inline(note))\n" }
             if !check.notes.isEmpty { out += "\n" }

@@ -111,7 +111,7 @@ public struct CheckReport: Sendable, Hashable, Codable {
         lostRanges = (try? writes.get()).map { outcome in
             LostRange.build(outcome.allLost, survivingOffsets: outcome.survivingOffsets, timeline: timeline, limit: limit)
         } ?? []
-        duplicate = .guarded("duplicate") { try OffsetValueCheckers.duplicates(index, limit: limit) }
+        duplicate = .guarded("duplicate") { try OffsetValueCheckers.duplicates(index, replicas: replicas, limit: limit) }
         inconsistentOffsets = .guarded("inconsistent-offsets") {
             try OffsetValueCheckers.inconsistentOffsets(index, limit: limit)
         }

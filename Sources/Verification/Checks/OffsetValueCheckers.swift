@@ -42,8 +42,16 @@ enum OffsetValueCheckers {
     /// Sightings listed per value of an inconsistent offset.
     static let sightingLimit = 8
 
-    static func duplicates(_ index: HistoryIndex, limit: Int) throws -> CheckResult<DuplicateValue> {
-        let anomalies = try index.otherLocations.keys.sorted().map { value -> DuplicateValue in
+    /// Values at more than one place. A duplicate shown to be an idempotent client's own re-send
+    /// under a producer epoch it bumped (`ClientResends`) is not the broker's: it is listed in the
+    /// notes, not counted.
+    static func duplicates(_ index: HistoryIndex, replicas: ReplicaDigestInput = .absent, limit: Int) throws
+        -> CheckResult<DuplicateValue>
+    {
+        let resends = ClientResends(index.history, replicas: replicas)
+        var anomalies: [DuplicateValue] = []
+        var explained: [String] = []
+        for value in index.otherLocations.keys.sorted() {
             guard let first = index.firstLocation[Int(value)], let others = index.otherLocations[value] else {
                 throw CheckerError("value \(index.value(value)) has other places but no first place")
             }
@@ -51,9 +59,20 @@ enum OffsetValueCheckers {
                 let partition = index.partition(place.partition)
                 return DuplicateValue.Place(topic: partition.topic, partition: partition.partition, offset: place.offset)
             }
-            return DuplicateValue(value: index.value(value), places: places.sorted())
+            let duplicate = DuplicateValue(value: index.value(value), places: places.sorted())
+            if let why = resends.explanation(duplicate, index: index, valueId: value) {
+                explained.append(why)
+            } else {
+                anomalies.append(duplicate)
+            }
         }
-        return .judge("duplicate", anomalies: anomalies, limit: limit, problems: index.history.problems)
+        var notes: [String] = []
+        if !explained.isEmpty {
+            notes.append("\(explained.count) value(s) written twice by the client, not the broker: the producer bumped its "
+                + "producer epoch itself and re-sent them under the new one, and Kafka deduplicates retries only within an epoch")
+            notes += explained.prefix(max(limit, 1))
+        }
+        return .judge("duplicate", anomalies: anomalies, limit: limit, problems: index.history.problems, notes: notes)
     }
 
     static func inconsistentOffsets(_ index: HistoryIndex, limit: Int) throws -> CheckResult<InconsistentOffset> {
