@@ -136,6 +136,19 @@ import Testing
         #expect(report.duplicate.notes.last?.contains("no replicas.json") == true)
     }
 
+    @Test func aReSendWhoseAnswerNeverCameIsStillTheClients() {
+        var h = HistoryBuilder()
+        let bump = OpValue.other(.object(["producer_id": .int(7), "epoch": .int(1)]))
+        h.invokeSend("producer-1", "a", opId: 1)
+        h.line("producer-1", .invoke, "epoch_bump", bump, opId: -1)
+        h.line("producer-1", .ok, "epoch_bump", bump, opId: -1)
+        h.completeSend("producer-1", "a", .info, error: "no answer before the workload ended", opId: 1)
+        h.finalRead([(2, "a"), (3, "b"), (5, "a")])
+        let report = checked(h, digest(resentEpoch: 1))
+        #expect(report.duplicate.verdict == .valid)
+        #expect(report.duplicate.notes.last?.contains("epochs 0, 1") == true)
+    }
+
     @Test func copiesInTwoPartitionsAreNeverAReSend() {
         var h = resentHistory()
         h.finalRead([(9, "a")], partition: 1)

@@ -55,9 +55,12 @@ struct ClientResends {
         let writer = index.writer[Int(valueId)]
         guard writer >= 0 else { return nil }
         let entry = index.sends.entries[Int(writer)]
-        guard entry.partition >= 0 else { return nil }
-        let sentTo = index.partition(entry.partition)
-        guard duplicate.places.allSatisfy({ $0.topic == sentTo.topic && $0.partition == sentTo.partition }) else { return nil }
+        // The partition the send was acknowledged in; for a send whose outcome is unknown, the one
+        // partition of its topic every copy is in.
+        guard let place = duplicate.places.first else { return nil }
+        let sentTo = entry.partition >= 0 ? index.partition(entry.partition) : TopicPartition(place.topic, place.partition)
+        guard sentTo.topic == index.sends.topics[Int(entry.topic)],
+              duplicate.places.allSatisfy({ $0.topic == sentTo.topic && $0.partition == sentTo.partition }) else { return nil }
         let first = Int(entry.invokePosition >= 0 ? entry.invokePosition : entry.completionPosition)
         let process = history.processNames[Int(history.processOf[first])]
         let from = history.ops[first].timeNs
