@@ -63,15 +63,20 @@ import Testing
     @Test func deleteTopicsV6DeletesByNameAndAnswersAnIdWithUnknownTopicId() async throws {
         let harness = try RouterHarness.make(directory: directory, topicPartition: topicPartition)
         defer { harness.group.shutdownGracefully { _ in } }
-        _ = try await exchange(harness, CreateTopicsRequest(topics: [.init(name: "gone", numPartitions: 1, replicationFactor: 1)], timeoutMs: 5000),
-                         version: 5, as: CreateTopicsResponse.self)
+        _ = try await exchange(harness, CreateTopicsRequest(topics: [.init(name: "gone", numPartitions: 1, replicationFactor: 1),
+                                                                     .init(name: "kept", numPartitions: 1, replicationFactor: 1)], timeoutMs: 5000),
+                               version: 5, as: CreateTopicsResponse.self)
         let id = KafkaUuid(high: 0xABCD, low: 1)
-        let request = DeleteTopicsRequest(topics: [.init(name: "gone"), .init(name: nil, topicId: id)], timeoutMs: 5000)
+        let request = DeleteTopicsRequest(topics: [.init(name: "gone"), .init(name: nil, topicId: id), .init(name: "kept", topicId: id)], timeoutMs: 5000)
         let response = try await exchange(harness, request, version: 6, as: DeleteTopicsResponse.self)
-        #expect(response.responses.count == 2)
+        #expect(response.responses.count == 3)
         #expect(response.responses.first { $0.name == "gone" }?.errorCode == 0)
         let byId = try #require(response.responses.first { $0.name == nil })
         #expect(byId.topicId == id && byId.errorCode == ErrorCode.unknownTopicId.rawValue)
         #expect(byId.errorMessage?.contains("topic id") == true)
+        // A name and an id together are refused, and the topic stays.
+        #expect(response.responses.first { $0.name == "kept" }?.errorCode == ErrorCode.invalidRequest.rawValue)
+        let again = try await exchange(harness, DeleteTopicsRequest(topicNames: ["kept", "gone"], timeoutMs: 5000), version: 4, as: DeleteTopicsResponse.self)
+        #expect(again.responses.map(\.errorCode) == [0, ErrorCode.unknownTopicOrPartition.rawValue])
     }
 }

@@ -43,15 +43,19 @@ extension RequestRouter {
     }
 
     /// DeleteTopics by name. v6 may name a topic by id instead (a null name): Samsa keeps no topic
-    /// ids, so those are answered UNKNOWN_TOPIC_ID, as Kafka answers an id it does not know. v5+
-    /// carries the error message.
+    /// ids, so those are answered UNKNOWN_TOPIC_ID, as Kafka answers an id it does not know; an entry
+    /// with both a name and an id is INVALID_REQUEST and deletes nothing, as in Kafka. v5+ carries
+    /// the error message.
     func handleDeleteTopics(_ request: DeleteTopicsRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
         let version = context.version
         let byId = request.topics.filter { $0.name == nil }.map(\.topicId).uniqued().map {
             DeleteTopicsResponse.Response(name: nil, topicId: $0, errorCode: ErrorCode.unknownTopicId.rawValue,
                                           errorMessage: version >= 5 ? "topic id \($0) is unknown: this broker keeps no topic ids, delete by name" : nil)
+        } + request.topics.filter { $0.name != nil && $0.topicId != .zero }.map {
+            DeleteTopicsResponse.Response(name: $0.name, topicId: $0.topicId, errorCode: ErrorCode.invalidRequest.rawValue,
+                                          errorMessage: "a topic is named by its name or by its id, not both")
         }
-        let names = request.topicNames.uniqued()
+        let names = request.topics.filter { $0.topicId == .zero }.compactMap(\.name).uniqued()
         guard broker.config.deleteTopicEnable else {
             return context.eventLoop.makeSucceededFuture(DeleteTopicsResponse(responses: names.map {
                 DeleteTopicsResponse.Response(name: $0, errorCode: ErrorCode.topicDeletionDisabled.rawValue,
