@@ -1,6 +1,6 @@
 import NIOCore
 
-/// AlterConfigs (key 33), v0–1 (v1 has v0's layout; v2 is the first flexible version): replaces a
+/// AlterConfigs (key 33), v0–2 (v1 has v0's layout; v2 is its flexible form): replaces a
 /// resource's whole set of overrides with the given one. Resource types as in DescribeConfigs.
 public struct AlterConfigsRequest: KafkaMessage, Equatable {
     public static let apiKey = ApiKey.alterConfigs
@@ -34,25 +34,37 @@ public struct AlterConfigsRequest: KafkaMessage, Equatable {
     }
 
     public init(from buffer: inout ByteBuffer, version: Int16) throws {
-        resources = try buffer.readKafkaArray("resources") { buffer in
-            Resource(resourceType: try buffer.readInt8("resource_type"), resourceName: try buffer.readKafkaString("resource_name"),
-                     configs: try buffer.readKafkaArray("configs") { buffer in
-                         Config(name: try buffer.readKafkaString("name"), value: try buffer.readNullableKafkaString("value"))
-                     })
+        let flexible = Self.apiKey.isFlexible(version)
+        resources = try buffer.readKafkaArray("resources", compact: flexible) { buffer in
+            let resource = Resource(resourceType: try buffer.readInt8("resource_type"),
+                                    resourceName: try buffer.readKafkaString("resource_name", compact: flexible),
+                                    configs: try buffer.readKafkaArray("configs", compact: flexible) { buffer in
+                                        let config = Config(name: try buffer.readKafkaString("name", compact: flexible),
+                                                            value: try buffer.readNullableKafkaString("value", compact: flexible))
+                                        try buffer.skipTaggedFields(if: flexible)
+                                        return config
+                                    })
+            try buffer.skipTaggedFields(if: flexible)
+            return resource
         }
         validateOnly = try buffer.readBool("validate_only")
+        try buffer.skipTaggedFields(if: flexible)
     }
 
     public func encode(into buffer: inout ByteBuffer, version: Int16) {
-        buffer.writeKafkaArray(resources) { buffer, resource in
+        let flexible = Self.apiKey.isFlexible(version)
+        buffer.writeKafkaArray(resources, compact: flexible) { buffer, resource in
             buffer.writeInt8(resource.resourceType)
-            buffer.writeKafkaString(resource.resourceName)
-            buffer.writeKafkaArray(resource.configs) { buffer, config in
-                buffer.writeKafkaString(config.name)
-                buffer.writeNullableKafkaString(config.value)
+            buffer.writeKafkaString(resource.resourceName, compact: flexible)
+            buffer.writeKafkaArray(resource.configs, compact: flexible) { buffer, config in
+                buffer.writeKafkaString(config.name, compact: flexible)
+                buffer.writeNullableKafkaString(config.value, compact: flexible)
+                buffer.writeEmptyTaggedFields(if: flexible)
             }
+            buffer.writeEmptyTaggedFields(if: flexible)
         }
         buffer.writeBool(validateOnly)
+        buffer.writeEmptyTaggedFields(if: flexible)
     }
 }
 
@@ -69,16 +81,21 @@ public struct AlterConfigsResourceResult: Sendable, Equatable {
         self.resourceName = resourceName
     }
 
-    static func read(_ buffer: inout ByteBuffer) throws -> Self {
-        Self(errorCode: try buffer.readInt16("error_code"), errorMessage: try buffer.readNullableKafkaString("error_message"),
-             resourceType: try buffer.readInt8("resource_type"), resourceName: try buffer.readKafkaString("resource_name"))
+    static func read(_ buffer: inout ByteBuffer, flexible: Bool) throws -> Self {
+        let result = Self(errorCode: try buffer.readInt16("error_code"),
+                          errorMessage: try buffer.readNullableKafkaString("error_message", compact: flexible),
+                          resourceType: try buffer.readInt8("resource_type"),
+                          resourceName: try buffer.readKafkaString("resource_name", compact: flexible))
+        try buffer.skipTaggedFields(if: flexible)
+        return result
     }
 
-    func write(_ buffer: inout ByteBuffer) {
+    func write(_ buffer: inout ByteBuffer, flexible: Bool) {
         buffer.writeInt16(errorCode)
-        buffer.writeNullableKafkaString(errorMessage)
+        buffer.writeNullableKafkaString(errorMessage, compact: flexible)
         buffer.writeInt8(resourceType)
-        buffer.writeKafkaString(resourceName)
+        buffer.writeKafkaString(resourceName, compact: flexible)
+        buffer.writeEmptyTaggedFields(if: flexible)
     }
 }
 
@@ -94,17 +111,21 @@ public struct AlterConfigsResponse: KafkaMessage, Equatable {
     }
 
     public init(from buffer: inout ByteBuffer, version: Int16) throws {
+        let flexible = Self.apiKey.isFlexible(version)
         throttleTimeMs = try buffer.readInt32("throttle_time_ms")
-        responses = try buffer.readKafkaArray("responses") { try AlterConfigsResourceResult.read(&$0) }
+        responses = try buffer.readKafkaArray("responses", compact: flexible) { try AlterConfigsResourceResult.read(&$0, flexible: flexible) }
+        try buffer.skipTaggedFields(if: flexible)
     }
 
     public func encode(into buffer: inout ByteBuffer, version: Int16) {
+        let flexible = Self.apiKey.isFlexible(version)
         buffer.writeInt32(throttleTimeMs)
-        buffer.writeKafkaArray(responses) { $1.write(&$0) }
+        buffer.writeKafkaArray(responses, compact: flexible) { $1.write(&$0, flexible: flexible) }
+        buffer.writeEmptyTaggedFields(if: flexible)
     }
 }
 
-/// IncrementalAlterConfigs (key 44), v0 (v1 is the first flexible version): sets, deletes, appends
+/// IncrementalAlterConfigs (key 44), v0–1 (v1 is v0's flexible form): sets, deletes, appends
 /// to or subtracts from single keys, leaving the resource's other overrides as they are.
 public struct IncrementalAlterConfigsRequest: KafkaMessage, Equatable {
     public static let apiKey = ApiKey.incrementalAlterConfigs
@@ -146,27 +167,39 @@ public struct IncrementalAlterConfigsRequest: KafkaMessage, Equatable {
     }
 
     public init(from buffer: inout ByteBuffer, version: Int16) throws {
-        resources = try buffer.readKafkaArray("resources") { buffer in
-            Resource(resourceType: try buffer.readInt8("resource_type"), resourceName: try buffer.readKafkaString("resource_name"),
-                     configs: try buffer.readKafkaArray("configs") { buffer in
-                         Config(name: try buffer.readKafkaString("name"), operation: try buffer.readInt8("config_operation"),
-                                value: try buffer.readNullableKafkaString("value"))
-                     })
+        let flexible = Self.apiKey.isFlexible(version)
+        resources = try buffer.readKafkaArray("resources", compact: flexible) { buffer in
+            let resource = Resource(resourceType: try buffer.readInt8("resource_type"),
+                                    resourceName: try buffer.readKafkaString("resource_name", compact: flexible),
+                                    configs: try buffer.readKafkaArray("configs", compact: flexible) { buffer in
+                                        let config = Config(name: try buffer.readKafkaString("name", compact: flexible),
+                                                            operation: try buffer.readInt8("config_operation"),
+                                                            value: try buffer.readNullableKafkaString("value", compact: flexible))
+                                        try buffer.skipTaggedFields(if: flexible)
+                                        return config
+                                    })
+            try buffer.skipTaggedFields(if: flexible)
+            return resource
         }
         validateOnly = try buffer.readBool("validate_only")
+        try buffer.skipTaggedFields(if: flexible)
     }
 
     public func encode(into buffer: inout ByteBuffer, version: Int16) {
-        buffer.writeKafkaArray(resources) { buffer, resource in
+        let flexible = Self.apiKey.isFlexible(version)
+        buffer.writeKafkaArray(resources, compact: flexible) { buffer, resource in
             buffer.writeInt8(resource.resourceType)
-            buffer.writeKafkaString(resource.resourceName)
-            buffer.writeKafkaArray(resource.configs) { buffer, config in
-                buffer.writeKafkaString(config.name)
+            buffer.writeKafkaString(resource.resourceName, compact: flexible)
+            buffer.writeKafkaArray(resource.configs, compact: flexible) { buffer, config in
+                buffer.writeKafkaString(config.name, compact: flexible)
                 buffer.writeInt8(config.operation)
-                buffer.writeNullableKafkaString(config.value)
+                buffer.writeNullableKafkaString(config.value, compact: flexible)
+                buffer.writeEmptyTaggedFields(if: flexible)
             }
+            buffer.writeEmptyTaggedFields(if: flexible)
         }
         buffer.writeBool(validateOnly)
+        buffer.writeEmptyTaggedFields(if: flexible)
     }
 }
 
@@ -182,12 +215,16 @@ public struct IncrementalAlterConfigsResponse: KafkaMessage, Equatable {
     }
 
     public init(from buffer: inout ByteBuffer, version: Int16) throws {
+        let flexible = Self.apiKey.isFlexible(version)
         throttleTimeMs = try buffer.readInt32("throttle_time_ms")
-        responses = try buffer.readKafkaArray("responses") { try AlterConfigsResourceResult.read(&$0) }
+        responses = try buffer.readKafkaArray("responses", compact: flexible) { try AlterConfigsResourceResult.read(&$0, flexible: flexible) }
+        try buffer.skipTaggedFields(if: flexible)
     }
 
     public func encode(into buffer: inout ByteBuffer, version: Int16) {
+        let flexible = Self.apiKey.isFlexible(version)
         buffer.writeInt32(throttleTimeMs)
-        buffer.writeKafkaArray(responses) { $1.write(&$0) }
+        buffer.writeKafkaArray(responses, compact: flexible) { $1.write(&$0, flexible: flexible) }
+        buffer.writeEmptyTaggedFields(if: flexible)
     }
 }

@@ -4,8 +4,11 @@
 /// when the broker's advertised range contains one exact version (REFERENCES.md). Each range stops at
 /// the last non-flexible version, except ApiVersions, whose v3 request librdkafka sends first,
 /// InitProducerId (v2–4, for KIP-360's epoch bump), TxnOffsetCommit (v3, for KIP-447's group
-/// metadata), and DescribeCluster, DescribeTransactions and
-/// ListTransactions, which are flexible at every version.
+/// metadata), the admin APIs current tools send at their newest versions (CreateTopics v7,
+/// DeleteTopics v6, DescribeConfigs v4, CreatePartitions v3, AlterConfigs v2,
+/// IncrementalAlterConfigs v1, DeleteRecords v2, ElectLeaders v2, DescribeLogDirs v4), and
+/// DescribeCluster, DescribeTransactions, ListTransactions and the reassignment APIs, which are
+/// flexible at every version.
 public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case produce = 0
     case fetch = 1

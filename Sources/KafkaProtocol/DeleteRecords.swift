@@ -1,6 +1,6 @@
 import NIOCore
 
-/// DeleteRecords (key 21), v0–1 (v1 has v0's layout; v2 is the first flexible version): moves each
+/// DeleteRecords (key 21), v0–2 (v1 has v0's layout; v2 is its flexible form): moves each
 /// partition's log start offset up to `offset` (-1 means the high watermark).
 public struct DeleteRecordsRequest: KafkaMessage, Equatable {
     public static let apiKey = ApiKey.deleteRecords
@@ -32,23 +32,34 @@ public struct DeleteRecordsRequest: KafkaMessage, Equatable {
     }
 
     public init(from buffer: inout ByteBuffer, version: Int16) throws {
-        topics = try buffer.readKafkaArray("topics") { buffer in
-            Topic(name: try buffer.readKafkaString("name"), partitions: try buffer.readKafkaArray("partitions") { buffer in
-                Partition(partitionIndex: try buffer.readInt32("partition_index"), offset: try buffer.readInt64("offset"))
-            })
+        let flexible = Self.apiKey.isFlexible(version)
+        topics = try buffer.readKafkaArray("topics", compact: flexible) { buffer in
+            let topic = Topic(name: try buffer.readKafkaString("name", compact: flexible),
+                              partitions: try buffer.readKafkaArray("partitions", compact: flexible) { buffer in
+                                  let partition = Partition(partitionIndex: try buffer.readInt32("partition_index"), offset: try buffer.readInt64("offset"))
+                                  try buffer.skipTaggedFields(if: flexible)
+                                  return partition
+                              })
+            try buffer.skipTaggedFields(if: flexible)
+            return topic
         }
         timeoutMs = try buffer.readInt32("timeout_ms")
+        try buffer.skipTaggedFields(if: flexible)
     }
 
     public func encode(into buffer: inout ByteBuffer, version: Int16) {
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
-            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
+        let flexible = Self.apiKey.isFlexible(version)
+        buffer.writeKafkaArray(topics, compact: flexible) { buffer, topic in
+            buffer.writeKafkaString(topic.name, compact: flexible)
+            buffer.writeKafkaArray(topic.partitions, compact: flexible) { buffer, partition in
                 buffer.writeInt32(partition.partitionIndex)
                 buffer.writeInt64(partition.offset)
+                buffer.writeEmptyTaggedFields(if: flexible)
             }
+            buffer.writeEmptyTaggedFields(if: flexible)
         }
         buffer.writeInt32(timeoutMs)
+        buffer.writeEmptyTaggedFields(if: flexible)
     }
 }
 
@@ -85,24 +96,36 @@ public struct DeleteRecordsResponse: KafkaMessage, Equatable {
     }
 
     public init(from buffer: inout ByteBuffer, version: Int16) throws {
+        let flexible = Self.apiKey.isFlexible(version)
         throttleTimeMs = try buffer.readInt32("throttle_time_ms")
-        topics = try buffer.readKafkaArray("topics") { buffer in
-            Topic(name: try buffer.readKafkaString("name"), partitions: try buffer.readKafkaArray("partitions") { buffer in
-                Partition(partitionIndex: try buffer.readInt32("partition_index"), lowWatermark: try buffer.readInt64("low_watermark"),
-                          errorCode: try buffer.readInt16("error_code"))
-            })
+        topics = try buffer.readKafkaArray("topics", compact: flexible) { buffer in
+            let topic = Topic(name: try buffer.readKafkaString("name", compact: flexible),
+                              partitions: try buffer.readKafkaArray("partitions", compact: flexible) { buffer in
+                                  let partition = Partition(partitionIndex: try buffer.readInt32("partition_index"),
+                                                            lowWatermark: try buffer.readInt64("low_watermark"),
+                                                            errorCode: try buffer.readInt16("error_code"))
+                                  try buffer.skipTaggedFields(if: flexible)
+                                  return partition
+                              })
+            try buffer.skipTaggedFields(if: flexible)
+            return topic
         }
+        try buffer.skipTaggedFields(if: flexible)
     }
 
     public func encode(into buffer: inout ByteBuffer, version: Int16) {
+        let flexible = Self.apiKey.isFlexible(version)
         buffer.writeInt32(throttleTimeMs)
-        buffer.writeKafkaArray(topics) { buffer, topic in
-            buffer.writeKafkaString(topic.name)
-            buffer.writeKafkaArray(topic.partitions) { buffer, partition in
+        buffer.writeKafkaArray(topics, compact: flexible) { buffer, topic in
+            buffer.writeKafkaString(topic.name, compact: flexible)
+            buffer.writeKafkaArray(topic.partitions, compact: flexible) { buffer, partition in
                 buffer.writeInt32(partition.partitionIndex)
                 buffer.writeInt64(partition.lowWatermark)
                 buffer.writeInt16(partition.errorCode)
+                buffer.writeEmptyTaggedFields(if: flexible)
             }
+            buffer.writeEmptyTaggedFields(if: flexible)
         }
+        buffer.writeEmptyTaggedFields(if: flexible)
     }
 }

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// DescribeConfigs (key 32), v0–3. Resource types: 2 topic, 4 broker.
+/// DescribeConfigs (key 32), v0–4 (v4 is flexible). Resource types: 2 topic, 4 broker.
 public struct DescribeConfigsRequest: KafkaMessage, Equatable {
     public static let apiKey = ApiKey.describeConfigs
 
@@ -27,22 +27,32 @@ public struct DescribeConfigsRequest: KafkaMessage, Equatable {
     }
 
     public init(from buffer: inout ByteBuffer, version: Int16) throws {
-        resources = try buffer.readKafkaArray("resources") { buffer in
-            Resource(resourceType: try buffer.readInt8("resource_type"), resourceName: try buffer.readKafkaString("resource_name"),
-                     configurationKeys: try buffer.readNullableKafkaArray("configuration_keys") { try $0.readKafkaString("key") })
+        let flexible = Self.apiKey.isFlexible(version)
+        resources = try buffer.readKafkaArray("resources", compact: flexible) { buffer in
+            let resource = Resource(resourceType: try buffer.readInt8("resource_type"),
+                                    resourceName: try buffer.readKafkaString("resource_name", compact: flexible),
+                                    configurationKeys: try buffer.readNullableKafkaArray("configuration_keys", compact: flexible) {
+                                        try $0.readKafkaString("key", compact: flexible)
+                                    })
+            try buffer.skipTaggedFields(if: flexible)
+            return resource
         }
         includeSynonyms = version >= 1 ? try buffer.readBool("include_synonyms") : false
         includeDocumentation = version >= 3 ? try buffer.readBool("include_documentation") : false
+        try buffer.skipTaggedFields(if: flexible)
     }
 
     public func encode(into buffer: inout ByteBuffer, version: Int16) {
-        buffer.writeKafkaArray(resources) { buffer, resource in
+        let flexible = Self.apiKey.isFlexible(version)
+        buffer.writeKafkaArray(resources, compact: flexible) { buffer, resource in
             buffer.writeInt8(resource.resourceType)
-            buffer.writeKafkaString(resource.resourceName)
-            buffer.writeNullableKafkaArray(resource.configurationKeys) { $0.writeKafkaString($1) }
+            buffer.writeKafkaString(resource.resourceName, compact: flexible)
+            buffer.writeNullableKafkaArray(resource.configurationKeys, compact: flexible) { $0.writeKafkaString($1, compact: flexible) }
+            buffer.writeEmptyTaggedFields(if: flexible)
         }
         if version >= 1 { buffer.writeBool(includeSynonyms) }
         if version >= 3 { buffer.writeBool(includeDocumentation) }
+        buffer.writeEmptyTaggedFields(if: flexible)
     }
 }
 
@@ -109,55 +119,70 @@ public struct DescribeConfigsResponse: KafkaMessage, Equatable {
     }
 
     public init(from buffer: inout ByteBuffer, version: Int16) throws {
+        let flexible = Self.apiKey.isFlexible(version)
         throttleTimeMs = try buffer.readInt32("throttle_time_ms")
-        results = try buffer.readKafkaArray("results") { buffer in
-            Result(errorCode: try buffer.readInt16("error_code"), errorMessage: try buffer.readNullableKafkaString("error_message"),
-                   resourceType: try buffer.readInt8("resource_type"), resourceName: try buffer.readKafkaString("resource_name"),
-                   configs: try buffer.readKafkaArray("configs") { buffer in
-                       let name = try buffer.readKafkaString("name")
-                       let value = try buffer.readNullableKafkaString("value")
-                       let readOnly = try buffer.readBool("read_only")
-                       let isDefault = version == 0 ? try buffer.readBool("is_default") : false
-                       let source = version >= 1 ? try buffer.readInt8("config_source") : -1
-                       let sensitive = try buffer.readBool("is_sensitive")
-                       let synonyms = version >= 1 ? try buffer.readKafkaArray("synonyms") { buffer in
-                           Synonym(name: try buffer.readKafkaString("synonym.name"), value: try buffer.readNullableKafkaString("synonym.value"),
-                                   source: try buffer.readInt8("synonym.source"))
-                       } : []
-                       let type = version >= 3 ? try buffer.readInt8("config_type") : 0
-                       let documentation = version >= 3 ? try buffer.readNullableKafkaString("documentation") : nil
-                       return Config(name: name, value: value, readOnly: readOnly, isDefault: isDefault, configSource: source,
-                                     isSensitive: sensitive, synonyms: synonyms, configType: type, documentation: documentation)
-                   })
+        results = try buffer.readKafkaArray("results", compact: flexible) { buffer in
+            let errorCode = try buffer.readInt16("error_code")
+            let errorMessage = try buffer.readNullableKafkaString("error_message", compact: flexible)
+            let resourceType = try buffer.readInt8("resource_type")
+            let resourceName = try buffer.readKafkaString("resource_name", compact: flexible)
+            let configs = try buffer.readKafkaArray("configs", compact: flexible) { buffer in
+                let name = try buffer.readKafkaString("name", compact: flexible)
+                let value = try buffer.readNullableKafkaString("value", compact: flexible)
+                let readOnly = try buffer.readBool("read_only")
+                let isDefault = version == 0 ? try buffer.readBool("is_default") : false
+                let source = version >= 1 ? try buffer.readInt8("config_source") : -1
+                let sensitive = try buffer.readBool("is_sensitive")
+                let synonyms: [Synonym] = version >= 1 ? try buffer.readKafkaArray("synonyms", compact: flexible) { buffer -> Synonym in
+                    let synonym = Synonym(name: try buffer.readKafkaString("synonym.name", compact: flexible),
+                                          value: try buffer.readNullableKafkaString("synonym.value", compact: flexible),
+                                          source: try buffer.readInt8("synonym.source"))
+                    try buffer.skipTaggedFields(if: flexible)
+                    return synonym
+                } : []
+                let type = version >= 3 ? try buffer.readInt8("config_type") : 0
+                let documentation = version >= 3 ? try buffer.readNullableKafkaString("documentation", compact: flexible) : nil
+                try buffer.skipTaggedFields(if: flexible)
+                return Config(name: name, value: value, readOnly: readOnly, isDefault: isDefault, configSource: source,
+                              isSensitive: sensitive, synonyms: synonyms, configType: type, documentation: documentation)
+            }
+            try buffer.skipTaggedFields(if: flexible)
+            return Result(errorCode: errorCode, errorMessage: errorMessage, resourceType: resourceType, resourceName: resourceName, configs: configs)
         }
+        try buffer.skipTaggedFields(if: flexible)
     }
 
     public func encode(into buffer: inout ByteBuffer, version: Int16) {
+        let flexible = Self.apiKey.isFlexible(version)
         buffer.writeInt32(throttleTimeMs)
-        buffer.writeKafkaArray(results) { buffer, result in
+        buffer.writeKafkaArray(results, compact: flexible) { buffer, result in
             buffer.writeInt16(result.errorCode)
-            buffer.writeNullableKafkaString(result.errorMessage)
+            buffer.writeNullableKafkaString(result.errorMessage, compact: flexible)
             buffer.writeInt8(result.resourceType)
-            buffer.writeKafkaString(result.resourceName)
-            buffer.writeKafkaArray(result.configs) { buffer, config in
-                buffer.writeKafkaString(config.name)
-                buffer.writeNullableKafkaString(config.value)
+            buffer.writeKafkaString(result.resourceName, compact: flexible)
+            buffer.writeKafkaArray(result.configs, compact: flexible) { buffer, config in
+                buffer.writeKafkaString(config.name, compact: flexible)
+                buffer.writeNullableKafkaString(config.value, compact: flexible)
                 buffer.writeBool(config.readOnly)
                 if version == 0 { buffer.writeBool(config.isDefault) }
                 if version >= 1 { buffer.writeInt8(config.configSource) }
                 buffer.writeBool(config.isSensitive)
                 if version >= 1 {
-                    buffer.writeKafkaArray(config.synonyms) { buffer, synonym in
-                        buffer.writeKafkaString(synonym.name)
-                        buffer.writeNullableKafkaString(synonym.value)
+                    buffer.writeKafkaArray(config.synonyms, compact: flexible) { buffer, synonym in
+                        buffer.writeKafkaString(synonym.name, compact: flexible)
+                        buffer.writeNullableKafkaString(synonym.value, compact: flexible)
                         buffer.writeInt8(synonym.source)
+                        buffer.writeEmptyTaggedFields(if: flexible)
                     }
                 }
                 if version >= 3 {
                     buffer.writeInt8(config.configType)
-                    buffer.writeNullableKafkaString(config.documentation)
+                    buffer.writeNullableKafkaString(config.documentation, compact: flexible)
                 }
+                buffer.writeEmptyTaggedFields(if: flexible)
             }
+            buffer.writeEmptyTaggedFields(if: flexible)
         }
+        buffer.writeEmptyTaggedFields(if: flexible)
     }
 }

@@ -16,7 +16,7 @@ public enum ElectionType: Int8, CaseIterable, Sendable {
     }
 }
 
-/// ElectLeaders (key 43), v0–1 (v2 is the first flexible version). v1 adds the election type
+/// ElectLeaders (key 43), v0–2 (v2 is v1's flexible form). v1 adds the election type
 /// (0 preferred, 1 unclean) and a top-level error code. Null partitions mean every partition.
 public struct ElectLeadersRequest: KafkaMessage, Equatable {
     public static let apiKey = ApiKey.electLeaders
@@ -42,20 +42,28 @@ public struct ElectLeadersRequest: KafkaMessage, Equatable {
     }
 
     public init(from buffer: inout ByteBuffer, version: Int16) throws {
+        let flexible = Self.apiKey.isFlexible(version)
         electionType = version >= 1 ? try buffer.readInt8("election_type") : 0
-        topicPartitions = try buffer.readNullableKafkaArray("topic_partitions") { buffer in
-            TopicPartitions(topic: try buffer.readKafkaString("topic"), partitions: try buffer.readKafkaArray("partitions") { try $0.readInt32("partition") })
+        topicPartitions = try buffer.readNullableKafkaArray("topic_partitions", compact: flexible) { buffer in
+            let entry = TopicPartitions(topic: try buffer.readKafkaString("topic", compact: flexible),
+                                        partitions: try buffer.readKafkaArray("partitions", compact: flexible) { try $0.readInt32("partition") })
+            try buffer.skipTaggedFields(if: flexible)
+            return entry
         }
         timeoutMs = try buffer.readInt32("timeout_ms")
+        try buffer.skipTaggedFields(if: flexible)
     }
 
     public func encode(into buffer: inout ByteBuffer, version: Int16) {
+        let flexible = Self.apiKey.isFlexible(version)
         if version >= 1 { buffer.writeInt8(electionType) }
-        buffer.writeNullableKafkaArray(topicPartitions) { buffer, entry in
-            buffer.writeKafkaString(entry.topic)
-            buffer.writeKafkaArray(entry.partitions) { $0.writeInt32($1) }
+        buffer.writeNullableKafkaArray(topicPartitions, compact: flexible) { buffer, entry in
+            buffer.writeKafkaString(entry.topic, compact: flexible)
+            buffer.writeKafkaArray(entry.partitions, compact: flexible) { $0.writeInt32($1) }
+            buffer.writeEmptyTaggedFields(if: flexible)
         }
         buffer.writeInt32(timeoutMs)
+        buffer.writeEmptyTaggedFields(if: flexible)
     }
 }
 
@@ -94,26 +102,38 @@ public struct ElectLeadersResponse: KafkaMessage, Equatable {
     }
 
     public init(from buffer: inout ByteBuffer, version: Int16) throws {
+        let flexible = Self.apiKey.isFlexible(version)
         throttleTimeMs = try buffer.readInt32("throttle_time_ms")
         errorCode = version >= 1 ? try buffer.readInt16("error_code") : 0
-        results = try buffer.readKafkaArray("replica_election_results") { buffer in
-            TopicResult(topic: try buffer.readKafkaString("topic"), partitions: try buffer.readKafkaArray("partition_result") { buffer in
-                PartitionResult(partitionId: try buffer.readInt32("partition_id"), errorCode: try buffer.readInt16("error_code"),
-                                errorMessage: try buffer.readNullableKafkaString("error_message"))
-            })
+        results = try buffer.readKafkaArray("replica_election_results", compact: flexible) { buffer in
+            let result = TopicResult(topic: try buffer.readKafkaString("topic", compact: flexible),
+                                     partitions: try buffer.readKafkaArray("partition_result", compact: flexible) { buffer in
+                                         let partition = PartitionResult(partitionId: try buffer.readInt32("partition_id"),
+                                                                         errorCode: try buffer.readInt16("error_code"),
+                                                                         errorMessage: try buffer.readNullableKafkaString("error_message", compact: flexible))
+                                         try buffer.skipTaggedFields(if: flexible)
+                                         return partition
+                                     })
+            try buffer.skipTaggedFields(if: flexible)
+            return result
         }
+        try buffer.skipTaggedFields(if: flexible)
     }
 
     public func encode(into buffer: inout ByteBuffer, version: Int16) {
+        let flexible = Self.apiKey.isFlexible(version)
         buffer.writeInt32(throttleTimeMs)
         if version >= 1 { buffer.writeInt16(errorCode) }
-        buffer.writeKafkaArray(results) { buffer, result in
-            buffer.writeKafkaString(result.topic)
-            buffer.writeKafkaArray(result.partitions) { buffer, partition in
+        buffer.writeKafkaArray(results, compact: flexible) { buffer, result in
+            buffer.writeKafkaString(result.topic, compact: flexible)
+            buffer.writeKafkaArray(result.partitions, compact: flexible) { buffer, partition in
                 buffer.writeInt32(partition.partitionId)
                 buffer.writeInt16(partition.errorCode)
-                buffer.writeNullableKafkaString(partition.errorMessage)
+                buffer.writeNullableKafkaString(partition.errorMessage, compact: flexible)
+                buffer.writeEmptyTaggedFields(if: flexible)
             }
+            buffer.writeEmptyTaggedFields(if: flexible)
         }
+        buffer.writeEmptyTaggedFields(if: flexible)
     }
 }

@@ -85,6 +85,7 @@ public enum ErrorCode: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case invalidRecord = 87
     case unstableOffsetCommit = 88
     case producerFenced = 90
+    case unknownTopicId = 100
     case transactionalIdNotFound = 105
 
     /// Kafka's upper-snake-case name, as clients print it.
@@ -173,6 +174,7 @@ public enum ErrorCode: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .invalidRecord: return "INVALID_RECORD"
         case .unstableOffsetCommit: return "UNSTABLE_OFFSET_COMMIT"
         case .producerFenced: return "PRODUCER_FENCED"
+        case .unknownTopicId: return "UNKNOWN_TOPIC_ID"
         case .transactionalIdNotFound: return "TRANSACTIONAL_ID_NOT_FOUND"
         }
     }

@@ -495,3 +495,101 @@ def test_describe_log_dirs_on_a_three_broker_lab(lab_factory):
     assert sorted((r["broker"], r["partition"], r["size_bytes"]) for r in replicas) == sorted((b, p, s) for (b, p), s in sizes.items())
     text = samsa("cluster", "log-dirs", "--topic", topic, "-b", lab.bootstrap)
     assert text.stdout.splitlines()[0].split() == ["BROKER", "LOG-DIR", "TOPIC", "PARTITION", "SIZE", "OFFSET-LAG"]
+
+
+def sent_versions_kafka_python(log_text: str) -> dict:
+    """{api: versions} of the requests kafka-python logged as sent (its DEBUG log names each request
+    with the version it negotiated: the highest both sides support)."""
+    import re
+    sent: dict = {}
+    for name, version in re.findall(r"(\w+)Request\(version=(\d+)", log_text):
+        sent.setdefault(name, set()).add(int(version))
+    return sent
+
+
+def sent_versions_librdkafka(log_text: str) -> dict:
+    """{api: versions} of the requests librdkafka's protocol debug log shows as sent."""
+    import re
+    sent: dict = {}
+    for name, version in re.findall(r"Sent (\w+?)(?:Request)+ \(v(\d+)", log_text):
+        sent.setdefault(name, set()).add(int(version))
+    return sent
+
+
+def test_newest_admin_versions_from_kafka_python_and_confluent_kafka(broker):
+    """Both clients pick the highest version both sides support: kafka-python every admin API's
+    newest (CreateTopics v7, DeleteTopics v6, DescribeConfigs v4, CreatePartitions v3, AlterConfigs
+    v2, IncrementalAlterConfigs v1, DeleteRecords v2, ElectLeaders v2, DescribeLogDirs v4), librdkafka
+    its own newest, flexible ones among them. Each works end to end at that version."""
+    import io
+    import logging
+    from kafka import TopicPartition as KafkaPythonTopicPartition
+    from kafka.admin import ConfigResource as KafkaPythonResource, ConfigResourceType, NewPartitions as KafkaPythonNewPartitions
+    from kafka.admin import NewTopic as KafkaPythonNewTopic
+
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)
+    kafka_logger = logging.getLogger("kafka")
+    old_level = kafka_logger.level
+    kafka_logger.addHandler(handler)
+    kafka_logger.setLevel(logging.DEBUG)
+    topic = unique_topic("newest")
+    client = kafka_python_admin(broker.bootstrap)
+    try:
+        created = client.create_topics([KafkaPythonNewTopic(topic, 2, 1, topic_configs={"retention.ms": "100000"})])
+        (answer,) = created["topics"]
+        # CreateTopics v5+ answers with the new topic's shape and configs (KIP-525).
+        assert answer["error_code"] == 0 and answer["num_partitions"] == 2 and answer["replication_factor"] == 1, answer
+        assert answer["configs"]["retention.ms"]["value"] == "100000", answer["configs"]["retention.ms"]
+        assert answer["configs"]["retention.ms"]["config_source"] == "DYNAMIC_TOPIC_CONFIG"
+        client.create_partitions({topic: KafkaPythonNewPartitions(total_count=3)})
+        described = client.describe_configs([KafkaPythonResource(ConfigResourceType.TOPIC, topic)])
+        assert described["topic"][topic]["retention.ms"]["value"] == "100000", described
+        for incremental in (True, False):
+            result = client.alter_configs([KafkaPythonResource(ConfigResourceType.TOPIC, topic, configs={"retention.ms": "200000"})],
+                                          incremental=incremental)
+            assert result == {"topic": {topic: "OK"}}, result
+        assert round_trip(broker.bootstrap, topic, 0, [b"a", b"b", b"c"]) == [b"a", b"b", b"c"]
+        trimmed = client.delete_records({KafkaPythonTopicPartition(topic, 0): 2})
+        assert trimmed[KafkaPythonTopicPartition(topic, 0)]["low_watermark"] == 2, trimmed
+        elected = client.elect_leaders(0, {topic: [0]}, raise_errors=False)
+        assert [(p.partition_id, p.error_code) for r in elected.replica_election_results for p in r.partition_result] == [(0, 84)]
+        (dirs,) = client.describe_log_dirs([topic])
+        (log_dir,) = dirs["log_dirs"]
+        # DescribeLogDirs v4: the file system's real size and free bytes.
+        assert 0 <= log_dir["usable_bytes"] <= log_dir["total_bytes"] and log_dir["total_bytes"] > 0, log_dir
+        assert sorted(p["partition_index"] for t in log_dir["topics"] for p in t["partitions"]) == [0, 1, 2]
+        deleted = client.delete_topics([topic])
+        assert [(t["name"], t["error_code"]) for t in deleted["topics"]] == [(topic, 0)], deleted
+    finally:
+        client.close()
+        kafka_logger.removeHandler(handler)
+        kafka_logger.setLevel(old_level)
+    sent = sent_versions_kafka_python(log.getvalue())
+    expected = {"CreateTopics": 7, "DeleteTopics": 6, "DescribeConfigs": 4, "CreatePartitions": 3, "AlterConfigs": 2,
+                "IncrementalAlterConfigs": 1, "DeleteRecords": 2, "ElectLeaders": 2, "DescribeLogDirs": 4}
+    assert {api: sent.get(api) for api in expected} == {api: {version} for api, version in expected.items()}, sent
+
+    # confluent-kafka: librdkafka's protocol debug log names each request's version.
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+    rdkafka_log = io.StringIO()
+    rdkafka_logger = logging.getLogger(f"rdkafka-{topic}")
+    rdkafka_logger.setLevel(logging.DEBUG)
+    rdkafka_logger.addHandler(logging.StreamHandler(rdkafka_log))
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap, "debug": "protocol"}, logger=rdkafka_logger)
+    create_topic(admin, topic)
+    grow(admin, topic, 2)
+    resource = ConfigResource("topic", topic, incremental_configs=[ConfigEntry("retention.ms", "300000", incremental_operation=AlterConfigOpType.SET)])
+    admin.incremental_alter_configs([resource], request_timeout=20)[resource].result(timeout=30)
+    assert topic_configs(admin, topic)["retention.ms"][0] == "300000"
+    assert round_trip(broker.bootstrap, topic, 1, [b"x", b"y"]) == [b"x", b"y"]
+    assert delete_records(admin, topic, 1, 1) == 1
+    assert elect_preferred(admin, [TopicPartition(topic, 0)]) == {(topic, 0): "ELECTION_NOT_NEEDED"}
+    admin.delete_topics([topic], operation_timeout=20)[topic].result(timeout=30)
+    admin.poll(0.2)
+    sent = sent_versions_librdkafka(rdkafka_log.getvalue())
+    # librdkafka 2.16's newest: flexible DeleteTopics v4, CreatePartitions v2, IncrementalAlterConfigs v1,
+    # DeleteRecords v2 and ElectLeaders v2; CreateTopics v4 and DescribeConfigs v1 are its own limits.
+    expected = {"CreateTopics": 4, "DeleteTopics": 4, "DescribeConfigs": 1, "CreatePartitions": 2, "IncrementalAlterConfigs": 1,
+                "DeleteRecords": 2, "ElectLeaders": 2}
+    assert {api: sent.get(api) for api in expected} == {api: {version} for api, version in expected.items()}, sent

@@ -93,24 +93,36 @@ let codecCases: [CodecCase] = [
                                                      timestamp: v >= 1 ? 100 : -1, offset: v >= 1 ? 7 : -1, leaderEpoch: v >= 4 ? 2 : -1)]),
         ])
     },
-    CodecCase(CreateTopicsRequest.self, 0...4) { v in
+    CodecCase(CreateTopicsRequest.self, 0...7) { v in
         CreateTopicsRequest(topics: [.init(name: "t", numPartitions: 3, replicationFactor: 2, assignments: [.init(partitionIndex: 0, brokerIds: [1, 2])],
                                            configs: [.init(name: "retention.ms", value: "1000"), .init(name: "x", value: nil)])],
                             timeoutMs: 5000, validateOnly: v >= 1)
     },
-    CodecCase(CreateTopicsResponse.self, 0...4) { v in
-        CreateTopicsResponse(throttleTimeMs: v >= 2 ? 2 : 0, topics: [.init(name: "t", errorCode: 36, errorMessage: v >= 1 ? "exists" : nil)])
+    CodecCase(CreateTopicsResponse.self, 0...7) { v in
+        CreateTopicsResponse(throttleTimeMs: v >= 2 ? 2 : 0, topics: [
+            .init(name: "t", topicId: v >= 7 ? KafkaUuid(high: 0x0102, low: 0xFEDC) : .zero, errorCode: 36, errorMessage: v >= 1 ? "exists" : nil,
+                  numPartitions: v >= 5 ? 3 : -1, replicationFactor: v >= 5 ? 2 : -1,
+                  configs: v >= 5 ? [.init(name: "retention.ms", value: "1000", readOnly: true, configSource: 1, isSensitive: true),
+                                     .init(name: "x", value: nil)] : nil),
+            .init(name: "u", errorCode: 0, configs: v >= 5 ? [] : nil),
+        ])
     },
-    CodecCase(DeleteTopicsRequest.self, 0...3) { _ in DeleteTopicsRequest(topicNames: ["a", "b"], timeoutMs: 3000) },
-    CodecCase(DeleteTopicsResponse.self, 0...3) { v in
-        DeleteTopicsResponse(throttleTimeMs: v >= 1 ? 1 : 0, responses: [.init(name: "a", errorCode: 3)])
+    CodecCase(DeleteTopicsRequest.self, 0...6) { v in
+        v >= 6 ? DeleteTopicsRequest(topics: [.init(name: "a"), .init(name: nil, topicId: KafkaUuid(high: 7, low: 9))], timeoutMs: 3000)
+            : DeleteTopicsRequest(topicNames: ["a", "b"], timeoutMs: 3000)
     },
-    CodecCase(DescribeConfigsRequest.self, 0...3) { v in
+    CodecCase(DeleteTopicsResponse.self, 0...6) { v in
+        DeleteTopicsResponse(throttleTimeMs: v >= 1 ? 1 : 0, responses: [
+            .init(name: "a", errorCode: 3, errorMessage: v >= 5 ? "unknown" : nil),
+            .init(name: v >= 6 ? nil : "b", topicId: v >= 6 ? KafkaUuid(high: 7, low: 9) : .zero, errorCode: v >= 6 ? 100 : 0),
+        ])
+    },
+    CodecCase(DescribeConfigsRequest.self, 0...4) { v in
         DescribeConfigsRequest(resources: [.init(resourceType: 2, resourceName: "t", configurationKeys: ["retention.ms"]),
                                            .init(resourceType: 4, resourceName: "1", configurationKeys: nil)],
                                includeSynonyms: v >= 1, includeDocumentation: v >= 3)
     },
-    CodecCase(DescribeConfigsResponse.self, 0...3) { v in
+    CodecCase(DescribeConfigsResponse.self, 0...4) { v in
         DescribeConfigsResponse(throttleTimeMs: 2, results: [.init(errorCode: 40, errorMessage: "bad", resourceType: 2, resourceName: "t", configs: [
             .init(name: "retention.ms", value: "1000", readOnly: true, isDefault: v == 0, configSource: v >= 1 ? 1 : -1, isSensitive: true,
                   synonyms: v >= 1 ? [.init(name: "log.retention.ms", value: nil, source: 5)] : [], configType: v >= 3 ? 5 : 0,
@@ -249,11 +261,11 @@ let codecCases: [CodecCase] = [
     CodecCase(DeleteGroupsRequest.self, 0...1) { _ in DeleteGroupsRequest(groupsNames: ["g"]) },
     CodecCase(DeleteGroupsResponse.self, 0...1) { _ in DeleteGroupsResponse(throttleTimeMs: 1, results: [.init(groupId: "g", errorCode: 68)]) },
     // Cluster administration.
-    CodecCase(CreatePartitionsRequest.self, 0...1) { _ in
+    CodecCase(CreatePartitionsRequest.self, 0...3) { _ in
         CreatePartitionsRequest(topics: [.init(name: "orders", count: 5, assignments: [[1, 2], [2, 3]]), .init(name: "logs", count: 2)],
                                 timeoutMs: 3000, validateOnly: true)
     },
-    CodecCase(CreatePartitionsResponse.self, 0...1) { _ in
+    CodecCase(CreatePartitionsResponse.self, 0...3) { _ in
         CreatePartitionsResponse(throttleTimeMs: 3, results: [.init(name: "orders", errorCode: 37, errorMessage: "too few"), .init(name: "logs", errorCode: 0)])
     },
     CodecCase(DescribeClusterRequest.self, 0...1) { v in
@@ -264,41 +276,42 @@ let codecCases: [CodecCase] = [
                                 brokers: [.init(brokerId: 1, host: "h1", port: 9092, rack: "r1"), .init(brokerId: 2, host: "h2", port: 9093)],
                                 clusterAuthorizedOperations: 12)
     },
-    CodecCase(AlterConfigsRequest.self, 0...1) { _ in
+    CodecCase(AlterConfigsRequest.self, 0...2) { _ in
         AlterConfigsRequest(resources: [.init(resourceType: 2, resourceName: "t", configs: [.init(name: "retention.ms", value: "1000"),
                                                                                            .init(name: "cleanup.policy", value: nil)])],
                             validateOnly: true)
     },
-    CodecCase(AlterConfigsResponse.self, 0...1) { _ in
+    CodecCase(AlterConfigsResponse.self, 0...2) { _ in
         AlterConfigsResponse(throttleTimeMs: 5, responses: [.init(errorCode: 40, errorMessage: "bad", resourceType: 2, resourceName: "t")])
     },
-    CodecCase(IncrementalAlterConfigsRequest.self, 0...0) { _ in
+    CodecCase(IncrementalAlterConfigsRequest.self, 0...1) { _ in
         IncrementalAlterConfigsRequest(resources: [.init(resourceType: 2, resourceName: "t", configs: [.init(name: "retention.ms", operation: 0, value: "1000"),
                                                                                                       .init(name: "segment.ms", operation: 1, value: nil)])],
                                        validateOnly: true)
     },
-    CodecCase(IncrementalAlterConfigsResponse.self, 0...0) { _ in
+    CodecCase(IncrementalAlterConfigsResponse.self, 0...1) { _ in
         IncrementalAlterConfigsResponse(throttleTimeMs: 6, responses: [.init(errorCode: 0, errorMessage: nil, resourceType: 2, resourceName: "t"),
                                                                        .init(errorCode: 40, errorMessage: "bad", resourceType: 4, resourceName: "1")])
     },
-    CodecCase(DeleteRecordsRequest.self, 0...1) { _ in
+    CodecCase(DeleteRecordsRequest.self, 0...2) { _ in
         DeleteRecordsRequest(topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, offset: 42), .init(partitionIndex: 2, offset: -1)])], timeoutMs: 3000)
     },
-    CodecCase(DeleteRecordsResponse.self, 0...1) { _ in
+    CodecCase(DeleteRecordsResponse.self, 0...2) { _ in
         DeleteRecordsResponse(throttleTimeMs: 7, topics: [.init(name: "t", partitions: [.init(partitionIndex: 1, lowWatermark: 42, errorCode: 0),
                                                                                         .init(partitionIndex: 2, lowWatermark: -1, errorCode: 1)])])
     },
-    CodecCase(ElectLeadersRequest.self, 0...1) { v in
+    CodecCase(ElectLeadersRequest.self, 0...2) { v in
         ElectLeadersRequest(electionType: v >= 1 ? 1 : 0, topicPartitions: [.init(topic: "t", partitions: [0, 2])], timeoutMs: 3000)
     },
-    CodecCase(ElectLeadersResponse.self, 0...1) { v in
+    CodecCase(ElectLeadersResponse.self, 0...2) { v in
         ElectLeadersResponse(throttleTimeMs: 8, errorCode: v >= 1 ? 41 : 0, results: [.init(topic: "t", partitions: [
             .init(partitionId: 0, errorCode: 84, errorMessage: "not needed"), .init(partitionId: 2, errorCode: 0)])])
     },
-    CodecCase(DescribeLogDirsRequest.self, 0...1) { _ in DescribeLogDirsRequest(topics: [.init(topic: "t", partitions: [0, 3])]) },
-    CodecCase(DescribeLogDirsResponse.self, 0...1) { _ in
-        DescribeLogDirsResponse(throttleTimeMs: 9, results: [.init(errorCode: 0, logDir: "/data", topics: [
-            .init(name: "t", partitions: [.init(partitionIndex: 0, partitionSize: 4096, offsetLag: 2, isFutureKey: true)])])])
+    CodecCase(DescribeLogDirsRequest.self, 0...4) { _ in DescribeLogDirsRequest(topics: [.init(topic: "t", partitions: [0, 3])]) },
+    CodecCase(DescribeLogDirsResponse.self, 0...4) { v in
+        DescribeLogDirsResponse(throttleTimeMs: 9, errorCode: v >= 3 ? 56 : 0, results: [.init(errorCode: 0, logDir: "/data", topics: [
+            .init(name: "t", partitions: [.init(partitionIndex: 0, partitionSize: 4096, offsetLag: 2, isFutureKey: true)])],
+            totalBytes: v >= 4 ? 1 << 40 : -1, usableBytes: v >= 4 ? 1 << 30 : -1)])
     },
     CodecCase(AlterPartitionReassignmentsRequest.self, 0...1) { v in
         AlterPartitionReassignmentsRequest(timeoutMs: 30_000, allowReplicationFactorChange: v == 0, topics: [

@@ -3,7 +3,9 @@ import NIOCore
 
 extension RequestRouter {
     /// CreateTopics: resolves -1 defaults (v4), then asks the control plane, which validates with
-    /// Kafka's error codes. Any broker accepts it.
+    /// Kafka's error codes. Any broker accepts it. v5+ answers each created (or validated) topic with
+    /// its partition count, replication factor and configs as DescribeConfigs would show them; v7's
+    /// topic id stays zero, since Samsa keeps no topic ids.
     func handleCreateTopics(_ request: CreateTopicsRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
         let version = context.version
         var seen: Set<String> = []
@@ -24,29 +26,51 @@ extension RequestRouter {
             for name in duplicates {
                 byName[name] = TopicOperationResult(name: name, errorCode: .invalidRequest, message: "topic '\(name)' appears more than once in the request")
             }
+            let created = Dictionary(creations.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             return CreateTopicsResponse(topics: request.topics.map(\.name).uniqued().map { name in
                 let result = byName[name] ?? TopicOperationResult(name: name, errorCode: .unknownServerError)
-                return CreateTopicsResponse.Topic(name: name, errorCode: result.errorCode.rawValue,
-                                                  errorMessage: version >= 1 ? result.message : nil)
+                var topic = CreateTopicsResponse.Topic(name: name, errorCode: result.errorCode.rawValue,
+                                                       errorMessage: version >= 1 ? result.message : nil)
+                if version >= 5, result.errorCode == .none, let creation = created[name] {
+                    topic.numPartitions = creation.assignment.map { Int32($0.count) } ?? creation.numPartitions
+                    topic.replicationFactor = creation.assignment?.values.first.map { Int16($0.count) } ?? creation.replicationFactor
+                    topic.configs = self.createdTopicConfigs(creation.configs)
+                }
+                return topic
             })
         }
         return promise.futureResult
     }
 
+    /// DeleteTopics by name. v6 may name a topic by id instead (a null name): Samsa keeps no topic
+    /// ids, so those are answered UNKNOWN_TOPIC_ID, as Kafka answers an id it does not know; an entry
+    /// with both a name and an id is INVALID_REQUEST and deletes nothing, as in Kafka. v5+ carries
+    /// the error message.
     func handleDeleteTopics(_ request: DeleteTopicsRequest, _ context: RequestContext) -> EventLoopFuture<(any KafkaMessage)?> {
+        let version = context.version
+        let byId = request.topics.filter { $0.name == nil }.map(\.topicId).uniqued().map {
+            DeleteTopicsResponse.Response(name: nil, topicId: $0, errorCode: ErrorCode.unknownTopicId.rawValue,
+                                          errorMessage: version >= 5 ? "topic id \($0) is unknown: this broker keeps no topic ids, delete by name" : nil)
+        } + request.topics.filter { $0.name != nil && $0.topicId != .zero }.map {
+            DeleteTopicsResponse.Response(name: $0.name, topicId: $0.topicId, errorCode: ErrorCode.invalidRequest.rawValue,
+                                          errorMessage: "a topic is named by its name or by its id, not both")
+        }
+        let names = request.topics.filter { $0.topicId == .zero }.compactMap(\.name).uniqued()
         guard broker.config.deleteTopicEnable else {
-            return context.eventLoop.makeSucceededFuture(DeleteTopicsResponse(responses: request.topicNames.map {
-                DeleteTopicsResponse.Response(name: $0, errorCode: ErrorCode.topicDeletionDisabled.rawValue)
-            }))
+            return context.eventLoop.makeSucceededFuture(DeleteTopicsResponse(responses: names.map {
+                DeleteTopicsResponse.Response(name: $0, errorCode: ErrorCode.topicDeletionDisabled.rawValue,
+                                              errorMessage: version >= 5 ? "topic deletion is disabled (delete.topic.enable=false)" : nil)
+            } + byId))
         }
         let controlPlane = broker.controlPlane
         let promise = context.eventLoop.makePromise(of: (any KafkaMessage)?.self)
         promise.completeWithTask {
-            let results = await controlPlane.deleteTopics(request.topicNames.uniqued())
+            let results = await controlPlane.deleteTopics(names)
             let byName = Dictionary(results.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            return DeleteTopicsResponse(responses: request.topicNames.uniqued().map {
-                DeleteTopicsResponse.Response(name: $0, errorCode: (byName[$0]?.errorCode ?? .unknownServerError).rawValue)
-            })
+            return DeleteTopicsResponse(responses: names.map {
+                let result = byName[$0] ?? TopicOperationResult(name: $0, errorCode: .unknownServerError)
+                return DeleteTopicsResponse.Response(name: $0, errorCode: result.errorCode.rawValue, errorMessage: version >= 5 ? result.message : nil)
+            } + byId)
         }
         return promise.futureResult
     }

@@ -58,6 +58,16 @@ extension RequestRouter {
         return DescribeConfigsResponse(results: results)
     }
 
+    /// A new topic's configs for CreateTopics v5+: every topic property, its value from the request's
+    /// overrides or else the broker's, with its source.
+    func createdTopicConfigs(_ overrides: [String: String]) -> [CreateTopicsResponse.Config] {
+        TopicProperties.brokerSynonyms.keys.sorted().map { name in
+            let entry = topicEntry(name, overrides: overrides, includeSynonyms: false, version: 1)
+            return CreateTopicsResponse.Config(name: entry.name, value: entry.value, readOnly: entry.readOnly,
+                                               configSource: entry.configSource, isSensitive: entry.isSensitive)
+        }
+    }
+
     private func topicEntry(_ name: String, overrides: [String: String], includeSynonyms: Bool, version: Int16) -> DescribeConfigsResponse.Config {
         let brokerName = TopicProperties.brokerSynonyms[name]!
         let definition = brokerPropertyDefinitions.first { $0.name == brokerName }!

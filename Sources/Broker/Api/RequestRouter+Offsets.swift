@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import KafkaProtocol
 import NIOCore
 
@@ -70,7 +73,8 @@ extension RequestRouter {
     /// DescribeLogDirs (kafka-log-dirs): this broker's one log directory with the size of each hosted
     /// partition's log and its offset lag (high watermark minus log end, never negative, as Kafka
     /// reports it for a replica that is not moving between directories). Requested partitions that
-    /// are not hosted here are left out, as Kafka does.
+    /// are not hosted here are left out, as Kafka does. v4 adds the log directory's file system size
+    /// and the bytes free to the broker, from statvfs (-1 each when it fails).
     func handleDescribeLogDirs(_ request: DescribeLogDirsRequest, _ context: RequestContext) -> any KafkaMessage {
         let wanted: Set<TopicPartition>? = request.topics.map { topics in
             Set(topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) } })
@@ -83,6 +87,17 @@ extension RequestRouter {
                 return DescribeLogDirsResponse.Partition(partitionIndex: partition.topicPartition.partition, partitionSize: size, offsetLag: lag)
             })
         }
-        return DescribeLogDirsResponse(results: [.init(errorCode: 0, logDir: broker.config.logDir, topics: topics)])
+        let space = Self.fileSystemSpace(broker.config.logDir)
+        return DescribeLogDirsResponse(results: [.init(errorCode: 0, logDir: broker.config.logDir, topics: topics,
+                                                       totalBytes: space?.total ?? -1, usableBytes: space?.usable ?? -1)])
+    }
+
+    /// The size of the file system holding `path` and the bytes an unprivileged process may still
+    /// use there, or nil when statvfs fails.
+    static func fileSystemSpace(_ path: String) -> (total: Int64, usable: Int64)? {
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else { return nil }
+        let fragment = Int64(stats.f_frsize)
+        return (Int64(stats.f_blocks) * fragment, Int64(stats.f_bavail) * fragment)
     }
 }
