@@ -138,3 +138,50 @@ def test_a_schedule_moves_a_partition_and_elects_its_preferred_leader(tmp_path):
     shown = {step["index"]: step for step in report["steps"]}
     assert shown[1]["status"] == "refused" and shown[3]["status"] == "applied", report["steps"]
     assert report["stats"]["lost"] == 0, report["stats"]
+
+
+def test_an_external_cluster_runs_admin_steps_with_its_own_client(tmp_path, lab_factory):
+    """A lab started on its own plays an existing cluster: the admin steps need no executor template,
+    only the Kafka protocol. A reorder of the replicas is accepted; an unclean election of a
+    partition with a live leader is refused with ELECTION_NOT_NEEDED and recorded as such."""
+    lab = lab_factory(brokers=3)
+    brokers = "".join(f"    {i}: {{host: 127.0.0.1, port: {lab.base_port + i - 1}}}\n" for i in range(1, 4))
+    playbook = tmp_path / "external.yaml"
+    playbook.write_text(f"""name: external-admin
+cluster:
+  bootstrap: "{lab.bootstrap}"
+  brokers:
+{brokers}  executor:
+    state_dir: {tmp_path / "state"}
+    commands: {{}}
+topics:
+  - name: ext-moves
+    partitions: 1
+    replication_factor: 3
+workload:
+  duration: 6s
+  settle: 3s
+  producers:
+    - topic: ext-moves
+      acks: all
+      rate: 50
+faults:
+  steps:
+    - at: 1s
+      do: reassign ext-moves/0 --replicas 3,2,1
+    - at: 3s
+      do: elect-leaders ext-moves/0 --type unclean
+expectations:
+  no_lost_writes: true
+  max_steps_not_run: 1
+""")
+    out = tmp_path / "run"
+    result = subprocess.run([SAMSA, "run", str(playbook), "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=180)
+    assert result.returncode in (0, 1), result.stdout[-3000:] + result.stderr[-3000:]
+    admin = [r for r in timeline(out) if r["kind"] == "admin"]
+    assert [(r["description"], r["outcome"]) for r in admin] == [
+        ("reassign ext-moves/0 --replicas 3,2,1", "NONE"), ("elect-leaders ext-moves/0 --type unclean", "ELECTION_NOT_NEEDED")], admin
+    assert not [r for r in timeline(out) if r["kind"] == "executor_command"], "admin steps never go through the executor"
+    client = AdminClient({"bootstrap.servers": lab.bootstrap})
+    partition = client.list_topics(timeout=10).topics["ext-moves"].partitions[0]
+    assert list(partition.replicas) == [3, 2, 1], partition.replicas
