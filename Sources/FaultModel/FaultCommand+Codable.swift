@@ -12,6 +12,8 @@
 ///     {"fault": "timeout", "from": [...], "to": [...], "after_ms": 5000}     (a toxic takes target or from/to)
 ///     {"fault": "heal", "fault_id": 3}          {"fault": "heal"}          {"fault": "heal_network"}
 ///     {"fault": "await", "condition": {"condition": "isr", ...}, "timeout_ms": 10000}
+///     {"fault": "elect_leaders", "topic": "orders", "partition": 0, "election": "unclean"}
+///     {"fault": "reassign", "topic": "orders", "partition": 0, "replicas": [2, 3, 1]}     {..., "cancel": true}
 ///
 /// Decoding checks what the parser checks (broker ids from 1, two or more partition groups, `zk`
 /// and `clients` only in groups, a slow link that is slow…), so a hand-written request cannot
@@ -27,10 +29,13 @@ extension FaultCommand: Codable {
         case powerLoss = "power_loss"
         case limitData = "limit_data"
         case slice, timeout
+        case electLeaders = "elect_leaders"
+        case reassign
     }
 
     enum CodingKeys: String, CodingKey {
         case fault, target, groups, from, to, condition
+        case topic, partition, election, replicas, cancel
         case latencyMs = "latency_ms"
         case jitterMs = "jitter_ms"
         case bandwidthBytesPerSecond = "bandwidth_bytes_per_second"
@@ -67,6 +72,8 @@ extension FaultCommand: Codable {
         case .healNetwork: return .healNetwork
         case .powerLoss: return .powerLoss
         case .awaitCondition: return .awaitCondition
+        case .electLeaders: return .electLeaders
+        case .reassign: return .reassign
         }
     }
 
@@ -114,6 +121,14 @@ extension FaultCommand: Codable {
         case .awaitCondition(let condition, let timeoutMs):
             try container.encode(condition, forKey: .condition)
             try container.encode(timeoutMs, forKey: .timeoutMs)
+        case .electLeaders(let topic, let partition, let election):
+            try container.encode(topic, forKey: .topic)
+            try container.encode(partition, forKey: .partition)
+            try container.encode(election, forKey: .election)
+        case .reassign(let topic, let partition, let replicas):
+            try container.encode(topic, forKey: .topic)
+            try container.encode(partition, forKey: .partition)
+            if let replicas { try container.encode(replicas, forKey: .replicas) } else { try container.encode(true, forKey: .cancel) }
         }
     }
 
@@ -169,6 +184,16 @@ extension FaultCommand: Codable {
         case .awaitCondition:
             self = .awaitCondition(try container.decode(Condition.self, forKey: .condition),
                                    timeoutMs: try container.decodeIfPresent(Int.self, forKey: .timeoutMs) ?? Self.defaultAwaitTimeoutMs)
+        case .electLeaders:
+            self = .electLeaders(topic: try container.decode(String.self, forKey: .topic), partition: try container.decode(Int32.self, forKey: .partition),
+                                 election: try container.decodeIfPresent(LeaderElection.self, forKey: .election) ?? .preferred)
+        case .reassign:
+            let cancel = try container.decodeIfPresent(Bool.self, forKey: .cancel) ?? false
+            guard cancel != container.contains(.replicas) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "reassign takes either replicas or cancel: true"))
+            }
+            self = .reassign(topic: try container.decode(String.self, forKey: .topic), partition: try container.decode(Int32.self, forKey: .partition),
+                             replicas: cancel ? nil : try container.decode([Int32].self, forKey: .replicas))
         }
         if let problem = problem {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: problem))
@@ -214,6 +239,10 @@ extension FaultCommand: Codable {
         case .awaitCondition(let condition, let timeoutMs):
             guard timeoutMs > 0, timeoutMs <= Self.maxAwaitTimeoutMs else { return "--timeout must be more than 0 and at most 10m" }
             return condition.problem
+        case .electLeaders(let topic, let partition, _):
+            return Self.adminProblem(topic: topic, partition: partition, replicas: nil)
+        case .reassign(let topic, let partition, let replicas):
+            return Self.adminProblem(topic: topic, partition: partition, replicas: replicas)
         }
     }
 }

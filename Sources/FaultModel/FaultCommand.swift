@@ -165,6 +165,13 @@ public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
     /// `await CONDITION [--timeout D]`: no fault; blocks until the condition holds or the
     /// timeout passes.
     case awaitCondition(Condition, timeoutMs: Int)
+    /// `elect-leaders T/P [--type preferred|unclean]`: one ElectLeaders request for the partition,
+    /// sent to the controller; the answer's error code is the step's outcome.
+    case electLeaders(topic: String, partition: Int32, election: LeaderElection)
+    /// `reassign T/P --replicas 2,3,1` (a new replica set, its first the preferred leader) or
+    /// `reassign T/P --cancel` (nil: stop the move in progress): one AlterPartitionReassignments
+    /// request. The move itself goes on in the cluster after the answer.
+    case reassign(topic: String, partition: Int32, replicas: [Int32]?)
 
     /// How long `await` waits when no `--timeout` is given, and the longest it may wait.
     public static let defaultAwaitTimeoutMs = 10_000
@@ -187,6 +194,8 @@ public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
         case .heal, .healNetwork: return "heal"
         case .powerLoss: return "power-loss"
         case .awaitCondition: return "await"
+        case .electLeaders: return "elect-leaders"
+        case .reassign: return "reassign"
         }
     }
 
@@ -208,6 +217,8 @@ public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
         case .heal, .healNetwork: return .heal
         case .powerLoss: return .powerLoss
         case .awaitCondition: return .awaitCondition
+        case .electLeaders: return .electLeaders
+        case .reassign: return .reassign
         }
     }
 
@@ -232,6 +243,9 @@ public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
         case .heal(let id): return id.map { "heal \($0)" } ?? "heal"
         case .healNetwork: return "heal network"
         case .awaitCondition(let condition, let timeoutMs): return "await \(condition) --timeout \(timeoutMs)ms"
+        case .electLeaders(let topic, let partition, let election): return "elect-leaders \(topic)/\(partition) --type \(election.rawValue)"
+        case .reassign(let topic, let partition, let replicas):
+            return "reassign \(topic)/\(partition) " + (replicas.map { "--replicas " + $0.map(String.init).joined(separator: ",") } ?? "--cancel")
         }
     }
 
@@ -243,7 +257,7 @@ public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Every target the command names (groups flattened); none for heal and await.
+    /// Every target the command names (groups flattened); none for heal, await and admin requests.
     public var targets: [Target] {
         switch self {
         case .crash(let t), .stop(let t), .restart(let t), .pause(let t), .resume(let t), .isolate(let t), .isolateZookeeper(let t),
@@ -253,7 +267,7 @@ public enum FaultCommand: Sendable, Hashable, CustomStringConvertible {
         case .partitionOneWay(let from, let to), .slowLinks(let from, let to, _), .lossyLinks(let from, let to, _),
              .toxicLinks(let from, let to, _):
             return from + to
-        case .heal, .healNetwork, .awaitCondition: return []
+        case .heal, .healNetwork, .awaitCondition, .electLeaders, .reassign: return []
         }
     }
 

@@ -10,6 +10,9 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case slice, timeout
     /// Not a fault: an `await` (it only waits), named so that every command has a kind.
     case awaitCondition = "await"
+    /// Not faults either: one-shot admin requests (`elect-leaders`, `reassign`).
+    case electLeaders = "elect_leaders"
+    case reassign
 
     public var description: String { rawValue }
 }

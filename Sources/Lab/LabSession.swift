@@ -123,10 +123,12 @@ public final class LabSession: Sendable {
         }
     }
 
-    /// Applies a fault, or waits for an `await`'s condition (the socket's `fault` op, and the
-    /// playbook runner in-process). The command arrives parsed, from where it was typed.
+    /// Applies a fault, waits for an `await`'s condition or sends an admin request (the socket's
+    /// `fault` op, and the playbook runner in-process). The command arrives parsed, from where it
+    /// was typed.
     public func apply(_ command: FaultCommand) async -> ControlResponse {
         if case .awaitCondition(let condition, let timeoutMs) = command { return await awaitCondition(condition, timeoutMs: timeoutMs) }
+        if command.isAdminRequest { return await AdminRequests.send(command, client: client, timeline: timeline, logger: logger) }
         do {
             let outcome = try await faults.apply(command)
             return ControlResponse(ok: true, message: outcome.message, error: nil, fault: outcome.fault, ended: outcome.ended, status: nil)

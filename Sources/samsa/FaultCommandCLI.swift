@@ -17,11 +17,14 @@ struct FaultCLI: AsyncParsableCommand {
           timeout TARGET|FROM -> TO [--after 5s]  (--after 0, the default: silent until healed)
           heal [FAULT-ID | network]
           await CONDITION [--timeout 10s]        (blocks; exits 1 if it did not hold in time)
+          elect-leaders T/P [--type preferred|unclean]
+          reassign T/P --replicas 2,3,1 | --cancel
         TARGET: a broker id, leader_of T/P, followers_of T/P, in_sync_follower_of T/P, controller,
         coordinator_of G, txn_coordinator_of ID, random, all; partition groups may also name zk and clients.
         CONDITION: isr T/P OP N, under_min_isr T/P, lag followers_of T/P OP N, leader T/P == N|none,
         leader T/P != N|none; OP is one of == != < <= > >=.
         power-loss needs a lab started with --track-durability.
+        elect-leaders and reassign are admin requests, sent once; a refusal (ELECTION_NOT_NEEDED…) exits 1.
         Examples:
           samsa fault --dir D crash 2
           samsa fault --dir D isolate leader_of orders/0
@@ -29,6 +32,7 @@ struct FaultCLI: AsyncParsableCommand {
           samsa fault --dir D slow 3 --latency 300ms --jitter 50ms
           samsa fault --dir D limit-data 'clients -> 3' --bytes 4kb
           samsa fault --dir D await isr orders/0 == 1 --timeout 15s
+          samsa fault --dir D reassign orders/0 --replicas 3,1
           samsa fault --dir D heal
         """
     )

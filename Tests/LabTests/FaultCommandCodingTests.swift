@@ -38,6 +38,10 @@ import Testing
         .awaitCondition(.followerLag(topic: "orders", partition: 0, .greaterOrEqual, 100), timeoutMs: 600_000),
         .awaitCondition(.leader(topic: "orders", partition: 0, .notEqual, 1), timeoutMs: 1),
         .awaitCondition(.leader(topic: "orders", partition: 0, .equal, -1), timeoutMs: 10_000),
+        .electLeaders(topic: "orders", partition: 0, election: .preferred),
+        .electLeaders(topic: "a/b", partition: 3, election: .unclean),
+        .reassign(topic: "orders", partition: 1, replicas: [2, 3, 1]),
+        .reassign(topic: "orders", partition: 1, replicas: nil),
     ]
 
     @Test(arguments: everyCase)

@@ -62,6 +62,10 @@ import Testing
             TimelineRecord(timeNs: 13, observer: "executor", .executorCommand(ExecutorCommandRecord(
                 broker: 2, action: "crash", command: "ssh h2 'kill -9 1'", exitStatus: nil, timedOut: true, result: "timed out", output: "",
                 durationMs: 5000, reason: "fault"))),
+            TimelineRecord(timeNs: 14, .admin(AdminRecord(command: .reassign(topic: "t", partition: 0, replicas: [3, 1]), topic: "t", partition: 0,
+                                                          outcome: "NONE", tookMs: 12))),
+            TimelineRecord(timeNs: 15, .admin(AdminRecord(command: .electLeaders(topic: "t", partition: 1, election: .unclean), topic: "t", partition: 1,
+                                                          outcome: nil, error: "no broker reachable", tookMs: 3000))),
         ]
         #expect(try roundTrip(records) == records)
     }

@@ -85,13 +85,14 @@ public struct CommandLexer {
 ///     timeout TARGET [--after 5s]
 ///     heal [FAULT-ID | network]
 ///     await CONDITION [--timeout 10s]              (see `ConditionParser`)
+///     elect-leaders T/P [--type preferred|unclean]  reassign T/P --replicas 2,3,1|--cancel
 ///
 /// TARGET is a broker id, `leader_of T/P`, `followers_of T/P`, `in_sync_follower_of T/P`,
 /// `controller`, `coordinator_of G`, `txn_coordinator_of ID` (a transactional id's coordinator),
 /// `random` or `all`; partition groups may also name `zk` and `clients`.
 public enum FaultParser {
     public static let faultNames = ["crash", "stop", "restart", "pause", "resume", "partition", "isolate", "isolate-zk", "slow", "lossy", "limit-data",
-                                    "slice", "timeout", "heal", "power-loss", "await"]
+                                    "slice", "timeout", "heal", "power-loss", "await", "elect-leaders", "reassign"]
     public static let targetKeywords = ["leader_of", "followers_of", "in_sync_follower_of", "controller", "coordinator_of", "txn_coordinator_of",
                                         "random", "all"]
 
@@ -195,6 +196,10 @@ public enum FaultParser {
             return .heal(faultId: number)
         case "await":
             return try parseAwait(rest, endOffset: endOffset)
+        case "elect-leaders":
+            return try parseElectLeaders(name, rest, endOffset: endOffset)
+        case "reassign":
+            return try parseReassign(name, rest, endOffset: endOffset)
         default:
             let guess = NearestName.closest(to: name.text, among: faultNames)
             throw CommandParseError(message: "unknown fault '\(name.text)'", offset: name.offset, hint: guess.map { "did you mean '\($0)'?" })

@@ -164,10 +164,10 @@ extension FaultCommand {
         return values
     }
 
-    /// Whether an external cluster can run it: an executor fault, a heal or an await.
+    /// Whether an external cluster can run it: an executor fault, a heal, an await or an admin request.
     public var runsOnExternalCluster: Bool {
         switch self {
-        case .heal, .healNetwork, .awaitCondition: return true
+        case .heal, .healNetwork, .awaitCondition, .electLeaders, .reassign: return true
         default: return executorAction != nil
         }
     }

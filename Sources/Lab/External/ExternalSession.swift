@@ -17,6 +17,7 @@ public final class ExternalSession: Sendable {
     public let executor: ExternalFaultExecutor
     let minInSyncReplicas: [String: Int]
     let group: MultiThreadedEventLoopGroup
+    let logger: Logger
 
     /// Opens the timeline in `directory`, connects to the cluster and heals what a previous run
     /// left in the executor's journal (`ExternalFaultExecutor.recover`), before anything else runs.
@@ -25,6 +26,7 @@ public final class ExternalSession: Sendable {
                 onCommand: @escaping @Sendable (String) -> Void) throws {
         self.cluster = cluster
         self.minInSyncReplicas = minInSyncReplicas
+        self.logger = logger
         timeline = try TimelineLog(path: directory + "/timeline.jsonl")
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var options = KafkaCluster.Options()
@@ -47,8 +49,10 @@ public final class ExternalSession: Sendable {
         observer = ExternalObserver(client: client, timeline: timeline, logger: logger)
     }
 
-    /// Applies a fault through the executor, or waits for an `await`'s condition.
+    /// Applies a fault through the executor, waits for an `await`'s condition, or sends an admin
+    /// request with the session's own client (it needs only the Kafka protocol).
     public func apply(_ command: FaultCommand) async -> ControlResponse {
+        if command.isAdminRequest { return await AdminRequests.send(command, client: client, timeline: timeline, logger: logger) }
         if case .awaitCondition(let condition, let timeoutMs) = command {
             let outcome = await wait(for: condition, timeoutMs: timeoutMs)
             var response = outcome.held ? ControlResponse(ok: true, message: outcome.summary, error: nil, fault: nil, ended: nil, status: nil)

@@ -123,8 +123,8 @@ public actor FaultEngine {
             return try await heal(id)
         case .healNetwork:
             return try await healNetwork()
-        case .awaitCondition:
-            throw TargetResolver.Failure(description: "await is not a fault: the lab session answers it (LabSession.handle)")
+        case .awaitCondition, .electLeaders, .reassign:
+            throw TargetResolver.Failure(description: "\(command.name) is not a fault: the lab session answers it (LabSession.apply)")
         }
     }
 

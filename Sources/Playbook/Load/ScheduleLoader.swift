@@ -101,7 +101,9 @@ enum ScheduleLoader {
             var healAfter: Int64?
             if let node = fields["heal_after"] {
                 healAfter = r.duration(node, "heal_after", in: 1...3_600_000)
-                if let command, !StepContext.lasts(command) {
+                if let command, command.isAdminRequest {
+                    r.report(node, "heal_after does not apply to '\(command.name)': it is a one-shot admin request with nothing to heal")
+                } else if let command, !StepContext.lasts(command) {
                     r.report(node, "heal_after applies to faults that last until healed, not to '\(command.name)'")
                 }
             }

@@ -76,6 +76,8 @@ struct StepContext {
     /// Why `command` cannot apply to this playbook's cluster, or nil.
     func problem(with command: FaultCommand) -> String? {
         if case .awaitCondition(let condition, _) = command { return problem(with: condition) }
+        // Replica ids are the cluster's to judge: its refusal is the step's recorded outcome.
+        if let (topic, partition) = command.adminPartition { return partitionProblem(topic, partition) }
         for target in Self.targets(of: command) {
             switch target {
             case .broker(let id) where unknownBroker(id):
@@ -104,7 +106,7 @@ struct StepContext {
     static func lasts(_ command: FaultCommand) -> Bool {
         switch command {
         case .crash, .stop, .pause, .powerLoss: return true
-        case .resume, .restart, .heal, .healNetwork, .awaitCondition: return false
+        case .resume, .restart, .heal, .healNetwork, .awaitCondition, .electLeaders, .reassign: return false
         default: return command.isNetworkFault
         }
     }

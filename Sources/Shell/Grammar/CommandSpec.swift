@@ -192,6 +192,10 @@ public enum ShellCommands {
         ("await", "await CONDITION [--timeout D]",
          "wait until isr T/P OP N, under_min_isr T/P, lag followers_of T/P OP N or leader T/P ==|!= N|none holds (default 10s)",
          "await isr orders/0 == 1 --timeout 15s"),
+        ("elect-leaders", "elect-leaders T/P [--type preferred|unclean]",
+         "one ElectLeaders request for the partition; the answer (NONE, ELECTION_NOT_NEEDED…) is the outcome", "elect-leaders orders/0 --type unclean"),
+        ("reassign", "reassign T/P --replicas 2,3,1 | --cancel", "one AlterPartitionReassignments request: move the partition, or cancel its move",
+         "reassign orders/0 --replicas 3,1"),
     ]
 
     /// First words: command groups, single commands and faults.

@@ -123,6 +123,12 @@ public enum ShellCompletion {
         switch name {
         case "heal": return rest.isEmpty ? state.faultIds + ["network"] : []
         case "await": return awaitCandidates(rest, state)
+        case "elect-leaders":
+            if rest.isEmpty { return partitions(state) }
+            return rest.last == "--type" ? LeaderElection.allCases.map(\.rawValue) : (rest.contains("--type") ? [] : ["--type"])
+        case "reassign":
+            if rest.isEmpty { return partitions(state) }
+            return rest.contains("--replicas") || rest.contains("--cancel") ? [] : ["--replicas", "--cancel"]
         case "partition":
             let special = ["zk", "clients"]
             if rest.isEmpty { return targets + special }

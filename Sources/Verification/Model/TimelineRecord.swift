@@ -13,6 +13,8 @@ public enum TimelineKind: String, Sendable, Hashable, CaseIterable, CustomString
     case faultRefused = "fault_refused"
     /// One command the external fault executor ran (`ExecutorCommandRecord`).
     case executorCommand = "executor_command"
+    /// An admin request the lab sent and the cluster's answer (`AdminRecord`).
+    case admin
 
     public var description: String { rawValue }
 }
@@ -51,6 +53,7 @@ public enum TimelineBody: Sendable, Hashable {
     case interrupted(RunInterruption)
     case faultRefused(FaultRefusedRecord)
     case executorCommand(ExecutorCommandRecord)
+    case admin(AdminRecord)
 
     public var kind: TimelineKind {
         switch self {
@@ -68,6 +71,7 @@ public enum TimelineBody: Sendable, Hashable {
         case .interrupted: return .interrupted
         case .faultRefused: return .faultRefused
         case .executorCommand: return .executorCommand
+        case .admin: return .admin
         }
     }
 }
@@ -122,6 +126,7 @@ extension TimelineRecord: Codable {
         case .interrupted: body = .interrupted(try RunInterruption(from: decoder))
         case .faultRefused: body = .faultRefused(try FaultRefusedRecord(from: decoder))
         case .executorCommand: body = .executorCommand(try ExecutorCommandRecord(from: decoder))
+        case .admin: body = .admin(try AdminRecord(from: decoder))
         }
     }
 
@@ -145,6 +150,7 @@ extension TimelineRecord: Codable {
         case .interrupted(let record): try record.encode(to: encoder)
         case .faultRefused(let record): try record.encode(to: encoder)
         case .executorCommand(let record): try record.encode(to: encoder)
+        case .admin(let record): try record.encode(to: encoder)
         }
     }
 }
