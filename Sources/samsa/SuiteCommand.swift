@@ -24,7 +24,10 @@ struct SuiteCommand: AsyncParsableCommand {
         SAMSA_ALLOW_SEEDED_BUGS=1 for the broker processes. A run catches the bug when a safety \
         checker's verdict is invalid; a bug is caught when at least min_caught (default 2) of its \
         cases catch it. The catch rate is bugs caught over bugs run. The cases a bug names also run \
-        once without it (the baseline), and must come out as expected.
+        once without it (the baseline), and must come out as expected. --min-caught N asks N of \
+        every bug's cases instead (at most its number of cases); --stop-when-caught runs a bug's \
+        cases only until it is caught and counts the rest as not run (CI runs the seeded bugs with \
+        --min-caught 1 --stop-when-caught: every bug must still be caught, at half the cost).
 
         SIGINT or SIGTERM stops the running case as `samsa run` does (its reports are written, marked \
         interrupted), starts no other case, writes suite.json (interrupted: true, valid: null) and \
@@ -38,6 +41,8 @@ struct SuiteCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Run only the named case(s), with and without bugs. Repeatable.") var only: [String] = []
     @Option(name: .long, help: "Run only the named seeded bug(s) (and the baselines of their cases). Repeatable.") var bug: [String] = []
     @Flag(name: .long, help: "Skip the runs without a bug (the baseline); only bug runs decide the exit status.") var skipBaseline = false
+    @Option(name: .long, help: "Cases that must catch each bug, instead of its min_caught (at most its number of cases).") var minCaught: Int?
+    @Flag(name: .long, help: "Run a bug's cases only until it is caught; the rest are counted as not run.") var stopWhenCaught = false
     @Flag(name: .long, help: "No progress display.") var quiet = false
     @Option(name: .long, help: "Log level of the lab.") var logLevel: String = "warning"
 
@@ -85,6 +90,10 @@ struct SuiteCommand: AsyncParsableCommand {
             StandardStreams.writeError("samsa suite: no case named \(unknown.joined(separator: ", ")); cases: \(allCases.joined(separator: ", "))\n")
             throw ExitCode(2)
         }
+        if let minCaught, minCaught < 1 {
+            StandardStreams.writeError("samsa suite: --min-caught must be at least 1, got \(minCaught)\n")
+            throw ExitCode(2)
+        }
         let unknownBugs = bug.filter { name in !loaded.bugs.contains { $0.name == name } }
         guard unknownBugs.isEmpty else {
             StandardStreams.writeError("samsa suite: no bug named \(unknownBugs.joined(separator: ", ")) in this suite; bugs: \(loaded.bugs.map(\.name).joined(separator: ", "))\n")
@@ -93,6 +102,7 @@ struct SuiteCommand: AsyncParsableCommand {
         let bugs = loaded.bugs.filter { bug.isEmpty || bug.contains($0.name) }
             .map { entry in Suite.Bug(name: entry.name, cases: entry.cases.filter { only.isEmpty || only.contains($0) }, minCaught: entry.minCaught) }
             .filter { !$0.cases.isEmpty }
+            .map { entry in minCaught.map { entry.requiring($0) } ?? entry }
         let baselines = skipBaseline ? [] : loaded.baselineCases.filter { entry in
             (only.isEmpty || only.contains(entry.name)) && (bug.isEmpty || bugs.contains { $0.cases.contains(entry.name) })
         }
@@ -109,9 +119,16 @@ struct SuiteCommand: AsyncParsableCommand {
             results.append(result)
             StandardStreams.writeError("  \(result.interruptedBy != nil ? "INTERRUPTED" : result.passed ? "PASS" : "FAIL") \(entry.name): verdict \(result.verdict) (expected \(entry.expect))\(result.note.isEmpty ? "" : " — \(result.note)")\n")
         }
+        var notRun: [String: Int] = [:]
         for seeded in bugs where !shutdown.hasFired {
             for name in seeded.cases where !shutdown.hasFired {
                 guard let entry = loaded.lookup(name) else { continue }
+                let catches = results.filter { $0.bug == seeded.name && $0.result == BugRunResult.caught.rawValue }.count
+                if stopWhenCaught && catches >= seeded.minCaught {
+                    notRun[seeded.name, default: 0] += 1
+                    StandardStreams.writeError("  \(seeded.name) × \(name): not run (caught already by \(catches) case(s))\n")
+                    continue
+                }
                 StandardStreams.writeError("» run \(results.count + 1)/\(total): seeded bug \(seeded.name) × \(name)\n")
                 let result = try await runCase(entry, bug: seeded.name, directory: root + "/" + seeded.name + "/" + name, shutdown: shutdown)
                 results.append(result)
@@ -122,7 +139,7 @@ struct SuiteCommand: AsyncParsableCommand {
         let summaries = bugs.map { seeded in
             BugSummary(bug: seeded.name, results: results.filter { $0.bug == seeded.name }.map {
                 (BugRunResult(rawValue: $0.result ?? "") ?? .error, $0.checkers ?? [])
-            }, minCaught: seeded.minCaught)
+            }, minCaught: seeded.minCaught, casesNotRun: notRun[seeded.name] ?? 0)
         }
         let baselineResults = results.filter { $0.bug == nil }
         let interruptedBy = shutdown.first

@@ -31,7 +31,8 @@ enum SuiteOutput {
         if !summaries.isEmpty {
             var table = TextTable(["BUG", "CAUGHT BY", "REQUIRED", "RESULT", "CHECKERS"])
             for summary in summaries {
-                table.add([summary.bug, "\(summary.casesCaught)/\(summary.casesRun) case(s)", "\(summary.minCaught)",
+                let notRun = summary.casesNotRun == 0 ? "" : ", \(summary.casesNotRun) not run"
+                table.add([summary.bug, "\(summary.casesCaught)/\(summary.casesRun) case(s)\(notRun)", "\(summary.minCaught)",
                            summary.caught ? "CAUGHT" : "MISSED", summary.checkers.isEmpty ? "-" : summary.checkers.joined(separator: ",")])
             }
             sections.append(table.render())
@@ -144,6 +145,7 @@ enum SuiteOutput {
             let seconds = runs.reduce(0) { $0 + $1.durationSeconds }
             xml += "  <testcase classname=\"samsa.suite.\(escape(suiteName)).bugs\" name=\"\(escape(summary.bug))\" time=\"\(String(format: "%.1f", seconds))\">\n"
             let message = "caught by \(summary.casesCaught) of \(summary.casesRun) case(s), \(summary.minCaught) required"
+                + (summary.casesNotRun == 0 ? "" : "; \(summary.casesNotRun) case(s) not run (caught already)")
             if summary.caught {
                 xml += "    <system-out>\(escape(message + "\n" + lines.joined(separator: "\n")))</system-out>\n"
             } else {

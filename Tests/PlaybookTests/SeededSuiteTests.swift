@@ -132,4 +132,21 @@ import Verification
         #expect(rate.caught == 1 && rate.bugs == 2 && rate.text == "1/2 (50%)")
         #expect(BugSummary.catchRate([]).text == "0/0 (0%)")
     }
+
+    @Test func minCaughtFromTheCommandLineIsBoundedByTheCases() {
+        let bug = Suite.Bug(name: "no-dedup", cases: ["a", "b"], minCaught: 2)
+        #expect(bug.requiring(1).minCaught == 1 && bug.requiring(1).cases == ["a", "b"])
+        #expect(bug.requiring(5).minCaught == 2)
+        #expect(bug.requiring(0).minCaught == 1)
+    }
+
+    @Test func casesNotRunAreWrittenAndReadBack() throws {
+        let summary = BugSummary(bug: "no-dedup", results: [(.caught, ["duplicate"])], minCaught: 1, casesNotRun: 1)
+        let data = try JSONEncoder().encode(summary)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["cases_not_run"] as? Int == 1 && object["cases_run"] as? Int == 1 && object["caught"] as? Bool == true)
+        #expect(try JSONDecoder().decode(BugSummary.self, from: data) == summary)
+        let older = #"{"bug":"x","cases_run":2,"cases_caught":2,"min_caught":2,"checkers":[],"caught":true}"#
+        #expect(try JSONDecoder().decode(BugSummary.self, from: Data(older.utf8)).casesNotRun == 0)
+    }
 }

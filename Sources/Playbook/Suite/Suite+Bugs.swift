@@ -19,6 +19,12 @@ extension Suite {
             self.cases = cases
             self.minCaught = minCaught
         }
+
+        /// The bug with `count` of its cases required to catch it (`samsa suite --min-caught`), at
+        /// most its number of cases and at least one.
+        public func requiring(_ count: Int) -> Bug {
+            Bug(name: name, cases: cases, minCaught: max(1, min(count, cases.count)))
+        }
     }
 
     static let bugKeys = ["bug", "cases", "min_caught"]
@@ -149,12 +155,15 @@ public struct BugSummary: Sendable, Equatable, Codable {
     public var casesRun: Int
     public var casesCaught: Int
     public var minCaught: Int
+    /// Cases not run because the bug was already caught (`samsa suite --stop-when-caught`).
+    public var casesNotRun: Int
     /// Every checker that fired in any of its runs.
     public var checkers: [String]
     public var caught: Bool { casesCaught >= minCaught }
 
-    public init(bug: String, results: [(result: BugRunResult, checkers: [String])], minCaught: Int) {
+    public init(bug: String, results: [(result: BugRunResult, checkers: [String])], minCaught: Int, casesNotRun: Int = 0) {
         self.bug = bug
+        self.casesNotRun = casesNotRun
         casesRun = results.count
         casesCaught = results.filter { $0.result == .caught }.count
         self.minCaught = minCaught
@@ -170,6 +179,7 @@ public struct BugSummary: Sendable, Equatable, Codable {
         case casesRun = "cases_run"
         case casesCaught = "cases_caught"
         case minCaught = "min_caught"
+        case casesNotRun = "cases_not_run"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -178,6 +188,7 @@ public struct BugSummary: Sendable, Equatable, Codable {
         try container.encode(casesRun, forKey: .casesRun)
         try container.encode(casesCaught, forKey: .casesCaught)
         try container.encode(minCaught, forKey: .minCaught)
+        try container.encode(casesNotRun, forKey: .casesNotRun)
         try container.encode(checkers, forKey: .checkers)
         try container.encode(caught, forKey: .caught)
     }
@@ -188,6 +199,7 @@ public struct BugSummary: Sendable, Equatable, Codable {
         casesRun = try container.decode(Int.self, forKey: .casesRun)
         casesCaught = try container.decode(Int.self, forKey: .casesCaught)
         minCaught = try container.decode(Int.self, forKey: .minCaught)
+        casesNotRun = try container.decodeIfPresent(Int.self, forKey: .casesNotRun) ?? 0
         checkers = try container.decode([String].self, forKey: .checkers)
     }
 
