@@ -38,8 +38,10 @@ let package = Package(
     targets: [
         .target(
             name: "KafkaProtocol",
-            dependencies: ["CZlib", "CSnappy", "CLZ4", "CZstd", nioCore]
+            dependencies: ["CZlib", "CSnappy", "CLZ4", "CZstd", "CCRC32C", nioCore]
         ),
+        /// CRC-32C with the CPU's `crc32` instruction (SSE 4.2), chosen at run time by CRC32C.
+        .target(name: "CCRC32C"),
         /// The four codecs Kafka batches use, from Debian's libraries (scripts/setup installs the
         /// -dev packages); KafkaProtocol's Compression wraps them.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),

@@ -253,6 +253,19 @@ final class BenchProcess {
         return list.filter { ($0["name"] as? String)?.hasPrefix("broker-") == true }.compactMap { ($0["pid"] as? NSNumber)?.int32Value }
     }
 
+    /// The processes that serve the clients: a lab's brokers, or the standalone broker or peer itself.
+    var serverPids: [Int32] {
+        let brokers = brokerPids
+        return brokers.isEmpty ? [pid] : brokers
+    }
+
+    /// The CPU time (user + system) the serving processes have used so far; nil when /proc cannot say.
+    var serverCpuSeconds: Double? {
+        let each = serverPids.map { ProcStats.cpuSeconds($0) }
+        guard !each.isEmpty, each.allSatisfy({ $0 != nil }) else { return nil }
+        return each.reduce(0) { $0 + ($1 ?? 0) }
+    }
+
     /// SIGINT (a lab stops its children on it; a broker or the peer stop on it too), SIGKILL after 30 s.
     func stop() {
         guard !exited else { return }

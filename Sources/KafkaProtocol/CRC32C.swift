@@ -1,10 +1,16 @@
+import CCRC32C
 import NIOCore
 
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of RecordBatch v2.
 ///
-/// Slicing-by-8: eight 256-entry tables, stored end to end in one array, let the loop consume eight
-/// bytes per step, several times faster than the byte-at-a-time form; every produced batch is checked.
+/// Every produced and replicated batch is checked, so this is on the write path of every byte. On a
+/// CPU with SSE 4.2 the `crc32` instruction does it (CCRC32C, eight bytes per instruction); elsewhere,
+/// slicing-by-8: eight 256-entry tables, stored end to end in one array, let the loop consume eight
+/// bytes per step, several times faster than the byte-at-a-time form.
 public enum CRC32C {
+    /// Whether `update` uses the CPU's instruction (decided once, at first use).
+    public static let usesHardware = samsa_crc32c_hardware_available() == 1
+
     static let table: [UInt32] = {
         var table = [UInt32](repeating: 0, count: 8 * 256)
         for byte in 0..<256 {
@@ -24,6 +30,14 @@ public enum CRC32C {
 
     /// Continues a checksum over `bytes`; start from 0 for a fresh checksum.
     public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard usesHardware else { return updateByTable(crc, bytes) }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return crc }
+        return ~samsa_crc32c_hardware(~crc, base, bytes.count)
+    }
+
+    /// `update` by slicing-by-8 tables, without the CPU's instruction (also what the tests compare
+    /// the instruction against).
+    static func updateByTable(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         table.withUnsafeBufferPointer { t in
             var crc = ~crc
             var index = 0

@@ -10,12 +10,14 @@ EXPECTED_FIGURES = {
     "startup": ["startup.p50_s", "startup.max_s"],
     # --quick runs the default producer counts (1 and 4) with at most 2 producer processes.
     "produce": ["samsa_standalone.rf1_acks1.100B.records_per_s", "samsa_standalone.rf1_acks1.100B.producers2.records_per_s",
-                "samsa_lab.rf3_acksall.100B.records_per_s", "ratio.rf3_vs_rf1.100B", "samsa_lab.rf3_acksall.100B.client_runqueue_s"],
+                "samsa_lab.rf3_acksall.100B.records_per_s", "ratio.rf3_vs_rf1.100B", "samsa_lab.rf3_acksall.100B.client_runqueue_s",
+                # the brokers' own CPU time over each timed case (a lab's brokers summed)
+                "samsa_standalone.rf1_acks1.100B.broker_cpu_s", "samsa_lab.rf3_acksall.1024B.broker_cpu_s"],
     "consume": ["samsa_standalone.rf1_acks1.1024B.records_per_s", "samsa_standalone.rf1_acks1.100B.producers2.records_per_s",
                 "samsa_lab.rf3_acksall.1024B.mb_per_s",
                 # the timed clients' own load (bench_client.py reads it from /proc/self/task/*/schedstat)
                 "samsa_standalone.rf1_acks1.100B.seconds", "samsa_standalone.rf1_acks1.100B.client_cpu_s",
-                "samsa_standalone.rf1_acks1.100B.producers2.client_runqueue_s"],
+                "samsa_standalone.rf1_acks1.100B.producers2.client_runqueue_s", "samsa_lab.rf1_acks1.100B.broker_cpu_s"],
     "latency": ["latency.p50_ms", "latency.p99_ms", "latency.p999_ms"],
     "failover": ["failover.p50_s", "failover.max_s"],
     "scale": ["scale.create_s", "scale.broker1.idle_cpu_percent", "scale.broker3.rss_mib"],
