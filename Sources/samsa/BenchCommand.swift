@@ -20,6 +20,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "produce/consume: producer process counts to run besides 1, comma-separated (each writes the same number of records).")
     var producers: String = Benchmarks.defaultProducers.map(String.init).joined(separator: ",")
     @Option(name: .long, help: "consume: consumer processes reading each case back, the partitions shared among them.") var consumers = 1
+    @Option(name: .long, help: "produce/consume: rounds of every case (samsa and the peer alternating); figures are the rounds' medians with their range.")
+    var rounds = 1
     @Option(name: .long, help: "The samsa binary whose brokers and labs are measured (default: this one), to compare two builds with the same benchmarks.")
     var samsa: String?
     @Option(name: .long, help: "scale: partition counts to measure, comma-separated, each on a fresh lab (e.g. 1000,5000).")
@@ -62,6 +64,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("--broker-config takes KEY=VALUE, not '\(line)'")
         }
         if let samsa, !FileManager.default.isExecutableFile(atPath: samsa) { throw ValidationError("--samsa: no executable at \(samsa)") }
+        guard (1...20).contains(rounds) else { throw ValidationError("--rounds takes 1 to 20, not \(rounds)") }
         guard (1...6).contains(consumers) else { throw ValidationError("--consumers takes 1 to 6 (the benchmark topics have 6 partitions), not \(consumers)") }
     }
 
@@ -73,7 +76,7 @@ struct BenchCommand: AsyncParsableCommand {
         let json = self.json
         let started = Date()
         let benchmarks = Benchmarks(samsa: samsa ?? samsaExecutablePath(), workDirectory: work, quick: quick, producers: try producerCounts(),
-                                    consumers: consumers, partitions: try partitionCounts(), idleWindows: idleWindows,
+                                    consumers: consumers, rounds: rounds, partitions: try partitionCounts(), idleWindows: idleWindows,
                                     idleWindowSeconds: Double(idleSeconds), brokerConfig: brokerConfig) { message in
             StandardStreams.writeError(String(format: "bench %6.1fs: %@\n", Date().timeIntervalSince(started), message))
         }

@@ -43,12 +43,31 @@ def test_every_benchmark_runs_at_a_tiny_size_and_prints_json(tmp_path):
     assert not processes_mentioning(str(work)), "every benchmark stops what it started"
 
 
+def test_rounds_report_medians_with_their_range(tmp_path):
+    """--rounds 2: every case runs twice (samsa and the peer alternating) and each figure is the
+    rounds' median, the rates and ratios with their range."""
+    result = subprocess.run([SAMSA, "bench", "produce", "--quick", "--json", "--rounds", "2", "--producers", "1", "--dir", str(tmp_path / "bench")],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert result.stderr.count("round 2 of 2") >= 4, result.stderr[-2000:]
+    produce = json.loads(result.stdout.splitlines()[-1])
+    figures = produce["figures"]
+    for case in ["samsa_standalone.rf1_acks1.100B", "samsa_lab.rf3_acksall.1024B"]:
+        low, median, high = (figures[f"{case}.records_per_s{s}"] for s in ["_min", "", "_max"])
+        assert low <= median <= high, (case, low, median, high)
+    assert figures["ratio.rf3_vs_rf1.100B_min"] <= figures["ratio.rf3_vs_rf1.100B"] <= figures["ratio.rf3_vs_rf1.100B_max"]
+    assert any("2 rounds" in note for note in produce["notes"]), produce["notes"]
+    rf3 = next(row for row in produce["rows"] if row[1] == "RF=3 acks=all" and row[2] == "100 B")
+    assert "–" in rf3[6] and "of RF=1" in rf3[-1] and "–" in rf3[-1], rf3
+
+
 def test_bad_client_counts_are_refused():
     for arguments, message in [(["--producers", "0"], "--producers takes producer counts from 1 to 64"),
                                (["--producers", "1,x"], "--producers takes producer counts from 1 to 64"),
                                (["--consumers", "7"], "--consumers takes 1 to 6"),
                                (["--partitions", "1000,0"], "--partitions takes partition counts from 1 to 20000"),
                                (["--idle-windows", "0"], "--idle-windows takes 1 to 20"),
+                               (["--rounds", "0"], "--rounds takes 1 to 20"),
                                (["--broker-config", "no-value"], "--broker-config takes KEY=VALUE, not 'no-value'")]:
         result = subprocess.run([SAMSA, "bench", "consume", *arguments], capture_output=True, text=True, timeout=60)
         assert result.returncode != 0
