@@ -136,7 +136,10 @@ public struct Benchmarks: Sendable {
             progress("\(what) \(broker) \(c.label) \(c.size) B, \(writers) producer(s)" + (consume ? ", \(consumers) consumer(s)" : "")
                      + (roundCount > 1 ? ", round \(round) of \(roundCount)" : ""))
             var serverCpuBefore = process.serverCpuSeconds
-            let produced = try BenchClientGroup.run(Array(repeating: .init(mode: "produce", arguments: ["--count", String(count), "--size", String(c.size), "--acks", c.acks]),
+            // The consume benchmark reads back what its producers wrote: batches of a fixed record
+            // count, so that every broker is read on batches of the same shape (see bench_client.py).
+            let shape = consume ? ["--batch-records", "2000"] : []
+            let produced = try BenchClientGroup.run(Array(repeating: .init(mode: "produce", arguments: ["--count", String(count), "--size", String(c.size), "--acks", c.acks] + shape),
                                                           count: writers), bootstrap: bootstrap, topic: topic, directory: process.directory + "-clients")
             let failed = produced.answers.reduce(0) { $0 + ($1["failed"] as? Int ?? 0) }
             if failed > 0 { throw BenchFailure("\(what) \(broker): \(failed) records failed") }
