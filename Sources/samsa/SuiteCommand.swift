@@ -112,9 +112,11 @@ struct SuiteCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let total = baselines.count + bugs.reduce(0) { $0 + $1.cases.count }
+        // With --stop-when-caught a caught bug's later cases are skipped: the count is a bound.
+        let totalText = stopWhenCaught && !bugs.isEmpty ? "at most \(total)" : "\(total)"
         var results: [CaseResult] = []
         for entry in baselines where !shutdown.hasFired {
-            StandardStreams.writeError("» run \(results.count + 1)/\(total): \(entry.name) (expect \(entry.expect))\n")
+            StandardStreams.writeError("» run \(results.count + 1) of \(totalText): \(entry.name) (expect \(entry.expect))\n")
             let result = try await runCase(entry, bug: nil, directory: root + "/" + entry.name, shutdown: shutdown)
             results.append(result)
             StandardStreams.writeError("  \(result.interruptedBy != nil ? "INTERRUPTED" : result.passed ? "PASS" : "FAIL") \(entry.name): verdict \(result.verdict) (expected \(entry.expect))\(result.note.isEmpty ? "" : " — \(result.note)")\n")
@@ -129,7 +131,7 @@ struct SuiteCommand: AsyncParsableCommand {
                     StandardStreams.writeError("  \(seeded.name) × \(name): not run (caught already by \(catches) case(s))\n")
                     continue
                 }
-                StandardStreams.writeError("» run \(results.count + 1)/\(total): seeded bug \(seeded.name) × \(name)\n")
+                StandardStreams.writeError("» run \(results.count + 1) of \(totalText): seeded bug \(seeded.name) × \(name)\n")
                 let result = try await runCase(entry, bug: seeded.name, directory: root + "/" + seeded.name + "/" + name, shutdown: shutdown)
                 results.append(result)
                 let fired = (result.checkers ?? []).isEmpty ? "" : " by " + (result.checkers ?? []).joined(separator: ", ")
@@ -148,7 +150,7 @@ struct SuiteCommand: AsyncParsableCommand {
                                      interruptedBy: interruptedBy, runsPlanned: total)
         print(SuiteOutput.render(results, summaries: summaries))
         if let interruptedBy {
-            print("suite \(loaded.name): interrupted by \(interruptedBy) after \(results.count) of \(total) run(s); verdict unknown")
+            print("suite \(loaded.name): interrupted by \(interruptedBy) after \(results.count) of \(totalText) run(s); verdict unknown")
             print("results: \(root)/suite.json \(root)/junit.xml")
             throw ExitCode(130)
         }
