@@ -16,12 +16,17 @@ from labcluster import pick_base_port
 from test_launchers import needs_tansu
 from test_playbooks import processes_mentioning
 
-SESSION = """cluster up --brokers 3
+# The issue's session. Piped, it runs in about a second: `check` could then read the replicas before
+# any broker had checkpointed orders/0's high watermark (every 1 s in the lab), and replica-agreement
+# rightly said unknown ("nothing is known to be committed"). So the session checkpoints every 100 ms
+# and waits for the healed broker to be back in the ISR before it checks.
+SESSION = """cluster up --brokers 3 --config replica.high.watermark.checkpoint.interval.ms=100
 topics create orders --partitions 3 --replication-factor 3
 produce orders --count 500
 crash leader_of orders/0
 topics describe orders
 heal
+await isr orders/0 == 3 --timeout 30s
 check
 exit
 """
