@@ -23,6 +23,11 @@ final class ClusterRuntime: Sendable {
     let group: EventLoopGroup
     /// The highest controller epoch seen: requests from older controllers are refused (STALE_CONTROLLER_EPOCH).
     private let controllerEpochSeen = NIOLockedValueBox<Int32>(0)
+    /// Held while a LeaderAndIsr or StopReplica is applied, as Kafka's replicaStateChangeLock: the
+    /// controller's requests arrive on more than one connection (a reconnect after a timeout, a new
+    /// controller), and each must see the state the one before left, from the epoch check to the
+    /// fetchers it starts, or an older decision could land after a newer one.
+    private let stateChangeLock = NIOLock()
     private let rebalanceTask = NIOLockedValueBox<RepeatedTask?>(nil)
     /// Client requests wait for the controller's first UpdateMetadata (see `whenServing`).
     private let serving: NIOLockedValueBox<(ready: Bool, deadline: NIODeadline, waiters: [EventLoopPromise<Void>])>
@@ -115,6 +120,14 @@ final class ClusterRuntime: Sendable {
     }
 
     func handleLeaderAndIsr(_ request: LeaderAndIsrRequest) async -> LeaderAndIsrResponse {
+        let brokerId = config.brokerId
+        let topics = request.topicStates.filter { topic in topic.partitionStates.contains { $0.replicas.contains(brokerId) } }
+        let configs = await topicConfigs(for: Set(topics.map(\.topicName)))
+        return stateChangeLock.withLock { applyLeaderAndIsr(request, topicConfigs: configs) }
+    }
+
+    /// The body of LeaderAndIsr; the caller holds `stateChangeLock`.
+    private func applyLeaderAndIsr(_ request: LeaderAndIsrRequest, topicConfigs configs: [String: [String: String]]) -> LeaderAndIsrResponse {
         guard acceptControllerEpoch(request.controllerEpoch) else {
             return LeaderAndIsrResponse(PartitionErrorsResponse(errorCode: ErrorCode.staleControllerEpoch.rawValue, partitionErrors: []))
         }
@@ -133,7 +146,6 @@ final class ClusterRuntime: Sendable {
                 errors.append(.init(topicName: tp.topic, partitionIndex: tp.partition, errorCode: 0))
             }
         }
-        let configs = await topicConfigs(for: Set(decisions.map(\.topicPartition.topic)))
         let followers = replicaManager.applyLeadership(decisions, topicConfigs: configs)
         let leaders = Dictionary(request.liveLeaders.map { ($0.brokerId, $0) }, uniquingKeysWith: { a, _ in a })
         for decision in decisions where decision.leader == brokerId || decision.leader < 0 {
@@ -201,6 +213,11 @@ final class ClusterRuntime: Sendable {
     }
 
     func handleStopReplica(_ request: StopReplicaRequest) -> StopReplicaResponse {
+        stateChangeLock.withLock { applyStopReplica(request) }
+    }
+
+    /// The body of StopReplica; the caller holds `stateChangeLock`.
+    private func applyStopReplica(_ request: StopReplicaRequest) -> StopReplicaResponse {
         guard acceptControllerEpoch(request.controllerEpoch) else {
             return StopReplicaResponse(PartitionErrorsResponse(errorCode: ErrorCode.staleControllerEpoch.rawValue, partitionErrors: []))
         }

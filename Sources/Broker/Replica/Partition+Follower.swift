@@ -71,11 +71,11 @@ extension Partition {
         let (leo, directives): (Int64, [ReplicaDirective]) = try withLog { log, state in
             var directives: [ReplicaDirective] = []
             if records.readableBytes > 0, try log.appendAsFollower(records) != nil {
-                directives += state.onLocalAppend(logEndOffset: log.logEndOffset)
+                directives += queued(state.onLocalAppend(logEndOffset: log.logEndOffset))
                 replayProducers(records)
             }
             if leaderLogStartOffset > log.logStartOffset { try log.advanceLogStart(to: leaderLogStartOffset) }
-            directives += state.onLeaderHighWatermark(leaderHighWatermark)
+            directives += queued(state.onLeaderHighWatermark(leaderHighWatermark))
             return (log.logEndOffset, directives)
         }
         notify(directives, wake: true)

@@ -10,7 +10,8 @@ import Replication
 ///
 /// Owner: `lock` guards `log`, `state`, `config` and `waiters`. Every public method takes the lock
 /// for a short, bounded piece of work (an append or a read of at most one fetch's bytes) and never
-/// calls out while holding it: directives and waiter wake-ups run after it is released. Methods that
+/// calls out while holding it: directives and waiter wake-ups run after it is released, directives in
+/// the order the state produced them (`undelivered`, one thread handing them over at a time). Methods that
 /// touch the log's files run on the storage threads (`StorageIO`), never on an event loop: they
 /// assert it in debug builds.
 public final class Partition: @unchecked Sendable {
@@ -24,6 +25,10 @@ public final class Partition: @unchecked Sendable {
     private var transactions = PartitionTransactions()
     private var waiters: [Int: @Sendable () -> Void] = [:]
     private var nextWaiterId = 0
+    /// Directives the state produced and the broker has not been handed yet, in the order they were
+    /// produced: the events they turn into (became_leader, isr_shrink…) must follow the state's own
+    /// order even when two threads change it one right after the other.
+    private var undelivered = HandoffQueue<ReplicaDirective>()
     private let directiveHandler: @Sendable (Partition, [ReplicaDirective]) -> Void
     /// Deliberate bugs for testing the lab's checks (`SeededBug`); empty in real use.
     let seededBugs: SeededBugs
@@ -109,8 +114,8 @@ public final class Partition: @unchecked Sendable {
             do { try log.assignLeaderEpoch(leadership.leaderEpoch, startOffset: log.logEndOffset) } catch {
                 epochCacheError = "\(error)"
             }
-            return state.becomeLeader(epoch: leadership.leaderEpoch, isr: leadership.isr, replicas: leadership.replicas,
-                                      stateVersion: leadership.stateVersion, nowMs: nowMs)
+            return queued(state.becomeLeader(epoch: leadership.leaderEpoch, isr: leadership.isr, replicas: leadership.replicas,
+                                             stateVersion: leadership.stateVersion, nowMs: nowMs))
         }
         if let epochCacheError { directiveHandler(self, [.storageError("cannot persist the leader epoch: \(epochCacheError)")]) }
         finish(directives)
@@ -118,8 +123,8 @@ public final class Partition: @unchecked Sendable {
 
     func becomeFollower(_ leadership: PartitionLeadership) {
         let directives = lock.withLock {
-            state.becomeFollower(leader: leadership.leader, epoch: leadership.leaderEpoch, isr: leadership.isr,
-                                 replicas: leadership.replicas, stateVersion: leadership.stateVersion)
+            queued(state.becomeFollower(leader: leadership.leader, epoch: leadership.leaderEpoch, isr: leadership.isr,
+                                        replicas: leadership.replicas, stateVersion: leadership.stateVersion))
         }
         finish(directives)
     }
@@ -190,7 +195,7 @@ public final class Partition: @unchecked Sendable {
                     transactions.replay(header, marker: nil)
                     next = header.nextOffset
                 }
-                directives = state.onLocalAppend(logEndOffset: log.logEndOffset)
+                directives = queued(state.onLocalAppend(logEndOffset: log.logEndOffset))
                 return .appended(firstOffset: info.firstOffset, lastOffset: info.lastOffset,
                                  logAppendTimeMs: appendTime ?? -1, logStartOffset: log.logStartOffset)
             } catch let failure as AppendFailure where !failure.rolledBack {
@@ -225,7 +230,7 @@ public final class Partition: @unchecked Sendable {
                 let info = try log.appendAsLeader([batch], leaderEpoch: state.leaderEpoch, logAppendTimeMs: nil)
                 transactions.recordMarker(producerId: producerId, epoch: producerEpoch, coordinatorEpoch: coordinatorEpoch,
                                           committed: committed, offset: info.firstOffset)
-                directives = state.onLocalAppend(logEndOffset: log.logEndOffset)
+                directives = queued(state.onLocalAppend(logEndOffset: log.logEndOffset))
                 return .appended(firstOffset: info.firstOffset, lastOffset: info.lastOffset, logAppendTimeMs: -1, logStartOffset: log.logStartOffset)
             } catch let failure as AppendFailure where !failure.rolledBack {
                 return .rejected(.requestTimedOut, "\(failure)")
@@ -303,7 +308,7 @@ public final class Partition: @unchecked Sendable {
                 // A delayed fetch re-reads several times; only the arrival of the request says
                 // where the follower is, as in Kafka.
                 if recordFollowerFetch {
-                    directives = state.onFollowerFetch(replica: replicaId, fetchOffset: fetchOffset, nowMs: nowMs)
+                    directives = queued(state.onFollowerFetch(replica: replicaId, fetchOffset: fetchOffset, nowMs: nowMs))
                 }
             }
             // Seeded bug fetch-above-hw: the broker takes the LEO for the HW when it bounds a
@@ -397,12 +402,12 @@ public final class Partition: @unchecked Sendable {
             // Seeded bug hw-regression: an ISR change re-initialises the HW as a fresh leader's, at the
             // log start; the next follower fetch moves it up again, unless the ISR is under min.
             if seededBugs.contains(.highWatermarkRegression), state.isLeader { state.restoreHighWatermark(log.logStartOffset) }
-            return directives
+            return queued(directives)
         })
     }
 
     func isrRejected(currentVersion: Int32?) {
-        finish(lock.withLock { state.onIsrRejected(currentVersion: currentVersion) })
+        finish(lock.withLock { queued(state.onIsrRejected(currentVersion: currentVersion)) })
     }
 
     func isrWriteAbandoned() {
@@ -410,7 +415,7 @@ public final class Partition: @unchecked Sendable {
     }
 
     func tick(nowMs: Int64) {
-        finish(lock.withLock { state.onTick(nowMs: nowMs) })
+        finish(lock.withLock { queued(state.onTick(nowMs: nowMs)) })
     }
 
     // MARK: Maintenance
@@ -449,11 +454,26 @@ public final class Partition: @unchecked Sendable {
         try lock.withLock { try body(&log, &state) }
     }
 
-    /// Hands directives to the broker and wakes waiters; always called after the lock is released.
+    /// Queues directives the state just produced, for `finish` to hand over in order; the caller
+    /// holds the lock (inside `withLock` or `withLog`) and passes the directives on to `finish`.
+    func queued(_ directives: [ReplicaDirective]) -> [ReplicaDirective] {
+        undelivered.add(directives)
+        return directives
+    }
+
+    /// Hands queued directives to the broker and wakes waiters; always called after the lock is released.
     func notify(_ directives: [ReplicaDirective], wake: Bool) { finish(directives, wake: wake) }
 
+    /// Hands every queued directive to the broker, oldest first, unless another thread is doing so
+    /// (it hands over these too, after the ones it has); then wakes waiters when anything changed.
     private func finish(_ directives: [ReplicaDirective], wake: Bool = false) {
-        if !directives.isEmpty { directiveHandler(self, directives) }
+        if !directives.isEmpty {
+            var batch = lock.withLock { undelivered.claim() }
+            while let claimed = batch {
+                directiveHandler(self, claimed)
+                batch = lock.withLock { undelivered.next() }
+            }
+        }
         if wake || !directives.isEmpty { wakeWaiters() }
     }
 }

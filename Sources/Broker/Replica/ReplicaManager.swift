@@ -32,6 +32,10 @@ public final class ReplicaManager: Sendable {
     let events: EventLog
     let logDirectory: LogDirectory
     private let partitions = NIOLockedValueBox<[TopicPartition: Partition]>([:])
+    /// Held across a leadership decision and its application (`applyLeadership`, `stopReplica`), so
+    /// the decision is taken on the state it changes: two decisions for one partition never both
+    /// judge the same old state.
+    private let leadershipLock = NIOLock()
     private let isrWriter = NIOLockedValueBox<(any IsrWriter)?>(nil)
     /// Told when this broker starts or stops leading a partition (the group coordinator follows
     /// the partitions of __consumer_offsets this way).
@@ -76,6 +80,10 @@ public final class ReplicaManager: Sendable {
     /// must start) with the leader to fetch from.
     @discardableResult
     public func applyLeadership(_ decisions: [PartitionLeadership], topicConfigs: [String: [String: String]]) -> [PartitionLeadership] {
+        leadershipLock.withLock { applyLeadershipLocked(decisions, topicConfigs: topicConfigs) }
+    }
+
+    private func applyLeadershipLocked(_ decisions: [PartitionLeadership], topicConfigs: [String: [String: String]]) -> [PartitionLeadership] {
         var followers: [PartitionLeadership] = []
         let now = BrokerClock.monotonicMs()
         for decision in decisions where decision.replicas.contains(brokerId) {
@@ -154,6 +162,10 @@ public final class ReplicaManager: Sendable {
 
     /// Stops hosting a partition; with `delete` its log directory is removed too.
     public func stopReplica(_ topicPartition: TopicPartition, delete: Bool) {
+        leadershipLock.withLock { stopReplicaLocked(topicPartition, delete: delete) }
+    }
+
+    private func stopReplicaLocked(_ topicPartition: TopicPartition, delete: Bool) {
         guard let partition = partitions.withLockedValue({ $0.removeValue(forKey: topicPartition) }) else {
             if delete { try? logDirectory.delete(topicPartition) }
             return
