@@ -126,7 +126,7 @@ public struct Benchmarks: Sendable {
         }
         typealias Measured = (rate: Double, records: Int, brokerCpu: Double?)
         /// Each round's figures of each case, by the case's key; written as medians at the end.
-        var rounds: [String: [[String: Double]]] = [:]
+        var roundFigures: [String: [[String: Double]]] = [:]
         /// The rate of the timed side (the producers, or the consumers after them), the records it
         /// moved and the brokers' CPU time meanwhile.
         func measure(_ broker: String, _ process: BenchProcess, _ c: Case, writers: Int, round: Int) throws -> Measured {
@@ -167,7 +167,7 @@ public struct Benchmarks: Sendable {
                 figures["client_cpu_s"] = load.cpu
                 figures["client_runqueue_s"] = load.runqueue
             }
-            rounds[key(broker, c, writers), default: []].append(figures)
+            roundFigures[key(broker, c, writers), default: []].append(figures)
             return (outcome.rate, outcome.records, serverCpu)
         }
         let single = cases.filter { $0.replication == 1 }
@@ -199,7 +199,7 @@ public struct Benchmarks: Sendable {
                 for c in cases { lab["\(c.label).\(c.size)", default: []].append(try measure("samsa_lab", cluster, c, writers: 1, round: round)) }
             }
         }
-        for (name, figures) in rounds {
+        for (name, figures) in roundFigures {
             for figure in Set(figures.flatMap(\.keys)) {
                 let values = figures.compactMap { $0[figure] }
                 result.figures["\(name).\(figure)"] = RoundFigures.median(values)
