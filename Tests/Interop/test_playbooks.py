@@ -361,3 +361,52 @@ def test_a_client_that_dies_fails_the_run_and_is_named(tmp_path):
     assert report["checks"]["lost_write"]["valid"] is True, "the other producer's writes are all there"
     exits = [json.loads(line) for line in (out / "clients.jsonl").read_text().splitlines()]
     assert {e["process"] for e in exits} == {"producer-1-1", "producer-2-1", "final-reader"}
+
+
+def test_a_broker_that_dies_on_its_own_fails_the_run_and_is_named(tmp_path):
+    """A broker process killed from outside the lab mid-run (as a crash of its own would end it):
+    the clients ride it out on the other replicas, so no history checker objects; the run must
+    fail on the brokers check, naming the broker, how it ended and what it last wrote."""
+    playbook = tmp_path / "dying-broker.yaml"
+    playbook.write_text(
+        "name: dying-broker\n"
+        "cluster: {brokers: 3, config: {min.insync.replicas: 2}}\n"
+        "topics: [{name: orders, partitions: 2, replication_factor: 3}]\n"
+        "workload:\n"
+        "  duration: 10s\n"
+        "  settle: 5s\n"
+        "  producers: [{topic: orders, rate: 100, acks: all}]\n"
+        "expectations: {no_lost_writes: true}\n"
+    )
+    out = tmp_path / "run"
+    process = subprocess.Popen([SAMSA, "run", str(playbook), "--out", str(out), "--quiet"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        victim = None
+        deadline = time.monotonic() + 90
+        while victim is None and time.monotonic() < deadline and process.poll() is None:
+            if any("--process producer-1-1" in line for line in processes_mentioning(str(out))):
+                for line in processes_mentioning(str(out)):
+                    if "broker-3/server.properties" in line:
+                        victim = int(line.split(":", 1)[0])
+            time.sleep(0.2)
+        assert victim is not None, "the producer or broker 3 never started"
+        time.sleep(3)
+        os.kill(victim, signal.SIGKILL)
+        stdout, stderr = process.communicate(timeout=180)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode == 1, stdout[-3000:] + stderr[-3000:]
+    assert "FAIL" in stdout and "broker-3 killed by signal 9 on its own" in stdout, stdout[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    brokers = report["checks"]["brokers"]
+    assert brokers["valid"] is False and brokers["count"] == 1, brokers
+    assert brokers["evidence"][0]["broker"] == 3 and brokers["evidence"][0]["signal"] == 9, brokers
+    assert brokers["evidence"][0].get("last_output"), "the broker's last output lines are kept"
+    assert report["checks"]["lost_write"]["valid"] is True, "acks=all writes survive one broker of three"
+    assert report["checks"]["clients"]["valid"] is True
+    timeline = [json.loads(line) for line in (out / "timeline.jsonl").read_text().splitlines()]
+    unplanned = [r for r in timeline if r.get("kind") == "process" and r.get("unplanned")]
+    assert [r["name"] for r in unplanned] == ["broker-3"], unplanned

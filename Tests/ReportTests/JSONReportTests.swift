@@ -19,7 +19,7 @@ private func parse(_ text: String) throws -> [String: Any] {
         #expect(Set(checks.keys).isSuperset(of: [
             "lost_write", "unseen", "duplicate", "inconsistent_offsets", "aborted_read", "nonmonotonic_send",
             "nonmonotonic_poll", "poll_skip", "single_leader", "clients", "replica_agreement", "stale_leader", "hw_monotonic",
-            "unclean_election", "leader_outside_isr", "acks_under_min_isr", "stalled_follower_in_isr", "poll_above_hw",
+            "unclean_election", "leader_outside_isr", "acks_under_min_isr", "stalled_follower_in_isr", "poll_above_hw", "brokers",
             "txn_aborted_read", "txn_lost_write", "torn_transaction", "eos_duplicate", "txn_g0", "txn_g1c",
             "fenced_commit",
         ]))

@@ -39,6 +39,10 @@ struct RunFixture {
             poll(atMs: 4_200 + Int64(partition) * 20, process: "final-reader", partition: partition, records: visible[partition]!,
                  f: .finalRead)
         }
+        for broker: Int32 in 1...3 {
+            records.append(TimelineRecord(timeNs: Self.startNs, observer: "lab", .process(ProcessRecord(name: "broker-\(broker)", state: .started,
+                                                                                                         pid: 100 + broker))))
+        }
         for partition: Int32 in [0, 1] {
             records.append(TimelineRecord(timeNs: Self.startNs, observer: "broker-1", .brokerEvent(BrokerEvent(
                 broker: 1, event: .becameLeader, topic: "t", partition: partition, leaderEpoch: 1, leader: 1, isr: [1, 2, 3],

@@ -79,7 +79,7 @@ struct HistoryBuilder {
 /// Runs every checker on a history with an empty timeline, every process having exited cleanly.
 /// The checkers that judge the timeline or the replica digest: with a history alone they can only
 /// say unknown.
-let checkersBeyondTheHistory: Set<String> = timelineCheckers.union(["replica-agreement", "stale-leader", "hw-monotonic"])
+let checkersBeyondTheHistory: Set<String> = timelineCheckers.union(["replica-agreement", "stale-leader", "hw-monotonic", "brokers"])
 
 /// The checkers of transactions: not applicable to a history without any.
 let transactionCheckers: Set<String> = ["txn-aborted-read", "txn-lost-write", "torn-transaction", "eos-duplicate", "txn-g0", "txn-g1c", "fenced-commit"]

@@ -23,6 +23,9 @@ import Testing
         """
 
     static let timeline = """
+        {"kind":"process","name":"broker-1","pid":4241,"state":"started","time_ns":800}
+        {"kind":"process","name":"broker-2","pid":4242,"state":"started","time_ns":800}
+        {"kind":"process","name":"broker-3","pid":4243,"state":"started","time_ns":800}
         {"brokers":[1,2,3],"controller":1,"kind":"metadata","observer":"metadata","partitions":[{"isr":[1,2,3],"leader":1,"leader_epoch":3,"offline":[],"partition":0,"replicas":[1,2,3],"topic":"t"}],"time_ns":900}
         {"broker":1,"event":"became_leader","kind":"broker_event","leader_epoch":3,"observer":"broker-1","partition":0,"time_ns":950,"topic":"t","isr":[1,2,3],"state_version":5}
         {"broker":2,"event":"became_leader","kind":"broker_event","leader_epoch":2,"observer":"broker-2","partition":0,"time_ns":890,"topic":"t","isr":[2,1,3],"state_version":4}

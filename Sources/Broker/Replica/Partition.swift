@@ -457,7 +457,7 @@ public final class Partition: @unchecked Sendable {
     /// Queues directives the state just produced, for `finish` to hand over in order; the caller
     /// holds the lock (inside `withLock` or `withLog`) and passes the directives on to `finish`.
     func queued(_ directives: [ReplicaDirective]) -> [ReplicaDirective] {
-        undelivered.add(directives)
+        if !directives.isEmpty { undelivered.add(directives) }
         return directives
     }
 

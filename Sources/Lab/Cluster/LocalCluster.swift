@@ -90,8 +90,10 @@ public final class LocalCluster: Sendable {
     /// Where process starts, kills, pauses and exits are recorded.
     public func setTimeline(_ log: TimelineLog) { timeline.withLockedValue { $0 = log } }
 
-    func recordProcess(_ id: Int32, _ state: ProcessRecord.State, pid: Int32, exitCode: Int32? = nil) {
-        timeline.withLockedValue { $0 }?.append(.process(ProcessRecord(name: "broker-\(id)", state: state, pid: pid, exitCode: exitCode)))
+    func recordProcess(_ id: Int32, _ state: ProcessRecord.State, pid: Int32, exitCode: Int32? = nil, signal: Int32? = nil,
+                       unplanned: Bool? = nil, lastOutput: String? = nil) {
+        timeline.withLockedValue { $0 }?.append(.process(ProcessRecord(name: "broker-\(id)", state: state, pid: pid, exitCode: exitCode,
+                                                                       signal: signal, unplanned: unplanned, lastOutput: lastOutput)))
     }
 
     public init(spec: Spec, logger: Logger) {
@@ -403,10 +405,23 @@ public final class LocalCluster: Sendable {
             if let status = ChildProcess.exitStatus(of: broker.pid) {
                 state.withLockedValue { $0.brokers[broker.id]?.state = .crashed }
                 let exitCode: Int32? = status >= 0 && status & 0x7f == 0 ? (status >> 8) & 0xff : nil
-                recordProcess(broker.id, exitCode == nil ? .killed : .exited, pid: broker.pid, exitCode: exitCode)
+                let signal: Int32? = exitCode == nil && status >= 0 ? status & 0x7f : nil
+                recordProcess(broker.id, exitCode == nil ? .killed : .exited, pid: broker.pid, exitCode: exitCode, signal: signal,
+                              unplanned: true, lastOutput: Self.tail(of: broker.directory + "/broker.log"))
                 logger.warning("broker \(broker.id) exited on its own: \(ChildProcess.describe(waitStatus: status))")
             }
         }
+    }
+
+    /// The last lines of a process's output file (at most `lines` lines of its last 4 KiB), or nil.
+    static func tail(of path: String, lines: Int = 5) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd() else { return nil }
+        try? handle.seek(toOffset: size > 4096 ? size - 4096 : 0)
+        guard let data = try? handle.readToEnd() else { return nil }
+        let kept = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).suffix(lines)
+        return kept.isEmpty ? nil : kept.joined(separator: "\n")
     }
 
     public func setState(_ id: Int32, _ processState: ProcessState) {

@@ -70,6 +70,8 @@ public final class Observer: Sendable {
         let running = task.withLockedValue { $0 }
         running?.cancel()
         _ = await running?.value
+        // A broker that died since the last round is recorded before the lab stops the rest.
+        cluster.reapExited()
         await Blocking.run { self.copyBrokerEvents() }
     }
 

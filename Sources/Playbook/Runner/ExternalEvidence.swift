@@ -26,6 +26,7 @@ public enum ExternalEvidence {
         ("acks-under-min-isr", events),
         ("stalled-follower-in-isr", events),
         ("poll-above-hw", events),
+        ("brokers", "the lab does not start or watch an external cluster's broker processes"),
     ]
 
     static var unavailableCheckers: [String] { unavailable.map(\.checker) }
@@ -70,6 +71,7 @@ public enum ExternalEvidence {
         mark(&checks.acksUnderMinIsr)
         mark(&checks.stalledFollowerInIsr)
         mark(&checks.pollAboveHw)
+        mark(&checks.brokers)
         checks.valid = Verdict.combine(checks.verdicts.map(\.verdict))
     }
 }

@@ -41,6 +41,7 @@ extension RunReport {
             CheckSection(checks.abortedRead, limit: limit), CheckSection(checks.nonmonotonicSend, limit: limit),
             CheckSection(checks.nonmonotonicPoll, limit: limit), CheckSection(checks.pollSkip, limit: limit),
             CheckSection(checks.singleLeader, limit: limit), CheckSection(checks.clients, limit: limit),
+            CheckSection(checks.brokers, limit: limit),
             CheckSection(checks.replicaAgreement, limit: limit), CheckSection(checks.staleLeader, limit: limit),
             CheckSection(checks.hwMonotonic, limit: limit),
             CheckSection(checks.uncleanElection, limit: limit), CheckSection(checks.leaderOutsideIsr, limit: limit),

@@ -39,6 +39,11 @@ public enum TerminalSummary {
         for failure in report.checks.clients.anomalies.prefix(evidenceLines) {
             lines.append("    " + paint.dim(clean("client \(failure.process): \(failure.summary)")))
         }
+        for exit in report.checks.brokers.anomalies.prefix(evidenceLines) {
+            let how = exit.signal.map { "killed by signal \($0)" } ?? exit.exitCode.map { "exited with \($0)" } ?? "ended"
+            let said = exit.lastOutput?.split(separator: "\n").last.map { ": " + String($0) } ?? ""
+            lines.append("    " + paint.dim(clean("broker-\(exit.broker) \(how) on its own\(said)")))
+        }
         lines.append(contentsOf: figureLines(report).map { "  " + $0 })
         return lines.joined(separator: "\n") + "\n"
     }

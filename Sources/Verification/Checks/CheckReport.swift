@@ -15,6 +15,8 @@ public struct CheckReport: Sendable, Hashable, Codable {
     public var singleLeader: CheckResult<LeadershipViolation>
     /// Every workload process ended cleanly (no death, kill, overrun or fatal client error).
     public var clients: CheckResult<ClientFailure>
+    /// Every broker the lab started stayed up until the lab stopped it (`BrokerExitChecker`).
+    public var brokers: CheckResult<BrokerExit>
     /// The lost writes as ranges of offsets with who acknowledged them, who took over and what
     /// truncated them (at most the evidence limit).
     public var lostRanges: [LostRange]
@@ -54,7 +56,7 @@ public struct CheckReport: Sendable, Hashable, Codable {
         case nonmonotonicPoll = "nonmonotonic_poll"
         case pollSkip = "poll_skip"
         case singleLeader = "single_leader"
-        case clients
+        case clients, brokers
         case replicaAgreement = "replica_agreement"
         case staleLeader = "stale_leader"
         case hwMonotonic = "hw_monotonic"
@@ -84,7 +86,7 @@ public struct CheckReport: Sendable, Hashable, Codable {
             (abortedRead.checker, abortedRead.verdict), (nonmonotonicSend.checker, nonmonotonicSend.verdict),
             (nonmonotonicPoll.checker, nonmonotonicPoll.verdict), (pollSkip.checker, pollSkip.verdict),
             (singleLeader.checker, singleLeader.verdict),
-            (clients.checker, clients.verdict),
+            (clients.checker, clients.verdict), (brokers.checker, brokers.verdict),
             (replicaAgreement.checker, replicaAgreement.verdict), (staleLeader.checker, staleLeader.verdict),
             (hwMonotonic.checker, hwMonotonic.verdict),
             (uncleanElection.checker, uncleanElection.verdict), (leaderOutsideIsr.checker, leaderOutsideIsr.verdict),
@@ -123,6 +125,7 @@ public struct CheckReport: Sendable, Hashable, Codable {
         let leadership = SingleLeaderChecker.check(timeline, limit: limit)
         singleLeader = .guarded("single-leader") { leadership.verdict }
         self.clients = ClientChecker.check(history: history, clients: clients, limit: limit)
+        brokers = .guarded(BrokerExitChecker.name) { BrokerExitChecker.check(timeline, limit: limit) }
         // Each range of lost writes in words, where every report shows the checker's notes.
         let startNs = [history.ops.first?.timeNs, timeline.records.first?.timeNs].compactMap { $0 }.min() ?? 0
         lostWrite.notes += lostRanges.prefix(10).map { $0.words(startNs: startNs) }

@@ -194,16 +194,29 @@ public struct ProcessRecord: Sendable, Hashable, Codable {
     public var state: State
     public var pid: Int32?
     public var exitCode: Int32?
+    /// The signal that ended the process, when one did.
+    public var signal: Int32?
+    /// True when the process ended without the lab ending it (a crash of its own, or a kill from
+    /// outside the lab); absent for the exits the lab caused.
+    public var unplanned: Bool?
+    /// For an unplanned end: the last lines the process wrote (its output file's tail), which
+    /// usually say why.
+    public var lastOutput: String?
 
-    public init(name: String, state: State, pid: Int32? = nil, exitCode: Int32? = nil) {
+    public init(name: String, state: State, pid: Int32? = nil, exitCode: Int32? = nil, signal: Int32? = nil,
+                unplanned: Bool? = nil, lastOutput: String? = nil) {
         self.name = name
         self.state = state
         self.pid = pid
         self.exitCode = exitCode
+        self.signal = signal
+        self.unplanned = unplanned
+        self.lastOutput = lastOutput
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, state, pid
+        case name, state, pid, signal, unplanned
         case exitCode = "exit_code"
+        case lastOutput = "last_output"
     }
 }
