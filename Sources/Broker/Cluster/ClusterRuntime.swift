@@ -201,9 +201,9 @@ final class ClusterRuntime: Sendable {
                         cluster.partitions[tp] = nil
                         if !cluster.hasTopic(tp.topic) { cluster.topicConfigs[tp.topic] = nil }
                     } else {
-                        cluster.partitions[tp] = PartitionLeadership(topicPartition: tp, leader: state.leader, leaderEpoch: state.leaderEpoch,
-                                                                     isr: state.isr, replicas: state.replicas, controllerEpoch: state.controllerEpoch,
-                                                                     stateVersion: state.zkVersion)
+                        cluster.update(PartitionLeadership(topicPartition: tp, leader: state.leader, leaderEpoch: state.leaderEpoch,
+                                                           isr: state.isr, replicas: state.replicas, controllerEpoch: state.controllerEpoch,
+                                                           stateVersion: state.zkVersion))
                     }
                 }
             }

@@ -67,4 +67,20 @@ public struct ClusterMetadata: Sendable, Equatable {
     }
 
     public func hasTopic(_ topic: String) -> Bool { partitions.keys.contains { $0.topic == topic } }
+
+    /// Takes the controller's state of one partition unless the cache already holds a newer one: a
+    /// higher leader epoch, or the same epoch at a higher state version. UpdateMetadata requests
+    /// can arrive on two controller connections at once (a reconnect after a timeout), and an older
+    /// one applied last must not send clients back to a deposed leader. A deleted topic's
+    /// partitions are removed first (`leaderDuringDelete`), so a re-created topic starts afresh.
+    /// Returns whether it was taken.
+    @discardableResult
+    public mutating func update(_ leadership: PartitionLeadership) -> Bool {
+        if let cached = partitions[leadership.topicPartition],
+           (cached.leaderEpoch, cached.stateVersion) > (leadership.leaderEpoch, leadership.stateVersion) {
+            return false
+        }
+        partitions[leadership.topicPartition] = leadership
+        return true
+    }
 }
