@@ -63,7 +63,7 @@ extension PartitionLog {
         logStartOffset = max(logStartOffset, segments.first?.baseOffset ?? logStartOffset)
         if logStartOffset > logEndOffset { logStartOffset = logEndOffset }
         recoveryPoint = logEndOffset
-        checkpointedHighWatermark = min(checkpointedHighWatermark, logEndOffset)
+        try lowerCheckpointedHighWatermark(to: logEndOffset)
         try leaderEpochCache.truncateFromEnd(endOffset: logEndOffset)
         try leaderEpochCache.truncateFromStart(startOffset: logStartOffset)
         if clean { unlink(cleanMarker) }
@@ -134,7 +134,7 @@ extension PartitionLog {
             try segment.truncate(toPosition: position, nextOffset: header.baseOffset, largestTimestamp: timestamp)
         }
         recoveryPoint = min(recoveryPoint, logEndOffset)
-        checkpointedHighWatermark = min(checkpointedHighWatermark, logEndOffset)
+        try lowerCheckpointedHighWatermark(to: logEndOffset)
         assert(logEndOffset <= offset && logEndOffset >= logStartOffset,
                "truncation to \(offset) left the log at [\(logStartOffset), \(logEndOffset))")
         try leaderEpochCache.truncateFromEnd(endOffset: logEndOffset)
@@ -148,7 +148,7 @@ extension PartitionLog {
         segments = []
         logStartOffset = offset
         recoveryPoint = offset
-        checkpointedHighWatermark = min(checkpointedHighWatermark, offset)
+        try lowerCheckpointedHighWatermark(to: offset)
         segments.append(try Segment(directory: directory, baseOffset: offset, createdMs: nowMs(), budget: fileBudget))
         try leaderEpochCache.clear()
         try writeCheckpoint(Self.logStartFile, logStartOffset)
@@ -231,6 +231,15 @@ extension PartitionLog {
     /// Applies `flush.ms`; `flush.messages` is applied on append.
     public func maybeFlush(nowMs: Int64) throws {
         if let interval = config.flushIntervalMs, unflushedMessages > 0, nowMs - lastFlushMs >= interval { try flush() }
+    }
+
+    /// A log cut below its checkpointed HW (a follower's truncation, recovery) rewrites the
+    /// checkpoint at once: `checkpointHighWatermark` skips an unchanged value, so lowering only the
+    /// remembered one left the file naming offsets the log no longer has.
+    private func lowerCheckpointedHighWatermark(to offset: Int64) throws {
+        guard checkpointedHighWatermark > offset else { return }
+        checkpointedHighWatermark = offset
+        try writeCheckpoint(Self.highWatermarkFile, offset)
     }
 
     public func checkpointHighWatermark(_ highWatermark: Int64) throws {

@@ -317,4 +317,25 @@ import Testing
         #expect(text == "2\n")
         #expect(!FileManager.default.fileExists(atPath: log.directory + "/" + PartitionLog.highWatermarkFile + ".tmp"))
     }
+
+    /// A follower truncated below its checkpointed HW (an unclean election's new leader had less):
+    /// the checkpoint file follows the log down at once and stays there, instead of naming offsets
+    /// the log no longer has until the HW passes the old value again.
+    @Test func truncationBelowTheCheckpointedHighWatermarkRewritesTheCheckpoint() throws {
+        let dir = TemporaryDirectory()
+        let log = try openLog(dir)
+        try fill(log, count: 50)
+        try log.checkpointHighWatermark(40)
+        let file = log.directory + "/" + PartitionLog.highWatermarkFile
+        _ = try log.truncate(to: 20)
+        #expect(AtomicFile.read(file) == "20\n")
+        // The HW the follower then learns from its leader is below the old one: written as is.
+        try log.checkpointHighWatermark(20)
+        #expect(AtomicFile.read(file) == "20\n")
+        try fill(log, count: 5, from: 20)
+        try log.checkpointHighWatermark(25)
+        #expect(AtomicFile.read(file) == "25\n")
+        try log.truncateFullyAndStart(at: 10)
+        #expect(AtomicFile.read(file) == "10\n")
+    }
 }
