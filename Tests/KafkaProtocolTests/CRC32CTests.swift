@@ -24,7 +24,8 @@ import Testing
     }
 
     /// The CPU's instruction and the tables agree on every length from 0 to 300 and at every start
-    /// alignment, and on long buffers; the known vectors above go through whichever `update` uses.
+    /// alignment, around the lengths where the instruction's path joins three lanes, and on long
+    /// buffers; the known vectors above go through whichever `update` uses.
     @Test func theInstructionAndTheTablesAgree() {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<70_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -37,6 +38,16 @@ import Testing
                 }
             }
             #expect(CRC32C.update(0, all) == CRC32C.updateByTable(0, all))
+            // Around the sizes where the instruction's path computes three lanes at once and joins
+            // them (3 x 256 and 3 x 4096 bytes), and lengths that mix both kinds of lane.
+            for length in [767, 768, 769, 775, 776, 1535, 1536, 1537, 2303, 2304, 12_287, 12_288, 12_289, 12_295,
+                           13_056, 13_057, 24_575, 24_576, 24_577, 25_343, 25_344, 36_871, 69_993] {
+                for start in [0, 3, 7] {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+                    #expect(CRC32C.update(0, slice) == CRC32C.updateByTable(0, slice), "start \(start), length \(length)")
+                    #expect(CRC32C.update(0xDEAD_BEEF, slice) == CRC32C.updateByTable(0xDEAD_BEEF, slice), "start \(start), length \(length)")
+                }
+            }
         }
         #expect(CRC32C.updateByTable(0, UnsafeRawBufferPointer(start: nil, count: 0)) == 0)
     }
