@@ -319,6 +319,31 @@ def test_json_output_into_a_closed_pipe_ends_quietly(tmp_path):
     assert "Fatal error" not in result.stderr and "Broken pipe" not in result.stderr, result.stderr[-2000:]
 
 
+def run_killing(playbook, out, pick, never):
+    """Runs `playbook` into `out` and SIGKILLs, from outside the lab, the first process `pick`
+    chooses among the command lines naming the run (3 s after it appears); returns the run's
+    exit status, stdout and stderr."""
+    process = subprocess.Popen([SAMSA, "run", str(playbook), "--out", str(out), "--quiet"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        victim = None
+        deadline = time.monotonic() + 90
+        while victim is None and time.monotonic() < deadline and process.poll() is None:
+            chosen = pick(processes_mentioning(str(out)))
+            if chosen:
+                victim = int(chosen[0].split(":", 1)[0])
+            time.sleep(0.2)
+        assert victim is not None, never
+        time.sleep(3)
+        os.kill(victim, signal.SIGKILL)
+        stdout, stderr = process.communicate(timeout=180)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    return process.returncode, stdout, stderr
+
+
 def test_a_client_that_dies_fails_the_run_and_is_named(tmp_path):
     """A workload process killed mid-run: its history simply stops, which no history checker can
     notice; the run must fail on the clients check, naming the process and how it ended."""
@@ -334,25 +359,9 @@ def test_a_client_that_dies_fails_the_run_and_is_named(tmp_path):
         "expectations: {no_lost_writes: true}\n"
     )
     out = tmp_path / "run"
-    process = subprocess.Popen([SAMSA, "run", str(playbook), "--out", str(out), "--quiet"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        victim = None
-        deadline = time.monotonic() + 90
-        while victim is None and time.monotonic() < deadline and process.poll() is None:
-            for line in processes_mentioning(str(out)):
-                if "--process producer-2-1" in line:
-                    victim = int(line.split(":", 1)[0])
-            time.sleep(0.2)
-        assert victim is not None, "the second producer never started"
-        time.sleep(3)
-        os.kill(victim, signal.SIGKILL)
-        stdout, stderr = process.communicate(timeout=180)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-    assert process.returncode == 1, stdout[-3000:] + stderr[-3000:]
+    returncode, stdout, stderr = run_killing(playbook, out, lambda lines: [line for line in lines if "--process producer-2-1" in line],
+                                             "the second producer never started")
+    assert returncode == 1, stdout[-3000:] + stderr[-3000:]
     assert "FAIL" in stdout and "client producer-2-1: killed by signal 9" in stdout, stdout[-3000:]
     report = json.loads((out / "report.json").read_text())
     clients = report["checks"]["clients"]
@@ -379,26 +388,13 @@ def test_a_broker_that_dies_on_its_own_fails_the_run_and_is_named(tmp_path):
         "expectations: {no_lost_writes: true}\n"
     )
     out = tmp_path / "run"
-    process = subprocess.Popen([SAMSA, "run", str(playbook), "--out", str(out), "--quiet"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        victim = None
-        deadline = time.monotonic() + 90
-        while victim is None and time.monotonic() < deadline and process.poll() is None:
-            if any("--process producer-1-1" in line for line in processes_mentioning(str(out))):
-                for line in processes_mentioning(str(out)):
-                    if "broker-3/server.properties" in line:
-                        victim = int(line.split(":", 1)[0])
-            time.sleep(0.2)
-        assert victim is not None, "the producer or broker 3 never started"
-        time.sleep(3)
-        os.kill(victim, signal.SIGKILL)
-        stdout, stderr = process.communicate(timeout=180)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-    assert process.returncode == 1, stdout[-3000:] + stderr[-3000:]
+
+    def broker_3_once_producing(lines):
+        producing = any("--process producer-1-1" in line for line in lines)
+        return [line for line in lines if producing and "broker-3/server.properties" in line]
+
+    returncode, stdout, stderr = run_killing(playbook, out, broker_3_once_producing, "the producer or broker 3 never started")
+    assert returncode == 1, stdout[-3000:] + stderr[-3000:]
     assert "FAIL" in stdout and "broker-3 killed by signal 9 on its own" in stdout, stdout[-3000:]
     report = json.loads((out / "report.json").read_text())
     brokers = report["checks"]["brokers"]
