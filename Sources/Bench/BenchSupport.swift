@@ -108,6 +108,23 @@ struct BenchClientGroup {
         }
     }
 
+    /// The records the producers' answers acknowledged, summed by partition (their "partitions" maps).
+    static func acknowledgedByPartition(_ answers: [[String: Any]]) throws -> [Int: Int] {
+        var total: [Int: Int] = [:]
+        for answer in answers {
+            guard let partitions = answer["partitions"] as? [String: Any] else {
+                throw BenchFailure("a producer's answer has no acknowledged records by partition: \(answer)")
+            }
+            for (key, value) in partitions {
+                guard let partition = Int(key), let count = (value as? NSNumber)?.intValue else {
+                    throw BenchFailure("a producer's answer has an unreadable partition count \(key): \(value)")
+                }
+                total[partition, default: 0] += count
+            }
+        }
+        return total
+    }
+
     static func run(_ members: [Member], bootstrap: String, topic: String, directory: String, timeoutSeconds: Double = 600) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let tag = UUID().uuidString

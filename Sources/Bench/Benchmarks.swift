@@ -145,14 +145,21 @@ public struct Benchmarks: Sendable {
             if failed > 0 { throw BenchFailure("\(what) \(broker): \(failed) records failed") }
             var outcome = produced
             if consume {
+                // Each producer first writes one record untimed (metadata and connections) and answers
+                // with its acknowledged records by partition; the consumers read exactly those back
+                // (not to the high watermark the broker reports, which can lag its log), so every
+                // broker delivers the same records and no consumer waits for records that do not exist.
+                let acknowledged = try BenchClientGroup.acknowledgedByPartition(produced.answers)
+                let expect = acknowledged.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
+                let written = acknowledged.values.reduce(0, +)
+                guard written == produced.records + writers else {
+                    throw BenchFailure("\(what) \(broker): the producers acknowledged \(written) records by partition, not \(produced.records + writers)")
+                }
                 serverCpuBefore = process.serverCpuSeconds
-                outcome = try BenchClientGroup.run((0..<consumers).map { .init(mode: "consume", arguments: ["--share", "\($0)/\(consumers)"]) },
+                outcome = try BenchClientGroup.run((0..<consumers).map { .init(mode: "consume", arguments: ["--share", "\($0)/\(consumers)", "--expect", expect]) },
                                                    bootstrap: bootstrap, topic: topic, directory: process.directory + "-clients")
-                // Each producer first writes one record untimed (metadata and connections); the
-                // consumers read to the high watermark the broker reports, which must cover every timed record.
-                let written = produced.records + writers
-                guard (produced.records...written).contains(outcome.records) else {
-                    throw BenchFailure("\(what) \(broker): read \(outcome.records) records of the \(written) produced")
+                guard outcome.records == written else {
+                    throw BenchFailure("\(what) \(broker): read \(outcome.records) records of the \(written) acknowledged")
                 }
             }
             let serverCpu = serverCpuBefore.flatMap { before in process.serverCpuSeconds.map { $0 - before } }
@@ -251,7 +258,7 @@ public struct Benchmarks: Sendable {
         result.notes.append("each producer process writes \(count) records (linger.ms=5); the clients of a case start together and its rate is its records over the wall time from the first start to the last end; the lab's clients go through its proxies")
         result.notes.append("--json: per case, .seconds is that wall time, .client_cpu_s the timed clients' CPU time and .client_runqueue_s the time their threads waited for a CPU (summed over threads and processes); a run-queue wait near the wall time means the case measured the clients' share of a busy machine; BROKER CPU S (.broker_cpu_s) is the broker processes' own CPU time meanwhile (a lab's three brokers summed, its proxies not counted)")
         if consume {
-            result.notes.append("consumers read every record back from offset 0 by assignment (no group), the partitions shared among them; target: samsa >= tansu at 100 B after every producer count")
+            result.notes.append("consumers read back from offset 0 by assignment (no group), the partitions shared among them, exactly the records the producers had acknowledged in each partition (never to a high watermark the broker reports); target: samsa >= tansu at 100 B after every producer count")
         } else {
             result.notes.append("targets: samsa >= tansu at 100 B RF=1 acks=1 with 1 and 4 producers; RF=3 acks=all >= 0.5x RF=1 acks=1")
         }

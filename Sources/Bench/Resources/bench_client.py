@@ -7,6 +7,8 @@ Every mode prints one JSON object on stdout when it ends. Modes:
   consume  --topic T --count N: assign every partition from the start, read N records
   consume  --topic T --share I/M: assign the partitions p with p % M == I from the start and read each
            up to the high watermark it had when the client started
+  consume  --topic T --share I/M --expect P:N,...: the same partitions, each read until it has delivered the
+           N records its producers had acknowledged (the producers' answers carry them as "partitions")
   With --go F (produce, consume), the client connects, prints "ready" and waits until the file F
   exists before it starts (so several client processes start together); its answer then carries the
   wall times it started and ended at ("started", "ended").
@@ -110,9 +112,13 @@ def produce(args):
     producer = Producer(producer_config(args, args.acks))
     payload = b"x" * args.size
     outcome = {"acked": 0, "failed": 0}
+    # Acknowledged records by partition, the untimed first one included: what a reader must get back.
+    acknowledged = {}
 
-    def delivered(error, _message):
+    def delivered(error, message):
         outcome["failed" if error else "acked"] += 1
+        if not error:
+            acknowledged[message.partition()] = acknowledged.get(message.partition(), 0) + 1
 
     producer.produce(args.topic, payload, on_delivery=delivered)  # metadata and connections first
     producer.flush(60)
@@ -138,7 +144,8 @@ def produce(args):
     left = producer.flush(300)
     seconds = time.monotonic() - started
     return {"records": args.count, "acked": outcome["acked"], "failed": outcome["failed"] + left, "seconds": seconds,
-            "bytes": args.count * args.size, "started": wall_started, "ended": wall_started + seconds, **load_since(load)}
+            "bytes": args.count * args.size, "started": wall_started, "ended": wall_started + seconds,
+            "partitions": {str(p): n for p, n in sorted(acknowledged.items())}, **load_since(load)}
 
 
 def consume(args):
@@ -158,12 +165,20 @@ def consume(args):
     metadata = consumer.list_topics(args.topic, timeout=30)
     numbers = sorted(metadata.topics[args.topic].partitions)
     ends = None
+    expected = None
     if args.share:
         index, count = (int(part) for part in args.share.split("/"))
         numbers = [p for p in numbers if p % count == index]
-        # Each partition up to the high watermark it has now (the producers have finished).
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(args.topic, p), timeout=30)[1] for p in numbers}
-        numbers = [p for p in numbers if ends[p] > 0]
+        if args.expect is not None:
+            # Each partition until it has delivered every record its producers had acknowledged: the
+            # same records of every broker, whatever high watermark the broker reports.
+            given = dict((int(p), int(n)) for p, n in (pair.split(":") for pair in args.expect.split(",") if pair))
+            expected = {p: given.get(p, 0) for p in numbers}
+            numbers = [p for p in numbers if expected[p] > 0]
+        else:
+            # Each partition up to the high watermark it has now (the producers have finished).
+            ends = {p: consumer.get_watermark_offsets(TopicPartition(args.topic, p), timeout=30)[1] for p in numbers}
+            numbers = [p for p in numbers if ends[p] > 0]
     wall_started = wait_for_go(args)
     load = client_load()
     started = time.monotonic()
@@ -172,29 +187,44 @@ def consume(args):
     count = size = 0
     deadline = started + 600
     positions = {p: 0 for p in numbers}
+    received = {p: 0 for p in numbers}
 
     def finished():
+        if expected is not None:
+            return all(received[p] >= expected[p] for p in numbers)
         if ends is None:
             return count >= args.count
         return all(positions[p] >= ends[p] for p in numbers)
 
     def left():
-        """Offsets still to read to the end, or records to the count."""
+        """Records still to receive, offsets still to read to the end, or records to the count."""
+        if expected is not None:
+            return sum(max(0, expected[p] - received[p]) for p in numbers)
         if ends is None:
             return args.count - count
         return sum(max(0, ends[p] - positions[p]) for p in numbers)
 
+    def wanted():
+        """What the next consume() call asks for: (num_messages, timeout)."""
+        if expected is not None:
+            # The records left are known, so the call asks for exactly them (at most 10,000) and returns
+            # as soon as they are there; it never waits for records that do not exist.
+            return max(1, min(10_000, left())), 1.0
+        return 10_000, 1.0 if left() >= 10_000 else 0.05
+
     while not finished() and time.monotonic() < deadline:
-        # consume() returns when it has num_messages or at its timeout. Near the end fewer than
-        # num_messages are left, and a call with a 1 s timeout waited out the whole second, which the
-        # figure measured; there a call waits at most 50 ms. It still takes up to 10,000 records
-        # already fetched: a broker whose reported high watermark lags its log is read to its end.
-        for message in consumer.consume(num_messages=10_000, timeout=1.0 if left() >= 10_000 else 0.05):
+        # consume() returns when it has num_messages or at its timeout. Read to a high watermark, the
+        # records left are not known (a broker's reported high watermark can lag its log), so near the
+        # end a call still takes up to 10,000 records and waits at most 50 ms for them; with --expect
+        # a call asks for no more than are left.
+        num_messages, timeout = wanted()
+        for message in consumer.consume(num_messages=num_messages, timeout=timeout):
             if message.error():
                 continue
             count += 1
             size += len(message.value() or b"")
             positions[message.partition()] = message.offset() + 1
+            received[message.partition()] = received.get(message.partition(), 0) + 1
     seconds = time.monotonic() - started
     measured = load_since(load)  # before close(), while librdkafka's threads are still alive
     consumer.close()
@@ -315,6 +345,7 @@ def main():
     parser.add_argument("--out")
     parser.add_argument("--go")
     parser.add_argument("--share")
+    parser.add_argument("--expect")
     args = parser.parse_args()
     result = globals()[args.mode.replace("-", "_")](args)
     print(json.dumps(result))
