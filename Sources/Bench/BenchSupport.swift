@@ -194,6 +194,54 @@ final class BenchProcess {
 
     var isRunning: Bool { ChildProcess.exitStatus(of: pid) == nil && !exited }
     private var exited = false
+    /// A direct cluster's other brokers (`pid` is its first) and its ZooKeeper, stopped with it.
+    private var otherBrokers: [pid_t] = []
+    private var zookeeper: ZooKeeperServer?
+
+    /// ZooKeeper and `brokers` `samsa broker` processes with the lab's broker settings, each
+    /// listening on its own port and reaching the others there: no lab proxies between any two
+    /// processes, so a figure is the brokers' own cost. Returns when the metadata names every broker
+    /// and a controller (at most 60 s).
+    static func directLab(samsa: String, brokers: Int, directory: String) throws -> BenchProcess {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var zkConfig = ZooKeeperServerConfiguration(directory: directory + "/zookeeper")
+        zkConfig.tickTimeMs = LabDefaults.zookeeperTickMs
+        let zookeeper: ZooKeeperServer
+        do { zookeeper = try ZooKeeperServer.start(zkConfig) } catch { throw BenchFailure("\(directory): ZooKeeper did not start: \(error)") }
+        var pids: [pid_t] = []
+        func stopAll() {
+            for pid in pids { _ = ChildProcess.terminate(pid, graceMs: 30_000) }
+            zookeeper.stop()
+        }
+        do {
+            let base = try LocalCluster.freeBasePort(brokers: brokers)
+            let properties = LabDefaults.brokerProperties(brokers: brokers).map { "\($0.0)=\($0.1)" }.joined(separator: "\n")
+            for id in 1...brokers {
+                let brokerDirectory = directory + "/broker-\(id)"
+                try FileManager.default.createDirectory(atPath: brokerDirectory + "/data", withIntermediateDirectories: true)
+                try """
+                broker.id=\(id)
+                listeners=PLAINTEXT://127.0.0.1:\(base + id - 1)
+                advertised.listeners=PLAINTEXT://127.0.0.1:\(base + id - 1)
+                log.dirs=\(brokerDirectory)/data
+                zookeeper.connect=\(zookeeper.connectString)
+                \(properties)
+
+                """.write(toFile: brokerDirectory + "/server.properties", atomically: true, encoding: .utf8)
+                pids.append(try ChildProcess.spawn(executable: samsa, arguments: ["broker", "--config", brokerDirectory + "/server.properties"],
+                                                   options: ChildProcess.Options(outputPath: brokerDirectory + "/broker.log")))
+            }
+            let bootstrap = (1...brokers).map { "127.0.0.1:\(base + $0 - 1)" }.joined(separator: ",")
+            _ = try BenchClient.run("cluster", bootstrap: bootstrap, topic: "-", ["--partitions", String(brokers), "--seconds", "60"], timeoutSeconds: 90)
+            let cluster = BenchProcess(pid: pids[0], directory: directory, bootstrap: bootstrap)
+            cluster.otherBrokers = Array(pids.dropFirst())
+            cluster.zookeeper = zookeeper
+            return cluster
+        } catch {
+            stopAll()
+            throw error
+        }
+    }
 
     /// `samsa cluster up`: ZooKeeper and N brokers, through the lab launcher; returns when the lab's
     /// readiness record names it (bounded by `LabLauncher.readyTimeoutMs`).
@@ -263,8 +311,9 @@ final class BenchProcess {
         throw BenchFailure("nothing listening on \(port) after 30 s")
     }
 
-    /// The lab's broker pids, from its processes.json.
+    /// The lab's broker pids, from its processes.json (a direct cluster's, as it started them).
     var brokerPids: [Int32] {
+        if zookeeper != nil { return [pid] + otherBrokers }
         guard let data = FileManager.default.contents(atPath: directory + "/processes.json"),
               let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [] }
         return list.filter { ($0["name"] as? String)?.hasPrefix("broker-") == true }.compactMap { ($0["pid"] as? NSNumber)?.int32Value }
@@ -286,11 +335,14 @@ final class BenchProcess {
     /// SIGINT (a lab stops its children on it; a broker or the peer stop on it too), SIGKILL after 30 s.
     func stop() {
         guard !exited else { return }
-        kill(pid, SIGINT)
-        if ChildProcess.waitForExit(pid, timeoutMs: 30_000) == nil {
-            kill(pid, SIGKILL)
-            _ = ChildProcess.waitForExit(pid, timeoutMs: 10_000)
+        for broker in [pid] + otherBrokers {
+            kill(broker, SIGINT)
+            if ChildProcess.waitForExit(broker, timeoutMs: 30_000) == nil {
+                kill(broker, SIGKILL)
+                _ = ChildProcess.waitForExit(broker, timeoutMs: 10_000)
+            }
         }
+        zookeeper?.stop()
         exited = true
     }
 }

@@ -12,7 +12,9 @@ EXPECTED_FIGURES = {
     "produce": ["samsa_standalone.rf1_acks1.100B.records_per_s", "samsa_standalone.rf1_acks1.100B.producers2.records_per_s",
                 "samsa_lab.rf3_acksall.100B.records_per_s", "ratio.rf3_vs_rf1.100B", "samsa_lab.rf3_acksall.100B.client_runqueue_s",
                 # the brokers' own CPU time over each timed case (a lab's brokers summed)
-                "samsa_standalone.rf1_acks1.100B.broker_cpu_s", "samsa_lab.rf3_acksall.1024B.broker_cpu_s"],
+                "samsa_standalone.rf1_acks1.100B.broker_cpu_s", "samsa_lab.rf3_acksall.1024B.broker_cpu_s",
+                # the same cases on three brokers with direct links (no lab proxies)
+                "samsa_direct.rf3_acksall.1024B.records_per_s", "ratio.rf3_vs_rf1_direct.1024B", "samsa_direct.rf1_acks1.100B.broker_cpu_s"],
     "consume": ["samsa_standalone.rf1_acks1.1024B.records_per_s", "samsa_standalone.rf1_acks1.100B.producers2.records_per_s",
                 "samsa_lab.rf3_acksall.1024B.mb_per_s",
                 # the timed clients' own load (bench_client.py reads it from /proc/self/task/*/schedstat)

@@ -23,6 +23,7 @@ Every mode prints one JSON object on stdout when it ends. Modes:
   probe    --topic T --seconds D --out F: one acks=all record every 5 ms to partition 0; each
            acknowledgement's wall time (ns) and leader epoch go to F, one line each, as they arrive
   leader   --topic T: partition 0's leader and its ISR
+  cluster  --partitions N --seconds D: wait until the metadata names N brokers and a controller
 """
 import argparse
 import json
@@ -329,6 +330,23 @@ def probe(args):
     return {"sent": sent}
 
 
+def cluster(args):
+    """Waits (at most --seconds) until the cluster's metadata names --partitions brokers and a controller."""
+    admin = AdminClient({"bootstrap.servers": args.bootstrap})
+    deadline = time.monotonic() + args.seconds
+    seen = None
+    while time.monotonic() < deadline:
+        try:
+            metadata = admin.list_topics(timeout=5)
+            seen = (sorted(metadata.brokers), metadata.controller_id)
+            if len(metadata.brokers) >= args.partitions and metadata.controller_id >= 0:
+                return {"brokers": seen[0], "controller": seen[1]}
+        except Exception:  # the brokers are still starting: ask again
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"cluster: no {args.partitions} brokers and a controller within {args.seconds:.0f} s (last seen: {seen})")
+
+
 def leader(args):
     admin = AdminClient({"bootstrap.servers": args.bootstrap})
     partition = admin.list_topics(args.topic, timeout=10).topics[args.topic].partitions[0]
@@ -337,7 +355,7 @@ def leader(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["create", "produce", "consume", "latency", "latency-reader", "probe", "leader"])
+    parser.add_argument("mode", choices=["create", "produce", "consume", "latency", "latency-reader", "probe", "leader", "cluster"])
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--topic", required=True)
     parser.add_argument("--partitions", type=int, default=1)
