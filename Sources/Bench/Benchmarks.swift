@@ -175,6 +175,9 @@ public struct Benchmarks: Sendable {
                 figures["client_runqueue_s"] = load.runqueue
             }
             roundFigures[key(broker, c, writers), default: []].append(figures)
+            // The case's records are no longer needed: a run of many rounds would otherwise keep
+            // them all (gigabytes on disk, or in the peer's memory) until its brokers stop.
+            _ = try BenchClient.run("delete", bootstrap: bootstrap, topic: topic, timeoutSeconds: 200)
             return (outcome.rate, outcome.records, serverCpu)
         }
         let single = cases.filter { $0.replication == 1 }

@@ -3,6 +3,7 @@
 Every mode prints one JSON object on stdout when it ends. Modes:
   create   --topic T --partitions N --replication R [--config k=v ...]: create, wait for every leader and then
            for every partition's full ISR
+  delete   --topic T: delete it and wait until the metadata no longer lists it
   produce  --topic T --count N --size S --acks A: as fast as the broker acknowledges
   consume  --topic T --count N: assign every partition from the start, read N records
   consume  --topic T --share I/M: assign the partitions p with p % M == I from the start and read each
@@ -56,6 +57,19 @@ def create(args):
     if led is None:
         raise SystemExit(f"{args.topic}: not every partition had a leader within 300 s")
     raise SystemExit(f"{args.topic}: not every partition had its full ISR within 300 s")
+
+
+def delete(args):
+    """Deletes the topic (its data is no longer needed) and waits until the metadata no longer lists it."""
+    admin = AdminClient({"bootstrap.servers": args.bootstrap})
+    started = time.monotonic()
+    admin.delete_topics([args.topic], operation_timeout=60, request_timeout=90)[args.topic].result(timeout=120)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if args.topic not in admin.list_topics(timeout=30).topics:
+            return {"deleted": args.topic, "seconds": time.monotonic() - started}
+        time.sleep(0.1)
+    raise SystemExit(f"{args.topic}: still listed 60 s after it was deleted")
 
 
 def client_load():
@@ -355,7 +369,7 @@ def leader(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["create", "produce", "consume", "latency", "latency-reader", "probe", "leader", "cluster"])
+    parser.add_argument("mode", choices=["create", "delete", "produce", "consume", "latency", "latency-reader", "probe", "leader", "cluster"])
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--topic", required=True)
     parser.add_argument("--partitions", type=int, default=1)
